@@ -1,0 +1,107 @@
+"""The ``tierplan`` command: parse, call, render, and map errors to exit codes.
+
+Exit codes (SPEC section 3): 0 done; 2 bad input (the message names the file and the
+field); 3 infeasible (the output still carries the diagnosis); 1 anything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .errors import InputError, TierplanError
+from .reports import FORMATS, render, write_atomic
+from .scenario import load_scenario
+from .scheduler import PlanOptions, plan
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+
+
+@contextlib.contextmanager
+def _progress(message: str) -> Iterator[None]:
+    """A spinner on a terminal; nothing at all when stderr is piped."""
+    err = Console(stderr=True)
+    if sys.stderr.isatty():
+        with err.status(message):
+            yield
+    else:
+        yield
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"tierplan: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tierplan")
+def cli() -> None:
+    """Cost-aware placement of AI workloads across cloud, on-prem and edge."""
+
+
+@cli.command("plan")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
+@click.option("--objective", type=click.Choice(["cost", "latency"]),
+              help="Override the scenario's objective.")
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=300.0,
+              show_default=True, help="Seconds the solver may take in all.")
+@click.option("--gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True,
+              help="Relative MIP gap at which a plan counts as optimal.")
+def plan_cmd(scenario: str, fmt: str, output: str | None, objective: str | None, solver: str,
+             time_limit: float, gap: float) -> None:
+    """Place the workloads of SCENARIO at the lowest cost (or latency) and report it."""
+    loaded = load_scenario(scenario)
+    options = PlanOptions(objective=objective, solver=solver, time_limit=time_limit,  # type: ignore[arg-type]
+                          gap=gap)
+    with _progress(f"planning {loaded.name} ({len(loaded.workloads)} workloads)"):
+        result = plan(loaded, options)
+    text = render(result, fmt)
+    if output:
+        write_atomic(output, text)
+        click.echo(f"wrote {output} ({result.status}, ${result.total_cost_usd:,.2f})", err=True)
+    else:
+        click.echo(text, nl=False)
+    if result.status == "infeasible":
+        sys.exit(EXIT_INFEASIBLE)
+    if not result.placements and result.status == "time_limit":
+        sys.exit(EXIT_ERROR)
+
+
+@cli.command("validate")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+def validate_cmd(scenario: str) -> None:
+    """Check SCENARIO without planning: exit 0 if valid, 2 with the field at fault if not."""
+    loaded = load_scenario(scenario)
+    n_off = sum(len(s.offerings) for s in loaded.sites)
+    click.echo(f"{scenario}: valid: {len(loaded.sites)} sites, {n_off} offerings, "
+               f"{len(loaded.clients)} clients, {len(loaded.workloads)} workloads, "
+               f"{len(loaded.budgets)} budgets")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: errors are caught here, at the boundary, and only here."""
+    try:
+        return cli.main(args=argv, prog_name="tierplan", standalone_mode=True)
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except TierplanError as exc:
+        _fail(str(exc), EXIT_ERROR)
+    except OSError as exc:
+        _fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_ERROR)
+    return None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

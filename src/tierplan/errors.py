@@ -1,0 +1,42 @@
+"""The one exception tree of tierplan.
+
+::
+
+    TierplanError                 base of everything tierplan raises on purpose
+    ├── InputError                a file or argument the user must fix (exit code 2)
+    │   └── ScenarioError         a scenario file: names the file and the path inside it
+    └── SolverError               the MILP solver failed in a way the user cannot fix (exit 1)
+
+An infeasible scenario is not an exception: the planner returns a plan whose status
+is ``infeasible`` and whose ``diagnosis`` says why (exit code 3 in the CLI).
+"""
+
+from __future__ import annotations
+
+__all__ = ["InputError", "ScenarioError", "SolverError", "TierplanError"]
+
+
+class TierplanError(Exception):
+    """Base class of every error tierplan raises on purpose."""
+
+
+class InputError(TierplanError):
+    """Input the user has to fix: a bad file, option or value."""
+
+
+class ScenarioError(InputError):
+    """A problem in a scenario file, located by file and field path.
+
+    ``path`` uses the notation users see in the file, e.g. ``workloads[1].latency_slo_ms``.
+    """
+
+    def __init__(self, file: str, path: str, message: str) -> None:
+        self.file = file
+        self.path = path
+        self.message = message
+        where = f"{file}: {path}" if path else file
+        super().__init__(f"{where}: {message}")
+
+
+class SolverError(TierplanError):
+    """The solver could not be run or returned something unusable."""

@@ -1,0 +1,302 @@
+"""Frozen domain types: what a scenario says and what a plan answers.
+
+Units: money USD, time hours, latency milliseconds (round trip), data GB (10^9 bytes),
+throughput requests per second. Every type here is immutable; the planner never writes
+onto its inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "CPU",
+    "Binding",
+    "Budget",
+    "BudgetUse",
+    "Client",
+    "Dataset",
+    "Filters",
+    "InferenceWorkload",
+    "LatencyStat",
+    "Location",
+    "Network",
+    "Objective",
+    "Offering",
+    "Placement",
+    "Plan",
+    "PlanStatus",
+    "Scenario",
+    "ServiceProfile",
+    "Site",
+    "SolverInfo",
+    "Tier",
+    "TrainingWorkload",
+    "Workload",
+]
+
+Tier = Literal["cloud", "onprem", "edge"]
+Objective = Literal["cost", "latency"]
+PlanStatus = Literal["optimal", "time_limit", "infeasible"]
+
+#: Key of a workload's ``accelerators`` map that stands for CPU-only offerings (per vCPU).
+CPU = "cpu"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class Offering:
+    """An instance type a site can run, priced per instance-hour.
+
+    ``available`` is how many instances may run at once (None = unlimited).
+    """
+
+    name: str
+    usd_per_hour: float
+    accelerator: str | None = None
+    accelerator_count: int = 0
+    vcpus: float = 0.0
+    memory_gib: float = 0.0
+    spot_usd_per_hour: float | None = None
+    available: int | None = None
+
+    @property
+    def units(self) -> float:
+        """Accelerators per instance, or vCPUs for a CPU-only offering."""
+        return float(self.accelerator_count) if self.accelerator else float(self.vcpus)
+
+    @property
+    def speed_key(self) -> str:
+        """The key a workload's ``accelerators`` map must hold for this offering."""
+        return self.accelerator if self.accelerator else CPU
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    name: str
+    tier: Tier
+    offerings: tuple[Offering, ...] = ()
+    provider: str | None = None
+    region: str | None = None
+    location: Location | None = None
+    jurisdiction: str | None = None
+    egress_usd_per_gb: float = 0.0
+    bandwidth_gbps: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    name: str
+    location: Location | None = None
+    jurisdiction: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    name: str
+    size_gb: float
+    site: str
+    jurisdictions: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Where a workload may run; None means no restriction."""
+
+    tiers: tuple[str, ...] | None = None
+    providers: tuple[str, ...] | None = None
+    sites: tuple[str, ...] | None = None
+    jurisdictions: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceProfile:
+    """Sustained throughput and service latency of one accelerator (or one vCPU)."""
+
+    rps: float
+    latency_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceWorkload:
+    name: str
+    accelerators: Mapping[str, ServiceProfile]
+    demand_rps: Mapping[str, float]
+    latency_slo_ms: float
+    max_utilization: float = 0.8
+    min_instances: int = 1
+    min_sites: int = 1
+    payload_kb: float = 0.0
+    team: str | None = None
+    datasets: tuple[str, ...] = ()
+    budget_usd: float | None = None
+    filters: Filters = field(default_factory=Filters)
+    kind: Literal["inference"] = "inference"
+
+    @property
+    def total_demand(self) -> float:
+        return float(sum(self.demand_rps.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingWorkload:
+    name: str
+    accelerators: Mapping[str, float]
+    work_hours: float
+    min_accelerators: int = 1
+    max_nodes: int = 1
+    multi_node_efficiency: float = 0.9
+    deadline_hours: float | None = None
+    spot: bool = False
+    spot_overhead: float = 0.1
+    team: str | None = None
+    datasets: tuple[str, ...] = ()
+    budget_usd: float | None = None
+    filters: Filters = field(default_factory=Filters)
+    kind: Literal["training"] = "training"
+
+
+Workload = InferenceWorkload | TrainingWorkload
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """Caps the cost of the placements that match every filter given."""
+
+    name: str
+    limit_usd: float
+    team: str | None = None
+    tier: str | None = None
+    provider: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """Round-trip latency estimate: ``base_ms + ms_per_km * great-circle km``.
+
+    ``measured`` maps (client, site) to a measured round trip that overrides the estimate.
+    """
+
+    base_ms: float = 5.0
+    ms_per_km: float = 0.02
+    measured: Mapping[tuple[str, str], float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    sites: tuple[Site, ...]
+    workloads: tuple[Workload, ...]
+    clients: tuple[Client, ...] = ()
+    datasets: tuple[Dataset, ...] = ()
+    budgets: tuple[Budget, ...] = ()
+    network: Network = field(default_factory=Network)
+    horizon_hours: float = 730.0
+    objective: Objective = "cost"
+    source: str = "<memory>"
+
+    def site(self, name: str) -> Site:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """One offering used by one workload. Training placements carry their hours."""
+
+    workload: str
+    kind: Literal["inference", "training"]
+    site: str
+    tier: str
+    provider: str | None
+    offering: str
+    accelerator: str | None
+    instances: int
+    purchase: Literal["on-demand", "spot"]
+    usd_per_hour: float
+    cost_usd: float
+    compute_usd: float
+    transfer_usd: float
+    team: str | None = None
+    traffic_rps: Mapping[str, float] = field(default_factory=dict)
+    compute_hours: float | None = None
+    transfer_hours: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyStat:
+    workload: str
+    client: str
+    mean_ms: float
+    max_ms: float
+    slo_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetUse:
+    name: str
+    limit_usd: float
+    used_usd: float
+    binding: bool
+    workload: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A constraint that limits the plan, with its shadow price when the LP gives one.
+
+    ``shadow_price`` is the change of the objective per unit of the constraint's right-hand
+    side (USD per USD of budget, ...), from the LP with the integer decisions fixed at their
+    optimal values. A capacity row holds only integer decisions, so its fixed-LP price is
+    always 0; ``relax_saving`` says instead what one more instance would save, from a
+    re-solve of the MILP.
+    """
+
+    kind: str
+    name: str
+    detail: str
+    shadow_price: float | None = None
+    unit: str = ""
+    relax_saving: float | None = None  # objective gained by relaxing the limit by one unit
+
+
+@dataclass(frozen=True, slots=True)
+class SolverInfo:
+    name: str
+    seconds: float
+    gap: float
+    build_seconds: float = 0.0
+    variables: int = 0
+    constraints: int = 0
+    components: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    scenario: str
+    status: PlanStatus
+    objective: Objective
+    horizon_hours: float
+    placements: tuple[Placement, ...]
+    latency: tuple[LatencyStat, ...]
+    budgets: tuple[BudgetUse, ...]
+    binding: tuple[Binding, ...]
+    diagnosis: tuple[str, ...]
+    solver: SolverInfo
+
+    @property
+    def total_cost_usd(self) -> float:
+        return sum(p.cost_usd for p in self.placements)

@@ -1,0 +1,90 @@
+"""The plan as a JSON-ready document (SPEC section 4); every text format reads from it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ..model import Placement, Plan
+
+__all__ = ["SCHEMA", "cost_breakdown", "plan_document"]
+
+SCHEMA = "tierplan.plan/v1"
+
+
+def _cents(value: float) -> float:
+    return round(value + 0.0, 2)
+
+
+def cost_breakdown(placements: tuple[Placement, ...]) -> dict[str, Any]:
+    groups: dict[str, dict[str, float]] = {k: defaultdict(float) for k in
+                                           ("by_tier", "by_provider", "by_site", "by_workload",
+                                            "by_team")}
+    for p in placements:
+        groups["by_tier"][p.tier] += p.cost_usd
+        groups["by_provider"][p.provider or p.tier] += p.cost_usd
+        groups["by_site"][p.site] += p.cost_usd
+        groups["by_workload"][p.workload] += p.cost_usd
+        groups["by_team"][p.team or "(none)"] += p.cost_usd
+    return {
+        "compute_usd": _cents(sum(p.compute_usd for p in placements)),
+        "transfer_usd": _cents(sum(p.transfer_usd for p in placements)),
+        **{k: {name: _cents(v) for name, v in sorted(d.items())} for k, d in groups.items()},
+    }
+
+
+def _placement(p: Placement, horizon: float) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "workload": p.workload, "kind": p.kind, "site": p.site, "tier": p.tier,
+        "provider": p.provider, "offering": p.offering, "accelerator": p.accelerator,
+        "instances": p.instances, "purchase": p.purchase, "usd_per_hour": p.usd_per_hour,
+        "cost_usd": _cents(p.cost_usd), "compute_usd": _cents(p.compute_usd),
+        "transfer_usd": _cents(p.transfer_usd), "team": p.team,
+    }
+    if p.kind == "inference":
+        out["traffic_rps"] = {c: round(v, 6) for c, v in p.traffic_rps.items()}
+        out["hourly_usd"] = _cents(p.cost_usd / horizon)
+    else:
+        out["compute_hours"] = round(p.compute_hours or 0.0, 6)
+        out["transfer_hours"] = round(p.transfer_hours or 0.0, 6)
+    return out
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """Plain dict in the ``tierplan.plan/v1`` schema; money rounded to cents."""
+    total = plan.total_cost_usd
+    return {
+        "schema": SCHEMA,
+        "scenario": plan.scenario,
+        "status": plan.status,
+        "objective": plan.objective,
+        "horizon_hours": plan.horizon_hours,
+        "total_cost_usd": _cents(total),
+        "hourly_cost_usd": _cents(total / plan.horizon_hours) if plan.horizon_hours else 0.0,
+        "cost": cost_breakdown(plan.placements),
+        "placements": [_placement(p, plan.horizon_hours) for p in plan.placements],
+        "latency": [
+            {"workload": s.workload, "client": s.client, "mean_ms": round(s.mean_ms, 3),
+             "max_ms": round(s.max_ms, 3), "slo_ms": s.slo_ms}
+            for s in plan.latency
+        ],
+        "budgets": [
+            {"name": b.name, "limit_usd": _cents(b.limit_usd), "used_usd": _cents(b.used_usd),
+             "binding": b.binding, **({"workload": b.workload} if b.workload else {})}
+            for b in plan.budgets
+        ],
+        "binding": [
+            {"kind": b.kind, "name": b.name, "detail": b.detail,
+             "shadow_price": None if b.shadow_price is None else round(b.shadow_price, 6),
+             "unit": b.unit,
+             "relax_saving": None if b.relax_saving is None else round(b.relax_saving, 2)}
+            for b in plan.binding
+        ],
+        "diagnosis": list(plan.diagnosis),
+        "solver": {
+            "name": plan.solver.name, "seconds": round(plan.solver.seconds, 4),
+            "gap": plan.solver.gap, "build_seconds": round(plan.solver.build_seconds, 4),
+            "variables": plan.solver.variables, "constraints": plan.solver.constraints,
+            "components": plan.solver.components,
+        },
+    }

@@ -1,0 +1,376 @@
+"""Scenario file -> validated, frozen :class:`~tierplan.model.Scenario`.
+
+Errors are :class:`~tierplan.errors.ScenarioError` naming the file, the path inside it
+(``workloads[1].latency_slo_ms``) and what to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from . import schema as s
+from .errors import ScenarioError
+from .model import (
+    Budget,
+    Client,
+    Dataset,
+    Filters,
+    InferenceWorkload,
+    Location,
+    Network,
+    Offering,
+    Scenario,
+    ServiceProfile,
+    Site,
+    TrainingWorkload,
+    Workload,
+)
+
+__all__ = ["load_scenario", "parse_scenario", "read_yaml"]
+
+
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe loader that rejects a key given twice in one mapping."""
+
+
+def _mapping_without_duplicates(loader: Any, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
+)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file safely; errors name the file, line and column."""
+    file = str(path)
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(file, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(file, "", f"cannot read the file ({exc})") from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(file, where, f"invalid YAML: {problem}") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file."""
+    return parse_scenario(read_yaml(path), str(path))
+
+
+def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
+    """Validate already-parsed YAML data (a mapping) and build the domain model."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(file, "", "expected a mapping with at least 'name' and 'workloads'")
+    try:
+        raw = s.ScenarioIn.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc, file, s.ScenarioIn) from None
+    return _Builder(raw, file).build()
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def format_path(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _first_error(exc: ValidationError, file: str, root: type[BaseModel]) -> ScenarioError:
+    err = exc.errors()[0]
+    # A discriminated union puts the tag into the location: drop it (workloads[1].kind.x).
+    loc = _drop_union_tags(list(err["loc"]))
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = f"unknown key {loc[-1]!r}"
+        hint = _did_you_mean(str(loc[-1]), _fields_at(root, list(err["loc"])[:-1]))
+        message += f" (did you mean {hint!r}?)" if hint else "; remove it or check its spelling"
+    elif err["type"] == "missing":
+        message = "this field is required"
+    elif err["type"] == "union_tag_invalid":
+        message = "kind must be 'training' or 'inference'"
+    elif err["type"] == "union_tag_not_found":
+        message = "each workload needs kind: training or kind: inference"
+    elif "input" in err and err["type"] not in ("model_type", "dict_type", "list_type"):
+        message = f"{message} (got {err['input']!r})"
+    return ScenarioError(file, format_path(loc), message)
+
+
+def _drop_union_tags(loc: list[int | str]) -> list[int | str]:
+    out: list[int | str] = []
+    for i, part in enumerate(loc):
+        after_workload = i >= 2 and loc[i - 2] == "workloads" and isinstance(loc[i - 1], int)
+        if after_workload and part in s.WORKLOAD_KINDS:
+            continue
+        out.append(part)
+    return out
+
+
+def _fields_at(root: type[BaseModel], loc: list[int | str]) -> list[str]:
+    """Field names of the model found by walking ``loc`` from ``root`` (best effort)."""
+    model: Any = root
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if part in s.WORKLOAD_KINDS:
+            model = s.TrainingIn if part == "training" else s.InferenceIn
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        model = _model_in(field.annotation)
+    return list(getattr(model, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+# ---------------------------------------------------------------------------- building
+
+
+class _Builder:
+    """Checks names and references, then converts the schema objects to the domain model."""
+
+    def __init__(self, raw: s.ScenarioIn, file: str) -> None:
+        self.raw = raw
+        self.file = file
+
+    def fail(self, path: str, message: str) -> ScenarioError:
+        return ScenarioError(self.file, path, message)
+
+    def unique(self, items: Sequence[Any], where: str) -> dict[str, int]:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            if item.name in seen:
+                raise self.fail(
+                    f"{where}[{i}].name",
+                    f"{item.name!r} is already used by {where}[{seen[item.name]}]; names must be unique",
+                )
+            seen[item.name] = i
+        return seen
+
+    def known(self, name: str, names: Mapping[str, int], path: str, what: str) -> None:
+        if name not in names:
+            hint = _did_you_mean(name, names)
+            extra = f" (did you mean {hint!r}?)" if hint else f"; known {what}s: {_listing(names)}"
+            raise self.fail(path, f"unknown {what} {name!r}{extra}")
+
+    def build(self) -> Scenario:
+        raw = self.raw
+        if raw.catalog is not None and raw.catalog.source != "none":
+            raise self.fail(
+                "catalog.source",
+                f"catalog source {raw.catalog.source!r} is not available in this version; "
+                "describe the sites inline under 'sites' (or set source: none)",
+            )
+        site_ix = self.unique(raw.sites, "sites")
+        client_ix = self.unique(raw.clients, "clients")
+        dataset_ix = self.unique(raw.datasets, "datasets")
+        self.unique(raw.workloads, "workloads")
+        self.unique(raw.budgets, "budgets")
+        if not raw.sites:
+            raise self.fail("sites", "the scenario has no sites; add at least one under 'sites'")
+        sites = tuple(self.site(i, site) for i, site in enumerate(raw.sites))
+        measured: dict[tuple[str, str], float] = {}
+        for i, lat in enumerate(raw.network.latency_ms):
+            path = f"network.latency_ms[{i}]"
+            self.known(lat.client, client_ix, f"{path}.client", "client")
+            self.known(lat.site, site_ix, f"{path}.site", "site")
+            measured[(lat.client, lat.site)] = lat.ms
+        self.check_locations(measured)
+        datasets = []
+        for i, d in enumerate(raw.datasets):
+            self.known(d.site, site_ix, f"datasets[{i}].site", "site")
+            datasets.append(Dataset(d.name, d.size_gb, d.site, _codes(d.jurisdictions)))
+        workloads = tuple(
+            self.workload(i, w, site_ix, client_ix, dataset_ix) for i, w in enumerate(raw.workloads)
+        )
+        if not workloads:
+            raise self.fail("workloads", "the scenario has no workloads; add at least one")
+        budgets = tuple(
+            Budget(b.name, b.limit_usd, b.team, b.tier, b.provider, b.kind) for b in raw.budgets
+        )
+        return Scenario(
+            name=raw.name,
+            sites=sites,
+            workloads=workloads,
+            clients=tuple(
+                Client(c.name, _loc(c.location), c.jurisdiction and c.jurisdiction.upper())
+                for c in raw.clients
+            ),
+            datasets=tuple(datasets),
+            budgets=budgets,
+            network=Network(raw.network.base_ms, raw.network.ms_per_km, measured),
+            horizon_hours=raw.horizon_hours,
+            objective=raw.objective,
+            source=self.file,
+        )
+
+    def site(self, i: int, site: s.SiteIn) -> Site:
+        self.unique(site.offerings, f"sites[{i}].offerings")
+        offerings = []
+        for j, o in enumerate(site.offerings):
+            path = f"sites[{i}].offerings[{j}]"
+            count = o.accelerator_count if o.accelerator_count is not None else (
+                1 if o.accelerator else 0
+            )
+            if o.accelerator and count == 0:
+                raise self.fail(f"{path}.accelerator_count", "must be at least 1 with an accelerator")
+            if not o.accelerator and o.vcpus <= 0:
+                raise self.fail(f"{path}.vcpus", "a CPU-only offering needs vcpus > 0")
+            offerings.append(
+                Offering(
+                    name=o.name,
+                    usd_per_hour=o.usd_per_hour,
+                    accelerator=o.accelerator,
+                    accelerator_count=count,
+                    vcpus=o.vcpus,
+                    memory_gib=o.memory_gib,
+                    spot_usd_per_hour=o.spot_usd_per_hour,
+                    available=o.available,
+                )
+            )
+        return Site(
+            name=site.name,
+            tier=site.tier,
+            offerings=tuple(offerings),
+            provider=site.provider,
+            region=site.region,
+            location=_loc(site.location),
+            jurisdiction=site.jurisdiction.upper() if site.jurisdiction else None,
+            egress_usd_per_gb=site.egress_usd_per_gb,
+            bandwidth_gbps=site.bandwidth_gbps,
+        )
+
+    def check_locations(self, measured: Mapping[tuple[str, str], float]) -> None:
+        for i, site in enumerate(self.raw.sites):
+            if site.location is not None:
+                continue
+            for client in self.raw.clients:
+                if (client.name, site.name) not in measured:
+                    raise self.fail(
+                        f"sites[{i}].location",
+                        f"site {site.name!r} has no location and no measured latency from client "
+                        f"{client.name!r}; give location: {{lat, lon}} or a network.latency_ms entry",
+                    )
+        for i, client in enumerate(self.raw.clients):
+            if client.location is not None:
+                continue
+            for site in self.raw.sites:
+                if (client.name, site.name) not in measured:
+                    raise self.fail(
+                        f"clients[{i}].location",
+                        f"client {client.name!r} has no location and no measured latency to site "
+                        f"{site.name!r}; give location: {{lat, lon}} or a network.latency_ms entry",
+                    )
+
+    def workload(
+        self,
+        i: int,
+        w: s.TrainingIn | s.InferenceIn,
+        site_ix: Mapping[str, int],
+        client_ix: Mapping[str, int],
+        dataset_ix: Mapping[str, int],
+    ) -> Workload:
+        path = f"workloads[{i}]"
+        for j, name in enumerate(w.datasets):
+            self.known(name, dataset_ix, f"{path}.datasets[{j}]", "dataset")
+        for j, name in enumerate(w.sites or ()):
+            self.known(name, site_ix, f"{path}.sites[{j}]", "site")
+        filters = Filters(
+            tiers=_tuple(w.tiers),
+            providers=_tuple(w.providers),
+            sites=_tuple(w.sites),
+            jurisdictions=_codes(w.jurisdictions),
+        )
+        common = {
+            "name": w.name,
+            "team": w.team,
+            "datasets": tuple(w.datasets),
+            "budget_usd": w.budget_usd,
+            "filters": filters,
+        }
+        if isinstance(w, s.TrainingIn):
+            return TrainingWorkload(
+                accelerators=dict(w.accelerators),
+                work_hours=w.work_hours,
+                min_accelerators=w.min_accelerators,
+                max_nodes=w.max_nodes,
+                multi_node_efficiency=w.multi_node_efficiency,
+                deadline_hours=w.deadline_hours,
+                spot=w.spot,
+                spot_overhead=w.spot_overhead,
+                **common,
+            )
+        for client in w.demand_rps:
+            self.known(client, client_ix, f"{path}.demand_rps.{client}", "client")
+        demand = {c: rps for c, rps in w.demand_rps.items() if rps > 0}
+        default_min = 1 if demand else 0
+        min_instances = w.min_instances if w.min_instances is not None else default_min
+        return InferenceWorkload(
+            accelerators={k: ServiceProfile(v.rps, v.latency_ms) for k, v in w.accelerators.items()},
+            demand_rps=demand,
+            latency_slo_ms=w.latency_slo_ms,
+            max_utilization=w.max_utilization,
+            min_instances=min_instances,
+            min_sites=w.min_sites,
+            payload_kb=w.payload_kb,
+            **common,
+        )
+
+
+def _loc(loc: s.LocationIn | None) -> Location | None:
+    return Location(loc.lat, loc.lon) if loc else None
+
+
+def _tuple(items: list[str] | None) -> tuple[str, ...] | None:
+    return tuple(items) if items is not None else None
+
+
+def _codes(items: list[str] | None) -> tuple[str, ...] | None:
+    return tuple(x.upper() for x in items) if items is not None else None
+
+
+def _listing(names: Iterable[str], limit: int = 8) -> str:
+    names = list(names)
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "") if names else "none"

@@ -1,0 +1,307 @@
+"""What each workload could use: eligible offerings, routing groups and training options.
+
+Everything here is exact pre-processing: it only removes choices that cannot be part of
+an optimal plan (SPEC section 2), so the MILP built from it has the same optimum.
+
+- Ineligible (workload, offering) pairs are never generated.
+- Inference traffic is routed per *group*: the offerings of one site whose accelerators
+  have the same service latency. Clients see the same round trip, the same egress price
+  and the same service latency from every offering in a group, so routing to the group
+  and splitting in proportion to capacity afterwards is exact.
+- Inside a group an offering is dropped when an unlimited offering of the group gives at
+  least its capacity at no higher price (strictly better in one, or first by name).
+- Training options (offering x nodes x purchase) are dropped when an option with an
+  unlimited offering costs no more and counts toward a subset of the same budgets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..model import (
+    Budget,
+    InferenceWorkload,
+    Scenario,
+    Site,
+    TrainingWorkload,
+    Workload,
+)
+from ..units import great_circle_km, jurisdiction_matches
+
+__all__ = [
+    "Group",
+    "InferenceCandidates",
+    "TrainOption",
+    "TrainingCandidates",
+    "Unit",
+    "Universe",
+    "budget_matches",
+]
+
+EPS = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One offering as a workload sees it: capacity (rps per instance) and price."""
+
+    offer: int
+    cap: float
+    usd_per_hour: float
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Offerings at one site with the same service latency, and the clients they reach."""
+
+    site: int
+    service_ms: float
+    units: tuple[Unit, ...]
+    reach: tuple[tuple[int, float], ...]  # (client index, rtt + service ms), within the SLO
+
+
+@dataclass(frozen=True, slots=True)
+class TrainOption:
+    offer: int
+    site: int
+    nodes: int
+    spot: bool
+    usd_per_hour: float
+    compute_hours: float
+    transfer_hours: float
+    transfer_usd: float
+
+    @property
+    def compute_usd(self) -> float:
+        return self.nodes * self.usd_per_hour * self.compute_hours
+
+    @property
+    def cost(self) -> float:
+        return self.compute_usd + self.transfer_usd
+
+    @property
+    def instance_hours(self) -> float:
+        return self.nodes * self.compute_hours
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceCandidates:
+    workload: InferenceWorkload
+    groups: tuple[Group, ...]
+    eligible_sites: tuple[int, ...]  # sites with at least one eligible offering
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingCandidates:
+    workload: TrainingWorkload
+    options: tuple[TrainOption, ...]
+    eligible_offers: int  # before the deadline and the horizon were applied
+
+
+def budget_matches(budget: Budget, workload: Workload, site: Site) -> bool:
+    return (
+        (budget.team is None or budget.team == workload.team)
+        and (budget.kind is None or budget.kind == workload.kind)
+        and (budget.tier is None or budget.tier == site.tier)
+        and (budget.provider is None or budget.provider == site.provider)
+    )
+
+
+class Universe:
+    """Flattened, indexed view of a scenario that every later stage shares."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.sites = scenario.sites
+        self.site_index = {s.name: i for i, s in enumerate(self.sites)}
+        self.clients = scenario.clients
+        self.client_index = {c.name: i for i, c in enumerate(self.clients)}
+        self.datasets = {d.name: d for d in scenario.datasets}
+        # Global offering index: (site index, offering).
+        self.offers = [(i, o) for i, s in enumerate(self.sites) for o in s.offerings]
+        self.by_key: list[dict[str, list[int]]] = [defaultdict(list) for _ in self.sites]
+        for k, (si, o) in enumerate(self.offers):
+            self.by_key[si][o.speed_key].append(k)
+        self.rtt = self._rtt_matrix()
+
+    def _rtt_matrix(self) -> list[list[float]]:
+        net = self.scenario.network
+        out = []
+        for client in self.clients:
+            row = []
+            for site in self.sites:
+                measured = net.measured.get((client.name, site.name))
+                if measured is not None:
+                    row.append(measured)
+                elif client.location and site.location:
+                    km = great_circle_km(
+                        client.location.lat, client.location.lon,
+                        site.location.lat, site.location.lon,
+                    )
+                    row.append(net.base_ms + net.ms_per_km * km)
+                else:  # validation guarantees a measurement or locations; keep it total
+                    row.append(math.inf)
+            out.append(row)
+        return out
+
+    # ---------------------------------------------------------------- eligibility
+
+    def admits(self, workload: Workload, site_ix: int) -> bool:
+        """Workload filters and dataset jurisdictions admit the site."""
+        site = self.sites[site_ix]
+        f = workload.filters
+        if f.tiers is not None and site.tier not in f.tiers:
+            return False
+        if f.providers is not None and site.provider not in f.providers:
+            return False
+        if f.sites is not None and site.name not in f.sites:
+            return False
+        if not jurisdiction_matches(site.jurisdiction, f.jurisdictions):
+            return False
+        return all(
+            jurisdiction_matches(site.jurisdiction, self.datasets[d].jurisdictions)
+            for d in workload.datasets
+        )
+
+    def admitted_sites(self, workload: Workload) -> list[int]:
+        return [i for i in range(len(self.sites)) if self.admits(workload, i)]
+
+    # ------------------------------------------------------------------ inference
+
+    def inference(self, w: InferenceWorkload) -> InferenceCandidates:
+        demand = [(self.client_index[c], d) for c, d in w.demand_rps.items() if d > 0]
+        groups: list[Group] = []
+        eligible_sites: list[int] = []
+        for si in self.admitted_sites(w):
+            by_latency: dict[float, list[Unit]] = defaultdict(list)
+            for key, profile in w.accelerators.items():
+                for k in self.by_key[si].get(key, ()):
+                    offering = self.offers[k][1]
+                    if offering.available == 0:
+                        continue
+                    cap = offering.units * profile.rps * w.max_utilization
+                    if cap > 0:
+                        by_latency[profile.latency_ms].append(Unit(k, cap, offering.usd_per_hour))
+            if by_latency:
+                eligible_sites.append(si)
+            for service_ms, units in sorted(by_latency.items()):
+                reach = tuple(
+                    (ci, self.rtt[ci][si] + service_ms)
+                    for ci, _ in demand
+                    if self.rtt[ci][si] + service_ms <= w.latency_slo_ms + EPS
+                )
+                groups.append(Group(si, service_ms, self._pareto(units), reach))
+        groups = _drop_idle_groups(w, groups)
+        return InferenceCandidates(w, tuple(groups), tuple(eligible_sites))
+
+    def _pareto(self, units: Sequence[Unit]) -> tuple[Unit, ...]:
+        """Drop units that an unlimited unit of the group beats on capacity and price."""
+        ordered = sorted(units, key=lambda u: (u.usd_per_hour, -u.cap, self._name(u.offer)))
+        kept: list[Unit] = []
+        best_unlimited_cap = -math.inf
+        for u in ordered:
+            if u.cap <= best_unlimited_cap + EPS:
+                continue  # an unlimited unit at no higher price has at least this capacity
+            kept.append(u)
+            if self.offers[u.offer][1].available is None:
+                best_unlimited_cap = u.cap
+        return tuple(kept)
+
+    def _name(self, offer: int) -> str:
+        si, o = self.offers[offer]
+        return f"{self.sites[si].name}/{o.name}"
+
+    # ------------------------------------------------------------------- training
+
+    def training(
+        self, w: TrainingWorkload, budgets: Sequence[Budget], limit: float | None = None
+    ) -> TrainingCandidates:
+        """Options that finish within the deadline and the horizon (or within ``limit``)."""
+        if limit is None:
+            horizon = self.scenario.horizon_hours
+            limit = min(horizon, w.deadline_hours) if w.deadline_hours is not None else horizon
+        options: list[TrainOption] = []
+        eligible = 0
+        for si in self.admitted_sites(w):
+            transfer_hours, transfer_usd = self.transfer(w, si)
+            for key, speed in w.accelerators.items():
+                for k in self.by_key[si].get(key, ()):
+                    offering = self.offers[k][1]
+                    if offering.units < w.min_accelerators:
+                        continue
+                    eligible += 1
+                    max_nodes = w.max_nodes
+                    if offering.available is not None:
+                        max_nodes = min(max_nodes, offering.available)
+                    prices = [(False, offering.usd_per_hour)]
+                    if w.spot and offering.spot_usd_per_hour is not None:
+                        prices.append((True, offering.spot_usd_per_hour))
+                    for nodes in range(1, max_nodes + 1):
+                        factor = 1.0 if nodes == 1 else w.multi_node_efficiency
+                        rate = nodes * offering.units * speed * factor
+                        base_hours = w.work_hours / rate
+                        for spot, price in prices:
+                            hours = base_hours * (1 + w.spot_overhead) if spot else base_hours
+                            if transfer_hours + hours > limit + EPS:
+                                continue
+                            options.append(
+                                TrainOption(k, si, nodes, spot, price, hours,
+                                            transfer_hours, transfer_usd)
+                            )
+        kept = self._prune_training(w, options, budgets)
+        return TrainingCandidates(w, kept, eligible)
+
+    def transfer(self, w: Workload, site_ix: int) -> tuple[float, float]:
+        """Hours and USD to move every dataset of ``w`` that is not at the site."""
+        site = self.sites[site_ix]
+        hours = usd = 0.0
+        for name in w.datasets:
+            d = self.datasets[name]
+            if d.site == site.name:
+                continue
+            source = self.sites[self.site_index[d.site]]
+            gbps = min(source.bandwidth_gbps, site.bandwidth_gbps)
+            hours += d.size_gb * 8 / (gbps * 3600)
+            usd += d.size_gb * source.egress_usd_per_gb
+        return hours, usd
+
+    def _prune_training(
+        self, w: TrainingWorkload, options: list[TrainOption], budgets: Sequence[Budget]
+    ) -> tuple[TrainOption, ...]:
+        """Keep, per budget signature, the cheapest unlimited option and cheaper limited ones.
+
+        An option whose offering is capacity-limited competes for that capacity, so it
+        is kept unless an unlimited option with a subset of its budgets is no dearer.
+        """
+        def signature(o: TrainOption) -> frozenset[int]:
+            site = self.sites[o.site]
+            return frozenset(b for b, bud in enumerate(budgets) if budget_matches(bud, w, site))
+
+        ordered = sorted(
+            options, key=lambda o: (o.cost, o.instance_hours, self._name(o.offer), o.nodes, o.spot)
+        )
+        unlimited_sigs: list[frozenset[int]] = []
+        kept: list[TrainOption] = []
+        for o in ordered:
+            sig = signature(o)
+            if any(u <= sig for u in unlimited_sigs):
+                continue  # an unlimited option, no dearer, counts toward fewer budgets
+            kept.append(o)
+            if self.offers[o.offer][1].available is None:
+                unlimited_sigs.append(sig)
+        return tuple(kept)
+
+
+def _drop_idle_groups(w: InferenceWorkload, groups: list[Group]) -> list[Group]:
+    """Groups that reach no client only help meet min_instances / min_sites.
+
+    Such an instance serves no traffic, so only the cheapest units there can matter;
+    when one instance meets both minimums anyway (min_instances <= 1, min_sites == 1,
+    demand > 0), idle groups cannot appear in an optimal plan at all.
+    """
+    if w.total_demand > 0 and w.min_instances <= 1 and w.min_sites <= 1:
+        return [g for g in groups if g.reach]
+    return groups

@@ -1,0 +1,317 @@
+"""Why a plan looks the way it does, and why none exists.
+
+- :func:`precheck` finds the plain reasons before any solver runs (no eligible offering,
+  a client out of reach of every site within the SLO, a deadline no option meets, ...).
+- :func:`diagnose` runs an *elastic* relaxation of an infeasible MILP: every demand,
+  option, capacity, budget and minimum row gets a penalised slack; the rows that need
+  slack are the ones that cannot hold together. Budgets are then compared with the
+  cheapest plan that meets every other rule, so the message carries both numbers.
+- :func:`bindings` reports the budgets and capacities that limit the plan, with shadow
+  prices from the LP with the integer decisions fixed.
+- :func:`slo_bindings` reports latency SLOs that keep a workload off a cheaper site.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..model import Binding, Budget, InferenceWorkload, Placement, TrainingWorkload, Workload
+from .candidates import EPS, InferenceCandidates, TrainingCandidates, Universe
+from .formulation import Formulation, build
+from .milp import INF, Milp
+from .solvers import Backend
+
+__all__ = ["bindings", "diagnose", "precheck", "slo_bindings", "usd"]
+
+
+def usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.0f} ms" if abs(value - round(value)) < 0.05 else f"{value:.1f} ms"
+
+
+# --------------------------------------------------------------------------- pre-checks
+
+
+def precheck(
+    u: Universe, inference: Sequence[InferenceCandidates], training: Sequence[TrainingCandidates]
+) -> list[str]:
+    reasons: list[str] = []
+    for cand in inference:
+        reasons.extend(_inference_reasons(u, cand))
+    for tcand in training:
+        reasons.extend(_training_reasons(u, tcand))
+    return reasons
+
+
+def _no_offering(u: Universe, w: Workload) -> str:
+    admitted = u.admitted_sites(w)
+    keys = ", ".join(w.accelerators)
+    if not admitted:
+        f = w.filters
+        parts = [f"{name} {list(v)}" for name, v in (("tiers", f.tiers), ("providers", f.providers),
+                 ("sites", f.sites), ("jurisdictions", f.jurisdictions)) if v is not None]
+        if w.datasets:
+            parts.append(f"the jurisdictions of datasets {list(w.datasets)}")
+        rules = ", ".join(parts) or "its rules"
+        return f"{w.name}: no site is admitted by {rules}; widen the filters or add a site"
+    extra = ""
+    if isinstance(w, TrainingWorkload) and w.min_accelerators > 1:
+        extra = f" with at least {w.min_accelerators} accelerators per node"
+    return (f"{w.name}: none of its accelerators ({keys}) is offered{extra} at the "
+            f"{len(admitted)} admitted site(s); add an offering or another accelerator")
+
+
+def _inference_reasons(u: Universe, cand: InferenceCandidates) -> list[str]:
+    w = cand.workload
+    if not cand.eligible_sites:
+        return [_no_offering(u, w)] if w.total_demand > 0 or w.min_instances > 0 else []
+    out = []
+    reached = {ci for g in cand.groups for ci, _ in g.reach}
+    for client, rps in w.demand_rps.items():
+        ci = u.client_index[client]
+        if ci in reached or rps <= 0:
+            continue
+        nearest = _nearest(u, w, ci, cand.eligible_sites)
+        msg = f"{w.name}: no eligible offering is within {_ms(w.latency_slo_ms)} of client {client}"
+        if nearest:
+            total, site, service = nearest
+            msg += (f"; nearest is {u.sites[site].name} at {_ms(total)} incl. "
+                    f"{_ms(service)} service")
+        out.append(msg)
+    if w.min_sites > len(cand.eligible_sites):
+        names = ", ".join(u.sites[s].name for s in cand.eligible_sites)
+        out.append(f"{w.name}: min_sites is {w.min_sites} but only {len(cand.eligible_sites)} "
+                   f"site(s) have an eligible offering ({names})")
+    return out
+
+
+def _nearest(u: Universe, w: InferenceWorkload, ci: int,
+             sites: Sequence[int]) -> tuple[float, int, float] | None:
+    best: tuple[float, int, float] | None = None
+    for si in sites:
+        for key, profile in w.accelerators.items():
+            if any(u.offers[k][1].available != 0 for k in u.by_key[si].get(key, ())):
+                total = u.rtt[ci][si] + profile.latency_ms
+                if best is None or total < best[0]:
+                    best = (total, si, profile.latency_ms)
+    return best
+
+
+def _training_reasons(u: Universe, cand: TrainingCandidates) -> list[str]:
+    w = cand.workload
+    if cand.eligible_offers == 0:
+        return [_no_offering(u, w)]
+    if not cand.options:
+        unlimited = u.training(w, (), limit=math.inf).options
+        limit = u.scenario.horizon_hours
+        what = f"the horizon of {limit:g} h"
+        if w.deadline_hours is not None and w.deadline_hours < limit:
+            limit, what = w.deadline_hours, f"its deadline of {w.deadline_hours:g} h"
+        if not unlimited:
+            return [f"{w.name}: no eligible offering has capacity for it"]
+        fastest = min(unlimited, key=lambda o: o.compute_hours + o.transfer_hours)
+        site = u.sites[fastest.site].name
+        offering = u.offers[fastest.offer][1].name
+        return [f"{w.name}: no option finishes within {what}; the fastest is {fastest.nodes} x "
+                f"{offering} at {site}, {fastest.compute_hours:.2f} h compute + "
+                f"{fastest.transfer_hours:.2f} h moving data = "
+                f"{fastest.compute_hours + fastest.transfer_hours:.2f} h"]
+    if w.budget_usd is not None:
+        cheapest = min(cand.options, key=lambda o: o.cost)
+        if cheapest.cost > w.budget_usd + 0.005:
+            return [f"{w.name}: budget_usd ({usd(w.budget_usd)}) is below its cheapest option "
+                    f"({usd(cheapest.cost)}: {cheapest.nodes} x "
+                    f"{u.offers[cheapest.offer][1].name} at {u.sites[cheapest.site].name})"]
+    return []
+
+
+# ---------------------------------------------------------------------- elastic diagnosis
+
+
+def diagnose(
+    u: Universe, form: Formulation, backend: Backend, budgets: Sequence[Budget],
+    time_limit: float,
+) -> list[str]:
+    inference = [v.cand for v in form.inference]
+    training = [t.cand for t in form.training]
+    total = sum(c.workload.total_demand for c in inference) or 1.0
+    elastic = build(u, inference, training, budgets, total, elastic=True)
+    m = elastic.milp
+    result = backend.solve(m, m.penalty, None, time_limit, 1e-6)
+    if result.x is None:
+        return ["the solver reports no plan exists, and the elastic relaxation did not finish; "
+                "raise --time-limit to get a diagnosis"]
+    x = result.x
+    messages: list[str] = []
+    for j, tag in enumerate(m.col_tags):
+        if tag[0] != "slack" or x[j] <= 1e-6:
+            continue
+        messages.append(_slack_message(u, form.milp, tag[1:], x[j], budgets, backend, time_limit))
+    return messages or ["no plan meets every rule at once, but no single rule explains it; "
+                        "relax budgets, SLOs or capacity limits one at a time to find it"]
+
+
+def _slack_message(u: Universe, m: Milp, tag: tuple[object, ...], slack: float,
+                   budgets: Sequence[Budget], backend: Backend, time_limit: float) -> str:
+    kind = tag[0]
+    if kind == "demand":
+        return (f"{tag[1]}: {slack:.2f} rps of the demand from client {tag[2]} cannot be served "
+                f"within its SLO with the capacity and budgets available")
+    if kind == "choose":
+        return (f"{tag[1]}: no option can be chosen for this training job together with the "
+                f"capacity and budgets the other workloads need")
+    if kind == "capacity":
+        si, offering = u.offers[int(tag[1])]  # type: ignore[call-overload]
+        return (f"{u.sites[si].name}/{offering.name}: available is {offering.available} but the "
+                f"plan needs {offering.available + slack:.2f} instances (averaged over the "
+                f"horizon); raise available or admit other sites")
+    if kind == "min_instances":
+        return f"{tag[1]}: min_instances cannot be met ({slack:.0f} instance(s) short)"
+    if kind == "min_sites":
+        return f"{tag[1]}: min_sites cannot be met ({slack:.0f} site(s) short)"
+    row = next(r for r, t in enumerate(m.row_tags) if t == tag)
+    cheapest = _cheapest(m, row, backend, time_limit)
+    if kind == "budget":
+        b = budgets[int(tag[1])]  # type: ignore[call-overload]
+        name, limit = f"budget {b.name}", b.limit_usd
+    else:
+        name, limit = f"{tag[1]}: budget_usd", m.row_upper[row]
+    if cheapest is not None and cheapest > limit + 0.005:
+        return (f"{name} ({usd(limit)}) is below the cheapest plan that meets every SLO "
+                f"({usd(cheapest)})")
+    return (f"{name} ({usd(limit)}) cannot be met together with the other budgets and "
+            f"capacity limits; it needs about {usd(slack)} more")
+
+
+def _cheapest(m: Milp, row: int, backend: Backend, time_limit: float) -> float | None:
+    """Minimum of one budget row's expression with every budget lifted."""
+    relaxed = _copy(m)
+    for r, tag in enumerate(relaxed.row_tags):
+        if tag[0] in ("budget", "workload_budget"):
+            relaxed.row_upper[r] = INF
+    objective = [0.0] * relaxed.num_cols
+    index, value = relaxed.row(row)
+    for j, v in zip(index, value, strict=True):
+        objective[j] += v
+    result = backend.solve(relaxed, objective, None, time_limit, 1e-6)
+    return result.objective if result.x is not None else None
+
+
+# ------------------------------------------------------------------------------ binding
+
+
+@dataclass(frozen=True)
+class Relaxer:
+    """Re-solves a MILP with one row's limit raised, to say what relaxing it would save."""
+
+    backend: Backend
+    objective: Sequence[float]
+    value: float
+    gap: float
+    time_limit: float
+    max_columns: int = 20_000
+
+    def saving(self, m: Milp, row: int, delta: float) -> float | None:
+        if m.num_cols > self.max_columns:
+            return None
+        relaxed = _copy(m)
+        relaxed.row_upper[row] += delta
+        index, _ = m.row(row)
+        for j in index:  # instance counts are also bounded by the limit itself
+            if relaxed.col_integer[j]:
+                relaxed.col_upper[j] += delta
+        result = self.backend.solve(relaxed, self.objective, None, self.time_limit, self.gap)
+        if result.objective is None or result.status != "optimal":
+            return None
+        return max(self.value - result.objective, 0.0)
+
+
+def _copy(m: Milp) -> Milp:
+    return Milp(**{k: list(v) if isinstance(v, list) else v for k, v in vars(m).items()})
+
+
+def bindings(
+    u: Universe, form: Formulation, x: Sequence[float], duals: Sequence[float] | None,
+    budgets: Sequence[Budget], relaxer: Relaxer | None = None,
+) -> list[Binding]:
+    m = form.milp
+    out = []
+    for r, tag in enumerate(m.row_tags):
+        kind = tag[0]
+        if kind not in ("budget", "workload_budget", "capacity"):
+            continue
+        used = m.activity(r, x)
+        limit = m.row_upper[r]
+        tolerance = 0.005 if kind != "capacity" else 1e-6
+        dual = duals[r] if duals is not None else None
+        if used < limit - tolerance and not (dual and abs(dual) > EPS):
+            continue
+        if kind == "capacity":
+            si, offering = u.offers[int(tag[1])]  # type: ignore[call-overload]
+            name = f"{u.sites[si].name}/{offering.name}"
+            detail = f"all {offering.available} available instances are in use"
+            saving = relaxer.saving(m, r, 1.0) if relaxer else None
+            out.append(Binding("capacity", name, detail, None, "objective per instance", saving))
+        else:
+            name = budgets[int(tag[1])].name if kind == "budget" else str(tag[1])  # type: ignore[call-overload]
+            detail = f"{usd(used)} of {usd(limit)} used"
+            out.append(Binding(kind, name, detail, dual, "objective per USD"))
+    return out
+
+
+def slo_bindings(
+    u: Universe, inference: Sequence[InferenceCandidates], placements: Sequence[Placement]
+) -> list[Binding]:
+    """SLOs that keep a client's traffic off a cheaper site (by cost per served rps)."""
+    H = u.scenario.horizon_hours
+    out = []
+    for cand in inference:
+        w = cand.workload
+        factor = 3600 * H * w.payload_kb * 1e-6
+        best_in: dict[int, float] = {}
+        for g in cand.groups:
+            per_rps = min(unit.usd_per_hour * H / unit.cap for unit in g.units)
+            per_rps += factor * u.sites[g.site].egress_usd_per_gb
+            for ci, _ in g.reach:
+                best_in[ci] = min(best_in.get(ci, INF), per_rps)
+        for client in w.demand_rps:
+            ci = u.client_index[client]
+            if ci not in best_in:
+                continue
+            outside = _cheapest_outside(u, w, ci, cand.eligible_sites, factor)
+            if outside is None or outside[0] >= best_in[ci] * 0.99:
+                continue
+            per_rps, si, latency = outside
+            out.append(Binding(
+                "slo", f"{w.name}.latency_slo_ms",
+                f"client {client}: {u.sites[si].name} serves at {usd(per_rps)} per rps over the "
+                f"horizon against {usd(best_in[ci])} within the SLO, but takes {_ms(latency)} "
+                f"(SLO {_ms(w.latency_slo_ms)})",
+                None, "",
+            ))
+    return out
+
+
+def _cheapest_outside(u: Universe, w: InferenceWorkload, ci: int, sites: Sequence[int],
+                      factor: float) -> tuple[float, int, float] | None:
+    best: tuple[float, int, float] | None = None
+    H = u.scenario.horizon_hours
+    for si in sites:
+        for key, profile in w.accelerators.items():
+            latency = u.rtt[ci][si] + profile.latency_ms
+            if latency <= w.latency_slo_ms + EPS:
+                continue
+            for k in u.by_key[si].get(key, ()):
+                o = u.offers[k][1]
+                cap = o.units * profile.rps * w.max_utilization
+                if o.available == 0 or cap <= 0:
+                    continue
+                per_rps = o.usd_per_hour * H / cap + factor * u.sites[si].egress_usd_per_gb
+                if best is None or per_rps < best[0]:
+                    best = (per_rps, si, latency)
+    return best

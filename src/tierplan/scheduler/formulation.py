@@ -1,0 +1,222 @@
+"""The mixed-integer program of SPEC section 2, over prepared candidates.
+
+Notation: H horizon hours; w workloads; g routing groups (offerings of one site with one
+service latency, see :mod:`.candidates`); u units (offerings) of a group; c clients;
+t training options; o capacity-limited offerings; b budgets.
+
+Variables
+    n[w,g,u] in Z+        instances of offering u for inference workload w
+                          (upper bound: enough for all traffic the group can reach, or
+                          min_instances, capped by ``available``)
+    y[w,g,c] >= 0         rps of client c served by group g (only where rtt + service <= SLO)
+    z[w,s]   in {0,1}     site s hosts workload w (only when min_sites > 1)
+    x[w,t]   in {0,1}     training option t is chosen
+
+Constraints
+    demand        sum_g y[w,g,c] = demand[w,c]                      for every client with demand
+    group cap     sum_c y[w,g,c] <= sum_u cap[u] * n[w,g,u]         cap = units * rps * max_util
+    min instances sum_{g,u} n[w,g,u] >= min_instances
+    min sites     z[w,s] <= sum_{g at s,u} n[w,g,u];  sum_s z[w,s] >= min_sites
+    one option    sum_t x[w,t] = 1                                  for every training workload
+    capacity      sum_w n[w,.,o] + sum_{w,t on o} x[w,t] * nodes*hours / H <= available[o]
+                  (this is SPEC's  n*H + instance-hours <= available*H  divided by H; it also
+                  implies n <= available because instance-hours >= 0)
+    budgets       cost of w <= budget_usd[w];  sum of matching costs <= limit[b]
+
+Objective coefficients (two vectors; the planner orders them lexicographically)
+    cost          n: usd_per_hour * H;  y: 3600 * H * payload_kb * 1e-6 * egress_usd_per_gb(s);
+                  x: k * price * compute_hours + transfer USD
+    latency       y: (rtt + service) / total demand   (sum = demand-weighted mean, ms)
+
+With ``elastic=True`` every demand, option, capacity, budget and minimum row gets a
+non-negative slack column with a normalised penalty; minimising the penalties tells which
+constraints cannot hold together and by how much.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..model import Budget
+from .candidates import EPS, InferenceCandidates, TrainingCandidates, Universe, budget_matches
+from .milp import INF, Milp
+
+__all__ = ["Formulation", "InferenceVars", "TrainingVars", "build"]
+
+
+@dataclass
+class InferenceVars:
+    cand: InferenceCandidates
+    n: list[list[int | None]]  # per group, per unit: column (None when bound to 0)
+    y: list[dict[int, int]]  # per group: client index -> column
+
+
+@dataclass
+class TrainingVars:
+    cand: TrainingCandidates
+    x: list[int]
+
+
+@dataclass
+class Formulation:
+    milp: Milp
+    inference: list[InferenceVars] = field(default_factory=list)
+    training: list[TrainingVars] = field(default_factory=list)
+
+
+# Elastic weights: demand and jobs are what users need; budgets and capacity limits are
+# what they can change, so the relaxation blames those first.
+_SOFT_WEIGHT = {
+    "budget": 1.0, "workload_budget": 1.0, "capacity": 1.0,
+    "demand": 1000.0, "choose": 1000.0, "min_instances": 1000.0, "min_sites": 1000.0,
+}
+
+
+class _Writer:
+    def __init__(self, universe: Universe, elastic: bool) -> None:
+        self.u = universe
+        self.m = Milp()
+        self.elastic = elastic
+        self.H = universe.scenario.horizon_hours
+        # Per row family: (column, coefficient) lists gathered while columns are created.
+        self.capacity: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        self.budget_terms: dict[int, list[tuple[int, float]]] = defaultdict(list)
+
+    def row(
+        self, tag: tuple[object, ...], terms: Sequence[tuple[int, float]],
+        lower: float = -INF, upper: float = INF, scale: float = 1.0,
+    ) -> None:
+        index = [c for c, _ in terms]
+        value = [v for _, v in terms]
+        if self.elastic and tag[0] in _SOFT_WEIGHT:
+            # Slack relaxes the row in the direction that makes it easier to satisfy.
+            sign = 1.0 if lower > -INF else -1.0
+            weight = _SOFT_WEIGHT[str(tag[0])]
+            slack = self.m.add_col(("slack", *tag), penalty=weight / max(scale, 1.0))
+            index.append(slack)
+            value.append(sign)
+        self.m.add_row(tag, index, value, lower, upper)
+
+
+def build(
+    universe: Universe,
+    inference: Sequence[InferenceCandidates],
+    training: Sequence[TrainingCandidates],
+    budgets: Sequence[Budget],
+    total_demand: float,
+    elastic: bool = False,
+) -> Formulation:
+    """Write the MILP for one set of workloads (a component, or the whole scenario)."""
+    wr = _Writer(universe, elastic)
+    f = Formulation(wr.m)
+    for cand in inference:
+        f.inference.append(_inference(wr, cand, budgets, total_demand))
+    for tcand in training:
+        f.training.append(_training(wr, tcand, budgets))
+    for offer, terms in sorted(wr.capacity.items()):
+        available = universe.offers[offer][1].available
+        assert available is not None  # only limited offerings collect capacity terms
+        wr.row(("capacity", offer), terms, upper=float(available), scale=available)
+    for b, terms in sorted(wr.budget_terms.items()):
+        wr.row(("budget", b), terms, upper=budgets[b].limit_usd, scale=budgets[b].limit_usd)
+    return f
+
+
+def _inference(
+    wr: _Writer, cand: InferenceCandidates, budgets: Sequence[Budget], total_demand: float
+) -> InferenceVars:
+    w = cand.workload
+    m, u, H = wr.m, wr.u, wr.H
+    egress_factor = 3600 * H * w.payload_kb * 1e-6
+    matching = [
+        [b for b, bud in enumerate(budgets) if budget_matches(bud, w, site)] for site in u.sites
+    ]
+    own_terms: list[tuple[int, float]] = []
+    all_n: list[tuple[int, float]] = []
+    by_site: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    per_client: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    need_site_vars = w.min_sites > 1
+    v = InferenceVars(cand, [], [])
+    for gi, g in enumerate(cand.groups):
+        site = u.sites[g.site]
+        reach_demand = sum(w.demand_rps[u.clients[ci].name] for ci, _ in g.reach)
+        floor = max(w.min_instances, 1 if need_site_vars else 0)
+        cols: list[int | None] = []
+        cap_terms: list[tuple[int, float]] = []
+        for unit in g.units:
+            upper = max(math.ceil(reach_demand / unit.cap - EPS), floor)
+            available = u.offers[unit.offer][1].available
+            if available is not None:
+                upper = min(upper, available)
+            if upper <= 0:
+                cols.append(None)
+                continue
+            cost = unit.usd_per_hour * H
+            col = m.add_col(("n", w.name, gi, unit.offer), 0, upper, True, cost)
+            cols.append(col)
+            cap_terms.append((col, -unit.cap))
+            all_n.append((col, 1.0))
+            by_site[g.site].append((col, 1.0))
+            own_terms.append((col, cost))
+            for b in matching[g.site]:
+                wr.budget_terms[b].append((col, cost))
+            if available is not None:
+                wr.capacity[unit.offer].append((col, 1.0))
+        ys: dict[int, int] = {}
+        egress = egress_factor * site.egress_usd_per_gb
+        for ci, latency_ms in g.reach:
+            demand = w.demand_rps[u.clients[ci].name]
+            col = m.add_col(("y", w.name, gi, ci), 0, demand, False, egress,
+                            latency_ms / total_demand)
+            ys[ci] = col
+            per_client[ci].append((col, 1.0))
+            cap_terms.append((col, 1.0))
+            if egress:
+                own_terms.append((col, egress))
+                for b in matching[g.site]:
+                    wr.budget_terms[b].append((col, egress))
+        if ys:
+            m.add_row(("group_capacity", w.name, gi), [c for c, _ in cap_terms],
+                      [x for _, x in cap_terms], -INF, 0.0)
+        v.n.append(cols)
+        v.y.append(ys)
+    for client, demand in w.demand_rps.items():
+        ci = u.client_index[client]
+        wr.row(("demand", w.name, client), per_client.get(ci, []), demand, demand, scale=demand)
+    if w.min_instances > 0:
+        wr.row(("min_instances", w.name), all_n, lower=w.min_instances, scale=w.min_instances)
+    if need_site_vars:
+        z_terms = []
+        for si, terms in sorted(by_site.items()):
+            z = m.add_col(("z", w.name, si), 0, 1, True)
+            wr.row(("site_used", w.name, si), [(z, 1.0)] + [(c, -1.0) for c, _ in terms], upper=0)
+            z_terms.append((z, 1.0))
+        wr.row(("min_sites", w.name), z_terms, lower=w.min_sites, scale=w.min_sites)
+    if w.budget_usd is not None:
+        wr.row(("workload_budget", w.name), own_terms, upper=w.budget_usd, scale=w.budget_usd)
+    return v
+
+
+def _training(wr: _Writer, cand: TrainingCandidates, budgets: Sequence[Budget]) -> TrainingVars:
+    w = cand.workload
+    m, u = wr.m, wr.u
+    cols = []
+    own_terms = []
+    for ti, opt in enumerate(cand.options):
+        cost = opt.cost
+        col = m.add_col(("x", w.name, ti), 0, 1, True, cost)
+        cols.append(col)
+        own_terms.append((col, cost))
+        site = u.sites[opt.site]
+        for b, bud in enumerate(budgets):
+            if budget_matches(bud, w, site):
+                wr.budget_terms[b].append((col, cost))
+        if u.offers[opt.offer][1].available is not None:
+            wr.capacity[opt.offer].append((col, opt.instance_hours / wr.H))
+    wr.row(("choose", w.name), [(c, 1.0) for c in cols], 1.0, 1.0)
+    if w.budget_usd is not None:
+        wr.row(("workload_budget", w.name), own_terms, upper=w.budget_usd, scale=w.budget_usd)
+    return TrainingVars(cand, cols)

@@ -1,0 +1,337 @@
+"""Solver back-ends: HiGHS (highspy, default) and CBC (through PuLP).
+
+Both solve a :class:`~.milp.Milp` lexicographically: first the primary objective, then,
+with the primary held at its optimum, the secondary one (the tie-break of SPEC section 2).
+Both can re-solve the LP with the integer columns fixed to read shadow prices.
+
+Why HiGHS is not driven through ``pulp.HiGHS``: that adapter adds rows one at a time,
+reports a time limit as "Optimal" and returns zero duals on a MIP. Handing HiGHS the
+whole CSR matrix in one ``passModel`` call is several times faster (see bench/) and
+lets us read the true model status. CBC has no such shortcut, so it gets a PuLP model;
+PuLP also writes the model to an LP/MPS file on request.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from ..errors import SolverError
+from .milp import INF, Milp
+
+__all__ = ["SOLVERS", "Backend", "CbcBackend", "HighsBackend", "SolveResult", "get_backend"]
+
+Status = Literal["optimal", "time_limit", "infeasible", "no_solution"]
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    status: Status
+    x: list[float] | None
+    objective: float | None
+    gap: float
+    seconds: float
+
+
+class Backend(Protocol):
+    name: str
+
+    def solve(
+        self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+        time_limit: float, gap: float,
+    ) -> SolveResult: ...
+
+    def polish(
+        self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+        x: Sequence[float],
+    ) -> tuple[list[float], list[float] | None]:
+        """Re-solve the LP with the integer columns fixed at ``x``.
+
+        Returns clean vertex values (the MIP's are only feasible to its tolerance), chosen
+        lexicographically like :meth:`solve`, and the row duals of the primary LP
+        (d objective / d row bound), or None when the LP gives none.
+        """
+        ...
+
+
+def lexicographic_tolerance(value: float) -> float:
+    """How far the primary objective may move in the tie-break phase.
+
+    Any slack here is spent by the tie-break (e.g. shifting 4e-6 rps to a faster site
+    for 1e-4 USD), so it is kept near the solvers' own feasibility tolerance.
+    """
+    return 1e-9 * max(1.0, abs(value))
+
+
+def fixed_bounds(milp: Milp, x: Sequence[float]) -> tuple[list[float], list[float]]:
+    lower, upper = list(milp.col_lower), list(milp.col_upper)
+    for j, integer in enumerate(milp.col_integer):
+        if integer:
+            lower[j] = upper[j] = float(round(x[j]))
+    return lower, upper
+
+
+# ------------------------------------------------------------------------------ HiGHS
+
+
+class HighsBackend:
+    name = "HiGHS"
+
+    def __init__(self) -> None:
+        try:
+            import highspy
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise SolverError("highspy is not installed: pip install highspy") from exc
+        self.hs = highspy
+
+    def _highs(self, time_limit: float | None = None, gap: float | None = None) -> object:
+        h = self.hs.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        if time_limit is not None:
+            h.setOptionValue("time_limit", max(time_limit, 0.01))
+        if gap is not None:
+            h.setOptionValue("mip_rel_gap", gap)
+        return h
+
+    def _lp(self, milp: Milp, objective: Sequence[float], lower: Sequence[float] | None = None,
+            upper: Sequence[float] | None = None, integer: bool = True) -> object:
+        hs = self.hs
+        lp = hs.HighsLp()
+        lp.num_col_ = milp.num_cols
+        lp.num_row_ = milp.num_rows
+        lp.col_cost_ = list(objective)
+        lp.col_lower_ = list(lower if lower is not None else milp.col_lower)
+        lp.col_upper_ = [min(v, hs.kHighsInf) for v in (upper if upper is not None else milp.col_upper)]
+        lp.row_lower_ = [max(v, -hs.kHighsInf) for v in milp.row_lower]
+        lp.row_upper_ = [min(v, hs.kHighsInf) for v in milp.row_upper]
+        lp.a_matrix_.format_ = hs.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = milp.row_start
+        lp.a_matrix_.index_ = milp.row_index
+        lp.a_matrix_.value_ = milp.row_value
+        if integer and any(milp.col_integer):
+            kint, kcont = hs.HighsVarType.kInteger, hs.HighsVarType.kContinuous
+            lp.integrality_ = [kint if i else kcont for i in milp.col_integer]
+        return lp
+
+    def solve(
+        self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+        time_limit: float, gap: float,
+    ) -> SolveResult:
+        hs = self.hs
+        start = time.perf_counter()
+        if milp.num_cols == 0:
+            return SolveResult("optimal", [], 0.0, 0.0, 0.0)
+        h = self._highs(time_limit, gap)
+        h.passModel(self._lp(milp, primary))  # type: ignore[attr-defined]
+        status, x, value, reached = self._run(h)
+        if status in ("infeasible", "no_solution") or x is None or value is None:
+            return SolveResult(status, None, None, math.inf, time.perf_counter() - start)
+        left = time_limit - (time.perf_counter() - start)
+        if secondary is not None and status == "optimal" and left > 0 and any(secondary):
+            self._hold_primary(h, primary, value, secondary)
+            h.setOptionValue("time_limit", max(left, 0.01))  # type: ignore[attr-defined]
+            sol = hs.HighsSolution()
+            sol.col_value = x
+            sol.value_valid = True
+            h.setSolution(sol)  # type: ignore[attr-defined]
+            status2, x2, _, _ = self._run(h)
+            if x2 is not None:
+                x = x2
+                if status2 == "time_limit":
+                    status = "time_limit"
+        return SolveResult(status, x, value, reached, time.perf_counter() - start)
+
+    def _hold_primary(self, h: object, primary: Sequence[float], value: float,
+                      secondary: Sequence[float]) -> None:
+        """Keep the primary objective within tolerance of ``value``; minimise the secondary."""
+        nz = [(j, c) for j, c in enumerate(primary) if c]
+        h.addRow(-self.hs.kHighsInf, value + lexicographic_tolerance(value), len(nz),  # type: ignore[attr-defined]
+                 [j for j, _ in nz], [c for _, c in nz])
+        h.changeColsCost(len(primary), list(range(len(primary))), list(secondary))  # type: ignore[attr-defined]
+
+    def _run(self, h: object) -> tuple[Status, list[float] | None, float | None, float]:
+        hs = self.hs
+        h.run()  # type: ignore[attr-defined]
+        model_status = h.getModelStatus()  # type: ignore[attr-defined]
+        info = h.getInfo()  # type: ignore[attr-defined]
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        S = hs.HighsModelStatus
+        if model_status == S.kOptimal:
+            status: Status = "optimal"
+        elif model_status in (S.kInfeasible, S.kUnboundedOrInfeasible):
+            return "infeasible", None, None, math.inf
+        elif model_status in (S.kTimeLimit, S.kInterrupt, S.kIterationLimit, S.kSolutionLimit,
+                              S.kObjectiveBound, S.kObjectiveTarget):
+            status = "time_limit" if has_solution else "no_solution"
+        else:
+            raise SolverError(f"HiGHS stopped with status {h.modelStatusToString(model_status)}")  # type: ignore[attr-defined]
+        if not has_solution:
+            return "no_solution", None, None, math.inf
+        x = list(h.getSolution().col_value)  # type: ignore[attr-defined]
+        reached = info.mip_gap if math.isfinite(info.mip_gap) else (0.0 if status == "optimal" else math.inf)
+        return status, x, info.objective_function_value, max(0.0, reached)
+
+    def polish(
+        self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+        x: Sequence[float],
+    ) -> tuple[list[float], list[float] | None]:
+        hs = self.hs
+        lower, upper = fixed_bounds(milp, x)
+        h = self._highs()
+        h.passModel(self._lp(milp, primary, lower, upper, integer=False))  # type: ignore[attr-defined]
+        h.run()  # type: ignore[attr-defined]
+        if h.getModelStatus() != hs.HighsModelStatus.kOptimal:  # type: ignore[attr-defined]
+            return list(x), None
+        sol = h.getSolution()  # type: ignore[attr-defined]
+        duals = list(sol.row_dual) if sol.dual_valid else None
+        clean = list(sol.col_value)
+        if secondary is not None and any(secondary):
+            value = h.getInfo().objective_function_value  # type: ignore[attr-defined]
+            self._hold_primary(h, primary, value, secondary)
+            h.run()  # type: ignore[attr-defined]
+            if h.getModelStatus() == hs.HighsModelStatus.kOptimal:  # type: ignore[attr-defined]
+                clean = list(h.getSolution().col_value)  # type: ignore[attr-defined]
+        return clean, duals
+
+
+# -------------------------------------------------------------------------- CBC (PuLP)
+
+
+class CbcBackend:
+    name = "CBC"
+
+    def __init__(self) -> None:
+        import pulp
+
+        self.pulp = pulp
+        if not pulp.PULP_CBC_CMD().available():
+            raise SolverError("CBC is not available: PuLP's bundled cbc binary is missing")
+
+    def to_pulp(self, milp: Milp, objective: Sequence[float], lower: Sequence[float] | None = None,
+                upper: Sequence[float] | None = None, integer: bool = True) -> tuple[object, list[object]]:
+        """Build a PuLP problem from prepared coefficient lists (no per-term ``lpSum``)."""
+        pulp = self.pulp
+        lower = milp.col_lower if lower is None else lower
+        upper = milp.col_upper if upper is None else upper
+        prob = pulp.LpProblem("tierplan", pulp.LpMinimize)
+        cols = [
+            pulp.LpVariable(
+                f"x{j}", lower[j], None if upper[j] == INF else upper[j],
+                pulp.LpInteger if integer and milp.col_integer[j] else pulp.LpContinuous,
+            )
+            for j in range(milp.num_cols)
+        ]
+        prob.setObjective(pulp.LpAffineExpression([(cols[j], c) for j, c in enumerate(objective) if c]))
+        for r in range(milp.num_rows):
+            index, value = milp.row(r)
+            expr = pulp.LpAffineExpression([(cols[j], v) for j, v in zip(index, value, strict=True)])
+            lo, hi = milp.row_lower[r], milp.row_upper[r]
+            if lo == hi:
+                prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"r{r}", lo))
+                continue
+            if hi < INF:
+                prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{r}", hi))
+            if lo > -INF:
+                name = f"r{r}" if hi == INF else f"r{r}_lo"
+                prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintGE, name, lo))
+        return prob, cols
+
+    def _cbc(self, time_limit: float | None, gap: float | None, warm: bool = False) -> object:
+        return self.pulp.PULP_CBC_CMD(
+            msg=False, timeLimit=None if time_limit is None else max(1, math.ceil(time_limit)),
+            gapRel=gap, warmStart=warm,
+        )
+
+    def solve(
+        self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+        time_limit: float, gap: float,
+    ) -> SolveResult:
+        pulp = self.pulp
+        start = time.perf_counter()
+        if milp.num_cols == 0:
+            return SolveResult("optimal", [], 0.0, 0.0, 0.0)
+        prob, cols = self.to_pulp(milp, primary)
+        prob.solve(self._cbc(time_limit, gap))  # type: ignore[attr-defined]
+        status = self._status(prob)
+        if status in ("infeasible", "no_solution"):
+            return SolveResult(status, None, None, math.inf, time.perf_counter() - start)
+        x = [v.varValue or 0.0 for v in cols]  # type: ignore[attr-defined]
+        # value(objective) can be stale when CBC found nothing; recompute from x instead.
+        value = sum(c * x[j] for j, c in enumerate(primary) if c)
+        left = time_limit - (time.perf_counter() - start)
+        if secondary is not None and status == "optimal" and left > 0 and any(secondary):
+            self._hold_primary(prob, cols, primary, value, secondary)
+            for v, val in zip(cols, x, strict=True):
+                v.setInitialValue(val)  # type: ignore[attr-defined]
+            prob.solve(self._cbc(left, gap, warm=True))  # type: ignore[attr-defined]
+            status2 = self._status(prob)
+            if status2 in ("optimal", "time_limit"):
+                x = [v.varValue or 0.0 for v in cols]  # type: ignore[attr-defined]
+                if status2 == "time_limit":
+                    status = "time_limit"
+        reached = 0.0 if status == "optimal" else math.inf
+        return SolveResult(status, x, value, reached, time.perf_counter() - start)
+
+    def _hold_primary(self, prob: object, cols: list[object], primary: Sequence[float],
+                      value: float, secondary: Sequence[float]) -> None:
+        """Keep the primary objective within tolerance of ``value``; minimise the secondary."""
+        pulp = self.pulp
+        prob.addConstraint(pulp.LpConstraint(  # type: ignore[attr-defined]
+            pulp.LpAffineExpression([(cols[j], c) for j, c in enumerate(primary) if c]),
+            pulp.LpConstraintLE, "lexicographic", value + lexicographic_tolerance(value)))
+        prob.setObjective(pulp.LpAffineExpression(  # type: ignore[attr-defined]
+            [(cols[j], c) for j, c in enumerate(secondary) if c]))
+
+    def _status(self, prob: object) -> Status:
+        pulp = self.pulp
+        sol = prob.sol_status  # type: ignore[attr-defined]
+        if sol == pulp.LpSolutionOptimal:
+            return "optimal"
+        if sol == pulp.LpSolutionIntegerFeasible:
+            return "time_limit"
+        if sol in (pulp.LpSolutionInfeasible, pulp.LpSolutionUnbounded):
+            return "infeasible"
+        if prob.status == pulp.LpStatusInfeasible:  # type: ignore[attr-defined]
+            return "infeasible"
+        return "no_solution"
+
+    def polish(
+        self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+        x: Sequence[float],
+    ) -> tuple[list[float], list[float] | None]:
+        pulp = self.pulp
+        lower, upper = fixed_bounds(milp, x)
+        prob, cols = self.to_pulp(milp, primary, lower, upper, integer=False)
+        prob.solve(self._cbc(None, None))  # type: ignore[attr-defined]
+        if self._status(prob) != "optimal":
+            return list(x), None
+        constraints = prob.constraints  # type: ignore[attr-defined]
+        duals = []
+        for r in range(milp.num_rows):
+            pis = [k.pi for k in (constraints.get(f"r{r}"), constraints.get(f"r{r}_lo"))
+                   if k is not None and k.pi is not None]
+            duals.append(float(sum(pis)))
+        clean = [v.varValue or 0.0 for v in cols]  # type: ignore[attr-defined]
+        if secondary is not None and any(secondary):
+            value = sum(c * clean[j] for j, c in enumerate(primary) if c)
+            self._hold_primary(prob, cols, primary, value, secondary)
+            prob.solve(self._cbc(None, None))  # type: ignore[attr-defined]
+            if self._status(prob) == "optimal":
+                clean = [v.varValue or 0.0 for v in cols]  # type: ignore[attr-defined]
+        return clean, duals
+
+
+SOLVERS = {"highs": HighsBackend, "cbc": CbcBackend}
+
+
+def get_backend(name: str) -> Backend:
+    try:
+        factory = SOLVERS[name]
+    except KeyError:
+        raise SolverError(f"unknown solver {name!r}; choose one of {', '.join(SOLVERS)}") from None
+    backend: Backend = factory()
+    return backend

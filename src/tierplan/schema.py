@@ -1,0 +1,152 @@
+"""Pydantic schema of the scenario file (SPEC section 1). Used at the edge only.
+
+Every model forbids unknown keys so that a typo is an error, never silently ignored.
+Durations (``horizon_hours``, ``work_hours``, ``deadline_hours``) accept numbers of hours
+or strings such as ``90s``, ``15m``, ``2h``, ``7d``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from .units import parse_duration_hours
+
+Hours = Annotated[float, BeforeValidator(parse_duration_hours), Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+Name = Annotated[str, Field(min_length=1)]
+TierName = Literal["cloud", "onprem", "edge"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocationIn(Strict):
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+class OfferingIn(Strict):
+    name: Name
+    accelerator: Name | None = None
+    accelerator_count: Annotated[int, Field(ge=0)] | None = None
+    vcpus: NonNegFloat = 0.0
+    memory_gib: NonNegFloat = 0.0
+    usd_per_hour: NonNegFloat
+    spot_usd_per_hour: NonNegFloat | None = None
+    available: Annotated[int, Field(ge=0)] | None = None
+
+
+class SiteIn(Strict):
+    name: Name
+    tier: TierName
+    provider: Name | None = None
+    region: Name | None = None
+    location: LocationIn | None = None
+    jurisdiction: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    egress_usd_per_gb: NonNegFloat = 0.0
+    bandwidth_gbps: PositiveFloat = 10.0
+    offerings: list[OfferingIn] = Field(default_factory=list)
+
+
+class LatencyIn(Strict):
+    client: Name
+    site: Name
+    ms: NonNegFloat
+
+
+class NetworkIn(Strict):
+    base_ms: NonNegFloat = 5.0
+    ms_per_km: NonNegFloat = 0.02
+    latency_ms: list[LatencyIn] = Field(default_factory=list)
+
+
+class CatalogIn(Strict):
+    source: Literal["bundled", "skypilot", "file", "none"] = "none"
+    path: str | None = None
+    providers: list[Name] | None = None
+    regions: list[Name] | None = None
+    accelerators: list[Name] | None = None
+
+
+class ClientIn(Strict):
+    name: Name
+    location: LocationIn | None = None
+    jurisdiction: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+
+
+class DatasetIn(Strict):
+    name: Name
+    size_gb: NonNegFloat
+    site: Name
+    jurisdictions: list[Name] | None = None
+
+
+class ServiceIn(Strict):
+    rps: PositiveFloat
+    latency_ms: NonNegFloat
+
+
+class WorkloadBase(Strict):
+    name: Name
+    team: Name | None = None
+    datasets: list[Name] = Field(default_factory=list)
+    budget_usd: NonNegFloat | None = None
+    tiers: list[TierName] | None = None
+    providers: list[Name] | None = None
+    sites: list[Name] | None = None
+    jurisdictions: list[Name] | None = None
+
+
+class TrainingIn(WorkloadBase):
+    kind: Literal["training"]
+    accelerators: Annotated[dict[Name, PositiveFloat], Field(min_length=1)]
+    work_hours: Hours
+    min_accelerators: Annotated[int, Field(ge=1)] = 1
+    max_nodes: Annotated[int, Field(ge=1, le=1024)] = 1
+    multi_node_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.9
+    deadline_hours: Hours | None = None
+    spot: bool = False
+    spot_overhead: NonNegFloat = 0.1
+
+
+class InferenceIn(WorkloadBase):
+    kind: Literal["inference"]
+    accelerators: Annotated[dict[Name, ServiceIn], Field(min_length=1)]
+    demand_rps: dict[Name, NonNegFloat] = Field(default_factory=dict)
+    latency_slo_ms: PositiveFloat
+    max_utilization: Annotated[float, Field(gt=0, le=1)] = 0.8
+    min_instances: Annotated[int, Field(ge=0)] | None = None
+    min_sites: Annotated[int, Field(ge=1)] = 1
+    payload_kb: NonNegFloat = 0.0
+
+
+class BudgetIn(Strict):
+    name: Name
+    limit_usd: NonNegFloat
+    team: Name | None = None
+    tier: TierName | None = None
+    provider: Name | None = None
+    kind: Literal["training", "inference"] | None = None
+
+
+WorkloadIn = Annotated[TrainingIn | InferenceIn, Field(discriminator="kind")]
+
+
+class ScenarioIn(Strict):
+    name: Name
+    horizon_hours: Hours = 730.0
+    objective: Literal["cost", "latency"] = "cost"
+    catalog: CatalogIn | None = None
+    network: NetworkIn = Field(default_factory=NetworkIn)
+    sites: list[SiteIn] = Field(default_factory=list)
+    clients: list[ClientIn] = Field(default_factory=list)
+    datasets: list[DatasetIn] = Field(default_factory=list)
+    workloads: list[WorkloadIn] = Field(default_factory=list)
+    budgets: list[BudgetIn] = Field(default_factory=list)
+
+
+WORKLOAD_KINDS = ("training", "inference")
