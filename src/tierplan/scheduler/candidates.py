@@ -217,9 +217,13 @@ class Universe:
     # ------------------------------------------------------------------- training
 
     def training(
-        self, w: TrainingWorkload, budgets: Sequence[Budget], limit: float | None = None
+        self, w: TrainingWorkload, budgets: Sequence[Budget], limit: float | None = None,
+        prune: bool = True,
     ) -> TrainingCandidates:
-        """Options that finish within the deadline and the horizon (or within ``limit``)."""
+        """Options that finish within the deadline and the horizon (or within ``limit``).
+
+        ``prune=False`` keeps dominated options too (diagnostics look for the fastest).
+        """
         if limit is None:
             horizon = self.scenario.horizon_hours
             limit = min(horizon, w.deadline_hours) if w.deadline_hours is not None else horizon
@@ -251,7 +255,7 @@ class Universe:
                                 TrainOption(k, si, nodes, spot, price, hours,
                                             transfer_hours, transfer_usd)
                             )
-        kept = self._prune_training(w, options, budgets)
+        kept = self._prune_training(w, options, budgets) if prune else tuple(options)
         return TrainingCandidates(w, kept, eligible)
 
     def transfer(self, w: Workload, site_ix: int) -> tuple[float, float]:

@@ -107,7 +107,7 @@ def _training_reasons(u: Universe, cand: TrainingCandidates) -> list[str]:
     if cand.eligible_offers == 0:
         return [_no_offering(u, w)]
     if not cand.options:
-        unlimited = u.training(w, (), limit=math.inf).options
+        unlimited = u.training(w, (), limit=math.inf, prune=False).options
         limit = u.scenario.horizon_hours
         what = f"the horizon of {limit:g} h"
         if w.deadline_hours is not None and w.deadline_hours < limit:

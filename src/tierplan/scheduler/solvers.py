@@ -208,8 +208,12 @@ class CbcBackend:
         import pulp
 
         self.pulp = pulp
-        if not pulp.PULP_CBC_CMD().available():
-            raise SolverError("CBC is not available: PuLP's bundled cbc binary is missing")
+        # PuLP 3.3 deprecates its bundled binary (PULP_CBC_CMD) in favour of COIN_CMD with
+        # the cbc that the `pulp[cbc]` extra (cbcbox) installs; use the bundled one only
+        # when that is missing.
+        self.command = pulp.COIN_CMD if pulp.COIN_CMD().available() else pulp.PULP_CBC_CMD
+        if not self.command().available():
+            raise SolverError("CBC is not available: pip install 'pulp[cbc]'")
 
     def to_pulp(self, milp: Milp, objective: Sequence[float], lower: Sequence[float] | None = None,
                 upper: Sequence[float] | None = None, integer: bool = True) -> tuple[object, list[object]]:
@@ -219,7 +223,7 @@ class CbcBackend:
         upper = milp.col_upper if upper is None else upper
         prob = pulp.LpProblem("tierplan", pulp.LpMinimize)
         cols = [
-            pulp.LpVariable(
+            prob.add_variable(
                 f"x{j}", lower[j], None if upper[j] == INF else upper[j],
                 pulp.LpInteger if integer and milp.col_integer[j] else pulp.LpContinuous,
             )
@@ -241,7 +245,7 @@ class CbcBackend:
         return prob, cols
 
     def _cbc(self, time_limit: float | None, gap: float | None, warm: bool = False) -> object:
-        return self.pulp.PULP_CBC_CMD(
+        return self.command(
             msg=False, timeLimit=None if time_limit is None else max(1, math.ceil(time_limit)),
             gapRel=gap, warmStart=warm,
         )
@@ -309,10 +313,10 @@ class CbcBackend:
         prob.solve(self._cbc(None, None))  # type: ignore[attr-defined]
         if self._status(prob) != "optimal":
             return list(x), None
-        constraints = prob.constraints  # type: ignore[attr-defined]
+        by_name = prob.get_constraint_by_name  # type: ignore[attr-defined]
         duals = []
         for r in range(milp.num_rows):
-            pis = [k.pi for k in (constraints.get(f"r{r}"), constraints.get(f"r{r}_lo"))
+            pis = [k.pi for k in (by_name(f"r{r}"), by_name(f"r{r}_lo"))
                    if k is not None and k.pi is not None]
             duals.append(float(sum(pis)))
         clean = [v.varValue or 0.0 for v in cols]  # type: ignore[attr-defined]

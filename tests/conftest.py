@@ -1,0 +1,93 @@
+"""Small scenario builders: tests write scenarios as the dicts a YAML file would hold."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tierplan import PlanOptions, parse_scenario, plan
+from tierplan.model import Plan, Scenario
+from tierplan.scheduler.check import check_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# Munich and Frankfurt are ~300 km apart: rtt = 5 + 0.02 * km.
+MUNICH = {"lat": 48.14, "lon": 11.58}
+FRANKFURT = {"lat": 50.11, "lon": 8.68}
+VIRGINIA = {"lat": 38.9, "lon": -77.4}
+
+
+def site(name: str, tier: str = "cloud", offerings: list[dict[str, Any]] | None = None,
+         **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name, "tier": tier, "location": MUNICH,
+                           "offerings": offerings or []}
+    out.update(extra)
+    return out
+
+
+def offering(name: str, price: float, accelerator: str | None = "L4", count: int = 1,
+             **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name, "usd_per_hour": price}
+    if accelerator:
+        out.update(accelerator=accelerator, accelerator_count=count)
+    else:
+        out.update(vcpus=count)
+    out.update(extra)
+    return out
+
+
+def inference(name: str = "svc", demand: dict[str, float] | None = None,
+              accelerators: dict[str, Any] | None = None, slo: float = 100,
+              **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": name, "kind": "inference",
+        "accelerators": accelerators or {"L4": {"rps": 10, "latency_ms": 20}},
+        "demand_rps": demand if demand is not None else {"munich": 10},
+        "latency_slo_ms": slo,
+    }
+    out.update(extra)
+    return out
+
+
+def training(name: str = "job", accelerators: dict[str, float] | None = None,
+             work_hours: float = 10, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name, "kind": "training",
+                           "accelerators": accelerators or {"L4": 1.0}, "work_hours": work_hours}
+    out.update(extra)
+    return out
+
+
+def scenario(sites: list[dict[str, Any]], workloads: list[dict[str, Any]],
+             clients: list[dict[str, Any]] | None = None, **extra: Any) -> Scenario:
+    data: dict[str, Any] = {
+        "name": "test",
+        "horizon_hours": 100,
+        "sites": sites,
+        "clients": clients if clients is not None else [{"name": "munich", "location": MUNICH}],
+        "workloads": workloads,
+    }
+    data.update(extra)
+    return parse_scenario(copy.deepcopy(data), "test.yaml")
+
+
+def solve(sc: Scenario, **options: Any) -> Plan:
+    """Plan and check the result independently of the solver."""
+    result = plan(sc, PlanOptions(**options))
+    if result.status != "infeasible":
+        assert check_plan(sc, result) == []
+    return result
+
+
+def placements(result: Plan, workload: str | None = None) -> list[tuple[str, str, int]]:
+    return sorted((p.site, p.offering, p.instances) for p in result.placements
+                  if workload is None or p.workload == workload)
+
+
+@pytest.fixture(params=["highs", "cbc"])
+def solver(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
