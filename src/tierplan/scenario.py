@@ -104,7 +104,9 @@ def format_path(loc: Sequence[int | str]) -> str:
 
 
 def _first_error(exc: ValidationError, file: str, root: type[BaseModel]) -> ScenarioError:
-    err = exc.errors()[0]
+    # A misspelt key also makes the real one "missing": report the typo, the root cause.
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
     # A discriminated union puts the tag into the location: drop it (workloads[1].kind.x).
     loc = _drop_union_tags(list(err["loc"]))
     message = err["msg"]

@@ -1,0 +1,129 @@
+"""Scenario validation: every error names the file, the field path and what to fix."""
+
+import textwrap
+
+import pytest
+from conftest import EXAMPLES, inference, offering, scenario, site
+
+from tierplan import ScenarioError, load_scenario
+
+
+def write(tmp_path, text):
+    path = tmp_path / "s.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+BASE = """
+name: t
+sites:
+  - name: a
+    tier: cloud
+    location: {lat: 1, lon: 2}
+    offerings:
+      - {name: l4, accelerator: L4, usd_per_hour: 1}
+clients:
+  - {name: c, location: {lat: 1, lon: 2}}
+workloads:
+  - name: w0
+    kind: training
+    accelerators: {L4: 1}
+    work_hours: 2h
+  - name: w1
+    kind: inference
+    accelerators: {L4: {rps: 10, latency_ms: 20}}
+    demand_rps: {c: 5}
+    latency_slo_ms: 80
+"""
+
+
+def error(tmp_path, text):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, text))
+    return info.value
+
+
+def test_examples_are_valid():
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        assert load_scenario(path).workloads
+
+
+def test_valid_scenario_defaults(tmp_path):
+    sc = load_scenario(write(tmp_path, BASE))
+    assert sc.horizon_hours == 730 and sc.objective == "cost"
+    train, infer = sc.workloads
+    assert train.work_hours == 2.0 and train.max_nodes == 1 and train.spot_overhead == 0.1
+    assert infer.max_utilization == 0.8 and infer.min_instances == 1 and infer.min_sites == 1
+    assert sc.sites[0].offerings[0].accelerator_count == 1
+    assert sc.sites[0].bandwidth_gbps == 10 and sc.sites[0].egress_usd_per_gb == 0
+
+
+def test_bad_number_names_the_path(tmp_path):
+    err = error(tmp_path, BASE.replace("latency_slo_ms: 80", "latency_slo_ms: -5"))
+    assert err.file.endswith("s.yaml")
+    assert err.path == "workloads[1].latency_slo_ms"
+    assert "greater than 0" in err.message
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path):
+    err = error(tmp_path, BASE.replace("latency_slo_ms: 80", "latency_slo: 80"))
+    assert err.path == "workloads[1].latency_slo"
+    assert "did you mean 'latency_slo_ms'" in err.message
+
+
+def test_unknown_key_in_an_offering(tmp_path):
+    err = error(tmp_path, BASE.replace("usd_per_hour: 1}", "usd_per_hour: 1, gpu: 2}"))
+    assert err.path == "sites[0].offerings[0].gpu"
+    assert "unknown key" in err.message
+
+
+def test_missing_reference_is_named(tmp_path):
+    err = error(tmp_path, BASE.replace("demand_rps: {c: 5}", "demand_rps: {berlin: 5}"))
+    assert err.path == "workloads[1].demand_rps.berlin"
+    assert "unknown client 'berlin'" in err.message
+
+
+def test_duplicate_names(tmp_path):
+    err = error(tmp_path, BASE.replace("name: w1", "name: w0"))
+    assert err.path == "workloads[1].name" and "already used" in err.message
+
+
+def test_duplicate_yaml_key(tmp_path):
+    err = error(tmp_path, BASE.replace("work_hours: 2h", "work_hours: 2h\n    work_hours: 3h"))
+    assert "appears twice" in err.message and "line" in err.path
+
+
+def test_bad_duration(tmp_path):
+    err = error(tmp_path, BASE.replace("work_hours: 2h", "work_hours: soon"))
+    assert err.path == "workloads[0].work_hours" and "'90s'" in err.message
+
+
+def test_bad_kind(tmp_path):
+    err = error(tmp_path, BASE.replace("kind: training", "kind: trainig"))
+    assert err.path.startswith("workloads[0]") and "training" in err.message
+
+
+def test_invalid_yaml_gives_line(tmp_path):
+    err = error(tmp_path, "name: [unclosed\n")
+    assert "invalid YAML" in err.message and "line" in err.path
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ScenarioError, match="file not found"):
+        load_scenario(tmp_path / "nope.yaml")
+
+
+def test_site_without_location_needs_every_latency():
+    with pytest.raises(ScenarioError) as info:
+        scenario([site("a", location=None, offerings=[offering("l4", 1)])], [inference()])
+    assert info.value.path == "sites[0].location"
+    sc = scenario([site("a", location=None, offerings=[offering("l4", 1)])], [inference()],
+                  network={"latency_ms": [{"client": "munich", "site": "a", "ms": 3}]})
+    assert sc.network.measured[("munich", "a")] == 3
+
+
+def test_catalog_source_not_yet_available_is_a_clear_error():
+    with pytest.raises(ScenarioError) as info:
+        scenario([site("a", offerings=[offering("l4", 1)])], [inference()],
+                 catalog={"source": "bundled"})
+    assert info.value.path == "catalog.source"

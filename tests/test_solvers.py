@@ -1,0 +1,113 @@
+"""Every solver status path, on both back-ends, and how the planner reports each."""
+
+import random
+
+import pytest
+from conftest import inference, offering, scenario, site
+
+from tierplan import PlanOptions, plan
+from tierplan.scheduler import solvers
+from tierplan.scheduler.milp import Milp
+from tierplan.scheduler.solvers import CbcBackend, HighsBackend, SolveResult
+
+BACKENDS = [HighsBackend, CbcBackend]
+
+
+def knapsack(n: int = 300, seed: int = 1) -> Milp:
+    """Feasible at once (take nothing), hard to prove optimal: big random weights."""
+    rng = random.Random(seed)
+    m = Milp()
+    weights = [rng.randint(10**6, 2 * 10**6) for _ in range(n)]
+    for j, w in enumerate(weights):
+        m.add_col(("k", j), 0, 1, True, cost=-(w + rng.randint(0, 1000)))
+    m.add_row(("cap",), list(range(n)), [float(w) for w in weights], upper=sum(weights) // 2)
+    return m
+
+
+def market_split(rows: int = 5, seed: int = 3) -> Milp:
+    """Cornuejols-Dawande market split: finding any solution is hard."""
+    rng = random.Random(seed)
+    n = 10 * (rows - 1)
+    m = Milp()
+    for j in range(n):
+        m.add_col(("x", j), 0, 1, True)
+    for i in range(rows):
+        a = [rng.randint(0, 99) for _ in range(n)]
+        m.add_row(("r", i), list(range(n)), [float(x) for x in a], sum(a) // 2, sum(a) // 2)
+    return m
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_optimal_with_lexicographic_tie_break(backend):
+    # Two columns cost the same; the secondary objective prefers the second.
+    m = Milp()
+    a = m.add_col(("a",), 0, 10, True, cost=1.0, latency=5.0)
+    b = m.add_col(("b",), 0, 10, True, cost=1.0, latency=1.0)
+    m.add_row(("need",), [a, b], [1.0, 1.0], lower=3)
+    result = backend().solve(m, m.cost, m.latency, 10, 1e-6)
+    assert result.status == "optimal" and result.objective == pytest.approx(3.0)
+    assert result.x is not None and round(result.x[b]) == 3 and round(result.x[a]) == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_infeasible(backend):
+    m = Milp()
+    x = m.add_col(("x",), 0, 1, True, cost=1.0)
+    m.add_row(("r",), [x], [1.0], lower=2)
+    assert backend().solve(m, m.cost, None, 10, 1e-6).status == "infeasible"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_time_limit_with_a_solution(backend):
+    # pulp.HiGHS reports this case as "Optimal"; the status must say time_limit.
+    m = knapsack()
+    result = backend().solve(m, m.cost, None, 0.2, 1e-9)
+    assert result.status == "time_limit"
+    assert result.x is not None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_time_limit_without_a_solution(backend):
+    m = market_split()
+    result = backend().solve(m, m.cost, None, 0.2, 1e-9)
+    assert result.status == "no_solution" and result.x is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_empty_model(backend):
+    assert backend().solve(Milp(), [], None, 1, 1e-4).status == "optimal"
+
+
+class _Forced(HighsBackend):
+    """Solves for real, then reports the status a test asks for."""
+
+    status = "time_limit"
+
+    def solve(self, milp, primary, secondary, time_limit, gap):
+        real = super().solve(milp, primary, secondary, time_limit, gap)
+        if self.status == "no_solution":
+            return SolveResult("no_solution", None, None, float("inf"), real.seconds)
+        return SolveResult("time_limit", real.x, real.objective, 0.05, real.seconds)
+
+
+@pytest.mark.parametrize(("forced", "status", "placed"), [
+    ("time_limit", "time_limit", True), ("no_solution", "time_limit", False),
+])
+def test_planner_reports_time_limits(monkeypatch, forced, status, placed):
+    monkeypatch.setattr(_Forced, "status", forced)
+    monkeypatch.setitem(solvers.SOLVERS, "forced", _Forced)
+    sc = scenario([site("a", offerings=[offering("l4", 1.0)])], [inference()])
+    result = plan(sc, PlanOptions(solver="forced"))
+    assert result.status == status
+    assert bool(result.placements) is placed
+    if placed:
+        assert result.solver.gap == pytest.approx(0.05)
+    else:
+        assert "time limit" in result.diagnosis[0]
+
+
+def test_unknown_solver_is_an_error():
+    from tierplan import SolverError
+
+    with pytest.raises(SolverError, match="unknown solver"):
+        solvers.get_backend("gurobi")
