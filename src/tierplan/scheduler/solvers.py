@@ -269,8 +269,10 @@ class CbcBackend:
         left = time_limit - (time.perf_counter() - start)
         if secondary is not None and status == "optimal" and left > 0 and any(secondary):
             self._hold_primary(prob, cols, primary, value, secondary)
-            for v, val in zip(cols, x, strict=True):
-                v.setInitialValue(val)  # type: ignore[attr-defined]
+            for j, (v, val) in enumerate(zip(cols, x, strict=True)):
+                # CBC's start must lie within the bounds exactly (it may be -1e-12 here).
+                val = min(max(val, milp.col_lower[j]), milp.col_upper[j])
+                v.setInitialValue(float(round(val)) if milp.col_integer[j] else val)  # type: ignore[attr-defined]
             prob.solve(self._cbc(left, gap, warm=True))  # type: ignore[attr-defined]
             status2 = self._status(prob)
             if status2 in ("optimal", "time_limit"):
