@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import EXAMPLES
 
+from conftest import EXAMPLES
 from tierplan.cli import main
 
 HUB = str(EXAMPLES / "hub-and-spoke.yaml")

@@ -1,8 +1,8 @@
 """The bundled examples plan to the totals worked out in their comments and the README."""
 
 import pytest
-from conftest import EXAMPLES, solve
 
+from conftest import EXAMPLES, solve
 from tierplan import load_scenario
 
 

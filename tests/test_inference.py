@@ -5,6 +5,7 @@ L4 profile: rps 10, max_utilization 0.8 -> one instance carries 8 rps.
 """
 
 import pytest
+
 from conftest import FRANKFURT, VIRGINIA, inference, offering, placements, scenario, site, solve
 
 

@@ -4,10 +4,10 @@ HiGHS and CBC agree on the optimum; training-only plans match brute force."""
 import itertools
 
 import pytest
-from conftest import FRANKFURT, MUNICH, VIRGINIA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import FRANKFURT, MUNICH, VIRGINIA
 from tierplan import PlanOptions, check_plan, parse_scenario, plan
 from tierplan.model import TrainingWorkload
 

@@ -3,8 +3,8 @@
 import textwrap
 
 import pytest
-from conftest import EXAMPLES, inference, offering, scenario, site
 
+from conftest import EXAMPLES, inference, offering, scenario, site
 from tierplan import ScenarioError, load_scenario
 
 

@@ -1,6 +1,7 @@
 """Shared capacity, budgets and independent components."""
 
 import pytest
+
 from conftest import (
     FRANKFURT,
     inference,
@@ -11,7 +12,6 @@ from conftest import (
     solve,
     training,
 )
-
 from tierplan import PlanOptions, plan
 
 

@@ -3,8 +3,8 @@
 import random
 
 import pytest
-from conftest import inference, offering, scenario, site
 
+from conftest import inference, offering, scenario, site
 from tierplan import PlanOptions, plan
 from tierplan.scheduler import solvers
 from tierplan.scheduler.milp import Milp

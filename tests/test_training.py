@@ -1,6 +1,7 @@
 """Training options on tiny scenarios (horizon 100 h unless said otherwise)."""
 
 import pytest
+
 from conftest import FRANKFURT, offering, placements, scenario, site, solve, training
 
 A100 = {"A100": 1.0, "L4": 0.3}

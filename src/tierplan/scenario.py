@@ -324,15 +324,9 @@ class _Builder:
             sites=_tuple(w.sites),
             jurisdictions=_codes(w.jurisdictions),
         )
-        common = {
-            "name": w.name,
-            "team": w.team,
-            "datasets": tuple(w.datasets),
-            "budget_usd": w.budget_usd,
-            "filters": filters,
-        }
         if isinstance(w, s.TrainingIn):
             return TrainingWorkload(
+                name=w.name,
                 accelerators=dict(w.accelerators),
                 work_hours=w.work_hours,
                 min_accelerators=w.min_accelerators,
@@ -341,7 +335,10 @@ class _Builder:
                 deadline_hours=w.deadline_hours,
                 spot=w.spot,
                 spot_overhead=w.spot_overhead,
-                **common,
+                team=w.team,
+                datasets=tuple(w.datasets),
+                budget_usd=w.budget_usd,
+                filters=filters,
             )
         for client in w.demand_rps:
             self.known(client, client_ix, f"{path}.demand_rps.{client}", "client")
@@ -349,6 +346,7 @@ class _Builder:
         default_min = 1 if demand else 0
         min_instances = w.min_instances if w.min_instances is not None else default_min
         return InferenceWorkload(
+            name=w.name,
             accelerators={k: ServiceProfile(v.rps, v.latency_ms) for k, v in w.accelerators.items()},
             demand_rps=demand,
             latency_slo_ms=w.latency_slo_ms,
@@ -356,7 +354,10 @@ class _Builder:
             min_instances=min_instances,
             min_sites=w.min_sites,
             payload_kb=w.payload_kb,
-            **common,
+            team=w.team,
+            datasets=tuple(w.datasets),
+            budget_usd=w.budget_usd,
+            filters=filters,
         )
 
 
@@ -364,7 +365,7 @@ def _loc(loc: s.LocationIn | None) -> Location | None:
     return Location(loc.lat, loc.lon) if loc else None
 
 
-def _tuple(items: list[str] | None) -> tuple[str, ...] | None:
+def _tuple(items: Sequence[str] | None) -> tuple[str, ...] | None:
     return tuple(items) if items is not None else None
 
 

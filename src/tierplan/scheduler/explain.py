@@ -166,9 +166,10 @@ def _slack_message(u: Universe, m: Milp, tag: tuple[object, ...], slack: float,
         return (f"{tag[1]}: no option can be chosen for this training job together with the "
                 f"capacity and budgets the other workloads need")
     if kind == "capacity":
-        si, offering = u.offers[int(tag[1])]  # type: ignore[call-overload]
-        return (f"{u.sites[si].name}/{offering.name}: available is {offering.available} but the "
-                f"plan needs {offering.available + slack:.2f} instances (averaged over the "
+        si, offering = u.offers[int(str(tag[1]))]
+        available = offering.available or 0
+        return (f"{u.sites[si].name}/{offering.name}: available is {available} but the "
+                f"plan needs {available + slack:.2f} instances (averaged over the "
                 f"horizon); raise available or admit other sites")
     if kind == "min_instances":
         return f"{tag[1]}: min_instances cannot be met ({slack:.0f} instance(s) short)"
@@ -177,7 +178,7 @@ def _slack_message(u: Universe, m: Milp, tag: tuple[object, ...], slack: float,
     row = next(r for r, t in enumerate(m.row_tags) if t == tag)
     cheapest = _cheapest(m, row, backend, time_limit)
     if kind == "budget":
-        b = budgets[int(tag[1])]  # type: ignore[call-overload]
+        b = budgets[int(str(tag[1]))]
         name, limit = f"budget {b.name}", b.limit_usd
     else:
         name, limit = f"{tag[1]}: budget_usd", m.row_upper[row]
@@ -252,13 +253,13 @@ def bindings(
         if used < limit - tolerance and not (dual and abs(dual) > EPS):
             continue
         if kind == "capacity":
-            si, offering = u.offers[int(tag[1])]  # type: ignore[call-overload]
+            si, offering = u.offers[int(str(tag[1]))]
             name = f"{u.sites[si].name}/{offering.name}"
             detail = f"all {offering.available} available instances are in use"
             saving = relaxer.saving(m, r, 1.0) if relaxer else None
             out.append(Binding("capacity", name, detail, None, "objective per instance", saving))
         else:
-            name = budgets[int(tag[1])].name if kind == "budget" else str(tag[1])  # type: ignore[call-overload]
+            name = budgets[int(str(tag[1]))].name if kind == "budget" else str(tag[1])
             detail = f"{usd(used)} of {usd(limit)} used"
             out.append(Binding(kind, name, detail, dual, "objective per USD"))
     return out

@@ -24,6 +24,7 @@ from ..model import (
     Objective,
     Placement,
     Plan,
+    PlanStatus,
     Scenario,
     SolverInfo,
     TrainingWorkload,
@@ -75,7 +76,7 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     deadline = started + options.time_limit
     placements: list[Placement] = []
     bindings = []
-    status = "optimal"
+    status: PlanStatus = "optimal"
     gap = 0.0
     solve_seconds = 0.0
     build_seconds = time.perf_counter() - started

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from ..errors import SolverError
 from .milp import INF, Milp
@@ -85,9 +85,9 @@ class HighsBackend:
             import highspy
         except ImportError as exc:  # pragma: no cover - a core dependency
             raise SolverError("highspy is not installed: pip install highspy") from exc
-        self.hs = highspy
+        self.hs: Any = highspy
 
-    def _highs(self, time_limit: float | None = None, gap: float | None = None) -> object:
+    def _highs(self, time_limit: float | None = None, gap: float | None = None) -> Any:
         h = self.hs.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
@@ -98,7 +98,7 @@ class HighsBackend:
         return h
 
     def _lp(self, milp: Milp, objective: Sequence[float], lower: Sequence[float] | None = None,
-            upper: Sequence[float] | None = None, integer: bool = True) -> object:
+            upper: Sequence[float] | None = None, integer: bool = True) -> Any:
         hs = self.hs
         lp = hs.HighsLp()
         lp.num_col_ = milp.num_cols
@@ -126,18 +126,18 @@ class HighsBackend:
         if milp.num_cols == 0:
             return SolveResult("optimal", [], 0.0, 0.0, 0.0)
         h = self._highs(time_limit, gap)
-        h.passModel(self._lp(milp, primary))  # type: ignore[attr-defined]
+        h.passModel(self._lp(milp, primary))
         status, x, value, reached = self._run(h)
         if status in ("infeasible", "no_solution") or x is None or value is None:
             return SolveResult(status, None, None, math.inf, time.perf_counter() - start)
         left = time_limit - (time.perf_counter() - start)
         if secondary is not None and status == "optimal" and left > 0 and any(secondary):
             self._hold_primary(h, primary, value, secondary)
-            h.setOptionValue("time_limit", max(left, 0.01))  # type: ignore[attr-defined]
+            h.setOptionValue("time_limit", max(left, 0.01))
             sol = hs.HighsSolution()
             sol.col_value = x
             sol.value_valid = True
-            h.setSolution(sol)  # type: ignore[attr-defined]
+            h.setSolution(sol)
             status2, x2, _, _ = self._run(h)
             if x2 is not None:
                 x = x2
@@ -145,19 +145,19 @@ class HighsBackend:
                     status = "time_limit"
         return SolveResult(status, x, value, reached, time.perf_counter() - start)
 
-    def _hold_primary(self, h: object, primary: Sequence[float], value: float,
+    def _hold_primary(self, h: Any, primary: Sequence[float], value: float,
                       secondary: Sequence[float]) -> None:
         """Keep the primary objective within tolerance of ``value``; minimise the secondary."""
         nz = [(j, c) for j, c in enumerate(primary) if c]
-        h.addRow(-self.hs.kHighsInf, value + lexicographic_tolerance(value), len(nz),  # type: ignore[attr-defined]
+        h.addRow(-self.hs.kHighsInf, value + lexicographic_tolerance(value), len(nz),
                  [j for j, _ in nz], [c for _, c in nz])
-        h.changeColsCost(len(primary), list(range(len(primary))), list(secondary))  # type: ignore[attr-defined]
+        h.changeColsCost(len(primary), list(range(len(primary))), list(secondary))
 
-    def _run(self, h: object) -> tuple[Status, list[float] | None, float | None, float]:
+    def _run(self, h: Any) -> tuple[Status, list[float] | None, float | None, float]:
         hs = self.hs
-        h.run()  # type: ignore[attr-defined]
-        model_status = h.getModelStatus()  # type: ignore[attr-defined]
-        info = h.getInfo()  # type: ignore[attr-defined]
+        h.run()
+        model_status = h.getModelStatus()
+        info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         S = hs.HighsModelStatus
         if model_status == S.kOptimal:
@@ -168,10 +168,10 @@ class HighsBackend:
                               S.kObjectiveBound, S.kObjectiveTarget):
             status = "time_limit" if has_solution else "no_solution"
         else:
-            raise SolverError(f"HiGHS stopped with status {h.modelStatusToString(model_status)}")  # type: ignore[attr-defined]
+            raise SolverError(f"HiGHS stopped with status {h.modelStatusToString(model_status)}")
         if not has_solution:
             return "no_solution", None, None, math.inf
-        x = list(h.getSolution().col_value)  # type: ignore[attr-defined]
+        x = list(h.getSolution().col_value)
         reached = info.mip_gap if math.isfinite(info.mip_gap) else (0.0 if status == "optimal" else math.inf)
         return status, x, info.objective_function_value, max(0.0, reached)
 
@@ -182,19 +182,19 @@ class HighsBackend:
         hs = self.hs
         lower, upper = fixed_bounds(milp, x)
         h = self._highs()
-        h.passModel(self._lp(milp, primary, lower, upper, integer=False))  # type: ignore[attr-defined]
-        h.run()  # type: ignore[attr-defined]
-        if h.getModelStatus() != hs.HighsModelStatus.kOptimal:  # type: ignore[attr-defined]
+        h.passModel(self._lp(milp, primary, lower, upper, integer=False))
+        h.run()
+        if h.getModelStatus() != hs.HighsModelStatus.kOptimal:
             return list(x), None
-        sol = h.getSolution()  # type: ignore[attr-defined]
+        sol = h.getSolution()
         duals = list(sol.row_dual) if sol.dual_valid else None
         clean = list(sol.col_value)
         if secondary is not None and any(secondary):
-            value = h.getInfo().objective_function_value  # type: ignore[attr-defined]
+            value = h.getInfo().objective_function_value
             self._hold_primary(h, primary, value, secondary)
-            h.run()  # type: ignore[attr-defined]
-            if h.getModelStatus() == hs.HighsModelStatus.kOptimal:  # type: ignore[attr-defined]
-                clean = list(h.getSolution().col_value)  # type: ignore[attr-defined]
+            h.run()
+            if h.getModelStatus() == hs.HighsModelStatus.kOptimal:
+                clean = list(h.getSolution().col_value)
         return clean, duals
 
 
@@ -207,7 +207,7 @@ class CbcBackend:
     def __init__(self) -> None:
         import pulp
 
-        self.pulp = pulp
+        self.pulp: Any = pulp
         # PuLP 3.3 deprecates its bundled binary (PULP_CBC_CMD) in favour of COIN_CMD with
         # the cbc that the `pulp[cbc]` extra (cbcbox) installs; use the bundled one only
         # when that is missing.
@@ -216,7 +216,7 @@ class CbcBackend:
             raise SolverError("CBC is not available: pip install 'pulp[cbc]'")
 
     def to_pulp(self, milp: Milp, objective: Sequence[float], lower: Sequence[float] | None = None,
-                upper: Sequence[float] | None = None, integer: bool = True) -> tuple[object, list[object]]:
+                upper: Sequence[float] | None = None, integer: bool = True) -> tuple[Any, list[Any]]:
         """Build a PuLP problem from prepared coefficient lists (no per-term ``lpSum``)."""
         pulp = self.pulp
         lower = milp.col_lower if lower is None else lower
@@ -244,7 +244,7 @@ class CbcBackend:
                 prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintGE, name, lo))
         return prob, cols
 
-    def _cbc(self, time_limit: float | None, gap: float | None, warm: bool = False) -> object:
+    def _cbc(self, time_limit: float | None, gap: float | None, warm: bool = False) -> Any:
         return self.command(
             msg=False, timeLimit=None if time_limit is None else max(1, math.ceil(time_limit)),
             gapRel=gap, warmStart=warm,
@@ -254,16 +254,15 @@ class CbcBackend:
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         time_limit: float, gap: float,
     ) -> SolveResult:
-        pulp = self.pulp
         start = time.perf_counter()
         if milp.num_cols == 0:
             return SolveResult("optimal", [], 0.0, 0.0, 0.0)
         prob, cols = self.to_pulp(milp, primary)
-        prob.solve(self._cbc(time_limit, gap))  # type: ignore[attr-defined]
+        prob.solve(self._cbc(time_limit, gap))
         status = self._status(prob)
         if status in ("infeasible", "no_solution"):
             return SolveResult(status, None, None, math.inf, time.perf_counter() - start)
-        x = [v.varValue or 0.0 for v in cols]  # type: ignore[attr-defined]
+        x = [v.varValue or 0.0 for v in cols]
         # value(objective) can be stale when CBC found nothing; recompute from x instead.
         value = sum(c * x[j] for j, c in enumerate(primary) if c)
         left = time_limit - (time.perf_counter() - start)
@@ -272,36 +271,36 @@ class CbcBackend:
             for j, (v, val) in enumerate(zip(cols, x, strict=True)):
                 # CBC's start must lie within the bounds exactly (it may be -1e-12 here).
                 val = min(max(val, milp.col_lower[j]), milp.col_upper[j])
-                v.setInitialValue(float(round(val)) if milp.col_integer[j] else val)  # type: ignore[attr-defined]
-            prob.solve(self._cbc(left, gap, warm=True))  # type: ignore[attr-defined]
+                v.setInitialValue(float(round(val)) if milp.col_integer[j] else val)
+            prob.solve(self._cbc(left, gap, warm=True))
             status2 = self._status(prob)
             if status2 in ("optimal", "time_limit"):
-                x = [v.varValue or 0.0 for v in cols]  # type: ignore[attr-defined]
+                x = [v.varValue or 0.0 for v in cols]
                 if status2 == "time_limit":
                     status = "time_limit"
         reached = 0.0 if status == "optimal" else math.inf
         return SolveResult(status, x, value, reached, time.perf_counter() - start)
 
-    def _hold_primary(self, prob: object, cols: list[object], primary: Sequence[float],
+    def _hold_primary(self, prob: Any, cols: list[Any], primary: Sequence[float],
                       value: float, secondary: Sequence[float]) -> None:
         """Keep the primary objective within tolerance of ``value``; minimise the secondary."""
         pulp = self.pulp
-        prob.addConstraint(pulp.LpConstraint(  # type: ignore[attr-defined]
+        prob.addConstraint(pulp.LpConstraint(
             pulp.LpAffineExpression([(cols[j], c) for j, c in enumerate(primary) if c]),
             pulp.LpConstraintLE, "lexicographic", value + lexicographic_tolerance(value)))
-        prob.setObjective(pulp.LpAffineExpression(  # type: ignore[attr-defined]
+        prob.setObjective(pulp.LpAffineExpression(
             [(cols[j], c) for j, c in enumerate(secondary) if c]))
 
-    def _status(self, prob: object) -> Status:
+    def _status(self, prob: Any) -> Status:
         pulp = self.pulp
-        sol = prob.sol_status  # type: ignore[attr-defined]
+        sol = prob.sol_status
         if sol == pulp.LpSolutionOptimal:
             return "optimal"
         if sol == pulp.LpSolutionIntegerFeasible:
             return "time_limit"
         if sol in (pulp.LpSolutionInfeasible, pulp.LpSolutionUnbounded):
             return "infeasible"
-        if prob.status == pulp.LpStatusInfeasible:  # type: ignore[attr-defined]
+        if prob.status == pulp.LpStatusInfeasible:
             return "infeasible"
         return "no_solution"
 
@@ -309,29 +308,28 @@ class CbcBackend:
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         x: Sequence[float],
     ) -> tuple[list[float], list[float] | None]:
-        pulp = self.pulp
         lower, upper = fixed_bounds(milp, x)
         prob, cols = self.to_pulp(milp, primary, lower, upper, integer=False)
-        prob.solve(self._cbc(None, None))  # type: ignore[attr-defined]
+        prob.solve(self._cbc(None, None))
         if self._status(prob) != "optimal":
             return list(x), None
-        by_name = prob.get_constraint_by_name  # type: ignore[attr-defined]
+        by_name = prob.get_constraint_by_name
         duals = []
         for r in range(milp.num_rows):
             pis = [k.pi for k in (by_name(f"r{r}"), by_name(f"r{r}_lo"))
                    if k is not None and k.pi is not None]
             duals.append(float(sum(pis)))
-        clean = [v.varValue or 0.0 for v in cols]  # type: ignore[attr-defined]
+        clean = [v.varValue or 0.0 for v in cols]
         if secondary is not None and any(secondary):
             value = sum(c * clean[j] for j, c in enumerate(primary) if c)
             self._hold_primary(prob, cols, primary, value, secondary)
-            prob.solve(self._cbc(None, None))  # type: ignore[attr-defined]
+            prob.solve(self._cbc(None, None))
             if self._status(prob) == "optimal":
-                clean = [v.varValue or 0.0 for v in cols]  # type: ignore[attr-defined]
+                clean = [v.varValue or 0.0 for v in cols]
         return clean, duals
 
 
-SOLVERS = {"highs": HighsBackend, "cbc": CbcBackend}
+SOLVERS: dict[str, Callable[[], Backend]] = {"highs": HighsBackend, "cbc": CbcBackend}
 
 
 def get_backend(name: str) -> Backend:
@@ -339,5 +337,4 @@ def get_backend(name: str) -> Backend:
         factory = SOLVERS[name]
     except KeyError:
         raise SolverError(f"unknown solver {name!r}; choose one of {', '.join(SOLVERS)}") from None
-    backend: Backend = factory()
-    return backend
+    return factory()
