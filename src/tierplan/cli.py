@@ -7,6 +7,7 @@ field); 3 infeasible (the output still carries the diagnosis); 1 anything else.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -67,7 +68,8 @@ def plan_cmd(scenario: str, fmt: str, output: str | None, objective: str | None,
                           gap=gap)
     with _progress(f"planning {loaded.name} ({len(loaded.workloads)} workloads)"):
         result = plan(loaded, options)
-    text = render(result, fmt)
+    width = shutil.get_terminal_size().columns if not output and sys.stdout.isatty() else None
+    text = render(result, fmt, width)
     if output:
         write_atomic(output, text)
         click.echo(f"wrote {output} ({result.status}, ${result.total_cost_usd:,.2f})", err=True)

@@ -78,7 +78,8 @@ def _headline(doc: dict[str, Any]) -> str:
 
 
 def to_table(doc: dict[str, Any], width: int | None = None) -> str:
-    console = Console(file=io.StringIO(), width=width or 140, record=True, color_system=None)
+    """Rich tables as text. ``width`` None: as wide as the content (files, pipes)."""
+    console = Console(file=io.StringIO(), width=width or 1000, record=True, color_system=None)
     parts: list[Any] = [Text(_headline(doc), style="bold")]
     for reason in doc["diagnosis"]:
         parts.append(Text(f"  - {reason}", style="red"))
@@ -89,12 +90,12 @@ def to_table(doc: dict[str, Any], width: int | None = None) -> str:
         for h in header:
             numeric = h in ("instances", "cost", "used", "limit", "share") or h.startswith(
                 ("over", "per", "mean", "max", "SLO"))
-            table.add_column(h, justify="right" if numeric else "left")
+            table.add_column(h, justify="right" if numeric else "left", overflow="fold")
         for row in rows:
             table.add_row(*row)
         parts.append(table)
     console.print(Group(*parts))
-    return console.export_text()
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
 
 
 def _md_escape(text: str) -> str:
@@ -139,8 +140,10 @@ FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def render(plan: Plan, fmt: str) -> str:
-    return FORMATS[fmt](plan_document(plan))
+def render(plan: Plan, fmt: str, width: int | None = None) -> str:
+    """The plan in ``fmt``; ``width`` fits the table to a terminal."""
+    doc = plan_document(plan)
+    return to_table(doc, width) if fmt == "table" else FORMATS[fmt](doc)
 
 
 def write_atomic(path: str | Path, text: str) -> None:
