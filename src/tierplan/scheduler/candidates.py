@@ -10,8 +10,11 @@ an optimal plan (SPEC section 2), so the MILP built from it has the same optimum
   and splitting in proportion to capacity afterwards is exact.
 - Inside a group an offering is dropped when an unlimited offering of the group gives at
   least its capacity at no higher price (strictly better in one, or first by name).
-- Training options (offering x nodes x purchase) are dropped when an option with an
-  unlimited offering costs no more and counts toward a subset of the same budgets.
+- Training options (offering x nodes x purchase): per offering and purchase only the
+  smallest node count that meets the deadline is kept (every k >= 2 costs the same and
+  uses the same instance-hours; k = 1 is cheaper still), and an option is dropped when an
+  option on an unlimited offering costs no more and counts toward a subset of the same
+  budgets.
 """
 
 from __future__ import annotations
@@ -228,9 +231,13 @@ class Universe:
             horizon = self.scenario.horizon_hours
             limit = min(horizon, w.deadline_hours) if w.deadline_hours is not None else horizon
         options: list[TrainOption] = []
+        # Unlimited offerings: only the cheapest option per budget signature can be optimal,
+        # so keep the best one on the fly instead of materialising every option.
+        best: dict[frozenset[int], tuple[tuple[float, ...], TrainOption]] = {}
         eligible = 0
         for si in self.admitted_sites(w):
             transfer_hours, transfer_usd = self.transfer(w, si)
+            signature = self.signature(w, si, budgets)
             for key, speed in w.accelerators.items():
                 for k in self.by_key[si].get(key, ()):
                     offering = self.offers[k][1]
@@ -243,20 +250,39 @@ class Universe:
                     prices = [(False, offering.usd_per_hour)]
                     if w.spot and offering.spot_usd_per_hour is not None:
                         prices.append((True, offering.spot_usd_per_hour))
-                    for nodes in range(1, max_nodes + 1):
-                        factor = 1.0 if nodes == 1 else w.multi_node_efficiency
-                        rate = nodes * offering.units * speed * factor
-                        base_hours = w.work_hours / rate
-                        for spot, price in prices:
-                            hours = base_hours * (1 + w.spot_overhead) if spot else base_hours
+                    for spot, price in prices:
+                        for nodes in range(1, max_nodes + 1):
+                            factor = 1.0 if nodes == 1 else w.multi_node_efficiency
+                            hours = w.work_hours / (nodes * offering.units * speed * factor)
+                            if spot:
+                                hours *= 1 + w.spot_overhead
                             if transfer_hours + hours > limit + EPS:
                                 continue
-                            options.append(
-                                TrainOption(k, si, nodes, spot, price, hours,
-                                            transfer_hours, transfer_usd)
-                            )
-        kept = self._prune_training(w, options, budgets) if prune else tuple(options)
-        return TrainingCandidates(w, kept, eligible)
+                            opt = TrainOption(k, si, nodes, spot, price, hours,
+                                              transfer_hours, transfer_usd)
+                            if not prune:
+                                options.append(opt)
+                                continue
+                            if offering.available is not None:
+                                options.append(opt)
+                            else:
+                                rank = (opt.cost, opt.instance_hours, si, k, nodes, spot)
+                                held = best.get(signature)
+                                if held is None or rank < held[0]:
+                                    best[signature] = (rank, opt)
+                            # Every k >= 2 costs the same and uses the same instance-hours
+                            # (the efficiency factor is constant) and k = 1 is cheaper still:
+                            # the smallest k that meets the deadline dominates the rest.
+                            break
+        if not prune:
+            return TrainingCandidates(w, tuple(options), eligible)
+        options.extend(opt for _, opt in best.values())
+        return TrainingCandidates(w, self._prune_training(w, options, budgets), eligible)
+
+    def signature(self, w: Workload, site_ix: int, budgets: Sequence[Budget]) -> frozenset[int]:
+        """The budgets a placement of ``w`` at the site counts toward."""
+        site = self.sites[site_ix]
+        return frozenset(b for b, bud in enumerate(budgets) if budget_matches(bud, w, site))
 
     def transfer(self, w: Workload, site_ix: int) -> tuple[float, float]:
         """Hours and USD to move every dataset of ``w`` that is not at the site."""
@@ -280,17 +306,13 @@ class Universe:
         An option whose offering is capacity-limited competes for that capacity, so it
         is kept unless an unlimited option with a subset of its budgets is no dearer.
         """
-        def signature(o: TrainOption) -> frozenset[int]:
-            site = self.sites[o.site]
-            return frozenset(b for b, bud in enumerate(budgets) if budget_matches(bud, w, site))
-
         ordered = sorted(
-            options, key=lambda o: (o.cost, o.instance_hours, self._name(o.offer), o.nodes, o.spot)
+            options, key=lambda o: (o.cost, o.instance_hours, o.site, o.offer, o.nodes, o.spot)
         )
         unlimited_sigs: list[frozenset[int]] = []
         kept: list[TrainOption] = []
         for o in ordered:
-            sig = signature(o)
+            sig = self.signature(w, o.site, budgets)
             if any(u <= sig for u in unlimited_sigs):
                 continue  # an unlimited option, no dearer, counts toward fewer budgets
             kept.append(o)
