@@ -284,26 +284,19 @@ class _Builder:
         )
 
     def check_locations(self, measured: Mapping[tuple[str, str], float]) -> None:
+        """Every (client, site) pair needs both locations or a measured latency."""
         for i, site in enumerate(self.raw.sites):
-            if site.location is not None:
-                continue
-            for client in self.raw.clients:
-                if (client.name, site.name) not in measured:
-                    raise self.fail(
-                        f"sites[{i}].location",
-                        f"site {site.name!r} has no location and no measured latency from client "
-                        f"{client.name!r}; give location: {{lat, lon}} or a network.latency_ms entry",
-                    )
-        for i, client in enumerate(self.raw.clients):
-            if client.location is not None:
-                continue
-            for site in self.raw.sites:
-                if (client.name, site.name) not in measured:
-                    raise self.fail(
-                        f"clients[{i}].location",
-                        f"client {client.name!r} has no location and no measured latency to site "
-                        f"{site.name!r}; give location: {{lat, lon}} or a network.latency_ms entry",
-                    )
+            for j, client in enumerate(self.raw.clients):
+                if (site.location and client.location) or (client.name, site.name) in measured:
+                    continue
+                if site.location is None:
+                    path, what = f"sites[{i}].location", f"site {site.name!r}"
+                    other = f"from client {client.name!r}"
+                else:
+                    path, what = f"clients[{j}].location", f"client {client.name!r}"
+                    other = f"to site {site.name!r}"
+                raise self.fail(path, f"{what} has no location and no measured latency {other}; "
+                                      "give location: {lat, lon} or a network.latency_ms entry")
 
     def workload(
         self,
