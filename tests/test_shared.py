@@ -72,14 +72,37 @@ def test_team_and_kind_budgets_match_their_placements(solver):
     assert used == {"vision": pytest.approx(200.0), "training": pytest.approx(10.0)}
 
 
-def test_independent_workloads_are_solved_apart_and_a_total_budget_joins_them():
-    sites = [site("a", offerings=[offering("l4", 1.0)])]
-    loads = [inference("s1"), inference("s2"), training(work_hours=5)]
-    apart = plan(scenario(sites, loads))
-    assert apart.solver.components == 3
-    joined = plan(scenario(sites, loads, budgets=[{"name": "total", "limit_usd": 10_000}]))
-    assert joined.solver.components == 1
-    assert joined.total_cost_usd == pytest.approx(apart.total_cost_usd)
+def test_workloads_are_joined_only_when_a_shared_limit_binds(solver):
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
+             site("cloud", offerings=[offering("l4", 2.0)])]
+    services = [inference("s1", demand={}), inference("s2", demand={})]
+    # A loose total budget couples everything on paper but binds nothing: 4 blocks.
+    loose = solve(scenario(sites, [*services, training("j1", work_hours=40),
+                                   training("j2", work_hours=40)],
+                           budgets=[{"name": "total", "limit_usd": 10_000}]), solver=solver)
+    assert loose.solver.components == 4
+    assert loose.total_cost_usd == pytest.approx(8.0)  # both jobs fit the on-prem L4
+    # Two 60 h jobs both want the one on-prem L4 (100 h): alone, each takes it; together
+    # they break its capacity, so they are joined and re-solved: one moves to the cloud.
+    tight = solve(scenario(sites, [*services, training("j1", work_hours=60),
+                                   training("j2", work_hours=60)],
+                           budgets=[{"name": "total", "limit_usd": 10_000}]), solver=solver)
+    assert tight.solver.components == 3
+    assert tight.total_cost_usd == pytest.approx(6.0 + 120.0)
+
+
+def test_a_binding_budget_joins_the_workloads_it_covers(solver):
+    # Latency objective: alone, each service takes the near site ($200 each). Together
+    # they break the $300 total budget, so they are solved jointly: one moves to "mid".
+    sites = [site("near", offerings=[offering("l4", 2.0)]),
+             site("mid", location=FRANKFURT, offerings=[offering("l4", 1.0)])]
+    sc = scenario(sites, [inference("s1", demand={"munich": 8}),
+                          inference("s2", demand={"munich": 8})],
+                  objective="latency", budgets=[{"name": "total", "limit_usd": 300}])
+    result = solve(sc, solver=solver)
+    assert result.solver.components == 1
+    assert sorted(p.site for p in result.placements) == ["mid", "near"]
+    assert result.total_cost_usd == pytest.approx(300.0)
 
 
 def test_budget_shadow_price_under_latency_objective():

@@ -174,7 +174,9 @@ class Universe:
 
     # ------------------------------------------------------------------ inference
 
-    def inference(self, w: InferenceWorkload) -> InferenceCandidates:
+    def inference(
+        self, w: InferenceWorkload, budgets: Sequence[Budget] = (), objective: str = "cost"
+    ) -> InferenceCandidates:
         demand = [(self.client_index[c], d) for c, d in w.demand_rps.items() if d > 0]
         groups: list[Group] = []
         eligible_sites: list[int] = []
@@ -198,7 +200,55 @@ class Universe:
                 )
                 groups.append(Group(si, service_ms, self._pareto(units), reach))
         groups = _drop_idle_groups(w, groups)
+        if w.min_sites <= 1:
+            groups = self._drop_dominated_groups(w, groups, budgets, objective)
         return InferenceCandidates(w, tuple(groups), tuple(eligible_sites))
+
+    def _drop_dominated_groups(
+        self, w: InferenceWorkload, groups: list[Group], budgets: Sequence[Budget], objective: str
+    ) -> list[Group]:
+        """Drop a group when another site's group serves its clients at least as well.
+
+        A (kept) dominates B when A has only unlimited offerings, reaches every client B
+        reaches, has egress and budget membership no worse, and offers for every unit of B
+        a unit with at least its capacity at no higher price. Then B can be swapped for A
+        without raising cost if A's latency is no worse for B's clients (exact for both
+        objectives and their tie-breaks), or, under the cost objective, when each matched
+        unit is strictly cheaper (B then appears in no optimal plan). Not used with
+        min_sites > 1, where B's site itself may be needed.
+        """
+        egress = w.payload_kb > 0
+        def rank(g: Group) -> tuple[float, ...]:
+            unit = min(u.usd_per_hour / u.cap for u in g.units)
+            return (unit, self.sites[g.site].egress_usd_per_gb if egress else 0.0,
+                    -len(g.reach), g.site, g.service_ms)
+
+        kept: list[tuple[Group, frozenset[int], dict[int, float], frozenset[int], bool]] = []
+        for b in sorted(groups, key=rank):
+            b_clients = frozenset(ci for ci, _ in b.reach)
+            b_sig = self.signature(w, b.site, budgets)
+            b_egress = self.sites[b.site].egress_usd_per_gb
+            dominated = False
+            for a, a_clients, a_latency, a_sig, a_free in kept:
+                if not a_free or not b_clients <= a_clients or not a_sig <= b_sig:
+                    continue
+                if egress and self.sites[a.site].egress_usd_per_gb > b_egress:
+                    continue
+                closer = all(a_latency[ci] <= ms + EPS for ci, ms in b.reach)
+                strict = not closer
+                if strict and objective != "cost":
+                    continue
+                if all(any(ua.cap >= ub.cap - EPS and (ua.usd_per_hour < ub.usd_per_hour
+                                                       if strict else
+                                                       ua.usd_per_hour <= ub.usd_per_hour)
+                           for ua in a.units) for ub in b.units):
+                    dominated = True
+                    break
+            if not dominated:
+                free = all(self.offers[u.offer][1].available is None for u in b.units)
+                kept.append((b, b_clients, dict(b.reach), b_sig, free))
+        order = {id(g): i for i, g in enumerate(groups)}
+        return sorted((g for g, *_ in kept), key=lambda g: order[id(g)])
 
     def _pareto(self, units: Sequence[Unit]) -> tuple[Unit, ...]:
         """Drop units that an unlimited unit of the group beats on capacity and price."""

@@ -4,8 +4,9 @@ Steps, each in its own module:
 1. :mod:`.candidates` lists what every workload could use and drops what cannot be
    optimal (ineligible pairs, unreachable routes, dominated offerings and options).
 2. :mod:`.explain` pre-checks the obvious reasons a plan cannot exist.
-3. Workloads that share no capacity-limited offering and no budget are independent:
-   each connected component is its own MILP (:mod:`.formulation`), solved on its own.
+3. Every workload starts as its own MILP (:mod:`.formulation`); workloads are joined
+   only when a capacity or budget they share is broken by their separate optima
+   (:mod:`.blocks` explains why that is exact).
 4. Each MILP is solved lexicographically (:mod:`.solvers`): the objective, then its
    tie-break (cost -> latency, latency -> cost) with the first held at its optimum.
 5. The solution is decoded into placements; :mod:`.explain` adds what binds and why.
@@ -14,12 +15,11 @@ Steps, each in its own module:
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..model import (
-    Budget,
+    Binding,
     InferenceWorkload,
     Objective,
     Placement,
@@ -30,11 +30,12 @@ from ..model import (
     TrainingWorkload,
 )
 from . import explain, summary
-from .candidates import InferenceCandidates, TrainingCandidates, Universe, budget_matches
+from .blocks import Blocks, coupling_keys, solve_choice
+from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
 from .solvers import get_backend
 
-__all__ = ["Component", "PlanOptions", "plan"]
+__all__ = ["PlanOptions", "decode", "plan"]
 
 TINY = 1e-9
 
@@ -48,18 +49,16 @@ class PlanOptions:
     explain: bool = True
 
 
-@dataclass
-class Component:
-    inference: list[InferenceCandidates] = field(default_factory=list)
-    training: list[TrainingCandidates] = field(default_factory=list)
-
-
 def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     options = options or PlanOptions()
     objective = options.objective or scenario.objective
     started = time.perf_counter()
     universe = Universe(scenario)
-    inference = [universe.inference(w) for w in scenario.workloads if isinstance(w, InferenceWorkload)]
+    inference = [
+        universe.inference(w, scenario.budgets, objective)
+        for w in scenario.workloads
+        if isinstance(w, InferenceWorkload)
+    ]
     training = [
         universe.training(w, scenario.budgets)
         for w in scenario.workloads
@@ -72,39 +71,62 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         return summary.infeasible(scenario, objective, reasons, info)
 
     total_demand = sum(c.workload.total_demand for c in inference) or 1.0
-    components = split(universe, inference, training, scenario.budgets)
+    members: list[InferenceCandidates | TrainingCandidates] = [*inference, *training]
+    blocks = Blocks([coupling_keys(universe, c, scenario.budgets) for c in members])
     deadline = started + options.time_limit
+    build_seconds = time.perf_counter() - started
+    solve_seconds = 0.0
+    while True:
+        for block in blocks.unsolved():
+            t0 = time.perf_counter()
+            chosen = [members[i] for i in block.members]
+            block.form = build(
+                universe,
+                [c for c in chosen if isinstance(c, InferenceCandidates)],
+                [c for c in chosen if isinstance(c, TrainingCandidates)],
+                scenario.budgets, total_demand,
+            )
+            build_seconds += time.perf_counter() - t0
+            primary, secondary = _objectives(block.form, objective)
+            if not block.form.inference and len(block.form.training) == 1:
+                block.result = solve_choice(block.form.milp, primary)
+            else:
+                left = max(deadline - time.perf_counter(), 0.01)
+                block.result = backend.solve(block.form.milp, primary, secondary, left, options.gap)
+            solve_seconds += block.result.seconds
+            if block.result.x is None:
+                info = SolverInfo(backend.name, solve_seconds, 0.0, build_seconds,
+                                  block.form.milp.num_cols, block.form.milp.num_rows,
+                                  len(blocks.blocks))
+                if block.result.status == "no_solution":
+                    reason = (f"no feasible plan was found within the time limit "
+                              f"({options.time_limit:g} s); raise --time-limit or --gap")
+                    return summary.infeasible(scenario, objective, [reason], info, "time_limit")
+                why = explain.diagnose(universe, block.form, backend, scenario.budgets,
+                                       time_limit=max(deadline - time.perf_counter(), 1.0))
+                return summary.infeasible(scenario, objective, why, info)
+        broken = blocks.violated()
+        if not broken:
+            break
+        for involved in broken:
+            blocks.merge(involved)
+
     placements: list[Placement] = []
-    bindings = []
+    bindings: list[Binding] = []
     status: PlanStatus = "optimal"
     gap = 0.0
-    solve_seconds = 0.0
-    build_seconds = time.perf_counter() - started
     n_vars = n_rows = 0
-    for comp in components:
-        t0 = time.perf_counter()
-        form = build(universe, comp.inference, comp.training, scenario.budgets, total_demand)
-        build_seconds += time.perf_counter() - t0
+    for block in blocks.blocks.values():
+        form, result = block.form, block.result
+        if form is None or result is None or result.x is None:
+            continue  # every block was solved above; keeps the type checker informed
         n_vars += form.milp.num_cols
         n_rows += form.milp.num_rows
-        primary, secondary = _objectives(form, objective)
-        left = max(deadline - time.perf_counter(), 0.01)
-        result = backend.solve(form.milp, primary, secondary, left, options.gap)
-        solve_seconds += result.seconds
-        if result.status in ("infeasible", "no_solution") or result.x is None:
-            info = SolverInfo(backend.name, solve_seconds, 0.0, build_seconds, n_vars, n_rows,
-                              len(components))
-            if result.status == "no_solution":
-                reason = (f"no feasible plan was found within the time limit "
-                          f"({options.time_limit:g} s); raise --time-limit or --gap")
-                return summary.infeasible(scenario, objective, [reason], info, "time_limit")
-            why = explain.diagnose(universe, form, backend, scenario.budgets,
-                                   time_limit=max(deadline - time.perf_counter(), 1.0))
-            return summary.infeasible(scenario, objective, why, info)
         if result.status == "time_limit":
             status = "time_limit"
         gap = max(gap, result.gap)
         t0 = time.perf_counter()
+        primary, secondary = _objectives(form, objective)
         x, duals = backend.polish(form.milp, primary, secondary, result.x)
         placements.extend(decode(universe, form, x))
         if options.explain:
@@ -116,70 +138,13 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         solve_seconds += time.perf_counter() - t0
     bindings.extend(explain.slo_bindings(universe, inference, placements))
     info = SolverInfo(backend.name, solve_seconds, gap, build_seconds, n_vars, n_rows,
-                      len(components))
+                      len(blocks.blocks))
     return summary.assemble(scenario, objective, status, placements, bindings, info)
 
 
 def _objectives(form: Formulation, objective: Objective) -> tuple[list[float], list[float]]:
     m = form.milp
     return (m.cost, m.latency) if objective == "cost" else (m.latency, m.cost)
-
-
-# ------------------------------------------------------------------------- components
-
-
-def split(
-    universe: Universe,
-    inference: Sequence[InferenceCandidates],
-    training: Sequence[TrainingCandidates],
-    budgets: Sequence[Budget],
-) -> list[Component]:
-    """Group workloads into independent problems (union-find over shared rows)."""
-    n_inf = len(inference)
-    parent = list(range(n_inf + len(training)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owners: dict[tuple[str, object], int] = {}
-
-    def claim(key: tuple[str, object], member: int) -> None:
-        first = owners.setdefault(key, member)
-        a, b = find(first), find(member)
-        if a != b:
-            parent[b] = a
-
-    offers = universe.offers
-    for i, cand in enumerate(inference):
-        sites = {g.site for g in cand.groups}
-        for g in cand.groups:
-            for unit in g.units:
-                if offers[unit.offer][1].available is not None:
-                    claim(("offer", unit.offer), i)
-        _claim_budgets(universe, budgets, cand.workload, sites, i, claim)
-    for j, tcand in enumerate(training):
-        member = n_inf + j
-        for opt in tcand.options:
-            if offers[opt.offer][1].available is not None:
-                claim(("offer", opt.offer), member)
-        sites = {opt.site for opt in tcand.options}
-        _claim_budgets(universe, budgets, tcand.workload, sites, member, claim)
-    groups: dict[int, Component] = defaultdict(Component)
-    for i, cand in enumerate(inference):
-        groups[find(i)].inference.append(cand)
-    for j, tcand in enumerate(training):
-        groups[find(n_inf + j)].training.append(tcand)
-    return list(groups.values())
-
-
-def _claim_budgets(universe: Universe, budgets: Sequence[Budget], workload: object,
-                   sites: set[int], member: int, claim: object) -> None:
-    for b, budget in enumerate(budgets):
-        if any(budget_matches(budget, workload, universe.sites[s]) for s in sites):  # type: ignore[arg-type]
-            claim(("budget", b), member)  # type: ignore[operator]
 
 
 # ---------------------------------------------------------------------------- decoding

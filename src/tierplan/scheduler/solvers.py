@@ -48,7 +48,7 @@ class Backend(Protocol):
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         x: Sequence[float],
     ) -> tuple[list[float], list[float] | None]:
-        """Re-solve the LP with the integer columns fixed at ``x``.
+        """Re-solve the LP with the integer columns fixed at ``x`` (nothing to do if all are).
 
         Returns clean vertex values (the MIP's are only feasible to its tolerance), chosen
         lexicographically like :meth:`solve`, and the row duals of the primary LP
@@ -149,8 +149,9 @@ class HighsBackend:
                       secondary: Sequence[float]) -> None:
         """Keep the primary objective within tolerance of ``value``; minimise the secondary."""
         nz = [(j, c) for j, c in enumerate(primary) if c]
-        h.addRow(-self.hs.kHighsInf, value + lexicographic_tolerance(value), len(nz),
-                 [j for j, _ in nz], [c for _, c in nz])
+        if nz:  # a constant primary holds by itself
+            h.addRow(-self.hs.kHighsInf, value + lexicographic_tolerance(value), len(nz),
+                     [j for j, _ in nz], [c for _, c in nz])
         h.changeColsCost(len(primary), list(range(len(primary))), list(secondary))
 
     def _run(self, h: Any) -> tuple[Status, list[float] | None, float | None, float]:
@@ -179,6 +180,8 @@ class HighsBackend:
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         x: Sequence[float],
     ) -> tuple[list[float], list[float] | None]:
+        if all(milp.col_integer):
+            return [float(round(v)) for v in x], None
         hs = self.hs
         lower, upper = fixed_bounds(milp, x)
         h = self._highs()
@@ -285,9 +288,11 @@ class CbcBackend:
                       value: float, secondary: Sequence[float]) -> None:
         """Keep the primary objective within tolerance of ``value``; minimise the secondary."""
         pulp = self.pulp
-        prob.addConstraint(pulp.LpConstraint(
-            pulp.LpAffineExpression([(cols[j], c) for j, c in enumerate(primary) if c]),
-            pulp.LpConstraintLE, "lexicographic", value + lexicographic_tolerance(value)))
+        terms = [(cols[j], c) for j, c in enumerate(primary) if c]
+        if terms:  # a constant primary holds by itself (and CBC fails on an empty row)
+            prob.addConstraint(pulp.LpConstraint(
+                pulp.LpAffineExpression(terms), pulp.LpConstraintLE, "lexicographic",
+                value + lexicographic_tolerance(value)))
         prob.setObjective(pulp.LpAffineExpression(
             [(cols[j], c) for j, c in enumerate(secondary) if c]))
 
@@ -308,6 +313,8 @@ class CbcBackend:
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         x: Sequence[float],
     ) -> tuple[list[float], list[float] | None]:
+        if all(milp.col_integer):
+            return [float(round(v)) for v in x], None
         lower, upper = fixed_bounds(milp, x)
         prob, cols = self.to_pulp(milp, primary, lower, upper, integer=False)
         prob.solve(self._cbc(None, None))

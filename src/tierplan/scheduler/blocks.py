@@ -1,0 +1,138 @@
+"""Solve workloads apart, and join only those whose shared limits actually bind.
+
+Workloads are coupled only through *coupling rows*: a capacity-limited offering that
+several may use, or a filtered budget that several count toward. tierplan starts with
+every workload in a block of its own. Inside a block a coupling row keeps only the
+block's own terms; since every term is non-negative, that partial row is implied by the
+full one, so each block's MILP is a relaxation of its share of the whole problem.
+
+After the blocks are solved, every coupling row is checked over all blocks together:
+
+- none violated: the union of the block optima is feasible, and it attains the sum of the
+  block optima, a lower bound of the whole problem; it is therefore optimal. The
+  lexicographic tie-break decomposes the same way (each block's first objective is held
+  at its own minimum, which no other block can make up for).
+- some violated: the blocks that use a violated row are merged into one block, which is
+  re-solved with their full share of the row; the other blocks keep their solutions. Each round merges
+  at least two blocks, so the loop ends, at worst with the connected components.
+
+A block with one training workload and nothing else is a choice among its options: it is
+solved exactly by enumeration, in the order the solver would break ties.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..model import Budget
+from .candidates import InferenceCandidates, TrainingCandidates, Universe, budget_matches
+from .formulation import Formulation
+from .milp import Milp
+from .solvers import SolveResult
+
+__all__ = ["Block", "Blocks", "coupling_keys", "solve_choice"]
+
+Key = tuple[str, int]
+TOLERANCE = 1e-6
+
+
+def coupling_keys(
+    universe: Universe, cand: InferenceCandidates | TrainingCandidates, budgets: Sequence[Budget]
+) -> set[Key]:
+    """The coupling rows a workload's candidates have terms in."""
+    offers = universe.offers
+    keys: set[Key] = set()
+    if isinstance(cand, InferenceCandidates):
+        units = [u.offer for g in cand.groups for u in g.units]
+        sites = {g.site for g in cand.groups}
+    else:
+        units = [o.offer for o in cand.options]
+        sites = {o.site for o in cand.options}
+    keys.update(("capacity", k) for k in units if offers[k][1].available is not None)
+    for b, budget in enumerate(budgets):
+        if any(budget_matches(budget, cand.workload, universe.sites[s]) for s in sites):
+            keys.add(("budget", b))
+    return keys
+
+
+@dataclass
+class Block:
+    members: list[int]
+    form: Formulation | None = None
+    result: SolveResult | None = None
+
+
+@dataclass
+class Blocks:
+    """A partition of the workloads (members) into blocks, merged on demand."""
+
+    keys: list[set[Key]]
+    parent: list[int] = field(init=False)
+    blocks: dict[int, Block] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.parent = list(range(len(self.keys)))
+        self.blocks = {i: Block([i]) for i in range(len(self.keys))}
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def unsolved(self) -> list[Block]:
+        return [b for b in self.blocks.values() if b.result is None]
+
+    def merge(self, members: Sequence[int]) -> None:
+        roots = sorted({self.find(m) for m in members})
+        if len(roots) < 2:
+            return
+        head = roots[0]
+        for r in roots[1:]:
+            self.parent[r] = head
+            self.blocks[head].members.extend(self.blocks.pop(r).members)
+        self.blocks[head].members.sort()
+        self.blocks[head].form = self.blocks[head].result = None
+
+    def violated(self) -> list[list[int]]:
+        """For every coupling row the blocks break together, the members to join.
+
+        Only blocks that use the row are joined: a block enforces its own share of the row,
+        so a broken row always involves at least two of them.
+        """
+        used: dict[Key, float] = {}
+        limit: dict[Key, float] = {}
+        users: dict[Key, list[int]] = {}
+        for block in self.blocks.values():
+            if block.form is None or block.result is None or block.result.x is None:
+                continue  # not solved (yet): nothing of it to add up
+            m = block.form.milp
+            for r, tag in enumerate(m.row_tags):
+                if tag[0] in ("budget", "capacity"):
+                    key = (str(tag[0]), int(str(tag[1])))
+                    activity = m.activity(r, block.result.x)
+                    used[key] = used.get(key, 0.0) + activity
+                    limit[key] = m.row_upper[r]
+                    if activity > TOLERANCE:
+                        users.setdefault(key, []).extend(block.members)
+        return [users[key] for key, total in used.items()
+                if total > limit[key] + TOLERANCE * max(1.0, abs(limit[key]))]
+
+
+def solve_choice(milp: Milp, objective: Sequence[float]) -> SolveResult:
+    """Exact answer for a block that only picks one of its binary columns.
+
+    Columns are tried cheapest first (ties by column order, i.e. the candidate order);
+    the first one that satisfies every row is optimal.
+    """
+    start = time.perf_counter()
+    zero = [0.0] * milp.num_cols
+    for j in sorted(range(milp.num_cols), key=lambda j: (objective[j], j)):
+        x = list(zero)
+        x[j] = 1.0
+        if all(milp.row_lower[r] - TOLERANCE <= milp.activity(r, x) <= milp.row_upper[r] + TOLERANCE
+               for r in range(milp.num_rows)):
+            return SolveResult("optimal", x, objective[j], 0.0, time.perf_counter() - start)
+    return SolveResult("infeasible", None, None, float("inf"), time.perf_counter() - start)
