@@ -6,7 +6,17 @@ L4 profile: rps 10, max_utilization 0.8 -> one instance carries 8 rps.
 
 import pytest
 
-from conftest import FRANKFURT, VIRGINIA, inference, offering, placements, scenario, site, solve
+from conftest import (
+    FRANKFURT,
+    MUNICH,
+    VIRGINIA,
+    inference,
+    offering,
+    placements,
+    scenario,
+    site,
+    solve,
+)
 
 
 def test_instances_cover_demand_with_headroom(solver):
@@ -154,3 +164,16 @@ def test_budget_limits_the_latency_objective(solver):
     (use,) = result.budgets
     assert use.binding
     assert any(b.kind == "workload_budget" for b in result.binding)
+
+
+def test_exact_tie_break_searches_equal_cost_instance_choices(solver):
+    # One instance (8 rps) at either site costs the same. Munich sends 5 rps, Frankfurt 3:
+    # at "a" (Munich) the mean is (5*5 + 3*11.1)/8 ms, at "b" (Frankfurt) (5*11.1 + 3*5)/8,
+    # so the exact tie-break must pick "a". Neither site dominates the other.
+    clients = [{"name": "munich", "location": MUNICH}, {"name": "frankfurt", "location": FRANKFURT}]
+    sc = scenario([site("b", location=FRANKFURT, offerings=[offering("l4", 1.0)]),
+                   site("a", offerings=[offering("l4", 1.0)])],
+                  [inference(demand={"munich": 5, "frankfurt": 3})], clients=clients)
+    result = solve(sc, solver=solver, tie_break="exact")
+    assert placements(result) == [("a", "l4", 1)]
+    assert result.total_cost_usd == pytest.approx(100.0)

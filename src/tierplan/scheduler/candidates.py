@@ -8,8 +8,8 @@ an optimal plan (SPEC section 2), so the MILP built from it has the same optimum
   have the same service latency. Clients see the same round trip, the same egress price
   and the same service latency from every offering in a group, so routing to the group
   and splitting in proportion to capacity afterwards is exact.
-- Inside a group an offering is dropped when an unlimited offering of the group gives at
-  least its capacity at no higher price (strictly better in one, or first by name).
+- Inside a group an offering is dropped when k instances of an unlimited offering of the
+  group give at least its capacity for no more than its price.
 - Training options (offering x nodes x purchase): per offering and purchase only the
   smallest node count that meets the deadline is kept (every k >= 2 costs the same and
   uses the same instance-hours; k = 1 is cheaper still), and an option is dropped when an
@@ -251,16 +251,23 @@ class Universe:
         return sorted((g for g, *_ in kept), key=lambda g: order[id(g)])
 
     def _pareto(self, units: Sequence[Unit]) -> tuple[Unit, ...]:
-        """Drop units that an unlimited unit of the group beats on capacity and price."""
+        """Drop units that unlimited units of the group replace at no higher price.
+
+        Unit b goes when an unlimited unit a (cheaper, so seen first) satisfies
+        k * cap_a >= cap_b and k * price_a <= price_b with k = ceil(cap_b / cap_a):
+        k instances of a replace each instance of b. With near-linear GPU pricing this
+        removes most equivalent size combinations (the symmetry that slows the search).
+        """
         ordered = sorted(units, key=lambda u: (u.usd_per_hour, -u.cap, self._name(u.offer)))
         kept: list[Unit] = []
-        best_unlimited_cap = -math.inf
-        for u in ordered:
-            if u.cap <= best_unlimited_cap + EPS:
-                continue  # an unlimited unit at no higher price has at least this capacity
-            kept.append(u)
-            if self.offers[u.offer][1].available is None:
-                best_unlimited_cap = u.cap
+        unlimited: list[Unit] = []
+        for b in ordered:
+            if any(math.ceil(b.cap / a.cap - EPS) * a.usd_per_hour <= b.usd_per_hour + EPS
+                   for a in unlimited):
+                continue
+            kept.append(b)
+            if self.offers[b.offer][1].available is None:
+                unlimited.append(b)
         return tuple(kept)
 
     def _name(self, offer: int) -> str:

@@ -15,6 +15,7 @@ Variables
 Constraints
     demand        sum_g y[w,g,c] = demand[w,c]                      for every client with demand
     group cap     sum_c y[w,g,c] <= sum_u cap[u] * n[w,g,u]         cap = units * rps * max_util
+    route cap     y[w,g,c] <= sum_u min(cap[u], demand[w,c]) * n[w,g,u]   (valid cut, see below)
     min instances sum_{g,u} n[w,g,u] >= min_instances
     min sites     z[w,s] <= sum_{g at s,u} n[w,g,u];  sum_s z[w,s] >= min_sites
     one option    sum_t x[w,t] = 1                                  for every training workload
@@ -41,7 +42,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..model import Budget
-from .candidates import EPS, InferenceCandidates, TrainingCandidates, Universe, budget_matches
+from .candidates import (
+    EPS,
+    Group,
+    InferenceCandidates,
+    TrainingCandidates,
+    Universe,
+    budget_matches,
+)
 from .milp import INF, Milp
 
 __all__ = ["Formulation", "InferenceVars", "TrainingVars", "build"]
@@ -181,6 +189,8 @@ def _inference(
         if ys:
             m.add_row(("group_capacity", w.name, gi), [c for c, _ in cap_terms],
                       [x for _, x in cap_terms], -INF, 0.0)
+            _route_cuts(m, w.name, gi, g, cols, ys, {ci: w.demand_rps[u.clients[ci].name]
+                                                    for ci in ys})
         v.n.append(cols)
         v.y.append(ys)
     for client, demand in w.demand_rps.items():
@@ -198,6 +208,26 @@ def _inference(
     if w.budget_usd is not None:
         wr.row(("workload_budget", w.name), own_terms, upper=w.budget_usd, scale=w.budget_usd)
     return v
+
+
+def _route_cuts(m: Milp, workload: str, gi: int, g: Group, cols: Sequence[int | None],
+                ys: dict[int, int], demand: dict[int, float]) -> None:
+    """y[g,c] <= sum_u min(cap_u, demand_c) * n[g,u], for every client of the group.
+
+    Valid for integer n: when some instance in use has cap_u >= demand_c the right side is
+    at least demand_c >= y; otherwise it equals the group's capacity. It cuts off the
+    fractional "0.15 of an 8-GPU node" plans that make the plain LP bound weak when big
+    instances serve small demands (the capacitated facility location strengthening).
+    """
+    for ci, y in ys.items():
+        index, value = [y], [1.0]
+        for unit, col in zip(g.units, cols, strict=True):
+            if col is not None:
+                index.append(col)
+                value.append(-min(unit.cap, demand[ci]))
+        if any(-v < unit_cap for v, unit_cap in zip(value[1:], [u.cap for u, c in zip(
+                g.units, cols, strict=True) if c is not None], strict=True)):
+            m.add_row(("route_cap", workload, gi, ci), index, value, -INF, 0.0)
 
 
 def _training(wr: _Writer, cand: TrainingCandidates, budgets: Sequence[Budget]) -> TrainingVars:

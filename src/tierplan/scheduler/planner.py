@@ -14,9 +14,13 @@ Steps, each in its own module:
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Literal
 
 from ..model import (
     Binding,
@@ -30,10 +34,10 @@ from ..model import (
     TrainingWorkload,
 )
 from . import explain, summary
-from .blocks import Blocks, coupling_keys, solve_choice
+from .blocks import Block, Blocks, coupling_keys, solve_choice
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
-from .solvers import get_backend
+from .solvers import SolveResult, get_backend, solve_task
 
 __all__ = ["PlanOptions", "decode", "plan"]
 
@@ -42,11 +46,23 @@ TINY = 1e-9
 
 @dataclass(frozen=True)
 class PlanOptions:
+    """How to plan.
+
+    ``tie_break`` (cost objective): ``routing`` (default) re-routes traffic over the
+    chosen instances to the lowest latency with the cost held (an LP); ``exact`` also
+    searches other instance choices of equal cost (a second MILP, often several times the
+    first's time). The latency objective always breaks ties exactly: an LP cannot remove
+    instances that carry no traffic. ``workers``: processes that solve
+    independent blocks in parallel (None: one per core when there are many blocks).
+    """
+
     objective: Objective | None = None  # None: the scenario's objective
     solver: str = "highs"
     time_limit: float = 300.0
     gap: float = 1e-4
     explain: bool = True
+    tie_break: Literal["routing", "exact"] = "routing"
+    workers: int | None = None
 
 
 def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
@@ -76,40 +92,41 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     deadline = started + options.time_limit
     build_seconds = time.perf_counter() - started
     solve_seconds = 0.0
-    while True:
-        for block in blocks.unsolved():
-            t0 = time.perf_counter()
-            chosen = [members[i] for i in block.members]
-            block.form = build(
-                universe,
-                [c for c in chosen if isinstance(c, InferenceCandidates)],
-                [c for c in chosen if isinstance(c, TrainingCandidates)],
-                scenario.budgets, total_demand,
-            )
-            build_seconds += time.perf_counter() - t0
-            primary, secondary = _objectives(block.form, objective)
-            if not block.form.inference and len(block.form.training) == 1:
-                block.result = solve_choice(block.form.milp, primary)
-            else:
-                left = max(deadline - time.perf_counter(), 0.01)
-                block.result = backend.solve(block.form.milp, primary, secondary, left, options.gap)
-            solve_seconds += block.result.seconds
-            if block.result.x is None:
+    with _Pool(options, len(members)) as pool:
+        while True:
+            unsolved = blocks.unsolved()
+            for block in unsolved:
+                t0 = time.perf_counter()
+                chosen = [members[i] for i in block.members]
+                block.form = build(
+                    universe,
+                    [c for c in chosen if isinstance(c, InferenceCandidates)],
+                    [c for c in chosen if isinstance(c, TrainingCandidates)],
+                    scenario.budgets, total_demand,
+                )
+                build_seconds += time.perf_counter() - t0
+            results = pool.solve(unsolved, objective, deadline)
+            for block, result in zip(unsolved, results, strict=True):
+                block.result = result
+                solve_seconds += result.seconds
+                if result.x is not None:
+                    continue
+                assert block.form is not None
                 info = SolverInfo(backend.name, solve_seconds, 0.0, build_seconds,
                                   block.form.milp.num_cols, block.form.milp.num_rows,
                                   len(blocks.blocks))
-                if block.result.status == "no_solution":
+                if result.status == "no_solution":
                     reason = (f"no feasible plan was found within the time limit "
                               f"({options.time_limit:g} s); raise --time-limit or --gap")
                     return summary.infeasible(scenario, objective, [reason], info, "time_limit")
                 why = explain.diagnose(universe, block.form, backend, scenario.budgets,
                                        time_limit=max(deadline - time.perf_counter(), 1.0))
                 return summary.infeasible(scenario, objective, why, info)
-        broken = blocks.violated()
-        if not broken:
-            break
-        for involved in broken:
-            blocks.merge(involved)
+            broken = blocks.violated()
+            if not broken:
+                break
+            for involved in broken:
+                blocks.merge(involved)
 
     placements: list[Placement] = []
     bindings: list[Binding] = []
@@ -117,22 +134,22 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     gap = 0.0
     n_vars = n_rows = 0
     for block in blocks.blocks.values():
-        form, result = block.form, block.result
-        if form is None or result is None or result.x is None:
+        form, outcome = block.form, block.result
+        if form is None or outcome is None or outcome.x is None:
             continue  # every block was solved above; keeps the type checker informed
         n_vars += form.milp.num_cols
         n_rows += form.milp.num_rows
-        if result.status == "time_limit":
+        if outcome.status == "time_limit":
             status = "time_limit"
-        gap = max(gap, result.gap)
+        gap = max(gap, outcome.gap)
         t0 = time.perf_counter()
         primary, secondary = _objectives(form, objective)
-        x, duals = backend.polish(form.milp, primary, secondary, result.x)
+        x, duals = backend.polish(form.milp, primary, secondary, outcome.x)
         placements.extend(decode(universe, form, x))
         if options.explain:
             bindings.extend(explain.bindings(
                 universe, form, x, duals, scenario.budgets,
-                explain.Relaxer(backend, primary, result.objective or 0.0, options.gap,
+                explain.Relaxer(backend, primary, outcome.objective or 0.0, options.gap,
                                 max(deadline - time.perf_counter(), 0.01)),
             ))
         solve_seconds += time.perf_counter() - t0
@@ -140,6 +157,59 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     info = SolverInfo(backend.name, solve_seconds, gap, build_seconds, n_vars, n_rows,
                       len(blocks.blocks))
     return summary.assemble(scenario, objective, status, placements, bindings, info)
+
+
+class _Pool:
+    """Solves blocks: in this process, or in worker processes when there are many."""
+
+    PARALLEL_FROM = 32  # blocks; below this a pool costs more than it saves
+
+    def __init__(self, options: PlanOptions, n_members: int) -> None:
+        self.options = options
+        self.backend = get_backend(options.solver)
+        workers = options.workers if options.workers is not None else (os.cpu_count() or 1)
+        self.workers = workers if n_members >= self.PARALLEL_FROM else 1
+        self.executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(cancel_futures=True)
+
+    def solve(self, blocks: list[Block], objective: Objective, deadline: float) -> list[SolveResult]:
+        results: dict[int, SolveResult] = {}
+        tasks = []
+        for i, block in enumerate(blocks):
+            assert block.form is not None
+            primary, secondary = _objectives(block.form, objective)
+            if not block.form.inference and len(block.form.training) == 1:
+                results[i] = solve_choice(block.form.milp, primary)
+            else:
+                # Under the latency objective the cost tie-break must search instance
+                # choices too: phase 1 is free to buy instances that carry no traffic.
+                exact = self.options.tie_break == "exact" or objective == "latency"
+                tie = secondary if exact else None
+                left = max(deadline - time.perf_counter(), 0.01)
+                tasks.append((i, (self.options.solver, block.form.milp, primary, tie, left,
+                                  self.options.gap)))
+        if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
+            if self.executor is None:
+                self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork())
+            chunk = max(1, len(tasks) // (4 * self.workers))
+            solved = self.executor.map(solve_task, [task for _, task in tasks], chunksize=chunk)
+            results.update(zip([i for i, _ in tasks], solved, strict=True))
+        else:
+            for i, (_, milp, primary, tie, left, gap) in tasks:
+                results[i] = self.backend.solve(milp, primary, tie, left, gap)
+        return [results[i] for i in range(len(blocks))]
+
+
+def _fork() -> multiprocessing.context.BaseContext:
+    """Fork where the platform has it (workers inherit the imported solver)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
 def _objectives(form: Formulation, objective: Objective) -> tuple[list[float], list[float]]:
