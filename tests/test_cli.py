@@ -84,7 +84,8 @@ def test_infeasible_exits_3_with_diagnosis(capsys):
 
 def test_objective_and_solver_options(capsys):
     code, out, _ = run(capsys, "plan", HUB, "--format", "json", "--objective", "latency",
-                       "--solver", "cbc", "--gap", "0.001", "--time-limit", "30")
+                       "--solver", "cbc", "--gap", "0.001", "--time-limit", "30",
+                       "--tie-break", "exact", "--workers", "1")
     doc = json.loads(out)
     assert code == 0 and doc["objective"] == "latency" and doc["solver"]["name"] == "CBC"
 

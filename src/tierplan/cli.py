@@ -60,12 +60,18 @@ def cli() -> None:
               show_default=True, help="Seconds the solver may take in all.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True,
               help="Relative MIP gap at which a plan counts as optimal.")
+@click.option("--tie-break", type=click.Choice(["routing", "exact"]), default="routing",
+              show_default=True,
+              help="Among equal-cost plans prefer lower latency by re-routing traffic "
+                   "(routing) or by also searching other instance choices (exact, slower).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes for independent parts of large scenarios [default: cores].")
 def plan_cmd(scenario: str, fmt: str, output: str | None, objective: str | None, solver: str,
-             time_limit: float, gap: float) -> None:
+             time_limit: float, gap: float, tie_break: str, workers: int | None) -> None:
     """Place the workloads of SCENARIO at the lowest cost (or latency) and report it."""
     loaded = load_scenario(scenario)
     options = PlanOptions(objective=objective, solver=solver, time_limit=time_limit,  # type: ignore[arg-type]
-                          gap=gap)
+                          gap=gap, tie_break=tie_break, workers=workers)  # type: ignore[arg-type]
     with _progress(f"planning {loaded.name} ({len(loaded.workloads)} workloads)"):
         result = plan(loaded, options)
     width = shutil.get_terminal_size().columns if not output and sys.stdout.isatty() else None
