@@ -215,7 +215,8 @@ class Relaxer:
     value: float
     gap: float
     time_limit: float
-    max_columns: int = 20_000
+    max_columns: int = 5_000  # larger blocks: no re-solve (reported as unknown)
+    max_seconds: float = 5.0  # per re-solve
 
     def saving(self, m: Milp, row: int, delta: float) -> float | None:
         if m.num_cols > self.max_columns:
@@ -226,7 +227,8 @@ class Relaxer:
         for j in index:  # instance counts are also bounded by the limit itself
             if relaxed.col_integer[j]:
                 relaxed.col_upper[j] += delta
-        result = self.backend.solve(relaxed, self.objective, None, self.time_limit, self.gap)
+        limit = min(self.time_limit, self.max_seconds)
+        result = self.backend.solve(relaxed, self.objective, None, limit, self.gap)
         if result.objective is None or result.status != "optimal":
             return None
         return max(self.value - result.objective, 0.0)
