@@ -192,6 +192,8 @@ class _Pool:
                 exact = self.options.tie_break == "exact" or objective == "latency"
                 tie = secondary if exact else None
                 left = max(deadline - time.perf_counter(), 0.01)
+                if len(block.members) > 1:
+                    left /= 2  # a merged block may have to merge again: keep time for that
                 tasks.append((i, (self.options.solver, block.form.milp, primary, tie, left,
                                   self.options.gap)))
         if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
