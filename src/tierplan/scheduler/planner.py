@@ -37,7 +37,7 @@ from . import explain, summary
 from .blocks import Block, Blocks, coupling_keys, solve_choice
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
-from .solvers import SolveResult, get_backend, solve_task
+from .solvers import SolveResult, get_backend, polish, solve_task
 
 __all__ = ["PlanOptions", "decode", "plan"]
 
@@ -144,7 +144,7 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         gap = max(gap, outcome.gap)
         t0 = time.perf_counter()
         primary, secondary = _objectives(form, objective)
-        x, duals = backend.polish(form.milp, primary, secondary, outcome.x)
+        x, duals = polish(backend, form.milp, primary, secondary, outcome.x)
         placements.extend(decode(universe, form, x))
         if options.explain:
             bindings.extend(explain.bindings(

@@ -22,7 +22,10 @@ from typing import Any, Literal, Protocol
 from ..errors import SolverError
 from .milp import INF, Milp
 
-__all__ = ["SOLVERS", "Backend", "CbcBackend", "HighsBackend", "SolveResult", "get_backend"]
+__all__ = [
+    "SOLVERS", "Backend", "CbcBackend", "HighsBackend", "SolveResult", "get_backend", "polish",
+    "solve_task",
+]
 
 Status = Literal["optimal", "time_limit", "infeasible", "no_solution"]
 
@@ -48,7 +51,7 @@ class Backend(Protocol):
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         x: Sequence[float],
     ) -> tuple[list[float], list[float] | None]:
-        """Re-solve the LP with the integer columns fixed at ``x`` (nothing to do if all are).
+        """Re-solve the LP with the integer columns fixed at ``x``.
 
         Returns clean vertex values (the MIP's are only feasible to its tolerance), chosen
         lexicographically like :meth:`solve`, and the row duals of the primary LP
@@ -192,8 +195,6 @@ class HighsBackend:
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         x: Sequence[float],
     ) -> tuple[list[float], list[float] | None]:
-        if all(milp.col_integer):
-            return [float(round(v)) for v in x], None
         hs = self.hs
         lower, upper = fixed_bounds(milp, x)
         h = self._highs()
@@ -325,8 +326,6 @@ class CbcBackend:
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         x: Sequence[float],
     ) -> tuple[list[float], list[float] | None]:
-        if all(milp.col_integer):
-            return [float(round(v)) for v in x], None
         lower, upper = fixed_bounds(milp, x)
         prob, cols = self.to_pulp(milp, primary, lower, upper, integer=False)
         prob.solve(self._cbc(None, None))
@@ -349,6 +348,16 @@ class CbcBackend:
 
 
 SOLVERS: dict[str, Callable[[], Backend]] = {"highs": HighsBackend, "cbc": CbcBackend}
+
+
+def polish(
+    backend: Backend, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+    x: Sequence[float],
+) -> tuple[list[float], list[float] | None]:
+    """:meth:`Backend.polish`, skipped when every column is integer (x is exact already)."""
+    if all(milp.col_integer):
+        return [float(round(v)) for v in x], None
+    return backend.polish(milp, primary, secondary, x)
 
 
 def solve_task(task: tuple[str, Milp, list[float], list[float] | None, float, float]) -> SolveResult:
