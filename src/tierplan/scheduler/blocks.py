@@ -23,16 +23,16 @@ solved exactly by enumeration, in the order the solver would break ties.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 from ..model import Budget
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, budget_matches
-from .formulation import Formulation
+from .formulation import Formulation, build
 from .milp import Milp
 from .solvers import SolveResult
 
-__all__ = ["Block", "Blocks", "coupling_keys", "solve_choice"]
+__all__ = ["Block", "Blocks", "coupling_keys", "sequential_start", "solve_choice"]
 
 Key = tuple[str, int]
 TOLERANCE = 1e-6
@@ -106,19 +106,64 @@ class Blocks:
         limit: dict[Key, float] = {}
         users: dict[Key, list[int]] = {}
         for block in self.blocks.values():
-            if block.form is None or block.result is None or block.result.x is None:
-                continue  # not solved (yet): nothing of it to add up
-            m = block.form.milp
-            for r, tag in enumerate(m.row_tags):
-                if tag[0] in ("budget", "capacity"):
-                    key = (str(tag[0]), int(str(tag[1])))
-                    activity = m.activity(r, block.result.x)
-                    used[key] = used.get(key, 0.0) + activity
-                    limit[key] = m.row_upper[r]
-                    if activity > TOLERANCE:
-                        users.setdefault(key, []).extend(block.members)
+            for key, activity, upper in _usage(block):
+                used[key] = used.get(key, 0.0) + activity
+                limit[key] = upper
+                if activity > TOLERANCE:
+                    users.setdefault(key, []).extend(block.members)
         return [users[key] for key, total in used.items()
                 if total > limit[key] + TOLERANCE * max(1.0, abs(limit[key]))]
+
+
+def _usage(block: Block) -> Iterator[tuple[Key, float, float]]:
+    """(coupling row, the block's use of it, its limit) for a solved block."""
+    if block.form is None or block.result is None or block.result.x is None:
+        return
+    m, x = block.form.milp, block.result.x
+    for r, tag in enumerate(m.row_tags):
+        if tag[0] in ("budget", "capacity"):
+            yield (str(tag[0]), int(str(tag[1]))), m.activity(r, x), m.row_upper[r]
+
+
+def sequential_start(
+    universe: Universe,
+    block: Block,
+    members: Sequence[InferenceCandidates | TrainingCandidates],
+    others: Iterable[Block],
+    budgets: Sequence[Budget],
+    total_demand: float,
+    solve: Callable[[Formulation], SolveResult],
+) -> list[float] | None:
+    """A feasible MIP start for a merged block, or None.
+
+    The block's workloads are solved one after another, each within the capacity and
+    budget that the other blocks and the workloads before it left, so together they
+    break no shared row. Each step is a small single-workload model; the merged MILP
+    then starts from an incumbent instead of searching for one.
+    """
+    if block.form is None:
+        return None
+    used: dict[Key, float] = {}
+    for other in others:
+        for key, activity, _ in _usage(other):
+            used[key] = used.get(key, 0.0) + activity
+    values: dict[tuple[object, ...], float] = {}
+    for i in block.members:
+        cand = members[i]
+        capacity = {k: float(universe.offers[k][1].available or 0) - v
+                    for (kind, k), v in used.items() if kind == "capacity"}
+        left = [replace(b, limit_usd=max(0.0, b.limit_usd - used.get(("budget", j), 0.0)))
+                for j, b in enumerate(budgets)]
+        inference = [cand] if isinstance(cand, InferenceCandidates) else []
+        training = [cand] if isinstance(cand, TrainingCandidates) else []
+        form = build(universe, inference, training, left, total_demand, capacity=capacity)
+        step = Block([i], form, solve(form))
+        if step.result is None or step.result.x is None:
+            return None
+        for key, activity, _ in _usage(step):
+            used[key] = used.get(key, 0.0) + activity
+        values.update(zip(form.milp.col_tags, step.result.x, strict=True))
+    return [values.get(tag, 0.0) for tag in block.form.milp.col_tags]
 
 
 def solve_choice(milp: Milp, objective: Sequence[float]) -> SolveResult:

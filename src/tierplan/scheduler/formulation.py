@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..model import Budget
@@ -84,14 +84,20 @@ _SOFT_WEIGHT = {
 
 
 class _Writer:
-    def __init__(self, universe: Universe, elastic: bool) -> None:
+    def __init__(self, universe: Universe, elastic: bool, capacity: Mapping[int, float]) -> None:
         self.u = universe
+        self.left = capacity
         self.m = Milp()
         self.elastic = elastic
         self.H = universe.scenario.horizon_hours
         # Per row family: (column, coefficient) lists gathered while columns are created.
         self.capacity: dict[int, list[tuple[int, float]]] = defaultdict(list)
         self.budget_terms: dict[int, list[tuple[int, float]]] = defaultdict(list)
+
+    def limit(self, offer: int) -> float:
+        """Instances of a limited offering this model may use (never below 0)."""
+        available = self.u.offers[offer][1].available
+        return max(0.0, self.left.get(offer, float(available or 0)))
 
     def row(
         self, tag: tuple[object, ...], terms: Sequence[tuple[int, float]],
@@ -116,18 +122,21 @@ def build(
     budgets: Sequence[Budget],
     total_demand: float,
     elastic: bool = False,
+    capacity: Mapping[int, float] | None = None,
 ) -> Formulation:
-    """Write the MILP for one set of workloads (a component, or the whole scenario)."""
-    wr = _Writer(universe, elastic)
+    """Write the MILP for one set of workloads (a block, or the whole scenario).
+
+    ``capacity`` overrides ``available`` per limited offering (what other workloads left).
+    """
+    wr = _Writer(universe, elastic, capacity or {})
     f = Formulation(wr.m)
     for cand in inference:
         f.inference.append(_inference(wr, cand, budgets, total_demand))
     for tcand in training:
         f.training.append(_training(wr, tcand, budgets))
     for offer, terms in sorted(wr.capacity.items()):
-        available = universe.offers[offer][1].available
-        assert available is not None  # only limited offerings collect capacity terms
-        wr.row(("capacity", offer), terms, upper=float(available), scale=available)
+        limit = wr.limit(offer)
+        wr.row(("capacity", offer), terms, upper=limit, scale=limit)
     for b, terms in sorted(wr.budget_terms.items()):
         wr.row(("budget", b), terms, upper=budgets[b].limit_usd, scale=budgets[b].limit_usd)
     return f
@@ -156,9 +165,8 @@ def _inference(
         cap_terms: list[tuple[int, float]] = []
         for unit in g.units:
             upper = max(math.ceil(reach_demand / unit.cap - EPS), floor)
-            available = u.offers[unit.offer][1].available
-            if available is not None:
-                upper = min(upper, available)
+            if u.offers[unit.offer][1].available is not None:
+                upper = min(upper, math.floor(wr.limit(unit.offer) + EPS))
             if upper <= 0:
                 cols.append(None)
                 continue
@@ -171,7 +179,7 @@ def _inference(
             own_terms.append((col, cost))
             for b in matching[g.site]:
                 wr.budget_terms[b].append((col, cost))
-            if available is not None:
+            if u.offers[unit.offer][1].available is not None:
                 wr.capacity[unit.offer].append((col, 1.0))
         ys: dict[int, int] = {}
         egress = egress_factor * site.egress_usd_per_gb

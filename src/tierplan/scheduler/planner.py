@@ -17,7 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -34,10 +34,10 @@ from ..model import (
     TrainingWorkload,
 )
 from . import explain, summary
-from .blocks import Block, Blocks, coupling_keys, solve_choice
+from .blocks import Block, Blocks, coupling_keys, sequential_start, solve_choice
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
-from .solvers import SolveResult, get_backend, polish, solve_task
+from .solvers import Backend, SolveResult, Task, get_backend, polish, solve_task
 
 __all__ = ["PlanOptions", "decode", "plan"]
 
@@ -105,7 +105,14 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
                     scenario.budgets, total_demand,
                 )
                 build_seconds += time.perf_counter() - t0
-            results = pool.solve(unsolved, objective, deadline)
+            def start(block: Block, seconds: float) -> list[float] | None:
+                others = [b for b in blocks.blocks.values() if b is not block]
+                share = max(seconds / len(block.members), 0.05)
+                return sequential_start(
+                    universe, block, members, others, scenario.budgets, total_demand,
+                    lambda f: _solve_alone(backend, f, objective, share, options.gap))
+
+            results = pool.solve(unsolved, objective, deadline, start)
             for block, result in zip(unsolved, results, strict=True):
                 block.result = result
                 solve_seconds += result.seconds
@@ -178,24 +185,29 @@ class _Pool:
         if self.executor is not None:
             self.executor.shutdown(cancel_futures=True)
 
-    def solve(self, blocks: list[Block], objective: Objective, deadline: float) -> list[SolveResult]:
+    def solve(self, blocks: list[Block], objective: Objective, deadline: float,
+              start: Callable[[Block, float], list[float] | None]) -> list[SolveResult]:
+        """Solve the blocks; ``start(block, seconds)`` gives merged blocks a MIP start."""
         results: dict[int, SolveResult] = {}
-        tasks = []
+        tasks: list[tuple[int, Task]] = []
         for i, block in enumerate(blocks):
             assert block.form is not None
             primary, secondary = _objectives(block.form, objective)
             if not block.form.inference and len(block.form.training) == 1:
                 results[i] = solve_choice(block.form.milp, primary)
-            else:
-                # Under the latency objective the cost tie-break must search instance
-                # choices too: phase 1 is free to buy instances that carry no traffic.
-                exact = self.options.tie_break == "exact" or objective == "latency"
-                tie = secondary if exact else None
-                left = max(deadline - time.perf_counter(), 0.01)
-                if len(block.members) > 1:
-                    left /= 2  # a merged block may have to merge again: keep time for that
-                tasks.append((i, (self.options.solver, block.form.milp, primary, tie, left,
-                                  self.options.gap)))
+                continue
+            # Under the latency objective the cost tie-break must search instance
+            # choices too: phase 1 is free to buy instances that carry no traffic.
+            exact = self.options.tie_break == "exact" or objective == "latency"
+            tie = secondary if exact else None
+            left = max(deadline - time.perf_counter(), 0.01)
+            initial = None
+            if len(block.members) > 1:
+                left /= 2  # a merged block may have to merge again: keep time for that
+                initial = start(block, left / 2)
+                left = max(deadline - time.perf_counter(), 0.01) / 2
+            tasks.append((i, (self.options.solver, block.form.milp, primary, tie, left,
+                              self.options.gap, initial)))
         if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
             if self.executor is None:
                 self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork())
@@ -203,9 +215,17 @@ class _Pool:
             solved = self.executor.map(solve_task, [task for _, task in tasks], chunksize=chunk)
             results.update(zip([i for i, _ in tasks], solved, strict=True))
         else:
-            for i, (_, milp, primary, tie, left, gap) in tasks:
-                results[i] = self.backend.solve(milp, primary, tie, left, gap)
+            for i, task in tasks:
+                results[i] = solve_task(task)
         return [results[i] for i in range(len(blocks))]
+
+
+def _solve_alone(backend: Backend, form: Formulation, objective: Objective, seconds: float,
+                 gap: float) -> SolveResult:
+    primary, _ = _objectives(form, objective)
+    if not form.inference and len(form.training) == 1:
+        return solve_choice(form.milp, primary)
+    return backend.solve(form.milp, primary, None, seconds, gap)
 
 
 def _fork() -> multiprocessing.context.BaseContext:

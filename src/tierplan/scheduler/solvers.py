@@ -44,8 +44,13 @@ class Backend(Protocol):
 
     def solve(
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
-        time_limit: float, gap: float,
-    ) -> SolveResult: ...
+        time_limit: float, gap: float, start: Sequence[float] | None = None,
+    ) -> SolveResult:
+        """Minimise ``primary``, then ``secondary`` with the first held (lexicographic).
+
+        ``start``: a feasible solution to begin from (a MIP start), if one is known.
+        """
+        ...
 
     def polish(
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
@@ -134,31 +139,35 @@ class HighsBackend:
 
     def solve(
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
-        time_limit: float, gap: float,
+        time_limit: float, gap: float, start: Sequence[float] | None = None,
     ) -> SolveResult:
-        hs = self.hs
-        start = time.perf_counter()
+        began = time.perf_counter()
         if milp.num_cols == 0:
             return SolveResult("optimal", [], 0.0, 0.0, 0.0)
         h = self._highs(time_limit, gap, light=milp.num_cols <= LIGHT_COLUMNS)
         h.passModel(self._lp(milp, primary))
+        if start is not None:
+            self._set_start(h, start)
         status, x, value, reached = self._run(h)
         if status in ("infeasible", "no_solution") or x is None or value is None:
-            return SolveResult(status, None, None, math.inf, time.perf_counter() - start)
-        left = time_limit - (time.perf_counter() - start)
+            return SolveResult(status, None, None, math.inf, time.perf_counter() - began)
+        left = time_limit - (time.perf_counter() - began)
         if secondary is not None and status == "optimal" and left > 0 and any(secondary):
             self._hold_primary(h, primary, value, secondary)
             h.setOptionValue("time_limit", max(left, 0.01))
-            sol = hs.HighsSolution()
-            sol.col_value = x
-            sol.value_valid = True
-            h.setSolution(sol)
+            self._set_start(h, x)
             status2, x2, _, _ = self._run(h)
             if x2 is not None:
                 x = x2
                 if status2 == "time_limit":
                     status = "time_limit"
-        return SolveResult(status, x, value, reached, time.perf_counter() - start)
+        return SolveResult(status, x, value, reached, time.perf_counter() - began)
+
+    def _set_start(self, h: Any, x: Sequence[float]) -> None:
+        sol = self.hs.HighsSolution()
+        sol.col_value = list(x)
+        sol.value_valid = True
+        h.setSolution(sol)
 
     def _hold_primary(self, h: Any, primary: Sequence[float], value: float,
                       secondary: Sequence[float]) -> None:
@@ -268,26 +277,25 @@ class CbcBackend:
 
     def solve(
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
-        time_limit: float, gap: float,
+        time_limit: float, gap: float, start: Sequence[float] | None = None,
     ) -> SolveResult:
-        start = time.perf_counter()
+        began = time.perf_counter()
         if milp.num_cols == 0:
             return SolveResult("optimal", [], 0.0, 0.0, 0.0)
         prob, cols = self.to_pulp(milp, primary)
-        prob.solve(self._cbc(time_limit, gap))
+        if start is not None:
+            self._set_start(milp, cols, start)
+        prob.solve(self._cbc(time_limit, gap, warm=start is not None))
         status = self._status(prob)
         if status in ("infeasible", "no_solution"):
-            return SolveResult(status, None, None, math.inf, time.perf_counter() - start)
+            return SolveResult(status, None, None, math.inf, time.perf_counter() - began)
         x = [v.varValue or 0.0 for v in cols]
         # value(objective) can be stale when CBC found nothing; recompute from x instead.
         value = sum(c * x[j] for j, c in enumerate(primary) if c)
-        left = time_limit - (time.perf_counter() - start)
+        left = time_limit - (time.perf_counter() - began)
         if secondary is not None and status == "optimal" and left > 0 and any(secondary):
             self._hold_primary(prob, cols, primary, value, secondary)
-            for j, (v, val) in enumerate(zip(cols, x, strict=True)):
-                # CBC's start must lie within the bounds exactly (it may be -1e-12 here).
-                val = min(max(val, milp.col_lower[j]), milp.col_upper[j])
-                v.setInitialValue(float(round(val)) if milp.col_integer[j] else val)
+            self._set_start(milp, cols, x)
             prob.solve(self._cbc(left, gap, warm=True))
             status2 = self._status(prob)
             if status2 in ("optimal", "time_limit"):
@@ -295,7 +303,13 @@ class CbcBackend:
                 if status2 == "time_limit":
                     status = "time_limit"
         reached = 0.0 if status == "optimal" else math.inf
-        return SolveResult(status, x, value, reached, time.perf_counter() - start)
+        return SolveResult(status, x, value, reached, time.perf_counter() - began)
+
+    def _set_start(self, milp: Milp, cols: list[Any], x: Sequence[float]) -> None:
+        for j, (v, val) in enumerate(zip(cols, x, strict=True)):
+            # CBC's start must lie within the bounds exactly (it may be -1e-12 here).
+            val = min(max(val, milp.col_lower[j]), milp.col_upper[j])
+            v.setInitialValue(float(round(val)) if milp.col_integer[j] else val)
 
     def _hold_primary(self, prob: Any, cols: list[Any], primary: Sequence[float],
                       value: float, secondary: Sequence[float]) -> None:
@@ -360,10 +374,13 @@ def polish(
     return backend.polish(milp, primary, secondary, x)
 
 
-def solve_task(task: tuple[str, Milp, list[float], list[float] | None, float, float]) -> SolveResult:
-    """Solve in a worker process: (solver name, model, primary, secondary, time, gap)."""
-    name, milp, primary, secondary, time_limit, gap = task
-    return get_backend(name).solve(milp, primary, secondary, time_limit, gap)
+Task = tuple[str, Milp, list[float], list[float] | None, float, float, list[float] | None]
+
+
+def solve_task(task: Task) -> SolveResult:
+    """Solve in a worker process: (solver, model, primary, secondary, time, gap, start)."""
+    name, milp, primary, secondary, time_limit, gap, start = task
+    return get_backend(name).solve(milp, primary, secondary, time_limit, gap, start)
 
 
 def get_backend(name: str) -> Backend:
