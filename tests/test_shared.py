@@ -119,3 +119,25 @@ def test_budget_shadow_price_under_latency_objective():
     assert b.shadow_price is not None and b.shadow_price < 0  # more budget, less latency
     near = next(p for p in result.placements if p.site == "near")
     assert near.traffic_rps["munich"] == pytest.approx(8 * 10 / 28.8)
+
+
+def test_sequential_start_is_feasible_for_the_merged_block():
+    # Three 60 h jobs and one on-prem L4 (100 h): alone each takes it; the start gives it
+    # to the first and sends the others to the cloud, breaking no row of the joint model.
+    from tierplan.scheduler.blocks import Block, sequential_start, solve_choice
+    from tierplan.scheduler.candidates import Universe
+    from tierplan.scheduler.formulation import build
+
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
+             site("cloud", offerings=[offering("l4", 2.0)])]
+    sc = scenario(sites, [training(f"j{i}", work_hours=60) for i in range(3)])
+    u = Universe(sc)
+    members = [u.training(w, sc.budgets) for w in sc.workloads]
+    block = Block([0, 1, 2], build(u, [], members, sc.budgets, 1.0))
+    start = sequential_start(u, block, members, [], sc.budgets, 1.0,
+                             lambda f: solve_choice(f.milp, f.milp.cost))
+    assert start is not None
+    m = block.form.milp
+    for r in range(m.num_rows):
+        assert m.row_lower[r] - 1e-9 <= m.activity(r, start) <= m.row_upper[r] + 1e-9
+    assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 120 + 120)

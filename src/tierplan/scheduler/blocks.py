@@ -136,9 +136,9 @@ def sequential_start(
 ) -> list[float] | None:
     """A feasible MIP start for a merged block, or None.
 
-    The block's workloads are solved one after another, each within the capacity and
-    budget that the other blocks and the workloads before it left, so together they
-    break no shared row. Each step is a small single-workload model; the merged MILP
+    The block's workloads are solved one after another, most constrained first, each
+    within the capacity and budget that the other blocks and the workloads before it
+    left, so together they break no shared row. Each step is a small single-workload model; the merged MILP
     then starts from an incumbent instead of searching for one.
     """
     if block.form is None:
@@ -148,7 +148,7 @@ def sequential_start(
         for key, activity, _ in _usage(other):
             used[key] = used.get(key, 0.0) + activity
     values: dict[tuple[object, ...], float] = {}
-    for i in block.members:
+    for i in sorted(block.members, key=lambda i: _freedom(members[i])):
         cand = members[i]
         capacity = {k: float(universe.offers[k][1].available or 0) - v
                     for (kind, k), v in used.items() if kind == "capacity"}
@@ -164,6 +164,13 @@ def sequential_start(
             used[key] = used.get(key, 0.0) + activity
         values.update(zip(form.milp.col_tags, step.result.x, strict=True))
     return [values.get(tag, 0.0) for tag in block.form.milp.col_tags]
+
+
+def _freedom(cand: InferenceCandidates | TrainingCandidates) -> tuple[int, int]:
+    """Most constrained first: training jobs with few options, then inference by groups."""
+    if isinstance(cand, TrainingCandidates):
+        return (0, len(cand.options))
+    return (1, len(cand.groups))
 
 
 def solve_choice(milp: Milp, objective: Sequence[float]) -> SolveResult:

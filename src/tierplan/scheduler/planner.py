@@ -14,6 +14,7 @@ Steps, each in its own module:
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import time
@@ -92,6 +93,7 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     deadline = started + options.time_limit
     build_seconds = time.perf_counter() - started
     solve_seconds = 0.0
+    alone: dict[int, float] = {}  # lower bound of each workload solved on its own
     with _Pool(options, len(members)) as pool:
         while True:
             unsolved = blocks.unsolved()
@@ -107,7 +109,8 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
                 build_seconds += time.perf_counter() - t0
             def start(block: Block, seconds: float) -> list[float] | None:
                 others = [b for b in blocks.blocks.values() if b is not block]
-                share = max(seconds / len(block.members), 0.05)
+                # A cap, not a cost: most single workloads solve in ~10 ms.
+                share = max(seconds / len(block.members), 1.0)
                 return sequential_start(
                     universe, block, members, others, scenario.budgets, total_demand,
                     lambda f: _solve_alone(backend, f, objective, share, options.gap))
@@ -116,6 +119,8 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             for block, result in zip(unsolved, results, strict=True):
                 block.result = result
                 solve_seconds += result.seconds
+                if len(block.members) == 1 and result.objective is not None:
+                    alone[block.members[0]] = _bound(result)
                 if result.x is not None:
                     continue
                 assert block.form is not None
@@ -148,7 +153,12 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         n_rows += form.milp.num_rows
         if outcome.status == "time_limit":
             status = "time_limit"
-        gap = max(gap, outcome.gap)
+            # Each workload's solo optimum bounds its share of a merged block from below.
+            bound = max(_bound(outcome), sum(alone.get(m, 0.0) for m in block.members))
+            value = outcome.objective or 0.0
+            gap = max(gap, max(0.0, value - bound) / max(abs(value), 1e-9))
+        else:
+            gap = max(gap, outcome.gap)
         t0 = time.perf_counter()
         primary, secondary = _objectives(form, objective)
         x, duals = polish(backend, form.milp, primary, secondary, outcome.x)
@@ -218,6 +228,13 @@ class _Pool:
             for i, task in tasks:
                 results[i] = solve_task(task)
         return [results[i] for i in range(len(blocks))]
+
+
+def _bound(result: SolveResult) -> float:
+    """The solver's lower bound on the primary objective (-inf when it has none)."""
+    if result.objective is None or not math.isfinite(result.gap):
+        return -math.inf
+    return result.objective - result.gap * abs(result.objective)
 
 
 def _solve_alone(backend: Backend, form: Formulation, objective: Objective, seconds: float,
