@@ -12,7 +12,7 @@ from conftest import (
     solve,
     training,
 )
-from tierplan import PlanOptions, plan
+from tierplan import PlanOptions, check_plan, plan
 
 
 def test_inference_and_training_share_limited_capacity(solver):
@@ -141,3 +141,23 @@ def test_sequential_start_is_feasible_for_the_merged_block():
     for r in range(m.num_rows):
         assert m.row_lower[r] - 1e-9 <= m.activity(r, start) <= m.row_upper[r] + 1e-9
     assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 120 + 120)
+
+
+def test_worker_processes_give_the_same_plan(monkeypatch):
+    # 40 independent services: enough blocks for the planner to use worker processes.
+    from tierplan.scheduler import planner
+
+    pools = []
+    real = planner.ProcessPoolExecutor
+    monkeypatch.setattr(planner, "ProcessPoolExecutor",
+                        lambda *a, **k: pools.append(1) or real(*a, **k))
+    sites = [site("a", offerings=[offering("l4", 1.0), offering("l4x4", 3.5, count=4)]),
+             site("b", location=FRANKFURT, offerings=[offering("l4", 0.9)])]
+    loads = [inference(f"s{i}", demand={"munich": 3 + 2 * i}) for i in range(40)]
+    sc = scenario(sites, loads)
+    one = plan(sc, PlanOptions(workers=1))
+    two = plan(sc, PlanOptions(workers=2))
+    assert pools == [1]  # only the two-worker run used a pool
+    assert one.status == two.status == "optimal"
+    assert one.placements == two.placements
+    assert check_plan(sc, two) == []
