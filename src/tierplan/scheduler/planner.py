@@ -94,6 +94,16 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     build_seconds = time.perf_counter() - started
     solve_seconds = 0.0
     alone: dict[int, float] = {}  # lower bound of each workload solved on its own
+
+    def start(block: Block, seconds: float) -> list[float] | None:
+        """A feasible start for a merged block (see blocks.sequential_start)."""
+        others = [b for b in blocks.blocks.values() if b is not block]
+        # A cap, not a cost: most single workloads solve in ~10 ms.
+        share = max(seconds / len(block.members), 1.0)
+        return sequential_start(
+            universe, block, members, others, scenario.budgets, total_demand,
+            lambda f: _solve_alone(backend, f, objective, share, options.gap))
+
     with _Pool(options, len(members)) as pool:
         while True:
             unsolved = blocks.unsolved()
@@ -107,14 +117,6 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
                     scenario.budgets, total_demand,
                 )
                 build_seconds += time.perf_counter() - t0
-            def start(block: Block, seconds: float) -> list[float] | None:
-                others = [b for b in blocks.blocks.values() if b is not block]
-                # A cap, not a cost: most single workloads solve in ~10 ms.
-                share = max(seconds / len(block.members), 1.0)
-                return sequential_start(
-                    universe, block, members, others, scenario.budgets, total_demand,
-                    lambda f: _solve_alone(backend, f, objective, share, options.gap))
-
             results = pool.solve(unsolved, objective, deadline, start)
             for block, result in zip(unsolved, results, strict=True):
                 block.result = result
