@@ -301,14 +301,9 @@ class _Generator:
 
     def _admits(self, filters: Filters, datasets: tuple[str, ...], site_ix: int) -> bool:
         site = self.sites[site_ix]
-        if filters.tiers is not None and site.tier not in filters.tiers:
-            return False
-        if filters.providers is not None and site.provider not in filters.providers:
-            return False
-        if not jurisdiction_matches(site.jurisdiction, filters.jurisdictions):
-            return False
-        return all(jurisdiction_matches(site.jurisdiction, self.dataset_index[d].jurisdictions)
-                   for d in datasets)
+        return filters.admit(site) and all(
+            jurisdiction_matches(site.jurisdiction, self.dataset_index[d].jurisdictions)
+            for d in datasets)
 
     def _inference(self, i: int, team: str) -> InferenceWorkload:
         for _ in range(50):

@@ -7,9 +7,12 @@ onto its inputs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+
+from .units import great_circle_km, jurisdiction_matches
 
 __all__ = [
     "CPU",
@@ -115,6 +118,15 @@ class Filters:
     sites: tuple[str, ...] | None = None
     jurisdictions: tuple[str, ...] | None = None
 
+    def admit(self, site: Site) -> bool:
+        """True when the site passes every filter (``EU`` admits EU member states)."""
+        return (
+            (self.tiers is None or site.tier in self.tiers)
+            and (self.providers is None or site.provider in self.providers)
+            and (self.sites is None or site.name in self.sites)
+            and jurisdiction_matches(site.jurisdiction, self.jurisdictions)
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ServiceProfile:
@@ -188,6 +200,19 @@ class Network:
     base_ms: float = 5.0
     ms_per_km: float = 0.02
     measured: Mapping[tuple[str, str], float] = field(default_factory=dict)
+
+    def rtt_ms(self, client: Client, site: Site) -> float:
+        """Round trip client -> site: the measured value, else the distance estimate.
+
+        Infinite when neither is known (validation makes sure one of them is).
+        """
+        measured = self.measured.get((client.name, site.name))
+        if measured is not None:
+            return measured
+        if client.location is None or site.location is None:
+            return math.inf
+        a, b = client.location, site.location
+        return self.base_ms + self.ms_per_km * great_circle_km(a.lat, a.lon, b.lat, b.lon)
 
 
 @dataclass(frozen=True, slots=True)

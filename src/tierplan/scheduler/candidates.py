@@ -32,7 +32,7 @@ from ..model import (
     TrainingWorkload,
     Workload,
 )
-from ..units import great_circle_km, jurisdiction_matches
+from ..units import jurisdiction_matches
 
 __all__ = [
     "Group",
@@ -132,37 +132,14 @@ class Universe:
 
     def _rtt_matrix(self) -> list[list[float]]:
         net = self.scenario.network
-        out = []
-        for client in self.clients:
-            row = []
-            for site in self.sites:
-                measured = net.measured.get((client.name, site.name))
-                if measured is not None:
-                    row.append(measured)
-                elif client.location and site.location:
-                    km = great_circle_km(
-                        client.location.lat, client.location.lon,
-                        site.location.lat, site.location.lon,
-                    )
-                    row.append(net.base_ms + net.ms_per_km * km)
-                else:  # validation guarantees a measurement or locations; keep it total
-                    row.append(math.inf)
-            out.append(row)
-        return out
+        return [[net.rtt_ms(client, site) for site in self.sites] for client in self.clients]
 
     # ---------------------------------------------------------------- eligibility
 
     def admits(self, workload: Workload, site_ix: int) -> bool:
         """Workload filters and dataset jurisdictions admit the site."""
         site = self.sites[site_ix]
-        f = workload.filters
-        if f.tiers is not None and site.tier not in f.tiers:
-            return False
-        if f.providers is not None and site.provider not in f.providers:
-            return False
-        if f.sites is not None and site.name not in f.sites:
-            return False
-        if not jurisdiction_matches(site.jurisdiction, f.jurisdictions):
+        if not workload.filters.admit(site):
             return False
         return all(
             jurisdiction_matches(site.jurisdiction, self.datasets[d].jurisdictions)

@@ -227,15 +227,13 @@ def _route_cuts(m: Milp, workload: str, gi: int, g: Group, cols: Sequence[int | 
     fractional "0.15 of an 8-GPU node" plans that make the plain LP bound weak when big
     instances serve small demands (the capacitated facility location strengthening).
     """
+    used = [(unit, col) for unit, col in zip(g.units, cols, strict=True) if col is not None]
     for ci, y in ys.items():
-        index, value = [y], [1.0]
-        for unit, col in zip(g.units, cols, strict=True):
-            if col is not None:
-                index.append(col)
-                value.append(-min(unit.cap, demand[ci]))
-        if any(-v < unit_cap for v, unit_cap in zip(value[1:], [u.cap for u, c in zip(
-                g.units, cols, strict=True) if c is not None], strict=True)):
-            m.add_row(("route_cap", workload, gi, ci), index, value, -INF, 0.0)
+        if all(unit.cap <= demand[ci] for unit, _ in used):
+            continue  # the cut would repeat the group capacity row
+        index = [y] + [col for _, col in used]
+        value = [1.0] + [-min(unit.cap, demand[ci]) for unit, _ in used]
+        m.add_row(("route_cap", workload, gi, ci), index, value, -INF, 0.0)
 
 
 def _training(wr: _Writer, cand: TrainingCandidates, budgets: Sequence[Budget]) -> TrainingVars:

@@ -18,7 +18,6 @@ from ..model import (
     Scenario,
     SolverInfo,
 )
-from ..units import great_circle_km
 
 __all__ = ["assemble", "budget_uses", "infeasible", "placement_matches", "rtt_ms"]
 
@@ -27,17 +26,9 @@ BUDGET_TOLERANCE_USD = 0.005
 
 
 def rtt_ms(scenario: Scenario, client: str, site: str) -> float:
-    """Round trip client -> site: the measured value, else the distance estimate."""
-    net = scenario.network
-    measured = net.measured.get((client, site))
-    if measured is not None:
-        return measured
+    """Round trip between a client and a site, by name (see :meth:`Network.rtt_ms`)."""
     c = next(c for c in scenario.clients if c.name == client)
-    s = scenario.site(site)
-    if c.location is None or s.location is None:
-        return float("inf")
-    km = great_circle_km(c.location.lat, c.location.lon, s.location.lat, s.location.lon)
-    return net.base_ms + net.ms_per_km * km
+    return scenario.network.rtt_ms(c, scenario.site(site))
 
 
 def placement_matches(budget: Budget, p: Placement) -> bool:
