@@ -1,54 +1,21 @@
-"""The ``tierplan`` command: parse, call, render, and map errors to exit codes.
-
-Exit codes (SPEC section 3): 0 done; 2 bad input (the message names the file and the
-field); 3 infeasible (the output still carries the diagnosis); 1 anything else.
-"""
+"""`tierplan plan` and `tierplan validate`."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import sys
-from collections.abc import Iterator
-from typing import Any
 
 import click
-from rich.console import Console
 
-from . import __version__
-from .errors import InputError, TierplanError
-from .reports import FORMATS, render, write_atomic
-from .scenario import load_scenario
-from .scheduler import PlanOptions, plan
+from ..reports import FORMATS, render, write_atomic
+from ..scenario import load_scenario
+from ..scheduler import PlanOptions, plan
+from .common import EXIT_ERROR, EXIT_INFEASIBLE, progress
 
-__all__ = ["main"]
-
-EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+__all__ = ["plan_cmd", "validate_cmd"]
 
 
-@contextlib.contextmanager
-def _progress(message: str) -> Iterator[None]:
-    """A spinner on a terminal; nothing at all when stderr is piped."""
-    err = Console(stderr=True)
-    if sys.stderr.isatty():
-        with err.status(message):
-            yield
-    else:
-        yield
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"tierplan: error: {message}", err=True)
-    sys.exit(code)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="tierplan")
-def cli() -> None:
-    """Cost-aware placement of AI workloads across cloud, on-prem and edge."""
-
-
-@cli.command("plan")
+@click.command("plan")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
               show_default=True, help="Output format.")
@@ -72,7 +39,7 @@ def plan_cmd(scenario: str, fmt: str, output: str | None, objective: str | None,
     loaded = load_scenario(scenario)
     options = PlanOptions(objective=objective, solver=solver, time_limit=time_limit,  # type: ignore[arg-type]
                           gap=gap, tie_break=tie_break, workers=workers)  # type: ignore[arg-type]
-    with _progress(f"planning {loaded.name} ({len(loaded.workloads)} workloads)"):
+    with progress(f"planning {loaded.name} ({len(loaded.workloads)} workloads)"):
         result = plan(loaded, options)
     width = shutil.get_terminal_size().columns if not output and sys.stdout.isatty() else None
     text = render(result, fmt, width)
@@ -87,7 +54,7 @@ def plan_cmd(scenario: str, fmt: str, output: str | None, objective: str | None,
         sys.exit(EXIT_ERROR)
 
 
-@cli.command("validate")
+@click.command("validate")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 def validate_cmd(scenario: str) -> None:
     """Check SCENARIO without planning: exit 0 if valid, 2 with the field at fault if not."""
@@ -96,20 +63,3 @@ def validate_cmd(scenario: str) -> None:
     click.echo(f"{scenario}: valid: {len(loaded.sites)} sites, {n_off} offerings, "
                f"{len(loaded.clients)} clients, {len(loaded.workloads)} workloads, "
                f"{len(loaded.budgets)} budgets")
-
-
-def main(argv: list[str] | None = None) -> Any:
-    """Entry point: errors are caught here, at the boundary, and only here."""
-    try:
-        return cli.main(args=argv, prog_name="tierplan", standalone_mode=True)
-    except InputError as exc:
-        _fail(str(exc), EXIT_INPUT)
-    except TierplanError as exc:
-        _fail(str(exc), EXIT_ERROR)
-    except OSError as exc:
-        _fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_ERROR)
-    return None
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,1 @@
+"""Placement and scaling policies, shared by the simulator and the autoscaler."""

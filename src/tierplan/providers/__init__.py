@@ -1,0 +1,1 @@
+"""Provider adapters and the price catalog (cloud SDKs are imported lazily, inside adapters)."""
