@@ -177,3 +177,19 @@ def test_exact_tie_break_searches_equal_cost_instance_choices(solver):
     result = solve(sc, solver=solver, tie_break="exact")
     assert placements(result) == [("a", "l4", 1)]
     assert result.total_cost_usd == pytest.approx(100.0)
+
+
+
+@pytest.mark.parametrize(("churn", "expected"), [
+    (0.0, [("b", "l4", 2)]),   # from scratch: 2 x $0.90 x 100 h = $180 < $200 at a
+    (4.0, [("b", "l4", 2)]),   # moving: 2 stopped + 2 started = 4 x $4 = $16 < $20 saved
+    (6.0, [("a", "l4", 2)]),   # 4 x $6 = $24 > $20: keep what runs
+])
+def test_churn_penalty_keeps_running_instances_unless_moving_saves_more(churn, expected, solver):
+    # 10 rps at 8 rps per instance -> 2 instances at a ($1.00/h) or b ($0.90/h); 2 run at a.
+    sc = scenario([site("a", offerings=[offering("l4", 1.0)]), site("b", offerings=[offering("l4", 0.9)])],
+                  [inference(demand={"munich": 10})])
+    result = solve(sc, solver=solver, current_instances={("svc", "a", "l4"): 2}, churn_usd=churn)
+    assert placements(result) == expected
+    # the penalty steers the choice but is never reported as cost
+    assert result.total_cost_usd == pytest.approx(200.0 if expected[0][0] == "a" else 180.0)

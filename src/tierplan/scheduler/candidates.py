@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..model import (
@@ -116,7 +116,13 @@ def budget_matches(budget: Budget, workload: Workload, site: Site) -> bool:
 class Universe:
     """Flattened, indexed view of a scenario that every later stage shares."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(
+        self, scenario: Scenario, current: Mapping[tuple[str, str, str], int] | None = None,
+        churn_usd: float = 0.0,
+    ) -> None:
+        """``current`` (workload, site, offering) -> instances running now, and
+        ``churn_usd`` the objective penalty per instance started or stopped (see
+        :func:`.formulation.build`); without both, planning starts from nothing."""
         self.scenario = scenario
         self.sites = scenario.sites
         self.site_index = {s.name: i for i, s in enumerate(self.sites)}
@@ -129,6 +135,13 @@ class Universe:
         for k, (si, o) in enumerate(self.offers):
             self.by_key[si][o.speed_key].append(k)
         self.rtt = self._rtt_matrix()
+        self.churn_usd = churn_usd if current else 0.0
+        offer_ix = {(self.sites[si].name, o.name): k for k, (si, o) in enumerate(self.offers)}
+        # workload -> offer index -> instances now (offerings no longer in the scenario drop out)
+        self.current: dict[str, dict[int, int]] = defaultdict(dict)
+        for (workload, site, offering), n in (current or {}).items():
+            if n > 0 and (site, offering) in offer_ix:
+                self.current[workload][offer_ix[site, offering]] = n
 
     def _rtt_matrix(self) -> list[list[float]]:
         net = self.scenario.network
@@ -175,7 +188,12 @@ class Universe:
                     for ci, _ in demand
                     if self.rtt[ci][si] + service_ms <= w.latency_slo_ms + EPS
                 )
-                groups.append(Group(si, service_ms, self._pareto(units), reach))
+                running = self.churn_usd > 0 and w.name in self.current
+                # Dominance ignores churn: a running instance may be worth keeping.
+                groups.append(Group(si, service_ms, tuple(units) if running else self._pareto(units),
+                                    reach))
+        if self.churn_usd > 0 and w.name in self.current:
+            return InferenceCandidates(w, tuple(groups), tuple(eligible_sites))
         groups = _drop_idle_groups(w, groups)
         if w.min_sites <= 1:
             groups = self._drop_dominated_groups(w, groups, budgets, objective)

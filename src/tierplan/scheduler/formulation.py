@@ -24,6 +24,12 @@ Constraints
                   implies n <= available because instance-hours >= 0)
     budgets       cost of w <= budget_usd[w];  sum of matching costs <= limit[b]
 
+Churn (only when the planner is given the instances running now, cur[w,u], and a
+penalty P per instance started or stopped, as the autoscaler does)
+    d[w,u] >= 0           d >= n - cur,  d >= cur - n   (so d = |n - cur|), cost + P * d
+                          where cur = 0 the penalty goes straight onto n (d = n);
+                          budgets and reported costs never include it
+
 Objective coefficients (two vectors; the planner orders them lexicographically)
     cost          n: usd_per_hour * H;  y: 3600 * H * payload_kb * 1e-6 * egress_usd_per_gb(s);
                   x: k * price * compute_hours + transfer USD
@@ -171,7 +177,13 @@ def _inference(
                 cols.append(None)
                 continue
             cost = unit.usd_per_hour * H
-            col = m.add_col(("n", w.name, gi, unit.offer), 0, upper, True, cost)
+            running = u.current[w.name].get(unit.offer, 0) if u.churn_usd else 0
+            churn = u.churn_usd if u.churn_usd and not running else 0.0
+            col = m.add_col(("n", w.name, gi, unit.offer), 0, upper, True, cost + churn)
+            if running:
+                d = m.add_col(("churn", w.name, gi, unit.offer), 0, INF, False, u.churn_usd)
+                m.add_row(("churn_up", w.name, gi, unit.offer), [d, col], [1.0, -1.0], -running, INF)
+                m.add_row(("churn_down", w.name, gi, unit.offer), [d, col], [1.0, 1.0], running, INF)
             cols.append(col)
             cap_terms.append((col, -unit.cap))
             all_n.append((col, 1.0))

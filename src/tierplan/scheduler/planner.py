@@ -18,9 +18,9 @@ import math
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from ..model import (
@@ -55,6 +55,11 @@ class PlanOptions:
     first's time). The latency objective always breaks ties exactly: an LP cannot remove
     instances that carry no traffic. ``workers``: processes that solve
     independent blocks in parallel (None: one per core when there are many blocks).
+
+    ``current_instances`` maps (workload, site, offering) to the instances running now and
+    ``churn_usd`` is the objective penalty per instance started or stopped; together they
+    keep an autoscaler from reshuffling a fleet for a saving smaller than the disruption.
+    The penalty never enters reported costs or budgets.
     """
 
     objective: Objective | None = None  # None: the scenario's objective
@@ -64,13 +69,15 @@ class PlanOptions:
     explain: bool = True
     tie_break: Literal["routing", "exact"] = "routing"
     workers: int | None = None
+    current_instances: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
+    churn_usd: float = 0.0
 
 
 def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     options = options or PlanOptions()
     objective = options.objective or scenario.objective
     started = time.perf_counter()
-    universe = Universe(scenario)
+    universe = Universe(scenario, options.current_instances, options.churn_usd)
     inference = [
         universe.inference(w, scenario.budgets, objective)
         for w in scenario.workloads
