@@ -1,0 +1,312 @@
+"""The price catalog: read and write catalog CSV files, load the bundled snapshot and regions.
+
+Catalog CSV format (the bundled snapshot, ``tierplan catalog refresh`` output and
+``catalog: {source: file}`` all use it): UTF-8, a header row that is exactly
+``CATALOG_COLUMNS`` (see ``providers/base.py``) and one row per (provider, region,
+instance type). An empty cell means ``None`` (no accelerator, no spot price, unlimited
+availability, unknown accelerator memory). Numbers are plain decimals; ``as_of`` is an
+ISO date.
+
+Regions file (``providers/data/regions.csv``): ``provider,region,lat,lon,jurisdiction,
+egress_usd_per_gb,source,as_of``, one row per cloud region.
+
+The standard ``csv`` module is used instead of pandas on purpose: the whole bundled
+catalog loads in a few milliseconds, while importing pandas alone costs about half a
+second (bench/bench_catalog.py prints both).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import astuple
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import ScenarioError
+from .base import CATALOG_COLUMNS, CatalogRow, Region
+
+__all__ = [
+    "REGION_COLUMNS",
+    "bundled_catalog",
+    "load_regions",
+    "parse_catalog",
+    "read_catalog",
+    "write_catalog",
+]
+
+REGION_COLUMNS: tuple[str, ...] = (
+    "provider", "region", "lat", "lon", "jurisdiction", "egress_usd_per_gb", "source", "as_of",
+)
+"""Column order of ``providers/data/regions.csv``."""
+
+_BUNDLED = "catalog.csv"
+_REGIONS = "regions.csv"
+
+
+# --- cell parsers: each raises ValueError with a message the user can act on -------------
+
+def _text(cell: str) -> str:
+    if not cell.strip():
+        raise ValueError("must not be empty")
+    return cell.strip()
+
+
+def _opt_text(cell: str) -> str | None:
+    return cell.strip() or None
+
+
+def _number(cell: str) -> float:
+    try:
+        value = float(cell)
+    except ValueError:
+        raise ValueError(f"expected a number, got {cell!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"expected a finite number >= 0, got {cell!r}")
+    return value
+
+
+def _opt_number(cell: str) -> float | None:
+    return _number(cell) if cell.strip() else None
+
+
+def _count(cell: str) -> int:
+    value = _number(cell)
+    if value != int(value):
+        raise ValueError(f"expected a whole number, got {cell!r}")
+    return int(value)
+
+
+def _opt_count(cell: str) -> int | None:
+    return _count(cell) if cell.strip() else None
+
+
+def _latitude(cell: str) -> float:
+    value = float(cell) if _is_float(cell) else math.nan
+    if not -90 <= value <= 90:
+        raise ValueError(f"expected a latitude in [-90, 90], got {cell!r}")
+    return value
+
+
+def _longitude(cell: str) -> float:
+    value = float(cell) if _is_float(cell) else math.nan
+    if not -180 <= value <= 180:
+        raise ValueError(f"expected a longitude in [-180, 180], got {cell!r}")
+    return value
+
+
+def _jurisdiction(cell: str) -> str:
+    code = cell.strip()
+    if len(code) != 2 or not code.isalpha() or not code.isupper():
+        raise ValueError(f"expected an ISO 3166-1 alpha-2 code such as DE, got {cell!r}")
+    return code
+
+
+def _is_float(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+_ROW_PARSERS: dict[str, Callable[[str], Any]] = {
+    "provider": _text,
+    "region": _text,
+    "instance_type": _text,
+    "vcpus": _number,
+    "memory_gib": _number,
+    "accelerator": _opt_text,
+    "accelerator_count": _count,
+    "accelerator_memory_gib": _opt_number,
+    "usd_per_hour": _number,
+    "spot_usd_per_hour": _opt_number,
+    "available": _opt_count,
+    "lat": _latitude,
+    "lon": _longitude,
+    "jurisdiction": _jurisdiction,
+    "egress_usd_per_gb": _number,
+    "source": _text,
+    "as_of": _text,
+}
+assert tuple(_ROW_PARSERS) == CATALOG_COLUMNS
+
+
+def _records(text: str, file: str, columns: Sequence[str]) -> Iterable[tuple[int, dict[str, str]]]:
+    """(line number, cells by column) for each data row; the header must be ``columns``."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ScenarioError(file, "line 1", f"empty file; expected the header {','.join(columns)}") from None
+    if tuple(h.strip() for h in header) != tuple(columns):
+        missing = [c for c in columns if c not in header]
+        extra = [h for h in header if h not in columns]
+        detail = []
+        if missing:
+            detail.append(f"missing {', '.join(missing)}")
+        if extra:
+            detail.append(f"unknown {', '.join(extra)}")
+        if not detail:
+            detail.append("columns out of order")
+        raise ScenarioError(
+            file, "line 1", f"bad header ({'; '.join(detail)}); expected {','.join(columns)}"
+        )
+    for cells in reader:
+        line = reader.line_num
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        if len(cells) != len(columns):
+            raise ScenarioError(
+                file, f"line {line}", f"expected {len(columns)} cells, found {len(cells)}"
+            )
+        yield line, dict(zip(columns, cells, strict=True))
+
+
+def _parse(
+    cells: dict[str, str], parsers: dict[str, Callable[[str], Any]], file: str, line: int
+) -> list[Any]:
+    values = []
+    for column, parse in parsers.items():
+        try:
+            values.append(parse(cells[column]))
+        except ValueError as exc:
+            raise ScenarioError(file, f"line {line}, column {column}", str(exc)) from None
+    return values
+
+
+def parse_catalog(text: str, file: str = "<catalog>") -> list[CatalogRow]:
+    """Rows of a catalog CSV given as text; errors name ``file``, the line and the column."""
+    rows: list[CatalogRow] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for line, cells in _records(text, file, CATALOG_COLUMNS):
+        row = CatalogRow(*_parse(cells, _ROW_PARSERS, file, line))
+        if (row.accelerator is None) != (row.accelerator_count == 0):
+            raise ScenarioError(
+                file, f"line {line}, column accelerator_count",
+                "must be 0 exactly when the accelerator cell is empty",
+            )
+        if row.spot_usd_per_hour is not None and row.spot_usd_per_hour == 0:
+            # base.py: a missing spot price is None, never 0 (0 would be free compute).
+            raise ScenarioError(file, f"line {line}, column spot_usd_per_hour",
+                                "a spot price of 0 is not allowed; leave the cell empty when unknown")
+        key = (row.provider, row.region, row.instance_type)
+        if key in seen:
+            raise ScenarioError(
+                file, f"line {line}, column instance_type",
+                f"duplicate offering {'/'.join(key)} (first at line {seen[key]})",
+            )
+        seen[key] = line
+        rows.append(row)
+    return rows
+
+
+def read_catalog(path: str | os.PathLike[str]) -> list[CatalogRow]:
+    """Read a catalog CSV file (format in the module docstring).
+
+    Raises ScenarioError naming the file (and line and column) when the file is missing,
+    unreadable or malformed.
+    """
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(file, "", "catalog file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(file, "", f"cannot read the catalog ({exc})") from None
+    return parse_catalog(text, file)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def format_catalog(rows: Iterable[CatalogRow]) -> str:
+    """The CSV text of ``rows`` (header first), the inverse of ``parse_catalog``."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CATALOG_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(v) for v in astuple(row)])
+    return out.getvalue()
+
+
+def write_catalog(path: str | os.PathLike[str], rows: Iterable[CatalogRow]) -> Path:
+    """Write ``rows`` as a catalog CSV, atomically: a temp file in the same folder, then
+    ``os.replace``, so a reader never sees half a catalog. Returns the path written."""
+    target = Path(path)
+    text = format_catalog(rows)
+    folder = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def _data_text(name: str) -> tuple[str, str]:
+    """(text, display name) of a package data file under ``providers/data``."""
+    ref = resources.files("tierplan.providers").joinpath("data", name)
+    return ref.read_text(encoding="utf-8"), f"tierplan/providers/data/{name}"
+
+
+_REGION_PARSERS: dict[str, Callable[[str], Any]] = {
+    "provider": _text,
+    "region": _text,
+    "lat": _latitude,
+    "lon": _longitude,
+    "jurisdiction": _jurisdiction,
+    "egress_usd_per_gb": _number,
+    "source": _text,
+    "as_of": _text,
+}
+
+
+def parse_regions(text: str, file: str = "<regions>") -> dict[tuple[str, str], Region]:
+    """Regions keyed by (provider, region) from the regions CSV text."""
+    regions: dict[tuple[str, str], Region] = {}
+    for line, cells in _records(text, file, REGION_COLUMNS):
+        provider, region, lat, lon, code, egress, _source, _as_of = _parse(cells, _REGION_PARSERS, file, line)
+        if (provider, region) in regions:
+            raise ScenarioError(file, f"line {line}, column region", f"duplicate region {provider}/{region}")
+        regions[(provider, region)] = Region(provider, region, lat, lon, code, egress)
+    return regions
+
+
+@cache
+def load_regions() -> dict[tuple[str, str], Region]:
+    """The bundled regions (``providers/data/regions.csv``) by (provider, region).
+
+    Cached: callers must not mutate the returned dict.
+    """
+    text, name = _data_text(_REGIONS)
+    return parse_regions(text, name)
+
+
+@cache
+def _bundled() -> tuple[CatalogRow, ...]:
+    text, name = _data_text(_BUNDLED)
+    return tuple(parse_catalog(text, name))
+
+
+def bundled_catalog() -> list[CatalogRow]:
+    """The bundled price snapshot (``providers/data/catalog.csv``), parsed once per process."""
+    return list(_bundled())
