@@ -310,3 +310,78 @@ def _bundled() -> tuple[CatalogRow, ...]:
 def bundled_catalog() -> list[CatalogRow]:
     """The bundled price snapshot (``providers/data/catalog.csv``), parsed once per process."""
     return list(_bundled())
+
+
+# --- accelerator names ----------------------------------------------------------------
+
+CANONICAL_ACCELERATORS: tuple[str, ...] = (
+    "T4", "L4", "A10", "A10G", "L40S", "V100", "V100-32GB", "A100", "A100-80GB",
+    "H100", "H100-MEGA", "H200", "B200", "Jetson-AGX-Orin", "Jetson-Orin-NX", "Jetson-Orin-Nano",
+)
+"""Names the catalog uses; a workload's ``accelerators`` keys must use the same names."""
+
+_ALIASES: dict[str, str] = {
+    **{name.lower().replace("-", ""): name for name in CANONICAL_ACCELERATORS},
+    "nvidiat4": "T4", "teslat4": "T4", "nvidiateslat4": "T4",
+    "nvidial4": "L4", "nvidiaa10g": "A10G", "nvidiaa10": "A10", "nvidial40s": "L40S",
+    "teslav100": "V100", "nvidiateslav100": "V100", "v10016gb": "V100",
+    "a10040gb": "A100", "nvidiaa100": "A100", "nvidiateslaa100": "A100", "a100sxm440gb": "A100",
+    "nvidiaa10080gb": "A100-80GB", "a10080gbsxm": "A100-80GB",
+    "nvidiah100": "H100", "nvidiah10080gb": "H100", "h10080gb": "H100", "h100sxm": "H100",
+    "nvidiah100mega80gb": "H100-MEGA",
+    "nvidiah200": "H200", "nvidiah200141gb": "H200", "h200141gb": "H200",
+    "nvidiab200": "B200", "agxorin": "Jetson-AGX-Orin", "jetsonorin": "Jetson-AGX-Orin",
+}
+
+
+def canonical_accelerator(name: str) -> str:
+    """The catalog's name for an accelerator (``nvidia-tesla-t4`` -> ``T4``, ``a100-80gb`` ->
+    ``A100-80GB``); a name tierplan does not know is returned stripped but unchanged."""
+    key = "".join(ch for ch in name.lower() if ch.isalnum())
+    return _ALIASES.get(key, name.strip())
+
+
+# --- filtering and sites ----------------------------------------------------------------
+
+def filter_rows(
+    rows: Iterable[CatalogRow],
+    providers: Iterable[str] | None = None,
+    regions: Iterable[str] | None = None,
+    accelerators: Iterable[str] | None = None,
+) -> list[CatalogRow]:
+    """Rows whose provider, region and accelerator are in the given sets (None: any).
+
+    In ``accelerators`` the name ``cpu`` (any case) keeps the CPU-only rows.
+    """
+    provider_set = {p.lower() for p in providers} if providers is not None else None
+    region_set = set(regions) if regions is not None else None
+    accel_set = set(accelerators) if accelerators is not None else None
+    want_cpu = accel_set is not None and any(a.lower() == "cpu" for a in accel_set)
+    out = []
+    for row in rows:
+        if provider_set is not None and row.provider.lower() not in provider_set:
+            continue
+        if region_set is not None and row.region not in region_set:
+            continue
+        if accel_set is not None:
+            if row.accelerator is None and not want_cpu:
+                continue
+            if row.accelerator is not None and row.accelerator not in accel_set:
+                continue
+        out.append(row)
+    return out
+
+
+def site_name(row: CatalogRow) -> str:
+    """A catalog site is named ``<provider>/<region>`` (SPEC section 1)."""
+    return f"{row.provider}/{row.region}"
+
+
+def group_sites(rows: Iterable[CatalogRow]) -> dict[str, list[CatalogRow]]:
+    """Rows by site name, sites in first-seen order, offerings sorted by name."""
+    sites: dict[str, list[CatalogRow]] = {}
+    for row in rows:
+        sites.setdefault(site_name(row), []).append(row)
+    for offerings in sites.values():
+        offerings.sort(key=lambda r: r.instance_type)
+    return sites
