@@ -7,10 +7,11 @@ series name passes through :func:`html.escape`, so user-provided names are safe.
 Public API (stable; the simulation report uses it too)::
 
     bar_chart(items, *, title="", value_format=money, markers=None, marker_label="limit",
-              width=720) -> str
+              notes=None, width=720) -> str
         Horizontal bars, one per ``(label, value)`` in ``items`` (drawn in the given order).
         ``markers`` maps a label to a reference value drawn as a dark tick across its bar
         (a budget limit, an SLO); a bar past its marker is drawn in the warning colour.
+        ``notes`` maps a label to the text shown after its bar instead of the value.
 
     stacked_bar_chart(categories, series, *, title="", value_format=money, width=720) -> str
         One horizontal bar per category, split into segments: ``series`` maps a series
@@ -142,15 +143,16 @@ def _label_width(labels: Sequence[str], lo: int = 60, hi: int = 220) -> tuple[fl
 
 def bar_chart(items: Sequence[tuple[str, float]], *, title: str = "", value_format: Format = money,
               markers: Mapping[str, float] | None = None, marker_label: str = "limit",
-              width: int = 720) -> str:
+              notes: Mapping[str, str] | None = None, width: int = 720) -> str:
     """Horizontal bar chart; see the module docstring. Negative values are drawn as 0."""
     markers = markers or {}
+    notes = notes or {}
     body: list[str] = []
     top = _title(title, body)
     row, bar_h = 26.0, 16.0
-    label_w, max_chars = _label_width([s for s, _ in items])
-    value_w = max((len(value_format(v)) for _, v in items), default=4) * _CHAR + 10
-    if markers:
+    label_w, max_chars = _label_width([s for s, _ in items], hi=max(220, int(width * 0.3)))
+    value_w = max((len(notes.get(s) or value_format(v)) for s, v in items), default=4) * _CHAR + 10
+    if markers and not notes:
         widest = max(len(value_format(m)) for m in markers.values())
         value_w += (len(marker_label) + 4 + widest) * _CHAR
     plot_w = max(120.0, width - label_w - value_w)
@@ -177,6 +179,7 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str = "", value_form
             body.append(f'<line x1="{label_w + limit * scale:.1f}" x2="{label_w + limit * scale:.1f}" '
                         f'y1="{y - 3:.1f}" y2="{y + bar_h + 3:.1f}" stroke="{_INK}" stroke-width="2"/>')
             note += f" / {marker_label} {value_format(limit)}"
+        note = notes.get(label, note)
         body.append(_text(end + 6, y + bar_h - 3, note, fill=_WARN if over else _MUTED))
         body.append("</g>")
     height = top + max(1, len(items)) * row + 4
@@ -340,7 +343,7 @@ _CSS = """
 * { box-sizing: border-box; }
 body { margin: 0; background: #f5f7fa; color: #1f2933;
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
-main { max-width: 1080px; margin: 0 auto; padding: 28px 24px 48px; }
+main { max-width: 1240px; margin: 0 auto; padding: 28px 24px 48px; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 0 0 12px; }
 h3 { font-size: 15px; margin: 16px 0 8px; }
@@ -354,9 +357,12 @@ section { background: #fff; border: 1px solid #e4e7eb; border-radius: 8px; paddi
 .card .v { font-size: 22px; font-weight: 650; margin-top: 2px; font-variant-numeric: tabular-nums; }
 .card .s { color: #616e7c; font-size: 12px; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
+th, td { text-align: left; padding: 6px 10px; white-space: nowrap; border-bottom: 1px solid #e4e7eb;
+  vertical-align: top; }
 th { font-size: 12px; color: #616e7c; font-weight: 600; background: #f8fafc; }
-td.n, th.n { text-align: right; white-space: nowrap; }
+td.n, th.n { text-align: right; }
+td.wrap { white-space: normal; min-width: 12em; }
+.scroll { overflow-x: auto; }
 tr.total td { font-weight: 650; border-top: 2px solid #cbd2d9; }
 .tag { display: inline-block; font-size: 11px; padding: 1px 6px; border-radius: 9px;
   background: #e4e7eb; color: #1f2933; }

@@ -7,9 +7,55 @@ from typing import Any
 
 from ..model import Placement, Plan
 
-__all__ = ["SCHEMA", "cost_breakdown", "plan_document"]
+__all__ = ["GROUPS", "MONTH_HOURS", "SCHEMA", "cost_breakdown", "group_split", "hourly", "monthly",
+           "plan_document", "pricing"]
 
 SCHEMA = "tierplan.plan/v1"
+
+MONTH_HOURS = 730.0
+"""Hours in the month every report quotes (8,760 h / 12, as cloud price lists use)."""
+
+GROUPS: dict[str, str] = {"by_tier": "tier", "by_provider": "provider", "by_site": "site",
+                          "by_team": "team", "by_workload": "workload"}
+"""The cost groups of ``doc["cost"]`` and the placement field each groups by."""
+
+
+def monthly(total_usd: float, horizon_hours: float) -> float:
+    """A cost over the horizon as a monthly rate: ``total / horizon * 730``."""
+    return total_usd / horizon_hours * MONTH_HOURS if horizon_hours else 0.0
+
+
+def hourly(total_usd: float, horizon_hours: float) -> float:
+    """A cost over the horizon as an hourly rate: ``total / horizon``."""
+    return total_usd / horizon_hours if horizon_hours else 0.0
+
+
+def pricing(placement: dict[str, Any]) -> str:
+    """How a placement is priced: ``spot``, ``on-demand``, or ``amortised`` on-prem.
+
+    An on-prem offering's ``usd_per_hour`` is its amortised rate (hardware, power and
+    operations spread over its life), not a bill; reports label it so.
+    """
+    return "amortised" if placement["tier"] == "onprem" else str(placement["purchase"])
+
+
+def _group_key(placement: dict[str, Any], group: str) -> str:
+    """The name a placement counts under in ``doc["cost"][group]`` (as cost_breakdown)."""
+    if group == "by_provider":
+        return str(placement["provider"] or placement["tier"])
+    if group == "by_team":
+        return str(placement.get("team") or "(none)")
+    return str(placement[GROUPS[group]])
+
+
+def group_split(doc: dict[str, Any], group: str) -> dict[str, tuple[float, float]]:
+    """``name -> (compute_usd, transfer_usd)`` over the horizon for one cost group."""
+    out: dict[str, tuple[float, float]] = {name: (0.0, 0.0) for name in doc["cost"][group]}
+    for p in doc["placements"]:
+        name = _group_key(p, group)
+        c, t = out.get(name, (0.0, 0.0))
+        out[name] = (c + p["compute_usd"], t + p["transfer_usd"])
+    return out
 
 
 def _cents(value: float) -> float:
@@ -60,7 +106,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "objective": plan.objective,
         "horizon_hours": plan.horizon_hours,
         "total_cost_usd": _cents(total),
-        "hourly_cost_usd": _cents(total / plan.horizon_hours) if plan.horizon_hours else 0.0,
+        "hourly_cost_usd": _cents(hourly(total, plan.horizon_hours)),
+        "monthly_cost_usd": _cents(monthly(total, plan.horizon_hours)),
         "cost": cost_breakdown(plan.placements),
         "placements": [_placement(p, plan.horizon_hours) for p in plan.placements],
         "latency": [

@@ -1,0 +1,95 @@
+"""The plan as GitHub-flavoured Markdown, sized for a pull-request comment.
+
+Layout: a title, a one-line headline with the monthly and hourly total, the diagnosis
+when no plan exists, then the tables a reviewer needs first (cost by tier, budgets,
+binding constraints) open, and the long ones (placements, the other cost groups,
+latency) folded into ``<details>``. No solver timings: the same plan gives the same
+text, so the output can be saved and compared (tests/expected/).
+
+Escaping: user-provided names may hold ``|`` (would split a table cell), HTML (GitHub
+would render or strip it) or Markdown emphasis; :func:`md_escape` neutralises all three.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .charts import money
+from .document import hourly, monthly
+from .tables import TableData, plan_tables
+
+__all__ = ["md_escape", "md_table", "to_markdown"]
+
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def md_escape(text: str) -> str:
+    """Text safe inside a GFM table cell: HTML entities, backslash-escaped markup, one line."""
+    text = "".join(_HTML.get(ch, ch) for ch in str(text))
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+
+
+def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: frozenset[int] = frozenset(),
+             total: Sequence[str] | None = None) -> list[str]:
+    """GFM table lines; numeric columns right-aligned; an optional bold total row."""
+    lines = ["| " + " | ".join(md_escape(h) for h in header) + " |",
+             "|" + "|".join("---:" if i in numeric else "---" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
+    if total is not None:
+        lines.append("| " + " | ".join(f"**{md_escape(c)}**" if c else "" for c in total) + " |")
+    return lines
+
+
+def _section(t: TableData, level: str = "####") -> list[str]:
+    return [f"{level} {t.title}", "", *md_table(t.header, t.rows, t.numeric, t.total), ""]
+
+
+def _folded(summary: str, body: list[str]) -> list[str]:
+    # GitHub needs the blank line after <summary> to render the Markdown inside.
+    return ["<details>", f"<summary>{summary}</summary>", "", *body, "</details>", ""]
+
+
+def to_markdown(doc: dict[str, Any]) -> str:
+    h = doc["horizon_hours"]
+    total = doc["total_cost_usd"]
+    lines = [f"### tierplan: {md_escape(doc['scenario'])}", ""]
+    if doc["placements"]:
+        n_work = len({p["workload"] for p in doc["placements"]})
+        n_bind = sum(1 for b in doc["budgets"] if b["binding"])
+        over = f" · {money(total)} over {h:g} h" if h != 730 else ""
+        lines += [f"**{money(monthly(total, h))} per month** ({money(hourly(total, h))} per hour{over})"
+                  f" · {md_escape(doc['status'])} · objective {md_escape(doc['objective'])}"
+                  f" · {len(doc['placements'])} placements of {n_work} workloads"
+                  f" · {n_bind} of {len(doc['budgets'])} budgets binding", ""]
+    else:
+        lines += [f"**No plan** · {md_escape(doc['status'])} · objective {md_escape(doc['objective'])}", ""]
+    if doc["diagnosis"]:
+        lines += ["**Why no plan exists:**", ""] + [f"- {md_escape(r)}" for r in doc["diagnosis"]] + [""]
+
+    tables = {t.title: t for t in plan_tables(doc)}
+    for title in ("Cost by tier", "Budgets", "Binding constraints"):
+        if tables[title].rows:
+            lines += _section(tables[title])
+    placements = tables["Placements"]
+    if placements.rows:
+        table = md_table(placements.header, placements.rows, placements.numeric, placements.total)
+        lines += _folded(f"Placements ({len(placements.rows)})", [*table, ""])
+    groups = [tables[t] for t in ("Cost by provider", "Cost by site", "Cost by team", "Cost by workload")]
+    if any(t.rows for t in groups):
+        body: list[str] = []
+        for t in groups:
+            if t.rows:
+                body += _section(t, "#####")
+        lines += _folded("Cost by provider, site, team and workload", body)
+    latency = tables["Latency"]
+    if latency.rows:
+        lines += _folded(f"Latency against the SLO ({len(latency.rows)} clients)",
+                         [*md_table(latency.header, latency.rows, latency.numeric), ""])
+    solver = doc["solver"]
+    lines.append(f"<sub>{md_escape(doc.get('schema', ''))} · solver {md_escape(solver['name'])}"
+                 f" · horizon {h:g} h · per month = total / horizon × 730, "
+                 "per hour = total / horizon · on-prem at its amortised rate</sub>")
+    return "\n".join(lines) + "\n"
