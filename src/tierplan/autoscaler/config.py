@@ -1,0 +1,411 @@
+"""Autoscale config file -> validated, frozen :class:`AutoscaleConfig`.
+
+The config names a scenario (where each endpoint may run, its SLO and budgets), and per
+endpoint (an inference workload of that scenario) the sites it is scaled at, each with a
+controller. Errors are :class:`~tierplan.errors.ScenarioError` naming the config file and
+the path inside it (``endpoints[0].sites[1].controller.endpoint``); errors inside the
+scenario name the scenario file.
+
+The scenario the autoscaler plans with is narrowed from the user's (see :func:`narrow`):
+only the endpoint workloads, only the controlled sites and offerings, a horizon of one
+hour (so every cost the planner reports is USD per hour) and budgets scaled to match.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ScenarioError
+from ..model import Budget, InferenceWorkload, Offering, Scenario, Site
+from ..policies.hpa import HpaSettings
+from ..scenario import format_path, load_scenario, read_yaml
+from . import schema as s
+
+__all__ = [
+    "AutoscaleConfig",
+    "ControllerSpec",
+    "DemandSpec",
+    "EndpointSpec",
+    "FloorSpec",
+    "PredictiveSpec",
+    "RetrySpec",
+    "SiteSpec",
+    "load_config",
+    "parse_config",
+]
+
+#: The lowest replica count each platform accepts for a live endpoint (user may raise it).
+DEFAULT_MIN_REPLICAS = {"sagemaker": 1, "vertex": 1, "azureml": 1, "kubernetes": 0, "dry-run": 0}
+
+
+@dataclass(frozen=True)
+class ControllerSpec:
+    type: str
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    """One (endpoint, site) pair the autoscaler sizes, with the offering it runs on.
+
+    ``capacity_rps`` is what one replica carries at the workload's max utilisation.
+    """
+
+    site: str
+    offering: str
+    usd_per_hour: float
+    capacity_rps: float
+    controller: ControllerSpec
+    settings: HpaSettings
+
+
+@dataclass(frozen=True)
+class FloorSpec:
+    cron: str
+    duration_s: float
+    min_replicas: int
+    site: str | None
+    timezone: str
+
+
+@dataclass(frozen=True)
+class DemandSpec:
+    query: str | None
+    client_label: str
+    clients: Mapping[str, Mapping[str, Any]] | None
+    missing: str
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    workload: str
+    sites: tuple[SiteSpec, ...]
+    demand: DemandSpec
+    clients: tuple[str, ...]  # clients whose demand must be read (the scenario's)
+    floors: tuple[FloorSpec, ...] = ()
+    budget_usd_per_hour: float | None = None
+
+
+@dataclass(frozen=True)
+class PredictiveSpec:
+    lead_s: float
+    alpha: float
+    beta: float
+
+
+@dataclass(frozen=True)
+class RetrySpec:
+    attempts: int = 4
+    base_s: float = 1.0
+    cap_s: float = 30.0
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class AutoscaleConfig:
+    file: str
+    scenario: Scenario  # narrowed: horizon 1 h, endpoint workloads, controlled sites only
+    interval_s: float
+    metrics: ControllerSpec  # type = source name
+    endpoints: tuple[EndpointSpec, ...]
+    state_url: str
+    budget_usd_per_hour: float | None = None
+    churn_usd: float = 0.0
+    predictive: PredictiveSpec | None = None
+    retry: RetrySpec = field(default_factory=RetrySpec)
+    ops_host: str = "127.0.0.1"
+    ops_port: int | None = 9464
+    planner_time_limit: float = 10.0
+
+    def endpoint(self, workload: str) -> EndpointSpec:
+        for e in self.endpoints:
+            if e.workload == workload:
+                return e
+        raise KeyError(workload)
+
+
+def load_config(path: str | Path) -> AutoscaleConfig:
+    return parse_config(read_yaml(path), str(path))
+
+
+def parse_config(data: Any, file: str = "<autoscale>") -> AutoscaleConfig:
+    if not isinstance(data, Mapping):
+        raise ScenarioError(file, "", "expected a mapping with 'scenario', 'metrics' and 'endpoints'")
+    try:
+        raw = s.AutoscaleIn.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc, file) from None
+    return _Builder(raw, file).build()
+
+
+# ------------------------------------------------------------------------------ errors
+
+_TAGS = {*s.CONTROLLER_TYPES, "prometheus", "cloudwatch", "file"}
+
+
+def _first_error(exc: ValidationError, file: str) -> ScenarioError:
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
+    # A discriminated union puts its tag into the location (controller.sagemaker.x): drop it.
+    loc = [p for i, p in enumerate(err["loc"])
+           if not (p in _TAGS and i > 0 and err["loc"][i - 1] in ("controller", "metrics"))]
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        choices = _fields_at(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), choices, n=1, cutoff=0.6)
+        message = f"unknown key {loc[-1]!r}" + (
+            f" (did you mean {close[0]!r}?)" if close else "; remove it or check its spelling")
+    elif err["type"] == "missing":
+        message = "this field is required"
+    elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        if loc and loc[-1] == "metrics":
+            message = "source must be one of prometheus, cloudwatch, file"
+        else:
+            message = f"type must be one of {', '.join(s.CONTROLLER_TYPES)}"
+    elif "input" in err and err["type"] not in ("model_type", "dict_type", "list_type"):
+        message = f"{message} (got {err['input']!r})"
+    return ScenarioError(file, format_path(loc), message)
+
+
+def _fields_at(loc: Sequence[int | str]) -> list[str]:
+    model: Any = s.AutoscaleIn
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            return []
+        model = _model_in(fields[part].annotation)
+    return list(getattr(model, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+# ---------------------------------------------------------------------------- building
+
+
+class _Builder:
+    def __init__(self, raw: s.AutoscaleIn, file: str) -> None:
+        self.raw = raw
+        self.file = file
+        self.base = Path(file).expanduser().parent
+
+    def fail(self, path: str, message: str) -> ScenarioError:
+        return ScenarioError(self.file, path, message)
+
+    def build(self) -> AutoscaleConfig:
+        raw = self.raw
+        scenario_path = self.base / Path(raw.scenario).expanduser()
+        try:
+            scenario = load_scenario(scenario_path)
+        except ScenarioError as exc:
+            if exc.path == "" and exc.message == "file not found":
+                raise self.fail("scenario", f"scenario file {str(scenario_path)!r} not found") from None
+            raise
+        endpoints = tuple(self.endpoint(i, e, scenario) for i, e in enumerate(raw.endpoints))
+        self.check_shared_offerings(endpoints, scenario)
+        metrics = raw.metrics
+        params = metrics.model_dump(exclude={"source"})
+        if isinstance(metrics, s.FileIn):
+            params["path"] = str(self.base / Path(metrics.path).expanduser())
+        for i, e in enumerate(raw.endpoints):
+            if isinstance(metrics, s.PrometheusIn) and not e.demand.query:
+                raise self.fail(f"endpoints[{i}].demand.query",
+                                "the prometheus source needs a query per endpoint "
+                                "(one series per client, e.g. sum by (client) (rate(...[2m])))")
+            if isinstance(metrics, s.CloudWatchIn) and not e.demand.clients:
+                raise self.fail(f"endpoints[{i}].demand.clients",
+                                "the cloudwatch source needs a metric per client")
+        if raw.state is None:
+            state = str(Path(self.file).expanduser().with_suffix(".state.db"))
+        elif "://" in raw.state:
+            state = raw.state
+        else:
+            state = str(self.base / Path(raw.state).expanduser())
+        pred = raw.predictive
+        return AutoscaleConfig(
+            file=self.file,
+            scenario=narrow(scenario, endpoints, raw.budget_usd_per_hour),
+            interval_s=raw.interval,
+            metrics=ControllerSpec(metrics.source, params),
+            endpoints=endpoints,
+            state_url=state,
+            budget_usd_per_hour=raw.budget_usd_per_hour,
+            churn_usd=raw.churn_usd,
+            predictive=PredictiveSpec(pred.lead, pred.alpha, pred.beta) if pred else None,
+            retry=RetrySpec(raw.retry.attempts, raw.retry.base, raw.retry.cap, raw.retry.seed),
+            ops_host=raw.ops.host,
+            ops_port=raw.ops.port,
+            planner_time_limit=raw.planner_time_limit,
+        )
+
+    def endpoint(self, i: int, e: s.EndpointIn, scenario: Scenario) -> EndpointSpec:
+        path = f"endpoints[{i}]"
+        if any(x.workload == e.workload for x in self.raw.endpoints[:i]):
+            raise self.fail(f"{path}.workload", f"{e.workload!r} is already an endpoint above")
+        names = {w.name: w for w in scenario.workloads}
+        workload = names.get(e.workload)
+        if workload is None:
+            close = difflib.get_close_matches(e.workload, list(names), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise self.fail(f"{path}.workload", f"no workload {e.workload!r} in {scenario.source}{hint}")
+        if not isinstance(workload, InferenceWorkload):
+            raise self.fail(f"{path}.workload", f"{e.workload!r} is a training workload; "
+                                                "only inference workloads are autoscaled")
+        sites = []
+        seen: set[str] = set()
+        for j, site_in in enumerate(e.sites):
+            if site_in.site in seen:
+                raise self.fail(f"{path}.sites[{j}].site", f"site {site_in.site!r} is listed twice")
+            seen.add(site_in.site)
+            sites.append(self.site(f"{path}.sites[{j}]", site_in, workload, scenario))
+        known_sites = {x.site for x in sites}
+        for j, floor in enumerate(e.floors):
+            fpath = f"{path}.floors[{j}]"
+            if floor.site is not None and floor.site not in known_sites:
+                raise self.fail(f"{fpath}.site", f"{floor.site!r} is not one of this endpoint's sites")
+            self.check_cron(fpath, floor)
+        demand = e.demand
+        clients = tuple(workload.demand_rps) or tuple(c.name for c in scenario.clients)
+        if demand.clients is not None:
+            known = {c.name for c in scenario.clients}
+            for name in demand.clients:
+                if name not in known:
+                    raise self.fail(f"{path}.demand.clients.{name}", f"no client {name!r} in the scenario")
+            clients = tuple(demand.clients)
+        return EndpointSpec(
+            workload=e.workload,
+            sites=tuple(sites),
+            demand=DemandSpec(demand.query, demand.client_label,
+                              {k: v.model_dump() for k, v in demand.clients.items()}
+                              if demand.clients else None, demand.missing),
+            clients=clients,
+            floors=tuple(FloorSpec(f.cron, f.duration, f.min_replicas, f.site, f.timezone)
+                         for f in e.floors),
+            budget_usd_per_hour=e.budget_usd_per_hour,
+        )
+
+    def site(self, path: str, site_in: s.SiteIn, workload: InferenceWorkload,
+             scenario: Scenario) -> SiteSpec:
+        try:
+            site = scenario.site(site_in.site)
+        except KeyError:
+            names = [x.name for x in scenario.sites]
+            close = difflib.get_close_matches(site_in.site, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; sites: {', '.join(names)}"
+            raise self.fail(f"{path}.site", f"no site {site_in.site!r} in {scenario.source}{hint}") from None
+        if not workload.filters.admit(site):
+            raise self.fail(f"{path}.site", f"workload {workload.name!r} may not run at {site.name!r} "
+                                            "(its tiers/providers/sites/jurisdictions exclude it)")
+        eligible = [o for o in site.offerings if o.speed_key in workload.accelerators]
+        if site_in.offering is not None:
+            chosen = [o for o in site.offerings if o.name == site_in.offering]
+            if not chosen:
+                raise self.fail(f"{path}.offering", f"site {site.name!r} has no offering {site_in.offering!r}")
+            if chosen[0] not in eligible:
+                raise self.fail(f"{path}.offering", f"{workload.name!r} has no throughput for "
+                                                    f"{chosen[0].speed_key!r} (its accelerators)")
+            offering = chosen[0]
+        elif len(eligible) == 1:
+            offering = eligible[0]
+        else:
+            what = ", ".join(o.name for o in eligible) or "none"
+            raise self.fail(f"{path}.offering", f"say which offering the endpoint runs on at "
+                                                f"{site.name!r} (eligible: {what})")
+        profile = workload.accelerators[offering.speed_key]
+        capacity = offering.units * profile.rps * workload.max_utilization
+        ctype = site_in.controller.type
+        lo = site_in.min_replicas if site_in.min_replicas is not None else DEFAULT_MIN_REPLICAS[ctype]
+        hi = site_in.max_replicas if site_in.max_replicas is not None else offering.available
+        if hi is not None and hi < lo:
+            raise self.fail(f"{path}.max_replicas", f"{hi} is below min_replicas {lo}")
+        hpa = self.raw.hpa
+        settings = HpaSettings(
+            tolerance=hpa.tolerance,
+            scale_up_window_s=hpa.scale_up_window,
+            scale_down_window_s=hpa.scale_down_window,
+            min_replicas=lo,
+            max_replicas=hi,
+            max_step=site_in.max_step if site_in.max_step is not None else hpa.max_step,
+        )
+        params = site_in.controller.model_dump(exclude={"type"})
+        if ctype == "kubernetes" and params.get("kubeconfig"):
+            params["kubeconfig"] = str(self.base / Path(params["kubeconfig"]).expanduser())
+        return SiteSpec(site.name, offering.name, offering.usd_per_hour, capacity,
+                        ControllerSpec(ctype, params), settings)
+
+    def check_cron(self, path: str, floor: s.FloorIn) -> None:
+        # apscheduler parses the expression; a bad one must fail at load, not at 8 am.
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(floor.cron, timezone=floor.timezone)
+        except (ValueError, KeyError, LookupError) as exc:
+            raise self.fail(f"{path}.cron", f"not a valid crontab expression in "
+                                            f"{floor.timezone}: {exc}") from None
+
+    def check_shared_offerings(self, endpoints: Sequence[EndpointSpec], scenario: Scenario) -> None:
+        """At each site only the controlled offerings stay; each endpoint must see just its own."""
+        kept: dict[str, set[str]] = {}
+        for e in endpoints:
+            for spec in e.sites:
+                kept.setdefault(spec.site, set()).add(spec.offering)
+        for i, e in enumerate(endpoints):
+            w = next(x for x in scenario.workloads if x.name == e.workload)
+            for j, spec in enumerate(e.sites):
+                site = scenario.site(spec.site)
+                usable = [o.name for o in site.offerings
+                          if o.name in kept[spec.site] and o.speed_key in w.accelerators]
+                if usable != [spec.offering]:
+                    raise self.fail(f"endpoints[{i}].sites[{j}].offering",
+                                    f"{e.workload!r} could also use {sorted(set(usable) - {spec.offering})} "
+                                    f"kept at {spec.site!r} for another endpoint; give each endpoint a "
+                                    "site entry per offering it may use or separate the offerings")
+
+
+def narrow(scenario: Scenario, endpoints: Sequence[EndpointSpec],
+           budget_usd_per_hour: float | None) -> Scenario:
+    """The scenario the autoscaler plans: one hour, endpoint workloads, controlled sites.
+
+    Budgets of the user's scenario are over its horizon H; here they become per hour
+    (limit / H). Training workloads are left out: the autoscaler sizes endpoints only.
+    """
+    H = scenario.horizon_hours
+    kept: dict[str, set[str]] = {}
+    for e in endpoints:
+        for spec in e.sites:
+            kept.setdefault(spec.site, set()).add(spec.offering)
+    sites: list[Site] = []
+    for site in scenario.sites:
+        if site.name in kept:
+            offerings: tuple[Offering, ...] = tuple(o for o in site.offerings if o.name in kept[site.name])
+            sites.append(replace(site, offerings=offerings))
+    workloads = []
+    for e in endpoints:
+        w = next(x for x in scenario.workloads if x.name == e.workload)
+        assert isinstance(w, InferenceWorkload)
+        budget = w.budget_usd / H if w.budget_usd is not None else None
+        if e.budget_usd_per_hour is not None:
+            budget = min(budget, e.budget_usd_per_hour) if budget is not None else e.budget_usd_per_hour
+        workloads.append(replace(w, budget_usd=budget,
+                                 filters=replace(w.filters, sites=tuple(x.site for x in e.sites))))
+    budgets = [replace(b, limit_usd=b.limit_usd / H) for b in scenario.budgets
+               if b.kind in (None, "inference")]
+    if budget_usd_per_hour is not None:
+        budgets.append(Budget("autoscale-hourly", budget_usd_per_hour))
+    return replace(scenario, sites=tuple(sites), workloads=tuple(workloads), budgets=tuple(budgets),
+                   horizon_hours=1.0)

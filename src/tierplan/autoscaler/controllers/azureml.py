@@ -1,0 +1,67 @@
+"""Azure ML managed online deployments: ``instance_count``.
+
+Reads ``online_deployments.get`` and sets the count by writing the fetched deployment back
+with a new ``instance_count`` through ``begin_create_or_update`` (azure-ai-ml). The
+operation is not awaited; until its poller is done, ``get_replicas`` reports the count in
+flight so the next tick does not send it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+__all__ = ["AzureMLController"]
+
+log = logging.getLogger("tierplan.autoscale")
+
+
+class AzureMLController:
+    def __init__(self, subscription_id: str, resource_group: str, workspace: str, endpoint: str,
+                 deployment: str, *, ml_client: Any = None, credential: Any = None,
+                 **client_kwargs: Any) -> None:
+        self.endpoint = endpoint
+        self.deployment = deployment
+        self.description = f"azureml {workspace}/{endpoint}/{deployment}"
+        if ml_client is None:
+            try:
+                from azure.ai.ml import MLClient
+            except ImportError as exc:  # pragma: no cover
+                raise ImportError("the azureml controller needs azure-ai-ml and azure-identity: "
+                                  "pip install 'tierplan[azure]'") from exc
+            if credential is None:
+                from azure.identity import DefaultAzureCredential
+
+                credential = DefaultAzureCredential()
+            ml_client = MLClient(credential, subscription_id, resource_group, workspace, **client_kwargs)
+        self.ml_client = ml_client
+        self._pending: tuple[int, Any] | None = None
+
+    def _in_flight(self) -> int | None:
+        if self._pending is None:
+            return None
+        replicas, poller = self._pending
+        if poller.done():
+            self._pending = None
+            poller.result()  # raises when the update failed
+            return None
+        return replicas
+
+    def _get(self) -> Any:
+        return self.ml_client.online_deployments.get(name=self.deployment, endpoint_name=self.endpoint)
+
+    def get_replicas(self) -> int:
+        flying = self._in_flight()
+        if flying is not None:
+            return flying
+        return int(self._get().instance_count)
+
+    def set_replicas(self, replicas: int, request_id: str) -> None:
+        if self._in_flight() == replicas:
+            return
+        log.debug("scale", extra={"request_id": request_id, "controller": self.description})
+        deployment = self._get()
+        deployment.instance_count = int(replicas)
+        poller = self.ml_client.online_deployments.begin_create_or_update(
+            deployment, skip_script_validation=True)
+        self._pending = (int(replicas), poller)

@@ -1,0 +1,141 @@
+"""The controller interface, retries, and the controllers that need no cloud.
+
+A controller reads and sets the replica count of one endpoint deployment at one site.
+Assumptions every controller states by implementing :class:`Controller`:
+- ``get_replicas`` returns the *desired* count the platform is converging to (SageMaker's
+  DesiredInstanceCount, the Deployment's spec.replicas), so a change still in flight
+  reads as done and is never repeated;
+- ``set_replicas(n, request_id)`` is idempotent: setting the count it already has is a
+  no-op on every platform used here, and ``request_id`` is the same on every retry of one
+  decision (controllers pass it on where the API takes one, and log it);
+- platforms are eventually consistent: a set may take minutes to show in the serving
+  fleet; the autoscaler only compares desired counts.
+Errors are whatever the SDK raises; :func:`apply` retries them with backoff and jitter.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar, runtime_checkable
+
+from ...errors import TierplanError
+from ..clock import Clock
+from ..config import RetrySpec
+
+__all__ = ["ActionResult", "Controller", "ControllerError", "DryRunController", "ReadOnly",
+           "Retrier", "apply"]
+
+T = TypeVar("T")
+
+
+class ControllerError(TierplanError):
+    """A controller call failed for good (after its retries)."""
+
+
+@runtime_checkable
+class Controller(Protocol):
+    description: str
+
+    def get_replicas(self) -> int: ...
+
+    def set_replicas(self, replicas: int, request_id: str) -> None: ...
+
+
+@dataclass
+class DryRunController:
+    """Records what it is told; the count it reports is the last one set."""
+
+    replicas: int = 0
+    description: str = "dry-run"
+    calls: list[tuple[int, str]] = field(default_factory=list)
+
+    def get_replicas(self) -> int:
+        return self.replicas
+
+    def set_replicas(self, replicas: int, request_id: str) -> None:
+        self.calls.append((replicas, request_id))
+        self.replicas = replicas
+
+
+class ReadOnly:
+    """``--dry-run``: reads the real controller, records what it would set, sets nothing."""
+
+    def __init__(self, inner: Controller) -> None:
+        self.inner = inner
+        self.description = f"dry-run of {inner.description}"
+        self.calls: list[tuple[int, str]] = []
+
+    def get_replicas(self) -> int:
+        return self.inner.get_replicas()
+
+    def set_replicas(self, replicas: int, request_id: str) -> None:
+        self.calls.append((replicas, request_id))
+
+
+class Retrier:
+    """Exponential backoff with full jitter: the k-th wait is uniform in [0, min(cap, base 2^k)].
+
+    The random source is passed in (seeded in tests), and so is the clock that waits.
+    """
+
+    def __init__(self, spec: RetrySpec, clock: Clock, rng: random.Random | None = None) -> None:
+        self.spec = spec
+        self.clock = clock
+        self.rng = rng if rng is not None else random.Random(spec.seed)
+
+    def delay(self, attempt: int) -> float:
+        return self.rng.uniform(0.0, min(self.spec.cap_s, self.spec.base_s * 2 ** attempt))
+
+    def call(self, fn: Callable[[], T], on_error: Callable[[int, Exception], None] | None = None) -> T:
+        last: Exception | None = None
+        for attempt in range(self.spec.attempts):
+            try:
+                return fn()
+            except Exception as exc:  # SDK errors have no common base; all are retried
+                last = exc
+                if on_error is not None:
+                    on_error(attempt, exc)
+                if attempt + 1 < self.spec.attempts:
+                    self.clock.sleep(self.delay(attempt))
+        raise ControllerError(f"gave up after {self.spec.attempts} attempts: {_brief(last)}") from last
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    status: str  # done | already | failed
+    attempts: int
+    error: str | None = None
+
+
+def apply(controller: Controller, target: int, request_id: str, retrier: Retrier,
+          read_first: bool = False) -> ActionResult:
+    """Set ``target`` replicas, retrying; before each retry re-read so nothing runs twice.
+
+    A call that timed out may still have been applied: the re-read then finds the target
+    and the action ends as ``already`` instead of being sent again. ``read_first`` also
+    re-reads before the first attempt (an action a crash left pending may have been applied).
+    """
+    attempts = 0
+
+    def once() -> str:
+        nonlocal attempts
+        attempts += 1
+        if (attempts > 1 or read_first) and controller.get_replicas() == target:
+            return "already"
+        controller.set_replicas(target, request_id)
+        return "done"
+
+    try:
+        status = retrier.call(once)
+    except ControllerError as exc:
+        return ActionResult("failed", attempts, str(exc))
+    return ActionResult(status, attempts)
+
+
+def _brief(exc: BaseException | None) -> str:
+    if exc is None:
+        return "no error recorded"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]

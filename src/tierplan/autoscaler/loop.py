@@ -1,0 +1,256 @@
+"""One tick, resuming after a restart, and the scheduled loop.
+
+A tick (``Autoscaler.tick``), in order:
+1. record the tick as started (an unfinished tick in the store marks a crash);
+2. read demand per endpoint; ``partial`` or ``down`` holds that endpoint;
+3. read the current replicas of every site (retried); unknown -> that site holds;
+4. predictive mode: plan for max(observed, Holt forecast ``lead`` ahead);
+5. size the endpoints with the planner (churn against the current counts);
+6. apply the guards (:mod:`.decide`) and remember the recommendations;
+7. act: each change gets a request id ``<tick>/<endpoint>/<site>``, is written as
+   ``pending``, applied with retries (re-read before each retry), then ``done``,
+   ``already`` or ``failed``;
+8. write the whole record (inputs, plan, decisions, actions) and update /metrics.
+
+``resume`` (on start) rebuilds the stabilisation windows from the store, finishes the
+pending actions a crash left (re-read first: never applied twice) and continues the tick
+numbering. ``run`` drives ticks with APScheduler 3 (``BackgroundScheduler``, interval
+trigger, ``max_instances=1``, ``coalesce=True``); SIGTERM or SIGINT lets the running tick
+finish, then stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from .clock import Clock
+from .config import AutoscaleConfig
+from .controllers import Controller, Retrier, apply
+from .decide import Guards, SiteDecision
+from .forecast import Holt
+from .metrics import MetricsSource, Reading
+from .ops import OpsMetrics
+from .sizing import Sizing, size
+from .store import Store
+
+__all__ = ["Autoscaler", "Runner"]
+
+log = logging.getLogger("tierplan.autoscale")
+Key = tuple[str, str]
+Sizer = Callable[[AutoscaleConfig, Mapping[str, Mapping[str, float]], Mapping[Key, int | None]], Sizing]
+
+
+class Autoscaler:
+    def __init__(self, config: AutoscaleConfig, controllers: Mapping[Key, Controller], source: MetricsSource,
+                 store: Store, clock: Clock, retrier: Retrier | None = None,
+                 metrics: OpsMetrics | None = None, sizer: Sizer = size) -> None:
+        self.config = config
+        self.controllers = dict(controllers)
+        self.source = source
+        self.store = store
+        self.clock = clock
+        self.retrier = retrier or Retrier(config.retry, clock)
+        self.metrics = metrics or OpsMetrics(clock.now, config.interval_s)
+        self.sizer = sizer
+        self.guards = Guards(config)
+        self.holt = Holt(config.predictive.alpha, config.predictive.beta) if config.predictive else None
+        self.next_tick = 1
+        self.specs = {(e.workload, s.site): s for e in config.endpoints for s in e.sites}
+
+    # ------------------------------------------------------------------------ restart
+    def resume(self) -> list[dict[str, Any]]:
+        """Continue from the store: windows, numbering, and actions a crash left pending."""
+        now = self.clock.now()
+        window = max((s.settings.scale_down_window_s, s.settings.scale_up_window_s)
+                     for s in self.specs.values())
+        self.guards.restore(self.store.recommendations_since(now - max(window) - 1))
+        last = self.store.last_tick()
+        self.next_tick = last[0] + 1 if last else 1
+        finished = []
+        for action in self.store.actions("pending"):
+            key = (action["endpoint"], action["site"])
+            controller = self.controllers.get(key)
+            if controller is None:
+                continue
+            result = apply(controller, int(action["to_replicas"]), action["request_id"], self.retrier,
+                           read_first=True)
+            self.store.put_action(action["request_id"], action["tick"], key[0], key[1],
+                                  action["from_replicas"], action["to_replicas"], result.status,
+                                  action["attempts"] + result.attempts, result.error, self.clock.now())
+            log.warning("finished an action left pending by a restart",
+                        extra={"event": "resume", "request_id": action["request_id"], "status": result.status})
+            finished.append({**action, "status": result.status})
+        if last and last[1] is None:
+            self.store.finish_tick(last[0], now, "interrupted", {"note": "the process stopped during this tick",
+                                                                 "resumed_actions": finished})
+        return finished
+
+    # ------------------------------------------------------------------------- a tick
+    def tick(self) -> dict[str, Any]:
+        n = self.next_tick
+        self.next_tick += 1
+        now = self.clock.now()
+        self.store.start_tick(n, now)
+        started = time.perf_counter()
+        record: dict[str, Any] = {"tick": n, "time": now}
+        try:
+            record.update(self._tick(n, now))
+            status = "ok" if not record.get("held") else "held"
+        except Exception as exc:  # a tick must never take the loop down; it is recorded
+            self.metrics.error("tick")
+            log.exception("tick failed", extra={"event": "tick_failed", "tick": n})
+            record["error"] = f"{type(exc).__name__}: {exc}"
+            status = "error"
+        record["seconds"] = round(time.perf_counter() - started, 6)
+        self.store.finish_tick(n, self.clock.now(), status, record)
+        return record
+
+    def _tick(self, n: int, now: float) -> dict[str, Any]:
+        held: dict[str, str] = {}
+        readings: dict[str, Reading] = {}
+        for e in self.config.endpoints:
+            try:
+                reading = self.source.read(e, now)
+            except Exception as exc:  # a source bug holds the endpoint instead of stopping
+                reading = Reading("down", {}, f"metrics source error: {exc}")
+            readings[e.workload] = reading
+            if reading.status != "ok":
+                held[e.workload] = f"metrics {reading.status}: {reading.detail}"
+                self.metrics.error("metrics")
+                log.warning("holding replicas: metrics %s", reading.status,
+                            extra={"event": "hold", "endpoint": e.workload, "detail": reading.detail})
+        current: dict[Key, int | None] = {}
+        for key, controller in self.controllers.items():
+            try:
+                current[key] = self.retrier.call(controller.get_replicas)
+            except Exception as exc:
+                current[key] = None
+                self.metrics.error("controller")
+                log.error("cannot read replicas", extra={"event": "read_failed", "endpoint": key[0],
+                                                         "site": key[1], "error": str(exc)})
+        demand: dict[str, dict[str, float]] = {}
+        planned_for: dict[str, dict[str, float]] = {}
+        for e in self.config.endpoints:
+            if e.workload in held:
+                continue
+            observed = dict(readings[e.workload].demand)
+            demand[e.workload] = observed
+            if self.holt is not None and self.config.predictive is not None:
+                planned_for[e.workload] = self.holt.ahead(e.workload, now, observed, self.config.predictive.lead_s)
+            else:
+                planned_for[e.workload] = observed
+        try:
+            sizing = self.sizer(self.config, planned_for, current)
+        except Exception as exc:
+            self.metrics.error("planner")
+            log.exception("planner failed; holding every endpoint", extra={"event": "planner_failed"})
+            sizing = Sizing({}, 0.0, {}, 0.0, "failed")
+            for name in planned_for:
+                held[name] = f"planner failed: {exc}"
+        for endpoint, why in sizing.infeasible.items():
+            held[endpoint] = f"no feasible plan: {why}"
+            self.metrics.error("planner")
+        decisions = self.guards.decide(now, current, sizing.replicas, held)
+        self.store.add_recommendations(
+            (now, d.endpoint, d.site, d.recommended) for d in decisions if d.recommended is not None)
+        if n % 100 == 0:
+            window = max(max(s.settings.scale_down_window_s, s.settings.scale_up_window_s)
+                         for s in self.specs.values())
+            self.store.prune(now - window - 3600)
+        actions = [self._act(n, d) for d in decisions if d.changes]
+        seen: dict[Key, int] = {}
+        for d in decisions:
+            if d.current is not None:
+                seen[(d.endpoint, d.site)] = d.current
+        for a in actions:
+            if a["status"] in ("done", "already"):
+                seen[(a["endpoint"], a["site"])] = a["to"]
+        cost = sum(n_ * self.specs[k].usd_per_hour for k, n_ in seen.items())
+        self.metrics.observe_tick(self.clock.now(), seen, [(d.endpoint, d.site, _action(d)) for d in decisions],
+                                  cost)
+        for d in decisions:
+            if d.changes or d.reason.startswith("hold"):
+                log.info("%s %s: %s -> %s (%s)", d.endpoint, d.site, d.current, d.target, d.reason,
+                         extra={"event": "decision", "tick": n, **d.as_dict()})
+        return {
+            "demand": {e: dict(r.demand) for e, r in readings.items()},
+            "metrics": {e: {"status": r.status, "detail": r.detail} for e, r in readings.items()},
+            "planned_demand": planned_for,
+            "current": {f"{k[0]}@{k[1]}": v for k, v in sorted(current.items())},
+            "sizing": sizing.as_dict(),
+            "held": held,
+            "decisions": [d.as_dict() for d in decisions],
+            "actions": actions,
+            "cost_usd_per_hour": round(cost, 6),
+        }
+
+    def _act(self, n: int, d: SiteDecision) -> dict[str, Any]:
+        assert d.target is not None
+        request_id = f"{n}/{d.endpoint}/{d.site}"
+        controller = self.controllers[(d.endpoint, d.site)]
+        self.store.put_action(request_id, n, d.endpoint, d.site, d.current, d.target, "pending", 0, None,
+                              self.clock.now())
+        result = apply(controller, d.target, request_id, self.retrier)
+        self.store.put_action(request_id, n, d.endpoint, d.site, d.current, d.target, result.status,
+                              result.attempts, result.error, self.clock.now())
+        if result.status == "failed":
+            self.metrics.error("controller")
+            log.error("action failed", extra={"event": "action_failed", "request_id": request_id,
+                                              "error": result.error})
+        return {"request_id": request_id, "endpoint": d.endpoint, "site": d.site, "from": d.current,
+                "to": d.target, "status": result.status, "attempts": result.attempts, "error": result.error}
+
+
+def _action(d: SiteDecision) -> str:
+    if d.reason.startswith("hold"):
+        return "hold"
+    if d.changes and d.target is not None and d.current is not None:
+        return "scale_up" if d.target > d.current else "scale_down"
+    return "none"
+
+
+class Runner:
+    """Drives ``Autoscaler.tick`` with APScheduler until stopped (SIGTERM, SIGINT, ``stop``)."""
+
+    def __init__(self, autoscaler: Autoscaler, interval_s: float) -> None:
+        self.autoscaler = autoscaler
+        self.interval_s = interval_s
+        self.stopping = threading.Event()
+        self.ticks = 0
+        self._lock = threading.Lock()
+
+    def _job(self) -> None:
+        with self._lock:
+            if self.stopping.is_set():
+                return
+            self.autoscaler.tick()
+            self.ticks += 1
+
+    def stop(self, *_: object) -> None:
+        self.stopping.set()
+
+    def run(self, install_signals: bool = True, max_ticks: int | None = None) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        if install_signals and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
+        scheduler = BackgroundScheduler(timezone="UTC")
+        scheduler.add_job(self._job, IntervalTrigger(seconds=self.interval_s), id="tick", max_instances=1,
+                          coalesce=True, misfire_grace_time=None, next_run_time=datetime.now(UTC))
+        scheduler.start()
+        try:
+            while not self.stopping.wait(0.1):
+                if max_ticks is not None and self.ticks >= max_ticks:
+                    break
+        finally:
+            self.stopping.set()
+            # wait=True lets a running tick finish: its actions are recorded, none is cut off.
+            scheduler.shutdown(wait=True)

@@ -1,0 +1,76 @@
+"""File/replay source: demand read from a CSV, replayed against the clock.
+
+Columns ``seconds,endpoint,client,rps``: from ``seconds`` after the replay started, the
+client's demand is ``rps`` (until a later row for the same endpoint and client). The
+replay starts at the first tick the state store recorded, so a restart continues where it
+was. With ``loop`` the file repeats after its last row's time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+from ...errors import ScenarioError
+from ..config import EndpointSpec
+from .base import Reading, complete
+
+__all__ = ["ReplaySource"]
+
+
+class ReplaySource:
+    def __init__(self, path: str, loop: bool = False, start: Callable[[], float] | float | None = None) -> None:
+        self.path = path
+        self.loop = loop
+        self.start = start
+        # (endpoint, client) -> sorted times and their values
+        self.series: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+        self.length = 0.0
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            text = Path(self.path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError(self.path, "", f"cannot read the demand file ({exc.strerror or exc})") from None
+        rows: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        reader = csv.DictReader(text.splitlines())
+        needed = {"seconds", "endpoint", "client", "rps"}
+        if not reader.fieldnames or not needed <= set(reader.fieldnames):
+            raise ScenarioError(self.path, "line 1", f"expected the columns {sorted(needed)}")
+        for line, row in enumerate(reader, start=2):
+            try:
+                t, rps = float(row["seconds"]), float(row["rps"])
+            except (TypeError, ValueError):
+                raise ScenarioError(self.path, f"line {line}", "seconds and rps must be numbers") from None
+            if rps < 0 or t < 0:
+                raise ScenarioError(self.path, f"line {line}", "seconds and rps must be >= 0")
+            rows.setdefault((row["endpoint"], row["client"]), []).append((t, rps))
+            self.length = max(self.length, t)
+        for key, points in rows.items():
+            points.sort()
+            self.series[key] = ([p[0] for p in points], [p[1] for p in points])
+
+    def _start(self, now: float) -> float:
+        if callable(self.start):
+            return self.start()
+        if self.start is None:
+            self.start = now
+        return float(self.start)
+
+    def read(self, endpoint: EndpointSpec, now: float) -> Reading:
+        offset = now - self._start(now)
+        if self.loop and self.length > 0:
+            offset %= self.length
+        values: dict[str, float] = {}
+        for (name, client), (times, rps) in self.series.items():
+            if name != endpoint.workload:
+                continue
+            i = bisect.bisect_right(times, offset) - 1
+            if i >= 0:
+                values[client] = rps[i]
+        if not values:
+            return Reading("down", {}, f"no rows for {endpoint.workload!r} at {offset:.0f} s in {self.path}")
+        return complete(endpoint, values)

@@ -1,0 +1,137 @@
+"""Replica counts per (endpoint, site) from the planner, for one tick's demand.
+
+The narrowed scenario (config.narrow: one-hour horizon, endpoint workloads, controlled
+sites) gets the tick's demand per client; the planner's placements give the counts and
+its total cost is USD per hour. When the planner takes ``current_instances`` and
+``churn_usd`` (PlanOptions fields), every instance added or removed against the current
+state costs ``churn_usd`` in the objective only, so a plan that moves replicas between
+sites must save more than the move costs.
+
+When budgets make the plan infeasible the tick plans again without them (the budget guard
+in :mod:`.decide` then cuts replicas to the budget); an endpoint that is infeasible even
+so (an SLO no site can meet) is reported and held.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..model import InferenceWorkload, Plan, Scenario
+from ..scheduler import PlanOptions, plan
+from .config import AutoscaleConfig
+
+__all__ = ["Sizing", "churn_supported", "size"]
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Sizing:
+    replicas: Mapping[Key, int]  # every site of every planned endpoint (0 = not used)
+    cost_usd_per_hour: float
+    infeasible: Mapping[str, str]  # endpoint -> why
+    seconds: float
+    method: str  # planner | fast
+    budgets_relaxed: bool = False
+    churn: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "seconds": round(self.seconds, 6),
+                "cost_usd_per_hour": round(self.cost_usd_per_hour, 6),
+                "replicas": {f"{e}@{s}": n for (e, s), n in sorted(self.replicas.items())},
+                "infeasible": dict(self.infeasible), "budgets_relaxed": self.budgets_relaxed,
+                "churn": self.churn}
+
+
+def churn_supported() -> bool:
+    names = {f.name for f in dataclasses.fields(PlanOptions)}
+    return {"current_instances", "churn_usd"} <= names
+
+
+def size(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]],
+         current: Mapping[Key, int | None]) -> Sizing:
+    """Plan the endpoints in ``demand`` (endpoint -> client -> rps); others are not planned.
+
+    Capacity that held endpoints keep (their current replicas) is taken out of shared
+    offerings first, so the plan never counts on it.
+    """
+    started = time.perf_counter()
+    scenario = _with_demand(config, demand, current)
+    if not scenario.workloads:
+        return Sizing({}, 0.0, {}, time.perf_counter() - started, "planner")
+    options = _options(config, current)
+    result = plan(scenario, options)
+    relaxed = False
+    if result.status == "infeasible" and (scenario.budgets or _has_workload_budget(scenario)):
+        relaxed = True
+        scenario = _without_budgets(scenario)
+        result = plan(scenario, options)
+    infeasible: dict[str, str] = {}
+    if result.status == "infeasible":
+        # Find the endpoints at fault by planning each alone; the others still get a plan.
+        plans: list[Plan] = []
+        for w in scenario.workloads:
+            alone = plan(replace(scenario, workloads=(w,)), options)
+            if alone.status == "infeasible":
+                infeasible[w.name] = "; ".join(alone.diagnosis) or "no feasible plan"
+            else:
+                plans.append(alone)
+        placements = [p for one in plans for p in one.placements]
+    else:
+        placements = list(result.placements)
+    replicas: dict[Key, int] = {}
+    for e in config.endpoints:
+        if e.workload in demand and e.workload not in infeasible:
+            for spec in e.sites:
+                replicas[(e.workload, spec.site)] = 0
+    for p in placements:
+        if (p.workload, p.site) in replicas:
+            replicas[(p.workload, p.site)] += p.instances
+    cost = sum(p.cost_usd for p in placements)
+    return Sizing(replicas, cost, infeasible, time.perf_counter() - started, "planner", relaxed,
+                  churn_supported() and config.churn_usd > 0)
+
+
+def _options(config: AutoscaleConfig, current: Mapping[Key, int | None]) -> PlanOptions:
+    kwargs: dict[str, Any] = {"explain": False, "time_limit": config.planner_time_limit, "workers": 1}
+    if churn_supported() and config.churn_usd > 0:
+        offering = {(e.workload, s.site): s.offering for e in config.endpoints for s in e.sites}
+        kwargs["current_instances"] = {(w, site, offering[(w, site)]): n
+                                       for (w, site), n in current.items() if n is not None}
+        kwargs["churn_usd"] = config.churn_usd
+    return PlanOptions(**kwargs)
+
+
+def _with_demand(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]],
+                 current: Mapping[Key, int | None]) -> Scenario:
+    base = config.scenario
+    held_use: dict[tuple[str, str], int] = {}  # (site, offering) -> replicas kept by held endpoints
+    for e in config.endpoints:
+        if e.workload not in demand:
+            for spec in e.sites:
+                n = current.get((e.workload, spec.site)) or 0
+                held_use[(spec.site, spec.offering)] = held_use.get((spec.site, spec.offering), 0) + n
+    sites = base.sites
+    if held_use:
+        sites = tuple(replace(site, offerings=tuple(
+            replace(o, available=max(0, o.available - held_use.get((site.name, o.name), 0)))
+            if o.available is not None else o for o in site.offerings)) for site in base.sites)
+    workloads = []
+    for w in base.workloads:
+        if w.name in demand and isinstance(w, InferenceWorkload):
+            rps = {c: float(v) for c, v in demand[w.name].items() if v > 0}
+            workloads.append(replace(w, demand_rps=rps))
+    return replace(base, sites=sites, workloads=tuple(workloads))
+
+
+def _has_workload_budget(scenario: Scenario) -> bool:
+    return any(w.budget_usd is not None for w in scenario.workloads)
+
+
+def _without_budgets(scenario: Scenario) -> Scenario:
+    return replace(scenario, budgets=(), workloads=tuple(replace(w, budget_usd=None)
+                                                         for w in scenario.workloads))
