@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from . import schema as s
 from .errors import ScenarioError
 from .model import (
+    CPU,
     Budget,
     Client,
     Dataset,
@@ -31,6 +32,17 @@ from .model import (
     TrainingWorkload,
     Workload,
 )
+from .providers.base import CatalogRow
+from .providers.catalog import (
+    CANONICAL_ACCELERATORS,
+    bundled_catalog,
+    canonical_accelerator,
+    filter_rows,
+    group_sites,
+    read_catalog,
+)
+from .providers.edge import edge_spot_error
+from .providers.onprem import Amortization
 
 __all__ = ["load_scenario", "parse_scenario", "read_yaml"]
 
@@ -198,20 +210,20 @@ class _Builder:
 
     def build(self) -> Scenario:
         raw = self.raw
-        if raw.catalog is not None and raw.catalog.source != "none":
-            raise self.fail(
-                "catalog.source",
-                f"catalog source {raw.catalog.source!r} is not available in this version; "
-                "describe the sites inline under 'sites' (or set source: none)",
-            )
         site_ix = self.unique(raw.sites, "sites")
         client_ix = self.unique(raw.clients, "clients")
         dataset_ix = self.unique(raw.datasets, "datasets")
         self.unique(raw.workloads, "workloads")
         self.unique(raw.budgets, "budgets")
-        if not raw.sites:
-            raise self.fail("sites", "the scenario has no sites; add at least one under 'sites'")
-        sites = tuple(self.site(i, site) for i, site in enumerate(raw.sites))
+        inline = tuple(self.site(i, site) for i, site in enumerate(raw.sites))
+        # Catalog sites come after the inline ones; an inline site with the same name
+        # replaces the catalog site entirely (the way to correct or extend a region).
+        from_catalog = tuple(c for c in self.catalog_sites() if c.name not in site_ix)
+        if not inline and not from_catalog:
+            raise self.fail("sites", "the scenario has no sites; add at least one under 'sites' "
+                                     "or take them from a catalog (catalog: {source: bundled})")
+        sites = inline + from_catalog
+        site_ix = {**site_ix, **{c.name: -1 for c in from_catalog}}
         measured: dict[tuple[str, str], float] = {}
         for i, lat in enumerate(raw.network.latency_ms):
             path = f"network.latency_ms[{i}]"
@@ -259,10 +271,11 @@ class _Builder:
                 raise self.fail(f"{path}.accelerator_count", "must be at least 1 with an accelerator")
             if not o.accelerator and o.vcpus <= 0:
                 raise self.fail(f"{path}.vcpus", "a CPU-only offering needs vcpus > 0")
+            usd_per_hour = self.offering_price(site, o, path)
             offerings.append(
                 Offering(
                     name=o.name,
-                    usd_per_hour=o.usd_per_hour,
+                    usd_per_hour=usd_per_hour,
                     accelerator=o.accelerator,
                     accelerator_count=count,
                     vcpus=o.vcpus,
@@ -282,6 +295,87 @@ class _Builder:
             egress_usd_per_gb=site.egress_usd_per_gb,
             bandwidth_gbps=site.bandwidth_gbps,
         )
+
+    def offering_price(self, site: s.SiteIn, o: s.OfferingIn, path: str) -> float:
+        """usd_per_hour as given, or amortised for owned hardware (providers/onprem.py)."""
+        if site.tier == "edge" and (message := edge_spot_error(o)):
+            raise self.fail(f"{path}.spot_usd_per_hour", message)
+        if o.amortized is None:
+            if o.usd_per_hour is None:
+                raise self.fail(f"{path}.usd_per_hour", "this field is required (or, for onprem and "
+                                                         "edge hardware, an amortized block)")
+            return o.usd_per_hour
+        if o.usd_per_hour is not None:
+            raise self.fail(f"{path}.amortized", "give either usd_per_hour or amortized, not both")
+        if site.tier == "cloud":
+            raise self.fail(f"{path}.amortized", "amortized pricing is for owned hardware (tiers "
+                                                  "onprem and edge); cloud offerings take usd_per_hour")
+        a = o.amortized
+        cost = Amortization(a.purchase_usd, a.lifetime_years, a.power_kw, a.electricity_usd_per_kwh,
+                            a.pue, a.ops_usd_per_year).usd_per_hour
+        if cost <= 0:
+            raise self.fail(f"{path}.amortized", "works out to $0/h: give the purchase price, power "
+                                                  "draw and electricity price or the yearly ops cost")
+        return cost
+
+    def catalog_sites(self) -> list[Site]:
+        """Cloud sites from ``catalog`` (SPEC section 1), filtered to what the scenario asks.
+
+        Default accelerator filter: the accelerator names the workloads can use (``cpu``
+        included), so a catalog only adds offerings some workload could run on.
+        """
+        spec = self.raw.catalog
+        if spec is None or spec.source == "none":
+            return []
+        rows = self.catalog_rows(spec)
+        providers = sorted({r.provider for r in rows})
+        for j, name in enumerate(spec.providers or ()):
+            self.known(name.lower(), dict.fromkeys(providers, 0), f"catalog.providers[{j}]", "provider")
+        rows = filter_rows(rows, providers=spec.providers)
+        regions = sorted({r.region for r in rows})
+        for j, name in enumerate(spec.regions or ()):
+            self.known(name, dict.fromkeys(regions, 0), f"catalog.regions[{j}]", "region")
+        rows = filter_rows(rows, regions=spec.regions)
+        wanted: set[str] = set()
+        for i, w in enumerate(self.raw.workloads):
+            for key in w.accelerators:
+                canon = canonical_accelerator(key)
+                if key.lower() != CPU and canon != key and canon in CANONICAL_ACCELERATORS:
+                    raise self.fail(f"workloads[{i}].accelerators.{key}",
+                                    f"the catalog calls this accelerator {canon!r}; use that name")
+                wanted.add(key)
+        if spec.accelerators is not None:
+            known = dict.fromkeys(sorted({r.accelerator for r in rows if r.accelerator} | {CPU}), 0)
+            for j, name in enumerate(spec.accelerators):
+                self.known(name if name.lower() != CPU else CPU, known, f"catalog.accelerators[{j}]",
+                           "accelerator")
+            wanted = set(spec.accelerators)
+        rows = filter_rows(rows, accelerators=wanted)
+        if not rows:
+            raise self.fail("catalog", "no catalog offering matches the providers, regions and "
+                                       f"accelerators asked for (accelerators: {_listing(sorted(wanted))})")
+        return [_catalog_site(name, group) for name, group in group_sites(rows).items()]
+
+    def catalog_rows(self, spec: s.CatalogIn) -> list[CatalogRow]:
+        if spec.source == "bundled":
+            if spec.path is not None:
+                raise self.fail("catalog.path", "source: bundled takes no path (the snapshot ships "
+                                                "with tierplan); use source: file for your own catalog")
+            return bundled_catalog()
+        if spec.path is None:
+            raise self.fail("catalog.path", f"this field is required for source: {spec.source}")
+        path = Path(spec.path).expanduser()
+        if not path.is_absolute() and self.file and not self.file.startswith("<"):
+            path = Path(self.file).parent / path
+        if spec.source == "file":
+            if not path.is_file():
+                raise self.fail("catalog.path", f"catalog file not found: {path}")
+            return read_catalog(path)
+        if not path.is_dir():
+            raise self.fail("catalog.path", f"SkyPilot catalog folder not found: {path}")
+        from .providers.skypilot import import_skypilot  # only scenarios that use it pay for it
+
+        return list(import_skypilot(path).rows)
 
     def check_locations(self, measured: Mapping[tuple[str, str], float]) -> None:
         """Every (client, site) pair needs both locations or a measured latency."""
@@ -352,6 +446,32 @@ class _Builder:
             budget_usd=w.budget_usd,
             filters=filters,
         )
+
+
+def _catalog_site(name: str, rows: Sequence[CatalogRow]) -> Site:
+    first = rows[0]
+    return Site(
+        name=name,
+        tier="cloud",
+        offerings=tuple(
+            Offering(
+                name=r.instance_type,
+                usd_per_hour=r.usd_per_hour,
+                accelerator=r.accelerator,
+                accelerator_count=r.accelerator_count,
+                vcpus=r.vcpus,
+                memory_gib=r.memory_gib,
+                spot_usd_per_hour=r.spot_usd_per_hour,
+                available=r.available,
+            )
+            for r in rows
+        ),
+        provider=first.provider,
+        region=first.region,
+        location=Location(first.lat, first.lon),
+        jurisdiction=first.jurisdiction,
+        egress_usd_per_gb=first.egress_usd_per_gb,
+    )
 
 
 def _loc(loc: s.LocationIn | None) -> Location | None:

@@ -29,13 +29,25 @@ class LocationIn(Strict):
     lon: Annotated[float, Field(ge=-180, le=180)]
 
 
+class AmortizedIn(Strict):
+    """Owned hardware priced per hour (onprem/edge); formula in providers/onprem.py."""
+
+    purchase_usd: NonNegFloat
+    lifetime_years: PositiveFloat
+    power_kw: NonNegFloat = 0.0
+    electricity_usd_per_kwh: NonNegFloat = 0.0
+    pue: Annotated[float, Field(ge=1)] = 1.0
+    ops_usd_per_year: NonNegFloat = 0.0
+
+
 class OfferingIn(Strict):
     name: Name
     accelerator: Name | None = None
     accelerator_count: Annotated[int, Field(ge=0)] | None = None
     vcpus: NonNegFloat = 0.0
     memory_gib: NonNegFloat = 0.0
-    usd_per_hour: NonNegFloat
+    usd_per_hour: NonNegFloat | None = None  # required unless `amortized` is given
+    amortized: AmortizedIn | None = None
     spot_usd_per_hour: NonNegFloat | None = None
     available: Annotated[int, Field(ge=0)] | None = None
 
