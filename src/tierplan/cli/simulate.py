@@ -1,0 +1,110 @@
+"""`tierplan simulate`: replay demand through placement policies on a virtual clock."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import click
+
+__all__ = ["simulate_cmd"]
+
+
+@contextlib.contextmanager
+def _bar(total: int, label: str) -> Iterator[Callable[[str, int], None] | None]:
+    """A rich progress bar on a terminal; ``None`` (nothing printed) when stderr is piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        done = 0
+
+        def advance(description: str, completed: int) -> None:
+            nonlocal done
+            # Redraw every ~1 %: rich's own refresh is throttled, but the call is not free.
+            if completed - done >= max(1, total // 100) or completed == total:
+                bar.update(task, completed=completed, description=description)
+                done = completed
+
+        yield advance
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for c in columns:
+        table.add_column(c, justify="left" if c == "policy" else "right")
+    for row in rows:
+        table.add_row(*[_fmt(c, row.get(c)) for c in columns])
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def _fmt(column: str, value: Any) -> str:
+    if isinstance(value, float):
+        if column.endswith("_usd"):
+            return f"${value:,.2f}"
+        if column.endswith("_pct"):
+            return f"{value:.3f} %"
+        return f"{value:,.6g}"
+    return str(value)
+
+
+@click.command("simulate")
+@click.argument("simulation", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False),
+              help="Write summary, time series (CSV, Parquet) and report.html into DIR.")
+@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where sweep points run: local processes or Ray tasks.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Parallel sweep points [default: cores].")
+@click.option("--trace", "trace", type=click.Path(dir_okay=False),
+              help="Trace file for every 'trace' demand entry (overrides the path in the file).")
+def simulate_cmd(simulation: str, out_dir: str | None, backend: str, workers: int | None,
+                 trace: str | None) -> None:
+    """Replay the demand, events and jobs of SIMULATION through its policies and compare them."""
+    from ..simulations.output import SUMMARY_COLUMNS, summary_rows, write_results, write_sweep
+    from ..simulations.run import run_simulation, sweep, sweep_points
+    from ..simulations.spec import load_simulation
+
+    sim = load_simulation(simulation, trace)
+    if sim.sweep:
+        points = sweep_points(sim.sweep)
+        with _bar(len(points), f"{sim.name}: sweep of {len(points)} points") as advance:
+            finished = 0
+
+            def on_done(_: int) -> None:
+                nonlocal finished
+                finished += 1
+                if advance:
+                    advance(f"{sim.name}: sweep", finished)
+
+            rows = sweep(simulation, trace, points, backend, workers, on_done)
+        axes = sorted(sim.sweep)
+        _table(rows, [*axes, "policy", "total_cost_usd", "slo_attainment_pct", "unserved_requests",
+                      "instance_hours", "jobs_missed_deadline"], f"{sim.name}: sweep")
+        if out_dir:
+            click.echo(f"wrote {write_sweep(rows, out_dir)}", err=True)
+        return
+    total = sim.steps * len(sim.policies)
+    with _bar(total, f"{sim.name}") as advance:
+        offsets = {p.name: i * sim.steps for i, p in enumerate(sim.policies)}
+
+        def progress(policy: str, step: int, steps: int) -> None:
+            if advance:
+                advance(f"{sim.name}: {policy}", offsets[policy] + step)
+
+        result = run_simulation(sim, progress=progress)
+    _table(summary_rows(result), SUMMARY_COLUMNS,
+           f"{sim.name}: {sim.steps:,} steps of {sim.step_s:g} s")
+    if out_dir:
+        for path in write_results(result, out_dir):
+            click.echo(f"wrote {path}", err=True)

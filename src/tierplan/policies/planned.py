@@ -1,0 +1,248 @@
+"""Policies built on the optimal planner, and HPA target tracking on a planned placement.
+
+- ``optimal``: every ``interval``, :func:`tierplan.scheduler.plan` on the scenario with
+  each inference workload's ``demand_rps`` replaced (``dataclasses.replace``) by the
+  peak of the last interval (``demand: observed``) or of the next one (``demand:
+  forecast``, a perfect forecast: a lower bound on what forecasting can give), times
+  ``headroom``. Sites that are down offer nothing, offerings with ``available`` offer
+  what jobs leave free, and prices are the ones in force. With ``churn_usd`` the planner
+  is told what runs now (``PlanOptions.current_instances``) and charges every instance
+  started or stopped. It also re-plans at once when a site goes down or comes back.
+  When a plan is infeasible (``plan_failures``), it is re-planned with ``min_sites: 1``
+  and without budgets (a site is down, most often: serving comes first); when that
+  fails too, the last plan stays.
+- ``static``: one plan at the start for the peak demand of the whole run (per client).
+- ``hpa``: the ``optimal`` plan of the first step fixes where each workload runs and
+  which share of each client's traffic each (site, offering) gets; then every step each
+  of them is scaled by Kubernetes HPA arithmetic (:mod:`tierplan.policies.hpa`) on the
+  load of the last step against ``plan_cap_rps * target_utilization`` per replica.
+
+Training jobs (``optimal``, ``static``): a plan of the job alone, its work set to what is
+left and its deadline to the time left, with the capacity free now; ``hpa`` places
+jobs like ``greedy``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from typing import TYPE_CHECKING, Any
+
+from ..model import InferenceWorkload, Plan, Scenario, Site
+from ..scheduler import PlanOptions, plan
+from .base import JobChoice, JobRequest, Key, Observation, observed_peak, window_peak
+from .greedy import cheapest_job_choice
+from .hpa import HpaSettings, Stabiliser, desired_replicas
+
+if TYPE_CHECKING:
+    from ..simulations.world import World
+
+__all__ = ["HpaPolicy", "OptimalPolicy", "StaticPolicy", "scenario_now"]
+
+_HAS_CHURN = {"current_instances", "churn_usd"} <= {f.name for f in fields(PlanOptions)}
+
+
+def scenario_now(world: World, obs: Observation, demand: Mapping[tuple[str, str], float],
+                 headroom: float = 1.0, workloads: tuple[Any, ...] | None = None) -> Scenario:
+    """The scenario as it stands at ``obs``: demand replaced, capacity and prices now."""
+    step = min(obs.step, world.steps - 1)
+    held: dict[tuple[str, str], int] = {}
+    for (_, site_name, offering), n in obs.running.items():
+        held[site_name, offering] = held.get((site_name, offering), 0) + n
+    sites: list[Site] = []
+    for site in world.scenario.sites:
+        offerings = []
+        for o in site.offerings:
+            i = world.offer_ix[site.name, o.name]
+            free = obs.free[i]
+            available = o.available if free is None else free + held.get((site.name, o.name), 0)
+            if site.name in obs.down:
+                available = 0
+            spot = None if math.isnan(world.spot_price[step, i]) else float(world.spot_price[step, i])
+            if world.spot_blocked[step, i]:
+                spot = None
+            offerings.append(replace(o, usd_per_hour=float(world.price[step, i]), spot_usd_per_hour=spot,
+                                     available=available))
+        sites.append(replace(site, offerings=tuple(offerings)))
+    if workloads is None:
+        workloads = tuple(
+            replace(w, demand_rps={c: demand.get((w.name, c), 0.0) * headroom
+                                   for (wn, c) in world.demand if wn == w.name})
+            for w in world.inference
+        )
+    return replace(world.scenario, sites=tuple(sites), workloads=workloads)
+
+
+def _options(obs: Observation, churn_usd: float, time_limit: float) -> PlanOptions:
+    if churn_usd > 0 and _HAS_CHURN:
+        return PlanOptions(explain=False, workers=1, time_limit=time_limit,
+                           current_instances=dict(obs.running), churn_usd=churn_usd)
+    return PlanOptions(explain=False, workers=1, time_limit=time_limit)
+
+
+def _targets(result: Plan) -> dict[Key, int] | None:
+    if result.status == "infeasible" or not result.placements:
+        return None
+    out: dict[Key, int] = {}
+    for p in result.placements:
+        if p.kind == "inference":
+            key = (p.workload, p.site, p.offering)
+            out[key] = out.get(key, 0) + p.instances
+    return out
+
+
+class _Planned:
+    name: str
+    time_limit: float = 30.0
+
+    def __init__(self) -> None:
+        self.plan_calls = 0
+        self.plan_seconds = 0.0
+        self.plan_failures = 0
+        self._cache: dict[Any, dict[Key, int] | None] = {}
+
+    def _plan(self, world: World, obs: Observation, demand: Mapping[tuple[str, str], float],
+              headroom: float, churn_usd: float) -> dict[Key, int] | None:
+        # Same inputs, same plan: a flat demand or a repeated pattern skips the solver.
+        rounded = tuple(sorted((k, round(v, 9)) for k, v in demand.items()))
+        step = min(obs.step, world.steps - 1)
+        key = (rounded, obs.free, obs.down, world.price[step].tobytes(), world.spot_blocked[step].tobytes(),
+               tuple(sorted(obs.running.items())) if churn_usd > 0 else ())
+        if key in self._cache:
+            return self._cache[key]
+        import time
+
+        started = time.perf_counter()
+        scenario = scenario_now(world, obs, demand, headroom)
+        result = plan(scenario, _options(obs, churn_usd, self.time_limit))
+        self.plan_calls += 1
+        targets = _targets(result)
+        if targets is None:
+            self.plan_failures += 1
+            # Most often a site is down and min_sites or a budget cannot hold: serving the
+            # traffic from what is up comes first.
+            relaxed = replace(scenario, budgets=(), workloads=tuple(
+                replace(w, min_sites=1, budget_usd=None) if isinstance(w, InferenceWorkload) else w
+                for w in scenario.workloads))
+            targets = _targets(plan(relaxed, _options(obs, churn_usd, self.time_limit)))
+            self.plan_calls += 1
+        self.plan_seconds += time.perf_counter() - started
+        self._cache[key] = targets
+        return targets
+
+    def place_job(self, world: World, job: JobRequest, obs: Observation) -> JobChoice | None:
+        left_h = (job.deadline_s - obs.time_s) / 3600 if job.deadline_s is not None else None
+        if left_h is not None and left_h > 0:
+            w = replace(job.workload, work_hours=job.remaining_hours, deadline_hours=left_h, budget_usd=None)
+            scenario = replace(scenario_now(world, obs, {}, workloads=(w,)), budgets=(),
+                               horizon_hours=max(left_h, 1e-6))
+            result = plan(scenario, PlanOptions(explain=False, workers=1, time_limit=self.time_limit))
+            self.plan_calls += 1
+            for p in result.placements:
+                return JobChoice(p.site, p.offering, p.instances, p.purchase == "spot")
+        # No deadline, or none can be met any more: the cheapest (else fastest) option.
+        return cheapest_job_choice(world, job, obs)
+
+
+class OptimalPolicy(_Planned):
+    def __init__(self, name: str, interval: float = 1.0, demand: str = "observed", headroom: float = 1.0,
+                 churn_usd: float = 0.0, time_limit: float = 30.0) -> None:
+        super().__init__()
+        self.name = name
+        self.interval_h = interval
+        self.forecast = demand == "forecast"
+        self.headroom = headroom
+        self.churn_usd = churn_usd
+        self.time_limit = time_limit
+        self._down: frozenset[str] = frozenset()
+
+    def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:
+        every = max(1, round(self.interval_h * 3600 / world.step_s))
+        # Re-plan on schedule, and at once when a site goes down or comes back.
+        changed = obs.down != self._down
+        self._down = obs.down
+        if obs.step % every and not changed:
+            return None
+        if self.forecast:
+            demand = window_peak(world, obs.step, obs.step + every)
+        else:
+            demand = observed_peak(world, obs, every)
+        return self._plan(world, obs, demand, self.headroom, self.churn_usd)
+
+
+class StaticPolicy(_Planned):
+    def __init__(self, name: str, headroom: float = 1.0) -> None:
+        super().__init__()
+        self.name = name
+        self.headroom = headroom
+
+    def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:
+        if obs.step:
+            return None
+        return self._plan(world, obs, window_peak(world, 0, world.steps), self.headroom, 0.0)
+
+
+class HpaPolicy(_Planned):
+    def __init__(self, name: str, tolerance: float = 0.1, scale_down_window: float = 300 / 3600,
+                 scale_up_window: float = 0.0, target_utilization: float = 1.0,
+                 max_step: int | None = None) -> None:
+        super().__init__()
+        self.name = name
+        self.tolerance = tolerance
+        self.target_utilization = target_utilization
+        self.settings = HpaSettings(tolerance=tolerance, scale_up_window_s=scale_up_window * 3600,
+                                    scale_down_window_s=scale_down_window * 3600, min_replicas=1,
+                                    max_step=max_step)
+        # key -> client -> share of that client's demand, from the first plan
+        self.shares: dict[Key, dict[str, float]] = {}
+        self._stabilisers: dict[Key, Stabiliser] = {}
+        self._per_replica: dict[Key, float] = {}
+
+    def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:
+        if obs.step == 0:
+            return self._fix_placement(world, obs)
+        out: dict[Key, int] = {}
+        for key, shares in self.shares.items():
+            load = sum(share * float(world.demand[key[0], c][obs.step - 1]) for c, share in shares.items())
+            current = obs.running.get(key, 0)
+            per_replica = self._per_replica[key]
+            wanted = desired_replicas(current, load, per_replica, self.tolerance)
+            out[key] = self._stabilisers[key].apply(obs.time_s, current, wanted)
+        return out
+
+    def _fix_placement(self, world: World, obs: Observation) -> dict[Key, int] | None:
+        demand = observed_peak(world, obs, 1)
+        result = plan(scenario_now(world, obs, demand), _options(obs, 0.0, self.time_limit))
+        self.plan_calls += 1
+        targets = _targets(result)
+        if targets is None:
+            self.plan_failures += 1
+            return None
+        totals: dict[tuple[str, str], float] = {}
+        for p in result.placements:
+            for c, rps in p.traffic_rps.items():
+                totals[p.workload, c] = totals.get((p.workload, c), 0.0) + rps
+        for p in result.placements:
+            if p.kind != "inference":
+                continue
+            key = (p.workload, p.site, p.offering)
+            shares = self.shares.setdefault(key, {})
+            for c, rps in p.traffic_rps.items():
+                if totals[p.workload, c] > 0:
+                    shares[c] = shares.get(c, 0.0) + rps / totals[p.workload, c]
+            slot = next(s for s in world.slots if s.key == key)
+            self._per_replica[key] = slot.plan_cap_rps * self.target_utilization
+            self._stabilisers[key] = Stabiliser(self.settings)
+            self._stabilisers[key].apply(obs.time_s, 0, targets[key])
+        # Clients the first plan did not see (no demand at step 0) follow the workload's
+        # other clients: they go to every key of the workload in equal parts.
+        for (wn, c) in world.demand:
+            keys = [k for k in self.shares if k[0] == wn]
+            if keys and not any(c in self.shares[k] for k in keys):
+                for k in keys:
+                    self.shares[k][c] = 1.0 / len(keys)
+        return targets
+
+    def place_job(self, world: World, job: JobRequest, obs: Observation) -> JobChoice | None:
+        return cheapest_job_choice(world, job, obs)

@@ -1,0 +1,181 @@
+"""Demand over time: traces and patterns -> one rps array per (workload, client).
+
+Every array has one value per step: the mean request rate (rps) over that step.
+
+- ``trace`` with ``format: requests``: one row per request; the time column holds
+  timestamps (ISO text) or seconds. Requests are counted per step from the first row on
+  and divided by the step length. ``loop`` repeats the trace when the simulation is
+  longer, otherwise demand is 0 after its end.
+- ``trace`` with ``format: rates``: a time column (timestamps or seconds) and an rps
+  column, held until the next row.
+- ``diurnal``: ``mean * (1 + amplitude * cos(2 pi (h - peak_hour) / 24))`` where h is the
+  hour of day (the simulation starts at 00:00).
+- ``step``: ``base_rps``, then each level from its time on.
+- ``spikes``: ``base_rps`` plus ``spike_rps`` during spikes of ``duration`` starting at
+  Poisson arrivals (``per_day``).
+- ``noise``: every value is multiplied by ``max(0, 1 + noise * N(0, 1))``.
+
+Randomness comes from ``numpy.random.default_rng((seed, entry index))``: the same seed
+gives the same demand, and adding an entry does not change the others.
+A demand entry without ``client`` is split over the workload's clients in proportion to
+their ``demand_rps``; a (workload, client) pair without an entry keeps its ``demand_rps``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ScenarioError
+from ..model import InferenceWorkload
+from . import schema as s
+from .spec import DemandSpec, Simulation
+
+__all__ = ["build_demand", "read_spot_series", "trace_rates"]
+
+DemandKey = tuple[str, str]
+
+
+def build_demand(sim: Simulation, scale: float = 1.0) -> dict[DemandKey, np.ndarray]:
+    """(workload, client) -> rps per step, for every inference workload of the scenario."""
+    steps = sim.steps
+    times = np.arange(steps, dtype=float) * sim.step_s
+    out: dict[DemandKey, np.ndarray] = {}
+    workloads = {w.name: w for w in sim.scenario.workloads if isinstance(w, InferenceWorkload)}
+    for w in workloads.values():
+        for client, rps in w.demand_rps.items():
+            if rps > 0:
+                out[w.name, client] = np.full(steps, float(rps))
+    given: dict[DemandKey, np.ndarray] = {}
+    for spec in sim.demand:
+        series = _series(spec, sim, times)
+        w = workloads[spec.workload]
+        if spec.client is not None:
+            given[w.name, spec.client] = series
+            continue
+        for pair in [k for k in out if k[0] == w.name]:
+            del out[pair]
+        total = w.total_demand
+        for client, rps in w.demand_rps.items():
+            if rps > 0:
+                given[w.name, client] = series * (rps / total)
+    out.update(given)
+    return {k: np.maximum(v * scale, 0.0) for k, v in sorted(out.items())}
+
+
+def _series(spec: DemandSpec, sim: Simulation, times: np.ndarray) -> np.ndarray:
+    rng = np.random.default_rng((sim.seed, spec.index))
+    noise = 0.0
+    if spec.trace is not None:
+        assert spec.trace_path is not None
+        values = trace_rates(spec.trace_path, spec.trace, sim.step_s, len(times), sim.file,
+                             f"demand[{spec.index}].trace")
+    else:
+        p = spec.pattern
+        hours = times / 3600.0
+        if isinstance(p, s.DiurnalIn):
+            values = p.mean_rps * (1 + p.amplitude * np.cos(2 * math.pi * (hours % 24 - p.peak_hour) / 24))
+        elif isinstance(p, s.StepIn):
+            values = np.full(len(times), p.base_rps)
+            for level in sorted(p.levels, key=lambda lv: lv.at):
+                values[hours >= level.at - 1e-12] = level.rps
+        else:
+            assert isinstance(p, s.SpikesIn)
+            values = np.full(len(times), p.base_rps)
+            span_h = len(times) * sim.step_s / 3600
+            count = rng.poisson(p.per_day * span_h / 24)
+            for start in np.sort(rng.uniform(0, span_h, count)):
+                values[(hours >= start) & (hours < start + p.duration)] += p.spike_rps
+        assert p is not None
+        noise = p.noise
+    if noise > 0:
+        values = values * np.maximum(0.0, 1 + noise * rng.standard_normal(len(times)))
+    return np.asarray(values, dtype=float)
+
+
+def _seconds(column: Any, file: str, path: str) -> np.ndarray:
+    """Seconds from the first row: numbers are seconds already, text is parsed as timestamps."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(column):
+        sec = column.to_numpy(dtype=float)
+    else:
+        try:
+            stamps = pd.to_datetime(column, format="ISO8601", utc=True)
+        except (ValueError, TypeError) as exc:
+            raise ScenarioError(file, path, f"cannot read the timestamps ({exc})") from None
+        sec = (stamps - stamps.min()).dt.total_seconds().to_numpy(dtype=float)
+    if len(sec) == 0:
+        raise ScenarioError(file, path, "the file has no rows")
+    return np.asarray(sec - float(np.min(sec)), dtype=float)
+
+
+def trace_rates(path: Path, trace: s.TraceIn, step_s: float, steps: int, file: str, where: str) -> np.ndarray:
+    """Mean rps per step from a per-request trace or a rate series (see the module doc)."""
+    import pandas as pd
+
+    column = trace.time_column
+    usecols = [column] if trace.format == "requests" else [column, trace.rate_column]
+    try:
+        frame = pd.read_csv(path, usecols=usecols)
+    except ValueError as exc:  # a missing column
+        raise ScenarioError(file, f"{where}.time_column", f"{path}: {exc}") from None
+    except (OSError, pd.errors.ParserError) as exc:
+        raise ScenarioError(file, f"{where}.path", f"cannot read {path} ({exc})") from None
+    sec = _seconds(frame[column], file, f"{where}.time_column")
+    if trace.format == "requests":
+        buckets = np.floor(sec / step_s).astype(np.int64)
+        length = int(buckets.max()) + 1
+        base = np.bincount(buckets, minlength=length).astype(float) / step_s
+    else:
+        rates = pd.to_numeric(frame[trace.rate_column], errors="coerce").to_numpy(dtype=float)
+        if np.isnan(rates).any() or (rates < 0).any():
+            raise ScenarioError(file, f"{where}.rate_column", "rates must be numbers >= 0")
+        order = np.argsort(sec, kind="stable")
+        sec, rates = sec[order], rates[order]
+        spacing = float(np.median(np.diff(sec))) if len(sec) > 1 else step_s
+        length = max(1, math.ceil((sec[-1] + spacing) / step_s - 1e-9))
+        grid = np.arange(length) * step_s
+        base = rates[np.maximum(np.searchsorted(sec, grid, side="right") - 1, 0)]
+    if trace.loop:
+        values = np.resize(base, steps)
+    else:
+        values = np.zeros(steps)
+        n = min(steps, len(base))
+        values[:n] = base[:n]
+    return values * trace.scale
+
+
+def read_spot_series(path: Path, instance_type: str, region: str | None, zone: str | None,
+                     file: str, where: str) -> list[tuple[float, float]]:
+    """(seconds from the first row, USD per hour) from an AWS spot price history CSV.
+
+    Columns ``Timestamp, Region, AvailabilityZone, InstanceType, SpotPrice``. Without a
+    zone, the zone with the most rows is used (prices differ per zone).
+    """
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise ScenarioError(file, where, f"cannot read {path} ({exc})") from None
+    needed = {"Timestamp", "InstanceType", "SpotPrice", "AvailabilityZone"}
+    if not needed <= set(frame.columns):
+        raise ScenarioError(file, where, f"{path}: expected columns {', '.join(sorted(needed))}")
+    rows = frame[frame["InstanceType"] == instance_type]
+    if region is not None and "Region" in rows.columns:
+        rows = rows[rows["Region"] == region]
+    if rows.empty:
+        return []
+    if zone is None:
+        counts = rows["AvailabilityZone"].value_counts()
+        zone = str(sorted(counts[counts == counts.max()].index)[0])
+    rows = rows[rows["AvailabilityZone"] == zone]
+    stamps = pd.to_datetime(rows["Timestamp"], format="ISO8601", utc=True)
+    sec = (stamps - stamps.min()).dt.total_seconds().to_numpy(dtype=float)
+    prices = rows["SpotPrice"].to_numpy(dtype=float)
+    order = np.argsort(sec, kind="stable")
+    return [(float(sec[i]), float(prices[i])) for i in order]

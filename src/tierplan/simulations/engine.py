@@ -1,0 +1,315 @@
+"""The deterministic engine: one policy on a virtual clock, step by step.
+
+At the start of step t (time ``t * step``), in this order:
+
+1. events: an outage that starts drops every instance and job node at the site; a
+   preemption (or a spot price rising above the bid) drops the spot nodes of the offering;
+2. instances whose provisioning delay is over become ready;
+3. the policy's ``decide`` may set new targets; training jobs that arrive, or lost their
+   nodes, are offered to ``place_job``;
+4. the engine reconciles every key towards its target: stopping is immediate (starting
+   instances are cancelled first), starting takes the tier's delay (``ceil(delay /
+   step)`` steps; the first decision at t = 0 is ready at once: the system was running
+   before the simulation started). Nothing starts at a site that is down, and no offering
+   goes past ``available``. Ready instances of a workload are stopped only once none of
+   its new instances is still starting (make before break).
+
+Instances are billed from the step they are asked for (booting included) until they
+stop. Serving is worked out afterwards for all steps at once (:mod:`.serving`), as it does
+not feed back into the policies. Training jobs progress at ``nodes * units * speed``
+(``* multi_node_efficiency`` for several nodes) work-hours per hour once their nodes are
+ready and their datasets moved; a job that loses its nodes keeps its progress (it
+checkpoints) and is placed again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from ..policies.base import JobRequest, Key, Observation, Policy
+from .world import World
+
+__all__ = ["JobRecord", "Trajectory", "run_policy"]
+
+
+@dataclass
+class JobRecord:
+    """One training job over its life. Times in seconds from the start."""
+
+    job: int
+    workload: str
+    arrival_s: float
+    deadline_s: float | None
+    work_hours: float
+    remaining_hours: float
+    finished_s: float | None = None
+    placements: int = 0
+    preemptions: int = 0
+    cost_usd: float = 0.0
+    cost_by_site: dict[str, float] = field(default_factory=dict)
+    # current placement
+    site: str | None = None
+    offer: int = -1
+    nodes: int = 0
+    spot: bool = False
+    rate: float = 0.0  # work-hours per hour
+    start_step: int = 0  # first step it computes
+
+    @property
+    def missed_deadline(self) -> bool:
+        if self.deadline_s is None:
+            return False
+        return self.finished_s is None or self.finished_s > self.deadline_s + 1e-6
+
+
+@dataclass
+class Trajectory:
+    """What happened under one policy: per-step arrays and the jobs.
+
+    ``ready[t, slot]``: instances serving in step t; ``billed[t, slot]``: instances paid
+    for in step t (ready or booting); ``train_nodes[t, offer]`` and ``train_usd[t]``:
+    training nodes held and their cost."""
+
+    policy: str
+    ready: np.ndarray
+    billed: np.ndarray
+    train_nodes: np.ndarray
+    train_usd: np.ndarray
+    scale_events: int
+    jobs: list[JobRecord]
+    plan_calls: int = 0
+    plan_seconds: float = 0.0
+    plan_failures: int = 0
+
+
+def run_policy(world: World, policy: Policy, on_step: Callable[[int], None] | None = None) -> Trajectory:
+    """Run ``policy`` over the whole simulation. ``on_step(t)`` reports progress."""
+    return _Engine(world, policy).run(on_step)
+
+
+class _Engine:
+    def __init__(self, world: World, policy: Policy) -> None:
+        self.w = world
+        self.policy = policy
+        k, o = len(world.slots), len(world.offers)
+        self.slot_offer = np.array([s.offer for s in world.slots], dtype=np.int64)
+        self.slot_site = [s.site for s in world.slots]
+        self.slot_tier = [s.tier for s in world.slots]
+        self.slot_workload = [s.workload for s in world.slots]
+        self.workload_slots = {name: np.array(ix, dtype=np.int64) for name, ix in world.slots_of.items()}
+        self.key_slot = {s.key: s.index for s in world.slots}
+        self.ready = np.zeros(k, dtype=np.int64)
+        self.pending: list[list[tuple[int, int]]] = [[] for _ in range(k)]  # slot -> [(ready step, n)]
+        self.pend = np.zeros(k, dtype=np.int64)  # instances booting per slot (sum of pending)
+        self.target = np.zeros(k, dtype=np.int64)
+        self.train_hold = np.zeros(o, dtype=np.int64)  # training nodes per offer
+        self.site_names = [s.name for s in world.scenario.sites]
+        self.scale_events = 0
+        self.jobs: list[JobRecord] = []
+        self.waiting: list[JobRecord] = []  # arrived (or lost their nodes), not placed
+        self.active: list[JobRecord] = []  # placed, not finished
+        self._running: dict[Key, int] = {}
+
+    # ----------------------------------------------------------------- capacity
+
+    def running(self, slot: int) -> int:
+        return int(self.ready[slot] + self.pend[slot])
+
+    def free(self) -> tuple[int | None, ...]:
+        used = self.train_hold + np.bincount(self.slot_offer, weights=self.ready + self.pend,
+                                             minlength=len(self.train_hold)).astype(np.int64)
+        return tuple(None if a is None else max(0, a - int(used[i])) for i, a in enumerate(self.w.available))
+
+    def observation(self, t: int, down: frozenset[str]) -> Observation:
+        counts = self.ready + self.pend
+        running = {self.w.slots[i].key: int(counts[i]) for i in np.flatnonzero(counts)}
+        return Observation(t, t * self.w.step_s, MappingProxyType(running), self.free(), down)
+
+    # ---------------------------------------------------------------------- run
+
+    def run(self, on_step: Callable[[int], None] | None) -> Trajectory:
+        w = self.w
+        steps, k = w.steps, len(w.slots)
+        ready_hist = np.zeros((steps, k), dtype=np.int32)
+        billed_hist = np.zeros((steps, k), dtype=np.int32)
+        train_nodes = np.zeros((steps, len(w.offers)), dtype=np.int32)
+        train_usd = np.zeros(steps)
+        arrivals = list(w.jobs)
+        down_prev: frozenset[str] = frozenset()
+        step_h = w.step_s / 3600
+        for t in range(steps):
+            down = frozenset(self.site_names[i] for i in np.flatnonzero(w.down[t]))
+            for site in down - down_prev:
+                self._outage(site, t)
+            down_prev = down
+            for offer in w.preempt.get(t, ()):
+                self._preempt(offer, t)
+            for i in np.flatnonzero(self.pend):
+                if min(s for s, _ in self.pending[i]) <= t:
+                    done = sum(n for s, n in self.pending[i] if s <= t)
+                    self.ready[i] += done
+                    self.pend[i] -= done
+                    self.pending[i] = [(s, n) for s, n in self.pending[i] if s > t]
+            obs = self.observation(t, down)
+            wanted = self.policy.decide(w, obs)
+            if wanted is not None:
+                self.target[:] = 0
+                for key, n in wanted.items():
+                    if key not in self.key_slot:
+                        raise ValueError(f"policy {self.policy.name!r} asked for {key}, which the "
+                                         "workload cannot use")
+                    self.target[self.key_slot[key]] = max(0, int(n))
+            while arrivals and arrivals[0].at_s <= t * w.step_s + 1e-9:
+                a = arrivals.pop(0)
+                tw = w.training(a.workload)
+                deadline = a.at_s + tw.deadline_hours * 3600 if tw.deadline_hours is not None else None
+                rec = JobRecord(len(self.jobs), a.workload, a.at_s, deadline, tw.work_hours, tw.work_hours)
+                self.jobs.append(rec)
+                self.waiting.append(rec)
+            if self.waiting:
+                self._place_waiting(t, obs if wanted is None else self.observation(t, down), down)
+            self._reconcile(t, down, initial=t == 0)
+            ready_hist[t] = self.ready
+            billed_hist[t] = self.ready + self.pend
+            train_usd[t] = self._train_step(t, step_h, train_nodes[t])
+            if on_step is not None:
+                on_step(t)
+        calls = getattr(self.policy, "plan_calls", 0)
+        return Trajectory(self.policy.name, ready_hist, billed_hist, train_nodes, train_usd,
+                          self.scale_events, self.jobs, plan_calls=calls,
+                          plan_seconds=getattr(self.policy, "plan_seconds", 0.0),
+                          plan_failures=getattr(self.policy, "plan_failures", 0))
+
+    def _reconcile(self, t: int, down: frozenset[str], initial: bool) -> None:
+        diff = np.flatnonzero(self.target != self.ready + self.pend)
+        if not len(diff):
+            return
+        free = list(self.free())
+        ups = [int(i) for i in diff if self.target[i] > self.ready[i] + self.pend[i]]
+        for i in ups:
+            if self.slot_site[i] in down:
+                continue
+            offer = int(self.slot_offer[i])
+            add = int(self.target[i]) - self.running(i)
+            if free[offer] is not None:
+                add = min(add, int(free[offer] or 0))
+                free[offer] = int(free[offer] or 0) - add
+            if add <= 0:
+                continue
+            delay = self.w.delay_steps[self.slot_tier[i]]
+            if initial or delay == 0:
+                self.ready[i] += add
+            else:
+                self.pending[i].append((t + delay, add))
+                self.pend[i] += add
+            self.scale_events += 1
+        for i in (int(i) for i in diff if self.target[i] < self.ready[i] + self.pend[i]):
+            cut = self.running(i) - int(self.target[i])
+            while cut and self.pending[i]:  # cancel the latest starts first
+                s, n = self.pending[i].pop()
+                if n > cut:
+                    self.pending[i].append((s, n - cut))
+                    n = cut
+                cut -= n
+                self.pend[i] -= n
+            # Make before break: ready instances of a workload stop only once the
+            # instances it is starting elsewhere are ready (billed meanwhile).
+            if cut and self.pend[self.workload_slots[self.slot_workload[i]]].any():
+                continue
+            self.ready[i] -= cut
+            self.scale_events += 1
+
+    # ------------------------------------------------------------------ events
+
+    def _outage(self, site: str, t: int) -> None:
+        for i, s in enumerate(self.slot_site):
+            if s == site:
+                self.ready[i] = 0
+                self.pend[i] = 0
+                self.pending[i] = []
+        for job in list(self.active):
+            if job.site == site:
+                self._unplace(job, preempted=False)
+
+    def _preempt(self, offer: int, t: int) -> None:
+        for job in list(self.active):
+            if job.offer == offer and job.spot:
+                self._unplace(job, preempted=True)
+
+    def _unplace(self, job: JobRecord, preempted: bool) -> None:
+        self.train_hold[job.offer] -= job.nodes
+        job.preemptions += int(preempted)
+        job.site, job.offer, job.nodes, job.rate = None, -1, 0, 0.0
+        self.active.remove(job)
+        self.waiting.append(job)
+
+    # ---------------------------------------------------------------- training
+
+    def _place_waiting(self, t: int, obs: Observation, down: frozenset[str]) -> None:
+        w = self.w
+        for job in list(self.waiting):
+            tw = w.training(job.workload)
+            request = JobRequest(job.job, tw, job.remaining_hours, job.arrival_s, job.deadline_s)
+            choice = self.policy.place_job(w, request, obs)
+            if choice is None or choice.site in down:
+                continue
+            offer = w.offer_ix.get((choice.site, choice.offering))
+            if offer is None:
+                raise ValueError(f"policy {self.policy.name!r} placed a job on an unknown offering "
+                                 f"{choice.site}/{choice.offering}")
+            free = self.free()[offer]
+            if (free is not None and free < choice.nodes) or choice.nodes < 1:
+                continue
+            if choice.spot and (w.spot_blocked[t, offer] or math.isnan(w.spot_price[t, offer])):
+                continue
+            site_ix = self.site_names.index(choice.site)
+            site = w.scenario.sites[site_ix]
+            offering = next(o for o in site.offerings if o.name == choice.offering)
+            speed = tw.accelerators.get(offering.speed_key, 0.0)
+            efficiency = 1.0 if choice.nodes == 1 else tw.multi_node_efficiency
+            rate = choice.nodes * offering.units * speed * efficiency
+            if rate <= 0:
+                continue
+            transfer_h, transfer_usd = w.universe.transfer(tw, site_ix)
+            job.site, job.offer, job.nodes, job.spot = choice.site, offer, choice.nodes, choice.spot
+            job.rate = rate
+            delay = w.delay_steps[site.tier] + math.ceil(transfer_h * 3600 / w.step_s - 1e-9)
+            job.start_step = t + delay
+            job.placements += 1
+            job.cost_usd += transfer_usd
+            job.cost_by_site[choice.site] = job.cost_by_site.get(choice.site, 0.0) + transfer_usd
+            self.train_hold[offer] += choice.nodes
+            self.waiting.remove(job)
+            self.active.append(job)
+
+    def _train_step(self, t: int, step_h: float, nodes_row: np.ndarray) -> float:
+        total = 0.0
+        for job in list(self.active):
+            nodes_row[job.offer] += job.nodes
+            price = self.w.spot_price[t, job.offer] if job.spot else self.w.price[t, job.offer]
+            if t >= job.start_step:
+                need_h = job.remaining_hours / job.rate
+                used_h = min(step_h, need_h)
+                job.remaining_hours -= used_h * job.rate
+                if need_h <= step_h + 1e-12:
+                    job.remaining_hours = 0.0
+                    job.finished_s = t * self.w.step_s + used_h * 3600
+                    self.train_hold[job.offer] -= job.nodes
+                    self.active.remove(job)
+            else:
+                used_h = step_h
+            cost = float(job.nodes * price * used_h)
+            job.cost_usd += cost
+            assert job.site is not None
+            job.cost_by_site[job.site] = job.cost_by_site.get(job.site, 0.0) + cost
+            total += cost
+        return total
+
+
+def running_map(world: World, counts: np.ndarray) -> Mapping[Key, int]:
+    return {s.key: int(counts[s.index]) for s in world.slots if counts[s.index]}

@@ -1,0 +1,153 @@
+"""Simulation results -> files: summary (CSV, JSON), time series (CSV, Parquet), HTML.
+
+``timeseries.csv`` has one row per (policy, step): ``time_h`` (start of the step),
+``demand_rps``, ``served_rps`` (within the SLO), ``capacity_rps`` (ready instances),
+``instances`` (billed, training nodes included), ``cost_usd`` (of that step) and
+``instances:<site>`` per site. Parquet needs pyarrow (``pip install 'tierplan[parquet]'``);
+without it the Parquet file is skipped and the CLI says so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..reports.render import write_atomic
+from .run import SimulationResult
+
+__all__ = ["summary_rows", "timeseries_frame", "write_html", "write_results", "write_sweep"]
+
+SUMMARY_COLUMNS = ("policy", "total_cost_usd", "slo_attainment_pct", "unserved_requests", "requests",
+                   "instance_hours", "scale_events", "jobs", "jobs_missed_deadline", "preemptions",
+                   "plan_calls", "plan_failures")
+
+
+def summary_rows(result: SimulationResult) -> list[dict[str, Any]]:
+    return [p.row() for p in result.policies]
+
+
+def timeseries_frame(result: SimulationResult) -> Any:
+    import pandas as pd
+
+    frames = []
+    hours = np.arange(result.steps) * result.step_s / 3600
+    for p in result.policies:
+        data: dict[str, Any] = {"policy": p.policy, "time_h": hours}
+        data.update(p.series)
+        frames.append(pd.DataFrame(data))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _document(result: SimulationResult) -> dict[str, Any]:
+    return {
+        "schema": "tierplan.simulation/v1", "simulation": result.simulation, "point": dict(result.point),
+        "steps": result.steps, "step_seconds": result.step_s,
+        "policies": [
+            {**p.row(), "cost_by_tier": _cents(p.cost_by_tier), "cost_by_site": _cents(p.cost_by_site),
+             "cost_by_workload": _cents(p.cost_by_workload), "jobs_finished": p.jobs_finished,
+             "plan_seconds": round(p.plan_seconds, 3)}
+            for p in result.policies
+        ],
+    }
+
+
+def _cents(d: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 2) for k, v in d.items()}
+
+
+def write_results(result: SimulationResult, out_dir: str | Path) -> list[str]:
+    """Write every output; returns the files written and notes on what was skipped."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    frame = timeseries_frame(result)
+    write_atomic(out / "summary.json", json.dumps(_document(result), indent=2) + "\n")
+    write_atomic(out / "summary.csv", _csv(summary_rows(result), SUMMARY_COLUMNS))
+    write_atomic(out / "timeseries.csv", frame.to_csv(index=False, float_format="%.6g"))
+    written += ["summary.json", "summary.csv", "timeseries.csv"]
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        written.append("(timeseries.parquet skipped: pip install 'tierplan[parquet]')")
+    else:
+        tmp = out / ".timeseries.parquet.tmp"
+        frame.to_parquet(tmp, index=False)
+        tmp.replace(out / "timeseries.parquet")
+        written.append("timeseries.parquet")
+    write_atomic(out / "report.html", write_html(result))
+    written.append("report.html")
+    return [str(out / w) if not w.startswith("(") else w for w in written]
+
+
+def write_sweep(rows: Sequence[dict[str, Any]], out_dir: str | Path) -> str:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    write_atomic(out / "sweep.csv", _csv(rows, columns))
+    return str(out / "sweep.csv")
+
+
+def _csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _downsample(x: np.ndarray, y: np.ndarray, points: int = 400,
+                how: str = "max") -> list[tuple[float, float]]:
+    """At most ``points`` points: bucket maxima (or means) keep spikes visible."""
+    if len(x) <= points:
+        return [(float(a), float(b)) for a, b in zip(x, y, strict=True)]
+    edges = np.linspace(0, len(x), points + 1).astype(int)
+    agg = np.maximum.reduceat if how == "max" else np.add.reduceat
+    values = agg(y, edges[:-1])
+    if how == "mean":
+        values = values / np.diff(edges)
+    return [(float(x[e]), float(v)) for e, v in zip(edges[:-1], values, strict=True)]
+
+
+def write_html(result: SimulationResult) -> str:
+    """A self-contained page (no network): summary table and the four charts per run."""
+    from ..reports.charts import bar_chart, html_page, line_chart, money, number
+
+    hours = np.arange(result.steps) * result.step_s / 3600
+    parts = [f"<h1>Simulation {escape(result.simulation)}</h1>",
+             f"<p>{result.steps:,} steps of {result.step_s:g} s ({hours[-1] + result.step_s / 3600:g} h)"
+             + (f"; point {escape(json.dumps(dict(result.point)))}" if result.point else "") + "</p>"]
+    head = "".join(f"<th>{escape(c)}</th>" for c in SUMMARY_COLUMNS)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(row[c]))}</td>" for c in SUMMARY_COLUMNS) + "</tr>"
+                   for row in summary_rows(result))
+    parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    parts.append(bar_chart([(p.policy, p.total_cost_usd) for p in result.policies], title="Total cost"))
+    cum = {p.policy: _downsample(hours, np.cumsum(p.series["cost_usd"]), how="max") for p in result.policies}
+    parts.append(line_chart(cum, title="Cost over time (cumulative)", x_label="hours", y_format=money))
+    first = result.policies[0]
+    dem = {"demand": _downsample(hours, first.series["demand_rps"])}
+    for p in result.policies:
+        dem[f"capacity {p.policy}"] = _downsample(hours, p.series["capacity_rps"])
+    parts.append(line_chart(dem, title="Demand vs ready capacity (rps, bucket maxima)", x_label="hours",
+                            y_format=number))
+    att = {}
+    for p in result.policies:
+        ratio = np.where(p.series["demand_rps"] > 0,
+                         p.series["served_rps"] / np.maximum(p.series["demand_rps"], 1e-12), 1.0)
+        att[p.policy] = [(x, 100 * y) for x, y in _downsample(hours, ratio, how="mean")]
+    parts.append(line_chart(att, title="SLO attainment per step (%, bucket means)", x_label="hours",
+                            y_min=None, y_max=100.0, hlines=()))
+    for p in result.policies:
+        per_site = {name.split(":", 1)[1]: _downsample(hours, values)
+                    for name, values in p.series.items() if name.startswith("instances:") and values.any()}
+        if per_site:
+            parts.append(line_chart(per_site, title=f"Instances per site: {p.policy}", x_label="hours",
+                                    step=True))
+    return html_page(f"tierplan simulation {result.simulation}", "\n".join(parts))

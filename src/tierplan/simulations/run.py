@@ -1,0 +1,138 @@
+"""Run every policy of a simulation on the same inputs, and sweep parameters.
+
+A sweep point is a mapping of parameter -> value:
+- ``demand_scale``: every demand series times the value;
+- ``price_scale``: every on-demand and spot price of the scenario times the value;
+- ``latency_slo_ms``: every inference workload's SLO set to the value;
+- ``budget_usd``: a budget named ``total`` over everything (replacing one of that name).
+
+Points run in worker processes (``backend="local"``, ``concurrent.futures``) or as Ray
+tasks (``backend="ray"``); each point is a pure function of the simulation file and
+the point, so both give identical results.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..model import Budget, InferenceWorkload
+from ..policies import make_policy
+from .engine import run_policy
+from .results import PolicyResult, summarise
+from .spec import Simulation, load_simulation
+from .world import World, build_world
+
+__all__ = ["SimulationResult", "apply_point", "run_simulation", "sweep", "sweep_points"]
+
+Progress = Callable[[str, int, int], None]  # (policy, step, steps)
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    simulation: str
+    point: Mapping[str, float]
+    steps: int
+    step_s: float
+    sites: tuple[str, ...]
+    policies: tuple[PolicyResult, ...]
+
+
+def apply_point(sim: Simulation, point: Mapping[str, float]) -> Simulation:
+    scenario = sim.scenario
+    if "price_scale" in point:
+        f = point["price_scale"]
+        scenario = replace(scenario, sites=tuple(
+            replace(site, offerings=tuple(
+                replace(o, usd_per_hour=o.usd_per_hour * f,
+                        spot_usd_per_hour=None if o.spot_usd_per_hour is None else o.spot_usd_per_hour * f)
+                for o in site.offerings))
+            for site in scenario.sites))
+    if "latency_slo_ms" in point:
+        scenario = replace(scenario, workloads=tuple(
+            replace(w, latency_slo_ms=point["latency_slo_ms"]) if isinstance(w, InferenceWorkload) else w
+            for w in scenario.workloads))
+    if "budget_usd" in point:
+        budgets = tuple(b for b in scenario.budgets if b.name != "total")
+        scenario = replace(scenario, budgets=(*budgets, Budget("total", point["budget_usd"])))
+    return replace(sim, scenario=scenario)
+
+
+def run_simulation(sim: Simulation, point: Mapping[str, float] | None = None,
+                   progress: Progress | None = None) -> SimulationResult:
+    point = dict(point or {})
+    sim = apply_point(sim, point)
+    world = build_world(sim, point.get("demand_scale", 1.0))
+    return run_world(world, point, progress)
+
+
+def run_world(world: World, point: Mapping[str, float], progress: Progress | None = None,
+              policies: Iterable[Any] | None = None) -> SimulationResult:
+    """Every policy (built fresh from the file, or the given objects) on ``world``."""
+    results = []
+    chosen = list(policies) if policies is not None else [
+        make_policy(p.kind, p.name, p.params) for p in world.sim.policies]
+    for policy in chosen:
+        report = None
+        if progress is not None:
+            def report(t: int, name: str = policy.name) -> None:
+                progress(name, t + 1, world.steps)
+        results.append(summarise(world, run_policy(world, policy, report)))
+    return SimulationResult(world.sim.name, dict(point), world.steps, world.step_s,
+                            tuple(s.name for s in world.scenario.sites), tuple(results))
+
+
+def sweep_points(axes: Mapping[str, Sequence[float]]) -> list[dict[str, float]]:
+    names = sorted(axes)
+    return [dict(zip(names, values, strict=True)) for values in itertools.product(*(axes[n] for n in names))]
+
+
+def _point_task(path: str, trace: str | None, point: dict[str, float]) -> list[dict[str, Any]]:
+    """One sweep point, run where the worker is: only the summary rows travel back."""
+    result = run_simulation(load_simulation(path, trace), point)
+    return [{**point, **r.row()} for r in result.policies]
+
+
+def sweep(path: str, trace: str | None, points: Sequence[dict[str, float]], backend: str = "local",
+          workers: int | None = None, on_done: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    """Summary rows of every (point, policy), in point order whatever finished first."""
+    out: list[list[dict[str, Any]]] = [[] for _ in points]
+    if backend == "ray":
+        try:
+            import ray
+        except ImportError:  # pragma: no cover - ray is an extra
+            from ..errors import InputError
+            raise InputError("--backend ray needs ray: pip install 'tierplan[ray]'") from None
+        started = not ray.is_initialized()
+        if started:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        try:
+            task = ray.remote(_point_task)
+            refs = [task.remote(path, trace, p) for p in points]
+            for i, ref in enumerate(refs):
+                out[i] = ray.get(ref)
+                if on_done:
+                    on_done(i)
+        finally:
+            if started:
+                ray.shutdown()
+    elif workers == 1 or len(points) == 1:
+        for i, p in enumerate(points):
+            out[i] = _point_task(path, trace, p)
+            if on_done:
+                on_done(i)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # spawn: forking a process that may hold solver or Ray threads is unsafe.
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = {pool.submit(_point_task, path, trace, p): i for i, p in enumerate(points)}
+            for fut in as_completed(futures):
+                out[futures[fut]] = fut.result()
+                if on_done:
+                    on_done(futures[fut])
+    return [row for rows in out for row in rows]
