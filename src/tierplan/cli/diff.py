@@ -1,0 +1,47 @@
+"""`tierplan diff OLD.json NEW.json`: what changed between two plans, and a CI cost gate."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import click
+
+from ..reports import write_atomic
+from ..reports.diff import diff_plans, exceeds
+from ..reports.diffview import DIFF_FORMATS, render_diff
+from ..reports.planfile import load_plan_file
+from .common import EXIT_THRESHOLD
+
+__all__ = ["diff_cmd"]
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default="table", show_default=True,
+              help="Output format (markdown fits a pull-request comment).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
+@click.option("--fail-above-usd", type=click.FloatRange(min=0), default=None, metavar="X",
+              help="Exit 4 when the monthly cost rises by more than X USD.")
+@click.option("--fail-above-percent", type=click.FloatRange(min=0), default=None, metavar="P",
+              help="Exit 4 when the monthly cost rises by more than P percent.")
+def diff_cmd(old: str, new: str, fmt: str, output: str | None, fail_above_usd: float | None,
+             fail_above_percent: float | None) -> None:
+    """Compare two plan JSON files (`tierplan plan --format json`): placements moved,
+    instances added or removed, and the cost delta in total, per tier, provider, site,
+    team and workload, and per budget. Money is a monthly rate (730 h) with the hourly
+    rate beside it.
+    """
+    diff = diff_plans(load_plan_file(old), load_plan_file(new), old, new)
+    width = shutil.get_terminal_size().columns if not output and sys.stdout.isatty() else None
+    text = render_diff(diff, fmt, width)
+    if output:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    reasons = exceeds(diff, fail_above_usd, fail_above_percent)
+    if reasons:
+        click.echo(f"tierplan: cost check failed: {'; '.join(reasons)}", err=True)
+        sys.exit(EXIT_THRESHOLD)

@@ -1,0 +1,197 @@
+"""What changed between two plans: moved workloads, added or removed instances, cost deltas.
+
+Comparison rules (``tierplan diff``; Infracost's diff is the model):
+
+- Money is compared as a monthly rate, ``total / horizon * 730``, with the hourly rate
+  ``total / horizon`` beside it, so plans over different horizons compare fairly; for
+  the default 730 h horizon the monthly rate is the plan's total.
+- A placement is identified by (workload, site, offering, purchase). Present only in the
+  new plan: ``added``; only in the old: ``removed``; in both with another instance count:
+  ``resized``; same count but another cost: ``repriced``. Unchanged ones are counted.
+- A workload *moved* when it left a site/offering and took up another one.
+- Groups (tier, provider, site, team, workload) and budgets list the names whose
+  monthly figure changed by at least half a cent, largest change first.
+- ``delta_percent`` is the change relative to the old monthly total (None when the old
+  total is 0: any rise from nothing counts as above every percentage threshold).
+
+The diff document (``--format json``, schema ``tierplan.diff/v1``)::
+
+    {"schema", "old": {file, scenario, status, horizon_hours, total_cost_usd},
+     "new": {...}, "total": {old_monthly_usd, new_monthly_usd, delta_monthly_usd,
+     old_hourly_usd, new_hourly_usd, delta_hourly_usd, delta_percent},
+     "moves": [{workload, from: [site/offering], to: [...]}],
+     "placements": [{change, workload, site, offering, purchase, tier, old_instances,
+                     new_instances, old_monthly_usd, new_monthly_usd, delta_monthly_usd}],
+     "unchanged_placements": n,
+     "groups": {"by_tier": [{name, old_monthly_usd, new_monthly_usd, delta_monthly_usd,
+                             delta_hourly_usd, delta_percent}], ...},
+     "budgets": [{name, old_used_monthly_usd, new_used_monthly_usd, delta_monthly_usd,
+                  old_limit_monthly_usd, new_limit_monthly_usd, old_binding, new_binding}]}
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from .document import GROUPS, MONTH_HOURS, hourly, monthly
+
+__all__ = ["DIFF_SCHEMA", "diff_plans", "exceeds"]
+
+DIFF_SCHEMA = "tierplan.diff/v1"
+_CENT = 0.005
+
+Key = tuple[str, str, str, str]
+
+
+def _r(v: float) -> float:
+    return round(v + 0.0, 2)
+
+
+def _pct(old: float, new: float) -> float | None:
+    return None if abs(old) < _CENT else round((new - old) / old * 100, 2)
+
+
+def _placements(doc: dict[str, Any]) -> dict[Key, dict[str, Any]]:
+    """Placements by (workload, site, offering, purchase); duplicates are summed."""
+    out: dict[Key, dict[str, Any]] = {}
+    for p in doc["placements"]:
+        key = (p["workload"], p["site"], p["offering"], p.get("purchase") or "on-demand")
+        if key in out:
+            out[key] = {**out[key], "instances": out[key]["instances"] + p["instances"],
+                        "cost_usd": out[key]["cost_usd"] + p["cost_usd"]}
+        else:
+            out[key] = p
+    return out
+
+
+def _side(doc: dict[str, Any], file: str) -> dict[str, Any]:
+    return {"file": file, "scenario": doc["scenario"], "status": doc["status"],
+            "horizon_hours": doc["horizon_hours"], "total_cost_usd": doc["total_cost_usd"]}
+
+
+def _moves(old: dict[Key, Any], new: dict[Key, Any]) -> list[dict[str, Any]]:
+    gone: dict[str, list[str]] = defaultdict(list)
+    came: dict[str, list[str]] = defaultdict(list)
+    for k in old.keys() - new.keys():
+        gone[k[0]].append(f"{k[1]}/{k[2]}")
+    for k in new.keys() - old.keys():
+        came[k[0]].append(f"{k[1]}/{k[2]}")
+    out = []
+    for workload in sorted(gone.keys() & came.keys()):
+        before, after = sorted(set(gone[workload])), sorted(set(came[workload]))
+        if before != after:  # only the purchase changed (spot <-> on-demand): not a move
+            out.append({"workload": workload, "from": before, "to": after})
+    return out
+
+
+def _changes(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    old, new = _placements(old_doc), _placements(new_doc)
+    ho, hn = old_doc["horizon_hours"], new_doc["horizon_hours"]
+    rows, same = [], 0
+    for key in sorted(old.keys() | new.keys()):
+        o, n = old.get(key), new.get(key)
+        o_cost = monthly(o["cost_usd"], ho) if o else 0.0
+        n_cost = monthly(n["cost_usd"], hn) if n else 0.0
+        o_inst = int(o["instances"]) if o else 0
+        n_inst = int(n["instances"]) if n else 0
+        if o is None:
+            change = "added"
+        elif n is None:
+            change = "removed"
+        elif o_inst != n_inst:
+            change = "resized"
+        elif abs(n_cost - o_cost) >= _CENT:
+            change = "repriced"
+        else:
+            same += 1
+            continue
+        tier = (n or o or {}).get("tier", "")
+        rows.append({"change": change, "workload": key[0], "site": key[1], "offering": key[2],
+                     "purchase": key[3], "tier": tier, "old_instances": o_inst, "new_instances": n_inst,
+                     "old_monthly_usd": _r(o_cost), "new_monthly_usd": _r(n_cost),
+                     "delta_monthly_usd": _r(n_cost - o_cost)})
+    rows.sort(key=lambda r: (-abs(r["delta_monthly_usd"]), r["workload"], r["site"], r["offering"]))
+    return rows, same
+
+
+def _groups(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    ho, hn = old_doc["horizon_hours"], new_doc["horizon_hours"]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for group in GROUPS:
+        a, b = old_doc["cost"][group], new_doc["cost"][group]
+        rows = []
+        for name in sorted(a.keys() | b.keys()):
+            o, n = monthly(a.get(name, 0.0), ho), monthly(b.get(name, 0.0), hn)
+            if abs(n - o) < _CENT:
+                continue
+            rows.append({"name": name, "old_monthly_usd": _r(o), "new_monthly_usd": _r(n),
+                         "delta_monthly_usd": _r(n - o), "delta_hourly_usd": round((n - o) / MONTH_HOURS, 4),
+                         "delta_percent": _pct(o, n)})
+        rows.sort(key=lambda r: (-abs(r["delta_monthly_usd"]), r["name"]))
+        out[group] = rows
+    return out
+
+
+def _budgets(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> list[dict[str, Any]]:
+    ho, hn = old_doc["horizon_hours"], new_doc["horizon_hours"]
+    a = {b["name"]: b for b in old_doc.get("budgets", [])}
+    b = {x["name"]: x for x in new_doc.get("budgets", [])}
+    rows = []
+    for name in sorted(a.keys() | b.keys()):
+        o, n = a.get(name), b.get(name)
+        ou = monthly(o["used_usd"], ho) if o else None
+        nu = monthly(n["used_usd"], hn) if n else None
+        ol = monthly(o["limit_usd"], ho) if o else None
+        nl = monthly(n["limit_usd"], hn) if n else None
+        ob = bool(o.get("binding")) if o else None
+        nb = bool(n.get("binding")) if n else None
+        changed = (ou is None or nu is None or ol is None or nl is None or abs(nu - ou) >= _CENT
+                   or abs(nl - ol) >= _CENT or ob != nb)
+        if not changed:
+            continue
+        rows.append({"name": name,
+                     "old_used_monthly_usd": None if ou is None else _r(ou),
+                     "new_used_monthly_usd": None if nu is None else _r(nu),
+                     "delta_monthly_usd": _r((nu or 0.0) - (ou or 0.0)),
+                     "old_limit_monthly_usd": None if ol is None else _r(ol),
+                     "new_limit_monthly_usd": None if nl is None else _r(nl),
+                     "old_binding": ob, "new_binding": nb})
+    return rows
+
+
+def diff_plans(old: dict[str, Any], new: dict[str, Any], old_file: str = "old",
+               new_file: str = "new") -> dict[str, Any]:
+    """The diff document of two validated plan documents (see the module docstring)."""
+    ho, hn = old["horizon_hours"], new["horizon_hours"]
+    om, nm = monthly(old["total_cost_usd"], ho), monthly(new["total_cost_usd"], hn)
+    oh, nh = hourly(old["total_cost_usd"], ho), hourly(new["total_cost_usd"], hn)
+    rows, same = _changes(old, new)
+    return {
+        "schema": DIFF_SCHEMA,
+        "old": _side(old, old_file),
+        "new": _side(new, new_file),
+        "total": {"old_monthly_usd": _r(om), "new_monthly_usd": _r(nm), "delta_monthly_usd": _r(nm - om),
+                  "old_hourly_usd": round(oh, 4), "new_hourly_usd": round(nh, 4),
+                  "delta_hourly_usd": round(nh - oh, 4), "delta_percent": _pct(om, nm)},
+        "moves": _moves(_placements(old), _placements(new)),
+        "placements": rows,
+        "unchanged_placements": same,
+        "groups": _groups(old, new),
+        "budgets": _budgets(old, new),
+    }
+
+
+def exceeds(diff: dict[str, Any], above_usd: float | None, above_percent: float | None) -> list[str]:
+    """Which thresholds the monthly cost rise passes (strictly more than), as sentences."""
+    t = diff["total"]
+    delta = t["delta_monthly_usd"]
+    out = []
+    if above_usd is not None and delta > above_usd:
+        out.append(f"monthly cost rose by ${delta:,.2f}, more than --fail-above-usd {above_usd:g}")
+    if above_percent is not None and delta > 0:
+        pct = t["delta_percent"]
+        if pct is None or pct > above_percent:
+            shown = "from $0" if pct is None else f"by {pct:+.2f}%"
+            out.append(f"monthly cost rose {shown}, more than --fail-above-percent {above_percent:g}")
+    return out

@@ -1,0 +1,144 @@
+"""A plan diff (reports.diff) as a terminal table, GitHub Markdown or JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from .charts import money
+from .document import MONTH_HOURS
+from .markdown import md_escape, md_table
+
+__all__ = ["DIFF_FORMATS", "diff_headline", "diff_json", "diff_markdown", "diff_table", "render_diff"]
+
+_GROUP_TITLES = (("by_tier", "tier"), ("by_provider", "provider"), ("by_site", "site"),
+                 ("by_team", "team"), ("by_workload", "workload"))
+
+
+def _signed(v: float | None) -> str:
+    if v is None:
+        return ""
+    return f"+{money(v)}" if v > 0 else money(v) if v < 0 else money(0)
+
+
+def _pct(v: float | None) -> str:
+    return "new" if v is None else f"{v:+.1f}%"
+
+
+def _opt(v: float | None) -> str:
+    return "-" if v is None else money(v)
+
+
+def diff_headline(diff: dict[str, Any]) -> str:
+    """``Monthly cost will increase by $73.00 (+1.2%): $5,863.43 → $5,936.43 per month ...``."""
+    t = diff["total"]
+    d = t["delta_monthly_usd"]
+    if abs(d) < 0.005:
+        verb = "Monthly cost is unchanged"
+    else:
+        pct = "" if t["delta_percent"] is None else f" ({t['delta_percent']:+.1f}%)"
+        verb = f"Monthly cost will {'increase' if d > 0 else 'decrease'} by {money(abs(d))}{pct}"
+    return (f"{verb}: {money(t['old_monthly_usd'])} → {money(t['new_monthly_usd'])} per month "
+            f"({money(t['old_hourly_usd'])} → {money(t['new_hourly_usd'])} per hour, "
+            f"{_signed(t['delta_hourly_usd'])}/h)")
+
+
+def _sections(diff: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], set[int]]]:
+    """(title, header, rows, numeric columns) for each non-empty part of the diff."""
+    out: list[tuple[str, list[str], list[list[str]], set[int]]] = []
+    if diff["moves"]:
+        moves = [[m["workload"], ", ".join(m["from"]), ", ".join(m["to"])] for m in diff["moves"]]
+        out.append(("Moved", ["workload", "from", "to"], moves, set()))
+    if diff["placements"]:
+        rows = [[p["change"], p["workload"], p["site"], p["offering"],
+                 "amortised" if p["tier"] == "onprem" else p["purchase"],
+                 f"{p['old_instances']} → {p['new_instances']}", money(p["old_monthly_usd"]),
+                 money(p["new_monthly_usd"]), _signed(p["delta_monthly_usd"]),
+                 _signed(p["delta_monthly_usd"] / MONTH_HOURS)] for p in diff["placements"]]
+        out.append((f"Placements changed ({diff['unchanged_placements']} unchanged)",
+                    ["change", "workload", "site", "offering", "pricing", "instances", "old / month",
+                     "new / month", "delta / month", "delta / hour"], rows, {5, 6, 7, 8, 9}))
+    for key, label in _GROUP_TITLES:
+        rows = [[g["name"] + (" (amortised)" if key == "by_tier" and g["name"] == "onprem" else ""),
+                 money(g["old_monthly_usd"]), money(g["new_monthly_usd"]), _signed(g["delta_monthly_usd"]),
+                 _signed(g["delta_hourly_usd"]), _pct(g["delta_percent"])] for g in diff["groups"][key]]
+        if rows:
+            out.append((f"Cost by {label}", [label, "old / month", "new / month", "delta / month",
+                                              "delta / hour", "change"], rows, {1, 2, 3, 4, 5}))
+    if diff["budgets"]:
+        def binding(v: bool | None) -> str:
+            return "-" if v is None else "binding" if v else "free"
+
+        rows = [[b["name"], _opt(b["old_used_monthly_usd"]), _opt(b["new_used_monthly_usd"]),
+                 _signed(b["delta_monthly_usd"]), _opt(b["old_limit_monthly_usd"]),
+                 _opt(b["new_limit_monthly_usd"]),
+                 f"{binding(b['old_binding'])} → {binding(b['new_binding'])}"]
+                for b in diff["budgets"]]
+        out.append(("Budgets", ["budget", "used / month (old)", "used / month (new)", "delta / month",
+                                "limit (old)", "limit (new)", "binding"], rows, {1, 2, 3, 4, 5}))
+    return out
+
+
+def _title(diff: dict[str, Any]) -> str:
+    o, n = diff["old"], diff["new"]
+    status = "" if o["status"] == n["status"] else f" (status {o['status']} → {n['status']})"
+    return f"{o['scenario']} ({o['file']}) → {n['scenario']} ({n['file']}){status}"
+
+
+def diff_table(diff: dict[str, Any], width: int | None = None) -> str:
+    console = Console(file=io.StringIO(), width=width or 1000, record=True, color_system=None)
+    parts: list[Any] = [Text(_title(diff)), Text(diff_headline(diff), style="bold")]
+    sections = _sections(diff)
+    if not sections:
+        parts.append(Text("No placement, group or budget changed."))
+    for title, header, rows, numeric in sections:
+        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+        for i, h in enumerate(header):
+            table.add_column(h, justify="right" if i in numeric else "left", overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        parts.append(table)
+    console.print(Group(*parts))
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
+
+
+def diff_markdown(diff: dict[str, Any]) -> str:
+    """For a pull-request comment: headline open, the long group tables folded."""
+    lines = [f"### tierplan diff: {md_escape(_title(diff))}", "",
+             f"**{md_escape(diff_headline(diff))}**", ""]
+    sections = _sections(diff)
+    if not sections:
+        lines += ["No placement, group or budget changed.", ""]
+    groups = [s for s in sections if s[0].startswith("Cost by")]
+    for title, header, rows, numeric in sections:
+        if title.startswith("Cost by"):
+            continue
+        lines += [f"#### {md_escape(title)}", "", *md_table(header, rows, frozenset(numeric)), ""]
+    if groups:
+        body: list[str] = []
+        for title, header, rows, numeric in groups:
+            body += [f"##### {md_escape(title)}", "", *md_table(header, rows, frozenset(numeric)), ""]
+        lines += ["<details>", "<summary>Cost by tier, provider, site, team and workload</summary>", "",
+                  *body, "</details>", ""]
+    return "\n".join(lines)
+
+
+def diff_json(diff: dict[str, Any]) -> str:
+    return json.dumps(diff, indent=2) + "\n"
+
+
+DIFF_FORMATS = ("table", "markdown", "json")
+
+
+def render_diff(diff: dict[str, Any], fmt: str, width: int | None = None) -> str:
+    if fmt == "json":
+        return diff_json(diff)
+    if fmt == "markdown":
+        return diff_markdown(diff)
+    return diff_table(diff, width)
