@@ -316,7 +316,7 @@ def bundled_catalog() -> list[CatalogRow]:
 
 CANONICAL_ACCELERATORS: tuple[str, ...] = (
     "T4", "L4", "A10", "A10G", "L40S", "V100", "V100-32GB", "A100", "A100-80GB",
-    "H100", "H100-MEGA", "H200", "B200", "Jetson-AGX-Orin", "Jetson-Orin-NX", "Jetson-Orin-Nano",
+    "H100", "H200", "B200", "Jetson-AGX-Orin", "Jetson-Orin-NX", "Jetson-Orin-Nano",
 )
 """Names the catalog uses; a workload's ``accelerators`` keys must use the same names."""
 
@@ -328,17 +328,22 @@ _ALIASES: dict[str, str] = {
     "a10040gb": "A100", "nvidiaa100": "A100", "nvidiateslaa100": "A100", "a100sxm440gb": "A100",
     "nvidiaa10080gb": "A100-80GB", "a10080gbsxm": "A100-80GB",
     "nvidiah100": "H100", "nvidiah10080gb": "H100", "h10080gb": "H100", "h100sxm": "H100",
-    "nvidiah100mega80gb": "H100-MEGA",
+    "h100mega": "H100", "nvidiah100mega80gb": "H100",  # same chip, faster interconnect
     "nvidiah200": "H200", "nvidiah200141gb": "H200", "h200141gb": "H200",
     "nvidiab200": "B200", "agxorin": "Jetson-AGX-Orin", "jetsonorin": "Jetson-AGX-Orin",
 }
 
 
-def canonical_accelerator(name: str) -> str:
+def canonical_accelerator(name: str, memory_gib: float | None = None) -> str:
     """The catalog's name for an accelerator (``nvidia-tesla-t4`` -> ``T4``, ``a100-80gb`` ->
-    ``A100-80GB``); a name tierplan does not know is returned stripped but unchanged."""
+    ``A100-80GB``, ``H100-MEGA`` -> ``H100``: one name per chip, as the refresh adapters use);
+    an A100 with 70 GiB or more per GPU is an A100-80GB. A name tierplan does not know is
+    returned stripped but unchanged."""
     key = "".join(ch for ch in name.lower() if ch.isalnum())
-    return _ALIASES.get(key, name.strip())
+    canon = _ALIASES.get(key, name.strip())
+    if canon == "A100" and memory_gib is not None and memory_gib >= 70:
+        return "A100-80GB"
+    return canon
 
 
 # --- filtering and sites ----------------------------------------------------------------

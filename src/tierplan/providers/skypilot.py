@@ -18,12 +18,12 @@ Rules (SkyPilot's own meaning of the rows):
 - GCP lists accelerators as their own rows (empty ``InstanceType``) whose price is added
   to the host VM's price: ``a2-highgpu-Ng`` / ``a2-megagpu-16g`` carry N (16) x A100,
   ``a2-ultragpu-Ng`` N x A100-80GB, ``a3-highgpu-Ng`` and ``a3-edgegpu-8g`` N x H100,
-  ``a3-megagpu-8g`` 8 x H100-MEGA, ``a3-ultragpu-8g`` 8 x H200, ``a4-highgpu-8g`` 8 x B200,
-  ``g2-standard-*`` 1, 2, 4 or 8 x L4. The combined offering costs host + GPU in the same
-  zone, on demand and on spot (spot only when both have a spot price). Attachable GPUs
-  (T4, V100, P100, P4) are offered on ``n1-highmem-{8 x count}`` (at most 96 vCPUs), the
-  host SkyPilot picks by default, named ``n1-highmem-8+T4x1``. A host VM whose GPU has no
-  price in its zone is skipped.
+  ``a3-megagpu-8g`` 8 x H100 (SkyPilot's H100-MEGA rows; the chip is an H100),
+  ``a3-ultragpu-8g`` 8 x H200, ``a4-highgpu-8g`` 8 x B200, ``g2-standard-*`` 1, 2, 4 or 8 x L4.
+  The combined offering costs host + GPU in the same zone, on demand and on spot (spot
+  only when both have a spot price). Attachable GPUs (T4, V100, P100, P4) are offered on
+  ``n1-highmem-{8 x count}`` (at most 96 vCPUs), the host SkyPilot picks by default, named
+  ``n1-highmem-8+T4x1``. A host VM whose GPU has no price in its zone is skipped.
 - Accelerator names go through ``canonical_accelerator`` (``A100-80GB``, ``H100``, ...).
 - Location, jurisdiction and internet egress come from tierplan's regions table
   (``providers/data/regions.csv``); rows in regions tierplan does not know are left out
@@ -79,7 +79,8 @@ class _Vm:
     """One zone's row, parsed."""
 
     name: str
-    accelerator: str | None
+    accelerator: str | None  # canonical name
+    raw_accelerator: str  # SkyPilot's name: GCP host VMs and GPU rows are joined on it
     count: int
     vcpus: float
     memory_gib: float
@@ -178,7 +179,8 @@ def _parse(record: Mapping[str, str | None], file: str, line: int) -> _Vm | None
         gpu_mem = round(float(match.group(1)) / 1024, 3)
     return _Vm(
         name=(record.get("InstanceType") or "").strip(),
-        accelerator=canonical_accelerator(accel_raw) if accel_raw else None,
+        accelerator=canonical_accelerator(accel_raw, gpu_mem) if accel_raw else None,
+        raw_accelerator=accel_raw,
         count=int(count) if accel_raw and count else 0,
         vcpus=_num(record, "vCPUs", file, line) or 0.0,
         memory_gib=_num(record, "MemoryGiB", file, line) or 0.0,
@@ -202,7 +204,7 @@ def _gcp_host_gpu(name: str) -> tuple[str, int] | None:
 
 def _gcp_offers(vms: list[_Vm]) -> list[_Vm]:
     """Join GCP host VMs with the GPU rows priced separately (same region and zone)."""
-    gpus = {(v.accelerator, v.count, v.region, v.zone): v for v in vms if not v.name and v.accelerator}
+    gpus = {(v.raw_accelerator, v.count, v.region, v.zone): v for v in vms if not v.name and v.accelerator}
     hosts = {(v.name, v.region, v.zone): v for v in vms if v.name}
     out: list[_Vm] = []
     for vm in hosts.values():
@@ -228,7 +230,8 @@ def _gcp_offers(vms: list[_Vm]) -> list[_Vm]:
 
 def _combine(name: str, host: _Vm, gpu: _Vm) -> _Vm:
     spot = host.spot + gpu.spot if host.spot is not None and gpu.spot is not None else None
-    return _Vm(name, gpu.accelerator, gpu.count, host.vcpus, host.memory_gib, gpu.gpu_memory_gib,
+    return _Vm(name, gpu.accelerator, gpu.raw_accelerator, gpu.count, host.vcpus, host.memory_gib,
+               gpu.gpu_memory_gib,
                round(host.price + gpu.price, 6), round(spot, 6) if spot is not None else None,
                host.region, host.zone)
 
@@ -243,7 +246,7 @@ def _per_region(vms: Iterable[_Vm]) -> list[_Vm]:
             best[key] = vm
             continue
         spots = [s for s in (old.spot, vm.spot) if s is not None]
-        best[key] = _Vm(vm.name, old.accelerator, old.count, old.vcpus, old.memory_gib,
+        best[key] = _Vm(vm.name, old.accelerator, old.raw_accelerator, old.count, old.vcpus, old.memory_gib,
                         old.gpu_memory_gib or vm.gpu_memory_gib, min(old.price, vm.price),
                         min(spots) if spots else None, vm.region, old.zone)
     return list(best.values())
