@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import logging
 import math
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ __all__ = [
     "make_row",
     "price_number",
     "provider_regions",
+    "redact",
     "require",
     "resolve_regions",
     "sdk_failure",
@@ -69,14 +71,41 @@ def require(module: str, extra: str) -> ModuleType:
         ) from None
 
 
+# Environment variables of the SDKs' standard credential chains that hold secrets.
+SECRET_VARIABLES = (
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+    "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_PASSWORD",
+    "GOOGLE_API_KEY", "GOOGLE_OAUTH_ACCESS_TOKEN",
+)
+_TOKEN_PATTERNS = (
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"(?i)((?:signature|x-amz-security-token|client_secret|access_token|sig)[=:]\s*)[^\s&,;\"']+"),
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with credential values from the environment and bearer tokens/signatures masked."""
+    for name in SECRET_VARIABLES:
+        value = os.environ.get(name)
+        if value and len(value) >= 4:
+            text = text.replace(value, "***")
+    for pattern in _TOKEN_PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + "***", text)
+    return text
+
+
 def sdk_failure(provider: str, action: str, exc: BaseException) -> RefreshError:
-    """A RefreshError for a failed SDK call that cannot carry a credential.
+    """A RefreshError for a failed SDK call that does not carry a credential.
 
     Only the exception class and the first line of its message (capped at 300
-    characters) are kept; SDK messages carry the service's error text, not the request.
+    characters) are kept, after ``redact``: SDK messages carry the service's error
+    text, and should one ever echo a secret from the environment, it is masked.
     """
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    first = redact(str(exc).strip().splitlines()[0]) if str(exc).strip() else ""
     detail = f"{type(exc).__name__}: {first[:300]}" if first else type(exc).__name__
+    status = getattr(exc, "status_code", None)  # azure-core errors carry the HTTP status here
+    if isinstance(status, int):
+        detail = f"HTTP {status}, {detail}"
     return RefreshError(f"{provider}: {action} failed ({detail})")
 
 
