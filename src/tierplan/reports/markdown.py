@@ -43,6 +43,10 @@ def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: froz
     return lines
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def _section(t: TableData, level: str = "####") -> list[str]:
     return [f"{level} {t.title}", "", *md_table(t.header, t.rows, t.numeric, t.total), ""]
 
@@ -62,8 +66,8 @@ def to_markdown(doc: dict[str, Any]) -> str:
         over = f" · {money(total)} over {h:g} h" if h != 730 else ""
         lines += [f"**{money(monthly(total, h))} per month** ({money(hourly(total, h))} per hour{over})"
                   f" · {md_escape(doc['status'])} · objective {md_escape(doc['objective'])}"
-                  f" · {len(doc['placements'])} placements of {n_work} workloads"
-                  f" · {n_bind} of {len(doc['budgets'])} budgets binding", ""]
+                  f" · {_n(len(doc['placements']), 'placement')} of {_n(n_work, 'workload')}"
+                  f" · {n_bind} of {_n(len(doc['budgets']), 'budget')} binding", ""]
     else:
         lines += [f"**No plan** · {md_escape(doc['status'])} · objective {md_escape(doc['objective'])}", ""]
     if doc["diagnosis"]:
@@ -86,7 +90,7 @@ def to_markdown(doc: dict[str, Any]) -> str:
         lines += _folded("Cost by provider, site, team and workload", body)
     latency = tables["Latency"]
     if latency.rows:
-        lines += _folded(f"Latency against the SLO ({len(latency.rows)} clients)",
+        lines += _folded(f"Latency against the SLO ({_n(len(latency.rows), 'client')})",
                          [*md_table(latency.header, latency.rows, latency.numeric), ""])
     solver = doc["solver"]
     lines.append(f"<sub>{md_escape(doc.get('schema', ''))} · solver {md_escape(solver['name'])}"
