@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fakes_autoscale import CLOUD, EDGE, config_dict, write_setup
 
+from fakes_autoscale import CLOUD, EDGE, config_dict, write_setup
 from tierplan.autoscaler.config import load_config
 from tierplan.errors import ScenarioError
 

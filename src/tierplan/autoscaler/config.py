@@ -350,10 +350,10 @@ class _Builder:
 
     def check_cron(self, path: str, floor: s.FloorIn) -> None:
         # apscheduler parses the expression; a bad one must fail at load, not at 8 am.
-        from apscheduler.triggers.cron import CronTrigger
+        from .floors import cron_trigger
 
         try:
-            CronTrigger.from_crontab(floor.cron, timezone=floor.timezone)
+            cron_trigger(floor.cron, floor.timezone)
         except (ValueError, KeyError, LookupError) as exc:
             raise self.fail(f"{path}.cron", f"not a valid crontab expression in "
                                             f"{floor.timezone}: {exc}") from None
