@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -73,7 +74,7 @@ def test_ticks_follow_demand_and_record_everything(tmp_path):
 
 def test_metrics_down_or_partial_holds_and_says_so(tmp_path, caplog):
     demand = [(0, E, "munich", 6), (0, E, "berlin", 4), (60, E, "munich", 30)]
-    scaler, ctl, store, clock = make(tmp_path, demand=demand)
+    scaler, ctl, _store, clock = make(tmp_path, demand=demand)
     scaler.tick()
     clock.advance(60)
     # berlin still has its row from t=0, so this is complete: 34 rps
@@ -116,7 +117,7 @@ def test_restart_resumes_numbering_windows_and_pending_actions(tmp_path):
     ctl[(E, CLOUD)].set_replicas(2, f"3/{E}/{CLOUD}")
     sent = len(ctl[(E, CLOUD)].calls)
     clock.advance(120)
-    scaler2, ctl2, store2, _ = make(tmp_path, controllers=ctl, store=store, clock=clock)
+    scaler2, _ctl2, _store2, _ = make(tmp_path, controllers=ctl, store=store, clock=clock)
     assert len(ctl[(E, CLOUD)].calls) == sent  # re-read found it applied: not sent again
     assert store.action_status(f"3/{E}/{CLOUD}") == "already"
     assert store.ticks()[-1]["status"] == "interrupted"
@@ -161,7 +162,7 @@ def test_unreadable_controller_holds_that_site_only(tmp_path):
             raise TimeoutError("no answer")
 
     ctl = {(E, EDGE): DryRunController(), (E, CLOUD): Unreadable()}
-    scaler, ctl, store, clock = make(tmp_path, controllers=ctl)
+    scaler, ctl, _store, _clock = make(tmp_path, controllers=ctl)
     rec = scaler.tick()
     d = {x["site"]: x for x in rec["decisions"]}
     assert d[CLOUD]["target"] is None and "unknown" in d[CLOUD]["reason"]
@@ -188,7 +189,7 @@ def test_predictive_mode_scales_ahead_of_a_rising_trend(tmp_path):
 
 
 def test_ops_server_serves_health_and_metrics(tmp_path):
-    scaler, ctl, store, clock = make(tmp_path)
+    scaler, _ctl, _store, clock = make(tmp_path)
     server = OpsServer(scaler.metrics, "127.0.0.1", 0).start()
     try:
         base = f"http://127.0.0.1:{server.port}"
@@ -198,7 +199,8 @@ def test_ops_server_serves_health_and_metrics(tmp_path):
         with urllib.request.urlopen(f"{base}/metrics", timeout=5) as r:
             text = r.read().decode()
         assert f'tierplan_autoscale_replicas{{endpoint="{E}",site="{EDGE}"}} 3' in text
-        assert f'tierplan_autoscale_decisions_total{{endpoint="{E}",site="{EDGE}",action="scale_up"}} 1' in text
+        up = f'tierplan_autoscale_decisions_total{{endpoint="{E}",site="{EDGE}",action="scale_up"}} 1'
+        assert up in text
         assert "tierplan_autoscale_cost_usd_per_hour 0.150000" in text
         clock.advance(10 * 30)  # ten intervals without a tick: stale
         with pytest.raises(urllib.error.HTTPError) as err:
@@ -210,7 +212,7 @@ def test_ops_server_serves_health_and_metrics(tmp_path):
 
 def test_real_apscheduler_drives_ticks_without_overlap(tmp_path):
     config = config_dict(interval=0.2)
-    scaler, ctl, store, clock = make(tmp_path, config=config)
+    scaler, _ctl, store, _clock = make(tmp_path, config=config)
     calls = []
     original = scaler.tick
 
@@ -224,7 +226,7 @@ def test_real_apscheduler_drives_ticks_without_overlap(tmp_path):
     runner.run(install_signals=False, max_ticks=3)
     # stopping lets a tick that already started finish, so there may be a fourth
     assert runner.ticks in (3, 4) and len(calls) == runner.ticks
-    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
     assert all(g >= 0.29 for g in gaps)  # never two ticks at once
     assert [t["status"] for t in store.ticks()] == ["ok"] * runner.ticks
 

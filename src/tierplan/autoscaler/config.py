@@ -315,7 +315,8 @@ class _Builder:
         if site_in.offering is not None:
             chosen = [o for o in site.offerings if o.name == site_in.offering]
             if not chosen:
-                raise self.fail(f"{path}.offering", f"site {site.name!r} has no offering {site_in.offering!r}")
+                raise self.fail(f"{path}.offering",
+                                f"site {site.name!r} has no offering {site_in.offering!r}")
             if chosen[0] not in eligible:
                 raise self.fail(f"{path}.offering", f"{workload.name!r} has no throughput for "
                                                     f"{chosen[0].speed_key!r} (its accelerators)")

@@ -84,11 +84,12 @@ class Autoscaler:
                                   action["from_replicas"], action["to_replicas"], result.status,
                                   action["attempts"] + result.attempts, result.error, self.clock.now())
             log.warning("finished an action left pending by a restart",
-                        extra={"event": "resume", "request_id": action["request_id"], "status": result.status})
+                        extra={"event": "resume", "request_id": action["request_id"],
+                               "status": result.status})
             finished.append({**action, "status": result.status})
         if last and last[1] is None:
-            self.store.finish_tick(last[0], now, "interrupted", {"note": "the process stopped during this tick",
-                                                                 "resumed_actions": finished})
+            note = {"note": "the process stopped during this tick", "resumed_actions": finished}
+            self.store.finish_tick(last[0], now, "interrupted", note)
         return finished
 
     # ------------------------------------------------------------------------- a tick
@@ -142,7 +143,8 @@ class Autoscaler:
             observed = dict(readings[e.workload].demand)
             demand[e.workload] = observed
             if self.holt is not None and self.config.predictive is not None:
-                planned_for[e.workload] = self.holt.ahead(e.workload, now, observed, self.config.predictive.lead_s)
+                lead = self.config.predictive.lead_s
+                planned_for[e.workload] = self.holt.ahead(e.workload, now, observed, lead)
             else:
                 planned_for[e.workload] = observed
         try:
@@ -172,8 +174,8 @@ class Autoscaler:
             if a["status"] in ("done", "already"):
                 seen[(a["endpoint"], a["site"])] = a["to"]
         cost = sum(n_ * self.specs[k].usd_per_hour for k, n_ in seen.items())
-        self.metrics.observe_tick(self.clock.now(), seen, [(d.endpoint, d.site, _action(d)) for d in decisions],
-                                  cost)
+        self.metrics.observe_tick(self.clock.now(), seen,
+                                  [(d.endpoint, d.site, _action(d)) for d in decisions], cost)
         for d in decisions:
             if d.changes or d.reason.startswith("hold"):
                 log.info("%s %s: %s -> %s (%s)", d.endpoint, d.site, d.current, d.target, d.reason,

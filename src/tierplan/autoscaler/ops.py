@@ -62,7 +62,7 @@ class OpsMetrics:
             return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
         with self.lock:
-            lines = ["# HELP tierplan_autoscale_replicas Replicas per endpoint and site, as last seen or set.",
+            lines = ["# HELP tierplan_autoscale_replicas Replicas per endpoint and site, last seen or set.",
                      "# TYPE tierplan_autoscale_replicas gauge"]
             lines += [f'tierplan_autoscale_replicas{{endpoint="{esc(e)}",site="{esc(s)}"}} {n}'
                       for (e, s), n in sorted(self.replicas.items())]
@@ -72,8 +72,9 @@ class OpsMetrics:
                       f'action="{a}"}} {n}' for (e, s, a), n in sorted(self.decisions.items())]
             lines += ["# HELP tierplan_autoscale_errors_total Errors by kind.",
                       "# TYPE tierplan_autoscale_errors_total counter"]
-            lines += [f'tierplan_autoscale_errors_total{{kind="{k}"}} {n}' for k, n in sorted(self.errors.items())]
-            lines += ["# HELP tierplan_autoscale_cost_usd_per_hour Compute cost of the replicas after the last tick.",
+            lines += [f'tierplan_autoscale_errors_total{{kind="{k}"}} {n}'
+                      for k, n in sorted(self.errors.items())]
+            lines += ["# HELP tierplan_autoscale_cost_usd_per_hour Compute cost of the replicas now.",
                       "# TYPE tierplan_autoscale_cost_usd_per_hour gauge",
                       f"tierplan_autoscale_cost_usd_per_hour {self.cost:.6f}",
                       "# HELP tierplan_autoscale_ticks_total Ticks finished.",

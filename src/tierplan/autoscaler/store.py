@@ -152,7 +152,8 @@ def open_store(url: str) -> Store:
         try:
             import psycopg2
         except ImportError as exc:  # pragma: no cover
-            raise ImportError("a PostgreSQL state store needs psycopg2: pip install 'tierplan[postgres]'") from exc
+            raise ImportError("a PostgreSQL state store needs psycopg2: "
+                              "pip install 'tierplan[postgres]'") from exc
         return Store(psycopg2.connect(url), "%s", "postgresql")
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
     if path != ":memory:":

@@ -39,7 +39,8 @@ class SageMakerController:
         log.debug("scale", extra={"request_id": request_id, "controller": self.description})
         self.client.update_endpoint_weights_and_capacities(
             EndpointName=self.endpoint,
-            DesiredWeightsAndCapacities=[{"VariantName": self.variant, "DesiredInstanceCount": int(replicas)}],
+            DesiredWeightsAndCapacities=[{"VariantName": self.variant,
+                                          "DesiredInstanceCount": int(replicas)}],
         )
 
 

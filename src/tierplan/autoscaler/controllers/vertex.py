@@ -24,7 +24,9 @@ class VertexController:
         self.name = f"projects/{project}/locations/{location}/endpoints/{endpoint}"
         self.deployed_model = deployed_model
         self.description = f"vertex {self.name} deployed model {deployed_model}"
-        self.client = client if client is not None else _client(location, api_endpoint, credentials, transport)
+        if client is None:
+            client = _client(location, api_endpoint, credentials, transport)
+        self.client = client
         self._pending: tuple[int, Any] | None = None  # (replicas, operation) not yet done
 
     def _in_flight(self) -> int | None:

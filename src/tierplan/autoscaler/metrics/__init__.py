@@ -10,7 +10,8 @@ from .base import MetricsSource, Reading, complete
 __all__ = ["MetricsSource", "Reading", "build_source", "complete"]
 
 
-def build_source(kind: str, params: Mapping[str, Any], start: Callable[[], float] | None = None) -> MetricsSource:
+def build_source(kind: str, params: Mapping[str, Any],
+                 start: Callable[[], float] | None = None) -> MetricsSource:
     p = dict(params)
     if kind == "prometheus":
         from .prometheus import PrometheusSource

@@ -56,5 +56,6 @@ class PrometheusSource:
         reading = complete(endpoint, values)
         if unlabelled:
             detail = f"{unlabelled} series without label {endpoint.demand.client_label!r}"
-            reading = Reading(reading.status, reading.demand, "; ".join(x for x in (reading.detail, detail) if x))
+            joined = "; ".join(x for x in (reading.detail, detail) if x)
+            reading = Reading(reading.status, reading.demand, joined)
         return reading

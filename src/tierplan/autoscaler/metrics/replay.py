@@ -21,7 +21,8 @@ __all__ = ["ReplaySource"]
 
 
 class ReplaySource:
-    def __init__(self, path: str, loop: bool = False, start: Callable[[], float] | float | None = None) -> None:
+    def __init__(self, path: str, loop: bool = False,
+                 start: Callable[[], float] | float | None = None) -> None:
         self.path = path
         self.loop = loop
         self.start = start
@@ -34,7 +35,8 @@ class ReplaySource:
         try:
             text = Path(self.path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise ScenarioError(self.path, "", f"cannot read the demand file ({exc.strerror or exc})") from None
+            why = exc.strerror or exc
+            raise ScenarioError(self.path, "", f"cannot read the demand file ({why})") from None
         rows: dict[tuple[str, str], list[tuple[float, float]]] = {}
         reader = csv.DictReader(text.splitlines())
         needed = {"seconds", "endpoint", "client", "rps"}
