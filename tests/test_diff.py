@@ -65,7 +65,7 @@ def diff_json(capsys, old: Path, new: Path, *extra: str) -> tuple[int, dict[str,
     return code, json.loads(out), err
 
 
-def test_price_rise_is_a_repriced_placement(capsys, plans):
+def test_price_rise_changes_one_placement_cost(capsys, plans):
     code, d, _ = diff_json(capsys, plans["base"], plans["dearer"])
     assert code == 0
     # one L4 for the whole month: +$0.10/h * 730 h = +$73.00 a month, +$0.10 an hour
@@ -75,7 +75,7 @@ def test_price_rise_is_a_repriced_placement(capsys, plans):
     assert d["total"]["delta_percent"] == pytest.approx(73 / 5863.43 * 100, abs=0.01)
     assert d["moves"] == []
     [change] = d["placements"]
-    assert (change["change"], change["workload"], change["site"]) == ("repriced", "defect-detector",
+    assert (change["change"], change["workload"], change["site"]) == ("cost_changed", "defect-detector",
                                                                        "aws/eu-central-1")
     assert (change["old_instances"], change["new_instances"]) == (1, 1)
     assert change["old_monthly_usd"] == pytest.approx(917.35)

@@ -7,7 +7,8 @@ Comparison rules (``tierplan diff``; Infracost's diff is the model):
   the default 730 h horizon the monthly rate is the plan's total.
 - A placement is identified by (workload, site, offering, purchase). Present only in the
   new plan: ``added``; only in the old: ``removed``; in both with another instance count:
-  ``resized``; same count but another cost: ``repriced``. Unchanged ones are counted.
+  ``resized``; same count but another cost: ``cost_changed`` (another price, or more
+  traffic and so more egress). Unchanged ones are counted.
 - A workload *moved* when it left a site/offering and took up another one.
 - Groups (tier, provider, site, team, workload) and budgets list the names whose
   monthly figure changed by at least half a cent, largest change first.
@@ -102,7 +103,7 @@ def _changes(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> tuple[list[dic
         elif o_inst != n_inst:
             change = "resized"
         elif abs(n_cost - o_cost) >= _CENT:
-            change = "repriced"
+            change = "cost_changed"
         else:
             same += 1
             continue
