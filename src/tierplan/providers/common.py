@@ -149,7 +149,7 @@ def canonical_accelerator(name: str, memory_gib: float | None = None) -> str:
     norm = re.sub(r"\b(NVIDIA|TESLA)\b", " ", norm)
     compact = " ".join(norm.split())
     for pattern, canonical in _GPU_PATTERNS:
-        if re.search(pattern, compact) or re.search(pattern, compact.replace(" ", "")):
+        if re.search(pattern, compact):
             if canonical == "A100" and memory_gib is not None and memory_gib >= 70:
                 return "A100-80GB"
             return canonical
