@@ -49,12 +49,22 @@ def _group_key(placement: dict[str, Any], group: str) -> str:
 
 
 def group_split(doc: dict[str, Any], group: str) -> dict[str, tuple[float, float]]:
-    """``name -> (compute_usd, transfer_usd)`` over the horizon for one cost group."""
-    out: dict[str, tuple[float, float]] = {name: (0.0, 0.0) for name in doc["cost"][group]}
+    """``name -> (compute_usd, transfer_usd)`` over the horizon for one cost group.
+
+    The pair adds up to the group's published figure in ``doc["cost"][group]`` (the
+    placements' compute and transfer are rounded to cents one by one, so their plain sum
+    can be a cent off the total that the tables show).
+    """
+    parts: dict[str, tuple[float, float]] = {}
     for p in doc["placements"]:
         name = _group_key(p, group)
-        c, t = out.get(name, (0.0, 0.0))
-        out[name] = (c + p["compute_usd"], t + p["transfer_usd"])
+        c, t = parts.get(name, (0.0, 0.0))
+        parts[name] = (c + p["compute_usd"], t + p["transfer_usd"])
+    out: dict[str, tuple[float, float]] = {}
+    for name, total in doc["cost"][group].items():
+        c, t = parts.get(name, (total, 0.0))
+        share = c / (c + t) if c + t else 1.0
+        out[name] = (total * share, total * (1.0 - share))
     return out
 
 
