@@ -12,10 +12,11 @@
   and without budgets (a site is down, most often: serving comes first); when that
   fails too, the last plan stays.
 - ``static``: one plan at the start for the peak demand of the whole run (per client).
-- ``hpa``: the ``optimal`` plan of the first step fixes where each workload runs and
-  which share of each client's traffic each (site, offering) gets; then every step each
-  of them is scaled by Kubernetes HPA arithmetic (:mod:`tierplan.policies.hpa`) on the
-  load of the last step against ``plan_cap_rps * target_utilization`` per replica.
+- ``hpa``: the ``static`` plan (peak demand) fixes where each workload runs and which
+  share of each client's traffic each (site, offering) gets; it starts at that size,
+  then every step each (site, offering) is scaled by Kubernetes HPA arithmetic
+  (:mod:`tierplan.policies.hpa`) on the load of the last step against
+  ``plan_cap_rps * target_utilization`` per replica.
 
 Training jobs (``optimal``, ``static``): a plan of the job alone, its work set to what is
 left and its deadline to the time left, with the capacity free now; ``hpa`` places
@@ -82,7 +83,7 @@ def _options(obs: Observation, churn_usd: float, time_limit: float) -> PlanOptio
 
 
 def _targets(result: Plan) -> dict[Key, int] | None:
-    if result.status == "infeasible" or not result.placements:
+    if result.status == "infeasible" or (result.status == "time_limit" and not result.placements):
         return None
     out: dict[Key, int] = {}
     for p in result.placements:
@@ -104,6 +105,8 @@ class _Planned:
 
     def _plan(self, world: World, obs: Observation, demand: Mapping[tuple[str, str], float],
               headroom: float, churn_usd: float) -> dict[Key, int] | None:
+        if not world.inference:
+            return None
         # Same inputs, same plan: a flat demand or a repeated pattern skips the solver.
         rounded = tuple(sorted((k, round(v, 9)) for k, v in demand.items()))
         step = min(obs.step, world.steps - 1)
@@ -212,7 +215,7 @@ class HpaPolicy(_Planned):
         return out
 
     def _fix_placement(self, world: World, obs: Observation) -> dict[Key, int] | None:
-        demand = observed_peak(world, obs, 1)
+        demand = window_peak(world, 0, world.steps)
         result = plan(scenario_now(world, obs, demand), _options(obs, 0.0, self.time_limit))
         self.plan_calls += 1
         targets = _targets(result)

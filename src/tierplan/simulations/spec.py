@@ -229,8 +229,8 @@ class _Builder:
             raise self.fail(path, f"no workload {name!r} in scenario {scenario.source}"
                                   + (f" (did you mean {hint!r}?)" if hint else ""))
         if not isinstance(found[0], kind):
-            what = "inference" if kind is InferenceWorkload else "training"
-            raise self.fail(path, f"workload {name!r} is not an {what} workload")
+            what = "an inference" if kind is InferenceWorkload else "a training"
+            raise self.fail(path, f"workload {name!r} is not {what} workload")
         return found[0]
 
     def demand(self, scenario: Scenario) -> tuple[DemandSpec, ...]:
