@@ -22,11 +22,9 @@ import csv
 import io
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import astuple
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -248,6 +246,8 @@ def write_catalog(path: str | os.PathLike[str], rows: Iterable[CatalogRow]) -> P
     target = Path(path)
     text = format_catalog(rows)
     folder = target.parent if str(target.parent) else Path(".")
+    import tempfile  # only writers pay for it
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
@@ -263,9 +263,13 @@ def write_catalog(path: str | os.PathLike[str], rows: Iterable[CatalogRow]) -> P
 
 
 def _data_text(name: str) -> tuple[str, str]:
-    """(text, display name) of a package data file under ``providers/data``."""
-    ref = resources.files("tierplan.providers").joinpath("data", name)
-    return ref.read_text(encoding="utf-8"), f"tierplan/providers/data/{name}"
+    """(text, display name) of a package data file under ``providers/data``.
+
+    Read next to this module rather than through importlib.resources, which costs more to
+    import than the whole catalog takes to parse; the package is installed unzipped.
+    """
+    text = (Path(__file__).parent / "data" / name).read_text(encoding="utf-8")
+    return text, f"tierplan/providers/data/{name}"
 
 
 _REGION_PARSERS: dict[str, Callable[[str], Any]] = {

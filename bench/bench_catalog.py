@@ -1,0 +1,103 @@
+"""How long loading the price catalog takes, measured in fresh processes.
+
+    python bench/bench_catalog.py [--repeat 5]
+
+Prints, for each case, the median over fresh ``python`` processes of: the process wall
+time (interpreter start and every import included), the imports alone, and the work:
+
+- ``bundled+filter``: import tierplan's catalog module, parse the whole bundled snapshot,
+  filter it to one scenario's providers/regions/accelerators (the csv module, no pandas);
+- ``load_scenario``: ``tierplan.load_scenario(examples/catalog-bundled.yaml)``, i.e. what
+  ``tierplan plan`` pays before solving (schema, catalog, amortisation);
+- ``pandas read_csv``: the same snapshot read with pandas, to show why the catalog does
+  not use it (importing pandas alone costs more than the whole csv path);
+- ``skypilot import``: the shared SkyPilot v8 subset (if ../shared/data is present).
+
+The requirement is under 1 s for ``bundled+filter`` and ``load_scenario``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT.parent / "shared" / "data" / "catalogs" / "skypilot-v8-subset"
+
+CASES = {
+    "bundled+filter": """
+import json, time; t0 = time.perf_counter()
+from tierplan.providers.catalog import bundled_catalog, filter_rows
+t1 = time.perf_counter()
+rows = bundled_catalog()
+kept = filter_rows(rows, providers=["aws", "gcp", "azure"],
+                   regions=["us-east-1", "europe-west4", "eastus"],
+                   accelerators=["L4", "A100", "H100", "cpu"])
+t2 = time.perf_counter()
+print(json.dumps([t1 - t0, t2 - t1, f"{len(rows)} rows parsed, {len(kept)} kept"]))
+""",
+    "load_scenario": """
+import json, time; t0 = time.perf_counter()
+from tierplan import load_scenario
+t1 = time.perf_counter()
+sc = load_scenario(SCENARIO)
+t2 = time.perf_counter()
+n_offerings = sum(len(s.offerings) for s in sc.sites)
+print(json.dumps([t1 - t0, t2 - t1, f"{len(sc.sites)} sites, {n_offerings} offerings"]))
+""",
+    "pandas read_csv": """
+import json, time; t0 = time.perf_counter()
+import pandas as pd
+from importlib import resources
+t1 = time.perf_counter()
+df = pd.read_csv(resources.files("tierplan.providers").joinpath("data", "catalog.csv"))
+t2 = time.perf_counter()
+print(json.dumps([t1 - t0, t2 - t1, f"{len(df)} rows parsed"]))
+""",
+    "skypilot import": """
+import json, time; t0 = time.perf_counter()
+from tierplan.providers.skypilot import import_skypilot
+t1 = time.perf_counter()
+r = import_skypilot(FIXTURE)
+t2 = time.perf_counter()
+print(json.dumps([t1 - t0, t2 - t1, f"{len(r.rows)} rows, {len(r.unknown_regions)} unknown regions"]))
+""",
+}
+
+
+def measure(code: str, repeat: int) -> tuple[float, float, float, str]:
+    """Median process wall time, import time and work time over ``repeat`` fresh processes."""
+    walls, imports, works, detail = [], [], [], ""
+    for _ in range(repeat):
+        start = time.perf_counter()
+        scenario = ROOT / "examples" / "catalog-bundled.yaml"
+        prelude = f"SCENARIO = {str(scenario)!r}; FIXTURE = {str(FIXTURE)!r}\n"
+        out = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True,
+                             check=True)
+        walls.append(time.perf_counter() - start)
+        imported, worked, detail = json.loads(out.stdout)
+        imports.append(imported)
+        works.append(worked)
+    return statistics.median(walls), statistics.median(imports), statistics.median(works), detail
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Catalog load time in fresh processes.")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(f"{'case':18} {'process s':>10} {'imports s':>10} {'work s':>8}  detail")
+    for name, code in CASES.items():
+        if name == "skypilot import" and not FIXTURE.is_dir():
+            print(f"{name:18} skipped: no ../shared/data")
+            continue
+        wall, imported, worked, detail = measure(code, args.repeat)
+        print(f"{name:18} {wall:10.3f} {imported:10.3f} {worked:8.3f}  {detail}")
+
+
+if __name__ == "__main__":
+    main()
