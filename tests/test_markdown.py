@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from conftest import EXAMPLES, inference, offering, scenario, site, solve
 from tierplan.cli import main
+from tierplan.reports import write_atomic
 from tierplan.reports.document import plan_document
 from tierplan.reports.markdown import md_escape, to_markdown
 from tierplan.reports.render import to_csv, to_table
@@ -118,3 +120,16 @@ def test_table_shows_monthly_and_hourly_side_by_side(capsys):
     header = next(line for line in out.splitlines() if "workload" in line and "pricing" in line)
     assert header.index("per month") < header.index("per hour")
     assert "amortised" in out and "onprem (amortised)" in out
+
+
+def test_written_reports_get_the_usual_file_mode(tmp_path):
+    target = tmp_path / "plan.md"
+    old = os.umask(0o022)
+    try:
+        write_atomic(target, "x")
+        assert target.stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600
+        target.chmod(0o640)
+        write_atomic(target, "y")
+        assert target.stat().st_mode & 0o777 == 0o640 and target.read_text() == "y"
+    finally:
+        os.umask(old)
