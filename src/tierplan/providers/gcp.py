@@ -218,7 +218,10 @@ class GcpAdapter:
         try:
             request = {"parent": COMPUTE_SERVICE, "currency_code": "USD"}
             skus = self._catalog_client().list_skus(request=request)
-            for sku in skus:
+            for message in skus:
+                # The raw protobuf reads ~5x faster than proto-plus attribute access.
+                pb = getattr(type(message), "pb", None)
+                sku = pb(message) if callable(pb) else message
                 usage = sku.category.usage_type
                 if usage not in ("OnDemand", "Preemptible"):
                     continue
