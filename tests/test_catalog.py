@@ -109,7 +109,9 @@ def test_bundled_catalog_covers_the_gpu_families_and_cpu_on_three_clouds():
     for gpu in ("T4", "L4", "A10G", "L40S", "V100", "A100", "A100-80GB", "H100", "H200"):
         assert gpu in families, gpu
     clouds_of = {gpu: {r.provider for r in rows if r.accelerator == gpu} for gpu in families}
-    assert clouds_of["A100"] == clouds_of["A100-80GB"] == clouds_of["H100"] == {"aws", "gcp", "azure"}
+    for gpu in ("T4", "V100", "A100", "A100-80GB", "H100"):
+        assert clouds_of[gpu] == {"aws", "gcp", "azure"}, gpu
+    assert clouds_of["L4"] == {"aws", "gcp"}
     assert {r.provider for r in rows if r.accelerator is None} == {"aws", "gcp", "azure"}
     for provider in ("aws", "gcp", "azure"):
         regions = {r.region for r in rows if r.provider == provider}
@@ -139,6 +141,10 @@ def test_bundled_rows_are_facts_with_a_source_and_a_date():
     g6 = next(r for r in rows
               if (r.provider, r.region, r.instance_type) == ("aws", "us-east-1", "g6.2xlarge"))
     assert (g6.usd_per_hour, g6.accelerator, g6.accelerator_count) == (0.9776, "L4", 1)
+    # GCP bills the GPU on top of the host: g2-standard-4 = 0.14679 + 0.56004 in us-central1
+    g2 = next(r for r in rows
+              if (r.provider, r.region, r.instance_type) == ("gcp", "us-central1", "g2-standard-4"))
+    assert g2.usd_per_hour == pytest.approx(0.70683) and g2.accelerator == "L4"
 
 
 def test_canonical_accelerator_names_and_filters():

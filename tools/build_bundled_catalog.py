@@ -10,8 +10,9 @@ Where the rows come from (each row's ``source`` column says which):
   SkyPilot v8 catalog subset in ../shared/data/catalogs/skypilot-v8-subset, imported with
   tierplan's own SkyPilot importer (GCP GPU rows added to the host VM price).
 - AWS g4dn/g5/g6/g6e/p5en on-demand: instances.vantage.sh data (tools/catalog_sources_aws.py).
-- AWS m5zn CPU, Azure GPU and CPU sizes (US regions only), GCP t2d CPU: SkyPilot's public
-  catalogs (tools/catalog_sources_aws.py, catalog_sources_azure.py, catalog_sources_gcp.py).
+- AWS m5zn CPU, Azure GPU and CPU sizes (US regions only), GCP t2d CPU and GCP L4/T4/V100
+  (host VM + GPU): SkyPilot's public catalogs (tools/catalog_sources_aws.py,
+  catalog_sources_azure.py, catalog_sources_gcp.py).
 - Location, jurisdiction and internet egress of every row: providers/data/regions.csv.
 
 ``as_of`` is the date the snapshot was compiled from those sources (the sources do not
@@ -32,7 +33,7 @@ from catalog_sources_aws import AWS_ON_DEMAND, AWS_SKYPILOT, SKYPILOT_SOURCE  # 
 from catalog_sources_aws import SOURCE as AWS_SOURCE  # noqa: E402
 from catalog_sources_azure import AZURE  # noqa: E402
 from catalog_sources_azure import SOURCE as AZURE_SOURCE  # noqa: E402
-from catalog_sources_gcp import GCP  # noqa: E402
+from catalog_sources_gcp import GCP, gcp_gpu_table  # noqa: E402
 from catalog_sources_gcp import SOURCE as GCP_SOURCE  # noqa: E402
 
 from tierplan.providers.base import CatalogRow, Region  # noqa: E402
@@ -79,6 +80,7 @@ def build(fixture: Path) -> list[CatalogRow]:
     rows += _rows("aws", AWS_SKYPILOT, SKYPILOT_SOURCE, regions)
     rows += _rows("azure", AZURE, AZURE_SOURCE, regions)
     rows += _rows("gcp", GCP, GCP_SOURCE, regions)
+    rows += _rows("gcp", gcp_gpu_table(), GCP_SOURCE, regions)
     rows.sort(key=lambda r: (r.provider, r.region, r.instance_type))
     return rows
 
