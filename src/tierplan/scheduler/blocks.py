@@ -23,7 +23,7 @@ solved exactly by enumeration, in the order the solver would break ties.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..model import Budget
@@ -133,13 +133,17 @@ def sequential_start(
     budgets: Sequence[Budget],
     total_demand: float,
     solve: Callable[[Formulation], SolveResult],
+    known: Mapping[int, Mapping[tuple[object, ...], float]] | None = None,
 ) -> list[float] | None:
-    """A feasible MIP start for a merged block, or None.
+    """A feasible MIP start for a merged block, or None when a step finds no plan.
 
-    The block's workloads are solved one after another, most constrained first, each
+    The block's workloads are placed one after another, most constrained first, each
     within the capacity and budget that the other blocks and the workloads before it
-    left, so together they break no shared row. Each step is a small single-workload model; the merged MILP
-    then starts from an incumbent instead of searching for one.
+    left, so together they break no shared row. A workload whose ``known`` solo optimum
+    (column tag -> value) still fits keeps it: it is optimal for the restricted step too,
+    and most workloads of a merged block are in it for one contested row that the earlier
+    ones did not exhaust. The others are re-solved as small single-workload models; the
+    merged MILP then starts from an incumbent instead of searching for one.
     """
     if block.form is None:
         return None
@@ -157,13 +161,32 @@ def sequential_start(
         inference = [cand] if isinstance(cand, InferenceCandidates) else []
         training = [cand] if isinstance(cand, TrainingCandidates) else []
         form = build(universe, inference, training, left, total_demand, capacity=capacity)
-        step = Block([i], form, solve(form))
+        previous = (known or {}).get(i)
+        fits = previous is not None and _fits(form.milp, previous)
+        if fits and previous is not None:
+            x = [previous.get(t, 0.0) for t in form.milp.col_tags]
+            step = Block([i], form, SolveResult("optimal", x, None, 0.0, 0.0))
+        else:
+            step = Block([i], form, solve(form))
         if step.result is None or step.result.x is None:
             return None
         for key, activity, _ in _usage(step):
             used[key] = used.get(key, 0.0) + activity
         values.update(zip(form.milp.col_tags, step.result.x, strict=True))
     return [values.get(tag, 0.0) for tag in block.form.milp.col_tags]
+
+
+def _fits(milp: Milp, values: Mapping[tuple[object, ...], float]) -> bool:
+    """The solution (column tag -> value) has all its columns in ``milp`` and satisfies
+    every bound and row there (to the shared tolerance)."""
+    tags = set(milp.col_tags)
+    if any(v > TOLERANCE and t not in tags for t, v in values.items()):
+        return False
+    x = [values.get(t, 0.0) for t in milp.col_tags]
+    return all(lo - TOLERANCE <= v <= hi + TOLERANCE
+               for lo, v, hi in zip(milp.col_lower, x, milp.col_upper, strict=True)) and all(
+        milp.row_lower[r] - TOLERANCE <= milp.activity(r, x) <= milp.row_upper[r] + TOLERANCE
+        for r in range(milp.num_rows))
 
 
 def _freedom(cand: InferenceCandidates | TrainingCandidates) -> tuple[int, int]:

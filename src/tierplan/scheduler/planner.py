@@ -101,15 +101,25 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     build_seconds = time.perf_counter() - started
     solve_seconds = 0.0
     alone: dict[int, float] = {}  # lower bound of each workload solved on its own
+    solo: dict[int, dict[tuple[object, ...], float]] = {}  # its solution, by column tag
 
-    def start(block: Block, seconds: float) -> list[float] | None:
-        """A feasible start for a merged block (see blocks.sequential_start)."""
+    def start(block: Block) -> list[float] | None:
+        """A feasible start for a merged block (see blocks.sequential_start).
+
+        Without one a merged block may end the run with no plan at all, so the start is
+        finished even past the deadline: its steps are single-workload models capped at
+        a second each, and past the deadline at 0.2 s with a 1 % gap.
+        """
         others = [b for b in blocks.blocks.values() if b is not block]
-        # A cap, not a cost: most single workloads solve in ~10 ms.
-        share = max(seconds / len(block.members), 1.0)
-        return sequential_start(
-            universe, block, members, others, scenario.budgets, total_demand,
-            lambda f: _solve_alone(backend, f, objective, share, options.gap))
+
+        def step(f: Formulation) -> SolveResult:
+            left = deadline - time.perf_counter()
+            if left > 0:
+                return _solve_alone(backend, f, objective, max(min(1.0, left), 0.05), options.gap)
+            return _solve_alone(backend, f, objective, 0.2, max(options.gap, 0.01))
+
+        return sequential_start(universe, block, members, others, scenario.budgets, total_demand,
+                                step, solo)
 
     with _Pool(options, len(members)) as pool:
         while True:
@@ -130,6 +140,9 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
                 solve_seconds += result.seconds
                 if len(block.members) == 1 and result.objective is not None:
                     alone[block.members[0]] = _bound(result)
+                    if result.x is not None and block.form is not None:
+                        solo[block.members[0]] = {t: v for t, v in zip(block.form.milp.col_tags,
+                                                                         result.x, strict=True) if v}
                 if result.x is not None:
                     continue
                 assert block.form is not None
@@ -205,28 +218,39 @@ class _Pool:
             self.executor.shutdown(cancel_futures=True)
 
     def solve(self, blocks: list[Block], objective: Objective, deadline: float,
-              start: Callable[[Block, float], list[float] | None]) -> list[SolveResult]:
-        """Solve the blocks; ``start(block, seconds)`` gives merged blocks a MIP start."""
+              start: Callable[[Block], list[float] | None]) -> list[SolveResult]:
+        """Solve the blocks; ``start(block)`` gives merged blocks a feasible MIP start.
+
+        Single workloads get the time left each (they mostly take milliseconds). Merged
+        blocks first get their starts, then share half the time left in proportion to
+        their size: the other half is kept in case they break a shared row together and
+        must be merged and solved again.
+        """
         results: dict[int, SolveResult] = {}
-        tasks: list[tuple[int, Task]] = []
+        pending: list[tuple[int, Block, list[float], list[float] | None]] = []
+        # Under the latency objective the cost tie-break must search instance
+        # choices too: phase 1 is free to buy instances that carry no traffic.
+        exact = self.options.tie_break == "exact" or objective == "latency"
         for i, block in enumerate(blocks):
             assert block.form is not None
             primary, secondary = _objectives(block.form, objective)
             if not block.form.inference and len(block.form.training) == 1:
                 results[i] = solve_choice(block.form.milp, primary)
                 continue
-            # Under the latency objective the cost tie-break must search instance
-            # choices too: phase 1 is free to buy instances that carry no traffic.
-            exact = self.options.tie_break == "exact" or objective == "latency"
-            tie = secondary if exact else None
-            left = max(deadline - time.perf_counter(), 0.01)
-            initial = None
-            if len(block.members) > 1:
-                left /= 2  # a merged block may have to merge again: keep time for that
-                initial = start(block, left / 2)
-                left = max(deadline - time.perf_counter(), 0.01) / 2
+            pending.append((i, block, primary, secondary if exact else None))
+        merged = [(i, b) for i, b, *_ in pending if len(b.members) > 1]
+        initial = {i: start(b) for i, b in merged}
+        size = sum(b.form.milp.num_cols for _, b in merged if b.form is not None) or 1
+        share = max(deadline - time.perf_counter(), 0.01) / 2
+        tasks: list[tuple[int, Task]] = []
+        for i, block, primary, tie in pending:
+            assert block.form is not None
+            if i in initial:
+                left = max(share * block.form.milp.num_cols / size, 0.01)
+            else:
+                left = max(deadline - time.perf_counter(), 0.01)
             tasks.append((i, (self.options.solver, block.form.milp, primary, tie, left,
-                              self.options.gap, initial)))
+                              self.options.gap, initial.get(i))))
         if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
             if self.executor is None:
                 self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork())
