@@ -71,9 +71,9 @@ class VertexApi:
             mask = body.get("updateMask", "")
             self.masks.append(mask)
             res = body["deployedModel"]["dedicatedResources"]
-            paths = set(mask.replace("dedicated_resources.min_replica_count", "dedicatedResources.minReplicaCount")
-                        .replace("dedicated_resources.max_replica_count", "dedicatedResources.maxReplicaCount")
-                        .split(","))
+            snake = {"dedicated_resources.min_replica_count": "dedicatedResources.minReplicaCount",
+                     "dedicated_resources.max_replica_count": "dedicatedResources.maxReplicaCount"}
+            paths = {snake.get(p, p) for p in mask.split(",")}
             if "dedicatedResources.minReplicaCount" in paths:
                 self.deployed[model_id][0] = int(res["minReplicaCount"])
             if "dedicatedResources.maxReplicaCount" in paths:
