@@ -133,3 +133,13 @@ def test_written_reports_get_the_usual_file_mode(tmp_path):
         assert target.stat().st_mode & 0o777 == 0o640 and target.read_text() == "y"
     finally:
         os.umask(old)
+
+
+def test_plain_table_matches_rich_layout():
+    """Files and pipes get a direct rendering of Rich's layout; it must stay the same text."""
+    sc = scenario([site("cloud/a | b", offerings=[offering("g<6>", 1.0)], provider="x&y")],
+                  [inference("Ünïcødé 名前", team="a & b")])
+    short = scenario([site("cloud/a", offerings=[offering("g", 1.0, available=1)])],
+                     [inference(demand={"munich": 30})])  # infeasible: the diagnosis lines too
+    for doc in (plan_document(solve(sc)), plan_document(solve(short))):
+        assert to_table(doc) == to_table(doc, width=1000)

@@ -14,6 +14,7 @@ from rich.text import Text
 from .charts import money
 from .document import MONTH_HOURS
 from .markdown import md_escape, md_table
+from .tables import TableData, plain_table
 
 __all__ = ["DIFF_FORMATS", "diff_headline", "diff_json", "diff_markdown", "diff_table", "render_diff"]
 
@@ -92,9 +93,18 @@ def _title(diff: dict[str, Any]) -> str:
 
 
 def diff_table(diff: dict[str, Any], width: int | None = None) -> str:
-    console = Console(file=io.StringIO(), width=width or 1000, record=True, color_system=None)
-    parts: list[Any] = [Text(_title(diff)), Text(diff_headline(diff), style="bold")]
+    """Rich tables fitted to ``width``; as wide as the content when None (files, pipes)."""
     sections = _sections(diff)
+    if width is None:
+        lines = [_title(diff), diff_headline(diff)]
+        if not sections:
+            lines.append("No placement, group or budget changed.")
+        for title, header, rows, numeric in sections:
+            lines += plain_table(TableData(title, tuple(header), tuple(tuple(r) for r in rows),
+                                           frozenset(numeric)))
+        return "\n".join(lines) + "\n"
+    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
+    parts: list[Any] = [Text(_title(diff)), Text(diff_headline(diff), style="bold")]
     if not sections:
         parts.append(Text("No placement, group or budget changed."))
     for title, header, rows, numeric in sections:

@@ -20,7 +20,7 @@ from ..model import Plan
 from .document import hourly, monthly, plan_document, pricing
 from .html import to_html
 from .markdown import to_markdown
-from .tables import headline, plan_tables
+from .tables import headline, plain_table, plan_tables
 
 __all__ = ["FORMATS", "render", "write_atomic"]
 
@@ -30,8 +30,15 @@ def to_json(doc: dict[str, Any]) -> str:
 
 
 def to_table(doc: dict[str, Any], width: int | None = None) -> str:
-    """Rich tables as text. ``width`` None: as wide as the content (files, pipes)."""
-    console = Console(file=io.StringIO(), width=width or 1000, record=True, color_system=None)
+    """Tables as text: fitted to a terminal of ``width`` columns (Rich, wrapping long cells),
+    or as wide as the content when ``width`` is None (files, pipes)."""
+    if width is None:
+        lines = [headline(doc), *(f"  - {reason}" for reason in doc["diagnosis"])]
+        for t in plan_tables(doc):
+            if t.rows:
+                lines += plain_table(t)
+        return "\n".join(lines) + "\n"
+    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
     parts: list[Any] = [Text(headline(doc), style="bold")]
     for reason in doc["diagnosis"]:
         parts.append(Text(f"  - {reason}", style="red"))
