@@ -3,7 +3,8 @@
     python bench/bench_catalog.py [--repeat 5]
 
 Prints, for each case, the median over fresh ``python`` processes of: the process wall
-time (interpreter start and every import included), the imports alone, and the work:
+time (interpreter start and every import included), its CPU time (user + system; steadier
+than wall time when other jobs share the cores), the imports alone, and the work:
 
 - ``bundled+filter``: import tierplan's catalog module, parse the whole bundled snapshot,
   filter it to one scenario's providers/regions/accelerators (the csv module, no pandas);
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -70,33 +72,38 @@ print(json.dumps([t1 - t0, t2 - t1, f"{len(r.rows)} rows, {len(r.unknown_regions
 }
 
 
-def measure(code: str, repeat: int) -> tuple[float, float, float, str]:
-    """Median process wall time, import time and work time over ``repeat`` fresh processes."""
-    walls, imports, works, detail = [], [], [], ""
+def measure(code: str, repeat: int) -> tuple[float, float, float, float, str]:
+    """Medians over ``repeat`` fresh processes: wall time, CPU time (user + system, less
+    sensitive to other load on the machine), import time and work time."""
+    walls, cpus, imports, works, detail = [], [], [], [], ""
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         scenario = ROOT / "examples" / "catalog-bundled.yaml"
         prelude = f"SCENARIO = {str(scenario)!r}; FIXTURE = {str(FIXTURE)!r}\n"
         out = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True,
                              check=True)
         walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         imported, worked, detail = json.loads(out.stdout)
         imports.append(imported)
         works.append(worked)
-    return statistics.median(walls), statistics.median(imports), statistics.median(works), detail
+    return (statistics.median(walls), statistics.median(cpus), statistics.median(imports),
+            statistics.median(works), detail)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Catalog load time in fresh processes.")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    print(f"{'case':18} {'process s':>10} {'imports s':>10} {'work s':>8}  detail")
+    print(f"{'case':18} {'process s':>10} {'cpu s':>8} {'imports s':>10} {'work s':>8}  detail")
     for name, code in CASES.items():
         if name == "skypilot import" and not FIXTURE.is_dir():
             print(f"{name:18} skipped: no ../shared/data")
             continue
-        wall, imported, worked, detail = measure(code, args.repeat)
-        print(f"{name:18} {wall:10.3f} {imported:10.3f} {worked:8.3f}  {detail}")
+        wall, cpu, imported, worked, detail = measure(code, args.repeat)
+        print(f"{name:18} {wall:10.3f} {cpu:8.3f} {imported:10.3f} {worked:8.3f}  {detail}")
 
 
 if __name__ == "__main__":
