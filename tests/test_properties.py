@@ -67,7 +67,7 @@ def build(site_specs, workload_specs, budget):
             off = {"name": f"o{j}", "usd_per_hour": o["price"], "vcpus": 4 * o["count"]}
             if o["accelerator"]:
                 off.update(accelerator=o["accelerator"], accelerator_count=o["count"])
-            if o["spot"] is not None:
+            if o["spot"] is not None and s["tier"] != "edge":  # edge sites have no spot market
                 off["spot_usd_per_hour"] = round(o["price"] * o["spot"], 4)
             if o["available"] is not None:
                 off["available"] = o["available"]
