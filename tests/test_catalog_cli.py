@@ -35,7 +35,7 @@ def test_offerings_json_is_filtered_and_complete(capsys):
 
 
 def test_gpus_groups_by_accelerator_with_the_cheapest_per_region(capsys):
-    code, out, _ = run(capsys, "catalog", "gpus", "--accelerator", "A100", "--format", "csv")
+    code, out, _ = run(capsys, "catalog", "gpus", "--accelerator", "nvidia-tesla-a100", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {r["accelerator"] for r in rows} == {"A100"}

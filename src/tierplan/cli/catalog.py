@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from ..providers.base import CatalogRow
-from ..providers.catalog import bundled_catalog, filter_rows, read_catalog, site_name
+from ..providers.catalog import bundled_catalog, canonical_accelerator, filter_rows, read_catalog, site_name
 from .common import EXIT_ERROR, EXIT_INPUT, fail
 
 __all__ = ["catalog"]
@@ -42,6 +42,10 @@ def _num(v: float | None) -> str:
 
 def _text(v: object) -> str:
     return "-" if v is None or v == "" else str(v)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _split(values: Iterable[str]) -> list[str] | None:
@@ -86,6 +90,8 @@ def _select(rows: list[CatalogRow], providers: Sequence[str] | None, regions: Se
     rows = filter_rows(rows, providers=providers)
     _check("--region", regions, (r.region for r in rows))
     rows = filter_rows(rows, regions=regions)
+    if accelerators is not None:  # the catalog's own names: a100-80gb -> A100-80GB, CPU -> cpu
+        accelerators = ["cpu" if a.lower() == "cpu" else canonical_accelerator(a) for a in accelerators]
     _check("--accelerator", accelerators, [r.accelerator for r in rows if r.accelerator] + ["cpu"])
     return filter_rows(rows, accelerators=accelerators)
 
@@ -159,7 +165,7 @@ def offerings_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelera
     ]
     if fmt != "table":
         columns += [("available", "available", _num), ("lat", "lat", _num), ("lon", "lon", _num)]
-    _emit(records, columns, fmt, f"{len(records)} offerings")
+    _emit(records, columns, fmt, _count(len(records), "offering"))
 
 
 @catalog.command("gpus")
@@ -198,7 +204,7 @@ def gpus_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelerators:
         ("usd_per_accelerator_hour", "$/GPU-h", _money),
         ("spot_usd_per_accelerator_hour", "spot $/GPU-h", _money), ("jurisdiction", "jur.", _text),
     ]
-    _emit(records, columns, fmt, f"{len({r['accelerator'] for r in records})} accelerators")
+    _emit(records, columns, fmt, _count(len({r["accelerator"] for r in records}), "accelerator"))
 
 
 @catalog.command("sites")
@@ -224,7 +230,7 @@ def sites_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelerators
         ("egress_usd_per_gb", "egress $/GB", _money), ("offerings", "offerings", _num),
         ("accelerators", "accelerators", _text),
     ]
-    _emit(records, columns, fmt, f"{len(records)} sites")
+    _emit(records, columns, fmt, _count(len(records), "site"))
 
 
 @catalog.command("refresh")
