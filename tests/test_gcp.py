@@ -18,6 +18,7 @@ from fakes.http import serve
 from tierplan.providers.base import ProviderAdapter, Region
 from tierplan.providers.common import RefreshError
 from tierplan.providers.gcp import GcpAdapter, MachineShape
+from tierplan.providers.refresh import run_refresh
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 REGIONS = {"europe-west4": Region("gcp", "europe-west4", 53.44, 6.84, "NL", 0.12),
@@ -114,6 +115,17 @@ def test_error_response_never_shows_the_access_token(caplog):
     message = str(info.value)
     assert "gcp: cloud billing list_skus failed" in message and "403" in message
     assert token not in message and token not in caplog.text
+
+
+def test_refresh_with_a_real_token_writes_no_trace_of_it(tmp_path):
+    token = "ya29.SENTINEL-OUTPUT-TOKEN"
+    with serve({SKUS_PATH: paged([PAGE_1])}) as server:
+        client = catalog_client(server.base_url, Credentials(token=token))
+        path = run_refresh("gcp", str(tmp_path / "gcp.csv"), [EU],
+                           adapter=GcpAdapter(client=client, regions=REGIONS, clock=lambda: NOW))
+        assert server.requests[0].headers["authorization"] == f"Bearer {token}"
+    text = path.read_text()
+    assert "a2-highgpu-1g" in text and token not in text
 
 
 def test_unknown_region_is_skipped_without_calling_the_api(caplog):
