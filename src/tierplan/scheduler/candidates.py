@@ -131,6 +131,7 @@ class Universe:
         self.datasets = {d.name: d for d in scenario.datasets}
         # Global offering index: (site index, offering).
         self.offers = [(i, o) for i, s in enumerate(self.sites) for o in s.offerings]
+        self.offer_names = [f"{self.sites[si].name}/{o.name}" for si, o in self.offers]
         self.by_key: list[dict[str, list[int]]] = [defaultdict(list) for _ in self.sites]
         for k, (si, o) in enumerate(self.offers):
             self.by_key[si][o.speed_key].append(k)
@@ -253,7 +254,7 @@ class Universe:
         k instances of a replace each instance of b. With near-linear GPU pricing this
         removes most equivalent size combinations (the symmetry that slows the search).
         """
-        ordered = sorted(units, key=lambda u: (u.usd_per_hour, -u.cap, self._name(u.offer)))
+        ordered = sorted(units, key=lambda u: (u.usd_per_hour, -u.cap, self.offer_names[u.offer]))
         kept: list[Unit] = []
         unlimited: list[Unit] = []
         for b in ordered:
@@ -264,10 +265,6 @@ class Universe:
             if self.offers[b.offer][1].available is None:
                 unlimited.append(b)
         return tuple(kept)
-
-    def _name(self, offer: int) -> str:
-        si, o = self.offers[offer]
-        return f"{self.sites[si].name}/{o.name}"
 
     # ------------------------------------------------------------------- training
 
