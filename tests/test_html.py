@@ -6,6 +6,7 @@ Without it they fail and say so, rather than pass without having looked at the p
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import struct
@@ -221,3 +222,18 @@ def test_chromium_screenshot_has_the_charts(hub_html, tmp_path):
     assert bar_blue > 2000, f"only {bar_blue} sampled pixels of bar colour: the SVG charts did not render"
     # The top band (headline cards) differs from the chart band below it: a real layout.
     assert rows[120] != rows[500]
+
+
+def test_many_names_are_summed_into_others_in_charts(capsys):
+    code, out, _ = run(capsys, "plan", HUB, "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    template = doc["placements"][2]
+    doc["placements"] = [{**template, "site": f"aws/site-{i:02d}", "cost_usd": float(i + 1),
+                          "compute_usd": float(i + 1), "transfer_usd": 0.0} for i in range(30)]
+    doc["cost"]["by_site"] = {p["site"]: p["cost_usd"] for p in doc["placements"]}
+    page = to_html(doc)
+    # 12 dearest sites get a bar each, the other 18 one bar worth 1 + ... + 18 = $171
+    assert ">18 others</text>" in page and "$171.00/mo" in page
+    assert ">aws/site-29</text>" in page and ">aws/site-17</text>" not in page
+    assert page.count("<td>aws/site-") == 30 + 30  # cost table and placements list them all

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 from pathlib import Path
@@ -143,3 +144,18 @@ def test_plain_table_matches_rich_layout():
                      [inference(demand={"munich": 30})])  # infeasible: the diagnosis lines too
     for doc in (plan_document(solve(sc)), plan_document(solve(short))):
         assert to_table(doc) == to_table(doc, width=1000)
+
+
+def test_long_plans_fit_a_github_comment(capsys):
+    _, out, _ = run(capsys, "plan", HUB, "--format", "json")
+    doc = json.loads(out)
+    template = doc["placements"][2]
+    doc["placements"] = [{**template, "workload": f"w{i:03d}", "cost_usd": float(i + 1)} for i in range(300)]
+    doc["cost"]["by_workload"] = {p["workload"]: p["cost_usd"] for p in doc["placements"]}
+    doc["total_cost_usd"] = sum(p["cost_usd"] for p in doc["placements"])  # 45,150
+    md = to_markdown(doc)
+    assert len(md) < 65_536
+    assert "_260 more placements (the total covers them) not shown;" in md
+    assert "| w299 |" in md and "| w260 |" in md and "| w259 |" not in md  # the 40 dearest stay
+    assert "**$45,150.00**" in md  # the total row still adds up every placement
+    assert "_260 more workloads not shown;" in md

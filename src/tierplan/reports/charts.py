@@ -138,7 +138,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 def _label_width(labels: Sequence[str], lo: int = 60, hi: int = 220) -> tuple[float, int]:
     longest = max((len(s) for s in labels), default=0)
     px = min(hi, max(lo, longest * _CHAR + 12))
-    return px, int((px - 12) / _CHAR)
+    return px, max(longest if longest * _CHAR + 12 <= px else int((px - 12) / _CHAR), 1)
 
 
 def bar_chart(items: Sequence[tuple[str, float]], *, title: str = "", value_format: Format = money,

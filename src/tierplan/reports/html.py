@@ -24,6 +24,9 @@ from .tables import binding_saving, traffic_detail
 
 __all__ = ["to_html"]
 
+CHART_ROWS = 12
+"""Bars per chart; the rest are summed into one "N others" bar (the tables list them all)."""
+
 _GROUP_TITLES = {"by_tier": "By tier", "by_provider": "By provider", "by_site": "By site",
                  "by_team": "By team", "by_workload": "By workload"}
 
@@ -125,11 +128,22 @@ def _costs(doc: dict[str, Any]) -> str:
         names = sorted(split, key=lambda n: (-sum(split[n]), n))
         if not names:
             continue
-        compute = [monthly(split[n][0], h) for n in names]
-        transfer = [monthly(split[n][1], h) for n in names]
+        shown, rest = names[:CHART_ROWS], names[CHART_ROWS:]
+        labels = [_label(group, n) for n in shown]
+        compute = [monthly(split[n][0], h) for n in shown]
+        transfer = [monthly(split[n][1], h) for n in shown]
+        if len(rest) == 1:
+            shown, rest = names, []
+            labels.append(_label(group, names[-1]))
+            compute.append(monthly(split[names[-1]][0], h))
+            transfer.append(monthly(split[names[-1]][1], h))
+        elif rest:
+            labels.append(f"{len(rest)} others")
+            compute.append(monthly(sum(split[n][0] for n in rest), h))
+            transfer.append(monthly(sum(split[n][1] for n in rest), h))
         series = {"compute": compute, "data transfer": transfer} if any(transfer) else {"compute": compute}
-        charts.append(stacked_bar_chart([_label(group, n) for n in names], series,
-                                        title=_GROUP_TITLES[group], value_format=_rate, width=540))
+        charts.append(stacked_bar_chart(labels, series, title=_GROUP_TITLES[group], value_format=_rate,
+                                        width=540))
         rows = [(_label(group, n), money(monthly(sum(split[n]), h)), money(hourly(sum(split[n]), h)),
                  money(monthly(split[n][0], h)), money(monthly(split[n][1], h)),
                  f"{sum(split[n]) / grand:.1%}" if grand else "-") for n in names]
@@ -151,14 +165,21 @@ def _budgets(doc: dict[str, Any]) -> str:
     h = doc["horizon_hours"]
     # Each budget as its share of its own limit: a $200 edge budget and a $60,000 total one
     # read equally well, which one common dollar scale would not allow.
-    items = [(str(b["name"]), b["used_usd"] / b["limit_usd"] * 100 if b["limit_usd"] else 0.0)
-             for b in doc["budgets"]]
-    limits = {str(b["name"]): 100.0 for b in doc["budgets"]}
-    notes = {str(b["name"]): f"{v:.0f}% · {money(monthly(b['used_usd'], h))} of "
-                             f"{money(monthly(b['limit_usd'], h))} per month"
-             for b, (_, v) in zip(doc["budgets"], items, strict=True)}
-    chart = bar_chart(items, markers=limits, marker_label="limit", notes=notes,
-                      value_format=lambda v: f"{v:.0f}%", width=1000)
+    def share(b: dict[str, Any]) -> float:
+        return float(b["used_usd"] / b["limit_usd"] * 100) if b["limit_usd"] else 0.0
+
+    budgets = doc["budgets"]
+    note = ""
+    if len(budgets) > 2 * CHART_ROWS:  # many workload budgets: chart the fullest ones
+        budgets = sorted(budgets, key=lambda b: -share(b))[:2 * CHART_ROWS]
+        note = (f'<p class="note">Chart: the {len(budgets)} fullest of {len(doc["budgets"])} budgets; '
+                "the table lists all.</p>")
+    items = [(str(b["name"]), share(b)) for b in budgets]
+    limits = {str(b["name"]): 100.0 for b in budgets}
+    notes = {str(b["name"]): f"{share(b):.0f}% · {money(monthly(b['used_usd'], h))} of "
+                             f"{money(monthly(b['limit_usd'], h))} per month" for b in budgets}
+    chart = note + bar_chart(items, markers=limits, marker_label="limit", notes=notes,
+                             value_format=lambda v: f"{v:.0f}%", width=1000)
     rows = [(str(b["name"]), money(monthly(b["used_usd"], h)), money(monthly(b["limit_usd"], h)),
              f"{b['used_usd'] / b['limit_usd']:.0%}" if b["limit_usd"] else "-",
              money(monthly(b["limit_usd"] - b["used_usd"], h)), money(hourly(b["used_usd"], h)),
@@ -177,9 +198,16 @@ def _latency(doc: dict[str, Any]) -> str:
     def ms(v: float) -> str:
         return f"{v:.1f} ms"
 
-    items = [(f"{s['workload']} · {s['client']}", float(s["max_ms"])) for s in doc["latency"]]
-    slos = {f"{s['workload']} · {s['client']}": float(s["slo_ms"]) for s in doc["latency"]}
-    chart = bar_chart(items, markers=slos, marker_label="SLO", value_format=ms, width=1000)
+    stats = doc["latency"]
+    note = ""
+    if len(stats) > 2 * CHART_ROWS:  # many clients: chart the ones closest to their SLO
+        stats = sorted(stats, key=lambda s: -s["max_ms"] / s["slo_ms"] if s["slo_ms"] else 0.0)
+        stats = stats[:2 * CHART_ROWS]
+        note = (f'<p class="note">Chart: the {len(stats)} of {len(doc["latency"])} clients closest to '
+                "their SLO; the table lists all.</p>")
+    items = [(f"{s['workload']} · {s['client']}", float(s["max_ms"])) for s in stats]
+    slos = {f"{s['workload']} · {s['client']}": float(s["slo_ms"]) for s in stats}
+    chart = note + bar_chart(items, markers=slos, marker_label="SLO", value_format=ms, width=1000)
     rows = [(str(s["workload"]), str(s["client"]), ms(s["mean_ms"]), ms(s["max_ms"]), ms(s["slo_ms"]),
              '<span class="ok">within</span>' if s["max_ms"] <= s["slo_ms"] + 1e-9
              else '<span class="bad">violated</span>') for s in doc["latency"]]
@@ -199,7 +227,7 @@ def _binding(doc: dict[str, Any]) -> str:
              binding_saving(doc, b["relax_saving"])) for b in ordered]
     chart = ""
     savings = [(f"{b['kind']}: {b['name']}", monthly(b["relax_saving"], doc["horizon_hours"]))
-               for b in ordered if b["relax_saving"]]
+               for b in ordered if b["relax_saving"]][:2 * CHART_ROWS]
     if savings and doc["objective"] == "cost":
         chart = bar_chart(savings, value_format=lambda v: f"saves {money(v)}/mo", width=1000)
     return ('<section id="binding"><h2>What limits the plan</h2>'

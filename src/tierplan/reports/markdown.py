@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from .charts import money
 from .document import hourly, monthly
 from .tables import TableData, plan_tables
 
-__all__ = ["md_escape", "md_table", "to_markdown"]
+__all__ = ["MAX_ROWS", "md_escape", "md_table", "to_markdown"]
+
+MAX_ROWS = 40
+"""Rows per table: a GitHub comment holds at most 65,536 characters. Longer tables keep
+their most expensive (fullest, slowest) rows and say how many were left out."""
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -47,8 +52,26 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _section(t: TableData, level: str = "####") -> list[str]:
-    return [f"{level} {t.title}", "", *md_table(t.header, t.rows, t.numeric, t.total), ""]
+def _cap(t: TableData, what: str, order: Sequence[int] | None = None) -> tuple[TableData, list[str]]:
+    """At most MAX_ROWS rows: the first ones of ``order`` (default: as they are), kept in
+    table order; plus a line saying how many were left out."""
+    if len(t.rows) <= MAX_ROWS:
+        return t, []
+    chosen = sorted((order if order is not None else range(len(t.rows)))[:MAX_ROWS])
+    left = len(t.rows) - MAX_ROWS
+    return (replace(t, rows=tuple(t.rows[i] for i in chosen)),
+            [f"_{left} more {what} not shown; `--format csv` or `--format json` lists them all._", ""])
+
+
+def _section(t: TableData, level: str = "####", what: str = "rows",
+             order: Sequence[int] | None = None) -> list[str]:
+    t, note = _cap(t, what, order)
+    return [f"{level} {t.title}", "", *md_table(t.header, t.rows, t.numeric, t.total), "", *note]
+
+
+def _by(values: Sequence[float]) -> list[int]:
+    """Row indexes, largest value first."""
+    return sorted(range(len(values)), key=lambda i: -values[i])
 
 
 def _folded(summary: str, body: list[str]) -> list[str]:
@@ -74,24 +97,30 @@ def to_markdown(doc: dict[str, Any]) -> str:
         lines += ["**Why no plan exists:**", ""] + [f"- {md_escape(r)}" for r in doc["diagnosis"]] + [""]
 
     tables = {t.title: t for t in plan_tables(doc)}
-    for title in ("Cost by tier", "Budgets", "Binding constraints"):
+    fullest = _by([b["used_usd"] / b["limit_usd"] if b["limit_usd"] else 0.0 for b in doc["budgets"]])
+    for title, what, order in (("Cost by tier", "tiers", None), ("Budgets", "budgets", fullest),
+                               ("Binding constraints", "constraints", None)):
         if tables[title].rows:
-            lines += _section(tables[title])
+            lines += _section(tables[title], what=what, order=order)
     placements = tables["Placements"]
     if placements.rows:
-        table = md_table(placements.header, placements.rows, placements.numeric, placements.total)
-        lines += _folded(f"Placements ({len(placements.rows)})", [*table, ""])
+        shown, note = _cap(placements, "placements (the total covers them)",
+                           _by([p["cost_usd"] for p in doc["placements"]]))
+        table = md_table(shown.header, shown.rows, shown.numeric, shown.total)
+        lines += _folded(f"Placements ({len(placements.rows)})", [*table, "", *note])
     groups = [tables[t] for t in ("Cost by provider", "Cost by site", "Cost by team", "Cost by workload")]
     if any(t.rows for t in groups):
         body: list[str] = []
         for t in groups:
             if t.rows:
-                body += _section(t, "#####")
+                body += _section(t, "#####", what=t.header[0] + "s")
         lines += _folded("Cost by provider, site, team and workload", body)
     latency = tables["Latency"]
     if latency.rows:
+        slowest = _by([s["max_ms"] / s["slo_ms"] if s["slo_ms"] else 0.0 for s in doc["latency"]])
+        shown, note = _cap(latency, "clients (those closest to their SLO are shown)", slowest)
         lines += _folded(f"Latency against the SLO ({_n(len(latency.rows), 'client')})",
-                         [*md_table(latency.header, latency.rows, latency.numeric), ""])
+                         [*md_table(shown.header, shown.rows, shown.numeric), "", *note])
     solver = doc["solver"]
     lines.append(f"<sub>{md_escape(doc.get('schema', ''))} · solver {md_escape(solver['name'])}"
                  f" · horizon {h:g} h · per month = total / horizon × 730, "
