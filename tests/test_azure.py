@@ -102,6 +102,23 @@ def test_without_ml_client_the_known_gpu_sizes_are_used_and_quotas_unknown():
     assert all(r.available is None for r in rows.values())
 
 
+def test_an_injected_transport_carries_the_requests():
+    from azure.core.pipeline.transport import RequestsTransport
+
+    class CountingTransport(RequestsTransport):
+        sent = 0
+
+        def send(self, request, **kwargs):
+            CountingTransport.sent += 1
+            return super().send(request, **kwargs)
+
+    routes, state = retail_routes([PAGE_1, PAGE_2])
+    with serve(routes) as server:
+        state["base"] = server.base_url
+        rows = adapter_for(server, transport=CountingTransport()).offerings(["westeurope"])
+    assert CountingTransport.sent == 2 and len(rows) == 2
+
+
 def test_include_cpu_lists_sizes_without_gpu():
     routes, state = retail_routes([PAGE_2])
     ml = FakeMLClient(sizes=[size("Standard_D4s_v5", "standardDSv5Family", 4, 16, 0)], usages=[])

@@ -135,6 +135,12 @@ def test_unknown_region_is_skipped_without_calling_the_api(caplog):
     assert "antarctica-south1" in caplog.text
 
 
+def test_missing_application_default_credentials_is_a_refresh_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+    with pytest.raises(RefreshError, match="application-default login"):
+        GcpAdapter(regions=REGIONS, clock=lambda: NOW).offerings([EU])
+
+
 def test_missing_google_cloud_billing_gives_the_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "google.cloud.billing_v1", None)
     with pytest.raises(RefreshError, match=r"pip install 'tierplan\[gcp\]'"):

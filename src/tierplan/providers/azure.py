@@ -148,7 +148,10 @@ def ml_client_from_env() -> Any | None:
         return None
     ml = require("azure.ai.ml", "azure")
     identity = require("azure.identity", "azure")
-    return ml.MLClient(identity.DefaultAzureCredential(), values[0], values[1], values[2])
+    try:
+        return ml.MLClient(identity.DefaultAzureCredential(), values[0], values[1], values[2])
+    except Exception as exc:
+        raise sdk_failure("azure", "creating the Azure ML client", exc) from exc
 
 
 class AzureAdapter:

@@ -207,7 +207,11 @@ class GcpAdapter:
     def _catalog_client(self) -> Any:
         if self._client is None:
             billing = require("google.cloud.billing_v1", "gcp")
-            self._client = billing.CloudCatalogClient()
+            try:  # ADC lookup happens here: no credentials is an error the user can act on
+                self._client = billing.CloudCatalogClient()
+            except Exception as exc:
+                raise sdk_failure("gcp", "creating the Cloud Billing client (Application Default "
+                                  "Credentials: run `gcloud auth application-default login`)", exc) from exc
         return self._client
 
     def _prices(self) -> dict[tuple[str, str], dict[PriceKey, tuple[int, float]]]:
