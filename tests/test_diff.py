@@ -15,7 +15,7 @@ from tierplan import PlanOptions, parse_scenario, plan
 from tierplan.cli import main
 from tierplan.reports import write_atomic
 from tierplan.reports.diff import diff_plans, exceeds
-from tierplan.reports.diffview import diff_table
+from tierplan.reports.diffview import diff_markdown, diff_table
 from tierplan.reports.document import plan_document
 from tierplan.reports.planfile import PlanFileError, validate_plan
 
@@ -225,3 +225,12 @@ def test_diff_rules_on_small_documents():
     assert exceeds(d, 229.0, None) and not exceeds(d, 230.0, None)
     zero = diff_plans(_doc([]), _doc([_p("a", 1, 1.0)]))
     assert zero["total"]["delta_percent"] is None and exceeds(zero, None, 1000.0)
+
+
+def test_long_diffs_fit_a_github_comment():
+    old = _doc([_p(f"s{i:03d}", 1, 10.0) for i in range(200)])
+    new = _doc([_p(f"s{i:03d}", 2, 10.0 + i) for i in range(200)])
+    md = diff_markdown(diff_plans(old, new))
+    assert len(md) < 65_536
+    assert "_160 more rows not shown; `--format json` lists them all._" in md
+    assert "| resized | w | s199 |" in md and "| resized | w | s000 |" not in md  # largest first

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from .charts import money
 from .document import MONTH_HOURS
-from .markdown import md_escape, md_table
+from .markdown import MAX_ROWS, md_escape, md_table
 from .tables import TableData, plain_table
 
 __all__ = ["DIFF_FORMATS", "diff_headline", "diff_json", "diff_markdown", "diff_table", "render_diff"]
@@ -118,6 +118,14 @@ def diff_table(diff: dict[str, Any], width: int | None = None) -> str:
     return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
 
 
+def _capped(header: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
+    """A table of at most MAX_ROWS rows (changes come largest first) and a note."""
+    lines = [*md_table(header, rows[:MAX_ROWS], frozenset(numeric)), ""]
+    if len(rows) > MAX_ROWS:
+        lines += [f"_{len(rows) - MAX_ROWS} more rows not shown; `--format json` lists them all._", ""]
+    return lines
+
+
 def diff_markdown(diff: dict[str, Any]) -> str:
     """For a pull-request comment: headline open, the long group tables folded."""
     lines = [f"### tierplan diff: {md_escape(_title(diff))}", "",
@@ -129,11 +137,11 @@ def diff_markdown(diff: dict[str, Any]) -> str:
     for title, header, rows, numeric in sections:
         if title.startswith("Cost by"):
             continue
-        lines += [f"#### {md_escape(title)}", "", *md_table(header, rows, frozenset(numeric)), ""]
+        lines += [f"#### {md_escape(title)}", "", *_capped(header, rows, numeric)]
     if groups:
         body: list[str] = []
         for title, header, rows, numeric in groups:
-            body += [f"##### {md_escape(title)}", "", *md_table(header, rows, frozenset(numeric)), ""]
+            body += [f"##### {md_escape(title)}", "", *_capped(header, rows, numeric)]
         lines += ["<details>", "<summary>Cost by tier, provider, site, team and workload</summary>", "",
                   *body, "</details>", ""]
     return "\n".join(lines)
