@@ -87,7 +87,8 @@ def _cards(doc: dict[str, Any]) -> str:
     cards = [_card("Total per month", money(monthly(total, h)), f"{money(hourly(total, h))} per hour{over}")]
     compute, transfer = doc["cost"]["compute_usd"], doc["cost"]["transfer_usd"]
     cards.append(_card("Compute per month", money(monthly(compute, h)),
-                       f"+ {money(monthly(transfer, h))} data transfer / egress"))
+                       f"{money(hourly(compute, h))} per hour; + {money(monthly(transfer, h))}/month "
+                       "data transfer"))
     onprem = doc["cost"]["by_tier"].get("onprem")
     if onprem:
         cards.append(_card("On-prem (amortised)", money(monthly(onprem, h)),
@@ -229,7 +230,7 @@ def _binding(doc: dict[str, Any]) -> str:
     savings = [(f"{b['kind']}: {b['name']}", monthly(b["relax_saving"], doc["horizon_hours"]))
                for b in ordered if b["relax_saving"]][:2 * CHART_ROWS]
     if savings and doc["objective"] == "cost":
-        chart = bar_chart(savings, value_format=lambda v: f"saves {money(v)}/mo", width=1000)
+        chart = bar_chart(savings, value_format=lambda v: f"saves {_rate(v)}", width=1000)
     return ('<section id="binding"><h2>What limits the plan</h2>'
             '<p class="note">Constraints at their limit. The shadow price is the change of the '
             "objective per unit of the limit; \"relaxing saves\" is what one more unit (an instance, "

@@ -63,7 +63,8 @@ def binding_saving(doc: dict[str, Any], saving: float | None) -> str:
         return ""
     if doc["objective"] != "cost":
         return f"{saving:.4g} ms mean latency per unit"
-    return f"{money(monthly(saving, doc['horizon_hours']))}/month per unit"
+    h = doc["horizon_hours"]
+    return f"{money(monthly(saving, h))}/month ({money(hourly(saving, h))}/h) per unit"
 
 
 def headline(doc: dict[str, Any], timing: bool = True) -> str:
