@@ -88,6 +88,8 @@ def test_two_pages_of_retail_prices_with_ml_sizes_and_quotas():
     t4 = rows["Standard_NC4as_T4_v3"]
     assert (t4.accelerator, t4.usd_per_hour, t4.spot_usd_per_hour, t4.available) == ("T4", 0.526, 0.1052, 2)
     assert ("list_sizes", "westeurope") in ml.compute.calls
+    assert adapter.quotas(["westeurope"]) == {
+        ("westeurope", "Standard_NC24ads_A100_v4"): 4, ("westeurope", "Standard_NC4as_T4_v3"): 2}
 
 
 def test_without_ml_client_the_known_gpu_sizes_are_used_and_quotas_unknown():

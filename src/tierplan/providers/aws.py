@@ -57,6 +57,7 @@ PRICING_REGION = "us-east-1"  # the Price List API answers in us-east-1 (and 2 o
 
 QUOTA_CODES: dict[str, str] = {
     "g": "L-DB2E81BA",  # Running On-Demand G and VT instances (vCPUs)
+    "gr": "L-DB2E81BA",  # gr6: G family with more memory per GPU
     "vt": "L-DB2E81BA",
     "p": "L-417A185B",  # Running On-Demand P instances (vCPUs)
 }
