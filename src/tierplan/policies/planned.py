@@ -75,11 +75,13 @@ def scenario_now(world: World, obs: Observation, demand: Mapping[tuple[str, str]
     return replace(world.scenario, sites=tuple(sites), workloads=workloads)
 
 
-def _options(obs: Observation, churn_usd: float, time_limit: float) -> PlanOptions:
+def _options(obs: Observation, churn_usd: float, time_limit: float, gap: float = 1e-4) -> PlanOptions:
+    # One worker: sweeps already run points in parallel, and a pool per call costs more
+    # than the small plans of a simulation gain from it.
     if churn_usd > 0 and _HAS_CHURN:
-        return PlanOptions(explain=False, workers=1, time_limit=time_limit,
+        return PlanOptions(explain=False, workers=1, time_limit=time_limit, gap=gap,
                            current_instances=dict(obs.running), churn_usd=churn_usd)
-    return PlanOptions(explain=False, workers=1, time_limit=time_limit)
+    return PlanOptions(explain=False, workers=1, time_limit=time_limit, gap=gap)
 
 
 def _targets(result: Plan) -> dict[Key, int] | None:
@@ -96,6 +98,7 @@ def _targets(result: Plan) -> dict[Key, int] | None:
 class _Planned:
     name: str
     time_limit: float = 30.0
+    gap: float = 1e-4
 
     def __init__(self) -> None:
         self.plan_calls = 0
@@ -118,7 +121,7 @@ class _Planned:
 
         started = time.perf_counter()
         scenario = scenario_now(world, obs, demand, headroom)
-        result = plan(scenario, _options(obs, churn_usd, self.time_limit))
+        result = plan(scenario, _options(obs, churn_usd, self.time_limit, self.gap))
         self.plan_calls += 1
         targets = _targets(result)
         if targets is None:
@@ -128,7 +131,7 @@ class _Planned:
             relaxed = replace(scenario, budgets=(), workloads=tuple(
                 replace(w, min_sites=1, budget_usd=None) if isinstance(w, InferenceWorkload) else w
                 for w in scenario.workloads))
-            targets = _targets(plan(relaxed, _options(obs, churn_usd, self.time_limit)))
+            targets = _targets(plan(relaxed, _options(obs, churn_usd, self.time_limit, self.gap)))
             self.plan_calls += 1
         self.plan_seconds += time.perf_counter() - started
         self._cache[key] = targets
@@ -150,7 +153,7 @@ class _Planned:
 
 class OptimalPolicy(_Planned):
     def __init__(self, name: str, interval: float = 1.0, demand: str = "observed", headroom: float = 1.0,
-                 churn_usd: float = 0.0, time_limit: float = 30.0) -> None:
+                 churn_usd: float = 0.0, time_limit: float = 30.0, gap: float = 1e-4) -> None:
         super().__init__()
         self.name = name
         self.interval_h = interval
@@ -158,6 +161,7 @@ class OptimalPolicy(_Planned):
         self.headroom = headroom
         self.churn_usd = churn_usd
         self.time_limit = time_limit
+        self.gap = gap
         self._down: frozenset[str] = frozenset()
 
     def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:

@@ -143,7 +143,8 @@ class OptimalIn(Strict):
     demand: Literal["observed", "forecast"] = "observed"
     headroom: PositiveFloat = 1.0
     churn_usd: NonNegFloat = 0.0
-    time_limit: PositiveFloat = 30.0
+    time_limit: PositiveFloat = 30.0  # seconds per planner call (wall clock: see the notes)
+    gap: Annotated[float, Field(ge=0, le=1)] = 1e-4
 
 
 class StaticIn(Strict):
