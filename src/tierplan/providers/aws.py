@@ -138,6 +138,7 @@ class AwsAdapter:
         self._clock = clock
         self._families = tuple(instance_families) if instance_families else None
         self._shapes: dict[str, dict[str, GpuShape]] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
         self._vcpu_quotas: dict[str, dict[str, float]] = {}
 
     # --- clients -------------------------------------------------------------------
@@ -153,15 +154,19 @@ class AwsAdapter:
             self._pricing = self._boto_session().client("pricing", region_name=PRICING_REGION)
         return self._pricing
 
+    def _client(self, service: str, region: str, factory: ClientFactory | None) -> Any:
+        # One client per (service, region): building a boto3 client costs tens of ms.
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = factory(region) if factory is not None else \
+                self._boto_session().client(service, region_name=region)
+        return self._clients[key]
+
     def _ec2(self, region: str) -> Any:
-        if self._ec2_factory is not None:
-            return self._ec2_factory(region)
-        return self._boto_session().client("ec2", region_name=region)
+        return self._client("ec2", region, self._ec2_factory)
 
     def _quota_client(self, region: str) -> Any:
-        if self._quota_factory is not None:
-            return self._quota_factory(region)
-        return self._boto_session().client("service-quotas", region_name=region)
+        return self._client("service-quotas", region, self._quota_factory)
 
     # --- ProviderAdapter -----------------------------------------------------------
 
