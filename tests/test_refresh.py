@@ -125,6 +125,8 @@ def test_regions_unknown_to_the_table_are_skipped_or_refused(tmp_path):
         refresh.run_refresh("azure", str(tmp_path / "x.csv"), ["atlantis"], adapter=adapter)
     path = refresh.run_refresh("azure", str(tmp_path / "x.csv"), ["atlantis", "westeurope"], adapter=adapter)
     assert [r.instance_type for r in read_catalog(path)] == ["a"]
+    with pytest.raises(InputError, match="did you mean 'westeurope'"):
+        refresh.run_refresh("azure", str(tmp_path / "x.csv"), ["west-europe"], adapter=adapter)
     with pytest.raises(InputError, match="unknown provider"):
         refresh.run_refresh("oracle", None, None, adapter=adapter)
 

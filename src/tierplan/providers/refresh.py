@@ -19,6 +19,7 @@ stores or prints them.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import logging
 import time
@@ -78,9 +79,9 @@ def run_refresh(
     known = {r.region for r in adapter.regions()}
     wanted = list(dict.fromkeys(regions)) if regions else None
     if wanted is not None and not any(name in known for name in wanted):
-        raise InputError(
-            f"--region: no known {provider} region in {', '.join(wanted)}; known: {', '.join(sorted(known))}"
-        )
+        close = difflib.get_close_matches(wanted[0], sorted(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(sorted(known))}"
+        raise InputError(f"--region: no known {provider} region in {', '.join(wanted)}{hint}")
     started = timer()
     rows = _checked(adapter.offerings(wanted))
     if not rows:
