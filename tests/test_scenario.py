@@ -122,8 +122,3 @@ def test_site_without_location_needs_every_latency():
     assert sc.network.measured[("munich", "a")] == 3
 
 
-def test_catalog_source_not_yet_available_is_a_clear_error():
-    with pytest.raises(ScenarioError) as info:
-        scenario([site("a", offerings=[offering("l4", 1)])], [inference()],
-                 catalog={"source": "bundled"})
-    assert info.value.path == "catalog.source"

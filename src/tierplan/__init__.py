@@ -10,11 +10,31 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import InputError, ScenarioError, SolverError, TierplanError
-from .model import Plan, Scenario
-from .scenario import load_scenario, parse_scenario
-from .scheduler import PlanOptions, plan
-from .scheduler.check import check_plan
+
+if TYPE_CHECKING:
+    from .model import Plan, Scenario
+    from .scenario import load_scenario, parse_scenario
+    from .scheduler import PlanOptions, plan
+    from .scheduler.check import check_plan
+
+# Loaded on first use, so `tierplan catalog ...` or `tierplan diff` don't pay for the
+# schema and the solver bindings.
+_LAZY = {
+    "Plan": ".model", "Scenario": ".model",
+    "load_scenario": ".scenario", "parse_scenario": ".scenario",
+    "PlanOptions": ".scheduler", "plan": ".scheduler",
+    "check_plan": ".scheduler.check",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'tierplan' has no attribute {name!r}")
 
 __all__ = [
     "InputError",
