@@ -39,6 +39,21 @@ def test_price_scale_and_slo_reach_the_scenario(tmp_path: Path) -> None:
     assert changed.scenario.budgets[-1].name == "total"
 
 
+def test_cli_sweep_writes_one_row_per_point_and_policy(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from tierplan.cli import main
+
+    path = small_sweep(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", str(path), "-o", str(tmp_path / "out"), "--workers", "1"])
+    assert exc.value.code == 0
+    out = capsys.readouterr()
+    assert "sweep" in out.out and out.err.startswith("wrote ")
+    lines = (tmp_path / "out" / "sweep.csv").read_text().splitlines()
+    assert lines[0].startswith("demand_scale,price_scale,policy,total_cost_usd")
+    assert len(lines) == 1 + 4 * 3
+
+
 def test_local_processes_and_ray_give_identical_results(tmp_path: Path) -> None:
     ray = pytest.importorskip("ray")
     path = str(small_sweep(tmp_path))

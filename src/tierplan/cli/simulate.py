@@ -40,22 +40,14 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -
     from rich.console import Console
     from rich.table import Table
 
+    from ..simulations.output import cell
+
     table = Table(title=title, title_justify="left")
     for c in columns:
         table.add_column(c, justify="left" if c == "policy" else "right")
     for row in rows:
-        table.add_row(*[_fmt(c, row.get(c)) for c in columns])
+        table.add_row(*[cell(c, row.get(c)) for c in columns])
     Console(width=None if sys.stdout.isatty() else 200).print(table)
-
-
-def _fmt(column: str, value: Any) -> str:
-    if isinstance(value, float):
-        if column.endswith("_usd"):
-            return f"${value:,.2f}"
-        if column.endswith("_pct"):
-            return f"{value:.3f} %"
-        return f"{value:,.6g}"
-    return str(value)
 
 
 @click.command("simulate")

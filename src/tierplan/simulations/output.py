@@ -20,7 +20,7 @@ import numpy as np
 from ..reports.render import write_atomic
 from .run import SimulationResult
 
-__all__ = ["summary_rows", "timeseries_frame", "write_html", "write_results", "write_sweep"]
+__all__ = ["cell", "summary_rows", "timeseries_frame", "write_html", "write_results", "write_sweep"]
 
 SUMMARY_COLUMNS = ("policy", "total_cost_usd", "slo_attainment_pct", "unserved_requests", "requests",
                    "instance_hours", "scale_events", "jobs", "jobs_missed_deadline", "preemptions",
@@ -103,6 +103,17 @@ def _csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     return buf.getvalue()
 
 
+def cell(column: str, value: Any) -> str:
+    """A summary value as people read it: $1,234.56, 99.974 %, 1,234."""
+    if isinstance(value, float):
+        if column.endswith("_usd"):
+            return f"${value:,.2f}"
+        if column.endswith("_pct"):
+            return f"{value:.3f} %"
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def _downsample(x: np.ndarray, y: np.ndarray, points: int = 400,
                 how: str = "max") -> list[tuple[float, float]]:
     """At most ``points`` points: bucket maxima (or means) keep spikes visible."""
@@ -124,8 +135,8 @@ def write_html(result: SimulationResult) -> str:
     parts = [f"<h1>Simulation {escape(result.simulation)}</h1>",
              f"<p>{result.steps:,} steps of {result.step_s:g} s ({hours[-1] + result.step_s / 3600:g} h)"
              + (f"; point {escape(json.dumps(dict(result.point)))}" if result.point else "") + "</p>"]
-    head = "".join(f"<th>{escape(c)}</th>" for c in SUMMARY_COLUMNS)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(row[c]))}</td>" for c in SUMMARY_COLUMNS) + "</tr>"
+    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in SUMMARY_COLUMNS)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell(c, row[c]))}</td>" for c in SUMMARY_COLUMNS) + "</tr>"
                    for row in summary_rows(result))
     parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     parts.append(bar_chart([(p.policy, p.total_cost_usd) for p in result.policies], title="Total cost"))
