@@ -36,18 +36,29 @@ def _bar(total: int, label: str) -> Iterator[Callable[[str, int], None] | None]:
         yield advance
 
 
+_HEADERS = {"total_cost_usd": "cost", "slo_attainment_pct": "in SLO", "unserved_requests": "unserved",
+            "instance_hours": "inst-h", "scale_events": "scalings", "jobs_missed_deadline": "late",
+            "preemptions": "preempt", "plan_calls": "plans", "plan_failures": "infeasible"}
+# Shown only when some policy has a non-zero value (training-free runs skip job columns).
+_OPTIONAL = {"jobs", "jobs_missed_deadline", "preemptions", "plan_calls", "plan_failures"}
+
+
 def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
     from ..simulations.output import cell
 
-    table = Table(title=title, title_justify="left")
+    columns = [c for c in columns if c not in _OPTIONAL or any(row.get(c) for row in rows)]
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for c in columns:
-        table.add_column(c, justify="left" if c == "policy" else "right")
+        table.add_column(_HEADERS.get(c, c.replace("_", " ")), justify="left" if c == "policy" else "right")
     for row in rows:
         table.add_row(*[cell(c, row.get(c)) for c in columns])
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    # Natural width, as `tierplan plan` prints its tables: a narrow terminal wraps lines
+    # rather than cutting the numbers.
+    Console(width=1000).print(table)
 
 
 @click.command("simulate")
@@ -95,8 +106,10 @@ def simulate_cmd(simulation: str, out_dir: str | None, backend: str, workers: in
                 advance(f"{sim.name}: {policy}", offsets[policy] + step)
 
         result = run_simulation(sim, progress=progress)
-    _table(summary_rows(result), SUMMARY_COLUMNS,
-           f"{sim.name}: {sim.steps:,} steps of {sim.step_s:g} s")
+    rows = summary_rows(result)
+    requests = rows[0]["requests"] if rows else 0
+    _table(rows, [c for c in SUMMARY_COLUMNS if c != "requests"],
+           f"{sim.name}: {sim.steps:,} steps of {sim.step_s:g} s, {requests:,.0f} requests")
     if out_dir:
         for path in write_results(result, out_dir):
             click.echo(f"wrote {path}", err=True)

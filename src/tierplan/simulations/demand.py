@@ -120,10 +120,13 @@ def trace_rates(path: Path, trace: s.TraceIn, step_s: float, steps: int, file: s
     column = trace.time_column
     usecols = [column] if trace.format == "requests" else [column, trace.rate_column]
     try:
+        header = list(pd.read_csv(path, nrows=0).columns)
+        for field, name in (("time_column", column), ("rate_column", trace.rate_column)):
+            if name in usecols and name not in header:
+                raise ScenarioError(file, f"{where}.{field}", f"{path} has no column {name!r}; "
+                                    f"its columns: {', '.join(map(str, header)) or 'none'}")
         frame = pd.read_csv(path, usecols=usecols)
-    except ValueError as exc:  # a missing column
-        raise ScenarioError(file, f"{where}.time_column", f"{path}: {exc}") from None
-    except (OSError, pd.errors.ParserError) as exc:
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise ScenarioError(file, f"{where}.path", f"cannot read {path} ({exc})") from None
     sec = _seconds(frame[column], file, f"{where}.time_column")
     if trace.format == "requests":
