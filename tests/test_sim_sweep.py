@@ -73,3 +73,16 @@ def test_local_processes_and_ray_give_identical_results(tmp_path: Path) -> None:
     double, single = by[1.0, 2.0, "greedy"]["total_cost_usd"], by[1.0, 1.0, "greedy"]["total_cost_usd"]
     assert 1.95 * single < double < 2 * single
     assert by[0.5, 1.0, "greedy"]["requests"] == pytest.approx(by[1.0, 1.0, "greedy"]["requests"] / 2)
+
+
+def test_policies_of_one_run_in_parallel_give_the_same_result(tmp_path: Path) -> None:
+    from tierplan.simulations import run_simulation
+    from tierplan.simulations.run import run_parallel
+
+    path = small_sweep(tmp_path)
+    serial = run_simulation(load_simulation(path))
+    parallel = run_parallel(str(path), None, "local", workers=2)
+    assert [p.row() for p in parallel.policies] == [p.row() for p in serial.policies]
+    for a, b in zip(serial.policies, parallel.policies, strict=True):
+        assert a.series.keys() == b.series.keys()
+        assert all((a.series[k] == b.series[k]).all() for k in a.series)

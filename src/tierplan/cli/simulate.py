@@ -66,16 +66,17 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False),
               help="Write summary, time series (CSV, Parquet) and report.html into DIR.")
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="Where sweep points run: local processes or Ray tasks.")
+              help="Where sweep points (or, with --workers > 1, policies) run: local processes or Ray tasks.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Parallel sweep points [default: cores].")
+              help="Processes for sweep points [default: cores] or for the policies of one run "
+                   "[default: 1, in this process].")
 @click.option("--trace", "trace", type=click.Path(dir_okay=False),
               help="Trace file for every 'trace' demand entry (overrides the path in the file).")
 def simulate_cmd(simulation: str, out_dir: str | None, backend: str, workers: int | None,
                  trace: str | None) -> None:
     """Replay the demand, events and jobs of SIMULATION through its policies and compare them."""
     from ..simulations.output import SUMMARY_COLUMNS, summary_rows, write_results, write_sweep
-    from ..simulations.run import run_simulation, sweep, sweep_points
+    from ..simulations.run import run_parallel, run_simulation, sweep, sweep_points
     from ..simulations.spec import load_simulation
 
     sim = load_simulation(simulation, trace)
@@ -97,15 +98,28 @@ def simulate_cmd(simulation: str, out_dir: str | None, backend: str, workers: in
         if out_dir:
             click.echo(f"wrote {write_sweep(rows, out_dir)}", err=True)
         return
-    total = sim.steps * len(sim.policies)
-    with _bar(total, f"{sim.name}") as advance:
-        offsets = {p.name: i * sim.steps for i, p in enumerate(sim.policies)}
+    if backend == "ray" or (workers or 1) > 1:
+        # One worker per policy; the bar counts finished policies.
+        with _bar(len(sim.policies), f"{sim.name}: policies") as advance:
+            count = 0
 
-        def progress(policy: str, step: int, steps: int) -> None:
-            if advance:
-                advance(f"{sim.name}: {policy}", offsets[policy] + step)
+            def policy_done(_: int) -> None:
+                nonlocal count
+                count += 1
+                if advance:
+                    advance(f"{sim.name}: policies", count)
 
-        result = run_simulation(sim, progress=progress)
+            result = run_parallel(simulation, trace, backend, workers, policy_done)
+    else:
+        total = sim.steps * len(sim.policies)
+        with _bar(total, f"{sim.name}") as advance:
+            offsets = {p.name: i * sim.steps for i, p in enumerate(sim.policies)}
+
+            def progress(policy: str, step: int, steps: int) -> None:
+                if advance:
+                    advance(f"{sim.name}: {policy}", offsets[policy] + step)
+
+            result = run_simulation(sim, progress=progress)
     rows = summary_rows(result)
     requests = rows[0]["requests"] if rows else 0
     _table(rows, [c for c in SUMMARY_COLUMNS if c != "requests"],

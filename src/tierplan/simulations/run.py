@@ -6,9 +6,9 @@ A sweep point is a mapping of parameter -> value:
 - ``latency_slo_ms``: every inference workload's SLO set to the value;
 - ``budget_usd``: a budget named ``total`` over everything (replacing one of that name).
 
-Points run in worker processes (``backend="local"``, ``concurrent.futures``) or as Ray
-tasks (``backend="ray"``); each point is a pure function of the simulation file and
-the point, so both give identical results.
+Points (or, for one run, the policies: :func:`run_parallel`) run in worker processes
+(``backend="local"``, ``concurrent.futures``) or as Ray tasks (``backend="ray"``); each
+is a pure function of the simulation file and the point, so both give identical results.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .results import PolicyResult, summarise
 from .spec import Simulation, load_simulation
 from .world import World, build_world
 
-__all__ = ["SimulationResult", "apply_point", "run_simulation", "sweep", "sweep_points"]
+__all__ = ["SimulationResult", "apply_point", "run_parallel", "run_simulation", "sweep", "sweep_points"]
 
 Progress = Callable[[str, int, int], None]  # (policy, step, steps)
 
@@ -95,10 +95,19 @@ def _point_task(path: str, trace: str | None, point: dict[str, float]) -> list[d
     return [{**point, **r.row()} for r in result.policies]
 
 
-def sweep(path: str, trace: str | None, points: Sequence[dict[str, float]], backend: str = "local",
-          workers: int | None = None, on_done: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
-    """Summary rows of every (point, policy), in point order whatever finished first."""
-    out: list[list[dict[str, Any]]] = [[] for _ in points]
+def _policy_task(path: str, trace: str | None, point: dict[str, float], index: int) -> PolicyResult:
+    """One policy of a run, in a worker: the world is rebuilt there (it is cheap and
+    deterministic), the result with its series travels back."""
+    sim = apply_point(load_simulation(path, trace), point)
+    world = build_world(sim, point.get("demand_scale", 1.0))
+    spec = sim.policies[index]
+    return summarise(world, run_policy(world, make_policy(spec.kind, spec.name, spec.params)))
+
+
+def _map(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], backend: str, workers: int | None,
+         on_done: Callable[[int], None] | None) -> list[Any]:
+    """``fn(*args)`` for every call, on local processes or Ray; results in call order."""
+    out: list[Any] = [None] * len(calls)
     if backend == "ray":
         try:
             import ray
@@ -109,8 +118,8 @@ def sweep(path: str, trace: str | None, points: Sequence[dict[str, float]], back
         if started:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
         try:
-            task = ray.remote(_point_task)
-            refs = [task.remote(path, trace, p) for p in points]
+            task = ray.remote(fn)
+            refs = [task.remote(*args) for args in calls]
             for i, ref in enumerate(refs):
                 out[i] = ray.get(ref)
                 if on_done:
@@ -118,9 +127,9 @@ def sweep(path: str, trace: str | None, points: Sequence[dict[str, float]], back
         finally:
             if started:
                 ray.shutdown()
-    elif workers == 1 or len(points) == 1:
-        for i, p in enumerate(points):
-            out[i] = _point_task(path, trace, p)
+    elif workers == 1 or len(calls) == 1:
+        for i, args in enumerate(calls):
+            out[i] = fn(*args)
             if on_done:
                 on_done(i)
     else:
@@ -130,9 +139,27 @@ def sweep(path: str, trace: str | None, points: Sequence[dict[str, float]], back
         # spawn: forking a process that may hold solver or Ray threads is unsafe.
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(_point_task, path, trace, p): i for i, p in enumerate(points)}
+            futures = {pool.submit(fn, *args): i for i, args in enumerate(calls)}
             for fut in as_completed(futures):
                 out[futures[fut]] = fut.result()
                 if on_done:
                     on_done(futures[fut])
-    return [row for rows in out for row in rows]
+    return out
+
+
+def sweep(path: str, trace: str | None, points: Sequence[dict[str, float]], backend: str = "local",
+          workers: int | None = None, on_done: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    """Summary rows of every (point, policy), in point order whatever finished first."""
+    rows = _map(_point_task, [(path, trace, p) for p in points], backend, workers, on_done)
+    return [row for point_rows in rows for row in point_rows]
+
+
+def run_parallel(path: str, trace: str | None, backend: str = "local", workers: int | None = None,
+                 on_done: Callable[[int], None] | None = None) -> SimulationResult:
+    """Every policy of one run in its own worker process or Ray task; the same result as
+    :func:`run_simulation` (each policy is a pure function of the file)."""
+    sim = load_simulation(path, trace)
+    calls: list[tuple[Any, ...]] = [(path, trace, {}, i) for i in range(len(sim.policies))]
+    results = _map(_policy_task, calls, backend, workers, on_done)
+    return SimulationResult(sim.name, {}, sim.steps, sim.step_s, tuple(s.name for s in sim.scenario.sites),
+                            tuple(results))
