@@ -122,6 +122,7 @@ class AutoscaleConfig:
     ops_host: str = "127.0.0.1"
     ops_port: int | None = 9464
     planner_time_limit: float = 10.0
+    sizing: str = "auto"  # auto | planner
 
     def endpoint(self, workload: str) -> EndpointSpec:
         for e in self.endpoints:
@@ -251,6 +252,7 @@ class _Builder:
             ops_host=raw.ops.host,
             ops_port=raw.ops.port,
             planner_time_limit=raw.planner_time_limit,
+            sizing=raw.sizing,
         )
 
     def endpoint(self, i: int, e: s.EndpointIn, scenario: Scenario) -> EndpointSpec:
@@ -382,6 +384,8 @@ def narrow(scenario: Scenario, endpoints: Sequence[EndpointSpec],
            budget_usd_per_hour: float | None) -> Scenario:
     """The scenario the autoscaler plans: one hour, endpoint workloads, controlled sites.
 
+    An offering used by one endpoint only gets that site's max_replicas as its limit.
+
     Budgets of the user's scenario are over its horizon H; here they become per hour
     (limit / H). Training workloads are left out: the autoscaler sizes endpoints only.
     """
@@ -390,11 +394,25 @@ def narrow(scenario: Scenario, endpoints: Sequence[EndpointSpec],
     for e in endpoints:
         for spec in e.sites:
             kept.setdefault(spec.site, set()).add(spec.offering)
+    # A site's max_replicas becomes the offering's limit when one endpoint alone uses it,
+    # so the plan moves the rest of the demand elsewhere instead of being cut afterwards.
+    caps: dict[tuple[str, str], list[int | None]] = {}
+    for e in endpoints:
+        for spec in e.sites:
+            caps.setdefault((spec.site, spec.offering), []).append(spec.settings.max_replicas)
     sites: list[Site] = []
     for site in scenario.sites:
         if site.name in kept:
-            offerings: tuple[Offering, ...] = tuple(o for o in site.offerings if o.name in kept[site.name])
-            sites.append(replace(site, offerings=offerings))
+            offerings: list[Offering] = []
+            for o in site.offerings:
+                if o.name not in kept[site.name]:
+                    continue
+                limits = caps[(site.name, o.name)]
+                if len(limits) == 1 and limits[0] is not None:
+                    limit = limits[0] if o.available is None else min(limits[0], o.available)
+                    o = replace(o, available=limit)
+                offerings.append(o)
+            sites.append(replace(site, offerings=tuple(offerings)))
     workloads = []
     for e in endpoints:
         w = next(x for x in scenario.workloads if x.name == e.workload)

@@ -5,7 +5,8 @@ A tick (``Autoscaler.tick``), in order:
 2. read demand per endpoint; ``partial`` or ``down`` holds that endpoint;
 3. read the current replicas of every site (retried); unknown -> that site holds;
 4. predictive mode: plan for max(observed, Holt forecast ``lead`` ahead);
-5. size the endpoints with the planner (churn against the current counts);
+5. size the endpoints: the exact fast path for independent ones, else the planner
+   (churn against the current counts);
 6. apply the guards (:mod:`.decide`) and remember the recommendations;
 7. act: each change gets a request id ``<tick>/<endpoint>/<site>``, is written as
    ``pending``, applied with retries (re-read before each retry), then ``done``,
@@ -36,20 +37,20 @@ from .decide import Guards, SiteDecision
 from .forecast import Holt
 from .metrics import MetricsSource, Reading
 from .ops import OpsMetrics
-from .sizing import Sizing, size
+from .sizing import Sizer, Sizing
 from .store import Store
 
 __all__ = ["Autoscaler", "Runner"]
 
 log = logging.getLogger("tierplan.autoscale")
 Key = tuple[str, str]
-Sizer = Callable[[AutoscaleConfig, Mapping[str, Mapping[str, float]], Mapping[Key, int | None]], Sizing]
+SizeFn = Callable[[AutoscaleConfig, Mapping[str, Mapping[str, float]], Mapping[Key, int | None]], Sizing]
 
 
 class Autoscaler:
     def __init__(self, config: AutoscaleConfig, controllers: Mapping[Key, Controller], source: MetricsSource,
                  store: Store, clock: Clock, retrier: Retrier | None = None,
-                 metrics: OpsMetrics | None = None, sizer: Sizer = size) -> None:
+                 metrics: OpsMetrics | None = None, sizer: SizeFn | None = None) -> None:
         self.config = config
         self.controllers = dict(controllers)
         self.source = source
@@ -57,7 +58,7 @@ class Autoscaler:
         self.clock = clock
         self.retrier = retrier or Retrier(config.retry, clock)
         self.metrics = metrics or OpsMetrics(clock.now, config.interval_s)
-        self.sizer = sizer
+        self.sizer: SizeFn = sizer if sizer is not None else Sizer()
         self.guards = Guards(config)
         self.holt = Holt(config.predictive.alpha, config.predictive.beta) if config.predictive else None
         self.next_tick = 1

@@ -192,3 +192,4 @@ class AutoscaleIn(Strict):
     retry: RetryIn = Field(default_factory=RetryIn)
     ops: OpsIn = Field(default_factory=OpsIn)
     planner_time_limit: PositiveSeconds = 10.0
+    sizing: Literal["auto", "planner"] = "auto"  # auto: exact fast path where it applies

@@ -23,8 +23,9 @@ from typing import Any
 from ..model import InferenceWorkload, Plan, Scenario
 from ..scheduler import PlanOptions, plan
 from .config import AutoscaleConfig
+from .fastpath import FastSizer
 
-__all__ = ["Sizing", "churn_supported", "size"]
+__all__ = ["Sizer", "Sizing", "churn_supported", "size"]
 
 Key = tuple[str, str]
 
@@ -52,9 +53,75 @@ def churn_supported() -> bool:
     return {"current_instances", "churn_usd"} <= names
 
 
+class Sizer:
+    """``size`` with the exact fast path (:mod:`.fastpath`) for independent endpoints.
+
+    With ``sizing: auto`` (the default) an endpoint is sized on its own by the fast path
+    when nothing couples it to another endpoint planned in the same tick: the scenario has
+    no budgets and none of its capacity-limited offerings is used by another endpoint.
+    The others (and any the fast path finds infeasible, for the planner's diagnosis) go to
+    the planner together. ``sizing: planner`` sends everything to the planner.
+    """
+
+    def __init__(self) -> None:
+        self.fast: FastSizer | None = None
+
+    def __call__(self, config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]],
+                 current: Mapping[Key, int | None]) -> Sizing:
+        started = time.perf_counter()
+        independent = _independent(config, demand) if config.sizing == "auto" else set()
+        if not independent:
+            return size(config, demand, current)
+        if self.fast is None:
+            self.fast = FastSizer()
+        scenario = _with_demand(config, {e: demand[e] for e in independent}, current)
+        replicas: dict[Key, int] = {}
+        cost = 0.0
+        rest = {e: d for e, d in demand.items() if e not in independent}
+        for w in scenario.workloads:
+            assert isinstance(w, InferenceWorkload)
+            spec = config.endpoint(w.name)
+            now = {s.site: current.get((w.name, s.site)) or 0 for s in spec.sites}
+            result = self.fast.size(scenario, w, now, config.churn_usd)
+            if result.status != "optimal":
+                rest[w.name] = demand[w.name]  # the planner relaxes budgets or says why
+                continue
+            for s in spec.sites:
+                replicas[(w.name, s.site)] = result.replicas.get(s.site, 0)
+            cost += result.cost_usd_per_hour
+        infeasible: dict[str, str] = {}
+        relaxed = False
+        if rest:
+            slow = size(config, rest, current)
+            replicas.update(slow.replicas)
+            cost += slow.cost_usd_per_hour
+            infeasible.update(slow.infeasible)
+            relaxed = slow.budgets_relaxed
+        method = "fast" if not rest else f"fast+planner ({len(rest)} by the planner)"
+        return Sizing(replicas, cost, infeasible, time.perf_counter() - started, method, relaxed,
+                      config.churn_usd > 0)
+
+
+def _independent(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]]) -> set[str]:
+    """Endpoints in ``demand`` that share no budget and no limited offering with another."""
+    scenario = config.scenario
+    if scenario.budgets:
+        return set()
+    limited = {(site.name, o.name) for site in scenario.sites for o in site.offerings
+               if o.available is not None}
+    users: dict[tuple[str, str], int] = {}
+    for e in config.endpoints:
+        if e.workload in demand:
+            for spec in e.sites:
+                users[(spec.site, spec.offering)] = users.get((spec.site, spec.offering), 0) + 1
+    return {e.workload for e in config.endpoints if e.workload in demand
+            and all(users[(s.site, s.offering)] == 1 or (s.site, s.offering) not in limited for s in e.sites)}
+
+
 def size(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]],
          current: Mapping[Key, int | None]) -> Sizing:
-    """Plan the endpoints in ``demand`` (endpoint -> client -> rps); others are not planned.
+    """Plan the endpoints in ``demand`` (endpoint -> client -> rps) with the planner;
+    others are not planned.
 
     Capacity that held endpoints keep (their current replicas) is taken out of shared
     offerings first, so the plan never counts on it.
