@@ -337,3 +337,30 @@ def test_cli_exit_codes_and_outputs(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, _, err = cli_run(capsys, "simulate", str(tmp_path / "missing.yaml"))
     assert code == 2 and "missing.yaml" in err and "not found" in err
     assert cli_run(capsys, "simulate", str(path), "--backend", "spark")[0] == 2
+
+
+class HoldN:
+    """A user policy named in a simulation file: ``n`` instances on the cheapest slot."""
+
+    def __init__(self, name: str, n: int = 1) -> None:
+        self.name = name
+        self.n = n
+
+    def decide(self, world: World, obs: Observation) -> dict[Key, int] | None:
+        cheapest = min(world.slots, key=lambda s: s.usd_per_hour)
+        return {cheapest.key: self.n} if obs.step == 0 else None
+
+    def place_job(self, world: World, job: JobRequest, obs: Observation) -> JobChoice | None:
+        return None
+
+
+def test_a_user_policy_named_in_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = {"kind": "python", "name": "mine", "object": "test_simulate:HoldN", "params": {"n": 2}}
+    out = run(tmp_path, {"duration": "1h", "policies": [policy]})["mine"]
+    assert out.total_cost_usd == pytest.approx(2 * 1.0)
+    for bad, where in [({**policy, "object": "test_simulate:Nope"}, "policies[0].object"),
+                       ({**policy, "params": {"m": 2}}, "policies[0].params"),
+                       ({**policy, "object": "test_simulate:STEP_H"}, "policies[0].object")]:
+        with pytest.raises(ScenarioError) as err:
+            load_simulation(write(tmp_path, {"duration": "1h", "policies": [bad]}))
+        assert err.value.path == where

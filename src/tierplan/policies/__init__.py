@@ -2,8 +2,9 @@
 
 Every placement policy implements :class:`~tierplan.policies.base.Policy` (``decide`` and
 ``place_job``). :func:`make_policy` builds the bundled ones by kind; a user policy is any
-object with those two methods and a ``name``, passed to
-:func:`tierplan.simulations.engine.run_policy` directly.
+object with those two methods and a ``name``: name its class in a simulation file
+(``kind: python, object: package.module:Class, params: {...}``; it is built as
+``Class(name, **params)``), or pass it to :func:`tierplan.simulations.run.run_world`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,20 @@ from typing import Any
 
 from .base import JobChoice, JobRequest, Key, Observation, Policy
 
-__all__ = ["KINDS", "JobChoice", "JobRequest", "Key", "Observation", "Policy", "make_policy"]
+__all__ = ["KINDS", "JobChoice", "JobRequest", "Key", "Observation", "Policy", "load_object", "make_policy"]
 
-KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa")
+KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa", "python")
+
+
+def load_object(spec: str) -> Any:
+    """``package.module:Name`` -> the object (ImportError or AttributeError when missing)."""
+    import importlib
+
+    module, _, attr = spec.partition(":")
+    found: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        found = getattr(found, part)
+    return found
 
 
 def make_policy(kind: str, name: str, params: Mapping[str, Any]) -> Policy:
@@ -31,4 +43,8 @@ def make_policy(kind: str, name: str, params: Mapping[str, Any]) -> Policy:
         return GreedyPolicy(name, kind, **params)
     if kind == "hpa":
         return HpaPolicy(name, **params)
+    if kind == "python":
+        # The simulation loader has checked that this builds a Policy.
+        built: Policy = load_object(str(params["object"]))(name, **params.get("params", {}))
+        return built
     raise ValueError(f"unknown policy kind {kind!r}; known: {', '.join(KINDS)}")

@@ -6,7 +6,7 @@ Every model forbids unknown keys. Durations accept seconds-style strings (``90s`
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -170,8 +170,17 @@ class HpaIn(Strict):
     max_step: Annotated[int, Field(ge=1)] | None = None
 
 
-PolicyIn = Annotated[OptimalIn | StaticIn | GreedyIn | HpaIn, Field(discriminator="kind")]
-POLICY_KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa")
+class PythonIn(Strict):
+    """A user policy: ``object: package.module:ClassName``, built as ``Class(name, **params)``."""
+
+    kind: Literal["python"]
+    name: Name | None = None
+    object: Annotated[str, Field(pattern=r"^[\w.]+:[\w.]+$")]
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+PolicyIn = Annotated[OptimalIn | StaticIn | GreedyIn | HpaIn | PythonIn, Field(discriminator="kind")]
+POLICY_KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa", "python")
 EVENT_KINDS = ("outage", "price_change", "preemption", "spot_series")
 PATTERN_KINDS = ("diurnal", "step", "spikes")
 

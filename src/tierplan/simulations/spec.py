@@ -157,7 +157,8 @@ def _fields_at(loc: list[int | str]) -> list[str]:
 
 _TAGGED: dict[str, type[BaseModel]] = {
     "optimal": s.OptimalIn, "static": s.StaticIn, "greedy": s.GreedyIn, "cloud_only": s.GreedyIn,
-    "edge_first": s.GreedyIn, "hpa": s.HpaIn, "outage": s.OutageIn, "price_change": s.PriceChangeIn,
+    "edge_first": s.GreedyIn, "hpa": s.HpaIn, "python": s.PythonIn, "outage": s.OutageIn,
+    "price_change": s.PriceChangeIn,
     "preemption": s.PreemptionIn, "spot_series": s.SpotSeriesIn, "diurnal": s.DiurnalIn,
     "step": s.StepIn, "spikes": s.SpikesIn,
 }
@@ -212,6 +213,8 @@ class _Builder:
                                                        f"policies[{names[name]}]; give each a name")
             names[name] = i
             params = p.model_dump(exclude={"kind", "name"})
+            if isinstance(p, s.PythonIn):
+                self.user_policy(p, name, i)
             policies.append(PolicySpec(p.kind, name, params))
         return Simulation(
             name=raw.name, file=self.file, scenario=scenario, duration_s=duration_s, step_s=step_s,
@@ -221,6 +224,25 @@ class _Builder:
             events=self.events(scenario), policies=tuple(policies),
             sweep={k: tuple(v) for k, v in (raw.sweep.model_dump() if raw.sweep else {}).items() if v},
         )
+
+    def user_policy(self, p: s.PythonIn, name: str, i: int) -> None:
+        """Load and build the user's policy once, so that a mistake is reported here."""
+        from ..policies import Policy, load_object
+
+        try:
+            factory = load_object(p.object)
+        except (ImportError, AttributeError) as exc:
+            raise self.fail(f"policies[{i}].object", f"cannot load {p.object!r} ({exc})") from None
+        if not callable(factory):
+            raise self.fail(f"policies[{i}].object", f"{p.object!r} is not a class or function")
+        try:
+            built = factory(name, **p.params)
+        except TypeError as exc:
+            raise self.fail(f"policies[{i}].params", f"{p.object}(name, **params) failed: {exc}") from None
+        if not isinstance(built, Policy):
+            raise self.fail(f"policies[{i}].object",
+                            f"{p.object!r} did not build a policy: it needs a 'name', "
+                            "decide(world, obs) and place_job(world, job, obs)")
 
     def workload(self, scenario: Scenario, name: str, path: str, kind: type) -> Any:
         found = [w for w in scenario.workloads if w.name == name]
