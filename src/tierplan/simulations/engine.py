@@ -25,7 +25,7 @@ checkpoints) and is placed again.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -309,7 +309,3 @@ class _Engine:
             job.cost_by_site[job.site] = job.cost_by_site.get(job.site, 0.0) + cost
             total += cost
         return total
-
-
-def running_map(world: World, counts: np.ndarray) -> Mapping[Key, int]:
-    return {s.key: int(counts[s.index]) for s in world.slots if counts[s.index]}

@@ -86,10 +86,6 @@ class World:
                 return w
         raise KeyError(name)
 
-    def step_of(self, seconds: float) -> int:
-        """The first step that starts at or after ``seconds``."""
-        return min(self.steps, max(0, math.ceil(seconds / self.step_s - 1e-9)))
-
 
 def build_world(sim: Simulation, demand_scale: float = 1.0) -> World:
     scenario = sim.scenario
