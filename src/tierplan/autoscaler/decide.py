@@ -106,7 +106,8 @@ class Guards:
         low = max(settings.min_replicas, floor)
         if settings.max_replicas is not None:
             low = min(low, settings.max_replicas)
-        stab.settings = replace(settings, min_replicas=low)
+        if stab.settings.min_replicas != low:
+            stab.settings = replace(settings, min_replicas=low)
         target = stab.apply(now, current, recommended)
         return SiteDecision(**base, current=current, planned=p, recommended=recommended,  # type: ignore[arg-type]
                             floor=floor, target=target,

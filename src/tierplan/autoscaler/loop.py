@@ -166,7 +166,7 @@ class Autoscaler:
             window = max(max(s.settings.scale_down_window_s, s.settings.scale_up_window_s)
                          for s in self.specs.values())
             self.store.prune(now - window - 3600)
-        actions = [self._act(n, d) for d in decisions if d.changes]
+        actions = self._act_all(n, [d for d in decisions if d.changes])
         seen: dict[Key, int] = {}
         for d in decisions:
             if d.current is not None:
@@ -193,21 +193,32 @@ class Autoscaler:
             "cost_usd_per_hour": round(cost, 6),
         }
 
-    def _act(self, n: int, d: SiteDecision) -> dict[str, Any]:
-        assert d.target is not None
-        request_id = f"{n}/{d.endpoint}/{d.site}"
-        controller = self.controllers[(d.endpoint, d.site)]
-        self.store.put_action(request_id, n, d.endpoint, d.site, d.current, d.target, "pending", 0, None,
-                              self.clock.now())
-        result = apply(controller, d.target, request_id, self.retrier)
-        self.store.put_action(request_id, n, d.endpoint, d.site, d.current, d.target, result.status,
-                              result.attempts, result.error, self.clock.now())
-        if result.status == "failed":
-            self.metrics.error("controller")
-            log.error("action failed", extra={"event": "action_failed", "request_id": request_id,
-                                              "error": result.error})
-        return {"request_id": request_id, "endpoint": d.endpoint, "site": d.site, "from": d.current,
-                "to": d.target, "status": result.status, "attempts": result.attempts, "error": result.error}
+    def _act_all(self, n: int, changes: list[SiteDecision]) -> list[dict[str, Any]]:
+        """Record every change as pending (one transaction), apply each, record the results.
+
+        All pending rows are written before the first call, so a crash at any point leaves
+        each change either pending (finished on restart) or with its result."""
+        ids = {(d.endpoint, d.site): f"{n}/{d.endpoint}/{d.site}" for d in changes}
+        now = self.clock.now()
+        self.store.put_actions((ids[(d.endpoint, d.site)], n, d.endpoint, d.site, d.current,
+                                int(d.target or 0), "pending", 0, None, now) for d in changes)
+        out = []
+        rows = []
+        for d in changes:
+            assert d.target is not None
+            request_id = ids[(d.endpoint, d.site)]
+            result = apply(self.controllers[(d.endpoint, d.site)], d.target, request_id, self.retrier)
+            rows.append((request_id, n, d.endpoint, d.site, d.current, d.target, result.status,
+                         result.attempts, result.error, self.clock.now()))
+            if result.status == "failed":
+                self.metrics.error("controller")
+                log.error("action failed", extra={"event": "action_failed", "request_id": request_id,
+                                                  "error": result.error})
+            out.append({"request_id": request_id, "endpoint": d.endpoint, "site": d.site, "from": d.current,
+                        "to": d.target, "status": result.status, "attempts": result.attempts,
+                        "error": result.error})
+        self.store.put_actions(rows)
+        return out
 
 
 def _action(d: SiteDecision) -> str:

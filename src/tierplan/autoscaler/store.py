@@ -120,6 +120,15 @@ class Store:
             "updated = excluded.updated",
             (request_id, tick, endpoint, site, from_replicas, to_replicas, status, attempts, error, now))
 
+    def put_actions(self, rows: Iterable[tuple[str, int, str, str, int | None, int, str, int, str | None,
+                                             float]]) -> None:
+        """Several actions in one transaction (same columns as :meth:`put_action`)."""
+        self._run(
+            "INSERT INTO actions (request_id, tick, endpoint, site, from_replicas, to_replicas, status, "
+            "attempts, error, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO "
+            "UPDATE SET status = excluded.status, attempts = excluded.attempts, error = excluded.error, "
+            "updated = excluded.updated", many=rows)
+
     def action_status(self, request_id: str) -> str | None:
         rows = self._run("SELECT status FROM actions WHERE request_id = ?", (request_id,), fetch=True)
         return str(rows[0][0]) if rows else None

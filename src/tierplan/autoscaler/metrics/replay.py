@@ -28,6 +28,7 @@ class ReplaySource:
         self.start = start
         # (endpoint, client) -> sorted times and their values
         self.series: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+        self._clients: dict[str, list[str]] = {}  # endpoint -> clients with a series
         self.length = 0.0
         self._load()
 
@@ -54,10 +55,12 @@ class ReplaySource:
         for key, points in rows.items():
             points.sort()
             self.series[key] = ([p[0] for p in points], [p[1] for p in points])
+            self._clients.setdefault(key[0], []).append(key[1])
 
     def _start(self, now: float) -> float:
+        # Asked once: the replay's start (the first recorded tick) never moves afterwards.
         if callable(self.start):
-            return self.start()
+            self.start = float(self.start())
         if self.start is None:
             self.start = now
         return float(self.start)
@@ -67,9 +70,11 @@ class ReplaySource:
         if self.loop and self.length > 0:
             offset %= self.length
         values: dict[str, float] = {}
-        for (name, client), (times, rps) in self.series.items():
-            if name != endpoint.workload:
+        for client in self._clients.get(endpoint.workload, ()):
+            found = self.series.get((endpoint.workload, client))
+            if found is None:
                 continue
+            times, rps = found
             i = bisect.bisect_right(times, offset) - 1
             if i >= 0:
                 values[client] = rps[i]
