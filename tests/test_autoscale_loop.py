@@ -276,3 +276,17 @@ def test_sigterm_finishes_the_tick_and_exits_cleanly(tmp_path):
     ticks = store.ticks()
     assert len(ticks) >= 2 and all(t["finished"] is not None for t in ticks)
     assert not store.actions("pending")
+
+
+def test_the_dry_run_example_runs_once(tmp_path):
+    example = ROOT / "examples" / "autoscale" / "dry-run.yaml"
+    out = subprocess.run([sys.executable, "-m", "tierplan", "autoscale", str(example), "--once",
+                          "--state", str(tmp_path / "state.db")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout)
+    # t=0: 4.8 rps from Munich, 3.2 from Hamburg: two Orins in Munich carry both (2 x 4.8 rps)
+    # for $0.10/h; the L4 the dry-run endpoint started with is not needed
+    assert record["held"] == {} and record["sizing"]["cost_usd_per_hour"] == pytest.approx(0.10)
+    targets = {d["site"]: d["target"] for d in record["decisions"]}
+    assert targets == {"edge/store-munich": 2, "edge/store-hamburg": 0, "aws/eu-central-1": 0}
