@@ -122,3 +122,19 @@ def test_an_infeasible_endpoint_gets_the_planners_diagnosis(tmp_path):
     # far more than a Jetson and an L4 carry: the planner says why, and the endpoint holds
     result = Sizer()(loaded, {"detector": {"munich": 500, "berlin": 0}}, {})
     assert result.replicas == {} and "munich" in result.infeasible["detector"]
+
+
+def test_keeping_running_replicas_can_be_cheaper_than_the_churn_of_removing_them():
+    # 25 rps needs 4 replicas of 8 rps; 6 run now. Removing two costs 2 x $1 of churn,
+    # keeping them $0.10/h each: the optimum keeps all six (objective 0.6 against 2.4).
+    sc = replace(parse_scenario({
+        "name": "keep", "horizon_hours": 1,
+        "sites": [{"name": "s0", "tier": "cloud", "location": {"lat": 48.1, "lon": 11.6},
+                   "offerings": [{"name": "g", "accelerator": "L4", "usd_per_hour": 0.1}]}],
+        "clients": [{"name": "munich", "location": {"lat": 48.1, "lon": 11.6}}],
+        "workloads": [{"name": "svc", "kind": "inference",
+                       "accelerators": {"L4": {"rps": 10, "latency_ms": 20}},
+                       "demand_rps": {"munich": 25}, "latency_slo_ms": 100}]}), horizon_hours=1.0)
+    result = FastSizer().size(sc, sc.workloads[0], {"s0": 6}, 1.0)
+    assert result.replicas == {"s0": 6} and result.cost_usd_per_hour == pytest.approx(0.6)
+    assert FastSizer().size(sc, sc.workloads[0], {"s0": 6}, 0.05).replicas == {"s0": 4}
