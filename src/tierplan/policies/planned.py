@@ -26,6 +26,7 @@ jobs like ``greedy``.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
@@ -117,8 +118,6 @@ class _Planned:
                tuple(sorted(obs.running.items())) if churn_usd > 0 else ())
         if key in self._cache:
             return self._cache[key]
-        import time
-
         started = time.perf_counter()
         scenario = scenario_now(world, obs, demand, headroom)
         result = plan(scenario, _options(obs, churn_usd, self.time_limit, self.gap))
@@ -220,7 +219,9 @@ class HpaPolicy(_Planned):
 
     def _fix_placement(self, world: World, obs: Observation) -> dict[Key, int] | None:
         demand = window_peak(world, 0, world.steps)
+        started = time.perf_counter()
         result = plan(scenario_now(world, obs, demand), _options(obs, 0.0, self.time_limit))
+        self.plan_seconds += time.perf_counter() - started
         self.plan_calls += 1
         targets = _targets(result)
         if targets is None:
