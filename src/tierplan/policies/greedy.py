@@ -146,11 +146,14 @@ def cheapest_job_choice(world: World, job: JobRequest, obs: Observation, tiers: 
         hours = opt.transfer_hours + opt.compute_hours
         cost = opt.nodes * price * opt.compute_hours + opt.transfer_usd
         tier = _TIER_RANK.get(site.tier, 3) if edge_first else 0
-        options.append((hours <= left_h + 1e-9, tier, cost, hours, site.name, offering.name, opt))
+        # Every k >= 2 nodes costs the same: equal costs go to fewer nodes (less to boot,
+        # less capacity held), so costs are compared to the micro-dollar.
+        options.append((hours <= left_h + 1e-9, tier, round(cost, 6), opt.nodes, hours, site.name,
+                        offering.name, opt))
     if not options:
         return None
     meets = [o for o in options if o[0]]
-    # Meets the deadline: (tier rank), cost, hours, names; else the fastest.
-    best = min(meets, key=lambda o: o[1:6]) if meets else min(options, key=lambda o: (o[3], o[2], o[4], o[5]))
-    opt = best[6]
-    return JobChoice(best[4], best[5], opt.nodes, opt.spot)
+    # Meets the deadline: (tier rank), cost, nodes, hours, names; else the fastest.
+    best = min(meets, key=lambda o: o[1:7]) if meets else min(options, key=lambda o: (o[4], o[2], o[5], o[6]))
+    opt = best[7]
+    return JobChoice(best[5], best[6], opt.nodes, opt.spot)
