@@ -364,3 +364,28 @@ def test_a_user_policy_named_in_the_file(tmp_path: Path, capsys: pytest.CaptureF
         with pytest.raises(ScenarioError) as err:
             load_simulation(write(tmp_path, {"duration": "1h", "policies": [bad]}))
         assert err.value.path == where
+
+
+SPOT = (Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "spot" / "aws_gpu_2020"
+        / "aws_gpu_spot_price_history.csv")
+
+
+@pytest.mark.skipif(not SPOT.exists(), reason="../shared/data is not available")
+def test_real_spot_history_sets_prices_and_preemptions(tmp_path: Path) -> None:
+    scen = scenario(extra_sites=[{"name": "cloud/gpu", "tier": "cloud", "offerings": [
+        {"name": "p3", "accelerator": "V100", "accelerator_count": 1, "usd_per_hour": 3.06,
+         "spot_usd_per_hour": 0.95}]}])
+    path = write(tmp_path, {"duration": "14d", "step": "15m", "policies": [{"kind": "greedy"}], "events": [
+        {"kind": "spot_series", "site": "cloud/gpu", "offering": "p3", "path": str(SPOT),
+         "instance_type": "p3.2xlarge", "region": "us-east-1", "availability_zone": "us-east-1b",
+         "bid_usd_per_hour": 0.95}]}, scen)
+    world = build_world(load_simulation(path))
+    col = world.offer_ix["cloud/gpu", "p3"]
+    prices = world.spot_price[:, col]
+    # us-east-1 p3.2xlarge spot prices of early 2020 lie between $0.918 and $1.2251
+    assert prices.min() >= 0.918 and prices.max() <= 1.2251
+    blocked = world.spot_blocked[:, col]
+    assert np.array_equal(blocked, prices > 0.95)
+    assert blocked.any() and not blocked.all()
+    crossings = sum(1 for step, offers in world.preempt.items() if col in offers)
+    assert crossings == int(np.sum(blocked[1:] & ~blocked[:-1])) + int(blocked[0])
