@@ -228,7 +228,7 @@ def test_a_tick_reads_prometheus_and_scales_kubernetes_and_sagemaker(tmp_path):
         scaler = build_autoscaler(loaded, store)
         scaler.resume()
         record = scaler.tick()
-        assert record["held"] == {}
+        assert record["held"] == {}, record
         assert kube.replicas[("stores", "detector")] == 2
         described = sm.describe_endpoint(EndpointName="detector")["ProductionVariants"][0]
         assert described["DesiredInstanceCount"] == 1  # already 1: no call was needed

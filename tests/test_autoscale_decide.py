@@ -189,3 +189,11 @@ def test_sizing_relaxes_budgets_that_make_the_plan_infeasible(tmp_path):
     # 40 rps: one L4 (32 rps) and two Jetsons (9.6 rps) for $1.10/h, above the $0.50 budget
     assert s.budgets_relaxed and not s.infeasible
     assert s.replicas == {(E, EDGE): 2, (E, CLOUD): 1} and s.cost_usd_per_hour == pytest.approx(1.1)
+
+
+def test_a_fresh_start_never_scales_down_at_once_but_scales_up(tmp_path):
+    g, _ = guards(tmp_path)
+    d = decide(g, 1000, {EDGE: 3, CLOUD: 4}, {EDGE: 6, CLOUD: 1})
+    assert d[EDGE].target == 6 and d[EDGE].reason == "scale up"
+    assert d[CLOUD].target == 4 and d[CLOUD].reason == "held by the scale-down window"
+    assert decide(g, 1301, {EDGE: 6, CLOUD: 4}, {EDGE: 6, CLOUD: 1})[CLOUD].target == 1

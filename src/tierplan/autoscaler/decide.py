@@ -8,6 +8,8 @@ For each site, on the current replica count c and the planner's count p:
 3. budgets: while the endpoint's (then the whole config's) compute cost per hour,
    sum of replicas x usd_per_hour, is above its budget, remove one replica from the site
    with the highest price per rps of capacity, never below the site's min_replicas.
+A site without a recent recommendation (first tick, restart after a long stop) counts its
+current replicas as recommended now: a fresh start never scales down at once.
 A site whose current count is unknown (controller read failed) or whose endpoint is held
 (metrics down or partial, no feasible plan) keeps its count and is not acted on.
 Nothing here reads the clock: ``now`` is passed in.
@@ -101,8 +103,13 @@ class Guards:
                                 floor=floor, target=current, reason=f"hold: {held or 'not planned'}")
         p = planned[key]
         settings = spec.settings
-        recommended = desired_replicas(current, float(p), 1.0, settings.tolerance)
         stab = self.stabilisers[key]
+        if not stab._history:
+            # No recent recommendation (first tick, or a restart after a long stop): count
+            # the current replicas as recommended just before the scale-up window, so they
+            # hold scale-down for its window but never hold back a scale-up.
+            stab._history.append((now - settings.scale_up_window_s - 1e-3, current))
+        recommended = desired_replicas(current, float(p), 1.0, settings.tolerance)
         low = max(settings.min_replicas, floor)
         if settings.max_replicas is not None:
             low = min(low, settings.max_replicas)
