@@ -14,6 +14,7 @@ is a pure function of the simulation file and the point, so both give identical 
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -116,7 +117,9 @@ def _map(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], backend: str,
             raise InputError("--backend ray needs ray: pip install 'tierplan[ray]'") from None
         started = not ray.is_initialized()
         if started:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+            # Ray logs its start-up at INFO on stderr; a command piped into a file stays quiet.
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.ERROR)
         try:
             task = ray.remote(fn)
             refs = [task.remote(*args) for args in calls]
