@@ -193,7 +193,7 @@ def test_sizing_relaxes_budgets_that_make_the_plan_infeasible(tmp_path):
 
 def test_a_fresh_start_never_scales_down_at_once_but_scales_up(tmp_path):
     g, _ = guards(tmp_path)
-    d = decide(g, 1000, {EDGE: 3, CLOUD: 4}, {EDGE: 6, CLOUD: 1})
-    assert d[EDGE].target == 6 and d[EDGE].reason == "scale up"
+    d = decide(g, 1000, {EDGE: 1, CLOUD: 4}, {EDGE: 3, CLOUD: 1})
+    assert d[EDGE].target == 3 and d[EDGE].reason == "scale up"
     assert d[CLOUD].target == 4 and d[CLOUD].reason == "held by the scale-down window"
-    assert decide(g, 1301, {EDGE: 6, CLOUD: 4}, {EDGE: 6, CLOUD: 1})[CLOUD].target == 1
+    assert decide(g, 1301, {EDGE: 3, CLOUD: 4}, {EDGE: 3, CLOUD: 1})[CLOUD].target == 1
