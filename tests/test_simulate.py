@@ -389,3 +389,17 @@ def test_real_spot_history_sets_prices_and_preemptions(tmp_path: Path) -> None:
     assert blocked.any() and not blocked.all()
     crossings = sum(1 for step, offers in world.preempt.items() if col in offers)
     assert crossings == int(np.sum(blocked[1:] & ~blocked[:-1])) + int(blocked[0])
+
+
+class Wrong(OneEach):
+    def decide(self, world: World, obs: Observation) -> dict[Key, int] | None:
+        return {("web", "cloud/z", "gpu"): 1}
+
+
+def test_a_policy_asking_for_what_cannot_run_is_an_error(tmp_path: Path) -> None:
+    from tierplan.errors import TierplanError
+
+    path = write(tmp_path, {"duration": "1h", "policies": [{"kind": "greedy"}]})
+    world = build_world(load_simulation(path))
+    with pytest.raises(TierplanError, match="cloud/z"):
+        run_world(world, {}, policies=[Wrong()])

@@ -31,7 +31,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..policies.base import JobRequest, Key, Observation, Policy
+from ..errors import TierplanError
+from ..policies.base import JobRequest, Observation, Policy
 from .world import World
 
 __all__ = ["JobRecord", "Trajectory", "run_policy"]
@@ -113,7 +114,6 @@ class _Engine:
         self.jobs: list[JobRecord] = []
         self.waiting: list[JobRecord] = []  # arrived (or lost their nodes), not placed
         self.active: list[JobRecord] = []  # placed, not finished
-        self._running: dict[Key, int] = {}
 
     # ----------------------------------------------------------------- capacity
 
@@ -161,8 +161,8 @@ class _Engine:
                 self.target[:] = 0
                 for key, n in wanted.items():
                     if key not in self.key_slot:
-                        raise ValueError(f"policy {self.policy.name!r} asked for {key}, which the "
-                                         "workload cannot use")
+                        raise TierplanError(f"policy {self.policy.name!r} asked for {key}, which the "
+                                            "workload cannot use")
                     self.target[self.key_slot[key]] = max(0, int(n))
             while arrivals and arrivals[0].at_s <= t * w.step_s + 1e-9:
                 a = arrivals.pop(0)
@@ -260,8 +260,8 @@ class _Engine:
                 continue
             offer = w.offer_ix.get((choice.site, choice.offering))
             if offer is None:
-                raise ValueError(f"policy {self.policy.name!r} placed a job on an unknown offering "
-                                 f"{choice.site}/{choice.offering}")
+                raise TierplanError(f"policy {self.policy.name!r} placed a job on an unknown offering "
+                                    f"{choice.site}/{choice.offering}")
             free = self.free()[offer]
             if (free is not None and free < choice.nodes) or choice.nodes < 1:
                 continue
