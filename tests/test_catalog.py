@@ -119,13 +119,22 @@ def test_bundled_catalog_covers_the_gpu_families_and_cpu_on_three_clouds():
         assert len(regions) >= 8 and len(gpu_regions) >= 8, provider
 
 
-def test_bundled_aws_and_gcp_span_us_eu_and_asia_with_spot_prices():
+def test_bundled_clouds_span_us_eu_and_asia_with_spot_prices():
     rows = bundled_catalog()
-    for provider in ("aws", "gcp"):
-        codes = {r.jurisdiction for r in rows if r.provider == provider and r.accelerator}
-        assert codes & US and codes & EU and codes & ASIA, provider
+    for provider in ("aws", "gcp", "azure"):
+        gpu_regions = {(r.region, r.jurisdiction) for r in rows if r.provider == provider and r.accelerator}
+        assert len(gpu_regions) >= 8, provider
+        by_area = {area: {region for region, code in gpu_regions if code in codes}
+                   for area, codes in (("US", US), ("EU", EU), ("Asia", ASIA))}
+        assert by_area["US"] and len(by_area["EU"]) >= 3 and len(by_area["Asia"]) >= 2, (provider, by_area)
         assert any(r.spot_usd_per_hour for r in rows if r.provider == provider and r.accelerator)
-    assert any(r.spot_usd_per_hour for r in rows if r.provider == "azure")
+    # Azure outside the US: list prices from the Retail Prices API snapshot, dated by that file
+    a100 = next(r for r in rows if (r.provider, r.region, r.instance_type)
+                == ("azure", "westeurope", "Standard_NC24ads_A100_v4"))
+    assert (a100.usd_per_hour, a100.spot_usd_per_hour, a100.accelerator, a100.as_of) == (
+        4.775, None, "A100-80GB", "2023-12-18")
+    assert {r.region for r in rows if r.provider == "azure" and r.accelerator is None} >= {
+        "westeurope", "japaneast"}
 
 
 def test_bundled_rows_are_facts_with_a_source_and_a_date():

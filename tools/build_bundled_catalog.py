@@ -10,13 +10,17 @@ Where the rows come from (each row's ``source`` column says which):
   SkyPilot v8 catalog subset in ../shared/data/catalogs/skypilot-v8-subset, imported with
   tierplan's own SkyPilot importer (GCP GPU rows added to the host VM price).
 - AWS g4dn/g5/g6/g6e/p5en on-demand: instances.vantage.sh data (tools/catalog_sources_aws.py).
-- AWS m5zn CPU, Azure GPU and CPU sizes (US regions only), GCP t2d CPU and GCP L4/T4/V100
+- AWS m5zn CPU, Azure GPU and CPU sizes in US regions, GCP t2d CPU and GCP L4/T4/V100
   (host VM + GPU): SkyPilot's public catalogs (tools/catalog_sources_aws.py,
   catalog_sources_azure.py, catalog_sources_gcp.py).
+- Azure GPU and CPU sizes in EU, Asia and Australia regions, on-demand only: the Azure
+  Retail Prices API snapshot in github.com/Azure/karpenter-provider-azure
+  (tools/catalog_sources_azure_eu_asia.py), ``as_of`` 2023-12-18 as that file states.
 - Location, jurisdiction and internet egress of every row: providers/data/regions.csv.
 
 ``as_of`` is the date the snapshot was compiled from those sources (the sources do not
-date individual prices). Re-running the script rewrites the CSV deterministically.
+date individual prices), except where a source states its own date (the Azure EU/Asia
+rows). Re-running the script rewrites the CSV deterministically.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ from catalog_sources_aws import AWS_ON_DEMAND, AWS_SKYPILOT, SKYPILOT_SOURCE  # 
 from catalog_sources_aws import SOURCE as AWS_SOURCE  # noqa: E402
 from catalog_sources_azure import AZURE  # noqa: E402
 from catalog_sources_azure import SOURCE as AZURE_SOURCE  # noqa: E402
+from catalog_sources_azure_eu_asia import AS_OF as AZURE_EU_ASIA_AS_OF  # noqa: E402
+from catalog_sources_azure_eu_asia import SOURCE as AZURE_EU_ASIA_SOURCE  # noqa: E402
+from catalog_sources_azure_eu_asia import azure_eu_asia_table  # noqa: E402
 from catalog_sources_gcp import GCP, gcp_gpu_table  # noqa: E402
 from catalog_sources_gcp import SOURCE as GCP_SOURCE  # noqa: E402
 
@@ -52,7 +59,7 @@ Table = dict[str, tuple[float, float, str | None, int, float | None, dict[str, t
 
 
 def _rows(
-    provider: str, table: Table, source: str, regions: dict[tuple[str, str], Region]
+    provider: str, table: Table, source: str, regions: dict[tuple[str, str], Region], as_of: str = AS_OF
 ) -> list[CatalogRow]:
     out = []
     for name, (vcpus, mem, accel, count, accel_mem, prices) in table.items():
@@ -61,7 +68,7 @@ def _rows(
             out.append(CatalogRow(
                 provider, region_name, name, float(vcpus), float(mem), accel, count,
                 float(accel_mem) if accel_mem is not None else None, usd, spot, None,
-                region.lat, region.lon, region.jurisdiction, region.egress_usd_per_gb, source, AS_OF,
+                region.lat, region.lon, region.jurisdiction, region.egress_usd_per_gb, source, as_of,
             ))
     return out
 
@@ -79,6 +86,7 @@ def build(fixture: Path) -> list[CatalogRow]:
     rows += _rows("aws", aws_od, AWS_SOURCE, regions)
     rows += _rows("aws", AWS_SKYPILOT, SKYPILOT_SOURCE, regions)
     rows += _rows("azure", AZURE, AZURE_SOURCE, regions)
+    rows += _rows("azure", azure_eu_asia_table(), AZURE_EU_ASIA_SOURCE, regions, AZURE_EU_ASIA_AS_OF)
     rows += _rows("gcp", GCP, GCP_SOURCE, regions)
     rows += _rows("gcp", gcp_gpu_table(), GCP_SOURCE, regions)
     rows.sort(key=lambda r: (r.provider, r.region, r.instance_type))

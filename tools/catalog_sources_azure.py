@@ -2,9 +2,8 @@
 
 Source: SkyPilot's Azure catalog (github.com/skypilot-org/skypilot-catalog,
 catalogs/v6/azure/vms.csv, built by SkyPilot from the Azure Retail Prices API). That
-catalog only covers US regions, so the bundled Azure GPU/CPU offerings are US-only; the
-EU and Asia Azure regions in regions.csv carry location, jurisdiction and egress but no
-offerings until `tierplan catalog refresh --provider azure` fills them.
+catalog only covers US regions; the EU, Asia and Australia rows come from
+catalog_sources_azure_eu_asia.py (on-demand only, no spot in that source).
 
 Corrections applied, with reasons:
 - Standard_ND96isr_H100_v5 has 8 H100 GPUs (SkyPilot's row says 12).
