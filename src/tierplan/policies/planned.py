@@ -114,7 +114,12 @@ class _Planned:
         # Same inputs, same plan: a flat demand or a repeated pattern skips the solver.
         rounded = tuple(sorted((k, round(v, 9)) for k, v in demand.items()))
         step = min(obs.step, world.steps - 1)
-        key = (rounded, obs.free, obs.down, world.price[step].tobytes(), world.spot_blocked[step].tobytes(),
+        # What inference may use is what is free plus what it holds (see scenario_now).
+        held = [0] * len(world.offers)
+        for (_, site_name, offering), n in obs.running.items():
+            held[world.offer_ix[site_name, offering]] += n
+        usable = tuple(None if f is None else f + h for f, h in zip(obs.free, held, strict=True))
+        key = (rounded, usable, obs.down, world.price[step].tobytes(), world.spot_blocked[step].tobytes(),
                tuple(sorted(obs.running.items())) if churn_usd > 0 else ())
         if key in self._cache:
             return self._cache[key]
