@@ -403,3 +403,19 @@ def test_a_policy_asking_for_what_cannot_run_is_an_error(tmp_path: Path) -> None
     world = build_world(load_simulation(path))
     with pytest.raises(TierplanError, match="cloud/z"):
         run_world(world, {}, policies=[Wrong()])
+
+
+def test_forecast_sees_the_step_observed_demand_waits_for_the_next_plan(tmp_path: Path) -> None:
+    # 5 rps, then 15 rps from 1 h; both re-plan hourly (steps 0, 60, 120).
+    out = run(tmp_path, {
+        "duration": "3h", "provisioning": {"cloud": "3m"},
+        "demand": [{"workload": "web", "client": "c",
+                    "pattern": {"kind": "step", "base_rps": 5, "levels": [{"at": "1h", "rps": 15}]}}],
+        "policies": [{"kind": "optimal", "interval": "1h"},
+                     {"kind": "optimal", "name": "forecast", "interval": "1h", "demand": "forecast"}],
+    })
+    # forecast: at step 60 it plans for 15 rps; the second instance boots until step 63
+    assert out["forecast"].unserved_requests == pytest.approx(3 * 5 * 60)
+    # observed: at step 60 the last hour peaked at 5 rps; the 15 rps are seen at step 120,
+    # and the instance asked for then is ready at step 123
+    assert out["optimal"].unserved_requests == pytest.approx(63 * 5 * 60)
