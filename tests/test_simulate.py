@@ -419,3 +419,38 @@ def test_forecast_sees_the_step_observed_demand_waits_for_the_next_plan(tmp_path
     # observed: at step 60 the last hour peaked at 5 rps; the 15 rps are seen at step 120,
     # and the instance asked for then is ready at step 123
     assert out["optimal"].unserved_requests == pytest.approx(63 * 5 * 60)
+
+
+class OnAB(OneEach):
+    """One instance at cloud/a and one at cloud/b; none at cloud/c."""
+
+    def decide(self, world: World, obs: Observation) -> dict[Key, int] | None:
+        return {("web", "cloud/a", "gpu"): 1, ("web", "cloud/b", "gpu"): 1} if obs.step == 0 else None
+
+
+def test_serving_is_the_maximum_flow_when_clients_compete(tmp_path: Path) -> None:
+    from tierplan.simulations.results import max_served
+
+    # x reaches a (10 ms) and b (20 ms); y reaches a and c (c has no instance). Routing x
+    # to its nearest slot first would leave y unserved; the maximum flow sends x to b.
+    gpu = {"name": "gpu", "accelerator": "L4", "accelerator_count": 1, "usd_per_hour": 1.0}
+    ms = {("x", "cloud/a"): 10, ("x", "cloud/b"): 20, ("x", "cloud/c"): 500,
+          ("y", "cloud/a"): 10, ("y", "cloud/b"): 500, ("y", "cloud/c"): 10}
+    scen = {"name": "compete", "clients": [{"name": "x"}, {"name": "y"}],
+            "network": {"latency_ms": [{"client": c, "site": s, "ms": v} for (c, s), v in ms.items()]},
+            "sites": [{"name": s, "tier": "cloud", "offerings": [gpu]}
+                      for s in ("cloud/a", "cloud/b", "cloud/c")],
+            "workloads": [{"name": "web", "kind": "inference", "latency_slo_ms": 100, "max_utilization": 1.0,
+                           "accelerators": {"L4": {"rps": 10, "latency_ms": 20}},
+                           "demand_rps": {"x": 10, "y": 10}}]}
+    world = build_world(load_simulation(write(tmp_path, {"duration": "10m", "policies": [{"kind": "greedy"}]},
+                                              scen)))
+    (result,) = run_world(world, {}, policies=[OnAB()]).policies
+    assert result.unserved_requests == pytest.approx(0)
+    assert result.requests == pytest.approx(20 * 600)
+    # the formula itself: clients 0 and 1 reach slot 0 only, client 2 slots 0 and 1.
+    # Step 0: slot 0 has 5 rps, slot 1 10: 5 for clients 0 + 1, client 2's 1 on slot 1.
+    # Step 1: slot 0 has 20 rps, slot 1 none: all 8 + 8 + 1 fit on slot 0.
+    d = [np.array([4.0, 8.0]), np.array([4.0, 8.0]), np.array([1.0, 1.0])]
+    cap = np.array([[5.0, 10.0], [20.0, 0.0]])  # [step, slot]
+    assert list(max_served(d, cap, [[0], [0], [0, 1]])) == [6.0, 17.0]

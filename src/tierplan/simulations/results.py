@@ -2,12 +2,18 @@
 
 **Fluid serving** (no queues): in step t an instance of a slot serves up to ``cap_rps``
 (``accelerator_count * rps``, full sustained throughput; ``max_utilization`` is planning
-headroom). Each workload routes its demand greedily: clients with the fewest slots
-within their SLO first, each to its reachable slots in order of latency, taking what
-capacity is left. Demand no ready capacity within the SLO can take is *violating*: it
-counts as unserved. (Greedy routing can leave demand unserved that a max-flow routing
-would place when clients compete for a slot; with one client per slot, or nested
-reach sets, it is exact.)
+headroom). Demand no ready capacity within the SLO can take is *violating*: it counts as
+unserved. What is served is the maximum flow from clients to ready slots within their
+SLO, per step; for a workload with up to ``EXACT_CLIENTS`` clients it is computed
+exactly by the max-flow min-cut theorem (the bipartite network source -> client ->
+slot -> sink), vectorised over all steps:
+
+    served = min over client sets A of  sum_{c not in A} demand_c + sum_{s reached by A} cap_s
+
+(2^clients terms). The per-slot load, which prices response egress, comes from a greedy
+routing: clients with the fewest reachable slots first, each to its slots in order of
+latency. With more clients than ``EXACT_CLIENTS`` the greedy routing also gives what is
+served (it can then undercount when clients compete for a slot).
 
 **Cost** per step: billed instances x price in force x step hours, plus response egress
 ``served rps x step seconds x payload_kb x 1e-6 x egress_usd_per_gb`` of the serving
@@ -66,6 +72,26 @@ class PolicyResult:
         }
 
 
+EXACT_CLIENTS = 12
+
+
+def max_served(demand: list[np.ndarray], cap: np.ndarray, reach: list[list[int]]) -> np.ndarray:
+    """Maximum rps servable per step (the min-cut formula of the module docstring).
+
+    ``demand[c]``: rps per step of client c; ``cap[:, j]``: capacity per step of slot j;
+    ``reach[c]``: the slots (columns of ``cap``) client c may use."""
+    best = np.sum(demand, axis=0) if demand else np.zeros(len(cap))
+    for mask in range(1, 1 << len(demand)):
+        inside = [c for c in range(len(demand)) if mask >> c & 1]
+        slots = sorted({j for c in inside for j in reach[c]})
+        value = cap[:, slots].sum(axis=1) if slots else np.zeros(len(cap))
+        for c in range(len(demand)):
+            if not mask >> c & 1:
+                value = value + demand[c]
+        best = np.minimum(best, value)
+    return np.asarray(best, dtype=float)
+
+
 def serve(world: World, ready: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Per workload: served rps [steps]; and slot load [steps, slots], capacity [steps, slots]."""
     steps = world.steps
@@ -89,6 +115,10 @@ def serve(world: World, ready: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
                 load[:, slot.index] += take
                 rest -= take
             total += demand - rest
+        if 1 < len(clients) <= EXACT_CLIENTS:
+            columns = [s.index for s in slots]
+            total = max_served([world.demand[w.name, c] for c in clients], cap[:, columns],
+                               [[j for j, s in enumerate(slots) if c in s.reach] for c in clients])
         served[w.name] = total
     return served, load, cap
 
