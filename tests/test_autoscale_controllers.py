@@ -131,6 +131,20 @@ def test_vertex_mutate_deployed_model_pins_the_replica_range():
         assert c.get_replicas() == 4
 
 
+def test_vertex_reports_a_mutation_in_flight_and_does_not_send_it_twice():
+    api = VertexApi("projects/proj/locations/europe-west4/endpoints/123", {"dm1": 1})
+    api.slow_operations = 2
+    with FakeServer(api) as server:
+        c = _vertex(server.url)
+        c.set_replicas(3, "1/detector/gcp")
+        assert api.deployed["dm1"] == [1, 1]  # the operation is still running
+        assert c.get_replicas() == 3  # ... but the count in flight is what the next tick sees
+        c.set_replicas(3, "2/detector/gcp")  # a later tick wanting the same: nothing sent
+        assert len(server.calls("POST")) == 1
+        assert c.get_replicas() == 3 and api.deployed["dm1"] == [3, 3]  # second poll: done
+        assert c.get_replicas() == 3 and c._pending is None
+
+
 def test_vertex_errors_are_retried():
     api = VertexApi("projects/proj/locations/europe-west4/endpoints/123", {"dm1": 1})
     api.fail_writes = 2

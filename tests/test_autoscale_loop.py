@@ -293,3 +293,44 @@ def test_the_dry_run_example_runs_once(tmp_path):
     assert {s: d["target"] for s, d in decisions.items()} == {
         "edge/store-munich": 2, "edge/store-hamburg": 0, "aws/eu-central-1": 1}
     assert decisions["aws/eu-central-1"]["reason"] == "held by the scale-down window"
+
+
+def test_a_controller_that_cannot_be_set_up_exits_1_naming_the_site(tmp_path):
+    config = config_dict()
+    config["endpoints"][0]["sites"][0]["controller"] = {
+        "type": "kubernetes", "deployment": "detector", "kubeconfig": "missing-kubeconfig"}
+    path = write_setup(tmp_path, config)
+    out = subprocess.run([sys.executable, "-m", "tierplan", "autoscale", str(path), "--once"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 1
+    assert "endpoints[0].sites[0].controller: cannot set up the kubernetes controller" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_a_failing_planner_holds_every_endpoint_and_a_failing_tick_is_recorded(tmp_path):
+    def broken(*args):
+        raise RuntimeError("solver crashed")
+
+    scaler, ctl, store, _ = make(tmp_path, sizer=broken)
+    rec = scaler.tick()
+    assert rec["held"][E] == "planner failed: solver crashed" and rec["actions"] == []
+    assert scaler.metrics.errors["planner"] == 1 and replicas(ctl) == {EDGE: 0, CLOUD: 0}
+
+    class BadSource:
+        def read(self, endpoint, now):
+            raise ValueError("corrupt")
+
+    scaler.source = BadSource()
+    rec = scaler.tick()
+    assert rec["held"][E] == "metrics down: metrics source error: corrupt"
+
+
+    def bug(*args):
+        raise KeyError("a bug in the guards")
+
+    scaler.source, scaler.sizer = ReplaySource(str(tmp_path / "demand.csv"), start=0.0), size
+    scaler.guards.decide = bug  # an unexpected error: the tick is recorded, the loop goes on
+    rec = scaler.tick()
+    assert rec["error"] == "KeyError: 'a bug in the guards'" and scaler.metrics.errors["tick"] == 1
+    assert [t["status"] for t in store.ticks()] == ["held", "held", "error"]
+    assert all(t["finished"] is not None for t in store.ticks())

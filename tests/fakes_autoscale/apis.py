@@ -51,6 +51,8 @@ class VertexApi:
         self.deployed = {k: [v, v] for k, v in deployed.items()}  # id -> [min, max]
         self.fail_writes = 0
         self.masks: list[str] = []
+        self.slow_operations = 0  # polls an operation answers 'not done' before it applies
+        self.operations: dict[str, list[Any]] = {}  # name -> [polls left, model id, min, max]
 
     def _model(self, model_id: str) -> dict[str, Any]:
         lo, hi = self.deployed[model_id]
@@ -58,6 +60,16 @@ class VertexApi:
                 "dedicatedResources": {"machineSpec": {"machineType": "g2-standard-8",
                                                        "acceleratorType": "NVIDIA_L4", "acceleratorCount": 1},
                                        "minReplicaCount": lo, "maxReplicaCount": hi}}
+
+    def _operation(self, name: str) -> dict[str, Any]:
+        op = self.operations[name]
+        if op[0] > 0:
+            op[0] -= 1
+            return {"name": name, "done": False}
+        self.deployed[op[1]] = [op[2], op[3]]
+        return {"name": name, "done": True,
+                "response": {"@type": "type.googleapis.com/google.cloud.aiplatform.v1."
+                                      "MutateDeployedModelResponse", "deployedModel": self._model(op[1])}}
 
     def __call__(self, r: Request) -> tuple[int, Any]:
         if r.method == "GET" and r.path == f"/v1/{self.name}":
@@ -74,14 +86,16 @@ class VertexApi:
             snake = {"dedicated_resources.min_replica_count": "dedicatedResources.minReplicaCount",
                      "dedicated_resources.max_replica_count": "dedicatedResources.maxReplicaCount"}
             paths = {snake.get(p, p) for p in mask.split(",")}
+            lo, hi = self.deployed[model_id]
             if "dedicatedResources.minReplicaCount" in paths:
-                self.deployed[model_id][0] = int(res["minReplicaCount"])
+                lo = int(res["minReplicaCount"])
             if "dedicatedResources.maxReplicaCount" in paths:
-                self.deployed[model_id][1] = int(res["maxReplicaCount"])
-            return 200, {"name": f"{self.name}/operations/{len(self.masks)}", "done": True,
-                         "response": {"@type": "type.googleapis.com/google.cloud.aiplatform.v1."
-                                               "MutateDeployedModelResponse",
-                                      "deployedModel": self._model(model_id)}}
+                hi = int(res["maxReplicaCount"])
+            name = f"{self.name}/operations/{len(self.masks)}"
+            self.operations[name] = [self.slow_operations, model_id, lo, hi]
+            return 200, self._operation(name)
+        if r.method == "GET" and r.path[len("/v1/"):] in self.operations:
+            return 200, self._operation(r.path[len("/v1/"):])
         return 404, {"error": {"code": 404, "message": f"no route {r.method} {r.path}",
                                "status": "NOT_FOUND"}}
 

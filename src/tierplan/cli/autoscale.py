@@ -16,6 +16,7 @@ from ..autoscaler.loop import Autoscaler, Runner
 from ..autoscaler.metrics import build_source
 from ..autoscaler.ops import JsonFormatter, OpsMetrics, OpsServer
 from ..autoscaler.store import Store, open_store
+from ..errors import TierplanError
 from .common import EXIT_ERROR, fail
 
 __all__ = ["autoscale_cmd", "build_autoscaler"]
@@ -29,10 +30,16 @@ def build_autoscaler(config: AutoscaleConfig, store: Store, dry_run: bool = Fals
     clock = clock or SystemClock()
     restored = store.last_targets()
     controllers: dict[tuple[str, str], Controller] = {}
-    for e in config.endpoints:
-        for spec in e.sites:
+    for i, e in enumerate(config.endpoints):
+        for j, spec in enumerate(e.sites):
             key = (e.workload, spec.site)
-            controller = build_controller(spec.controller.type, spec.controller.params)
+            try:
+                controller = build_controller(spec.controller.type, spec.controller.params)
+            except ImportError:
+                raise
+            except Exception as exc:  # SDK set-up errors (no kubeconfig, bad profile, ...)
+                raise TierplanError(f"{config.file}: endpoints[{i}].sites[{j}].controller: cannot set up "
+                                    f"the {spec.controller.type} controller: {exc}") from exc
             if isinstance(controller, DryRunController) and key in restored:
                 controller.replicas = restored[key]  # a pretend endpoint resumes where it was
             controllers[key] = ReadOnly(controller) if dry_run else controller

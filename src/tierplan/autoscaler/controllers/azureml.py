@@ -57,8 +57,13 @@ class AzureMLController:
         return int(self._get().instance_count)
 
     def set_replicas(self, replicas: int, request_id: str) -> None:
-        if self._in_flight() == replicas:
-            return
+        if self._pending is not None and self._pending[0] == replicas:
+            pending = self._pending[1]
+            if not pending.done():
+                return  # the same count is on its way
+            self._pending = None
+            pending.result()  # raises when it failed: the caller retries
+            return  # it succeeded: the count is set
         log.debug("scale", extra={"request_id": request_id, "controller": self.description})
         deployment = self._get()
         deployment.instance_count = int(replicas)

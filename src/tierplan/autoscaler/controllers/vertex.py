@@ -53,8 +53,13 @@ class VertexController:
         from google.cloud import aiplatform_v1
         from google.protobuf import field_mask_pb2
 
-        if self._in_flight() == replicas:
-            return
+        if self._pending is not None and self._pending[0] == replicas:
+            pending = self._pending[1]
+            if not pending.done():
+                return  # the same count is on its way
+            self._pending = None
+            pending.result()  # raises when it failed: the caller retries
+            return  # it succeeded: the count is set
         log.debug("scale", extra={"request_id": request_id, "controller": self.description})
         model = aiplatform_v1.DeployedModel(
             id=self.deployed_model,
