@@ -68,9 +68,7 @@ class Autoscaler:
     def resume(self) -> list[dict[str, Any]]:
         """Continue from the store: windows, numbering, and actions a crash left pending."""
         now = self.clock.now()
-        window = max((s.settings.scale_down_window_s, s.settings.scale_up_window_s)
-                     for s in self.specs.values())
-        self.guards.restore(self.store.recommendations_since(now - max(window) - 1))
+        self.guards.restore(self.store.recommendations_since(now - self._window() - 1))
         last = self.store.last_tick()
         self.next_tick = last[0] + 1 if last else 1
         finished = []
@@ -92,6 +90,11 @@ class Autoscaler:
             note = {"note": "the process stopped during this tick", "resumed_actions": finished}
             self.store.finish_tick(last[0], now, "interrupted", note)
         return finished
+
+    def _window(self) -> float:
+        """The longest stabilisation window of any site, in seconds."""
+        return max(max(s.settings.scale_down_window_s, s.settings.scale_up_window_s)
+                   for s in self.specs.values())
 
     # ------------------------------------------------------------------------- a tick
     def tick(self) -> dict[str, Any]:
@@ -163,9 +166,7 @@ class Autoscaler:
         self.store.add_recommendations(
             (now, d.endpoint, d.site, d.recommended) for d in decisions if d.recommended is not None)
         if n % 100 == 0:
-            window = max(max(s.settings.scale_down_window_s, s.settings.scale_up_window_s)
-                         for s in self.specs.values())
-            self.store.prune(now - window - 3600)
+            self.store.prune(now - self._window() - 3600)
         actions = self._act_all(n, [d for d in decisions if d.changes])
         seen: dict[Key, int] = {}
         for d in decisions:
