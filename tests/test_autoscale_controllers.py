@@ -256,7 +256,8 @@ def test_a_tick_reads_prometheus_and_scales_kubernetes_and_sagemaker(tmp_path):
         dry = build_autoscaler(loaded, store, dry_run=True)
         dry.resume()
         record = dry.tick()
-        assert {a["site"]: a["to"] for a in record["actions"]}[CLOUD] == 2
+        assert {a["site"]: (a["to"], a["status"]) for a in record["actions"]}[CLOUD] == (2, "dry-run")
+        assert store.action_status(f"{record['tick']}/{E}/{CLOUD}") == "dry-run"
         variant = sm.describe_endpoint(EndpointName="detector")["ProductionVariants"][0]
         assert variant["DesiredInstanceCount"] == 1
         store.close()

@@ -10,7 +10,7 @@ A tick (``Autoscaler.tick``), in order:
 6. apply the guards (:mod:`.decide`) and remember the recommendations;
 7. act: each change gets a request id ``<tick>/<endpoint>/<site>``, is written as
    ``pending``, applied with retries (re-read before each retry), then ``done``,
-   ``already`` or ``failed``;
+   ``already``, ``failed`` or (``--dry-run``) ``dry-run``;
 8. write the whole record (inputs, plan, decisions, actions) and update /metrics.
 
 ``resume`` (on start) rebuilds the stabilisation windows from the store, finishes the
@@ -27,12 +27,13 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from .clock import Clock
 from .config import AutoscaleConfig
-from .controllers import Controller, Retrier, apply
+from .controllers import Controller, ReadOnly, Retrier, apply
 from .decide import Guards, SiteDecision
 from .forecast import Holt
 from .metrics import MetricsSource, Reading
@@ -208,7 +209,10 @@ class Autoscaler:
         for d in changes:
             assert d.target is not None
             request_id = ids[(d.endpoint, d.site)]
-            result = apply(self.controllers[(d.endpoint, d.site)], d.target, request_id, self.retrier)
+            controller = self.controllers[(d.endpoint, d.site)]
+            result = apply(controller, d.target, request_id, self.retrier)
+            if isinstance(controller, ReadOnly) and result.status == "done":
+                result = replace(result, status="dry-run")  # recorded, not applied
             rows.append((request_id, n, d.endpoint, d.site, d.current, d.target, result.status,
                          result.attempts, result.error, self.clock.now()))
             if result.status == "failed":

@@ -9,8 +9,9 @@ SQLite by default (stdlib ``sqlite3``); PostgreSQL when the URL starts with
 - ``recommendations(time, endpoint, site, replicas)``: what the stabilisation windows
   need to be rebuilt after a restart.
 - ``actions(request_id, ...)``: one row per decided change; ``status`` goes
-  ``pending`` -> ``done`` | ``already`` | ``failed``. A pending row left by a crash is
-  finished on restart (re-read first, so the change is never sent twice).
+  ``pending`` -> ``done`` | ``already`` | ``failed`` | ``dry-run`` (recorded, not sent).
+  A pending row left by a crash is finished on restart (re-read first, so the change is
+  never sent twice).
 All writes go through one connection guarded by a lock (the loop and the ops server run
 in different threads).
 """
