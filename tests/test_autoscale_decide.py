@@ -6,6 +6,8 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fakes_autoscale import CLOUD, EDGE, config_dict, write_setup
 from tierplan.autoscaler.clock import FakeClock
@@ -197,3 +199,34 @@ def test_a_fresh_start_never_scales_down_at_once_but_scales_up(tmp_path):
     assert d[EDGE].target == 3 and d[EDGE].reason == "scale up"
     assert d[CLOUD].target == 4 and d[CLOUD].reason == "held by the scale-down window"
     assert decide(g, 1301, {EDGE: 3, CLOUD: 4}, {EDGE: 3, CLOUD: 1})[CLOUD].target == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12), st.integers(1, 120)),
+                      min_size=1, max_size=25),
+       budget=st.one_of(st.none(), st.floats(0.2, 8.0)),
+       max_step=st.one_of(st.none(), st.integers(1, 3)))
+def test_guards_always_hold_bounds_steps_and_budget(tmp_path, steps, budget, max_step):
+    """Any plans, any timing: counts stay within min/max and the step limit, and compute
+    stays within the budget unless the sites' min_replicas alone cost more. (The budget is
+    fixed for the run, so the counts start and stay within it and its cut never has to
+    undo more than one step.)"""
+    config = config_dict(budget_usd_per_hour=budget, hpa={"max_step": max_step})
+    config["endpoints"][0]["sites"][1].update(min_replicas=1, max_replicas=8)
+    g, loaded = guards(tmp_path, **config)
+    specs = {s.site: s for s in loaded.endpoints[0].sites}
+    now, current = 0.0, {EDGE: 0, CLOUD: 1}
+    for edge_plan, cloud_plan, dt in steps:
+        now += dt
+        out = decide(g, now, current, {EDGE: edge_plan, CLOUD: cloud_plan})
+        for site, d in out.items():
+            s = specs[site].settings
+            assert s.min_replicas <= d.target
+            assert s.max_replicas is None or d.target <= s.max_replicas
+            if max_step is not None and d.target > s.min_replicas:
+                assert abs(d.target - current[site]) <= max_step
+        spend = sum(out[s].target * specs[s].usd_per_hour for s in out)
+        floor_spend = sum(specs[s].settings.min_replicas * specs[s].usd_per_hour for s in out)
+        if budget is not None:
+            assert spend <= max(budget, floor_spend) + 1e-9
+        current = {s: d.target for s, d in out.items()}
