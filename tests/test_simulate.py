@@ -300,6 +300,10 @@ def test_spot_series_blocks_spot_above_the_bid(tmp_path: Path) -> None:
     ({"duration": "1m", "step": "2m"}, "step", "longer than the duration"),
     ({"scenario": "nope.yaml"}, "scenario", "not found"),
     ({"training": [{"workload": "web", "at": [0]}]}, "training[0].workload", "not a training"),
+    ({"events": [{"kind": "availability", "site": "cloud/a", "offering": "gpu"}]}, "events[0]",
+     "exactly one of 'points' or 'path'"),
+    ({"events": [{"kind": "availability", "site": "cloud/a", "offering": "cpu", "points": []}]},
+     "events[0].offering", "has no offering 'cpu'"),
 ])
 def test_validation_names_file_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                          change: dict[str, Any], where: str, message: str) -> None:
@@ -454,3 +458,42 @@ def test_serving_is_the_maximum_flow_when_clients_compete(tmp_path: Path) -> Non
     d = [np.array([4.0, 8.0]), np.array([4.0, 8.0]), np.array([1.0, 1.0])]
     cap = np.array([[5.0, 10.0], [20.0, 0.0]])  # [step, slot]
     assert list(max_served(d, cap, [[0], [0], [0, 1]])) == [6.0, 17.0]
+
+
+def test_capacity_that_disappears_is_lost_and_replaced_elsewhere(tmp_path: Path) -> None:
+    # 25 rps on 10-rps instances: greedy runs 3 at cloud/a ($1). At 1 h only 1 instance of
+    # cloud/a exists any more: 2 are lost; greedy (every minute) starts 2 at cloud/b, ready
+    # 3 minutes later: 15 rps unserved for 3 steps. At 2 h cloud/a has 3 again: greedy
+    # moves back, and cloud/b keeps serving until cloud/a's instances are ready.
+    (tmp_path / "avail.csv").write_text("time,available\n0,3\n3600,1\n7200,3\n")
+    sim = {"duration": "3h", "provisioning": {"cloud": "3m"},
+           "demand": [{"workload": "web", "client": "c", "pattern": {"kind": "step", "base_rps": 25}}],
+           "policies": [{"kind": "greedy", "interval": "1m"}]}
+    event = {"kind": "availability", "site": "cloud/a", "offering": "gpu"}
+    points = [{"at": 0, "available": 3}, {"at": "1h", "available": 1}, {"at": "2h", "available": 3}]
+    by_points = run(tmp_path, {**sim, "events": [{**event, "points": points}]})["greedy"]
+    by_file = run(tmp_path, {**sim, "events": [{**event, "path": "avail.csv"}]})["greedy"]
+    for out in (by_points, by_file):
+        assert out.unserved_requests == pytest.approx(3 * 15 * 60)
+        a, b = out.series["instances:cloud/a"], out.series["instances:cloud/b"]
+        assert (a[59], a[60], b[59], b[60], b[62]) == (3, 1, 0, 2, 2)
+        assert (a[120], b[122], b[123]) == (3, 2, 0)  # make before break on the way back
+
+
+def test_a_job_whose_machine_disappears_is_preempted_and_resumes(tmp_path: Path) -> None:
+    scen = scenario(workloads=[{"name": "train", "kind": "training", "accelerators": {"A100": 1.0},
+                                "work_hours": 8, "min_accelerators": 8, "deadline_hours": 2}],
+                    extra_sites=[{"name": "onprem/dc", "tier": "onprem", "offerings": [
+                        {"name": "dgx", "accelerator": "A100", "accelerator_count": 8, "usd_per_hour": 9.0,
+                         "available": 1}]}])
+    out = run(tmp_path, {"duration": "3h", "provisioning": {"onprem": "0s"},
+                         "training": [{"workload": "train", "at": [0]}],
+                         "events": [{"kind": "availability", "site": "onprem/dc", "offering": "dgx",
+                                     "points": [{"at": "30m", "available": 0},
+                                                {"at": "1h", "available": 1}]}],
+                         "policies": [{"kind": "greedy"}]}, scen)["greedy"]
+    # 1 h of work: 30 min, then nothing exists for 30 min, then the other 30 min (progress
+    # kept): done at 1.5 h, within the 2 h deadline; 60 node-minutes billed at $9/h.
+    assert out.preemptions == 1 and out.jobs_missed_deadline == 0
+    assert out.total_cost_usd == pytest.approx(9.0)
+    assert list(out.series["instances:onprem/dc"][[29, 30, 59, 60, 89, 90]]) == [1, 0, 0, 1, 1, 0]

@@ -34,7 +34,7 @@ from ..model import InferenceWorkload
 from . import schema as s
 from .spec import DemandSpec, Simulation
 
-__all__ = ["build_demand", "read_spot_series", "trace_rates"]
+__all__ = ["build_demand", "read_counts", "read_spot_series", "trace_rates"]
 
 DemandKey = tuple[str, str]
 
@@ -150,6 +150,26 @@ def trace_rates(path: Path, trace: s.TraceIn, step_s: float, steps: int, file: s
         n = min(steps, len(base))
         values[:n] = base[:n]
     return values * trace.scale
+
+
+def read_counts(path: Path, time_column: str, column: str, file: str,
+                where: str) -> list[tuple[float, float]]:
+    """(seconds from the first row, count) from a CSV of counts over time."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise ScenarioError(file, f"{where}.path", f"cannot read {path} ({exc})") from None
+    for field, name in (("time_column", time_column), ("column", column)):
+        if name not in frame.columns:
+            raise ScenarioError(file, f"{where}.{field}", f"{path} has no column {name!r}; "
+                                f"its columns: {', '.join(map(str, frame.columns))}")
+    sec = _seconds(frame[time_column], file, f"{where}.time_column")
+    counts = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(counts).any() or (counts < 0).any():
+        raise ScenarioError(file, f"{where}.column", "counts must be numbers >= 0")
+    return [(float(t), float(n)) for t, n in zip(sec, np.floor(counts), strict=True)]
 
 
 def read_spot_series(path: Path, instance_type: str, region: str | None, zone: str | None,

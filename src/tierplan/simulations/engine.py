@@ -4,6 +4,9 @@ At the start of step t (time ``t * step``), in this order:
 
 1. events: an outage that starts drops every instance and job node at the site; a
    preemption (or a spot price rising above the bid) drops the spot nodes of the offering;
+   when fewer instances of an offering exist than are held (availability events), the
+   excess is lost: booting instances first, then running inference instances, then
+   training nodes;
 2. instances whose provisioning delay is over become ready;
 3. the policy's ``decide`` may set new targets; training jobs that arrive, or lost their
    nodes, are offered to ``place_job``;
@@ -111,6 +114,7 @@ class _Engine:
         self.train_hold = np.zeros(o, dtype=np.int64)  # training nodes per offer
         self.site_names = [s.name for s in world.scenario.sites]
         self.scale_events = 0
+        self.t = 0  # the step being run
         self.jobs: list[JobRecord] = []
         self.waiting: list[JobRecord] = []  # arrived (or lost their nodes), not placed
         self.active: list[JobRecord] = []  # placed, not finished
@@ -120,10 +124,15 @@ class _Engine:
     def running(self, slot: int) -> int:
         return int(self.ready[slot] + self.pend[slot])
 
-    def free(self) -> tuple[int | None, ...]:
-        used = self.train_hold + np.bincount(self.slot_offer, weights=self.ready + self.pend,
+    def used(self) -> np.ndarray:
+        """Instances held per offer: inference (ready or booting) and training nodes."""
+        return self.train_hold + np.bincount(self.slot_offer, weights=self.ready + self.pend,
                                              minlength=len(self.train_hold)).astype(np.int64)
-        return tuple(None if a is None else max(0, a - int(used[i])) for i, a in enumerate(self.w.available))
+
+    def free(self) -> tuple[int | None, ...]:
+        used = self.used()
+        cap = self.w.capacity[min(self.t, self.w.steps - 1)]
+        return tuple(None if math.isinf(a) else max(0, int(a) - int(used[i])) for i, a in enumerate(cap))
 
     def observation(self, t: int, down: frozenset[str]) -> Observation:
         counts = self.ready + self.pend
@@ -143,12 +152,15 @@ class _Engine:
         down_prev: frozenset[str] = frozenset()
         step_h = w.step_s / 3600
         for t in range(steps):
+            self.t = t
             down = frozenset(self.site_names[i] for i in np.flatnonzero(w.down[t]))
             for site in down - down_prev:
                 self._outage(site, t)
             down_prev = down
             for offer in w.preempt.get(t, ()):
                 self._preempt(offer, t)
+            if t and (w.capacity[t] < w.capacity[t - 1]).any():
+                self._shed(t)
             for i in np.flatnonzero(self.pend):
                 if min(s for s, _ in self.pending[i]) <= t:
                     done = sum(n for s, n in self.pending[i] if s <= t)
@@ -240,6 +252,30 @@ class _Engine:
         for job in list(self.active):
             if job.offer == offer and job.spot:
                 self._unplace(job, preempted=True)
+
+    def _shed(self, t: int) -> None:
+        """Fewer instances exist than are held: booting instances go first, then running
+        inference instances, then training nodes (their jobs are preempted)."""
+        excess = self.used() - self.w.capacity[t]
+        for offer in np.flatnonzero(excess > 0):
+            over = int(excess[offer])
+            slots = np.flatnonzero(self.slot_offer == offer)
+            for i in slots:
+                while over and self.pending[i]:
+                    s, n = self.pending[i].pop()
+                    take = min(n, over)
+                    if n > take:
+                        self.pending[i].append((s, n - take))
+                    self.pend[i] -= take
+                    over -= take
+            for i in slots:
+                take = min(int(self.ready[i]), over)
+                self.ready[i] -= take
+                over -= take
+            for job in list(self.active):
+                if over > 0 and job.offer == offer:
+                    over -= job.nodes
+                    self._unplace(job, preempted=True)
 
     def _unplace(self, job: JobRecord, preempted: bool) -> None:
         self.train_hold[job.offer] -= job.nodes

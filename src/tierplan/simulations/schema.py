@@ -130,7 +130,29 @@ class SpotSeriesIn(Strict):
     scale: PositiveFloat = 1.0  # multiplies the series' prices
 
 
-EventIn = Annotated[OutageIn | PriceChangeIn | PreemptionIn | SpotSeriesIn, Field(discriminator="kind")]
+class AvailablePointIn(Strict):
+    at: HoursOrZero
+    available: Annotated[int, Field(ge=0)]
+
+
+class AvailabilityIn(Strict):
+    """How many instances of an offering exist over time (machines failing, a quota
+    changing, spot capacity): given as ``points`` or as a CSV (``path`` with a time
+    column, timestamps or seconds from the first row, and a count column). When it drops
+    below what runs, instances are lost: booting ones first, then running inference
+    instances, then training nodes (their jobs are preempted)."""
+
+    kind: Literal["availability"]
+    site: Name
+    offering: Name
+    points: list[AvailablePointIn] = Field(default_factory=list)
+    path: Name | None = None
+    time_column: Name = "time"
+    column: Name = "available"
+
+
+EventIn = Annotated[OutageIn | PriceChangeIn | PreemptionIn | SpotSeriesIn | AvailabilityIn,
+                    Field(discriminator="kind")]
 
 
 # ---------------------------------------------------------------------------- policies
@@ -181,7 +203,7 @@ class PythonIn(Strict):
 
 PolicyIn = Annotated[OptimalIn | StaticIn | GreedyIn | HpaIn | PythonIn, Field(discriminator="kind")]
 POLICY_KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa", "python")
-EVENT_KINDS = ("outage", "price_change", "preemption", "spot_series")
+EVENT_KINDS = ("outage", "price_change", "preemption", "spot_series", "availability")
 PATTERN_KINDS = ("diurnal", "step", "spikes")
 
 

@@ -158,9 +158,8 @@ def _fields_at(loc: list[int | str]) -> list[str]:
 _TAGGED: dict[str, type[BaseModel]] = {
     "optimal": s.OptimalIn, "static": s.StaticIn, "greedy": s.GreedyIn, "cloud_only": s.GreedyIn,
     "edge_first": s.GreedyIn, "hpa": s.HpaIn, "python": s.PythonIn, "outage": s.OutageIn,
-    "price_change": s.PriceChangeIn,
-    "preemption": s.PreemptionIn, "spot_series": s.SpotSeriesIn, "diurnal": s.DiurnalIn,
-    "step": s.StepIn, "spikes": s.SpikesIn,
+    "price_change": s.PriceChangeIn, "preemption": s.PreemptionIn, "spot_series": s.SpotSeriesIn,
+    "availability": s.AvailabilityIn, "diurnal": s.DiurnalIn, "step": s.StepIn, "spikes": s.SpikesIn,
 }
 
 
@@ -311,7 +310,7 @@ class _Builder:
                                                 f"it has {', '.join(offers) or 'none'}")
 
     def events(self, scenario: Scenario) -> tuple[Event, ...]:
-        from .demand import read_spot_series  # pandas: only when a series is used
+        from .demand import read_counts, read_spot_series  # pandas: only when a series is used
 
         out: list[Event] = []
         for i, e in enumerate(self.raw.events):
@@ -329,6 +328,17 @@ class _Builder:
                                  e.usd_per_hour, e.factor, e.spot))
             elif isinstance(e, s.PreemptionIn):
                 out.append(Event("preemption", e.site, e.offering, e.at * 3600, e.at * 3600))
+            elif isinstance(e, s.AvailabilityIn):
+                if (e.path is None) == (not e.points):
+                    raise self.fail(path, "give exactly one of 'points' or 'path'")
+                if e.path is not None:
+                    file = self.resolve(e.path)
+                    if not file.is_file():
+                        raise self.fail(f"{path}.path", f"file {str(file)!r} not found")
+                    points = read_counts(file, e.time_column, e.column, self.file, path)
+                else:
+                    points = [(p.at * 3600, float(p.available)) for p in e.points]
+                out.append(Event("availability", e.site, e.offering, series=tuple(sorted(points))))
             else:
                 file = self.resolve(e.path)
                 series = read_spot_series(file, e.instance_type, e.region, e.availability_zone,

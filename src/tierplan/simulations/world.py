@@ -5,6 +5,8 @@ Indexing:
 - an *offer* is one (site, offering) of the scenario; ``price[t, offer]`` and
   ``spot_price[t, offer]`` hold the price in force during step t (price changes and spot
   series applied), ``spot_blocked[t, offer]`` is True while a spot series is above the bid;
+- ``capacity[t, offer]``: instances of the offer that exist in step t (``available``,
+  changed by availability events; inf: unlimited);
 - a *slot* is one (inference workload, offer) pair the workload is eligible for
   (accelerator, filters, datasets as in SPEC section 2);
 - ``down[t, site]`` is True while the site is out.
@@ -67,7 +69,8 @@ class World:
     slots_of: Mapping[str, tuple[int, ...]]  # inference workload -> slot indices
     offers: tuple[tuple[str, str], ...]  # (site, offering)
     offer_ix: Mapping[tuple[str, str], int]
-    available: tuple[int | None, ...]  # per offer
+    available: tuple[int | None, ...]  # per offer, as the scenario says
+    capacity: np.ndarray  # [steps, offers]: instances that exist in step t (inf: unlimited)
     price: np.ndarray  # [steps, offers]
     spot_price: np.ndarray  # [steps, offers], NaN: no spot price
     spot_blocked: np.ndarray  # [steps, offers] bool
@@ -99,6 +102,8 @@ def build_world(sim: Simulation, demand_scale: float = 1.0) -> World:
     spot = np.tile(np.array([np.nan if o.spot_usd_per_hour is None else o.spot_usd_per_hour
                              for o in offerings], dtype=float), (steps, 1))
     blocked = np.zeros((steps, len(offers)), dtype=bool)
+    capacity = np.tile(np.array([np.inf if o.available is None else float(o.available) for o in offerings]),
+                       (steps, 1))
     down = np.zeros((steps, len(scenario.sites)), dtype=bool)
     preempt: dict[int, list[int]] = {}
     world_steps = np.arange(steps) * step_s
@@ -121,6 +126,11 @@ def build_world(sim: Simulation, demand_scale: float = 1.0) -> World:
         elif e.kind == "preemption":
             assert e.offering is not None
             preempt.setdefault(first(e.start_s), []).append(offer_ix[e.site, e.offering])
+        elif e.kind == "availability":
+            assert e.offering is not None
+            col = offer_ix[e.site, e.offering]
+            for at, count in e.series:
+                capacity[first(at):, col] = count
         elif e.kind == "spot_series":
             assert e.offering is not None and e.bid_usd_per_hour is not None
             col = offer_ix[e.site, e.offering]
@@ -145,7 +155,7 @@ def build_world(sim: Simulation, demand_scale: float = 1.0) -> World:
             site = scenario.sites[si]
             for o in site.offerings:
                 profile = w.accelerators.get(o.speed_key)
-                if profile is None or o.units * profile.rps <= 0 or o.available == 0:
+                if profile is None or o.units * profile.rps <= 0:
                     continue
                 reach: dict[str, float] = {}
                 for name in workload_clients:
@@ -162,7 +172,7 @@ def build_world(sim: Simulation, demand_scale: float = 1.0) -> World:
         sim=sim, scenario=scenario, universe=universe, steps=steps, step_s=step_s,
         demand=build_demand(sim, demand_scale), slots=tuple(slots),
         slots_of={k: tuple(v) for k, v in slots_of.items()}, offers=offers, offer_ix=offer_ix,
-        available=tuple(o.available for o in offerings), price=price, spot_price=spot,
+        available=tuple(o.available for o in offerings), capacity=capacity, price=price, spot_price=spot,
         spot_blocked=blocked, down=down, preempt={k: tuple(v) for k, v in preempt.items()},
         delay_steps=delay, jobs=sim.jobs,
     )
