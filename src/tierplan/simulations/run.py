@@ -17,6 +17,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from ..model import Budget, InferenceWorkload
@@ -105,6 +106,11 @@ def _policy_task(path: str, trace: str | None, point: dict[str, float], index: i
     return summarise(world, run_policy(world, make_policy(spec.kind, spec.name, spec.params)))
 
 
+def _absolute(path: str | None) -> Any:
+    """Workers (Ray's above all) need not share the caller's working directory."""
+    return None if path is None else str(Path(path).expanduser().resolve())
+
+
 def _map(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], backend: str, workers: int | None,
          on_done: Callable[[int], None] | None) -> list[Any]:
     """``fn(*args)`` for every call, on local processes or Ray; results in call order."""
@@ -153,6 +159,7 @@ def _map(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], backend: str,
 def sweep(path: str, trace: str | None, points: Sequence[dict[str, float]], backend: str = "local",
           workers: int | None = None, on_done: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """Summary rows of every (point, policy), in point order whatever finished first."""
+    path, trace = _absolute(path), _absolute(trace)
     rows = _map(_point_task, [(path, trace, p) for p in points], backend, workers, on_done)
     return [row for point_rows in rows for row in point_rows]
 
@@ -162,6 +169,7 @@ def run_parallel(path: str, trace: str | None, backend: str = "local", workers: 
     """Every policy of one run in its own worker process or Ray task; the same result as
     :func:`run_simulation` (each policy is a pure function of the file)."""
     sim = load_simulation(path, trace)
+    path, trace = _absolute(path), _absolute(trace)
     calls: list[tuple[Any, ...]] = [(path, trace, {}, i) for i in range(len(sim.policies))]
     results = _map(_policy_task, calls, backend, workers, on_done)
     return SimulationResult(sim.name, {}, sim.steps, sim.step_s, tuple(s.name for s in sim.scenario.sites),
