@@ -50,7 +50,8 @@ class JobArrival:
 class Event:
     """An outage (``start_s``..``end_s``), a price change or a preemption (at ``start_s``).
 
-    ``series`` holds (seconds, USD per hour) points of a spot price series."""
+    ``series`` holds (seconds, value) points: USD per hour of a spot price series, or
+    instances that exist for an availability series."""
 
     kind: str
     site: str
