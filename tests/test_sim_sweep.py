@@ -52,6 +52,8 @@ def test_cli_sweep_writes_one_row_per_point_and_policy(tmp_path: Path,
     lines = (tmp_path / "out" / "sweep.csv").read_text().splitlines()
     assert lines[0].startswith("demand_scale,price_scale,policy,total_cost_usd")
     assert len(lines) == 1 + 4 * 3
+    page = (tmp_path / "out" / "sweep.html").read_text()
+    assert page.count("<svg") == 2 * 3 and "demand_scale=0.5, price_scale=2" in page
 
 
 def test_local_processes_and_ray_give_identical_results(tmp_path: Path) -> None:

@@ -96,7 +96,8 @@ def simulate_cmd(simulation: str, out_dir: str | None, backend: str, workers: in
         _table(rows, [*axes, "policy", "total_cost_usd", "slo_attainment_pct", "unserved_requests",
                       "instance_hours", "jobs_missed_deadline"], f"{sim.name}: sweep")
         if out_dir:
-            click.echo(f"wrote {write_sweep(rows, out_dir)}", err=True)
+            for path in write_sweep(rows, axes, out_dir, sim.name):
+                click.echo(f"wrote {path}", err=True)
         return
     if backend == "ray" or (workers or 1) > 1:
         # One worker per policy; the bar counts finished policies.

@@ -84,12 +84,31 @@ def write_results(result: SimulationResult, out_dir: str | Path) -> list[str]:
     return [str(out / w) if not w.startswith("(") else w for w in written]
 
 
-def write_sweep(rows: Sequence[dict[str, Any]], out_dir: str | Path) -> str:
+def write_sweep(rows: Sequence[dict[str, Any]], axes: Sequence[str], out_dir: str | Path,
+                title: str = "sweep") -> list[str]:
+    """``sweep.csv`` (one row per point and policy) and ``sweep.html`` (cost and SLO
+    attainment per point, one chart each per policy)."""
+    from ..reports.charts import bar_chart, html_page
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     columns = list(dict.fromkeys(k for row in rows for k in row))
     write_atomic(out / "sweep.csv", _csv(rows, columns))
-    return str(out / "sweep.csv")
+    parts = [f"<h1>Sweep {escape(title)}</h1>"]
+    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell(c, row.get(c)))}</td>" for c in columns) + "</tr>"
+                   for row in rows)
+    parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    for policy in dict.fromkeys(row["policy"] for row in rows):
+        mine = [row for row in rows if row["policy"] == policy]
+        labels = [", ".join(f"{a}={row[a]:g}" for a in axes) for row in mine]
+        parts.append(bar_chart(list(zip(labels, (float(r["total_cost_usd"]) for r in mine), strict=True)),
+                               title=f"{policy}: total cost"))
+        parts.append(bar_chart(list(zip(labels, (float(r["slo_attainment_pct"]) for r in mine), strict=True)),
+                               title=f"{policy}: requests within the SLO",
+                               value_format=lambda v: f"{v:.3f} %"))
+    write_atomic(out / "sweep.html", html_page(f"tierplan sweep {title}", "\n".join(parts)))
+    return [str(out / "sweep.csv"), str(out / "sweep.html")]
 
 
 def _csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
