@@ -18,9 +18,11 @@ import pytest
 from fakes_autoscale import CLOUD, EDGE, config_dict, write_setup
 from tierplan.autoscaler import Autoscaler, FakeClock, Runner, load_config, open_store
 from tierplan.autoscaler.controllers import DryRunController, Retrier
+from tierplan.autoscaler.metrics import build_source
 from tierplan.autoscaler.metrics.replay import ReplaySource
 from tierplan.autoscaler.ops import OpsServer
 from tierplan.autoscaler.sizing import size
+from tierplan.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parent.parent
 E = "detector"
@@ -334,3 +336,42 @@ def test_a_failing_planner_holds_every_endpoint_and_a_failing_tick_is_recorded(t
     assert rec["error"] == "KeyError: 'a bug in the guards'" and scaler.metrics.errors["tick"] == 1
     assert [t["status"] for t in store.ticks()] == ["held", "held", "error"]
     assert all(t["finished"] is not None for t in store.ticks())
+
+
+def test_arrivals_format_bins_a_request_log_into_rates(tmp_path):
+    # 120 requests in the first minute, 30 in the second (ISO times with 7 fraction digits,
+    # as in the Azure LLM trace); split 75/25 over the two clients, scaled x2
+    stamps = [f"2023-11-16 18:00:{s:02d}.{i:07d}" for s in range(60) for i in range(2)]
+    stamps += [f"2023-11-16 18:01:{s:02d}.0000000" for s in range(0, 60, 2)]
+    (tmp_path / "log.csv").write_text("TIMESTAMP,ContextTokens\n" + "".join(f"{t},10\n" for t in stamps))
+    config = config_dict(metrics={"source": "file", "path": "log.csv", "format": "arrivals", "window": "1m",
+                                  "scale": 2, "split": {E: {"munich": 0.75, "berlin": 0.25}}})
+    scaler, _, store, clock = make(tmp_path, config=config)
+    scaler.source = build_source("file", scaler.config.metrics.params,
+                                 start=lambda: store.first_tick_time() or clock.now())
+    rec = scaler.tick()
+    assert rec["demand"][E] == {"munich": pytest.approx(3.0), "berlin": pytest.approx(1.0)}  # 120/60 x 2
+    clock.advance(60)
+    assert scaler.tick()["demand"][E] == {"munich": pytest.approx(0.75), "berlin": pytest.approx(0.25)}
+
+
+def test_arrivals_format_needs_a_split(tmp_path):
+    config = config_dict(metrics={"source": "file", "path": "demand.csv", "format": "arrivals"})
+    with pytest.raises(ScenarioError) as err:
+        load_config(write_setup(tmp_path, config))
+    assert err.value.path == "metrics.split"
+
+
+def test_the_azure_trace_example_runs_once_when_the_trace_is_here(tmp_path):
+    trace = ROOT.parent / "shared" / "data" / "traces" / "azure_llm_2023" / "AzureLLMInferenceTrace_conv.csv"
+    if not trace.exists():
+        pytest.skip(f"{trace} is not here (the shared data folder of the project)")
+    example = ROOT / "examples" / "autoscale" / "azure-trace.yaml"
+    out = subprocess.run([sys.executable, "-m", "tierplan", "autoscale", str(example), "--once",
+                          "--state", str(tmp_path / "state.db")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout)
+    demand = record["demand"]["chat-eu"]
+    assert demand["paris"] / demand["berlin"] == pytest.approx(1.5)  # the 60/40 split
+    assert record["held"] == {} and sum(d["target"] for d in record["decisions"]) >= 2  # min_sites 2

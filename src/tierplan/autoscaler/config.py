@@ -223,6 +223,7 @@ class _Builder:
         params = metrics.model_dump(exclude={"source"})
         if isinstance(metrics, s.FileIn):
             params["path"] = str(self.base / Path(metrics.path).expanduser())
+            self.check_split(metrics, endpoints, scenario)
         for i, e in enumerate(raw.endpoints):
             if isinstance(metrics, s.PrometheusIn) and not e.demand.query:
                 raise self.fail(f"endpoints[{i}].demand.query",
@@ -350,6 +351,25 @@ class _Builder:
             params["kubeconfig"] = str(self.base / Path(params["kubeconfig"]).expanduser())
         return SiteSpec(site.name, offering.name, offering.usd_per_hour, capacity,
                         ControllerSpec(ctype, params), settings)
+
+    def check_split(self, metrics: s.FileIn, endpoints: Sequence[EndpointSpec],
+                    scenario: Scenario) -> None:
+        if metrics.format == "rps":
+            if metrics.split is not None:
+                raise self.fail("metrics.split", "split is for format: arrivals")
+            return
+        if not metrics.split:
+            raise self.fail("metrics.split", "format: arrivals needs split: {endpoint: {client: share}}")
+        names = {e.workload for e in endpoints}
+        clients = {c.name for c in scenario.clients}
+        for endpoint, shares in metrics.split.items():
+            if endpoint not in names:
+                raise self.fail(f"metrics.split.{endpoint}",
+                                f"{endpoint!r} is not an endpoint of this config")
+            for client in shares:
+                if client not in clients:
+                    raise self.fail(f"metrics.split.{endpoint}.{client}",
+                                    f"no client {client!r} in the scenario")
 
     def check_cron(self, path: str, floor: s.FloorIn) -> None:
         # apscheduler parses the expression; a bad one must fail at load, not at 8 am.

@@ -104,6 +104,12 @@ class FileIn(Strict):
     source: Literal["file"]
     path: Name
     loop: bool = False
+    format: Literal["rps", "arrivals"] = "rps"
+    # arrivals: one row per request; binned into rates and split over endpoints and clients
+    timestamp_column: Name = "TIMESTAMP"
+    window: PositiveSeconds = 60.0
+    split: dict[Name, dict[Name, Annotated[float, Field(gt=0)]]] | None = None
+    scale: Annotated[float, Field(gt=0)] = 1.0
 
 
 MetricsIn = Annotated[PrometheusIn | CloudWatchIn | FileIn, Field(discriminator="source")]

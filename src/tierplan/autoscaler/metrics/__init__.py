@@ -24,5 +24,8 @@ def build_source(kind: str, params: Mapping[str, Any],
     if kind == "file":
         from .replay import ReplaySource
 
-        return ReplaySource(p["path"], p.get("loop", False), start)
+        return ReplaySource(p["path"], p.get("loop", False), start, fmt=p.get("format", "rps"),
+                            window=p.get("window", 60.0),
+                            timestamp_column=p.get("timestamp_column", "TIMESTAMP"),
+                            split=p.get("split"), scale=p.get("scale", 1.0))
     raise ValueError(f"unknown metrics source {kind!r}")

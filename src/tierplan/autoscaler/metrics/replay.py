@@ -4,13 +4,20 @@ Columns ``seconds,endpoint,client,rps``: from ``seconds`` after the replay start
 client's demand is ``rps`` (until a later row for the same endpoint and client). The
 replay starts at the first tick the state store recorded, so a restart continues where it
 was. With ``loop`` the file repeats after its last row's time.
+
+``format: arrivals`` reads a request log instead (one row per request, a timestamp column
+in epoch seconds or ISO 8601, such as the Azure LLM inference trace): arrivals are counted
+per ``window`` from the first one, rps = count / window x ``scale``, and ``split`` shares
+that rate out (endpoint -> client -> share).
 """
 
 from __future__ import annotations
 
 import bisect
 import csv
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ...errors import ScenarioError
@@ -22,10 +29,17 @@ __all__ = ["ReplaySource"]
 
 class ReplaySource:
     def __init__(self, path: str, loop: bool = False,
-                 start: Callable[[], float] | float | None = None) -> None:
+                 start: Callable[[], float] | float | None = None, *, fmt: str = "rps",
+                 window: float = 60.0, timestamp_column: str = "TIMESTAMP",
+                 split: Mapping[str, Mapping[str, float]] | None = None, scale: float = 1.0) -> None:
         self.path = path
         self.loop = loop
         self.start = start
+        self.fmt = fmt
+        self.window = window
+        self.timestamp_column = timestamp_column
+        self.split = split or {}
+        self.scale = scale
         # (endpoint, client) -> sorted times and their values
         self.series: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
         self._clients: dict[str, list[str]] = {}  # endpoint -> clients with a series
@@ -39,6 +53,16 @@ class ReplaySource:
             why = exc.strerror or exc
             raise ScenarioError(self.path, "", f"cannot read the demand file ({why})") from None
         rows: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        if self.fmt == "arrivals":
+            self._arrivals(text, rows)
+        else:
+            self._rates(text, rows)
+        for key, points in rows.items():
+            points.sort()
+            self.series[key] = ([p[0] for p in points], [p[1] for p in points])
+            self._clients.setdefault(key[0], []).append(key[1])
+
+    def _rates(self, text: str, rows: dict[tuple[str, str], list[tuple[float, float]]]) -> None:
         reader = csv.DictReader(text.splitlines())
         needed = {"seconds", "endpoint", "client", "rps"}
         if not reader.fieldnames or not needed <= set(reader.fieldnames):
@@ -52,10 +76,32 @@ class ReplaySource:
                 raise ScenarioError(self.path, f"line {line}", "seconds and rps must be >= 0")
             rows.setdefault((row["endpoint"], row["client"]), []).append((t, rps))
             self.length = max(self.length, t)
-        for key, points in rows.items():
-            points.sort()
-            self.series[key] = ([p[0] for p in points], [p[1] for p in points])
-            self._clients.setdefault(key[0], []).append(key[1])
+
+    def _arrivals(self, text: str, rows: dict[tuple[str, str], list[tuple[float, float]]]) -> None:
+        reader = csv.DictReader(text.splitlines())
+        if not reader.fieldnames or self.timestamp_column not in reader.fieldnames:
+            raise ScenarioError(self.path, "line 1", f"no column {self.timestamp_column!r}")
+        stamps = []
+        for line, row in enumerate(reader, start=2):
+            try:
+                stamps.append(_epoch(row[self.timestamp_column]))
+            except (TypeError, ValueError):
+                raise ScenarioError(self.path, f"line {line}",
+                                    f"{row[self.timestamp_column]!r} is not a timestamp") from None
+        if not stamps:
+            raise ScenarioError(self.path, "", "no arrivals in the file")
+        first = min(stamps)
+        counts: dict[int, int] = {}
+        for t in stamps:
+            k = int((t - first) // self.window)
+            counts[k] = counts.get(k, 0) + 1
+        bins = max(counts) + 1
+        for endpoint, shares in self.split.items():
+            for client, share in shares.items():
+                per_second = self.scale * share / self.window
+                rows[(endpoint, client)] = [(k * self.window, counts.get(k, 0) * per_second)
+                                            for k in range(bins)]
+        self.length = bins * self.window
 
     def _start(self, now: float) -> float:
         # Asked once: the replay's start (the first recorded tick) never moves afterwards.
@@ -81,3 +127,15 @@ class ReplaySource:
         if not values:
             return Reading("down", {}, f"no rows for {endpoint.workload!r} at {offset:.0f} s in {self.path}")
         return complete(endpoint, values)
+
+
+def _epoch(value: str) -> float:
+    """Epoch seconds from a number or an ISO 8601 time (naive = UTC; digits past µs dropped)."""
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    parsed = datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", value.strip()))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
