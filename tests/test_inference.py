@@ -193,3 +193,15 @@ def test_churn_penalty_keeps_running_instances_unless_moving_saves_more(churn, e
     assert placements(result) == expected
     # the penalty steers the choice but is never reported as cost
     assert result.total_cost_usd == pytest.approx(200.0 if expected[0][0] == "a" else 180.0)
+
+
+def test_churn_can_keep_more_instances_than_demand_needs(solver):
+    # 10 rps needs 2 instances (8 rps each) at $1/h; 3 are running. Stopping one saves
+    # $1 x 100 h = $100 of cost: with churn $150 keeping 3 is cheaper (300 < 200 + 150),
+    # with churn $50 stopping one is (200 + 50 < 300).
+    sc = scenario([site("a", offerings=[offering("l4", 1.0)])], [inference(demand={"munich": 10})])
+    running = {("svc", "a", "l4"): 3}
+    keep = solve(sc, solver=solver, current_instances=running, churn_usd=150.0)
+    assert placements(keep) == [("a", "l4", 3)]
+    stop = solve(sc, solver=solver, current_instances=running, churn_usd=50.0)
+    assert placements(stop) == [("a", "l4", 2)]
