@@ -7,8 +7,8 @@ import pytest
 from conftest import inference, offering, scenario, site
 from tierplan import PlanOptions, plan
 from tierplan.scheduler import solvers
-from tierplan.scheduler.milp import Milp
-from tierplan.scheduler.solvers import CbcBackend, HighsBackend, SolveResult
+from tierplan.scheduler.milp import Milp, split_fixed
+from tierplan.scheduler.solvers import CbcBackend, HighsBackend, SolveResult, polish
 
 BACKENDS = [HighsBackend, CbcBackend]
 
@@ -111,3 +111,33 @@ def test_unknown_solver_is_an_error():
 
     with pytest.raises(SolverError, match="unknown solver"):
         solvers.get_backend("gurobi")
+
+
+def test_fixed_lp_splits_into_parts_that_solve_like_the_whole():
+    # Two workloads' routing LPs share only a row of integer columns (a capacity):
+    #   n1, n2 integer; y1 <= 8 n1, y2 <= 8 n2, y1 = 5, y2 = 7, n1 + n2 <= 3.
+    # With n fixed the LP is two independent pieces; the capacity row is a constant.
+    m = Milp()
+    n1 = m.add_col(("n", 1), 0, 3, True, cost=10.0)
+    n2 = m.add_col(("n", 2), 0, 3, True, cost=10.0)
+    y1 = m.add_col(("y", 1), 0, 5, False, cost=0.5, latency=2.0)
+    y2 = m.add_col(("y", 2), 0, 7, False, cost=0.25, latency=1.0)
+    m.add_row(("cap", 1), [y1, n1], [1.0, -8.0], upper=0.0)
+    m.add_row(("cap", 2), [y2, n2], [1.0, -8.0], upper=0.0)
+    m.add_row(("demand", 1), [y1], [1.0], 5.0, 5.0)
+    m.add_row(("demand", 2), [y2], [1.0], 7.0, 7.0)
+    m.add_row(("shared",), [n1, n2], [1.0, 1.0], upper=3.0)
+    x = [1.0, 1.0, 5.0, 7.0]
+    parts = split_fixed(m, x)
+    assert sorted(p.cols for p in parts) == [[y1], [y2]]
+    assert sorted(sorted(p.rows) for p in parts) == [[0, 2], [1, 3]]
+    # the fixed n moves into the bounds: y1 - 8 * 1 <= 0  ->  y1 <= 8
+    part = next(p for p in parts if p.cols == [y1])
+    assert part.milp.row_upper[part.rows.index(0)] == 8.0
+    backend = HighsBackend()
+    split_values, split_duals = polish(backend, m, m.cost, m.latency, x)
+    whole_values, whole_duals = backend.polish(m, m.cost, m.latency, x)
+    assert split_values == pytest.approx(whole_values)
+    assert split_duals is not None and whole_duals is not None
+    assert split_duals == pytest.approx(whole_duals)
+    assert split_duals[4] == 0.0  # the shared row holds integers only

@@ -11,7 +11,7 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["INF", "Milp"]
+__all__ = ["INF", "Milp", "Part", "split_fixed"]
 
 INF = math.inf
 
@@ -84,3 +84,67 @@ class Milp:
     def activity(self, r: int, x: Sequence[float]) -> float:
         index, value = self.row(r)
         return sum(v * x[i] for i, v in zip(index, value, strict=True))
+
+
+@dataclass
+class Part:
+    """A piece of a MILP whose integer columns are fixed: its own continuous columns
+    (``cols``, positions in the parent) and the rows that touch them (``rows``), as a
+    MILP of its own with the fixed columns' share moved into the row bounds."""
+
+    cols: list[int]
+    rows: list[int]
+    milp: Milp
+
+
+def split_fixed(milp: Milp, x: Sequence[float]) -> list[Part]:
+    """Split the LP left when the integer columns are fixed at ``x`` into independent parts.
+
+    Two continuous columns belong together when a row holds both; rows with no
+    continuous column are constants and belong to no part. The LP is the direct sum of
+    the parts, so each can be solved (and its ties broken) on its own: a merged block of
+    hundreds of workloads becomes hundreds of small LPs.
+    """
+    parent = list(range(milp.num_cols))
+
+    def find(j: int) -> int:
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    continuous = [not i for i in milp.col_integer]
+    for r in range(milp.num_rows):
+        first = -1
+        for j in milp.row_index[milp.row_start[r]:milp.row_start[r + 1]]:
+            if continuous[j]:
+                if first < 0:
+                    first = find(j)
+                else:
+                    parent[find(j)] = first
+    groups: dict[int, list[int]] = {}
+    for j in range(milp.num_cols):
+        if continuous[j]:
+            groups.setdefault(find(j), []).append(j)
+    rows_of: dict[int, list[int]] = {}
+    for r in range(milp.num_rows):
+        for j in milp.row_index[milp.row_start[r]:milp.row_start[r + 1]]:
+            if continuous[j]:
+                rows_of.setdefault(find(j), []).append(r)
+                break
+    parts = []
+    for root, cols in groups.items():
+        local = {j: k for k, j in enumerate(cols)}
+        sub = Milp()
+        for j in cols:
+            sub.add_col(milp.col_tags[j], milp.col_lower[j], milp.col_upper[j], False, milp.cost[j],
+                        milp.latency[j], milp.penalty[j])
+        rows = rows_of.get(root, [])
+        for r in rows:
+            index, value = milp.row(r)
+            fixed = sum(v * round(x[j]) for j, v in zip(index, value, strict=True) if not continuous[j])
+            kept = [(local[j], v) for j, v in zip(index, value, strict=True) if continuous[j]]
+            sub.add_row(milp.row_tags[r], [k for k, _ in kept], [v for _, v in kept],
+                        milp.row_lower[r] - fixed, milp.row_upper[r] - fixed)
+        parts.append(Part(cols, rows, sub))
+    return parts

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from ..errors import SolverError
-from .milp import INF, Milp
+from .milp import INF, Milp, split_fixed
 
 __all__ = [
     "SOLVERS", "Backend", "CbcBackend", "HighsBackend", "SolveResult", "get_backend", "polish",
@@ -341,6 +341,14 @@ class CbcBackend:
         x: Sequence[float],
     ) -> tuple[list[float], list[float] | None]:
         lower, upper = fixed_bounds(milp, x)
+        if not any(primary) and secondary is not None and any(secondary):
+            # Nothing to hold: one solve for the tie-break (PuLP also fails to re-solve a
+            # problem whose objective was empty); duals of a zero objective are zero.
+            prob, cols = self.to_pulp(milp, secondary, lower, upper, integer=False)
+            prob.solve(self._cbc(None, None))
+            if self._status(prob) != "optimal":
+                return list(x), None
+            return [v.varValue or 0.0 for v in cols], [0.0] * milp.num_rows
         prob, cols = self.to_pulp(milp, primary, lower, upper, integer=False)
         prob.solve(self._cbc(None, None))
         if self._status(prob) != "optimal":
@@ -368,10 +376,33 @@ def polish(
     backend: Backend, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
     x: Sequence[float],
 ) -> tuple[list[float], list[float] | None]:
-    """:meth:`Backend.polish`, skipped when every column is integer (x is exact already)."""
+    """:meth:`Backend.polish`, part by part (see :func:`.milp.split_fixed`).
+
+    Skipped when every column is integer (x is exact already). Integer columns come back
+    rounded; a row that touches no continuous column has dual 0 (it is a constant in the
+    fixed LP). Holding each part's primary at its own optimum is the same as holding
+    the sum, since every part must be at its minimum for the sum to be.
+    """
     if all(milp.col_integer):
         return [float(round(v)) for v in x], None
-    return backend.polish(milp, primary, secondary, x)
+    parts = split_fixed(milp, x)
+    if len(parts) == 1 and len(parts[0].rows) == milp.num_rows:
+        return backend.polish(milp, primary, secondary, x)
+    clean = [float(round(v)) if integer else v for v, integer in zip(x, milp.col_integer, strict=True)]
+    duals: list[float] | None = [0.0] * milp.num_rows
+    for part in parts:
+        sub_primary = [primary[j] for j in part.cols]
+        sub_secondary = None if secondary is None else [secondary[j] for j in part.cols]
+        values, sub_duals = backend.polish(part.milp, sub_primary, sub_secondary,
+                                           [x[j] for j in part.cols])
+        for k, j in enumerate(part.cols):
+            clean[j] = values[k]
+        if sub_duals is None or duals is None:
+            duals = None
+        else:
+            for k, r in enumerate(part.rows):
+                duals[r] = sub_duals[k]
+    return clean, duals
 
 
 Task = tuple[str, Milp, list[float], list[float] | None, float, float, list[float] | None]
