@@ -51,7 +51,7 @@ def test_budgets_become_per_hour(tmp_path):
 @pytest.mark.parametrize(("change", "path", "words"), [
     (lambda c: c.update(intervall="1m"), "intervall", "did you mean 'interval'"),
     (lambda c: c["endpoints"][0]["sites"][1]["controller"].update(type="gke"),
-     "endpoints[0].sites[1].controller", "type must be one of"),
+     "endpoints[0].sites[1].controller.type", "type must be one of"),
     (lambda c: c["endpoints"][0]["sites"][1].update(controller={"type": "sagemaker", "variant": "x"}),
      "endpoints[0].sites[1].controller.endpoint", "required"),
     (lambda c: c["endpoints"][0]["sites"][0]["controller"].update(replicsa=2),
@@ -70,7 +70,7 @@ def test_budgets_become_per_hour(tmp_path):
      "endpoints[0].floors[0].cron", "crontab"),
     (lambda c: c.update(metrics={"source": "prometheus", "url": "http://x"}),
      "endpoints[0].demand.query", "query"),
-    (lambda c: c.update(metrics={"source": "graphite"}), "metrics", "source must be one of"),
+    (lambda c: c.update(metrics={"source": "graphite"}), "metrics.source", "source must be one of"),
     (lambda c: c.update(scenario="nope.yaml"), "scenario", "not found"),
 ])
 def test_bad_config_names_the_file_and_the_field(tmp_path, change, path, words):

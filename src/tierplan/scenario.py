@@ -6,13 +6,9 @@ Errors are :class:`~tierplan.errors.ScenarioError` naming the file, the path ins
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-import yaml
-from pydantic import BaseModel, ValidationError
 
 from . import schema as s
 from .errors import ScenarioError
@@ -43,47 +39,9 @@ from .providers.catalog import (
 )
 from .providers.edge import edge_spot_error
 from .providers.onprem import Amortization
+from .validation import did_you_mean, read_yaml, validate
 
 __all__ = ["load_scenario", "parse_scenario", "read_yaml"]
-
-
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe loader that rejects a key given twice in one mapping."""
-
-
-def _mapping_without_duplicates(loader: Any, node: yaml.MappingNode, deep: bool = False) -> Any:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
-)
-
-
-def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file safely; errors name the file, line and column."""
-    file = str(path)
-    try:
-        text = Path(path).expanduser().read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(file, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(file, "", f"cannot read the file ({exc})") from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(file, where, f"invalid YAML: {problem}") from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -93,89 +51,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
     """Validate already-parsed YAML data (a mapping) and build the domain model."""
-    if not isinstance(data, Mapping):
-        raise ScenarioError(file, "", "expected a mapping with at least 'name' and 'workloads'")
-    try:
-        raw = s.ScenarioIn.model_validate(data)
-    except ValidationError as exc:
-        raise _first_error(exc, file, s.ScenarioIn) from None
+    raw = validate(s.ScenarioIn, data, file, "expected a mapping with at least 'name' and 'workloads'")
     return _Builder(raw, file).build()
-
-
-# ----------------------------------------------------------------------------- errors
-
-
-def format_path(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _first_error(exc: ValidationError, file: str, root: type[BaseModel]) -> ScenarioError:
-    # A misspelt key also makes the real one "missing": report the typo, the root cause.
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    err = errors[0]
-    # A discriminated union puts the tag into the location: drop it (workloads[1].kind.x).
-    loc = _drop_union_tags(list(err["loc"]))
-    message = err["msg"]
-    if err["type"] == "extra_forbidden":
-        message = f"unknown key {loc[-1]!r}"
-        hint = _did_you_mean(str(loc[-1]), _fields_at(root, list(err["loc"])[:-1]))
-        message += f" (did you mean {hint!r}?)" if hint else "; remove it or check its spelling"
-    elif err["type"] == "missing":
-        message = "this field is required"
-    elif err["type"] == "union_tag_invalid":
-        message = "kind must be 'training' or 'inference'"
-    elif err["type"] == "union_tag_not_found":
-        message = "each workload needs kind: training or kind: inference"
-    elif "input" in err and err["type"] not in ("model_type", "dict_type", "list_type"):
-        message = f"{message} (got {err['input']!r})"
-    return ScenarioError(file, format_path(loc), message)
-
-
-def _drop_union_tags(loc: list[int | str]) -> list[int | str]:
-    out: list[int | str] = []
-    for i, part in enumerate(loc):
-        after_workload = i >= 2 and loc[i - 2] == "workloads" and isinstance(loc[i - 1], int)
-        if after_workload and part in s.WORKLOAD_KINDS:
-            continue
-        out.append(part)
-    return out
-
-
-def _fields_at(root: type[BaseModel], loc: list[int | str]) -> list[str]:
-    """Field names of the model found by walking ``loc`` from ``root`` (best effort)."""
-    model: Any = root
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if part in s.WORKLOAD_KINDS:
-            model = s.TrainingIn if part == "training" else s.InferenceIn
-            continue
-        field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        model = _model_in(field.annotation)
-    return list(getattr(model, "model_fields", {}))
-
-
-def _model_in(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return close[0] if close else None
 
 
 # ---------------------------------------------------------------------------- building
@@ -204,7 +81,7 @@ class _Builder:
 
     def known(self, name: str, names: Mapping[str, int], path: str, what: str) -> None:
         if name not in names:
-            hint = _did_you_mean(name, names)
+            hint = did_you_mean(name, names)
             extra = f" (did you mean {hint!r}?)" if hint else f"; known {what}s: {_listing(names)}"
             raise self.fail(path, f"unknown {what} {name!r}{extra}")
 

@@ -13,18 +13,16 @@ hour (so every cost the planner reports is USD per hour) and budgets scaled to m
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from ..errors import ScenarioError
 from ..model import Budget, InferenceWorkload, Offering, Scenario, Site
 from ..policies.hpa import HpaSettings
-from ..scenario import format_path, load_scenario, read_yaml
+from ..scenario import load_scenario
+from ..validation import did_you_mean, read_yaml, validate
 from . import schema as s
 
 __all__ = [
@@ -136,64 +134,8 @@ def load_config(path: str | Path) -> AutoscaleConfig:
 
 
 def parse_config(data: Any, file: str = "<autoscale>") -> AutoscaleConfig:
-    if not isinstance(data, Mapping):
-        raise ScenarioError(file, "", "expected a mapping with 'scenario', 'metrics' and 'endpoints'")
-    try:
-        raw = s.AutoscaleIn.model_validate(data)
-    except ValidationError as exc:
-        raise _first_error(exc, file) from None
+    raw = validate(s.AutoscaleIn, data, file, "expected a mapping with 'scenario', 'metrics' and 'endpoints'")
     return _Builder(raw, file).build()
-
-
-# ------------------------------------------------------------------------------ errors
-
-_TAGS = {*s.CONTROLLER_TYPES, "prometheus", "cloudwatch", "file"}
-
-
-def _first_error(exc: ValidationError, file: str) -> ScenarioError:
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    err = errors[0]
-    # A discriminated union puts its tag into the location (controller.sagemaker.x): drop it.
-    loc = [p for i, p in enumerate(err["loc"])
-           if not (p in _TAGS and i > 0 and err["loc"][i - 1] in ("controller", "metrics"))]
-    message = err["msg"]
-    if err["type"] == "extra_forbidden":
-        choices = _fields_at(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), choices, n=1, cutoff=0.6)
-        message = f"unknown key {loc[-1]!r}" + (
-            f" (did you mean {close[0]!r}?)" if close else "; remove it or check its spelling")
-    elif err["type"] == "missing":
-        message = "this field is required"
-    elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        if loc and loc[-1] == "metrics":
-            message = "source must be one of prometheus, cloudwatch, file"
-        else:
-            message = f"type must be one of {', '.join(s.CONTROLLER_TYPES)}"
-    elif "input" in err and err["type"] not in ("model_type", "dict_type", "list_type"):
-        message = f"{message} (got {err['input']!r})"
-    return ScenarioError(file, format_path(loc), message)
-
-
-def _fields_at(loc: Sequence[int | str]) -> list[str]:
-    model: Any = s.AutoscaleIn
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fields = getattr(model, "model_fields", {})
-        if part not in fields:
-            return []
-        model = _model_in(fields[part].annotation)
-    return list(getattr(model, "model_fields", {}))
-
-
-def _model_in(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 # ---------------------------------------------------------------------------- building
@@ -263,8 +205,8 @@ class _Builder:
         names = {w.name: w for w in scenario.workloads}
         workload = names.get(e.workload)
         if workload is None:
-            close = difflib.get_close_matches(e.workload, list(names), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            close = did_you_mean(e.workload, names)
+            hint = f" (did you mean {close!r}?)" if close else ""
             raise self.fail(f"{path}.workload", f"no workload {e.workload!r} in {scenario.source}{hint}")
         if not isinstance(workload, InferenceWorkload):
             raise self.fail(f"{path}.workload", f"{e.workload!r} is a training workload; "
@@ -308,8 +250,8 @@ class _Builder:
             site = scenario.site(site_in.site)
         except KeyError:
             names = [x.name for x in scenario.sites]
-            close = difflib.get_close_matches(site_in.site, names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f"; sites: {', '.join(names)}"
+            close = did_you_mean(site_in.site, names)
+            hint = f" (did you mean {close!r}?)" if close else f"; sites: {', '.join(names)}"
             raise self.fail(f"{path}.site", f"no site {site_in.site!r} in {scenario.source}{hint}") from None
         if not workload.filters.admit(site):
             raise self.fail(f"{path}.site", f"workload {workload.name!r} may not run at {site.name!r} "

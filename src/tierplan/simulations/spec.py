@@ -8,18 +8,16 @@ simulation file and the field path (``policies[1].interval``).
 
 from __future__ import annotations
 
-import difflib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from ..errors import ScenarioError
 from ..model import InferenceWorkload, Scenario, TrainingWorkload
-from ..scenario import format_path, load_scenario, read_yaml
+from ..scenario import load_scenario
+from ..validation import did_you_mean, read_yaml, validate
 from . import schema as s
 
 __all__ = ["DemandSpec", "Event", "JobArrival", "PolicySpec", "Simulation", "load_simulation",
@@ -101,82 +99,9 @@ def load_simulation(path: str | Path, trace: str | None = None) -> Simulation:
 
 
 def parse_simulation(data: Any, file: str = "<simulation>", trace: str | None = None) -> Simulation:
-    if not isinstance(data, Mapping):
-        raise ScenarioError(file, "", "expected a mapping with at least 'name', 'scenario', "
-                                      "'duration' and 'policies'")
-    try:
-        raw = s.SimulationIn.model_validate(data)
-    except ValidationError as exc:
-        raise _first_error(exc, file) from None
+    raw = validate(s.SimulationIn, data, file, "expected a mapping with at least 'name', 'scenario', "
+                                               "'duration' and 'policies'")
     return _Builder(raw, file, trace).build()
-
-
-def _first_error(exc: ValidationError, file: str) -> ScenarioError:
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    err = errors[0]
-    loc = [p for i, p in enumerate(err["loc"]) if not _is_tag(err["loc"], i)]
-    message = err["msg"]
-    if err["type"] == "extra_forbidden":
-        message = f"unknown key {loc[-1]!r}"
-        hint = _close(str(loc[-1]), _fields_at(list(err["loc"])[:-1]))
-        message += f" (did you mean {hint!r}?)" if hint else "; remove it or check its spelling"
-    elif err["type"] == "missing":
-        message = "this field is required"
-    elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        kinds = {"policies": s.POLICY_KINDS, "events": s.EVENT_KINDS}.get(str(loc[0]), s.PATTERN_KINDS)
-        message = f"kind must be one of {', '.join(kinds)}"
-        got = err.get("input", {})
-        if isinstance(got, Mapping) and "kind" in got:
-            loc.append("kind")
-            hint = _close(str(got["kind"]), kinds)
-            message += f" (got {got['kind']!r}" + (f"; did you mean {hint!r}?)" if hint else ")")
-    elif "input" in err and err["type"] not in ("model_type", "dict_type", "list_type"):
-        message = f"{message} (got {err['input']!r})"
-    return ScenarioError(file, format_path(loc), message)
-
-
-def _is_tag(loc: Sequence[int | str], i: int) -> bool:
-    """A discriminated union puts the tag into the location (policies[1].hpa.tolerance)."""
-    tags = (*s.POLICY_KINDS, *s.EVENT_KINDS, *s.PATTERN_KINDS)
-    return i > 0 and loc[i] in tags and (isinstance(loc[i - 1], int) or loc[i - 1] == "pattern")
-
-
-def _fields_at(loc: list[int | str]) -> list[str]:
-    model: Any = s.SimulationIn
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            continue
-        if _is_tag(loc, i):
-            model = _TAGGED.get(str(part), model)
-            continue
-        info = getattr(model, "model_fields", {}).get(part)
-        if info is None:
-            return []
-        model = _model_in(info.annotation)
-    return list(getattr(model, "model_fields", {}))
-
-
-_TAGGED: dict[str, type[BaseModel]] = {
-    "optimal": s.OptimalIn, "static": s.StaticIn, "greedy": s.GreedyIn, "cloud_only": s.GreedyIn,
-    "edge_first": s.GreedyIn, "hpa": s.HpaIn, "python": s.PythonIn, "outage": s.OutageIn,
-    "price_change": s.PriceChangeIn, "preemption": s.PreemptionIn, "spot_series": s.SpotSeriesIn,
-    "availability": s.AvailabilityIn, "diurnal": s.DiurnalIn, "step": s.StepIn, "spikes": s.SpikesIn,
-}
-
-
-def _model_in(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _close(word: str, choices: Sequence[str]) -> str | None:
-    hits = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return hits[0] if hits else None
 
 
 class _Builder:
@@ -247,7 +172,7 @@ class _Builder:
     def workload(self, scenario: Scenario, name: str, path: str, kind: type) -> Any:
         found = [w for w in scenario.workloads if w.name == name]
         if not found:
-            hint = _close(name, [w.name for w in scenario.workloads])
+            hint = did_you_mean(name, [w.name for w in scenario.workloads])
             raise self.fail(path, f"no workload {name!r} in scenario {scenario.source}"
                                   + (f" (did you mean {hint!r}?)" if hint else ""))
         if not isinstance(found[0], kind):
@@ -262,7 +187,7 @@ class _Builder:
         for i, d in enumerate(self.raw.demand):
             w = self.workload(scenario, d.workload, f"demand[{i}].workload", InferenceWorkload)
             if d.client is not None and d.client not in clients:
-                hint = _close(d.client, sorted(clients))
+                hint = did_you_mean(d.client, sorted(clients))
                 raise self.fail(f"demand[{i}].client", f"unknown client {d.client!r}"
                                 + (f" (did you mean {hint!r}?)" if hint else ""))
             if d.client is None and not any(v > 0 for v in w.demand_rps.values()):
@@ -302,7 +227,7 @@ class _Builder:
     def site_offering(self, scenario: Scenario, site: str, offering: str | None, path: str) -> None:
         names = [x.name for x in scenario.sites]
         if site not in names:
-            hint = _close(site, names)
+            hint = did_you_mean(site, names)
             raise self.fail(f"{path}.site", f"unknown site {site!r}" + (f" (did you mean {hint!r}?)"
                                                                         if hint else ""))
         offers = [o.name for o in scenario.site(site).offerings]

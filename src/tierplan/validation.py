@@ -1,0 +1,162 @@
+"""Configuration files -> validated pydantic models, with errors a user can act on.
+
+Shared by the scenario, simulation and autoscale files, so all three behave alike:
+
+- YAML is read safely, and a key given twice in one mapping is an error (line, column);
+- only the first problem is reported, as ``file: path: message`` where the path reads
+  like the file (``workloads[1].latency_slo_ms``); a misspelt key comes first, since it
+  also makes the real key "missing";
+- an unknown key gets the closest known key of its mapping ("did you mean ...?");
+- the tag that a discriminated union puts into pydantic's location (``workloads.0.
+  training.work_hours``) is left out, and a bad or missing tag names the tags allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ScenarioError
+
+__all__ = ["did_you_mean", "format_path", "read_yaml", "validate"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key given twice in one mapping."""
+
+
+def _mapping_without_duplicates(loader: _UniqueKeyLoader, node: yaml.MappingNode,
+                                deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
+)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file safely; errors name the file, line and column."""
+    file = str(path)
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(file, "", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(file, "", f"cannot read the file ({exc})") from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(file, where, f"invalid YAML: {problem}") from None
+
+
+def validate(model: type[M], data: Any, file: str, expected: str) -> M:
+    """``model`` from parsed YAML, or a ScenarioError for the first problem.
+
+    ``expected`` says what the top level must be when it is not a mapping at all.
+    """
+    if not isinstance(data, Mapping):
+        raise ScenarioError(file, "", expected)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc, file, model) from None
+
+
+def format_path(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _first_error(exc: ValidationError, file: str, root: type[BaseModel]) -> ScenarioError:
+    err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+    loc, options = _walk(root, list(err["loc"]))
+    kind = err["type"]
+    message = err["msg"]
+    if kind == "extra_forbidden":
+        parent = _walk(root, list(err["loc"])[:-1])[1]
+        message = f"unknown key {loc[-1]!r}"
+        hint = did_you_mean(str(loc[-1]), [f for m in parent for f in m.model_fields])
+        message += f" (did you mean {hint!r}?)" if hint else "; remove it or check its spelling"
+    elif kind == "missing":
+        message = "this field is required"
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        field = str(err.get("ctx", {}).get("discriminator", "kind")).strip("'")
+        tags = [t for m in options for t in _literals(m, field)]
+        message = f"{field} must be one of {', '.join(tags)}"
+        got = err.get("input")
+        if kind == "union_tag_invalid" and isinstance(got, Mapping) and field in got:
+            loc = [*loc, field]
+            hint = did_you_mean(str(got[field]), tags)
+            message += f" (got {got[field]!r}" + (f"; did you mean {hint!r}?)" if hint else ")")
+    elif "input" in err and kind not in ("model_type", "dict_type", "list_type"):
+        message = f"{message} (got {err['input']!r})"
+    return ScenarioError(file, format_path(loc), message)
+
+
+def _walk(root: type[BaseModel], loc: list[int | str]) -> tuple[list[int | str], list[type[BaseModel]]]:
+    """The location without union tags, and the models that may sit at its end.
+
+    A part that names a field descends into the models of its annotation (through lists,
+    dicts, unions); a part that is a union member's tag selects that member and is
+    dropped; anything else (a list index, a dict key) stays and keeps the models.
+    """
+    kept: list[int | str] = []
+    options: list[type[BaseModel]] = [root]
+    for part in loc:
+        if isinstance(part, int):
+            kept.append(part)
+            continue
+        owner = next((m for m in options if part in m.model_fields), None)
+        if owner is not None:
+            kept.append(part)
+            options = _models_in(owner.model_fields[part].annotation)
+            continue
+        tagged = [m for m in options if any(part in _literals(m, f) for f in m.model_fields)]
+        if tagged:
+            options = tagged[:1]
+            continue
+        kept.append(part)
+    return kept, options
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _literals(model: type[BaseModel], field: str) -> list[str]:
+    info = model.model_fields.get(field)
+    if info is None or typing.get_origin(info.annotation) is not typing.Literal:
+        return []
+    return [str(v) for v in typing.get_args(info.annotation)]
