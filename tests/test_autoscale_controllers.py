@@ -142,7 +142,7 @@ def test_vertex_reports_a_mutation_in_flight_and_does_not_send_it_twice():
         c.set_replicas(3, "2/detector/gcp")  # a later tick wanting the same: nothing sent
         assert len(server.calls("POST")) == 1
         assert c.get_replicas() == 3 and api.deployed["dm1"] == [3, 3]  # second poll: done
-        assert c.get_replicas() == 3 and c._pending is None
+        assert c.get_replicas() == 3 and c._flight.count() is None
 
 
 def test_vertex_errors_are_retried():

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from .base import InFlight
+
 __all__ = ["AzureMLController"]
 
 log = logging.getLogger("tierplan.autoscale")
@@ -35,38 +37,23 @@ class AzureMLController:
                 credential = DefaultAzureCredential()
             ml_client = MLClient(credential, subscription_id, resource_group, workspace, **client_kwargs)
         self.ml_client = ml_client
-        self._pending: tuple[int, Any] | None = None
-
-    def _in_flight(self) -> int | None:
-        if self._pending is None:
-            return None
-        replicas, poller = self._pending
-        if poller.done():
-            self._pending = None
-            poller.result()  # raises when the update failed
-            return None
-        return replicas
+        self._flight = InFlight()
 
     def _get(self) -> Any:
         return self.ml_client.online_deployments.get(name=self.deployment, endpoint_name=self.endpoint)
 
     def get_replicas(self) -> int:
-        flying = self._in_flight()
+        flying = self._flight.count()
         if flying is not None:
             return flying
         return int(self._get().instance_count)
 
     def set_replicas(self, replicas: int, request_id: str) -> None:
-        if self._pending is not None and self._pending[0] == replicas:
-            pending = self._pending[1]
-            if not pending.done():
-                return  # the same count is on its way
-            self._pending = None
-            pending.result()  # raises when it failed: the caller retries
-            return  # it succeeded: the count is set
+        if self._flight.already(replicas):
+            return
         log.debug("scale", extra={"request_id": request_id, "controller": self.description})
         deployment = self._get()
         deployment.instance_count = int(replicas)
         poller = self.ml_client.online_deployments.begin_create_or_update(
             deployment, skip_script_validation=True)
-        self._pending = (int(replicas), poller)
+        self._flight.start(replicas, poller)

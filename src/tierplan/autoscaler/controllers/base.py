@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from ...errors import TierplanError
 from ..clock import Clock
@@ -139,3 +139,38 @@ def _brief(exc: BaseException | None) -> str:
         return "no error recorded"
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+
+
+class InFlight:
+    """The one update a controller sent and did not wait for.
+
+    Vertex operations and Azure pollers take minutes and both have ``done()`` and
+    ``result()``. Until the update is done the controller reports the count on its way,
+    so the next tick does not send it again; a failed update raises from ``result()``
+    when it is next looked at, and the caller retries.
+    """
+
+    def __init__(self) -> None:
+        self._pending: tuple[int, Any] | None = None
+
+    def count(self) -> int | None:
+        """Replicas on their way, or None when nothing is (or it just finished)."""
+        if self._pending is None:
+            return None
+        replicas, operation = self._pending
+        if not operation.done():
+            return replicas
+        self._pending = None
+        operation.result()
+        return None
+
+    def already(self, replicas: int) -> bool:
+        """This count is on its way or has just been set: nothing to send."""
+        if self._pending is None or self._pending[0] != replicas:
+            return False
+        self.count()  # raises when that update failed: the caller retries
+        return True
+
+    def start(self, replicas: int, operation: Any) -> None:
+        self._pending = (int(replicas), operation)
+

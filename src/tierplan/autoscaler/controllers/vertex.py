@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from .base import InFlight
+
 __all__ = ["VertexController"]
 
 log = logging.getLogger("tierplan.autoscale")
@@ -27,20 +29,10 @@ class VertexController:
         if client is None:
             client = _client(location, api_endpoint, credentials, transport)
         self.client = client
-        self._pending: tuple[int, Any] | None = None  # (replicas, operation) not yet done
-
-    def _in_flight(self) -> int | None:
-        if self._pending is None:
-            return None
-        replicas, operation = self._pending
-        if operation.done():
-            self._pending = None
-            operation.result()  # raises when the mutation failed
-            return None
-        return replicas
+        self._flight = InFlight()
 
     def get_replicas(self) -> int:
-        flying = self._in_flight()
+        flying = self._flight.count()
         if flying is not None:
             return flying
         endpoint = self.client.get_endpoint(name=self.name)
@@ -53,13 +45,8 @@ class VertexController:
         from google.cloud import aiplatform_v1
         from google.protobuf import field_mask_pb2
 
-        if self._pending is not None and self._pending[0] == replicas:
-            pending = self._pending[1]
-            if not pending.done():
-                return  # the same count is on its way
-            self._pending = None
-            pending.result()  # raises when it failed: the caller retries
-            return  # it succeeded: the count is set
+        if self._flight.already(replicas):
+            return
         log.debug("scale", extra={"request_id": request_id, "controller": self.description})
         model = aiplatform_v1.DeployedModel(
             id=self.deployed_model,
@@ -70,7 +57,7 @@ class VertexController:
                                                "dedicated_resources.max_replica_count"])
         operation = self.client.mutate_deployed_model(endpoint=self.name, deployed_model=model,
                                                       update_mask=mask)
-        self._pending = (int(replicas), operation)
+        self._flight.start(replicas, operation)
 
 
 def _client(location: str, api_endpoint: str | None, credentials: Any, transport: str | None) -> Any:
