@@ -38,6 +38,7 @@ from typing import Any
 from .base import CatalogRow, Region
 from .common import (
     Clock,
+    RegionTable,
     canonical_accelerator,
     make_row,
     price_number,
@@ -109,7 +110,7 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
         yield list(items[start:start + size])
 
 
-class AwsAdapter:
+class AwsAdapter(RegionTable):
     """ProviderAdapter for AWS EC2 (on-demand Linux, shared tenancy; spot; GPU quotas).
 
     Clients are injected for tests: ``pricing`` a Price List client, ``ec2`` and
@@ -169,12 +170,6 @@ class AwsAdapter:
         return self._client("service-quotas", region, self._quota_factory)
 
     # --- ProviderAdapter -----------------------------------------------------------
-
-    def regions(self) -> Sequence[Region]:
-        return [self._regions[name] for name in sorted(self._regions)]
-
-    def egress_usd_per_gb(self, region: str) -> float:
-        return self._regions[region].egress_usd_per_gb
 
     def offerings(self, regions: Iterable[str] | None = None) -> Sequence[CatalogRow]:
         as_of = self._clock().date().isoformat()

@@ -41,6 +41,7 @@ from .common import (
     GPU_MEMORY_GIB,
     Clock,
     RefreshError,
+    RegionTable,
     canonical_accelerator,
     make_row,
     price_number,
@@ -154,7 +155,7 @@ def ml_client_from_env() -> Any | None:
         raise sdk_failure("azure", "creating the Azure ML client", exc) from exc
 
 
-class AzureAdapter:
+class AzureAdapter(RegionTable):
     """ProviderAdapter for Azure VMs (Linux, pay-as-you-go; Spot / Low Priority).
 
     ``http``: an ``azure.core.PipelineClient`` (or ``transport``: an azure-core transport
@@ -184,12 +185,6 @@ class AzureAdapter:
         self._endpoint = endpoint
         self._include_cpu = include_cpu
         self._sizes: dict[str, dict[str, AzureSize]] = {}
-
-    def regions(self) -> Sequence[Region]:
-        return [self._regions[name] for name in sorted(self._regions)]
-
-    def egress_usd_per_gb(self, region: str) -> float:
-        return self._regions[region].egress_usd_per_gb
 
     def offerings(self, regions: Iterable[str] | None = None) -> Sequence[CatalogRow]:
         as_of = self._clock().date().isoformat()

@@ -25,7 +25,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import ModuleType
 
@@ -165,6 +165,19 @@ def provider_regions(provider: str, table: Mapping[str, Region] | None = None) -
     from .catalog import load_regions  # the bundled region table; csv only, cheap
 
     return {r.region: r for (p, _), r in load_regions().items() if p == provider}
+
+
+class RegionTable:
+    """What every cloud adapter answers from the bundled region table alone."""
+
+    name: str
+    _regions: dict[str, Region]
+
+    def regions(self) -> Sequence[Region]:
+        return [self._regions[name] for name in sorted(self._regions)]
+
+    def egress_usd_per_gb(self, region: str) -> float:
+        return self._regions[region].egress_usd_per_gb
 
 
 def resolve_regions(provider: str, known: Mapping[str, Region], wanted: Iterable[str] | None) -> list[Region]:

@@ -39,6 +39,7 @@ from .base import CatalogRow, Region
 from .common import (
     GPU_MEMORY_GIB,
     Clock,
+    RegionTable,
     canonical_accelerator,
     make_row,
     provider_regions,
@@ -142,7 +143,7 @@ def _sku_key(sku: Any) -> PriceKey | None:
 _UNITS = {"core": "h", "gpu": "h", "ram": "GiBy.h"}
 
 
-class GcpAdapter:
+class GcpAdapter(RegionTable):
     """ProviderAdapter for Compute Engine GPU machines (on-demand and Spot).
 
     ``client``: a ``billing_v1.CloudCatalogClient`` (tests pass one with
@@ -167,12 +168,6 @@ class GcpAdapter:
         self._machines = dict(MACHINE_TYPES if machine_types is None else machine_types)
         self._quotas = dict(quotas or {})
         self._table: dict[tuple[str, str], dict[PriceKey, tuple[int, float]]] | None = None
-
-    def regions(self) -> Sequence[Region]:
-        return [self._regions[name] for name in sorted(self._regions)]
-
-    def egress_usd_per_gb(self, region: str) -> float:
-        return self._regions[region].egress_usd_per_gb
 
     def quotas(self, regions: Iterable[str] | None = None) -> Mapping[tuple[str, str], int]:
         wanted = {r.region for r in resolve_regions(self.name, self._regions, regions)}
