@@ -123,13 +123,14 @@ def _csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 
 def cell(column: str, value: Any) -> str:
-    """A summary value as people read it: $1,234.56, 99.974 %, 1,234."""
+    """A summary value as people read it: $1,234.56, 99.974 %, 1,234.5 (one decimal, so a
+    column of counts and hours lines up)."""
     if isinstance(value, float):
         if column.endswith("_usd"):
             return f"${value:,.2f}"
         if column.endswith("_pct"):
             return f"{value:.3f} %"
-        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return f"{value:,.1f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
