@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sys
 from collections.abc import Iterator
 from typing import NoReturn
@@ -10,7 +11,10 @@ from typing import NoReturn
 import click
 from rich.console import Console
 
-__all__ = ["EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_OK", "EXIT_THRESHOLD", "fail", "progress"]
+__all__ = [
+    "EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_OK", "EXIT_THRESHOLD",
+    "emit", "fail", "progress", "table_width",
+]
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 EXIT_THRESHOLD = 4
@@ -31,3 +35,19 @@ def progress(message: str) -> Iterator[None]:
 def fail(message: str, code: int) -> NoReturn:
     click.echo(f"tierplan: error: {message}", err=True)
     sys.exit(code)
+
+
+def table_width(output: str | None) -> int | None:
+    """The terminal's width when a table goes to it; None (natural width) for files and pipes."""
+    return shutil.get_terminal_size().columns if not output and sys.stdout.isatty() else None
+
+
+def emit(text: str, output: str | None, note: str = "") -> None:
+    """Write ``text`` to ``output`` atomically (saying so on stderr), or to stdout."""
+    from ..reports import write_atomic
+
+    if output:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}{note}", err=True)
+    else:
+        click.echo(text, nl=False)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 
 import click
 
-from ..reports import write_atomic
 from ..reports.diff import diff_plans, exceeds
 from ..reports.diffview import DIFF_FORMATS, render_diff
 from ..reports.planfile import load_plan_file
-from .common import EXIT_THRESHOLD
+from .common import EXIT_THRESHOLD, emit, table_width
 
 __all__ = ["diff_cmd"]
 
@@ -34,13 +32,7 @@ def diff_cmd(old: str, new: str, fmt: str, output: str | None, fail_above_usd: f
     rate beside it.
     """
     diff = diff_plans(load_plan_file(old), load_plan_file(new), old, new)
-    width = shutil.get_terminal_size().columns if not output and sys.stdout.isatty() else None
-    text = render_diff(diff, fmt, width)
-    if output:
-        write_atomic(output, text)
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    emit(render_diff(diff, fmt, table_width(output)), output)
     reasons = exceeds(diff, fail_above_usd, fail_above_percent)
     if reasons:
         click.echo(f"tierplan: cost check failed: {'; '.join(reasons)}", err=True)

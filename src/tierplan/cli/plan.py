@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 
 import click
 
-from ..reports import FORMATS, render, write_atomic
+from ..reports import FORMATS, render
 from ..scenario import load_scenario
 from ..scheduler import PlanOptions, plan
-from .common import EXIT_ERROR, EXIT_INFEASIBLE, progress
+from .common import EXIT_ERROR, EXIT_INFEASIBLE, emit, progress, table_width
 
 __all__ = ["plan_cmd", "validate_cmd"]
 
@@ -41,13 +40,8 @@ def plan_cmd(scenario: str, fmt: str, output: str | None, objective: str | None,
                           gap=gap, tie_break=tie_break, workers=workers)  # type: ignore[arg-type]
     with progress(f"planning {loaded.name} ({len(loaded.workloads)} workloads)"):
         result = plan(loaded, options)
-    width = shutil.get_terminal_size().columns if not output and sys.stdout.isatty() else None
-    text = render(result, fmt, width)
-    if output:
-        write_atomic(output, text)
-        click.echo(f"wrote {output} ({result.status}, ${result.total_cost_usd:,.2f})", err=True)
-    else:
-        click.echo(text, nl=False)
+    emit(render(result, fmt, table_width(output)), output,
+         f" ({result.status}, ${result.total_cost_usd:,.2f})")
     if result.status == "infeasible":
         sys.exit(EXIT_INFEASIBLE)
     if not result.placements and result.status == "time_limit":
