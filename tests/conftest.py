@@ -91,3 +91,14 @@ def placements(result: Plan, workload: str | None = None) -> list[tuple[str, str
 @pytest.fixture(params=["highs", "cbc"])
 def solver(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
+    """Run `tierplan ARGV...` in-process: (exit code, stdout, stderr)."""
+    from tierplan.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return int(info.value.code or 0), out.out, out.err
+

@@ -10,15 +10,8 @@ import sys
 import pytest
 
 from conftest import SHARED_DATA
-from tierplan.cli import main
+from conftest import run_cli as run
 from tierplan.providers.catalog import bundled_catalog, write_catalog
-
-
-def run(capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 def test_offerings_json_is_filtered_and_complete(capsys):

@@ -9,16 +9,9 @@ import sys
 import pytest
 
 from conftest import EXAMPLES
-from tierplan.cli import main
+from conftest import run_cli as run
 
 HUB = str(EXAMPLES / "hub-and-spoke.yaml")
-
-
-def run(capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 def test_plan_json_follows_the_schema(capsys):

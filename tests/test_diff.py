@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from conftest import EXAMPLES
+from conftest import run_cli as run
 from tierplan import PlanOptions, parse_scenario, plan
-from tierplan.cli import main
 from tierplan.reports import write_atomic
 from tierplan.reports.diff import diff_plans, exceeds
 from tierplan.reports.diffview import diff_markdown, diff_table
@@ -20,13 +20,6 @@ from tierplan.reports.document import plan_document
 from tierplan.reports.planfile import PlanFileError, validate_plan
 
 HUB = EXAMPLES / "hub-and-spoke.yaml"
-
-
-def run(capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in argv])
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 def offering_of(data: dict[str, Any], site: str, name: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, inference, offering, scenario, site, solve
+from conftest import run_cli as run
 from tierplan.cli import main
 from tierplan.reports.document import plan_document
 from tierplan.reports.html import to_html
@@ -25,13 +26,6 @@ from tierplan.reports.html import to_html
 HUB = str(EXAMPLES / "hub-and-spoke.yaml")
 NASTY = "<script>alert(1)</script>"
 INSTALL = "Chromium is needed for the HTML report tests: apt-get install -y chromium"
-
-
-def run(capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 @pytest.fixture(scope="module")

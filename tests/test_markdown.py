@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, inference, offering, scenario, site, solve
-from tierplan.cli import main
+from conftest import run_cli as run
 from tierplan.reports import write_atomic
 from tierplan.reports.document import plan_document
 from tierplan.reports.markdown import md_escape, to_markdown
@@ -26,13 +26,6 @@ from tierplan.reports.render import to_csv, to_table
 
 HUB = str(EXAMPLES / "hub-and-spoke.yaml")
 EXPECTED = Path(__file__).parent / "expected" / "hub-and-spoke.md"
-
-
-def run(capsys, *argv):
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    out = capsys.readouterr()
-    return info.value.code or 0, out.out, out.err
 
 
 def cells(line: str) -> list[str]:
