@@ -10,7 +10,7 @@ without it the Parquet file is skipped and the CLI says so.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -95,10 +95,7 @@ def write_sweep(rows: Sequence[dict[str, Any]], axes: Sequence[str], out_dir: st
     columns = list(dict.fromkeys(k for row in rows for k in row))
     write_atomic(out / "sweep.csv", _csv(rows, columns))
     parts = [f"<h1>Sweep {escape(title)}</h1>"]
-    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{escape(cell(c, row.get(c)))}</td>" for c in columns) + "</tr>"
-                   for row in rows)
-    parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    parts.append(_html_table(columns, rows))
     for policy in dict.fromkeys(row["policy"] for row in rows):
         mine = [row for row in rows if row["policy"] == policy]
         labels = [", ".join(f"{a}={row[a]:g}" for a in axes) for row in mine]
@@ -120,6 +117,17 @@ def _csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()
+
+
+def _html_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+    """A summary table: numbers right-aligned, scrolling sideways when it is wider than the page."""
+    def klass(value: Any) -> str:
+        return ' class="n"' if isinstance(value, int | float) and not isinstance(value, bool) else ""
+
+    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td{klass(row.get(c))}>{escape(cell(c, row.get(c)))}</td>"
+                                    for c in columns) + "</tr>" for row in rows)
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def cell(column: str, value: Any) -> str:
@@ -155,10 +163,7 @@ def write_html(result: SimulationResult) -> str:
     parts = [f"<h1>Simulation {escape(result.simulation)}</h1>",
              f"<p>{result.steps:,} steps of {result.step_s:g} s ({hours[-1] + result.step_s / 3600:g} h)"
              + (f"; point {escape(json.dumps(dict(result.point)))}" if result.point else "") + "</p>"]
-    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in SUMMARY_COLUMNS)
-    body = "".join("<tr>" + "".join(f"<td>{escape(cell(c, row[c]))}</td>" for c in SUMMARY_COLUMNS) + "</tr>"
-                   for row in summary_rows(result))
-    parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    parts.append(_html_table(SUMMARY_COLUMNS, summary_rows(result)))
     parts.append(bar_chart([(p.policy, p.total_cost_usd) for p in result.policies], title="Total cost"))
     cum = {p.policy: _downsample(hours, np.cumsum(p.series["cost_usd"]), how="max") for p in result.policies}
     parts.append(line_chart(cum, title="Cost over time (cumulative)", x_label="hours", y_format=money))
