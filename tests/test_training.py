@@ -114,3 +114,18 @@ def test_max_nodes_respects_available(solver):
     p = only(solve(sc, solver=solver))
     assert p.instances == 2 and p.compute_hours == pytest.approx(10 / 1.8)
     assert placements(solve(sc, solver=solver)) == [("a", "l4", 2)]
+
+
+def test_latency_objective_on_jobs_alone_breaks_ties_by_cost(solver):
+    # Latency counts inference traffic only, so with two jobs and no inference the first
+    # objective is empty and everything is decided by the cost tie-break. Each job needs
+    # 60 h of the one cheap L4 ($1/h, 100 instance-hours in the 100 h horizon): they
+    # cannot both have it and are solved together; the other goes to the $2/h site.
+    # Cost: 60 x $1 + 60 x $2 = $180.
+    sc = scenario([site("cheap", offerings=[offering("l4", 1.0, available=1)]),
+                   site("dear", offerings=[offering("l4", 2.0)])],
+                  [training("a", work_hours=60), training("b", work_hours=60)], objective="latency")
+    result = solve(sc, solver=solver)
+    assert result.status == "optimal"
+    assert sorted(p.site for p in result.placements) == ["cheap", "dear"]
+    assert result.total_cost_usd == pytest.approx(180.0)

@@ -254,7 +254,7 @@ class CbcBackend:
             )
             for j in range(milp.num_cols)
         ]
-        prob.setObjective(pulp.LpAffineExpression([(cols[j], c) for j, c in enumerate(objective) if c]))
+        prob.setObjective(self._objective(cols, objective))
         for r in range(milp.num_rows):
             index, value = milp.row(r)
             expr = pulp.LpAffineExpression([(cols[j], v) for j, v in zip(index, value, strict=True)])
@@ -268,6 +268,14 @@ class CbcBackend:
                 name = f"r{r}" if hi == INF else f"r{r}_lo"
                 prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintGE, name, lo))
         return prob, cols
+
+    def _objective(self, cols: list[Any], coefficients: Sequence[float]) -> Any:
+        """The objective as PuLP needs it: never empty. PuLP stands in a ``__dummy``
+        column for an empty objective and then cannot solve the problem a second time
+        (the lexicographic phase, or the polish after it); a zero coefficient keeps the
+        problem solvable again and changes nothing."""
+        terms = [(cols[j], c) for j, c in enumerate(coefficients) if c]
+        return self.pulp.LpAffineExpression(terms or [(cols[0], 0.0)] if cols else [])
 
     def _cbc(self, time_limit: float | None, gap: float | None, warm: bool = False) -> Any:
         return self.command(
@@ -320,8 +328,7 @@ class CbcBackend:
             prob.addConstraint(pulp.LpConstraint(
                 pulp.LpAffineExpression(terms), pulp.LpConstraintLE, "lexicographic",
                 value + lexicographic_tolerance(value)))
-        prob.setObjective(pulp.LpAffineExpression(
-            [(cols[j], c) for j, c in enumerate(secondary) if c]))
+        prob.setObjective(self._objective(cols, secondary))
 
     def _status(self, prob: Any) -> Status:
         pulp = self.pulp
@@ -341,14 +348,6 @@ class CbcBackend:
         x: Sequence[float],
     ) -> tuple[list[float], list[float] | None]:
         lower, upper = fixed_bounds(milp, x)
-        if not any(primary) and secondary is not None and any(secondary):
-            # Nothing to hold: one solve for the tie-break (PuLP also fails to re-solve a
-            # problem whose objective was empty); duals of a zero objective are zero.
-            prob, cols = self.to_pulp(milp, secondary, lower, upper, integer=False)
-            prob.solve(self._cbc(None, None))
-            if self._status(prob) != "optimal":
-                return list(x), None
-            return [v.varValue or 0.0 for v in cols], [0.0] * milp.num_rows
         prob, cols = self.to_pulp(milp, primary, lower, upper, integer=False)
         prob.solve(self._cbc(None, None))
         if self._status(prob) != "optimal":
