@@ -4,7 +4,8 @@
 
     TierplanError                 base of everything tierplan raises on purpose
     ├── InputError                a file or argument the user must fix (exit code 2)
-    │   └── ScenarioError         a scenario file: names the file and the path inside it
+    │   └── ScenarioError         an input file (scenario, simulation, autoscale config,
+    │                             catalog, plan JSON): names the file and the path inside it
     └── SolverError               the MILP solver failed in a way the user cannot fix (exit 1)
 
 An infeasible scenario is not an exception: the planner returns a plan whose status
@@ -25,7 +26,7 @@ class InputError(TierplanError):
 
 
 class ScenarioError(InputError):
-    """A problem in a scenario file, located by file and field path.
+    """A problem in an input file, located by file and field path.
 
     ``path`` uses the notation users see in the file, e.g. ``workloads[1].latency_slo_ms``.
     """

@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ScenarioError
+from .files import read_text
 
 __all__ = ["did_you_mean", "format_path", "read_yaml", "validate"]
 
@@ -54,12 +55,7 @@ _UniqueKeyLoader.add_constructor(
 def read_yaml(path: str | Path) -> Any:
     """Read a YAML file safely; errors name the file, line and column."""
     file = str(path)
-    try:
-        text = Path(path).expanduser().read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(file, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(file, "", f"cannot read the file ({exc})") from None
+    text = read_text(path)
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:

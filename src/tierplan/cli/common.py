@@ -11,6 +11,8 @@ from typing import NoReturn
 import click
 from rich.console import Console
 
+from ..files import write_atomic
+
 __all__ = [
     "EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_OK", "EXIT_THRESHOLD",
     "emit", "fail", "progress", "table_width",
@@ -44,8 +46,6 @@ def table_width(output: str | None) -> int | None:
 
 def emit(text: str, output: str | None, note: str = "") -> None:
     """Write ``text`` to ``output`` atomically (saying so on stderr), or to stdout."""
-    from ..reports import write_atomic
-
     if output:
         write_atomic(output, text)
         click.echo(f"wrote {output}{note}", err=True)

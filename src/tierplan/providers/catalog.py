@@ -17,7 +17,6 @@ second (bench/bench_catalog.py prints both).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import math
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
+from ..files import read_text, write_atomic
 from .base import CATALOG_COLUMNS, CatalogRow, Region
 
 __all__ = [
@@ -212,14 +212,7 @@ def read_catalog(path: str | os.PathLike[str]) -> list[CatalogRow]:
     Raises ScenarioError naming the file (and line and column) when the file is missing,
     unreadable or malformed.
     """
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(file, "", "catalog file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(file, "", f"cannot read the catalog ({exc})") from None
-    return parse_catalog(text, file)
+    return parse_catalog(read_text(path, "catalog file"), str(path))
 
 
 def _cell(value: object) -> str:
@@ -244,21 +237,7 @@ def write_catalog(path: str | os.PathLike[str], rows: Iterable[CatalogRow]) -> P
     """Write ``rows`` as a catalog CSV, atomically: a temp file in the same folder, then
     ``os.replace``, so a reader never sees half a catalog. Returns the path written."""
     target = Path(path)
-    text = format_catalog(rows)
-    folder = target.parent if str(target.parent) else Path(".")
-    import tempfile  # only writers pay for it
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(target, format_catalog(rows))
     return target
 
 

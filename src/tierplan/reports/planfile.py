@@ -2,7 +2,7 @@
 
 A wrong file must fail with its name and the field, like ``new.json: placements[2].cost_usd:
 expected a number, got "12"``, never with a traceback: :class:`PlanFileError` is an
-:class:`~tierplan.errors.InputError` (exit code 2).
+input error (exit code 2).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import ScenarioError
 from .document import SCHEMA
 
 __all__ = ["PlanFileError", "load_plan_file", "validate_plan"]
@@ -21,12 +21,9 @@ _STATUSES = ("optimal", "time_limit", "infeasible")
 _GROUPS = ("by_tier", "by_provider", "by_site", "by_workload", "by_team")
 
 
-class PlanFileError(InputError):
-    """A plan JSON file that is unreadable or not a ``tierplan.plan/v1`` document."""
-
-    def __init__(self, file: str, path: str, message: str) -> None:
-        self.file, self.path, self.message = file, path, message
-        super().__init__(f"{file}: {path}: {message}" if path else f"{file}: {message}")
+class PlanFileError(ScenarioError):
+    """A plan JSON file that is unreadable or not a ``tierplan.plan/v1`` document, located
+    by file and field like any input file."""
 
 
 def _kind(value: Any) -> str:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -16,6 +13,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from ..files import write_atomic
 from ..model import Plan
 from .document import hourly, monthly, plan_document, pricing
 from .html import to_html
@@ -96,28 +94,3 @@ def render(plan: Plan, fmt: str, width: int | None = None) -> str:
     """The plan in ``fmt``; ``width`` fits the table to a terminal."""
     doc = plan_document(plan)
     return to_table(doc, width) if fmt == "table" else FORMATS[fmt](doc)
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: never a half-written file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # mkstemp makes the file private (0600); a report is meant to be shared, so give it the
-    # mode a plain open() would (or the replaced file's mode).
-    try:
-        mode = target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            os.fchmod(fh.fileno(), mode)
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

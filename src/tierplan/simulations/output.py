@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..reports.render import write_atomic
+from ..files import write_atomic
 from .run import SimulationResult
 
 __all__ = ["cell", "summary_rows", "timeseries_frame", "write_html", "write_results", "write_sweep"]

@@ -18,9 +18,9 @@ import csv
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 
 from ...errors import ScenarioError
+from ...files import read_text
 from ..config import EndpointSpec
 from .base import Reading, complete
 
@@ -47,11 +47,7 @@ class ReplaySource:
         self._load()
 
     def _load(self) -> None:
-        try:
-            text = Path(self.path).read_text(encoding="utf-8")
-        except OSError as exc:
-            why = exc.strerror or exc
-            raise ScenarioError(self.path, "", f"cannot read the demand file ({why})") from None
+        text = read_text(self.path, "demand file")
         rows: dict[tuple[str, str], list[tuple[float, float]]] = {}
         if self.fmt == "arrivals":
             self._arrivals(text, rows)
