@@ -272,16 +272,48 @@ def _cover_cuts(m: Milp, workload: str, cand: InferenceCandidates, v: InferenceV
         reached = {ci for ci, _ in g.reach}
         for ci in reached:
             serving[ci] = serving.get(ci, 0) + 1
-        units.extend((col, unit.cap, reached) for unit, col in zip(g.units, v.n[gi], strict=True)
+        units.extend((col, unit.cap, reached)
+                     for unit, col in zip(g.units, v.n[gi], strict=True)
                      if col is not None and reached)
     subsets: list[tuple[int | None, float]] = [(None, sum(demand.values()))] if len(cand.groups) > 1 else []
-    subsets += [(ci, d) for ci, d in sorted(demand.items()) if serving.get(ci, 0) > 1]
+    subsets += sorted(demand.items())
     for client, d in subsets:
         if d <= 0:
             continue
-        terms = [(col, min(cap, d)) for col, cap, reached in units if client is None or client in reached]
-        m.add_row(("cover", workload) if client is None else ("cover", workload, client),
-                  [c for c, _ in terms], [x for _, x in terms], d, INF)
+        chosen = [u for u in units if client is None or client in u[2]]
+        terms = [(col, min(cap, d)) for col, cap, _ in chosen]
+        tag = ("cover", workload) if client is None else ("cover", workload, client)
+        if client is None or serving.get(client, 0) > 1:  # else the route cut says it
+            m.add_row(tag, [c for c, _ in terms], [x for _, x in terms], d, INF)
+        # Some instance big enough to carry d alone must run when the smaller ones
+        # could not carry d even at their column bounds (their cover row rounded up).
+        small = sum(cap * m.col_upper[col] for col, cap, _ in chosen if cap < d - EPS)
+        big = [col for col, cap, _ in chosen if cap >= d - EPS]
+        if small < d - EPS and big and small > 0:
+            m.add_row(("big", *tag[1:]), big, [1.0] * len(big), 1.0, INF)
+        for delta in sorted({cap for _, cap, _ in chosen if cap < d - EPS})[:MIR_DIVISORS]:
+            _mir(m, ("mir", *tag[1:], round(delta, 6)), terms, d, delta)
+
+
+MIR_DIVISORS = 3
+
+
+def _mir(m: Milp, tag: tuple[object, ...], terms: Sequence[tuple[int, float]], d: float,
+         delta: float) -> None:
+    """The mixed-integer rounding of ``sum a_j n_j >= d`` (integer n_j >= 0) by ``delta``:
+    sum (floor(a_j/delta) + min(f_j, f) / f) n_j >= ceil(d/delta), with f and
+    f_j the fractional parts of d/delta and a_j/delta. Skipped when d/delta is integral
+    (the row is then as strong)."""
+    ratio = d / delta
+    f = ratio - math.floor(ratio)
+    if f < 1e-6 or f > 1 - 1e-6:
+        return
+    coef = []
+    for _, a in terms:
+        r = a / delta
+        fj = r - math.floor(r)
+        coef.append(math.floor(r) + min(fj, f) / f)
+    m.add_row(tag, [c for c, _ in terms], coef, float(math.ceil(ratio)), INF)
 
 
 def _training(wr: _Writer, cand: TrainingCandidates, budgets: Sequence[Budget]) -> TrainingVars:

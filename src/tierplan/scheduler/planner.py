@@ -134,7 +134,8 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
                     scenario.budgets, total_demand,
                 )
                 build_seconds += time.perf_counter() - t0
-            results = pool.solve(unsolved, objective, deadline, start)
+            results = pool.solve(unsolved, objective, deadline, start,
+                                 _slack(blocks, alone, options.gap))
             for block, result in zip(unsolved, results, strict=True):
                 block.result = result
                 solve_seconds += result.seconds
@@ -164,8 +165,10 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
 
     placements: list[Placement] = []
     bindings: list[Binding] = []
-    status: PlanStatus = "optimal"
-    gap = 0.0
+    gap = _whole_gap(blocks, alone)
+    limited = any(b.result is not None and b.result.status == "time_limit"
+                  for b in blocks.blocks.values())
+    status: PlanStatus = "time_limit" if limited and gap > options.gap else "optimal"
     n_vars = n_rows = 0
     for block in blocks.blocks.values():
         form, outcome = block.form, block.result
@@ -173,14 +176,6 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             continue  # every block was solved above; keeps the type checker informed
         n_vars += form.milp.num_cols
         n_rows += form.milp.num_rows
-        if outcome.status == "time_limit":
-            status = "time_limit"
-            # Each workload's solo optimum bounds its share of a merged block from below.
-            bound = max(_bound(outcome), sum(alone.get(m, 0.0) for m in block.members))
-            value = outcome.objective or 0.0
-            gap = max(gap, max(0.0, value - bound) / max(abs(value), 1e-9))
-        else:
-            gap = max(gap, outcome.gap)
         t0 = time.perf_counter()
         primary, secondary = _objectives(form, objective)
         x, duals = polish(backend, form.milp, primary, secondary, outcome.x)
@@ -218,13 +213,15 @@ class _Pool:
             self.executor.shutdown(cancel_futures=True)
 
     def solve(self, blocks: list[Block], objective: Objective, deadline: float,
-              start: Callable[[Block], list[float] | None]) -> list[SolveResult]:
+              start: Callable[[Block], list[float] | None],
+              slack: float = 0.0) -> list[SolveResult]:
         """Solve the blocks; ``start(block)`` gives merged blocks a feasible MIP start.
 
         Single workloads get the time left each (they mostly take milliseconds). Merged
         blocks first get their starts, then share half the time left in proportion to
         their size: the other half is kept in case they break a shared row together and
-        must be merged and solved again.
+        must be merged and solved again. They share ``slack`` (see :func:`_slack`) the
+        same way: a merged block may stop once its own absolute gap is within its share.
         """
         results: dict[int, SolveResult] = {}
         pending: list[tuple[int, Block, list[float], list[float] | None]] = []
@@ -245,12 +242,15 @@ class _Pool:
         tasks: list[tuple[int, Task]] = []
         for i, block, primary, tie in pending:
             assert block.form is not None
+            gap = self.options.gap
             if i in initial:
-                left = max(share * block.form.milp.num_cols / size, 0.01)
+                part = block.form.milp.num_cols / size
+                left = max(share * part, 0.01)
+                gap = _block_gap(gap, slack * part, primary, initial[i])
             else:
                 left = max(deadline - time.perf_counter(), 0.01)
             tasks.append((i, (self.options.solver, block.form.milp, primary, tie, left,
-                              self.options.gap, initial.get(i))))
+                              gap, initial.get(i))))
         if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
             if self.executor is None:
                 self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork())
@@ -261,6 +261,54 @@ class _Pool:
             for i, task in tasks:
                 results[i] = solve_task(task)
         return [results[i] for i in range(len(blocks))]
+
+
+def _block_bound(block: Block, alone: Mapping[int, float]) -> float:
+    """A lower bound on a solved block's primary objective: the solver's, or for a merged
+    block the sum of its workloads' solo optima when that is higher."""
+    assert block.result is not None
+    bound = _bound(block.result)
+    if len(block.members) > 1:
+        bound = max(bound, sum(alone.get(m, 0.0) for m in block.members))
+    return bound
+
+
+def _whole_gap(blocks: Blocks, alone: Mapping[int, float]) -> float:
+    """The relative gap of the whole plan: the blocks' objectives add up, and so do their
+    lower bounds, so this is the gap one MILP of the whole scenario would report."""
+    value = bound = 0.0
+    for block in blocks.blocks.values():
+        if block.result is None or block.result.objective is None:
+            continue
+        value += block.result.objective
+        bound += min(_block_bound(block, alone), block.result.objective)
+    return max(0.0, value - bound) / max(abs(value), 1e-9)
+
+
+def _slack(blocks: Blocks, alone: Mapping[int, float], gap: float) -> float:
+    """How much absolute gap the unsolved blocks may leave with the whole plan still
+    within ``gap``: ``gap`` times a lower bound of the whole objective, less what the
+    solved blocks already leave. (Solved single workloads are mostly exact, so a merged
+    block gets more room than ``gap`` of its own objective.)"""
+    lower = used = 0.0
+    for block in blocks.blocks.values():
+        if block.result is None or block.result.objective is None:
+            lower += sum(alone.get(m, 0.0) for m in block.members)
+            continue
+        bound = min(_block_bound(block, alone), block.result.objective)
+        lower += bound
+        used += block.result.objective - bound
+    return max(0.0, gap * lower - used)
+
+
+def _block_gap(gap: float, slack: float, primary: Sequence[float],
+               start: Sequence[float] | None) -> float:
+    """The relative gap that keeps a block's absolute gap within ``slack``: incumbents
+    only improve on the start, so a relative gap of slack / start value suffices."""
+    if start is None:
+        return gap
+    value = sum(c * v for c, v in zip(primary, start, strict=True))
+    return max(gap, slack / value) if value > 0 else gap
 
 
 def _bound(result: SolveResult) -> float:
