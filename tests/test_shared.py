@@ -135,12 +135,45 @@ def test_sequential_start_is_feasible_for_the_merged_block():
     members = [u.training(w, sc.budgets) for w in sc.workloads]
     block = Block([0, 1, 2], build(u, [], members, sc.budgets, 1.0))
     start = sequential_start(u, block, members, [], sc.budgets, 1.0,
-                             lambda f: solve_choice(f.milp, f.milp.cost))
+                             lambda f, extra: solve_choice(f.milp, f.milp.cost))
     assert start is not None
     m = block.form.milp
     for r in range(m.num_rows):
         assert m.row_lower[r] - 1e-9 <= m.activity(r, start) <= m.row_upper[r] + 1e-9
     assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 120 + 120)
+
+
+def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most():
+    # One on-prem L4 for 100 h; two 60 h jobs, so only one fits. Job a saves $6 there
+    # (cloud-a: 60 h x $0.2 = $12 vs 60 h x $0.1 = $6), job b saves $114 (cloud-b: $120).
+    # Placed in order without prices, a takes it: 6 + 120 = $126. With the LP's price of
+    # the on-prem hours, a's $6 saving does not pay for them: 12 + 6 = $18, the optimum.
+    from tierplan.scheduler import planner
+    from tierplan.scheduler.blocks import Block, sequential_start
+    from tierplan.scheduler.candidates import Universe
+    from tierplan.scheduler.formulation import build
+    from tierplan.scheduler.solvers import HighsBackend
+
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
+             site("cloud-a", offerings=[offering("l4", 0.2)]),
+             site("cloud-b", offerings=[offering("l4", 2.0)])]
+    sc = scenario(sites, [training("a", work_hours=60, sites=["onprem", "cloud-a"]),
+                          training("b", work_hours=60, sites=["onprem", "cloud-b"])])
+    u = Universe(sc)
+    members = [u.training(w, sc.budgets) for w in sc.workloads]
+    block = Block([0, 1], build(u, [], members, sc.budgets, 1.0))
+    backend = HighsBackend()
+
+    def step(f, extra):
+        return planner._solve_alone(backend, f, "cost", 1.0, 1e-4, extra)
+
+    m = block.form.milp
+    value = {}
+    for name, prices in (("plain", None), ("priced", planner._shadow_prices(backend, block, "cost"))):
+        start = sequential_start(u, block, members, [], sc.budgets, 1.0, step, prices=prices)
+        value[name] = sum(c * v for c, v in zip(m.cost, start, strict=True))
+    assert value == {"plain": pytest.approx(126.0), "priced": pytest.approx(18.0)}
+    assert plan(sc).total_cost_usd == pytest.approx(18.0)
 
 
 def test_worker_processes_give_the_same_plan(monkeypatch):

@@ -32,7 +32,7 @@ from .formulation import Formulation, build
 from .milp import Milp
 from .solvers import SolveResult
 
-__all__ = ["Block", "Blocks", "coupling_keys", "sequential_start", "solve_choice"]
+__all__ = ["Block", "Blocks", "Key", "coupling_keys", "sequential_start", "solve_choice"]
 
 Key = tuple[str, int]
 TOLERANCE = 1e-6
@@ -132,8 +132,9 @@ def sequential_start(
     others: Iterable[Block],
     budgets: Sequence[Budget],
     total_demand: float,
-    solve: Callable[[Formulation], SolveResult],
+    solve: Callable[[Formulation, Sequence[float] | None], SolveResult],
     known: Mapping[int, Mapping[tuple[object, ...], float]] | None = None,
+    prices: Mapping[Key, float] | None = None,
 ) -> list[float] | None:
     """A feasible MIP start for a merged block, or None when a step finds no plan.
 
@@ -144,6 +145,14 @@ def sequential_start(
     and most workloads of a merged block are in it for one contested row that the earlier
     ones did not exhaust. The others are re-solved as small single-workload models; the
     merged MILP then starts from an incumbent instead of searching for one.
+
+    ``prices`` (shadow prices of the block's shared rows in its LP relaxation) make the
+    steps greedy with foresight: each step minimises its objective plus the price of
+    the shared capacity and budget it takes (``solve(form, extra)``, extra being each
+    column's price), so a workload
+    that gains little from a contested GPU leaves it to a later one that gains more.
+    The start's value is still its true objective. A solo optimum that uses no priced
+    row stays optimal under the prices (they only add to other plans), so it is kept.
     """
     if block.form is None:
         return None
@@ -161,19 +170,50 @@ def sequential_start(
         inference = [cand] if isinstance(cand, InferenceCandidates) else []
         training = [cand] if isinstance(cand, TrainingCandidates) else []
         form = build(universe, inference, training, left, total_demand, capacity=capacity)
+        weights = _priced(form.milp, prices) if prices else None
         previous = (known or {}).get(i)
         fits = previous is not None and _fits(form.milp, previous)
+        if fits and previous is not None and weights is not None:
+            fits = all(_tagged(previous, form.milp, weights))
         if fits and previous is not None:
             x = [previous.get(t, 0.0) for t in form.milp.col_tags]
             step = Block([i], form, SolveResult("optimal", x, None, 0.0, 0.0))
         else:
-            step = Block([i], form, solve(form))
+            step = Block([i], form, solve(form, weights))
         if step.result is None or step.result.x is None:
             return None
         for key, activity, _ in _usage(step):
             used[key] = used.get(key, 0.0) + activity
         values.update(zip(form.milp.col_tags, step.result.x, strict=True))
     return [values.get(tag, 0.0) for tag in block.form.milp.col_tags]
+
+
+def _priced(milp: Milp, prices: Mapping[Key, float]) -> list[float] | None:
+    """What each column takes of the priced shared rows, at their prices (the sum of
+    price times coefficient; None when no row of this model has a price)."""
+    extra = [0.0] * milp.num_cols
+    priced = False
+    for r, tag in enumerate(milp.row_tags):
+        if tag[0] not in ("budget", "capacity"):
+            continue
+        price = prices.get((str(tag[0]), int(str(tag[1]))), 0.0)
+        if price <= 0:
+            continue
+        priced = True
+        index, value = milp.row(r)
+        for j, a in zip(index, value, strict=True):
+            extra[j] += price * a
+    if not priced:
+        return None
+    return extra
+
+
+def _tagged(values: Mapping[tuple[object, ...], float], milp: Milp,
+            extra: Sequence[float]) -> Iterator[bool]:
+    """For each column of ``milp`` with a price, whether ``values`` leaves it at 0."""
+    for tag, e in zip(milp.col_tags, extra, strict=True):
+        if e:
+            yield values.get(tag, 0.0) <= TOLERANCE
 
 
 def _fits(milp: Milp, values: Mapping[tuple[object, ...], float]) -> bool:

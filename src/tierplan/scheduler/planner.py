@@ -20,7 +20,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ..model import (
@@ -35,7 +35,7 @@ from ..model import (
     TrainingWorkload,
 )
 from . import explain, summary
-from .blocks import Block, Blocks, coupling_keys, sequential_start, solve_choice
+from .blocks import Block, Blocks, Key, coupling_keys, sequential_start, solve_choice
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
 from .solvers import Backend, SolveResult, Task, get_backend, polish, solve_task
@@ -112,14 +112,15 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         """
         others = [b for b in blocks.blocks.values() if b is not block]
 
-        def step(f: Formulation) -> SolveResult:
+        def step(f: Formulation, extra: Sequence[float] | None) -> SolveResult:
             left = deadline - time.perf_counter()
             if left > 0:
-                return _solve_alone(backend, f, objective, max(min(1.0, left), 0.05), options.gap)
-            return _solve_alone(backend, f, objective, 0.2, max(options.gap, 0.01))
+                return _solve_alone(backend, f, objective, max(min(1.0, left), 0.05), options.gap,
+                                    extra)
+            return _solve_alone(backend, f, objective, 0.2, max(options.gap, 0.01), extra)
 
         return sequential_start(universe, block, members, others, scenario.budgets, total_demand,
-                                step, solo)
+                                step, solo, _shadow_prices(backend, block, objective))
 
     with _Pool(options, len(members)) as pool:
         while True:
@@ -319,11 +320,42 @@ def _bound(result: SolveResult) -> float:
 
 
 def _solve_alone(backend: Backend, form: Formulation, objective: Objective, seconds: float,
-                 gap: float) -> SolveResult:
+                 gap: float, extra: Sequence[float] | None = None) -> SolveResult:
+    """One workload's model; ``extra`` adds prices to the objective, and the result's
+    objective is then recomputed without them."""
     primary, _ = _objectives(form, objective)
+    weights = primary if extra is None else [c + e for c, e in zip(primary, extra, strict=True)]
     if not form.inference and len(form.training) == 1:
-        return solve_choice(form.milp, primary)
-    return backend.solve(form.milp, primary, None, seconds, gap)
+        result = solve_choice(form.milp, weights)
+    else:
+        result = backend.solve(form.milp, weights, None, seconds, gap)
+    if extra is not None and result.x is not None:
+        value = sum(c * v for c, v in zip(primary, result.x, strict=True))
+        result = SolveResult(result.status, result.x, value, result.gap, result.seconds)
+    return result
+
+
+def _shadow_prices(backend: Backend, block: Block, objective: Objective) -> dict[Key, float]:
+    """The shared rows' prices in the block's LP relaxation (what one more unit of the
+    row's limit would save), for :func:`.blocks.sequential_start`."""
+    if block.form is None:
+        return {}
+    m = block.form.milp
+    relaxed = replace(m, col_integer=[False] * m.num_cols)
+    primary, _ = _objectives(block.form, objective)
+    _, duals = backend.polish(relaxed, primary, None, [0.0] * m.num_cols)
+    if duals is None:
+        return {}
+    prices: dict[Key, float] = {}
+    for tag, dual in zip(m.row_tags, duals, strict=True):
+        if tag[0] in ("budget", "capacity") and dual < -TINY:
+            prices[(str(tag[0]), int(str(tag[1])))] = -dual * PRICE_MARKUP
+    return prices
+
+
+# The LP leaves the marginal workload of a contested row indifferent between it and its
+# next best option; the markup breaks that tie towards leaving the row to later steps.
+PRICE_MARKUP = 1.001
 
 
 def _fork() -> multiprocessing.context.BaseContext:
