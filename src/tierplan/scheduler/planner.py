@@ -108,7 +108,8 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
 
         Without one a merged block may end the run with no plan at all, so the start is
         finished even past the deadline: its steps are single-workload models capped at
-        a second each, and past the deadline at 0.2 s with a 1 % gap.
+        a second each, and past the deadline at 0.2 s with a 1 % gap (and unpriced when
+        the deadline has passed before the start begins).
         """
         others = [b for b in blocks.blocks.values() if b is not block]
 
@@ -119,8 +120,11 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
                                     extra)
             return _solve_alone(backend, f, objective, 0.2, max(options.gap, 0.01), extra)
 
+        # Pricing costs an LP of the block and more re-solved steps: not past the deadline.
+        late = time.perf_counter() >= deadline
+        prices = None if late else _shadow_prices(backend, block, objective)
         return sequential_start(universe, block, members, others, scenario.budgets, total_demand,
-                                step, solo, _shadow_prices(backend, block, objective))
+                                step, solo, prices)
 
     with _Pool(options, len(members)) as pool:
         while True:
