@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import Client, InferenceWorkload, Scenario, Site
+from ..scheduler.solvers import new_highs
 
 __all__ = ["FastResult", "FastSizer"]
 
@@ -67,8 +68,7 @@ class FastSizer:
 
         self.hs: Any = highspy
         self._rtts: dict[tuple[str, str], float] = {}
-        self.h = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.h.setOptionValue("output_flag", False)
+        self.h = new_highs()
         self.h.setOptionValue("threads", 1)
         self.h.setOptionValue("mip_rel_gap", 0.0)
         self.h.setOptionValue("mip_abs_gap", 1e-9)

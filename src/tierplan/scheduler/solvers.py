@@ -14,6 +14,9 @@ PuLP also writes the model to an LP/MPS file on request.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -90,6 +93,45 @@ LIGHT_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens",
              "mip_heuristic_run_root_reduced_cost", "mip_heuristic_run_feasibility_jump")
 
 
+_BANNER_LOCK = threading.Lock()
+_banner_done = False
+
+
+def new_highs() -> Any:
+    """A silent ``highspy.Highs``.
+
+    highspy 1.16 prints a copyright banner from C++ straight to file descriptor 1 when
+    the first Highs object of a process is made, before any option can turn output
+    off; on a pipe that would corrupt ``--format json``. The first construction in a
+    process therefore runs with descriptor 1 pointed at /dev/null (once, under a lock;
+    later objects print nothing until a solve, and ``output_flag`` is off for those).
+    """
+    global _banner_done
+    import highspy as module
+
+    highspy: Any = module  # typed in some releases, not in others
+
+    if not _banner_done:
+        with _BANNER_LOCK:
+            if not _banner_done:
+                sys.stdout.flush()
+                saved = os.dup(1)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(devnull, 1)
+                    h = highspy.Highs()
+                finally:
+                    os.dup2(saved, 1)
+                    os.close(saved)
+                    os.close(devnull)
+                _banner_done = True
+                h.setOptionValue("output_flag", False)
+                return h
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 class HighsBackend:
     name = "HiGHS"
 
@@ -102,8 +144,7 @@ class HighsBackend:
 
     def _highs(self, time_limit: float | None = None, gap: float | None = None,
                light: bool = False) -> Any:
-        h = self.hs.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs()
         h.setOptionValue("threads", 1)
         if light:
             # Small models: branch-and-bound finds incumbents itself; the primal heuristics
