@@ -265,6 +265,13 @@ def _cover_cuts(m: Milp, workload: str, cand: InferenceCandidates, v: InferenceV
     rarely find; stated outright they give its MIR rounding a single row to work on,
     which closes most of the rounding gap of contested capacity (measured: 10
     workloads sharing 12 GPUs, 1,115 -> 63 branch-and-bound nodes).
+
+    For every S (also a client only one group serves, whose cover row the route cut
+    already states) two rounded forms follow: the big-instance row, and the rounding
+    of the cover row by each of the three smallest unit capacities below d_S
+    (:func:`_mir`). The solver would find them too, but on a merged block of hundreds
+    of workloads only after a long cut loop; the endpoints of the 100-workload benchmark
+    went from an LP 13.2 % below their integer optima to 3.3 % with them.
     """
     units: list[tuple[int, float, set[int]]] = []  # (column, capacity, clients reached)
     serving: dict[int, int] = {}
