@@ -32,10 +32,18 @@ from .formulation import Formulation, build
 from .milp import Milp
 from .solvers import SolveResult
 
-__all__ = ["Block", "Blocks", "Key", "coupling_keys", "sequential_start", "solve_choice"]
+__all__ = ["Block", "Blocks", "Key", "coupling_key", "coupling_keys", "sequential_start",
+           "solve_choice"]
 
 Key = tuple[str, int]
 TOLERANCE = 1e-6
+
+
+def coupling_key(tag: Sequence[object]) -> Key | None:
+    """The coupling row a MILP row tag names (a capacity or a filtered budget), or None."""
+    if tag[0] in ("budget", "capacity"):
+        return str(tag[0]), int(str(tag[1]))
+    return None
 
 
 def coupling_keys(
@@ -121,8 +129,9 @@ def _usage(block: Block) -> Iterator[tuple[Key, float, float]]:
         return
     m, x = block.form.milp, block.result.x
     for r, tag in enumerate(m.row_tags):
-        if tag[0] in ("budget", "capacity"):
-            yield (str(tag[0]), int(str(tag[1]))), m.activity(r, x), m.row_upper[r]
+        key = coupling_key(tag)
+        if key is not None:
+            yield key, m.activity(r, x), m.row_upper[r]
 
 
 def sequential_start(
@@ -174,7 +183,8 @@ def sequential_start(
         previous = (known or {}).get(i)
         fits = previous is not None and _fits(form.milp, previous)
         if fits and previous is not None and weights is not None:
-            fits = all(_tagged(previous, form.milp, weights))
+            fits = all(previous.get(t, 0.0) <= TOLERANCE
+                       for t, e in zip(form.milp.col_tags, weights, strict=True) if e)
         if fits and previous is not None:
             x = [previous.get(t, 0.0) for t in form.milp.col_tags]
             step = Block([i], form, SolveResult("optimal", x, None, 0.0, 0.0))
@@ -194,9 +204,8 @@ def _priced(milp: Milp, prices: Mapping[Key, float]) -> list[float] | None:
     extra = [0.0] * milp.num_cols
     priced = False
     for r, tag in enumerate(milp.row_tags):
-        if tag[0] not in ("budget", "capacity"):
-            continue
-        price = prices.get((str(tag[0]), int(str(tag[1]))), 0.0)
+        key = coupling_key(tag)
+        price = 0.0 if key is None else prices.get(key, 0.0)
         if price <= 0:
             continue
         priced = True
@@ -206,14 +215,6 @@ def _priced(milp: Milp, prices: Mapping[Key, float]) -> list[float] | None:
     if not priced:
         return None
     return extra
-
-
-def _tagged(values: Mapping[tuple[object, ...], float], milp: Milp,
-            extra: Sequence[float]) -> Iterator[bool]:
-    """For each column of ``milp`` with a price, whether ``values`` leaves it at 0."""
-    for tag, e in zip(milp.col_tags, extra, strict=True):
-        if e:
-            yield values.get(tag, 0.0) <= TOLERANCE
 
 
 def _fits(milp: Milp, values: Mapping[tuple[object, ...], float]) -> bool:

@@ -279,8 +279,7 @@ def _cover_cuts(m: Milp, workload: str, cand: InferenceCandidates, v: InferenceV
         reached = {ci for ci, _ in g.reach}
         for ci in reached:
             serving[ci] = serving.get(ci, 0) + 1
-        units.extend((col, unit.cap, reached)
-                     for unit, col in zip(g.units, v.n[gi], strict=True)
+        units.extend((col, unit.cap, reached) for unit, col in zip(g.units, v.n[gi], strict=True)
                      if col is not None and reached)
     subsets: list[tuple[int | None, float]] = [(None, sum(demand.values()))] if len(cand.groups) > 1 else []
     subsets += sorted(demand.items())

@@ -35,7 +35,15 @@ from ..model import (
     TrainingWorkload,
 )
 from . import explain, summary
-from .blocks import Block, Blocks, Key, coupling_keys, sequential_start, solve_choice
+from .blocks import (
+    Block,
+    Blocks,
+    Key,
+    coupling_key,
+    coupling_keys,
+    sequential_start,
+    solve_choice,
+)
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
 from .solvers import Backend, SolveResult, Task, get_backend, polish, solve_task
@@ -278,15 +286,23 @@ def _block_bound(block: Block, alone: Mapping[int, float]) -> float:
     return bound
 
 
+def _value_bound(block: Block, alone: Mapping[int, float]) -> tuple[float, float] | None:
+    """A solved block's objective value and a lower bound of it (None when unsolved)."""
+    if block.result is None or block.result.objective is None:
+        return None
+    value = block.result.objective
+    return value, min(_block_bound(block, alone), value)
+
+
 def _whole_gap(blocks: Blocks, alone: Mapping[int, float]) -> float:
     """The relative gap of the whole plan: the blocks' objectives add up, and so do their
     lower bounds, so this is the gap one MILP of the whole scenario would report."""
     value = bound = 0.0
     for block in blocks.blocks.values():
-        if block.result is None or block.result.objective is None:
-            continue
-        value += block.result.objective
-        bound += min(_block_bound(block, alone), block.result.objective)
+        solved = _value_bound(block, alone)
+        if solved is not None:
+            value += solved[0]
+            bound += solved[1]
     return max(0.0, value - bound) / max(abs(value), 1e-9)
 
 
@@ -297,12 +313,12 @@ def _slack(blocks: Blocks, alone: Mapping[int, float], gap: float) -> float:
     block gets more room than ``gap`` of its own objective.)"""
     lower = used = 0.0
     for block in blocks.blocks.values():
-        if block.result is None or block.result.objective is None:
+        solved = _value_bound(block, alone)
+        if solved is None:
             lower += sum(alone.get(m, 0.0) for m in block.members)
-            continue
-        bound = min(_block_bound(block, alone), block.result.objective)
-        lower += bound
-        used += block.result.objective - bound
+        else:
+            lower += solved[1]
+            used += solved[0] - solved[1]
     return max(0.0, gap * lower - used)
 
 
@@ -352,8 +368,9 @@ def _shadow_prices(backend: Backend, block: Block, objective: Objective) -> dict
         return {}
     prices: dict[Key, float] = {}
     for tag, dual in zip(m.row_tags, duals, strict=True):
-        if tag[0] in ("budget", "capacity") and dual < -TINY:
-            prices[(str(tag[0]), int(str(tag[1])))] = -dual * PRICE_MARKUP
+        key = coupling_key(tag)
+        if key is not None and dual < -TINY:
+            prices[key] = -dual * PRICE_MARKUP
     return prices
 
 

@@ -111,23 +111,21 @@ def new_highs() -> Any:
 
     highspy: Any = module  # typed in some releases, not in others
 
-    if not _banner_done:
+    if _banner_done:
+        h = highspy.Highs()
+    else:
         with _BANNER_LOCK:
-            if not _banner_done:
-                sys.stdout.flush()
-                saved = os.dup(1)
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                try:
-                    os.dup2(devnull, 1)
-                    h = highspy.Highs()
-                finally:
-                    os.dup2(saved, 1)
-                    os.close(saved)
-                    os.close(devnull)
-                _banner_done = True
-                h.setOptionValue("output_flag", False)
-                return h
-    h = highspy.Highs()
+            sys.stdout.flush()
+            saved = os.dup(1)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, 1)
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(devnull)
+            _banner_done = True
     h.setOptionValue("output_flag", False)
     return h
 
