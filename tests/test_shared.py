@@ -1,5 +1,7 @@
 """Shared capacity, budgets and independent components."""
 
+import time
+
 import pytest
 
 from conftest import (
@@ -135,7 +137,7 @@ def test_sequential_start_is_feasible_for_the_merged_block():
     members = [u.training(w, sc.budgets) for w in sc.workloads]
     block = Block([0, 1, 2], build(u, [], members, sc.budgets, 1.0))
     start = sequential_start(u, block, members, [], sc.budgets, 1.0,
-                             lambda f, extra: solve_choice(f.milp, f.milp.cost))
+                             lambda steps: [solve_choice(f.milp, f.milp.cost) for f, _ in steps])
     assert start is not None
     m = block.form.milp
     for r in range(m.num_rows):
@@ -164,13 +166,15 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
     block = Block([0, 1], build(u, [], members, sc.budgets, 1.0))
     backend = HighsBackend()
 
-    def step(f, extra):
-        return planner._solve_alone(backend, f, "cost", 1.0, 1e-4, extra)
+    pool = planner._Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
+
+    def steps(batch):
+        return pool.alone(batch, "cost", time.time() + 1.0)
 
     m = block.form.milp
     value = {}
     for name, prices in (("plain", None), ("priced", planner._shadow_prices(backend, block, "cost"))):
-        start = sequential_start(u, block, members, [], sc.budgets, 1.0, step, prices=prices)
+        start = sequential_start(u, block, members, [], sc.budgets, 1.0, steps, prices=prices)
         value[name] = sum(c * v for c, v in zip(m.cost, start, strict=True))
     assert value == {"plain": pytest.approx(126.0), "priced": pytest.approx(18.0)}
     assert plan(sc).total_cost_usd == pytest.approx(18.0)
@@ -193,4 +197,47 @@ def test_worker_processes_give_the_same_plan(monkeypatch):
     assert pools == [1]  # only the two-worker run used a pool
     assert one.status == two.status == "optimal"
     assert one.placements == two.placements
+    assert check_plan(sc, two) == []
+
+
+def test_a_batched_start_is_the_one_by_one_start():
+    # The three jobs of the first start test, solved three at a time: all three choose
+    # the on-prem L4 against the same (empty) usage; the first keeps it, the other two
+    # no longer fit and are placed again, both in the cloud: $6 + $120 + $120 as before.
+    from tierplan.scheduler.blocks import Block, sequential_start, solve_choice
+    from tierplan.scheduler.candidates import Universe
+    from tierplan.scheduler.formulation import build
+
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
+             site("cloud", offerings=[offering("l4", 2.0)])]
+    sc = scenario(sites, [training(f"j{i}", work_hours=60) for i in range(3)])
+    u = Universe(sc)
+    members = [u.training(w, sc.budgets) for w in sc.workloads]
+    block = Block([0, 1, 2], build(u, [], members, sc.budgets, 1.0))
+    calls = []
+
+    def steps(batch):
+        calls.append(len(batch))
+        return [solve_choice(f.milp, f.milp.cost) for f, _ in batch]
+
+    start = sequential_start(u, block, members, [], sc.budgets, 1.0, steps, batch=3)
+    m = block.form.milp
+    assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 120 + 120)
+    assert calls == [3, 2]
+
+
+def test_contested_capacity_with_worker_processes_gives_the_optimum():
+    # 36 services, each 10 rps (one L4 at 10 rps x 100 % = one instance), and 12 on-prem
+    # L4s at $0.10/h against $1/h in the cloud: alone each takes an on-prem L4, together
+    # they break its capacity and are merged; with workers the first round and the
+    # start's steps run in processes. Optimum: 12 x $0.10 + 24 x $1 per hour, 100 h.
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
+             site("cloud", offerings=[offering("l4", 1.0)])]
+    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(36)])
+    one = plan(sc, PlanOptions(workers=1))
+    two = plan(sc, PlanOptions(workers=2))
+    assert one.status == two.status == "optimal"
+    assert two.total_cost_usd == pytest.approx(one.total_cost_usd)
+    assert two.total_cost_usd == pytest.approx((12 * 0.1 + 24 * 1.0) * 100)
+    assert two.solver.components == 1  # all 36 were merged over the on-prem L4s
     assert check_plan(sc, two) == []

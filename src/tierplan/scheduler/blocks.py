@@ -23,6 +23,7 @@ solved exactly by enumeration, in the order the solver would break ties.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -32,7 +33,7 @@ from .formulation import Formulation, build
 from .milp import Milp
 from .solvers import SolveResult
 
-__all__ = ["Block", "Blocks", "Key", "coupling_key", "coupling_keys", "sequential_start",
+__all__ = ["Block", "Blocks", "Key", "Step", "coupling_key", "coupling_keys", "sequential_start",
            "solve_choice"]
 
 Key = tuple[str, int]
@@ -134,6 +135,9 @@ def _usage(block: Block) -> Iterator[tuple[Key, float, float]]:
             yield key, m.activity(r, x), m.row_upper[r]
 
 
+Step = tuple[Formulation, Sequence[float] | None]  # a workload's model and its column prices
+
+
 def sequential_start(
     universe: Universe,
     block: Block,
@@ -141,9 +145,10 @@ def sequential_start(
     others: Iterable[Block],
     budgets: Sequence[Budget],
     total_demand: float,
-    solve: Callable[[Formulation, Sequence[float] | None], SolveResult],
+    solve: Callable[[Sequence[Step]], list[SolveResult]],
     known: Mapping[int, Mapping[tuple[object, ...], float]] | None = None,
     prices: Mapping[Key, float] | None = None,
+    batch: int = 1,
 ) -> list[float] | None:
     """A feasible MIP start for a merged block, or None when a step finds no plan.
 
@@ -157,11 +162,18 @@ def sequential_start(
 
     ``prices`` (shadow prices of the block's shared rows in its LP relaxation) make the
     steps greedy with foresight: each step minimises its objective plus the price of
-    the shared capacity and budget it takes (``solve(form, extra)``, extra being each
-    column's price), so a workload
-    that gains little from a contested GPU leaves it to a later one that gains more.
-    The start's value is still its true objective. A solo optimum that uses no priced
-    row stays optimal under the prices (they only add to other plans), so it is kept.
+    the shared capacity and budget it takes (``solve`` gets each column's price with
+    its model), so a workload that gains little from a contested GPU leaves it to a
+    later one that gains more. The start's value is still its true objective. A solo
+    optimum that uses no priced row stays optimal under the prices (they only add to
+    other plans), so it is kept.
+
+    ``batch`` steps are solved together (``solve`` may hand them to worker processes),
+    each within what the steps before the batch left. A step's answer is then optimal
+    for a looser model than the one-by-one order would give it; when it also fits in
+    what the batch's earlier steps took, it is optimal for that one too and is kept. From
+    the first that does not fit, the rest of the batch is placed again, so the start is
+    the one-by-one start (up to ties) whatever the batch size.
     """
     if block.form is None:
         return None
@@ -170,32 +182,57 @@ def sequential_start(
         for key, activity, _ in _usage(other):
             used[key] = used.get(key, 0.0) + activity
     values: dict[tuple[object, ...], float] = {}
-    for i in sorted(block.members, key=lambda i: _freedom(members[i])):
-        cand = members[i]
-        capacity = {k: float(universe.offers[k][1].available or 0) - v
-                    for (kind, k), v in used.items() if kind == "capacity"}
-        left = [replace(b, limit_usd=max(0.0, b.limit_usd - used.get(("budget", j), 0.0)))
-                for j, b in enumerate(budgets)]
-        inference = [cand] if isinstance(cand, InferenceCandidates) else []
-        training = [cand] if isinstance(cand, TrainingCandidates) else []
-        form = build(universe, inference, training, left, total_demand, capacity=capacity)
-        weights = _priced(form.milp, prices) if prices else None
-        previous = (known or {}).get(i)
-        fits = previous is not None and _fits(form.milp, previous)
-        if fits and previous is not None and weights is not None:
-            fits = all(previous.get(t, 0.0) <= TOLERANCE
-                       for t, e in zip(form.milp.col_tags, weights, strict=True) if e)
-        if fits and previous is not None:
-            x = [previous.get(t, 0.0) for t in form.milp.col_tags]
-            step = Block([i], form, SolveResult("optimal", x, None, 0.0, 0.0))
-        else:
-            step = Block([i], form, solve(form, weights))
-        if step.result is None or step.result.x is None:
-            return None
-        for key, activity, _ in _usage(step):
-            used[key] = used.get(key, 0.0) + activity
-        values.update(zip(form.milp.col_tags, step.result.x, strict=True))
+    queue = deque(sorted(block.members, key=lambda i: _freedom(members[i])))
+    while queue:
+        take = [queue.popleft() for _ in range(min(batch, len(queue)))]
+        steps = [_step(universe, members[i], used, budgets, total_demand, prices,
+                       (known or {}).get(i)) for i in take]
+        results = iter(solve([(form, weights) for form, weights, fixed in steps if fixed is None]))
+        for pos, (i, (form, _, fixed)) in enumerate(zip(take, steps, strict=True)):
+            step = Block([i], form, fixed or next(results))
+            if step.result is None or step.result.x is None:
+                return None  # no plan even with the room the batch started from
+            usage = list(_usage(step))
+            if pos and any(used.get(key, 0.0) + activity > _limit(universe, budgets, key) + TOLERANCE
+                           * max(1.0, _limit(universe, budgets, key)) for key, activity, _ in usage):
+                queue.extendleft(reversed(take[pos:]))
+                break
+            for key, activity, _ in usage:
+                used[key] = used.get(key, 0.0) + activity
+            values.update(zip(form.milp.col_tags, step.result.x, strict=True))
     return [values.get(tag, 0.0) for tag in block.form.milp.col_tags]
+
+
+def _step(universe: Universe, cand: InferenceCandidates | TrainingCandidates,
+          used: Mapping[Key, float], budgets: Sequence[Budget], total_demand: float,
+          prices: Mapping[Key, float] | None,
+          previous: Mapping[tuple[object, ...], float] | None,
+          ) -> tuple[Formulation, list[float] | None, SolveResult | None]:
+    """One workload's model within what ``used`` leaves, its column prices, and its
+    solo optimum when that still fits and pays no price (else None: solve it)."""
+    capacity = {k: float(universe.offers[k][1].available or 0) - v
+                for (kind, k), v in used.items() if kind == "capacity"}
+    left = [replace(b, limit_usd=max(0.0, b.limit_usd - used.get(("budget", j), 0.0)))
+            for j, b in enumerate(budgets)]
+    inference = [cand] if isinstance(cand, InferenceCandidates) else []
+    training = [cand] if isinstance(cand, TrainingCandidates) else []
+    form = build(universe, inference, training, left, total_demand, capacity=capacity)
+    weights = _priced(form.milp, prices) if prices else None
+    fits = previous is not None and _fits(form.milp, previous)
+    if fits and previous is not None and weights is not None:
+        fits = all(previous.get(t, 0.0) <= TOLERANCE
+                   for t, e in zip(form.milp.col_tags, weights, strict=True) if e)
+    if not fits or previous is None:
+        return form, weights, None
+    x = [previous.get(t, 0.0) for t in form.milp.col_tags]
+    return form, weights, SolveResult("optimal", x, None, 0.0, 0.0)
+
+
+def _limit(universe: Universe, budgets: Sequence[Budget], key: Key) -> float:
+    kind, k = key
+    if kind == "budget":
+        return budgets[k].limit_usd
+    return float(universe.offers[k][1].available or 0)
 
 
 def _priced(milp: Milp, prices: Mapping[Key, float]) -> list[float] | None:

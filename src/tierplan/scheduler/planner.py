@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -39,6 +39,7 @@ from .blocks import (
     Block,
     Blocks,
     Key,
+    Step,
     coupling_key,
     coupling_keys,
     sequential_start,
@@ -46,6 +47,7 @@ from .blocks import (
 )
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
+from .milp import Milp
 from .solvers import Backend, SolveResult, Task, get_backend, polish, solve_task
 
 __all__ = ["PlanOptions", "decode", "plan"]
@@ -85,28 +87,49 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     options = options or PlanOptions()
     objective = options.objective or scenario.objective
     started = time.perf_counter()
+    deadline = time.time() + options.time_limit  # wall clock: worker processes read it too
     universe = Universe(scenario, options.current_instances, options.churn_usd)
-    inference = [
-        universe.inference(w, scenario.budgets, objective)
-        for w in scenario.workloads
-        if isinstance(w, InferenceWorkload)
-    ]
-    training = [
-        universe.training(w, scenario.budgets)
-        for w in scenario.workloads
-        if isinstance(w, TrainingWorkload)
-    ]
     backend = get_backend(options.solver)
-    reasons = explain.precheck(universe, inference, training)
+    ordered: list[InferenceWorkload | TrainingWorkload] = [
+        *(w for w in scenario.workloads if isinstance(w, InferenceWorkload)),
+        *(w for w in scenario.workloads if isinstance(w, TrainingWorkload))]
+    with _Pool(options, len(ordered)) as pool:
+        return _plan(scenario, options, objective, universe, backend, pool, ordered, started,
+                     deadline)
+
+
+def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, universe: Universe,
+          backend: Backend, pool: _Pool, ordered: Sequence[InferenceWorkload | TrainingWorkload],
+          started: float, deadline: float) -> Plan:
+    members: list[InferenceCandidates | TrainingCandidates] = []
+    keys: list[set[Key]] = []
+    reasons: list[str] = []
+    # With worker processes, each workload's own model goes to them as soon as it is
+    # written, so its solve overlaps the candidates and models of the next ones.
+    early: list[tuple[Formulation, Future[SolveResult] | SolveResult]] = []
+    build_seconds = time.perf_counter() - started  # the universe
+    total_demand = sum(w.total_demand for w in ordered if isinstance(w, InferenceWorkload)) or 1.0
+    for w in ordered:
+        t0 = time.perf_counter()
+        cand: InferenceCandidates | TrainingCandidates = (
+            universe.inference(w, scenario.budgets, objective) if isinstance(w, InferenceWorkload)
+            else universe.training(w, scenario.budgets))
+        members.append(cand)
+        keys.append(coupling_keys(universe, cand, scenario.budgets))
+        inf = [cand] if isinstance(cand, InferenceCandidates) else []
+        tra = [cand] if isinstance(cand, TrainingCandidates) else []
+        reasons.extend(explain.precheck(universe, inf, tra))
+        form = None
+        if pool.pipelined and not reasons:
+            form = build(universe, inf, tra, scenario.budgets, total_demand)
+        build_seconds += time.perf_counter() - t0
+        if form is not None:
+            early.append((form, pool.submit(form, objective, deadline)))
     if reasons:
         info = SolverInfo(backend.name, 0.0, 0.0, time.perf_counter() - started)
         return summary.infeasible(scenario, objective, reasons, info)
-
-    total_demand = sum(c.workload.total_demand for c in inference) or 1.0
-    members: list[InferenceCandidates | TrainingCandidates] = [*inference, *training]
-    blocks = Blocks([coupling_keys(universe, c, scenario.budgets) for c in members])
-    deadline = started + options.time_limit
-    build_seconds = time.perf_counter() - started
+    inference = [c for c in members if isinstance(c, InferenceCandidates)]
+    blocks = Blocks(keys)
     solve_seconds = 0.0
     alone: dict[int, float] = {}  # lower bound of each workload solved on its own
     solo: dict[int, dict[tuple[object, ...], float]] = {}  # its solution, by column tag
@@ -116,65 +139,66 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
 
         Without one a merged block may end the run with no plan at all, so the start is
         finished even past the deadline: its steps are single-workload models capped at
-        a second each, and past the deadline at 0.2 s with a 1 % gap (and unpriced when
-        the deadline has passed before the start begins).
+        a second each, and past the deadline as :func:`_alone_limits` says (and unpriced
+        when the deadline has passed before the start begins). With worker processes
+        the steps go to them in batches (see blocks.sequential_start).
         """
         others = [b for b in blocks.blocks.values() if b is not block]
 
-        def step(f: Formulation, extra: Sequence[float] | None) -> SolveResult:
-            left = deadline - time.perf_counter()
-            if left > 0:
-                return _solve_alone(backend, f, objective, max(min(1.0, left), 0.05), options.gap,
-                                    extra)
-            return _solve_alone(backend, f, objective, 0.2, max(options.gap, 0.01), extra)
+        def steps(batch: Sequence[Step]) -> list[SolveResult]:
+            return pool.alone(batch, objective, deadline, 1.0)
 
         # Pricing costs an LP of the block and more re-solved steps: not past the deadline.
-        late = time.perf_counter() >= deadline
+        late = time.time() >= deadline
         prices = None if late else _shadow_prices(backend, block, objective)
         return sequential_start(universe, block, members, others, scenario.budgets, total_demand,
-                                step, solo, prices)
+                                steps, solo, prices, batch=4 * pool.workers if pool.workers > 1 else 1)
 
-    with _Pool(options, len(members)) as pool:
-        while True:
-            unsolved = blocks.unsolved()
-            for block in unsolved:
-                t0 = time.perf_counter()
-                chosen = [members[i] for i in block.members]
-                block.form = build(
-                    universe,
-                    [c for c in chosen if isinstance(c, InferenceCandidates)],
-                    [c for c in chosen if isinstance(c, TrainingCandidates)],
-                    scenario.budgets, total_demand,
-                )
-                build_seconds += time.perf_counter() - t0
-            results = pool.solve(unsolved, objective, deadline, start,
-                                 _slack(blocks, alone, options.gap))
-            for block, result in zip(unsolved, results, strict=True):
-                block.result = result
-                solve_seconds += result.seconds
-                if len(block.members) == 1 and result.objective is not None:
-                    alone[block.members[0]] = _bound(result)
-                    if result.x is not None and block.form is not None:
-                        solo[block.members[0]] = {t: v for t, v in zip(block.form.milp.col_tags,
-                                                                         result.x, strict=True) if v}
-                if result.x is not None:
-                    continue
-                assert block.form is not None
-                info = SolverInfo(backend.name, solve_seconds, 0.0, build_seconds,
-                                  block.form.milp.num_cols, block.form.milp.num_rows,
-                                  len(blocks.blocks))
-                if result.status == "no_solution":
-                    reason = (f"no feasible plan was found within the time limit "
-                              f"({options.time_limit:g} s); raise --time-limit or --gap")
-                    return summary.infeasible(scenario, objective, [reason], info, "time_limit")
-                why = explain.diagnose(universe, block.form, backend, scenario.budgets,
-                                       time_limit=max(deadline - time.perf_counter(), 1.0))
-                return summary.infeasible(scenario, objective, why, info)
-            broken = blocks.violated()
-            if not broken:
-                break
-            for involved in broken:
-                blocks.merge(involved)
+    # The first round's results, when worker processes are already solving them.
+    ready = [pool.result(f) for _, f in early] if early else None
+    for block, (form, _) in zip(blocks.blocks.values(), early, strict=False):
+        block.form = form
+    while True:
+        unsolved = blocks.unsolved()
+        for block in unsolved if ready is None else ():
+            t0 = time.perf_counter()
+            chosen = [members[i] for i in block.members]
+            block.form = build(
+                universe,
+                [c for c in chosen if isinstance(c, InferenceCandidates)],
+                [c for c in chosen if isinstance(c, TrainingCandidates)],
+                scenario.budgets, total_demand,
+            )
+            build_seconds += time.perf_counter() - t0
+        results = ready or pool.solve(unsolved, objective, deadline, start,
+                                      _slack(blocks, alone, options.gap))
+        ready = None
+        for block, result in zip(unsolved, results, strict=True):
+            block.result = result
+            solve_seconds += result.seconds
+            if len(block.members) == 1 and result.objective is not None:
+                alone[block.members[0]] = _bound(result)
+                if result.x is not None and block.form is not None:
+                    solo[block.members[0]] = {t: v for t, v in zip(block.form.milp.col_tags,
+                                                                     result.x, strict=True) if v}
+            if result.x is not None:
+                continue
+            assert block.form is not None
+            info = SolverInfo(backend.name, solve_seconds, 0.0, build_seconds,
+                              block.form.milp.num_cols, block.form.milp.num_rows,
+                              len(blocks.blocks))
+            if result.status == "no_solution":
+                reason = (f"no feasible plan was found within the time limit "
+                          f"({options.time_limit:g} s); raise --time-limit or --gap")
+                return summary.infeasible(scenario, objective, [reason], info, "time_limit")
+            why = explain.diagnose(universe, block.form, backend, scenario.budgets,
+                                   time_limit=max(deadline - time.time(), 1.0))
+            return summary.infeasible(scenario, objective, why, info)
+        broken = blocks.violated()
+        if not broken:
+            break
+        for involved in broken:
+            blocks.merge(involved)
 
     placements: list[Placement] = []
     bindings: list[Binding] = []
@@ -197,7 +221,7 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             bindings.extend(explain.bindings(
                 universe, form, x, duals, scenario.budgets,
                 explain.Relaxer(backend, primary, outcome.objective or 0.0, options.gap,
-                                max(deadline - time.perf_counter(), 0.01)),
+                                max(deadline - time.time(), 0.01)),
             ))
         solve_seconds += time.perf_counter() - t0
     bindings.extend(explain.slo_bindings(universe, inference, placements))
@@ -213,13 +237,64 @@ class _Pool:
 
     def __init__(self, options: PlanOptions, n_members: int) -> None:
         self.options = options
-        self.backend = get_backend(options.solver)
         workers = options.workers if options.workers is not None else (os.cpu_count() or 1)
         self.workers = workers if n_members >= self.PARALLEL_FROM else 1
         self.executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> _Pool:
         return self
+
+    @property
+    def pipelined(self) -> bool:
+        """Whether single workloads go to worker processes one by one as they are built."""
+        return self.workers > 1
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self.executor is None:
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork())
+        return self.executor
+
+    def _exact(self, objective: Objective) -> bool:
+        # Under the latency objective the cost tie-break must search instance
+        # choices too: phase 1 is free to buy instances that carry no traffic.
+        return self.options.tie_break == "exact" or objective == "latency"
+
+    def submit(self, form: Formulation, objective: Objective, deadline: float,
+               cap: float = math.inf, extra: Sequence[float] | None = None,
+               final: bool = True) -> Future[SolveResult] | SolveResult:
+        """Solve one workload's model: in a worker when there are workers (:meth:`result`
+        waits for it), else here and now, as is a training workload's choice.
+
+        ``deadline`` (``time.time()``) and ``cap`` set its limits when it starts (see
+        :func:`_alone_limits`); ``extra``: column prices added to the primary objective,
+        left out of the result's objective. A start's step (not ``final``) has no
+        tie-break."""
+        primary, secondary = _objectives(form, objective)
+        if extra is not None:
+            primary = [c + e for c, e in zip(primary, extra, strict=True)]
+        if not form.inference and len(form.training) == 1:
+            return _unpriced(form, objective, extra, solve_choice(form.milp, primary))
+        tie = secondary if self._exact(objective) and final else None
+        task = (self.options.solver, form.milp, primary, tie, deadline, self.options.gap, cap)
+        if self.workers == 1:
+            return _unpriced(form, objective, extra, _solve_alone(task))
+        future = self._executor().submit(_solve_alone, task)
+        if extra is not None:
+            chained: Future[SolveResult] = Future()
+            future.add_done_callback(lambda f: _relay(f, chained, form, objective, extra))
+            return chained
+        return future
+
+    def alone(self, steps: Sequence[Step], objective: Objective, deadline: float,
+              cap: float = math.inf) -> list[SolveResult]:
+        """Solve single-workload models with their column prices, side by side in the
+        workers when there are any (a start's steps, see blocks.sequential_start)."""
+        outcomes = [self.submit(f, objective, deadline, cap, extra, False) for f, extra in steps]
+        return [self.result(o) for o in outcomes]
+
+    @staticmethod
+    def result(outcome: Future[SolveResult] | SolveResult) -> SolveResult:
+        return outcome.result() if isinstance(outcome, Future) else outcome
 
     def __exit__(self, *exc: object) -> None:
         if self.executor is not None:
@@ -236,44 +311,70 @@ class _Pool:
         must be merged and solved again. They share ``slack`` (see :func:`_slack`) the
         same way: a merged block may stop once its own absolute gap is within its share.
         """
-        results: dict[int, SolveResult] = {}
-        pending: list[tuple[int, Block, list[float], list[float] | None]] = []
-        # Under the latency objective the cost tie-break must search instance
-        # choices too: phase 1 is free to buy instances that carry no traffic.
-        exact = self.options.tie_break == "exact" or objective == "latency"
-        for i, block in enumerate(blocks):
-            assert block.form is not None
-            primary, secondary = _objectives(block.form, objective)
-            if not block.form.inference and len(block.form.training) == 1:
-                results[i] = solve_choice(block.form.milp, primary)
-                continue
-            pending.append((i, block, primary, secondary if exact else None))
-        merged = [(i, b) for i, b, *_ in pending if len(b.members) > 1]
+        singles = {i: self.submit(b.form, objective, deadline)
+                   for i, b in enumerate(blocks) if len(b.members) == 1 and b.form is not None}
+        merged = [(i, b) for i, b in enumerate(blocks) if i not in singles]
         initial = {i: start(b) for i, b in merged}
         size = sum(b.form.milp.num_cols for _, b in merged if b.form is not None) or 1
-        share = max(deadline - time.perf_counter(), 0.01) / 2
+        share = max(deadline - time.time(), 0.01) / 2
         tasks: list[tuple[int, Task]] = []
-        for i, block, primary, tie in pending:
+        for i, block in merged:
             assert block.form is not None
-            gap = self.options.gap
-            if i in initial:
-                part = block.form.milp.num_cols / size
-                left = max(share * part, 0.01)
-                gap = _block_gap(gap, slack * part, primary, initial[i])
-            else:
-                left = max(deadline - time.perf_counter(), 0.01)
-            tasks.append((i, (self.options.solver, block.form.milp, primary, tie, left,
-                              gap, initial.get(i))))
+            primary, secondary = _objectives(block.form, objective)
+            part = block.form.milp.num_cols / size
+            gap = _block_gap(self.options.gap, slack * part, primary, initial[i])
+            tasks.append((i, (self.options.solver, block.form.milp, primary,
+                              secondary if self._exact(objective) else None,
+                              max(share * part, 0.01), gap, initial[i])))
+        results = {i: self.result(o) for i, o in singles.items()}
         if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
-            if self.executor is None:
-                self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork())
             chunk = max(1, len(tasks) // (4 * self.workers))
-            solved = self.executor.map(solve_task, [task for _, task in tasks], chunksize=chunk)
+            solved = self._executor().map(solve_task, [task for _, task in tasks], chunksize=chunk)
             results.update(zip([i for i, _ in tasks], solved, strict=True))
         else:
             for i, task in tasks:
                 results[i] = solve_task(task)
         return [results[i] for i in range(len(blocks))]
+
+
+# A workload alone must get a plan even past the deadline (without one there is none
+# for the scenario): it then has LATE_SECONDS with at least LATE_GAP, and when even
+# that finds no plan, LATE_RETRY_SECONDS more.
+LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS = 0.2, 0.01, 5.0
+
+AloneTask = tuple[str, Milp, list[float], list[float] | None, float, float, float]
+
+
+def _alone_limits(deadline: float, gap: float, cap: float = math.inf) -> tuple[float, float]:
+    """Seconds and relative gap for one workload's model: the time left to ``deadline``
+    (``time.time()``; at most ``cap``, at least 0.05 s), or past it LATE_SECONDS with
+    LATE_GAP."""
+    left = deadline - time.time()
+    if left > 0:
+        return max(min(cap, left), 0.05), gap
+    return LATE_SECONDS, max(gap, LATE_GAP)
+
+
+def _solve_alone(task: AloneTask) -> SolveResult:
+    """One workload's model (solver, model, objective, tie-break, deadline, gap, cap),
+    here or in a worker; its limits are read when it starts, not when it was queued."""
+    solver, milp, primary, tie, deadline, gap, cap = task
+    backend = get_backend(solver)
+    seconds, gap = _alone_limits(deadline, gap, cap)
+    result = backend.solve(milp, primary, tie, seconds, gap)
+    if result.status == "no_solution":
+        result = backend.solve(milp, primary, None, LATE_RETRY_SECONDS, max(gap, LATE_GAP))
+    return result
+
+
+def _relay(done: Future[SolveResult], to: Future[SolveResult], form: Formulation,
+           objective: Objective, extra: Sequence[float]) -> None:
+    """Pass a worker's priced result on with its objective value without the prices."""
+    error = done.exception()
+    if error is not None:
+        to.set_exception(error)
+    else:
+        to.set_result(_unpriced(form, objective, extra, done.result()))
 
 
 def _block_bound(block: Block, alone: Mapping[int, float]) -> float:
@@ -339,20 +440,14 @@ def _bound(result: SolveResult) -> float:
     return result.objective - result.gap * abs(result.objective)
 
 
-def _solve_alone(backend: Backend, form: Formulation, objective: Objective, seconds: float,
-                 gap: float, extra: Sequence[float] | None = None) -> SolveResult:
-    """One workload's model; ``extra`` adds prices to the objective, and the result's
-    objective is then recomputed without them."""
+def _unpriced(form: Formulation, objective: Objective, extra: Sequence[float] | None,
+              result: SolveResult) -> SolveResult:
+    """The result with its objective value without the column prices ``extra``."""
+    if extra is None or result.x is None:
+        return result
     primary, _ = _objectives(form, objective)
-    weights = primary if extra is None else [c + e for c, e in zip(primary, extra, strict=True)]
-    if not form.inference and len(form.training) == 1:
-        result = solve_choice(form.milp, weights)
-    else:
-        result = backend.solve(form.milp, weights, None, seconds, gap)
-    if extra is not None and result.x is not None:
-        value = sum(c * v for c, v in zip(primary, result.x, strict=True))
-        result = SolveResult(result.status, result.x, value, result.gap, result.seconds)
-    return result
+    value = sum(c * v for c, v in zip(primary, result.x, strict=True))
+    return SolveResult(result.status, result.x, value, result.gap, result.seconds)
 
 
 def _shadow_prices(backend: Backend, block: Block, objective: Objective) -> dict[Key, float]:
