@@ -48,3 +48,40 @@ def test_block_gap_turns_slack_into_a_relative_gap_from_the_start_value():
     assert _block_gap(1e-4, 19.5, [100.0, 200.0], [1.0, 2.0]) == pytest.approx(19.5 / 500)
     assert _block_gap(1e-4, 0.0, [100.0], [1.0]) == 1e-4       # never below the asked gap
     assert _block_gap(1e-4, 5.0, [100.0], None) == 1e-4        # no start: no promise
+
+
+def test_the_lp_relaxation_bounds_a_merged_block_that_has_no_solver_bound():
+    blocks = _blocks()
+    blocks.blocks[2].result = SolveResult("time_limit", [1.0], 1000.0, float("inf"), 0.0)
+    # No bound from the solver: the solo optima give 950, (2,000 - 1,950) / 2,000 = 2.5 %.
+    assert _whole_gap(blocks, ALONE) == pytest.approx(0.025)
+    # The block's LP relaxation (priced start) is at 980: (2,000 - 1,980) / 2,000 = 1 %.
+    # (It gives away HiGHS's optimality tolerance, 1e-7 of it.)
+    blocks.blocks[2].relaxed = 980.0
+    assert _whole_gap(blocks, ALONE) == pytest.approx(0.01, rel=1e-4)
+    # A merge forgets it: the merged block's LP is another LP.
+    blocks.merge([0, 2])
+    assert blocks.blocks[0].relaxed is None
+
+
+def test_a_priced_start_keeps_the_lp_optimum_of_the_block():
+    # Two 60 h jobs, one on-prem L4 for 100 h (see test_shared; integer optimum $18).
+    # The LP gives b the L4 for 60 h ($6) and a the other 40 h (40/60 x $6 = $4) plus
+    # 20/60 of its cloud-a run (20/60 x $12 = $4): $14, a lower bound of the $18.
+    from conftest import offering, scenario, site, training
+    from tierplan.scheduler import planner
+    from tierplan.scheduler.blocks import Block
+    from tierplan.scheduler.candidates import Universe
+    from tierplan.scheduler.formulation import build
+    from tierplan.scheduler.solvers import HighsBackend
+
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
+             site("cloud-a", offerings=[offering("l4", 0.2)]),
+             site("cloud-b", offerings=[offering("l4", 2.0)])]
+    sc = scenario(sites, [training("a", work_hours=60, sites=["onprem", "cloud-a"]),
+                          training("b", work_hours=60, sites=["onprem", "cloud-b"])])
+    u = Universe(sc)
+    members = [u.training(w, sc.budgets) for w in sc.workloads]
+    block = Block([0, 1], build(u, [], members, sc.budgets, 1.0))
+    planner._shadow_prices(HighsBackend(), block, "cost")
+    assert block.relaxed == pytest.approx(14.0)

@@ -71,6 +71,7 @@ class Block:
     members: list[int]
     form: Formulation | None = None
     result: SolveResult | None = None
+    relaxed: float | None = None  # the optimum of its LP relaxation, when it was solved
 
 
 @dataclass
@@ -103,7 +104,7 @@ class Blocks:
             self.parent[r] = head
             self.blocks[head].members.extend(self.blocks.pop(r).members)
         self.blocks[head].members.sort()
-        self.blocks[head].form = self.blocks[head].result = None
+        self.blocks[head].form = self.blocks[head].result = self.blocks[head].relaxed = None
 
     def violated(self) -> list[list[int]]:
         """For every coupling row the blocks break together, the members to join.

@@ -378,12 +378,15 @@ def _relay(done: Future[SolveResult], to: Future[SolveResult], form: Formulation
 
 
 def _block_bound(block: Block, alone: Mapping[int, float]) -> float:
-    """A lower bound on a solved block's primary objective: the solver's, or for a merged
-    block the sum of its workloads' solo optima when that is higher."""
+    """A lower bound on a solved block's primary objective: the best of the solver's and,
+    for a merged block, the sum of its workloads' solo optima and its LP relaxation's
+    optimum (when the start priced it)."""
     assert block.result is not None
     bound = _bound(block.result)
     if len(block.members) > 1:
         bound = max(bound, sum(alone.get(m, 0.0) for m in block.members))
+    if block.relaxed is not None:
+        bound = max(bound, block.relaxed - LP_TOLERANCE * max(1.0, abs(block.relaxed)))
     return bound
 
 
@@ -452,15 +455,18 @@ def _unpriced(form: Formulation, objective: Objective, extra: Sequence[float] | 
 
 def _shadow_prices(backend: Backend, block: Block, objective: Objective) -> dict[Key, float]:
     """The shared rows' prices in the block's LP relaxation (what one more unit of the
-    row's limit would save), for :func:`.blocks.sequential_start`."""
+    row's limit would save), for :func:`.blocks.sequential_start`. The LP's optimum is
+    kept as ``block.relaxed``: a lower bound of the block that HiGHS may not reach in
+    the time a large block gets."""
     if block.form is None:
         return {}
     m = block.form.milp
     relaxed = replace(m, col_integer=[False] * m.num_cols)
     primary, _ = _objectives(block.form, objective)
-    _, duals = backend.polish(relaxed, primary, None, [0.0] * m.num_cols)
+    x, duals = backend.polish(relaxed, primary, None, [0.0] * m.num_cols)
     if duals is None:
         return {}
+    block.relaxed = sum(c * v for c, v in zip(primary, x, strict=True))
     prices: dict[Key, float] = {}
     for tag, dual in zip(m.row_tags, duals, strict=True):
         key = coupling_key(tag)
@@ -468,6 +474,10 @@ def _shadow_prices(backend: Backend, block: Block, objective: Objective) -> dict
             prices[key] = -dual * PRICE_MARKUP
     return prices
 
+
+# The LP's optimum is exact only to HiGHS's optimality tolerance (1e-7, relative to
+# the costs); the bound taken from it gives that much away.
+LP_TOLERANCE = 1e-7
 
 # The LP leaves the marginal workload of a contested row indifferent between it and its
 # next best option; the markup breaks that tie towards leaving the row to later steps.
