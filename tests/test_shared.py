@@ -241,3 +241,90 @@ def test_contested_capacity_with_worker_processes_gives_the_optimum():
     assert two.total_cost_usd == pytest.approx((12 * 0.1 + 24 * 1.0) * 100)
     assert two.solver.components == 1  # all 36 were merged over the on-prem L4s
     assert check_plan(sc, two) == []
+
+
+def _three_jobs():
+    """Three 60 h jobs; one on-prem L4 (100 h, so one job) at $0.10/h, cloud L4 at $2/h."""
+    from tierplan.scheduler.blocks import Block
+    from tierplan.scheduler.candidates import Universe
+    from tierplan.scheduler.formulation import build
+
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
+             site("cloud", offerings=[offering("l4", 2.0)])]
+    sc = scenario(sites, [training(f"j{i}", work_hours=60) for i in range(3)])
+    u = Universe(sc)
+    members = [u.training(w, sc.budgets) for w in sc.workloads]
+    return u, members, Block([0, 1, 2], build(u, [], members, sc.budgets, 1.0))
+
+
+def _column(m, u, members, i, site_name):
+    """The column of job ``i``'s option at ``site_name``."""
+    return next(j for j, tag in enumerate(m.col_tags)
+                if tag[1] == members[i].workload.name
+                and u.sites[members[i].options[tag[2]].site].name == site_name)
+
+
+def test_split_gives_each_member_its_columns_and_shared_rows():
+    # j0 on-prem ($6), j1 and j2 in the cloud: only j0 uses the on-prem capacity row.
+    from tierplan.scheduler.blocks import split
+    from tierplan.scheduler.solvers import SolveResult
+
+    u, members, block = _three_jobs()
+    m = block.form.milp
+    x = [0.0] * m.num_cols
+    for i, where in enumerate(("onprem", "cloud", "cloud")):
+        x[_column(m, u, members, i, where)] = 1.0
+    block.result = SolveResult("optimal", x, 246.0, 0.0, 0.0)
+    parts = split(block, {"j0": 0, "j1": 1, "j2": 2})
+    assert {i: len(values) for i, (values, _) in parts.items()} == {0: 1, 1: 1, 2: 1}
+    assert [sorted(k for k, _ in keys) for _, keys in parts.values()] == [["capacity"], [], []]
+
+
+def test_a_kept_solution_stays_even_when_prices_would_move_it():
+    # Job a (saves $6 on-prem) keeps the on-prem L4 its earlier block gave it, though the
+    # LP's prices would give it to b (saves $114): 6 + 120 = $126 instead of the $18.
+    from tierplan.scheduler import planner
+    from tierplan.scheduler.blocks import Block, sequential_start
+    from tierplan.scheduler.candidates import Universe
+    from tierplan.scheduler.formulation import build
+    from tierplan.scheduler.solvers import HighsBackend
+
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
+             site("cloud-a", offerings=[offering("l4", 0.2)]),
+             site("cloud-b", offerings=[offering("l4", 2.0)])]
+    sc = scenario(sites, [training("a", work_hours=60, sites=["onprem", "cloud-a"]),
+                          training("b", work_hours=60, sites=["onprem", "cloud-b"])])
+    u = Universe(sc)
+    members = [u.training(w, sc.budgets) for w in sc.workloads]
+    block = Block([0, 1], build(u, [], members, sc.budgets, 1.0))
+    m = block.form.milp
+    prices = planner._shadow_prices(HighsBackend(), block, "cost")
+    pool = planner._Pool(planner.PlanOptions(), n_members=2)
+
+    def steps(batch):
+        return pool.alone(batch, "cost", time.time() + 1.0)
+
+    known = {0: {m.col_tags[_column(m, u, members, 0, "onprem")]: 1.0}}
+    value = {}
+    for name, keep in (("priced", ()), ("kept", [0])):
+        start = sequential_start(u, block, members, [], sc.budgets, 1.0, steps, known, prices,
+                                 keep=keep)
+        value[name] = sum(c * v for c, v in zip(m.cost, start, strict=True))
+    assert value == {"priced": pytest.approx(18.0), "kept": pytest.approx(126.0)}
+
+
+def test_repair_frees_only_the_workloads_that_were_placed_again():
+    # Start: all three jobs in the cloud ($360); j0's columns are held there. The repair
+    # may move j1 or j2 to the free on-prem L4: 120 + 6 + 120 = $246, j0 still in the
+    # cloud.
+    from tierplan.scheduler import planner
+
+    u, members, block = _three_jobs()
+    m = block.form.milp
+    x = [0.0] * m.num_cols
+    for i in range(3):
+        x[_column(m, u, members, i, "cloud")] = 1.0
+    held = [j for j, tag in enumerate(m.col_tags) if tag[1] == "j0"]
+    better = planner._repair("highs", m, m.cost, x, held, 5.0, 1e-4)
+    assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(246.0)
+    assert better[_column(m, u, members, 0, "cloud")] == pytest.approx(1.0)

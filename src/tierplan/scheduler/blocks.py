@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..model import Budget
@@ -34,7 +34,7 @@ from .milp import Milp
 from .solvers import SolveResult
 
 __all__ = ["Block", "Blocks", "Key", "Step", "coupling_key", "coupling_keys", "sequential_start",
-           "solve_choice"]
+           "solve_choice", "split"]
 
 Key = tuple[str, int]
 TOLERANCE = 1e-6
@@ -81,6 +81,7 @@ class Blocks:
     keys: list[set[Key]]
     parent: list[int] = field(init=False)
     blocks: dict[int, Block] = field(init=False)
+    broken: set[Key] = field(init=False, default_factory=set)  # by the last violated()
 
     def __post_init__(self) -> None:
         self.parent = list(range(len(self.keys)))
@@ -121,8 +122,32 @@ class Blocks:
                 limit[key] = upper
                 if activity > TOLERANCE:
                     users.setdefault(key, []).extend(block.members)
-        return [users[key] for key, total in used.items()
-                if total > limit[key] + TOLERANCE * max(1.0, abs(limit[key]))]
+        self.broken = {key for key, total in used.items()
+                       if total > limit[key] + TOLERANCE * max(1.0, abs(limit[key]))}
+        return [users[key] for key in self.broken]
+
+
+def split(block: Block, names: Mapping[str, int]) -> dict[int, tuple[dict[tuple[object, ...], float],
+                                                                     set[Key]]]:
+    """A solved block's solution per member (``names``: workload name -> member): its
+    non-zero columns by tag, and the coupling rows it uses."""
+    parts: dict[int, tuple[dict[tuple[object, ...], float], set[Key]]] = {}
+    if block.form is None or block.result is None or block.result.x is None:
+        return parts
+    m, x = block.form.milp, block.result.x
+    owner = [names.get(str(tag[1]), -1) for tag in m.col_tags]
+    for j, (tag, v) in enumerate(zip(m.col_tags, x, strict=True)):
+        if owner[j] >= 0 and v:
+            parts.setdefault(owner[j], ({}, set()))[0][tag] = v
+    for r, tag in enumerate(m.row_tags):
+        key = coupling_key(tag)
+        if key is None:
+            continue
+        index, value = m.row(r)
+        for j, a in zip(index, value, strict=True):
+            if owner[j] >= 0 and a * x[j] > TOLERANCE:
+                parts.setdefault(owner[j], ({}, set()))[1].add(key)
+    return parts
 
 
 def _usage(block: Block) -> Iterator[tuple[Key, float, float]]:
@@ -150,6 +175,7 @@ def sequential_start(
     known: Mapping[int, Mapping[tuple[object, ...], float]] | None = None,
     prices: Mapping[Key, float] | None = None,
     batch: int = 1,
+    keep: Collection[int] = (),
 ) -> list[float] | None:
     """A feasible MIP start for a merged block, or None when a step finds no plan.
 
@@ -169,6 +195,11 @@ def sequential_start(
     optimum that uses no priced row stays optimal under the prices (they only add to
     other plans), so it is kept.
 
+    ``keep``: members placed first, each keeping its ``known`` solution as it is when it
+    fits (priced or not). When two merged blocks break a row together, their members
+    that do not use that row keep what the blocks' own MILPs found; together they
+    break nothing, so only the members on the broken rows are placed again.
+
     ``batch`` steps are solved together (``solve`` may hand them to worker processes),
     each within what the steps before the batch left. A step's answer is then optimal
     for a looser model than the one-by-one order would give it; when it also fits in
@@ -183,11 +214,14 @@ def sequential_start(
         for key, activity, _ in _usage(other):
             used[key] = used.get(key, 0.0) + activity
     values: dict[tuple[object, ...], float] = {}
-    queue = deque(sorted(block.members, key=lambda i: _freedom(members[i])))
+    first = [i for i in block.members if i in keep]
+    queue = deque([*first, *sorted((i for i in block.members if i not in keep),
+                                   key=lambda i: _freedom(members[i]))])
     while queue:
         take = [queue.popleft() for _ in range(min(batch, len(queue)))]
-        steps = [_step(universe, members[i], used, budgets, total_demand, prices,
-                       (known or {}).get(i)) for i in take]
+        steps = [_step(universe, members[i], used, budgets, total_demand,
+                       None if i in keep else prices, (known or {}).get(i), prices)
+                 for i in take]
         results = iter(solve([(form, weights) for form, weights, fixed in steps if fixed is None]))
         for pos, (i, (form, _, fixed)) in enumerate(zip(take, steps, strict=True)):
             step = Block([i], form, fixed or next(results))
@@ -206,11 +240,13 @@ def sequential_start(
 
 def _step(universe: Universe, cand: InferenceCandidates | TrainingCandidates,
           used: Mapping[Key, float], budgets: Sequence[Budget], total_demand: float,
-          prices: Mapping[Key, float] | None,
+          check: Mapping[Key, float] | None,
           previous: Mapping[tuple[object, ...], float] | None,
+          prices: Mapping[Key, float] | None,
           ) -> tuple[Formulation, list[float] | None, SolveResult | None]:
-    """One workload's model within what ``used`` leaves, its column prices, and its
-    solo optimum when that still fits and pays no price (else None: solve it)."""
+    """One workload's model within what ``used`` leaves, its column ``prices``, and its
+    ``previous`` solution when that still fits and pays none of the prices in ``check``
+    (else None: solve it)."""
     capacity = {k: float(universe.offers[k][1].available or 0) - v
                 for (kind, k), v in used.items() if kind == "capacity"}
     left = [replace(b, limit_usd=max(0.0, b.limit_usd - used.get(("budget", j), 0.0)))
@@ -220,9 +256,10 @@ def _step(universe: Universe, cand: InferenceCandidates | TrainingCandidates,
     form = build(universe, inference, training, left, total_demand, capacity=capacity)
     weights = _priced(form.milp, prices) if prices else None
     fits = previous is not None and _fits(form.milp, previous)
-    if fits and previous is not None and weights is not None:
+    charged = _priced(form.milp, check) if check else None
+    if fits and previous is not None and charged is not None:
         fits = all(previous.get(t, 0.0) <= TOLERANCE
-                   for t, e in zip(form.milp.col_tags, weights, strict=True) if e)
+                   for t, e in zip(form.milp.col_tags, charged, strict=True) if e)
     if not fits or previous is None:
         return form, weights, None
     x = [previous.get(t, 0.0) for t in form.milp.col_tags]

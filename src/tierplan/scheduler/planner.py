@@ -44,6 +44,7 @@ from .blocks import (
     coupling_keys,
     sequential_start,
     solve_choice,
+    split,
 )
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
@@ -132,9 +133,13 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
     blocks = Blocks(keys)
     solve_seconds = 0.0
     alone: dict[int, float] = {}  # lower bound of each workload solved on its own
-    solo: dict[int, dict[tuple[object, ...], float]] = {}  # its solution, by column tag
+    # Each workload's latest solution, by column tag: alone, or from a merged block
+    # (``kept``: those, with the shared rows they use; see blocks.sequential_start).
+    known: dict[int, dict[tuple[object, ...], float]] = {}
+    kept: dict[int, set[Key]] = {}
+    names = {c.workload.name: i for i, c in enumerate(members)}
 
-    def start(block: Block) -> list[float] | None:
+    def start(block: Block) -> tuple[list[float] | None, list[int]]:
         """A feasible start for a merged block (see blocks.sequential_start).
 
         Without one a merged block may end the run with no plan at all, so the start is
@@ -151,8 +156,17 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         # Pricing costs an LP of the block and more re-solved steps: not past the deadline.
         late = time.time() >= deadline
         prices = None if late else _shadow_prices(backend, block, objective)
-        return sequential_start(universe, block, members, others, scenario.budgets, total_demand,
-                                steps, solo, prices, batch=4 * pool.workers if pool.workers > 1 else 1)
+        keep = [i for i in block.members if i in kept and not kept[i] & blocks.broken]
+        batch = 4 * pool.workers if pool.workers > 1 else 1
+        x = sequential_start(universe, block, members, others, scenario.budgets, total_demand,
+                             steps, known, prices, batch, keep)
+        if x is None and keep:  # what was kept left a later workload no room: place all again
+            x = sequential_start(universe, block, members, others, scenario.budgets,
+                                 total_demand, steps, known, prices, batch)
+            keep = []
+        assert block.form is not None
+        held = {members[i].workload.name for i in keep}
+        return x, [j for j, tag in enumerate(block.form.milp.col_tags) if tag[1] in held]
 
     # The first round's results, when worker processes are already solving them.
     ready = [pool.result(f) for _, f in early] if early else None
@@ -179,8 +193,11 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
             if len(block.members) == 1 and result.objective is not None:
                 alone[block.members[0]] = _bound(result)
                 if result.x is not None and block.form is not None:
-                    solo[block.members[0]] = {t: v for t, v in zip(block.form.milp.col_tags,
-                                                                     result.x, strict=True) if v}
+                    known[block.members[0]] = {t: v for t, v in zip(block.form.milp.col_tags,
+                                                                      result.x, strict=True) if v}
+            elif result.x is not None:
+                for i, (values, uses) in split(block, names).items():
+                    known[i], kept[i] = values, uses
             if result.x is not None:
                 continue
             assert block.form is not None
@@ -301,7 +318,7 @@ class _Pool:
             self.executor.shutdown(cancel_futures=True)
 
     def solve(self, blocks: list[Block], objective: Objective, deadline: float,
-              start: Callable[[Block], list[float] | None],
+              start: Callable[[Block], tuple[list[float] | None, list[int]]],
               slack: float = 0.0) -> list[SolveResult]:
         """Solve the blocks; ``start(block)`` gives merged blocks a feasible MIP start.
 
@@ -322,10 +339,15 @@ class _Pool:
             assert block.form is not None
             primary, secondary = _objectives(block.form, objective)
             part = block.form.milp.num_cols / size
-            gap = _block_gap(self.options.gap, slack * part, primary, initial[i])
+            left = max(share * part, 0.01)
+            x0, held = initial[i]
+            if x0 is not None and held:
+                x0 = _repair(self.options.solver, block.form.milp, primary, x0, held, left / 2,
+                             self.options.gap)
+                left /= 2
+            gap = _block_gap(self.options.gap, slack * part, primary, x0)
             tasks.append((i, (self.options.solver, block.form.milp, primary,
-                              secondary if self._exact(objective) else None,
-                              max(share * part, 0.01), gap, initial[i])))
+                              secondary if self._exact(objective) else None, left, gap, x0)))
         results = {i: self.result(o) for i, o in singles.items()}
         if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
             chunk = max(1, len(tasks) // (4 * self.workers))
@@ -375,6 +397,20 @@ def _relay(done: Future[SolveResult], to: Future[SolveResult], form: Formulation
         to.set_exception(error)
     else:
         to.set_result(_unpriced(form, objective, extra, done.result()))
+
+
+def _repair(solver: str, milp: Milp, primary: list[float], start: list[float],
+            held: Sequence[int], seconds: float, gap: float) -> list[float]:
+    """A better start for a block whose start kept some workloads' earlier solutions
+    (the ``held`` columns): the block's MILP with those columns fixed, from ``start``.
+    Only the workloads that were placed again are free, so it is a much smaller MILP
+    that HiGHS solves well in the time a large block would spend on its root."""
+    lower, upper = list(milp.col_lower), list(milp.col_upper)
+    for j in held:
+        lower[j] = upper[j] = start[j]
+    fixed = replace(milp, col_lower=lower, col_upper=upper)
+    result = solve_task((solver, fixed, primary, None, seconds, gap, start))
+    return result.x if result.x is not None else start
 
 
 def _block_bound(block: Block, alone: Mapping[int, float]) -> float:
