@@ -324,7 +324,79 @@ def test_repair_frees_only_the_workloads_that_were_placed_again():
     x = [0.0] * m.num_cols
     for i in range(3):
         x[_column(m, u, members, i, "cloud")] = 1.0
-    held = [j for j, tag in enumerate(m.col_tags) if tag[1] == "j0"]
-    better = planner._repair("highs", m, m.cost, x, held, 5.0, 1e-4)
+    free = [j for j, tag in enumerate(m.col_tags) if tag[1] != "j0"]
+    better = planner._repair("highs", m, m.cost, x, free, 5.0, 1e-4)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(246.0)
     assert better[_column(m, u, members, 0, "cloud")] == pytest.approx(1.0)
+
+
+def test_restrict_moves_the_held_columns_into_the_row_bounds():
+    # j0 held on-prem: the capacity row (60 h of 100 h on-prem, as L4-hours / horizon)
+    # keeps only j1 and j2's on-prem columns, with j0's 0.6 taken off its limit of 1.
+    from tierplan.scheduler.milp import column_rows, restrict
+
+    u, members, block = _three_jobs()
+    m = block.form.milp
+    x = [0.0] * m.num_cols
+    for i, where in enumerate(("onprem", "cloud", "cloud")):
+        x[_column(m, u, members, i, where)] = 1.0
+    free = [j for j, tag in enumerate(m.col_tags) if tag[1] != "j0"]
+    part = restrict(m, free, x, column_rows(m))
+    sub = part.milp
+    assert sub.num_cols == len(free) == 4
+    r = next(r for r, tag in enumerate(sub.row_tags) if tag[0] == "capacity")
+    assert sub.row_upper[r] == pytest.approx(1 - 0.6)
+    assert all(tag[1] != "j0" for tag in sub.row_tags if tag[0] == "choose")
+
+
+def _row_jobs(hours, sites_of=None):
+    """Jobs of the given hours; one on-prem L4 (100 h) at $0.10/h, cloud-a $0.20/h,
+    cloud-b $2/h; ``sites_of`` limits a job's sites."""
+    from tierplan.scheduler.blocks import Block
+    from tierplan.scheduler.candidates import Universe
+    from tierplan.scheduler.formulation import build
+
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
+             site("cloud-a", offerings=[offering("l4", 0.2)]),
+             site("cloud-b", offerings=[offering("l4", 2.0)])]
+    jobs = [training(name, work_hours=h, **({"sites": sites_of[name]} if sites_of else {}))
+            for name, h in hours.items()]
+    sc = scenario(sites, jobs)
+    u = Universe(sc)
+    members = [u.training(w, sc.budgets) for w in sc.workloads]
+    return u, members, Block(list(range(len(jobs))), build(u, [], members, sc.budgets, 1.0))
+
+
+def test_contested_names_the_full_rows_who_is_on_them_and_who_could_be():
+    # a (60 h) and c (40 h) fill the on-prem L4's 100 h; b is in the cloud but could
+    # use it. With c in the cloud too the row is at 60 of 100 h: not full.
+    from tierplan.scheduler.blocks import contested
+
+    u, members, block = _row_jobs({"a": 60, "b": 100, "c": 40})
+    m = block.form.milp
+    x = [0.0] * m.num_cols
+    for i, where in enumerate(("onprem", "cloud-a", "onprem")):
+        x[_column(m, u, members, i, where)] = 1.0
+    assert [(key[0], users, others) for key, users, others in contested(m, x)] == [
+        ("capacity", {"a", "c"}, {"b"})]
+    x[_column(m, u, members, 2, "onprem")] = 0.0
+    x[_column(m, u, members, 2, "cloud-a")] = 1.0
+    assert contested(m, x) == []
+
+
+def test_search_gives_a_full_row_to_the_workload_that_gains_most():
+    # a and c (50 h each) fill the on-prem L4 and save $5 each there (cloud-a: 50 h x
+    # $0.20 = $10 vs $5); b (100 h) pays $200 in cloud-b and would pay $10 on-prem.
+    # Plan: 5 + 200 + 5 = $210. Freeing the row's users and b: b on-prem, a and c in
+    # cloud-a: 10 + 10 + 10 = $30.
+    from tierplan.scheduler import planner
+
+    u, members, block = _row_jobs({"a": 50, "b": 100, "c": 50},
+                                  {"a": ["onprem", "cloud-a"], "b": ["onprem", "cloud-b"],
+                                   "c": ["onprem", "cloud-a"]})
+    m = block.form.milp
+    x = [0.0] * m.num_cols
+    for i, where in enumerate(("onprem", "cloud-b", "onprem")):
+        x[_column(m, u, members, i, where)] = 1.0
+    better = planner._search("highs", m, m.cost, x, time.time() + 5, 1e-4)
+    assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(30.0)

@@ -33,8 +33,8 @@ from .formulation import Formulation, build
 from .milp import Milp
 from .solvers import SolveResult
 
-__all__ = ["Block", "Blocks", "Key", "Step", "coupling_key", "coupling_keys", "sequential_start",
-           "solve_choice", "split"]
+__all__ = ["Block", "Blocks", "Key", "Step", "contested", "coupling_key", "coupling_keys",
+           "sequential_start", "solve_choice", "split"]
 
 Key = tuple[str, int]
 TOLERANCE = 1e-6
@@ -125,6 +125,25 @@ class Blocks:
         self.broken = {key for key, total in used.items()
                        if total > limit[key] + TOLERANCE * max(1.0, abs(limit[key]))}
         return [users[key] for key in self.broken]
+
+
+def contested(milp: Milp, x: Sequence[float]) -> list[tuple[Key, set[str], set[str]]]:
+    """The coupling rows that ``x`` fills to their limit, each with the workloads (names)
+    that use it and those that could (a column in the row, none in use): the
+    neighbourhoods a search frees together, as the row's capacity or budget can only
+    move from the first to the second."""
+    out: list[tuple[Key, set[str], set[str]]] = []
+    for r, tag in enumerate(milp.row_tags):
+        key = coupling_key(tag)
+        upper = milp.row_upper[r]
+        if key is None or milp.activity(r, x) < upper - TOLERANCE * max(1.0, abs(upper)):
+            continue
+        index, value = milp.row(r)
+        users = {str(milp.col_tags[j][1]) for j, a in zip(index, value, strict=True)
+                 if a * x[j] > TOLERANCE}
+        others = {str(milp.col_tags[j][1]) for j in index} - users
+        out.append((key, users, others))
+    return out
 
 
 def split(block: Block, names: Mapping[str, int]) -> dict[int, tuple[dict[tuple[object, ...], float],

@@ -11,7 +11,7 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["INF", "Milp", "Part", "split_fixed"]
+__all__ = ["INF", "Milp", "Part", "column_rows", "restrict", "split_fixed"]
 
 INF = math.inf
 
@@ -148,3 +148,36 @@ def split_fixed(milp: Milp, x: Sequence[float]) -> list[Part]:
                         milp.row_lower[r] - fixed, milp.row_upper[r] - fixed)
         parts.append(Part(cols, rows, sub))
     return parts
+
+
+def column_rows(milp: Milp) -> list[list[int]]:
+    """For every column, the rows that hold it (the matrix read by columns)."""
+    rows: list[list[int]] = [[] for _ in range(milp.num_cols)]
+    for r in range(milp.num_rows):
+        for j in milp.row_index[milp.row_start[r]:milp.row_start[r + 1]]:
+            rows[j].append(r)
+    return rows
+
+
+def restrict(milp: Milp, free: Sequence[int], x: Sequence[float],
+             rows_of: Sequence[Sequence[int]]) -> Part:
+    """The MILP over the ``free`` columns with every other column held at ``x``.
+
+    Only rows that hold a free column stay, with the held columns' share moved into
+    their bounds (the others are met by ``x`` as it is). ``rows_of``: see
+    :func:`column_rows`. Integrality is kept, so this is the neighbourhood a search
+    re-optimises: a few workloads of a block of hundreds, as a model of their size.
+    """
+    local = {j: k for k, j in enumerate(free)}
+    sub = Milp()
+    for j in free:
+        sub.add_col(milp.col_tags[j], milp.col_lower[j], milp.col_upper[j], milp.col_integer[j],
+                    milp.cost[j], milp.latency[j], milp.penalty[j])
+    rows = sorted({r for j in free for r in rows_of[j]})
+    for r in rows:
+        index, value = milp.row(r)
+        held = sum(v * x[j] for j, v in zip(index, value, strict=True) if j not in local)
+        kept = [(local[j], v) for j, v in zip(index, value, strict=True) if j in local]
+        sub.add_row(milp.row_tags[r], [k for k, _ in kept], [v for _, v in kept],
+                    milp.row_lower[r] - held, milp.row_upper[r] - held)
+    return Part(list(free), rows, sub)

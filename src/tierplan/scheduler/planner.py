@@ -40,6 +40,7 @@ from .blocks import (
     Blocks,
     Key,
     Step,
+    contested,
     coupling_key,
     coupling_keys,
     sequential_start,
@@ -48,7 +49,7 @@ from .blocks import (
 )
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
-from .milp import Milp
+from .milp import Milp, column_rows, restrict
 from .solvers import Backend, SolveResult, Task, get_backend, polish, solve_task
 
 __all__ = ["PlanOptions", "decode", "plan"]
@@ -342,9 +343,15 @@ class _Pool:
             left = max(share * part, 0.01)
             x0, held = initial[i]
             if x0 is not None and held:
-                x0 = _repair(self.options.solver, block.form.milp, primary, x0, held, left / 2,
+                free = sorted(set(range(block.form.milp.num_cols)) - set(held))
+                x0 = _repair(self.options.solver, block.form.milp, primary, x0, free, left / 2,
                              self.options.gap)
                 left /= 2
+            if x0 is not None and block.form.milp.num_cols >= SEARCH_FROM:
+                began = time.time()
+                x0 = _search(self.options.solver, block.form.milp, primary, x0,
+                             began + left * SEARCH_SHARE, self.options.gap)
+                left = max(left - (time.time() - began), 0.01)
             gap = _block_gap(self.options.gap, slack * part, primary, x0)
             tasks.append((i, (self.options.solver, block.form.milp, primary,
                               secondary if self._exact(objective) else None, left, gap, x0)))
@@ -400,17 +407,66 @@ def _relay(done: Future[SolveResult], to: Future[SolveResult], form: Formulation
 
 
 def _repair(solver: str, milp: Milp, primary: list[float], start: list[float],
-            held: Sequence[int], seconds: float, gap: float) -> list[float]:
-    """A better start for a block whose start kept some workloads' earlier solutions
-    (the ``held`` columns): the block's MILP with those columns fixed, from ``start``.
-    Only the workloads that were placed again are free, so it is a much smaller MILP
-    that HiGHS solves well in the time a large block would spend on its root."""
-    lower, upper = list(milp.col_lower), list(milp.col_upper)
-    for j in held:
-        lower[j] = upper[j] = start[j]
-    fixed = replace(milp, col_lower=lower, col_upper=upper)
-    result = solve_task((solver, fixed, primary, None, seconds, gap, start))
-    return result.x if result.x is not None else start
+            free: Sequence[int], seconds: float, gap: float,
+            rows_of: Sequence[Sequence[int]] | None = None) -> list[float]:
+    """A better plan for a block: its MILP over the ``free`` columns with the others
+    held at ``start`` (a model of the free workloads' size, see milp.restrict), from
+    ``start``. A merged block's start kept some workloads' earlier solutions; only the
+    ones placed again are free, which HiGHS solves well in the time a large block would
+    spend on its root."""
+    part = restrict(milp, free, start, rows_of if rows_of is not None else column_rows(milp))
+    result = solve_task((solver, part.milp, [primary[j] for j in free], None, seconds, gap,
+                         [start[j] for j in free]))
+    if result.x is None:
+        return start
+    x = list(start)
+    for j, v in zip(free, result.x, strict=True):
+        x[j] = v
+    return x
+
+
+# Blocks of this many columns first get a neighbourhood search (:func:`_search`) for
+# this share of their time: HiGHS spends minutes on the root of such a block.
+SEARCH_FROM = 15_000
+SEARCH_SHARE = 2 / 3
+SEARCH_MEMBERS = 40  # largest neighbourhood (workloads freed at once)
+SEARCH_OTHERS = 2  # workloads not on the row freed with its users (the dearest)
+SEARCH_STEP = 1.0  # seconds per neighbourhood
+
+
+def _search(solver: str, milp: Milp, primary: list[float], x: list[float], until: float,
+            gap: float) -> list[float]:
+    """Improve a large block's plan one contested row at a time.
+
+    For every shared row that the plan fills to its limit, the workloads on it and the
+    SEARCH_OTHERS dearest of those that could use it (up to SEARCH_MEMBERS) are freed and
+    the rest held (:func:`_repair`): a small MILP that can move the row's capacity or
+    budget to the workloads that gain most from it. Passes repeat while they improve
+    the plan and the time (``until``, ``time.time()``) lasts."""
+    value = sum(c * v for c, v in zip(primary, x, strict=True))
+    rows_of = column_rows(milp)
+    owner = [str(tag[1]) for tag in milp.col_tags]
+    improved = True
+    while improved and time.time() < until:
+        improved = False
+        spend: dict[str, float] = {}
+        for j, v in enumerate(x):
+            if v:
+                spend[owner[j]] = spend.get(owner[j], 0.0) + primary[j] * v
+        for _, users, others in sorted(contested(milp, x), key=lambda r: r[0]):
+            room = min(SEARCH_MEMBERS - len(users), SEARCH_OTHERS)
+            if room <= 0 or len(users) + min(room, len(others)) < 2:
+                continue
+            chosen = users | set(sorted(others, key=lambda n: (-spend.get(n, 0.0), n))[:room])
+            left = until - time.time()
+            if left <= 0.05:
+                return x
+            free = [j for j, name in enumerate(owner) if name in chosen]
+            y = _repair(solver, milp, primary, x, free, min(SEARCH_STEP, left), gap, rows_of)
+            new = sum(c * v for c, v in zip(primary, y, strict=True))
+            if new < value - 1e-9 * max(1.0, abs(value)):
+                x, value, improved = y, new, True
+    return x
 
 
 def _block_bound(block: Block, alone: Mapping[int, float]) -> float:
