@@ -135,6 +135,12 @@ class Universe:
         self.by_key: list[dict[str, list[int]]] = [defaultdict(list) for _ in self.sites]
         for k, (si, o) in enumerate(self.offers):
             self.by_key[si][o.speed_key].append(k)
+        self.limited = [o.available is not None for _, o in self.offers]
+        # Per site and accelerator: (offer, accelerator units, price) of what can run.
+        self.priced: list[dict[str, list[tuple[int, float, float]]]] = [
+            {key: [(k, self.offers[k][1].units, self.offers[k][1].usd_per_hour)
+                   for k in ks if self.offers[k][1].available != 0]
+             for key, ks in by_key.items()} for by_key in self.by_key]
         self.rtt = self._rtt_matrix()
         self.churn_usd = churn_usd if current else 0.0
         offer_ix = {(self.sites[si].name, o.name): k for k, (si, o) in enumerate(self.offers)}
@@ -171,28 +177,26 @@ class Universe:
         demand = [(self.client_index[c], d) for c, d in w.demand_rps.items() if d > 0]
         groups: list[Group] = []
         eligible_sites: list[int] = []
+        running = self.churn_usd > 0 and w.name in self.current
         for si in self.admitted_sites(w):
-            by_latency: dict[float, list[Unit]] = defaultdict(list)
+            by_latency: dict[float, list[tuple[int, float, float]]] = defaultdict(list)
             for key, profile in w.accelerators.items():
-                for k in self.by_key[si].get(key, ()):
-                    offering = self.offers[k][1]
-                    if offering.available == 0:
-                        continue
-                    cap = offering.units * profile.rps * w.max_utilization
+                rps, util = profile.rps, w.max_utilization
+                for k, units, price in self.priced[si].get(key, ()):
+                    cap = units * rps * util
                     if cap > 0:
-                        by_latency[profile.latency_ms].append(Unit(k, cap, offering.usd_per_hour))
+                        by_latency[profile.latency_ms].append((k, cap, price))
             if by_latency:
                 eligible_sites.append(si)
-            for service_ms, units in sorted(by_latency.items()):
+            for service_ms, lot in sorted(by_latency.items()):
                 reach = tuple(
                     (ci, self.rtt[ci][si] + service_ms)
                     for ci, _ in demand
                     if self.rtt[ci][si] + service_ms <= w.latency_slo_ms + EPS
                 )
-                running = self.churn_usd > 0 and w.name in self.current
                 # Dominance ignores churn: a running instance may be worth keeping.
-                groups.append(Group(si, service_ms, tuple(units) if running else self._pareto(units),
-                                    reach))
+                kept = lot if running else self._pareto(lot)
+                groups.append(Group(si, service_ms, tuple(Unit(*t) for t in kept), reach))
         if self.churn_usd > 0 and w.name in self.current:
             return InferenceCandidates(w, tuple(groups), tuple(eligible_sites))
         groups = _drop_idle_groups(w, groups)
@@ -219,14 +223,19 @@ class Universe:
             return (unit, self.sites[g.site].egress_usd_per_gb if egress else 0.0,
                     -len(g.reach), g.site, g.service_ms)
 
-        kept: list[tuple[Group, frozenset[int], dict[int, float], frozenset[int], bool]] = []
+        kept: list[Group] = []
+        # Only groups of unlimited offerings dominate: (group, clients, latency, budgets).
+        rulers: list[tuple[Group, frozenset[int], dict[int, float], frozenset[int]]] = []
+        signatures: dict[int, frozenset[int]] = {}
         for b in sorted(groups, key=rank):
             b_clients = frozenset(ci for ci, _ in b.reach)
-            b_sig = self.signature(w, b.site, budgets)
+            b_sig = signatures.get(b.site)
+            if b_sig is None:
+                b_sig = signatures[b.site] = self.signature(w, b.site, budgets)
             b_egress = self.sites[b.site].egress_usd_per_gb
             dominated = False
-            for a, a_clients, a_latency, a_sig, a_free in kept:
-                if not a_free or not b_clients <= a_clients or not a_sig <= b_sig:
+            for a, a_clients, a_latency, a_sig in rulers:
+                if not b_clients <= a_clients or not a_sig <= b_sig:
                     continue
                 if egress and self.sites[a.site].egress_usd_per_gb > b_egress:
                     continue
@@ -241,30 +250,37 @@ class Universe:
                     dominated = True
                     break
             if not dominated:
-                free = all(self.offers[u.offer][1].available is None for u in b.units)
-                kept.append((b, b_clients, dict(b.reach), b_sig, free))
+                kept.append(b)
+                if not any(self.limited[u.offer] for u in b.units):
+                    rulers.append((b, b_clients, dict(b.reach), b_sig))
         order = {id(g): i for i, g in enumerate(groups)}
-        return sorted((g for g, *_ in kept), key=lambda g: order[id(g)])
+        return sorted(kept, key=lambda g: order[id(g)])
 
-    def _pareto(self, units: Sequence[Unit]) -> tuple[Unit, ...]:
-        """Drop units that unlimited units of the group replace at no higher price.
+    def _pareto(self, units: Sequence[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
+        """Drop units (offer, cap, price) that unlimited units of the group replace at no
+        higher price.
 
         Unit b goes when an unlimited unit a (cheaper, so seen first) satisfies
         k * cap_a >= cap_b and k * price_a <= price_b with k = ceil(cap_b / cap_a):
         k instances of a replace each instance of b. With near-linear GPU pricing this
         removes most equivalent size combinations (the symmetry that slows the search).
         """
-        ordered = sorted(units, key=lambda u: (u.usd_per_hour, -u.cap, self.offer_names[u.offer]))
-        kept: list[Unit] = []
-        unlimited: list[Unit] = []
+        if len(units) < 2:
+            return list(units)
+        names = self.offer_names
+        ordered = sorted(units, key=lambda u: (u[2], -u[1], names[u[0]]))
+        kept: list[tuple[int, float, float]] = []
+        unlimited: list[tuple[float, float]] = []
+        limited = self.limited
         for b in ordered:
-            if any(math.ceil(b.cap / a.cap - EPS) * a.usd_per_hour <= b.usd_per_hour + EPS
-                   for a in unlimited):
+            _, cap_b, price_b = b
+            if any(math.ceil(cap_b / cap_a - EPS) * price_a <= price_b + EPS
+                   for cap_a, price_a in unlimited):
                 continue
             kept.append(b)
-            if self.offers[b.offer][1].available is None:
-                unlimited.append(b)
-        return tuple(kept)
+            if not limited[b[0]]:
+                unlimited.append((cap_b, price_b))
+        return kept
 
     # ------------------------------------------------------------------- training
 
