@@ -17,7 +17,9 @@ size that stops at the limit says so in its status and notes.
 Columns
     vars, rows, comps   MILP columns, rows and blocks solved separately (plan.solver)
     gen_s               scenario generation
-    build_s             candidates + pre-checks + formulation (plan.solver.build_seconds)
+    build_s             candidates + pre-checks + formulation (plan.solver.build_seconds: CPU
+                        time of the planner's thread; with worker processes it overlaps
+                        the solves, so its wall time would count their share of the CPU)
     solve_s             HiGHS, polishing and explanations (plan.solver.seconds)
     plan_s              wall time of plan(explain=True)
     fast_s              wall time of plan(explain=False)

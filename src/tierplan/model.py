@@ -303,7 +303,7 @@ class SolverInfo:
     name: str
     seconds: float
     gap: float
-    build_seconds: float = 0.0
+    build_seconds: float = 0.0  # CPU time of candidates, pre-checks and models
     variables: int = 0
     constraints: int = 0
     components: int = 0

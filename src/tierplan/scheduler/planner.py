@@ -89,6 +89,7 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     options = options or PlanOptions()
     objective = options.objective or scenario.objective
     started = time.perf_counter()
+    cpu = time.thread_time()  # building is counted in CPU time: it overlaps the solves
     deadline = time.time() + options.time_limit  # wall clock: worker processes read it too
     universe = Universe(scenario, options.current_instances, options.churn_usd)
     backend = get_backend(options.solver)
@@ -97,22 +98,21 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         *(w for w in scenario.workloads if isinstance(w, TrainingWorkload))]
     with _Pool(options, len(ordered)) as pool:
         return _plan(scenario, options, objective, universe, backend, pool, ordered, started,
-                     deadline)
+                     deadline, time.thread_time() - cpu)
 
 
 def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, universe: Universe,
           backend: Backend, pool: _Pool, ordered: Sequence[InferenceWorkload | TrainingWorkload],
-          started: float, deadline: float) -> Plan:
+          started: float, deadline: float, build_seconds: float) -> Plan:
     members: list[InferenceCandidates | TrainingCandidates] = []
     keys: list[set[Key]] = []
     reasons: list[str] = []
     # With worker processes, each workload's own model goes to them as soon as it is
     # written, so its solve overlaps the candidates and models of the next ones.
     early: list[tuple[Formulation, Future[SolveResult] | SolveResult]] = []
-    build_seconds = time.perf_counter() - started  # the universe
     total_demand = sum(w.total_demand for w in ordered if isinstance(w, InferenceWorkload)) or 1.0
     for w in ordered:
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         cand: InferenceCandidates | TrainingCandidates = (
             universe.inference(w, scenario.budgets, objective) if isinstance(w, InferenceWorkload)
             else universe.training(w, scenario.budgets))
@@ -124,7 +124,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         form = None
         if pool.pipelined and not reasons:
             form = build(universe, inf, tra, scenario.budgets, total_demand)
-        build_seconds += time.perf_counter() - t0
+        build_seconds += time.thread_time() - t0
         if form is not None:
             early.append((form, pool.submit(form, objective, deadline)))
     if reasons:
@@ -176,7 +176,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
     while True:
         unsolved = blocks.unsolved()
         for block in unsolved if ready is None else ():
-            t0 = time.perf_counter()
+            t0 = time.thread_time()
             chosen = [members[i] for i in block.members]
             block.form = build(
                 universe,
@@ -184,7 +184,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                 [c for c in chosen if isinstance(c, TrainingCandidates)],
                 scenario.budgets, total_demand,
             )
-            build_seconds += time.perf_counter() - t0
+            build_seconds += time.thread_time() - t0
         results = ready or pool.solve(unsolved, objective, deadline, start,
                                       _slack(blocks, alone, options.gap))
         ready = None
