@@ -20,7 +20,9 @@ Columns
     build_s             candidates + pre-checks + formulation (plan.solver.build_seconds: CPU
                         time of the planner's thread; with worker processes it overlaps
                         the solves, so its wall time would count their share of the CPU)
-    solve_s             HiGHS, polishing and explanations (plan.solver.seconds)
+    solve_s             solver time (plan.solver.seconds): each workload's own solve, then
+                        the wall time of the merged rounds (starts with their LP and steps,
+                        repairs, searches, MILPs), polishing and explanations
     plan_s              wall time of plan(explain=True)
     fast_s              wall time of plan(explain=False)
     peak_MB             peak RSS of the subprocess after plan(explain=True)

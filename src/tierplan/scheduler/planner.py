@@ -185,12 +185,16 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                 scenario.budgets, total_demand,
             )
             build_seconds += time.thread_time() - t0
-        results = ready or pool.solve(unsolved, objective, deadline, start,
-                                      _slack(blocks, alone, options.gap))
-        ready = None
+        if ready is not None:  # solved in the workers: their own times
+            results, ready = ready, None
+            solve_seconds += sum(r.seconds for r in results)
+        else:  # all of it solving: starts (with their LP and steps), searches, MILPs
+            t0 = time.perf_counter()
+            results = pool.solve(unsolved, objective, deadline, start,
+                                 _slack(blocks, alone, options.gap))
+            solve_seconds += time.perf_counter() - t0
         for block, result in zip(unsolved, results, strict=True):
             block.result = result
-            solve_seconds += result.seconds
             if len(block.members) == 1 and result.objective is not None:
                 alone[block.members[0]] = _bound(result)
                 if result.x is not None and block.form is not None:
