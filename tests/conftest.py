@@ -102,3 +102,31 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, s
     out = capsys.readouterr()
     return int(info.value.code or 0), out.out, out.err
 
+
+
+# Jobs contending for one on-prem L4 (100 h over the 100 h horizon, $0.10/h) with
+# cloud-a at $0.20/h and cloud-b at $2/h. PRICED_PAIR: a (60 h) saves $6 on-prem, b
+# (60 h) saves $114; only one fits, and b should have it ($18 in all). THREE_JOBS:
+# three 60 h jobs with the on-prem L4 and cloud-b only.
+PRICED_PAIR = ({"a": 60, "b": 60}, {"a": ["onprem", "cloud-a"], "b": ["onprem", "cloud-b"]})
+THREE_JOBS = {"j0": 60, "j1": 60, "j2": 60}
+THREE_SITES = {name: ["onprem", "cloud-b"] for name in THREE_JOBS}
+
+
+def onprem_jobs(hours: dict[str, float], sites_of: dict[str, list[str]] | None = None
+                ) -> tuple[Any, list[Any], Any]:
+    """(universe, candidates, merged block of all) for training jobs of the given hours
+    around one on-prem L4 (see PRICED_PAIR); ``sites_of`` limits a job's sites."""
+    from tierplan.scheduler.blocks import Block
+    from tierplan.scheduler.candidates import Universe
+    from tierplan.scheduler.formulation import build
+
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
+             site("cloud-a", offerings=[offering("l4", 0.2)]),
+             site("cloud-b", offerings=[offering("l4", 2.0)])]
+    jobs = [training(name, work_hours=h, **({"sites": sites_of[name]} if sites_of else {}))
+            for name, h in hours.items()]
+    sc = scenario(sites, jobs)
+    u = Universe(sc)
+    members = [u.training(w, sc.budgets) for w in sc.workloads]
+    return u, members, Block(list(range(len(jobs))), build(u, [], members, sc.budgets, 1.0))

@@ -68,20 +68,10 @@ def test_a_priced_start_keeps_the_lp_optimum_of_the_block():
     # Two 60 h jobs, one on-prem L4 for 100 h (see test_shared; integer optimum $18).
     # The LP gives b the L4 for 60 h ($6) and a the other 40 h (40/60 x $6 = $4) plus
     # 20/60 of its cloud-a run (20/60 x $12 = $4): $14, a lower bound of the $18.
-    from conftest import offering, scenario, site, training
+    from conftest import PRICED_PAIR, onprem_jobs
     from tierplan.scheduler import planner
-    from tierplan.scheduler.blocks import Block
-    from tierplan.scheduler.candidates import Universe
-    from tierplan.scheduler.formulation import build
     from tierplan.scheduler.solvers import HighsBackend
 
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
-             site("cloud-a", offerings=[offering("l4", 0.2)]),
-             site("cloud-b", offerings=[offering("l4", 2.0)])]
-    sc = scenario(sites, [training("a", work_hours=60, sites=["onprem", "cloud-a"]),
-                          training("b", work_hours=60, sites=["onprem", "cloud-b"])])
-    u = Universe(sc)
-    members = [u.training(w, sc.budgets) for w in sc.workloads]
-    block = Block([0, 1], build(u, [], members, sc.budgets, 1.0))
+    _, _, block = onprem_jobs(*PRICED_PAIR)
     planner._shadow_prices(HighsBackend(), block, "cost")
     assert block.relaxed == pytest.approx(14.0)

@@ -6,8 +6,12 @@ import pytest
 
 from conftest import (
     FRANKFURT,
+    PRICED_PAIR,
+    THREE_JOBS,
+    THREE_SITES,
     inference,
     offering,
+    onprem_jobs,
     placements,
     scenario,
     site,
@@ -126,16 +130,10 @@ def test_budget_shadow_price_under_latency_objective():
 def test_sequential_start_is_feasible_for_the_merged_block():
     # Three 60 h jobs and one on-prem L4 (100 h): alone each takes it; the start gives it
     # to the first and sends the others to the cloud, breaking no row of the joint model.
-    from tierplan.scheduler.blocks import Block, sequential_start, solve_choice
-    from tierplan.scheduler.candidates import Universe
-    from tierplan.scheduler.formulation import build
+    from tierplan.scheduler.blocks import sequential_start, solve_choice
 
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
-             site("cloud", offerings=[offering("l4", 2.0)])]
-    sc = scenario(sites, [training(f"j{i}", work_hours=60) for i in range(3)])
-    u = Universe(sc)
-    members = [u.training(w, sc.budgets) for w in sc.workloads]
-    block = Block([0, 1, 2], build(u, [], members, sc.budgets, 1.0))
+    u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
+    sc = u.scenario
     start = sequential_start(u, block, members, [], sc.budgets, 1.0,
                              lambda steps: [solve_choice(f.milp, f.milp.cost) for f, _ in steps])
     assert start is not None
@@ -151,19 +149,10 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
     # Placed in order without prices, a takes it: 6 + 120 = $126. With the LP's price of
     # the on-prem hours, a's $6 saving does not pay for them: 12 + 6 = $18, the optimum.
     from tierplan.scheduler import planner
-    from tierplan.scheduler.blocks import Block, sequential_start
-    from tierplan.scheduler.candidates import Universe
-    from tierplan.scheduler.formulation import build
+    from tierplan.scheduler.blocks import sequential_start
     from tierplan.scheduler.solvers import HighsBackend
 
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
-             site("cloud-a", offerings=[offering("l4", 0.2)]),
-             site("cloud-b", offerings=[offering("l4", 2.0)])]
-    sc = scenario(sites, [training("a", work_hours=60, sites=["onprem", "cloud-a"]),
-                          training("b", work_hours=60, sites=["onprem", "cloud-b"])])
-    u = Universe(sc)
-    members = [u.training(w, sc.budgets) for w in sc.workloads]
-    block = Block([0, 1], build(u, [], members, sc.budgets, 1.0))
+    u, members, block = onprem_jobs(*PRICED_PAIR)
     backend = HighsBackend()
 
     pool = planner._Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
@@ -174,10 +163,11 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
     m = block.form.milp
     value = {}
     for name, prices in (("plain", None), ("priced", planner._shadow_prices(backend, block, "cost"))):
-        start = sequential_start(u, block, members, [], sc.budgets, 1.0, steps, prices=prices)
+        start = sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps,
+                                 prices=prices)
         value[name] = sum(c * v for c, v in zip(m.cost, start, strict=True))
     assert value == {"plain": pytest.approx(126.0), "priced": pytest.approx(18.0)}
-    assert plan(sc).total_cost_usd == pytest.approx(18.0)
+    assert plan(u.scenario).total_cost_usd == pytest.approx(18.0)
 
 
 def test_worker_processes_give_the_same_plan(monkeypatch):
@@ -204,16 +194,10 @@ def test_a_batched_start_is_the_one_by_one_start():
     # The three jobs of the first start test, solved three at a time: all three choose
     # the on-prem L4 against the same (empty) usage; the first keeps it, the other two
     # no longer fit and are placed again, both in the cloud: $6 + $120 + $120 as before.
-    from tierplan.scheduler.blocks import Block, sequential_start, solve_choice
-    from tierplan.scheduler.candidates import Universe
-    from tierplan.scheduler.formulation import build
+    from tierplan.scheduler.blocks import sequential_start, solve_choice
 
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
-             site("cloud", offerings=[offering("l4", 2.0)])]
-    sc = scenario(sites, [training(f"j{i}", work_hours=60) for i in range(3)])
-    u = Universe(sc)
-    members = [u.training(w, sc.budgets) for w in sc.workloads]
-    block = Block([0, 1, 2], build(u, [], members, sc.budgets, 1.0))
+    u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
+    sc = u.scenario
     calls = []
 
     def steps(batch):
@@ -243,18 +227,12 @@ def test_contested_capacity_with_worker_processes_gives_the_optimum():
     assert check_plan(sc, two) == []
 
 
-def _three_jobs():
-    """Three 60 h jobs; one on-prem L4 (100 h, so one job) at $0.10/h, cloud L4 at $2/h."""
-    from tierplan.scheduler.blocks import Block
-    from tierplan.scheduler.candidates import Universe
-    from tierplan.scheduler.formulation import build
-
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
-             site("cloud", offerings=[offering("l4", 2.0)])]
-    sc = scenario(sites, [training(f"j{i}", work_hours=60) for i in range(3)])
-    u = Universe(sc)
-    members = [u.training(w, sc.budgets) for w in sc.workloads]
-    return u, members, Block([0, 1, 2], build(u, [], members, sc.budgets, 1.0))
+def _placed(m, u, members, sites):
+    """A plan with job i at ``sites[i]``."""
+    x = [0.0] * m.num_cols
+    for i, where in enumerate(sites):
+        x[_column(m, u, members, i, where)] = 1.0
+    return x
 
 
 def _column(m, u, members, i, site_name):
@@ -269,11 +247,9 @@ def test_split_gives_each_member_its_columns_and_shared_rows():
     from tierplan.scheduler.blocks import split
     from tierplan.scheduler.solvers import SolveResult
 
-    u, members, block = _three_jobs()
+    u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
     m = block.form.milp
-    x = [0.0] * m.num_cols
-    for i, where in enumerate(("onprem", "cloud", "cloud")):
-        x[_column(m, u, members, i, where)] = 1.0
+    x = _placed(m, u, members, ("onprem", "cloud-b", "cloud-b"))
     block.result = SolveResult("optimal", x, 246.0, 0.0, 0.0)
     parts = split(block, {"j0": 0, "j1": 1, "j2": 2})
     assert {i: len(values) for i, (values, _) in parts.items()} == {0: 1, 1: 1, 2: 1}
@@ -284,19 +260,10 @@ def test_a_kept_solution_stays_even_when_prices_would_move_it():
     # Job a (saves $6 on-prem) keeps the on-prem L4 its earlier block gave it, though the
     # LP's prices would give it to b (saves $114): 6 + 120 = $126 instead of the $18.
     from tierplan.scheduler import planner
-    from tierplan.scheduler.blocks import Block, sequential_start
-    from tierplan.scheduler.candidates import Universe
-    from tierplan.scheduler.formulation import build
+    from tierplan.scheduler.blocks import sequential_start
     from tierplan.scheduler.solvers import HighsBackend
 
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
-             site("cloud-a", offerings=[offering("l4", 0.2)]),
-             site("cloud-b", offerings=[offering("l4", 2.0)])]
-    sc = scenario(sites, [training("a", work_hours=60, sites=["onprem", "cloud-a"]),
-                          training("b", work_hours=60, sites=["onprem", "cloud-b"])])
-    u = Universe(sc)
-    members = [u.training(w, sc.budgets) for w in sc.workloads]
-    block = Block([0, 1], build(u, [], members, sc.budgets, 1.0))
+    u, members, block = onprem_jobs(*PRICED_PAIR)
     m = block.form.milp
     prices = planner._shadow_prices(HighsBackend(), block, "cost")
     pool = planner._Pool(planner.PlanOptions(), n_members=2)
@@ -307,8 +274,8 @@ def test_a_kept_solution_stays_even_when_prices_would_move_it():
     known = {0: {m.col_tags[_column(m, u, members, 0, "onprem")]: 1.0}}
     value = {}
     for name, keep in (("priced", ()), ("kept", [0])):
-        start = sequential_start(u, block, members, [], sc.budgets, 1.0, steps, known, prices,
-                                 keep=keep)
+        start = sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps, known,
+                                 prices, keep=keep)
         value[name] = sum(c * v for c, v in zip(m.cost, start, strict=True))
     assert value == {"priced": pytest.approx(18.0), "kept": pytest.approx(126.0)}
 
@@ -319,15 +286,13 @@ def test_repair_frees_only_the_workloads_that_were_placed_again():
     # cloud.
     from tierplan.scheduler import planner
 
-    u, members, block = _three_jobs()
+    u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
     m = block.form.milp
-    x = [0.0] * m.num_cols
-    for i in range(3):
-        x[_column(m, u, members, i, "cloud")] = 1.0
+    x = _placed(m, u, members, ("cloud-b", "cloud-b", "cloud-b"))
     free = [j for j, tag in enumerate(m.col_tags) if tag[1] != "j0"]
     better = planner._repair("highs", m, m.cost, x, free, 5.0, 1e-4)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(246.0)
-    assert better[_column(m, u, members, 0, "cloud")] == pytest.approx(1.0)
+    assert better[_column(m, u, members, 0, "cloud-b")] == pytest.approx(1.0)
 
 
 def test_restrict_moves_the_held_columns_into_the_row_bounds():
@@ -335,11 +300,9 @@ def test_restrict_moves_the_held_columns_into_the_row_bounds():
     # keeps only j1 and j2's on-prem columns, with j0's 0.6 taken off its limit of 1.
     from tierplan.scheduler.milp import column_rows, restrict
 
-    u, members, block = _three_jobs()
+    u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
     m = block.form.milp
-    x = [0.0] * m.num_cols
-    for i, where in enumerate(("onprem", "cloud", "cloud")):
-        x[_column(m, u, members, i, where)] = 1.0
+    x = _placed(m, u, members, ("onprem", "cloud-b", "cloud-b"))
     free = [j for j, tag in enumerate(m.col_tags) if tag[1] != "j0"]
     part = restrict(m, free, x, column_rows(m))
     sub = part.milp
@@ -349,34 +312,14 @@ def test_restrict_moves_the_held_columns_into_the_row_bounds():
     assert all(tag[1] != "j0" for tag in sub.row_tags if tag[0] == "choose")
 
 
-def _row_jobs(hours, sites_of=None):
-    """Jobs of the given hours; one on-prem L4 (100 h) at $0.10/h, cloud-a $0.20/h,
-    cloud-b $2/h; ``sites_of`` limits a job's sites."""
-    from tierplan.scheduler.blocks import Block
-    from tierplan.scheduler.candidates import Universe
-    from tierplan.scheduler.formulation import build
-
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=1)]),
-             site("cloud-a", offerings=[offering("l4", 0.2)]),
-             site("cloud-b", offerings=[offering("l4", 2.0)])]
-    jobs = [training(name, work_hours=h, **({"sites": sites_of[name]} if sites_of else {}))
-            for name, h in hours.items()]
-    sc = scenario(sites, jobs)
-    u = Universe(sc)
-    members = [u.training(w, sc.budgets) for w in sc.workloads]
-    return u, members, Block(list(range(len(jobs))), build(u, [], members, sc.budgets, 1.0))
-
-
 def test_contested_names_the_full_rows_who_is_on_them_and_who_could_be():
     # a (60 h) and c (40 h) fill the on-prem L4's 100 h; b is in the cloud but could
     # use it. With c in the cloud too the row is at 60 of 100 h: not full.
     from tierplan.scheduler.blocks import contested
 
-    u, members, block = _row_jobs({"a": 60, "b": 100, "c": 40})
+    u, members, block = onprem_jobs({"a": 60, "b": 100, "c": 40})
     m = block.form.milp
-    x = [0.0] * m.num_cols
-    for i, where in enumerate(("onprem", "cloud-a", "onprem")):
-        x[_column(m, u, members, i, where)] = 1.0
+    x = _placed(m, u, members, ("onprem", "cloud-a", "onprem"))
     assert [(key[0], users, others) for key, users, others in contested(m, x)] == [
         ("capacity", {"a", "c"}, {"b"})]
     x[_column(m, u, members, 2, "onprem")] = 0.0
@@ -391,12 +334,10 @@ def test_search_gives_a_full_row_to_the_workload_that_gains_most():
     # cloud-a: 10 + 10 + 10 = $30.
     from tierplan.scheduler import planner
 
-    u, members, block = _row_jobs({"a": 50, "b": 100, "c": 50},
+    u, members, block = onprem_jobs({"a": 50, "b": 100, "c": 50},
                                   {"a": ["onprem", "cloud-a"], "b": ["onprem", "cloud-b"],
                                    "c": ["onprem", "cloud-a"]})
     m = block.form.milp
-    x = [0.0] * m.num_cols
-    for i, where in enumerate(("onprem", "cloud-b", "onprem")):
-        x[_column(m, u, members, i, where)] = 1.0
+    x = _placed(m, u, members, ("onprem", "cloud-b", "onprem"))
     better = planner._search("highs", m, m.cost, x, time.time() + 5, 1e-4)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(30.0)
