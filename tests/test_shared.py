@@ -341,3 +341,37 @@ def test_search_gives_a_full_row_to_the_workload_that_gains_most():
     x = _placed(m, u, members, ("onprem", "cloud-b", "onprem"))
     better = planner._search("highs", m, m.cost, x, time.time() + 5, 1e-4)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(30.0)
+
+
+def test_search_two_at_a_time_takes_what_still_fits():
+    # The search example with neighbourhoods solved two at a time reaches the same $30.
+    # And an answer cut out of an older plan is dropped when the plan changed under it:
+    # j1 freed from "all in cloud-b" takes the on-prem L4, but meanwhile j0 took it.
+    from tierplan.scheduler import planner
+    from tierplan.scheduler.milp import column_rows
+    from tierplan.scheduler.solvers import solve_task
+
+    u, members, block = onprem_jobs({"a": 50, "b": 100, "c": 50},
+                                    {"a": ["onprem", "cloud-a"], "b": ["onprem", "cloud-b"],
+                                     "c": ["onprem", "cloud-a"]})
+    m = block.form.milp
+    x = _placed(m, u, members, ("onprem", "cloud-b", "onprem"))
+    batches = []
+
+    def run(tasks):
+        batches.append(len(tasks))
+        return [solve_task(t) for t in tasks]
+
+    better = planner._search("highs", m, m.cost, x, time.time() + 5, 1e-4, run, width=2)
+    assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(30.0)
+    assert batches and max(batches) <= 2
+
+    u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
+    m = block.form.milp
+    x = _placed(m, u, members, ("cloud-b", "cloud-b", "cloud-b"))
+    free = [j for j, tag in enumerate(m.col_tags) if tag[1] == "j1"]
+    part, task = planner._freed("highs", m, m.cost, x, free, 5.0, 1e-4, column_rows(m))
+    result = solve_task(task)
+    assert planner._apply(m, x, part, result)[_column(m, u, members, 1, "onprem")] == 1.0
+    moved = _placed(m, u, members, ("onprem", "cloud-b", "cloud-b"))
+    assert planner._apply(m, moved, part, result) is None
