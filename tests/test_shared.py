@@ -19,6 +19,7 @@ from conftest import (
     training,
 )
 from tierplan import PlanOptions, check_plan, plan
+from tierplan.scheduler import neighbourhoods
 
 
 def test_inference_and_training_share_limited_capacity(solver):
@@ -284,13 +285,12 @@ def test_repair_frees_only_the_workloads_that_were_placed_again():
     # Start: all three jobs in the cloud ($360); j0's columns are held there. The repair
     # may move j1 or j2 to the free on-prem L4: 120 + 6 + 120 = $246, j0 still in the
     # cloud.
-    from tierplan.scheduler import planner
 
     u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
     m = block.form.milp
     x = _placed(m, u, members, ("cloud-b", "cloud-b", "cloud-b"))
     free = [j for j, tag in enumerate(m.col_tags) if tag[1] != "j0"]
-    better = planner._repair("highs", m, m.cost, x, free, 5.0, 1e-4)
+    better = neighbourhoods.repair("highs", m, m.cost, x, free, 5.0, 1e-4)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(246.0)
     assert better[_column(m, u, members, 0, "cloud-b")] == pytest.approx(1.0)
 
@@ -327,19 +327,21 @@ def test_contested_names_the_full_rows_who_is_on_them_and_who_could_be():
     assert contested(m, x) == []
 
 
-def test_search_gives_a_full_row_to_the_workload_that_gains_most():
-    # a and c (50 h each) fill the on-prem L4 and save $5 each there (cloud-a: 50 h x
-    # $0.20 = $10 vs $5); b (100 h) pays $200 in cloud-b and would pay $10 on-prem.
-    # Plan: 5 + 200 + 5 = $210. Freeing the row's users and b: b on-prem, a and c in
-    # cloud-a: 10 + 10 + 10 = $30.
-    from tierplan.scheduler import planner
-
+def _full_row():
+    """a and c (50 h each) fill the on-prem L4 and save $5 each there (cloud-a: 50 h x
+    $0.20 = $10 vs $5); b (100 h) pays $200 in cloud-b and would pay $10 on-prem.
+    Plan: 5 + 200 + 5 = $210; the optimum is b on-prem, a and c in cloud-a: $30."""
     u, members, block = onprem_jobs({"a": 50, "b": 100, "c": 50},
-                                  {"a": ["onprem", "cloud-a"], "b": ["onprem", "cloud-b"],
-                                   "c": ["onprem", "cloud-a"]})
+                                    {"a": ["onprem", "cloud-a"], "b": ["onprem", "cloud-b"],
+                                     "c": ["onprem", "cloud-a"]})
     m = block.form.milp
-    x = _placed(m, u, members, ("onprem", "cloud-b", "onprem"))
-    better = planner._search("highs", m, m.cost, x, time.time() + 5, 1e-4)
+    return m, _placed(m, u, members, ("onprem", "cloud-b", "onprem"))
+
+
+def test_search_gives_a_full_row_to_the_workload_that_gains_most():
+    # Freeing the row's users (a, c) and b, who could use it: $210 -> $30.
+    m, x = _full_row()
+    better = neighbourhoods.search("highs", m, m.cost, x, time.time() + 5, 1e-4)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(30.0)
 
 
@@ -347,22 +349,17 @@ def test_search_two_at_a_time_takes_what_still_fits():
     # The search example with neighbourhoods solved two at a time reaches the same $30.
     # And an answer cut out of an older plan is dropped when the plan changed under it:
     # j1 freed from "all in cloud-b" takes the on-prem L4, but meanwhile j0 took it.
-    from tierplan.scheduler import planner
     from tierplan.scheduler.milp import column_rows
     from tierplan.scheduler.solvers import solve_task
 
-    u, members, block = onprem_jobs({"a": 50, "b": 100, "c": 50},
-                                    {"a": ["onprem", "cloud-a"], "b": ["onprem", "cloud-b"],
-                                     "c": ["onprem", "cloud-a"]})
-    m = block.form.milp
-    x = _placed(m, u, members, ("onprem", "cloud-b", "onprem"))
+    m, x = _full_row()
     batches = []
 
     def run(tasks):
         batches.append(len(tasks))
         return [solve_task(t) for t in tasks]
 
-    better = planner._search("highs", m, m.cost, x, time.time() + 5, 1e-4, run, width=2)
+    better = neighbourhoods.search("highs", m, m.cost, x, time.time() + 5, 1e-4, run, width=2)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(30.0)
     assert batches and max(batches) <= 2
 
@@ -370,8 +367,8 @@ def test_search_two_at_a_time_takes_what_still_fits():
     m = block.form.milp
     x = _placed(m, u, members, ("cloud-b", "cloud-b", "cloud-b"))
     free = [j for j, tag in enumerate(m.col_tags) if tag[1] == "j1"]
-    part, task = planner._freed("highs", m, m.cost, x, free, 5.0, 1e-4, column_rows(m))
+    part, task = neighbourhoods.freed("highs", m, m.cost, x, free, 5.0, 1e-4, column_rows(m))
     result = solve_task(task)
-    assert planner._apply(m, x, part, result)[_column(m, u, members, 1, "onprem")] == 1.0
+    assert neighbourhoods.apply(m, x, part, result)[_column(m, u, members, 1, "onprem")] == 1.0
     moved = _placed(m, u, members, ("onprem", "cloud-b", "cloud-b"))
-    assert planner._apply(m, moved, part, result) is None
+    assert neighbourhoods.apply(m, moved, part, result) is None

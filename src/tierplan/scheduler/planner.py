@@ -6,7 +6,9 @@ Steps, each in its own module:
 2. :mod:`.explain` pre-checks the obvious reasons a plan cannot exist.
 3. Every workload starts as its own MILP (:mod:`.formulation`); workloads are joined
    only when a capacity or budget they share is broken by their separate optima
-   (:mod:`.blocks` explains why that is exact).
+   (:mod:`.blocks` explains why that is exact). A merged block starts from a feasible
+   plan (:func:`.blocks.sequential_start`), which :mod:`.neighbourhoods` improves a few
+   workloads at a time when the block is too large for HiGHS alone.
 4. Each MILP is solved lexicographically (:mod:`.solvers`): the objective, then its
    tie-break (cost -> latency, latency -> cost) with the first held at its optimum.
 5. The solution is decoded into placements; :mod:`.explain` adds what binds and why.
@@ -40,7 +42,6 @@ from .blocks import (
     Blocks,
     Key,
     Step,
-    contested,
     coupling_key,
     coupling_keys,
     sequential_start,
@@ -49,7 +50,8 @@ from .blocks import (
 )
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
-from .milp import Milp, Part, column_rows, restrict
+from .milp import Milp
+from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
 from .solvers import Backend, SolveResult, Task, get_backend, polish, solve_task
 
 __all__ = ["PlanOptions", "decode", "plan"]
@@ -354,14 +356,14 @@ class _Pool:
             x0, held = initial[i]
             if x0 is not None and held:
                 free = sorted(set(range(block.form.milp.num_cols)) - set(held))
-                x0 = _repair(self.options.solver, block.form.milp, primary, x0, free, left / 2,
-                             self.options.gap)
+                x0 = repair(self.options.solver, block.form.milp, primary, x0, free, left / 2,
+                            self.options.gap)
                 left /= 2
             if x0 is not None and block.form.milp.num_cols >= SEARCH_FROM:
                 began = time.time()
-                x0 = _search(self.options.solver, block.form.milp, primary, x0,
-                             began + left * SEARCH_SHARE, self.options.gap, self.run,
-                             self.workers)
+                x0 = search(self.options.solver, block.form.milp, primary, x0,
+                            began + left * SEARCH_SHARE, self.options.gap, self.run,
+                            self.workers)
                 left = max(left - (time.time() - began), 0.01)
             gap = _block_gap(self.options.gap, slack * part, primary, x0)
             tasks.append((i, (self.options.solver, block.form.milp, primary,
@@ -415,98 +417,6 @@ def _relay(done: Future[SolveResult], to: Future[SolveResult], form: Formulation
         to.set_exception(error)
     else:
         to.set_result(_unpriced(form, objective, extra, done.result()))
-
-
-def _repair(solver: str, milp: Milp, primary: list[float], start: list[float],
-            free: Sequence[int], seconds: float, gap: float) -> list[float]:
-    """A better plan for a block: its MILP over the ``free`` columns with the others
-    held at ``start`` (a model of the free workloads' size, see milp.restrict), from
-    ``start``. A merged block's start kept some workloads' earlier solutions; only the
-    ones placed again are free, which HiGHS solves well in the time a large block would
-    spend on its root."""
-    part, task = _freed(solver, milp, primary, start, free, seconds, gap, column_rows(milp))
-    return _apply(milp, start, part, solve_task(task)) or start
-
-
-def _freed(solver: str, milp: Milp, primary: Sequence[float], x: Sequence[float],
-           free: Sequence[int], seconds: float, gap: float,
-           rows_of: Sequence[Sequence[int]]) -> tuple[Part, Task]:
-    """The MILP over the ``free`` columns with the rest held at ``x``, as a task."""
-    part = restrict(milp, free, x, rows_of)
-    return part, (solver, part.milp, [primary[j] for j in free], None, seconds, gap,
-                  [x[j] for j in free])
-
-
-def _apply(milp: Milp, x: Sequence[float], part: Part, result: SolveResult) -> list[float] | None:
-    """``x`` with the part's columns set to its solution, or None when it has none or,
-    ``x`` having changed since the part was cut out, the result breaks one of its rows."""
-    if result.x is None:
-        return None
-    y = list(x)
-    for j, v in zip(part.cols, result.x, strict=True):
-        y[j] = v
-    for r in part.rows:
-        activity = milp.activity(r, y)
-        lower, upper = milp.row_lower[r], milp.row_upper[r]
-        if activity < lower - 1e-6 * max(1.0, abs(lower)) or \
-                activity > upper + 1e-6 * max(1.0, abs(upper)):
-            return None
-    return y
-
-
-# Blocks of this many columns first get a neighbourhood search (:func:`_search`) for
-# this share of their time: HiGHS spends minutes on the root of such a block.
-SEARCH_FROM = 15_000
-SEARCH_SHARE = 2 / 3
-SEARCH_MEMBERS = 40  # largest neighbourhood (workloads freed at once)
-SEARCH_OTHERS = 2  # workloads not on the row freed with its users (the dearest)
-SEARCH_STEP = 1.0  # seconds per neighbourhood
-
-
-def _search(solver: str, milp: Milp, primary: list[float], x: list[float], until: float,
-            gap: float, run: Callable[[Sequence[Task]], list[SolveResult]] | None = None,
-            width: int = 1) -> list[float]:
-    """Improve a large block's plan one contested row at a time.
-
-    For every shared row that the plan fills to its limit, the workloads on it and the
-    SEARCH_OTHERS dearest of those that could use it (up to SEARCH_MEMBERS) are freed and
-    the rest held (:func:`_freed`): a small MILP that can move the row's capacity or
-    budget to the workloads that gain most from it. ``width`` of them are solved at once
-    by ``run`` (the workers); each answer is taken when it improves the plan and still
-    fits with the ones taken before it. Passes repeat while they improve the plan and
-    the time (``until``, ``time.time()``) lasts."""
-    run = run or (lambda tasks: [solve_task(t) for t in tasks])
-    value = sum(c * v for c, v in zip(primary, x, strict=True))
-    rows_of = column_rows(milp)
-    owner = [str(tag[1]) for tag in milp.col_tags]
-    improved = True
-    while improved and time.time() < until:
-        improved = False
-        spend: dict[str, float] = {}
-        for j, v in enumerate(x):
-            if v:
-                spend[owner[j]] = spend.get(owner[j], 0.0) + primary[j] * v
-        chosen: list[set[str]] = []
-        for _, users, others in sorted(contested(milp, x), key=lambda r: r[0]):
-            room = min(SEARCH_MEMBERS - len(users), SEARCH_OTHERS)
-            if room > 0 and len(users) + min(room, len(others)) >= 2:
-                chosen.append(users | set(sorted(others,
-                                                 key=lambda n: (-spend.get(n, 0.0), n))[:room]))
-        for at in range(0, len(chosen), width):
-            left = until - time.time()
-            if left <= 0.05:
-                return x
-            cuts = [_freed(solver, milp, primary, x,
-                           [j for j, name in enumerate(owner) if name in names],
-                           min(SEARCH_STEP, left), gap, rows_of)
-                    for names in chosen[at:at + width]]
-            for (part, _), result in zip(cuts, run([task for _, task in cuts]), strict=True):
-                y = _apply(milp, x, part, result)
-                new = math.inf if y is None else sum(c * v for c, v in zip(primary, y,
-                                                                             strict=True))
-                if y is not None and new < value - 1e-9 * max(1.0, abs(value)):
-                    x, value, improved = y, new, True
-    return x
 
 
 def _block_bound(block: Block, alone: Mapping[int, float]) -> float:

@@ -1,0 +1,115 @@
+"""Better plans for a merged block by re-optimising a few workloads at a time.
+
+A block of hundreds of workloads is too large for HiGHS to improve in seconds, but the
+same block with all but a few workloads held at their current plan is a MILP of those
+few (:func:`.milp.restrict`), which it solves well. Two uses:
+
+- :func:`repair`: a merged block's start kept some workloads' earlier solutions and
+  placed the others again, one by one; the others are re-optimised together.
+- :func:`search`: for every shared row the plan fills, the workloads on it and a few
+  that could use it are re-optimised together (a large-neighbourhood search).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+
+from .blocks import contested
+from .milp import Milp, Part, column_rows, restrict
+from .solvers import SolveResult, Task, solve_task
+
+__all__ = ["SEARCH_FROM", "SEARCH_SHARE", "apply", "freed", "repair", "search"]
+
+
+def repair(solver: str, milp: Milp, primary: list[float], start: list[float],
+           free: Sequence[int], seconds: float, gap: float) -> list[float]:
+    """A better plan for a block: its MILP over the ``free`` columns with the others
+    held at ``start`` (a model of the free workloads' size, see milp.restrict), from
+    ``start``. A merged block's start kept some workloads' earlier solutions; only the
+    ones placed again are free, which HiGHS solves well in the time a large block would
+    spend on its root."""
+    part, task = freed(solver, milp, primary, start, free, seconds, gap, column_rows(milp))
+    return apply(milp, start, part, solve_task(task)) or start
+
+
+def freed(solver: str, milp: Milp, primary: Sequence[float], x: Sequence[float],
+          free: Sequence[int], seconds: float, gap: float,
+          rows_of: Sequence[Sequence[int]]) -> tuple[Part, Task]:
+    """The MILP over the ``free`` columns with the rest held at ``x``, as a task."""
+    part = restrict(milp, free, x, rows_of)
+    return part, (solver, part.milp, [primary[j] for j in free], None, seconds, gap,
+                  [x[j] for j in free])
+
+
+def apply(milp: Milp, x: Sequence[float], part: Part, result: SolveResult) -> list[float] | None:
+    """``x`` with the part's columns set to its solution, or None when it has none or,
+    ``x`` having changed since the part was cut out, the result breaks one of its rows."""
+    if result.x is None:
+        return None
+    y = list(x)
+    for j, v in zip(part.cols, result.x, strict=True):
+        y[j] = v
+    for r in part.rows:
+        activity = milp.activity(r, y)
+        lower, upper = milp.row_lower[r], milp.row_upper[r]
+        if activity < lower - 1e-6 * max(1.0, abs(lower)) or \
+                activity > upper + 1e-6 * max(1.0, abs(upper)):
+            return None
+    return y
+
+
+# Blocks of this many columns first get a neighbourhood search (:func:`_search`) for
+# this share of their time: HiGHS spends minutes on the root of such a block.
+SEARCH_FROM = 15_000
+SEARCH_SHARE = 2 / 3
+SEARCH_MEMBERS = 40  # largest neighbourhood (workloads freed at once)
+SEARCH_OTHERS = 2  # workloads not on the row freed with its users (the dearest)
+SEARCH_STEP = 1.0  # seconds per neighbourhood
+
+
+def search(solver: str, milp: Milp, primary: list[float], x: list[float], until: float,
+           gap: float, run: Callable[[Sequence[Task]], list[SolveResult]] | None = None,
+           width: int = 1) -> list[float]:
+    """Improve a large block's plan one contested row at a time.
+
+    For every shared row that the plan fills to its limit, the workloads on it and the
+    SEARCH_OTHERS dearest of those that could use it (up to SEARCH_MEMBERS) are freed and
+    the rest held (:func:`freed`): a small MILP that can move the row's capacity or
+    budget to the workloads that gain most from it. ``width`` of them are solved at once
+    by ``run`` (the workers); each answer is taken when it improves the plan and still
+    fits with the ones taken before it. Passes repeat while they improve the plan and
+    the time (``until``, ``time.time()``) lasts."""
+    run = run or (lambda tasks: [solve_task(t) for t in tasks])
+    value = sum(c * v for c, v in zip(primary, x, strict=True))
+    rows_of = column_rows(milp)
+    owner = [str(tag[1]) for tag in milp.col_tags]
+    improved = True
+    while improved and time.time() < until:
+        improved = False
+        spend: dict[str, float] = {}
+        for j, v in enumerate(x):
+            if v:
+                spend[owner[j]] = spend.get(owner[j], 0.0) + primary[j] * v
+        chosen: list[set[str]] = []
+        for _, users, others in sorted(contested(milp, x), key=lambda r: r[0]):
+            room = min(SEARCH_MEMBERS - len(users), SEARCH_OTHERS)
+            if room > 0 and len(users) + min(room, len(others)) >= 2:
+                chosen.append(users | set(sorted(others,
+                                                 key=lambda n: (-spend.get(n, 0.0), n))[:room]))
+        for at in range(0, len(chosen), width):
+            left = until - time.time()
+            if left <= 0.05:
+                return x
+            cuts = [freed(solver, milp, primary, x,
+                           [j for j, name in enumerate(owner) if name in names],
+                           min(SEARCH_STEP, left), gap, rows_of)
+                    for names in chosen[at:at + width]]
+            for (part, _), result in zip(cuts, run([task for _, task in cuts]), strict=True):
+                y = apply(milp, x, part, result)
+                new = math.inf if y is None else sum(c * v for c, v in zip(primary, y,
+                                                                             strict=True))
+                if y is not None and new < value - 1e-9 * max(1.0, abs(value)):
+                    x, value, improved = y, new, True
+    return x
