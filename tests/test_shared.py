@@ -334,13 +334,13 @@ def _full_row():
     u, members, block = onprem_jobs({"a": 50, "b": 100, "c": 50},
                                     {"a": ["onprem", "cloud-a"], "b": ["onprem", "cloud-b"],
                                      "c": ["onprem", "cloud-a"]})
-    m = block.form.milp
-    return m, _placed(m, u, members, ("onprem", "cloud-b", "onprem"))
+    return block, _placed(block.form.milp, u, members, ("onprem", "cloud-b", "onprem"))
 
 
 def test_search_gives_a_full_row_to_the_workload_that_gains_most():
     # Freeing the row's users (a, c) and b, who could use it: $210 -> $30.
-    m, x = _full_row()
+    block, x = _full_row()
+    m = block.form.milp
     better = neighbourhoods.search("highs", m, m.cost, x, time.time() + 5, 1e-4)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(30.0)
 
@@ -352,7 +352,8 @@ def test_search_two_at_a_time_takes_what_still_fits():
     from tierplan.scheduler.milp import column_rows
     from tierplan.scheduler.solvers import solve_task
 
-    m, x = _full_row()
+    block, x = _full_row()
+    m = block.form.milp
     batches = []
 
     def run(tasks):
@@ -372,3 +373,28 @@ def test_search_two_at_a_time_takes_what_still_fits():
     assert neighbourhoods.apply(m, x, part, result)[_column(m, u, members, 1, "onprem")] == 1.0
     moved = _placed(m, u, members, ("onprem", "cloud-b", "cloud-b"))
     assert neighbourhoods.apply(m, moved, part, result) is None
+
+
+def test_leftover_time_improves_a_time_limited_block_unless_that_breaks_a_row(monkeypatch):
+    # The full-row plan ($210) as a merged block that stopped at its time limit, with
+    # time left after the last merge round: the search finds $30 and keeps it; when
+    # the better plan would break a row shared with another block, the block keeps $210.
+    from tierplan.scheduler import planner
+    from tierplan.scheduler.blocks import Blocks
+    from tierplan.scheduler.solvers import SolveResult
+
+    def leftover(breaks):
+        block, x = _full_row()
+        blocks = Blocks([set(), set(), set()])
+        blocks.merge([0, 1, 2])
+        merged = blocks.blocks[0]
+        merged.form, merged.result = block.form, SolveResult("time_limit", x, 210.0, 0.5, 1.0)
+        if breaks:
+            monkeypatch.setattr(Blocks, "violated", lambda self: [[0, 1, 2]])
+        pool = planner._Pool(planner.PlanOptions(), n_members=3)
+        planner._spend_leftover(blocks, "cost", time.time() + 5, pool)
+        return merged.result.objective
+
+    monkeypatch.setattr(planner, "SEARCH_FROM", 0)
+    assert leftover(breaks=False) == pytest.approx(30.0)
+    assert leftover(breaks=True) == pytest.approx(210.0)

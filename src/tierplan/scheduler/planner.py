@@ -223,6 +223,9 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
             break
         for involved in broken:
             blocks.merge(involved)
+    t0 = time.perf_counter()
+    _spend_leftover(blocks, objective, deadline, pool)
+    solve_seconds += time.perf_counter() - t0
 
     placements: list[Placement] = []
     bindings: list[Binding] = []
@@ -417,6 +420,41 @@ def _relay(done: Future[SolveResult], to: Future[SolveResult], form: Formulation
         to.set_exception(error)
     else:
         to.set_result(_unpriced(form, objective, extra, done.result()))
+
+
+def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: _Pool) -> None:
+    """Give the time kept in reserve for further merges, when none came, to the
+    neighbourhood search of the largest block that stopped at its time limit.
+
+    A block's MILP counts only its own share of the rows it shares with other blocks,
+    so a better plan for it may break one of them together with another block: the
+    search's plan is kept only when nothing breaks (else the block keeps its own)."""
+    left = (deadline - time.time()) * LEFTOVER_SHARE
+    limited = [b for b in blocks.blocks.values() if b.form is not None and b.result is not None
+               and b.result.x is not None and b.result.status == "time_limit"
+               and b.form.milp.num_cols >= SEARCH_FROM]
+    if left < 1.0 or not limited:
+        return
+    block = max(limited, key=lambda b: b.form.milp.num_cols if b.form else 0)
+    assert block.form is not None and block.result is not None and block.result.x is not None
+    before = block.result
+    primary, _ = _objectives(block.form, objective)
+    x = search(pool.options.solver, block.form.milp, primary, block.result.x,
+               time.time() + left, pool.options.gap, pool.run, pool.workers)
+    value = sum(c * v for c, v in zip(primary, x, strict=True))
+    if before.objective is None or value >= before.objective:
+        return
+    bound = _bound(before)
+    gap = max(0.0, value - bound) / max(abs(value), 1e-9) if math.isfinite(bound) else math.inf
+    block.result = SolveResult("time_limit", x, value, gap, before.seconds)
+    if blocks.violated():
+        block.result = before
+    blocks.broken = set()
+
+
+# Share of the time left after the last merge round that goes to :func:`_spend_leftover`
+# (the rest is for polishing the plan and explaining it).
+LEFTOVER_SHARE = 0.7
 
 
 def _block_bound(block: Block, alone: Mapping[int, float]) -> float:
