@@ -3,7 +3,7 @@
 import pytest
 
 from tierplan.scheduler.blocks import Blocks
-from tierplan.scheduler.planner import _block_gap, _slack, _whole_gap
+from tierplan.scheduler.gaps import block_gap, slack, whole_gap
 from tierplan.scheduler.solvers import SolveResult
 
 
@@ -24,41 +24,41 @@ ALONE = {0: 600.0, 1: 400.0, 2: 450.0, 3: 500.0}
 
 def test_whole_gap_adds_values_and_bounds():
     # (2,000 - (600 + 400 + 960)) / 2,000 = 40 / 2,000 = 2 %, not the block's 4 %.
-    assert _whole_gap(_blocks(), ALONE) == pytest.approx(0.02)
+    assert whole_gap(_blocks(), ALONE) == pytest.approx(0.02)
 
 
 def test_solo_optima_bound_a_merged_block_when_the_solver_has_less():
     blocks = _blocks()
     blocks.blocks[2].result = SolveResult("time_limit", [1.0], 1000.0, 0.10, 0.0)
     # Solver bound 900 < 950 = 450 + 500: (2,000 - 1,950) / 2,000 = 2.5 %.
-    assert _whole_gap(blocks, ALONE) == pytest.approx(0.025)
+    assert whole_gap(blocks, ALONE) == pytest.approx(0.025)
 
 
 def test_slack_is_what_the_unsolved_blocks_may_leave():
     blocks = _blocks()
     blocks.blocks[2].result = None
     # Lower bound 600 + 400 + 950 = 1,950; the solved blocks are exact: 1e-2 * 1,950.
-    assert _slack(blocks, ALONE, 1e-2) == pytest.approx(19.5)
+    assert slack(blocks, ALONE, 1e-2) == pytest.approx(19.5)
     blocks.blocks[1].result = SolveResult("optimal", [1.0], 400.0, 0.01, 0.0)
     # Block 1 now leaves 4 of it: 1e-2 * (600 + 396 + 950) - 4 = 15.46.
-    assert _slack(blocks, ALONE, 1e-2) == pytest.approx(15.46)
+    assert slack(blocks, ALONE, 1e-2) == pytest.approx(15.46)
 
 
 def test_block_gap_turns_slack_into_a_relative_gap_from_the_start_value():
-    assert _block_gap(1e-4, 19.5, [100.0, 200.0], [1.0, 2.0]) == pytest.approx(19.5 / 500)
-    assert _block_gap(1e-4, 0.0, [100.0], [1.0]) == 1e-4       # never below the asked gap
-    assert _block_gap(1e-4, 5.0, [100.0], None) == 1e-4        # no start: no promise
+    assert block_gap(1e-4, 19.5, [100.0, 200.0], [1.0, 2.0]) == pytest.approx(19.5 / 500)
+    assert block_gap(1e-4, 0.0, [100.0], [1.0]) == 1e-4       # never below the asked gap
+    assert block_gap(1e-4, 5.0, [100.0], None) == 1e-4        # no start: no promise
 
 
 def test_the_lp_relaxation_bounds_a_merged_block_that_has_no_solver_bound():
     blocks = _blocks()
     blocks.blocks[2].result = SolveResult("time_limit", [1.0], 1000.0, float("inf"), 0.0)
     # No bound from the solver: the solo optima give 950, (2,000 - 1,950) / 2,000 = 2.5 %.
-    assert _whole_gap(blocks, ALONE) == pytest.approx(0.025)
+    assert whole_gap(blocks, ALONE) == pytest.approx(0.025)
     # The block's LP relaxation (priced start) is at 980: (2,000 - 1,980) / 2,000 = 1 %.
     # (It gives away HiGHS's optimality tolerance, 1e-7 of it.)
     blocks.blocks[2].relaxed = 980.0
-    assert _whole_gap(blocks, ALONE) == pytest.approx(0.01, rel=1e-4)
+    assert whole_gap(blocks, ALONE) == pytest.approx(0.01, rel=1e-4)
     # A merge forgets it: the merged block's LP is another LP.
     blocks.merge([0, 2])
     assert blocks.blocks[0].relaxed is None

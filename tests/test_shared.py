@@ -20,6 +20,7 @@ from conftest import (
 )
 from tierplan import PlanOptions, check_plan, plan
 from tierplan.scheduler import neighbourhoods
+from tierplan.scheduler import pool as pool_module
 
 
 def test_inference_and_training_share_limited_capacity(solver):
@@ -156,7 +157,7 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
     u, members, block = onprem_jobs(*PRICED_PAIR)
     backend = HighsBackend()
 
-    pool = planner._Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
+    pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
 
     def steps(batch):
         return pool.alone(batch, "cost", time.time() + 1.0)
@@ -173,11 +174,9 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
 
 def test_worker_processes_give_the_same_plan(monkeypatch):
     # 40 independent services: enough blocks for the planner to use worker processes.
-    from tierplan.scheduler import planner
-
     pools = []
-    real = planner.ProcessPoolExecutor
-    monkeypatch.setattr(planner, "ProcessPoolExecutor",
+    real = pool_module.ProcessPoolExecutor
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor",
                         lambda *a, **k: pools.append(1) or real(*a, **k))
     sites = [site("a", offerings=[offering("l4", 1.0), offering("l4x4", 3.5, count=4)]),
              site("b", location=FRANKFURT, offerings=[offering("l4", 0.9)])]
@@ -267,7 +266,7 @@ def test_a_kept_solution_stays_even_when_prices_would_move_it():
     u, members, block = onprem_jobs(*PRICED_PAIR)
     m = block.form.milp
     prices = planner._shadow_prices(HighsBackend(), block, "cost")
-    pool = planner._Pool(planner.PlanOptions(), n_members=2)
+    pool = pool_module.Pool(planner.PlanOptions(), n_members=2)
 
     def steps(batch):
         return pool.alone(batch, "cost", time.time() + 1.0)
@@ -391,7 +390,7 @@ def test_leftover_time_improves_a_time_limited_block_unless_that_breaks_a_row(mo
         merged.form, merged.result = block.form, SolveResult("time_limit", x, 210.0, 0.5, 1.0)
         if breaks:
             monkeypatch.setattr(Blocks, "violated", lambda self: [[0, 1, 2]])
-        pool = planner._Pool(planner.PlanOptions(), n_members=3)
+        pool = pool_module.Pool(planner.PlanOptions(), n_members=3)
         planner._spend_leftover(blocks, "cost", time.time() + 5, pool)
         return merged.result.objective
 
@@ -404,7 +403,6 @@ def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch
     # Past the deadline a workload alone gets 0.2 s with a 1 % gap; when that finds no
     # plan it gets 5 s more (before, a late solve had 0.01 s and the whole scenario could
     # come back with no plan: 250 benchmark workloads with --time-limit 1 did).
-    from tierplan.scheduler import planner
     from tierplan.scheduler.milp import Milp
     from tierplan.scheduler.solvers import SolveResult
 
@@ -417,8 +415,8 @@ def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch
                 return SolveResult("no_solution", None, None, float("inf"), seconds)
             return SolveResult("optimal", [1.0], 3.0, 0.0, 0.1)
 
-    monkeypatch.setattr(planner, "get_backend", lambda name: Slow())
-    result = planner._solve_alone(("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0))
+    monkeypatch.setattr(pool_module, "get_backend", lambda name: Slow())
+    result = pool_module.solve_alone(("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0))
     assert result.status == "optimal"
-    assert calls == [(planner.LATE_SECONDS, planner.LATE_GAP),
-                     (planner.LATE_RETRY_SECONDS, planner.LATE_GAP)]
+    assert calls == [(pool_module.LATE_SECONDS, pool_module.LATE_GAP),
+                     (pool_module.LATE_RETRY_SECONDS, pool_module.LATE_GAP)]

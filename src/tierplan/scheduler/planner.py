@@ -17,11 +17,9 @@ Steps, each in its own module:
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -36,7 +34,7 @@ from ..model import (
     SolverInfo,
     TrainingWorkload,
 )
-from . import explain, summary
+from . import explain, gaps, summary
 from .blocks import (
     Block,
     Blocks,
@@ -45,14 +43,13 @@ from .blocks import (
     coupling_key,
     coupling_keys,
     sequential_start,
-    solve_choice,
     split,
 )
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
-from .milp import Milp
-from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
-from .solvers import Backend, SolveResult, Task, get_backend, polish, solve_task
+from .neighbourhoods import SEARCH_FROM
+from .pool import Pool, objectives
+from .solvers import Backend, SolveResult, get_backend, polish
 
 __all__ = ["PlanOptions", "decode", "plan"]
 
@@ -98,13 +95,13 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     ordered: list[InferenceWorkload | TrainingWorkload] = [
         *(w for w in scenario.workloads if isinstance(w, InferenceWorkload)),
         *(w for w in scenario.workloads if isinstance(w, TrainingWorkload))]
-    with _Pool(options, len(ordered)) as pool:
+    with Pool(options, len(ordered)) as pool:
         return _plan(scenario, options, objective, universe, backend, pool, ordered, started,
                      deadline, time.thread_time() - cpu)
 
 
 def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, universe: Universe,
-          backend: Backend, pool: _Pool, ordered: Sequence[InferenceWorkload | TrainingWorkload],
+          backend: Backend, pool: Pool, ordered: Sequence[InferenceWorkload | TrainingWorkload],
           started: float, deadline: float, build_seconds: float) -> Plan:
     members: list[InferenceCandidates | TrainingCandidates] = []
     keys: list[set[Key]] = []
@@ -147,7 +144,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
 
         Without one a merged block may end the run with no plan at all, so the start is
         finished even past the deadline: its steps are single-workload models capped at
-        a second each, and past the deadline as :func:`_alone_limits` says (and unpriced
+        a second each, and past the deadline as :func:`.pool.alone_limits` says (and unpriced
         when the deadline has passed before the start begins). With worker processes
         the steps go to them in batches (see blocks.sequential_start).
         """
@@ -193,12 +190,12 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         else:  # all of it solving: starts (with their LP and steps), searches, MILPs
             t0 = time.perf_counter()
             results = pool.solve(unsolved, objective, deadline, start,
-                                 _slack(blocks, alone, options.gap))
+                                 gaps.slack(blocks, alone, options.gap))
             solve_seconds += time.perf_counter() - t0
         for block, result in zip(unsolved, results, strict=True):
             block.result = result
             if len(block.members) == 1 and result.objective is not None:
-                alone[block.members[0]] = _bound(result)
+                alone[block.members[0]] = gaps.solver_bound(result)
                 if result.x is not None and block.form is not None:
                     known[block.members[0]] = {t: v for t, v in zip(block.form.milp.col_tags,
                                                                       result.x, strict=True) if v}
@@ -229,7 +226,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
 
     placements: list[Placement] = []
     bindings: list[Binding] = []
-    gap = _whole_gap(blocks, alone)
+    gap = gaps.whole_gap(blocks, alone)
     limited = any(b.result is not None and b.result.status == "time_limit"
                   for b in blocks.blocks.values())
     status: PlanStatus = "time_limit" if limited and gap > options.gap else "optimal"
@@ -241,7 +238,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         n_vars += form.milp.num_cols
         n_rows += form.milp.num_rows
         t0 = time.perf_counter()
-        primary, secondary = _objectives(form, objective)
+        primary, secondary = objectives(form, objective)
         x, duals = polish(backend, form.milp, primary, secondary, outcome.x)
         placements.extend(decode(universe, form, x))
         if options.explain:
@@ -257,172 +254,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
     return summary.assemble(scenario, objective, status, placements, bindings, info)
 
 
-class _Pool:
-    """Solves blocks: in this process, or in worker processes when there are many."""
-
-    PARALLEL_FROM = 32  # blocks; below this a pool costs more than it saves
-
-    def __init__(self, options: PlanOptions, n_members: int) -> None:
-        self.options = options
-        workers = options.workers if options.workers is not None else (os.cpu_count() or 1)
-        self.workers = workers if n_members >= self.PARALLEL_FROM else 1
-        self.executor: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> _Pool:
-        return self
-
-    @property
-    def pipelined(self) -> bool:
-        """Whether single workloads go to worker processes one by one as they are built."""
-        return self.workers > 1
-
-    def _executor(self) -> ProcessPoolExecutor:
-        if self.executor is None:
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork())
-        return self.executor
-
-    def _exact(self, objective: Objective) -> bool:
-        # Under the latency objective the cost tie-break must search instance
-        # choices too: phase 1 is free to buy instances that carry no traffic.
-        return self.options.tie_break == "exact" or objective == "latency"
-
-    def submit(self, form: Formulation, objective: Objective, deadline: float,
-               cap: float = math.inf, extra: Sequence[float] | None = None,
-               final: bool = True) -> Future[SolveResult] | SolveResult:
-        """Solve one workload's model: in a worker when there are workers (:meth:`result`
-        waits for it), else here and now, as is a training workload's choice.
-
-        ``deadline`` (``time.time()``) and ``cap`` set its limits when it starts (see
-        :func:`_alone_limits`); ``extra``: column prices added to the primary objective,
-        left out of the result's objective. A start's step (not ``final``) has no
-        tie-break."""
-        primary, secondary = _objectives(form, objective)
-        if extra is not None:
-            primary = [c + e for c, e in zip(primary, extra, strict=True)]
-        if not form.inference and len(form.training) == 1:
-            return _unpriced(form, objective, extra, solve_choice(form.milp, primary))
-        tie = secondary if self._exact(objective) and final else None
-        task = (self.options.solver, form.milp, primary, tie, deadline, self.options.gap, cap)
-        if self.workers == 1:
-            return _unpriced(form, objective, extra, _solve_alone(task))
-        future = self._executor().submit(_solve_alone, task)
-        if extra is not None:
-            chained: Future[SolveResult] = Future()
-            future.add_done_callback(lambda f: _relay(f, chained, form, objective, extra))
-            return chained
-        return future
-
-    def alone(self, steps: Sequence[Step], objective: Objective, deadline: float,
-              cap: float = math.inf) -> list[SolveResult]:
-        """Solve single-workload models with their column prices, side by side in the
-        workers when there are any (a start's steps, see blocks.sequential_start)."""
-        outcomes = [self.submit(f, objective, deadline, cap, extra, False) for f, extra in steps]
-        return [self.result(o) for o in outcomes]
-
-    def run(self, tasks: Sequence[Task]) -> list[SolveResult]:
-        """Solve the tasks, side by side in the workers when there are any."""
-        if self.workers > 1 and len(tasks) > 1:
-            return list(self._executor().map(solve_task, tasks))
-        return [solve_task(t) for t in tasks]
-
-    @staticmethod
-    def result(outcome: Future[SolveResult] | SolveResult) -> SolveResult:
-        return outcome.result() if isinstance(outcome, Future) else outcome
-
-    def __exit__(self, *exc: object) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(cancel_futures=True)
-
-    def solve(self, blocks: list[Block], objective: Objective, deadline: float,
-              start: Callable[[Block], tuple[list[float] | None, list[int]]],
-              slack: float = 0.0) -> list[SolveResult]:
-        """Solve the blocks; ``start(block)`` gives merged blocks a feasible MIP start.
-
-        Single workloads get the time left each (they mostly take milliseconds). Merged
-        blocks first get their starts, then share half the time left in proportion to
-        their size: the other half is kept in case they break a shared row together and
-        must be merged and solved again. They share ``slack`` (see :func:`_slack`) the
-        same way: a merged block may stop once its own absolute gap is within its share.
-        """
-        singles = {i: self.submit(b.form, objective, deadline)
-                   for i, b in enumerate(blocks) if len(b.members) == 1 and b.form is not None}
-        merged = [(i, b) for i, b in enumerate(blocks) if i not in singles]
-        initial = {i: start(b) for i, b in merged}
-        size = sum(b.form.milp.num_cols for _, b in merged if b.form is not None) or 1
-        share = max(deadline - time.time(), 0.01) / 2
-        tasks: list[tuple[int, Task]] = []
-        for i, block in merged:
-            assert block.form is not None
-            primary, secondary = _objectives(block.form, objective)
-            part = block.form.milp.num_cols / size
-            left = max(share * part, 0.01)
-            x0, held = initial[i]
-            if x0 is not None and held:
-                free = sorted(set(range(block.form.milp.num_cols)) - set(held))
-                x0 = repair(self.options.solver, block.form.milp, primary, x0, free, left / 2,
-                            self.options.gap)
-                left /= 2
-            if x0 is not None and block.form.milp.num_cols >= SEARCH_FROM:
-                began = time.time()
-                x0 = search(self.options.solver, block.form.milp, primary, x0,
-                            began + left * SEARCH_SHARE, self.options.gap, self.run,
-                            self.workers)
-                left = max(left - (time.time() - began), 0.01)
-            gap = _block_gap(self.options.gap, slack * part, primary, x0)
-            tasks.append((i, (self.options.solver, block.form.milp, primary,
-                              secondary if self._exact(objective) else None, left, gap, x0)))
-        results = {i: self.result(o) for i, o in singles.items()}
-        if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
-            chunk = max(1, len(tasks) // (4 * self.workers))
-            solved = self._executor().map(solve_task, [task for _, task in tasks], chunksize=chunk)
-            results.update(zip([i for i, _ in tasks], solved, strict=True))
-        else:
-            for i, task in tasks:
-                results[i] = solve_task(task)
-        return [results[i] for i in range(len(blocks))]
-
-
-# A workload alone must get a plan even past the deadline (without one there is none
-# for the scenario): it then has LATE_SECONDS with at least LATE_GAP, and when even
-# that finds no plan, LATE_RETRY_SECONDS more.
-LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS = 0.2, 0.01, 5.0
-
-AloneTask = tuple[str, Milp, list[float], list[float] | None, float, float, float]
-
-
-def _alone_limits(deadline: float, gap: float, cap: float = math.inf) -> tuple[float, float]:
-    """Seconds and relative gap for one workload's model: the time left to ``deadline``
-    (``time.time()``; at most ``cap``, at least 0.05 s), or past it LATE_SECONDS with
-    LATE_GAP."""
-    left = deadline - time.time()
-    if left > 0:
-        return max(min(cap, left), 0.05), gap
-    return LATE_SECONDS, max(gap, LATE_GAP)
-
-
-def _solve_alone(task: AloneTask) -> SolveResult:
-    """One workload's model (solver, model, objective, tie-break, deadline, gap, cap),
-    here or in a worker; its limits are read when it starts, not when it was queued."""
-    solver, milp, primary, tie, deadline, gap, cap = task
-    backend = get_backend(solver)
-    seconds, gap = _alone_limits(deadline, gap, cap)
-    result = backend.solve(milp, primary, tie, seconds, gap)
-    if result.status == "no_solution":
-        result = backend.solve(milp, primary, None, LATE_RETRY_SECONDS, max(gap, LATE_GAP))
-    return result
-
-
-def _relay(done: Future[SolveResult], to: Future[SolveResult], form: Formulation,
-           objective: Objective, extra: Sequence[float]) -> None:
-    """Pass a worker's priced result on with its objective value without the prices."""
-    error = done.exception()
-    if error is not None:
-        to.set_exception(error)
-    else:
-        to.set_result(_unpriced(form, objective, extra, done.result()))
-
-
-def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: _Pool) -> None:
+def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: Pool) -> None:
     """Give the time kept in reserve for further merges, when none came, to the
     neighbourhood search of the largest block that stopped at its time limit.
 
@@ -438,13 +270,12 @@ def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool:
     block = max(limited, key=lambda b: b.form.milp.num_cols if b.form else 0)
     assert block.form is not None and block.result is not None and block.result.x is not None
     before = block.result
-    primary, _ = _objectives(block.form, objective)
-    x = search(pool.options.solver, block.form.milp, primary, block.result.x,
-               time.time() + left, pool.options.gap, pool.run, pool.workers)
+    primary, _ = objectives(block.form, objective)
+    x = pool.search(block.form.milp, primary, block.result.x, time.time() + left)
     value = sum(c * v for c, v in zip(primary, x, strict=True))
     if before.objective is None or value >= before.objective:
         return
-    bound = _bound(before)
+    bound = gaps.solver_bound(before)
     gap = max(0.0, value - bound) / max(abs(value), 1e-9) if math.isfinite(bound) else math.inf
     block.result = SolveResult("time_limit", x, value, gap, before.seconds)
     if blocks.violated():
@@ -457,82 +288,6 @@ def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool:
 LEFTOVER_SHARE = 0.7
 
 
-def _block_bound(block: Block, alone: Mapping[int, float]) -> float:
-    """A lower bound on a solved block's primary objective: the best of the solver's and,
-    for a merged block, the sum of its workloads' solo optima and its LP relaxation's
-    optimum (when the start priced it)."""
-    assert block.result is not None
-    bound = _bound(block.result)
-    if len(block.members) > 1:
-        bound = max(bound, sum(alone.get(m, 0.0) for m in block.members))
-    if block.relaxed is not None:
-        bound = max(bound, block.relaxed - LP_TOLERANCE * max(1.0, abs(block.relaxed)))
-    return bound
-
-
-def _value_bound(block: Block, alone: Mapping[int, float]) -> tuple[float, float] | None:
-    """A solved block's objective value and a lower bound of it (None when unsolved)."""
-    if block.result is None or block.result.objective is None:
-        return None
-    value = block.result.objective
-    return value, min(_block_bound(block, alone), value)
-
-
-def _whole_gap(blocks: Blocks, alone: Mapping[int, float]) -> float:
-    """The relative gap of the whole plan: the blocks' objectives add up, and so do their
-    lower bounds, so this is the gap one MILP of the whole scenario would report."""
-    value = bound = 0.0
-    for block in blocks.blocks.values():
-        solved = _value_bound(block, alone)
-        if solved is not None:
-            value += solved[0]
-            bound += solved[1]
-    return max(0.0, value - bound) / max(abs(value), 1e-9)
-
-
-def _slack(blocks: Blocks, alone: Mapping[int, float], gap: float) -> float:
-    """How much absolute gap the unsolved blocks may leave with the whole plan still
-    within ``gap``: ``gap`` times a lower bound of the whole objective, less what the
-    solved blocks already leave. (Solved single workloads are mostly exact, so a merged
-    block gets more room than ``gap`` of its own objective.)"""
-    lower = used = 0.0
-    for block in blocks.blocks.values():
-        solved = _value_bound(block, alone)
-        if solved is None:
-            lower += sum(alone.get(m, 0.0) for m in block.members)
-        else:
-            lower += solved[1]
-            used += solved[0] - solved[1]
-    return max(0.0, gap * lower - used)
-
-
-def _block_gap(gap: float, slack: float, primary: Sequence[float],
-               start: Sequence[float] | None) -> float:
-    """The relative gap that keeps a block's absolute gap within ``slack``: incumbents
-    only improve on the start, so a relative gap of slack / start value suffices."""
-    if start is None:
-        return gap
-    value = sum(c * v for c, v in zip(primary, start, strict=True))
-    return max(gap, slack / value) if value > 0 else gap
-
-
-def _bound(result: SolveResult) -> float:
-    """The solver's lower bound on the primary objective (-inf when it has none)."""
-    if result.objective is None or not math.isfinite(result.gap):
-        return -math.inf
-    return result.objective - result.gap * abs(result.objective)
-
-
-def _unpriced(form: Formulation, objective: Objective, extra: Sequence[float] | None,
-              result: SolveResult) -> SolveResult:
-    """The result with its objective value without the column prices ``extra``."""
-    if extra is None or result.x is None:
-        return result
-    primary, _ = _objectives(form, objective)
-    value = sum(c * v for c, v in zip(primary, result.x, strict=True))
-    return SolveResult(result.status, result.x, value, result.gap, result.seconds)
-
-
 def _shadow_prices(backend: Backend, block: Block, objective: Objective) -> dict[Key, float]:
     """The shared rows' prices in the block's LP relaxation (what one more unit of the
     row's limit would save), for :func:`.blocks.sequential_start`. The LP's optimum is
@@ -542,7 +297,7 @@ def _shadow_prices(backend: Backend, block: Block, objective: Objective) -> dict
         return {}
     m = block.form.milp
     relaxed = replace(m, col_integer=[False] * m.num_cols)
-    primary, _ = _objectives(block.form, objective)
+    primary, _ = objectives(block.form, objective)
     x, duals = backend.polish(relaxed, primary, None, [0.0] * m.num_cols)
     if duals is None:
         return {}
@@ -555,24 +310,9 @@ def _shadow_prices(backend: Backend, block: Block, objective: Objective) -> dict
     return prices
 
 
-# The LP's optimum is exact only to HiGHS's optimality tolerance (1e-7, relative to
-# the costs); the bound taken from it gives that much away.
-LP_TOLERANCE = 1e-7
-
 # The LP leaves the marginal workload of a contested row indifferent between it and its
 # next best option; the markup breaks that tie towards leaving the row to later steps.
 PRICE_MARKUP = 1.001
-
-
-def _fork() -> multiprocessing.context.BaseContext:
-    """Fork where the platform has it (workers inherit the imported solver)."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
-def _objectives(form: Formulation, objective: Objective) -> tuple[list[float], list[float]]:
-    m = form.milp
-    return (m.cost, m.latency) if objective == "cost" else (m.latency, m.cost)
 
 
 # ---------------------------------------------------------------------------- decoding

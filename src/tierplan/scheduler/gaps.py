@@ -1,0 +1,88 @@
+"""The gap of a plan solved in blocks, and what a merged block may leave of it.
+
+The blocks' objectives add up, and so do their lower bounds, so the whole plan's gap is
+the one a single MILP of the scenario would report. A merged block's bound is the best
+of its solver's, the sum of its workloads' solo optima and its LP relaxation's optimum.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from .blocks import Block, Blocks
+from .solvers import SolveResult
+
+__all__ = ["LP_TOLERANCE", "block_bound", "block_gap", "slack", "solver_bound", "value_bound",
+           "whole_gap"]
+
+
+def block_bound(block: Block, alone: Mapping[int, float]) -> float:
+    """A lower bound on a solved block's primary objective: the best of the solver's and,
+    for a merged block, the sum of its workloads' solo optima and its LP relaxation's
+    optimum (when the start priced it)."""
+    assert block.result is not None
+    bound = solver_bound(block.result)
+    if len(block.members) > 1:
+        bound = max(bound, sum(alone.get(m, 0.0) for m in block.members))
+    if block.relaxed is not None:
+        bound = max(bound, block.relaxed - LP_TOLERANCE * max(1.0, abs(block.relaxed)))
+    return bound
+
+
+def value_bound(block: Block, alone: Mapping[int, float]) -> tuple[float, float] | None:
+    """A solved block's objective value and a lower bound of it (None when unsolved)."""
+    if block.result is None or block.result.objective is None:
+        return None
+    value = block.result.objective
+    return value, min(block_bound(block, alone), value)
+
+
+def whole_gap(blocks: Blocks, alone: Mapping[int, float]) -> float:
+    """The relative gap of the whole plan: the blocks' objectives add up, and so do their
+    lower bounds, so this is the gap one MILP of the whole scenario would report."""
+    value = bound = 0.0
+    for block in blocks.blocks.values():
+        solved = value_bound(block, alone)
+        if solved is not None:
+            value += solved[0]
+            bound += solved[1]
+    return max(0.0, value - bound) / max(abs(value), 1e-9)
+
+
+def slack(blocks: Blocks, alone: Mapping[int, float], gap: float) -> float:
+    """How much absolute gap the unsolved blocks may leave with the whole plan still
+    within ``gap``: ``gap`` times a lower bound of the whole objective, less what the
+    solved blocks already leave. (Solved single workloads are mostly exact, so a merged
+    block gets more room than ``gap`` of its own objective.)"""
+    lower = used = 0.0
+    for block in blocks.blocks.values():
+        solved = value_bound(block, alone)
+        if solved is None:
+            lower += sum(alone.get(m, 0.0) for m in block.members)
+        else:
+            lower += solved[1]
+            used += solved[0] - solved[1]
+    return max(0.0, gap * lower - used)
+
+
+def block_gap(gap: float, slack: float, primary: Sequence[float],
+               start: Sequence[float] | None) -> float:
+    """The relative gap that keeps a block's absolute gap within ``slack``: incumbents
+    only improve on the start, so a relative gap of slack / start value suffices."""
+    if start is None:
+        return gap
+    value = sum(c * v for c, v in zip(primary, start, strict=True))
+    return max(gap, slack / value) if value > 0 else gap
+
+
+def solver_bound(result: SolveResult) -> float:
+    """The solver's lower bound on the primary objective (-inf when it has none)."""
+    if result.objective is None or not math.isfinite(result.gap):
+        return -math.inf
+    return result.objective - result.gap * abs(result.objective)
+
+
+# The LP's optimum is exact only to HiGHS's optimality tolerance (1e-7, relative to
+# the costs); the bound taken from it gives that much away.
+LP_TOLERANCE = 1e-7

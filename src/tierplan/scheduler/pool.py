@@ -1,0 +1,223 @@
+"""Where single-workload models and blocks are solved: here, or in worker processes.
+
+``Pool`` hands the first round's models to the workers as they are written, solves a
+merged block's start steps side by side, runs the neighbourhood search two at a time,
+and solves the merged blocks' MILPs with their starts. Deadlines are wall-clock
+(``time.time()``) so that the workers read the same one; a workload alone always gets a
+plan, even past the deadline (see LATE_SECONDS).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+from ..model import Objective
+from .blocks import Block, Step, solve_choice
+from .formulation import Formulation
+from .gaps import block_gap
+from .milp import Milp
+from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
+from .solvers import SolveResult, Task, get_backend, solve_task
+
+if TYPE_CHECKING:
+    from .planner import PlanOptions
+
+__all__ = ["LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "Pool", "alone_limits",
+           "objectives", "solve_alone", "unpriced"]
+
+
+class Pool:
+    """Solves blocks: in this process, or in worker processes when there are many."""
+
+    PARALLEL_FROM = 32  # blocks; below this a pool costs more than it saves
+
+    def __init__(self, options: PlanOptions, n_members: int) -> None:
+        self.options = options
+        workers = options.workers if options.workers is not None else (os.cpu_count() or 1)
+        self.workers = workers if n_members >= self.PARALLEL_FROM else 1
+        self.executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Pool:
+        return self
+
+    @property
+    def pipelined(self) -> bool:
+        """Whether single workloads go to worker processes one by one as they are built."""
+        return self.workers > 1
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self.executor is None:
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork())
+        return self.executor
+
+    def _exact(self, objective: Objective) -> bool:
+        # Under the latency objective the cost tie-break must search instance
+        # choices too: phase 1 is free to buy instances that carry no traffic.
+        return self.options.tie_break == "exact" or objective == "latency"
+
+    def submit(self, form: Formulation, objective: Objective, deadline: float,
+               cap: float = math.inf, extra: Sequence[float] | None = None,
+               final: bool = True) -> Future[SolveResult] | SolveResult:
+        """Solve one workload's model: in a worker when there are workers (:meth:`result`
+        waits for it), else here and now, as is a training workload's choice.
+
+        ``deadline`` (``time.time()``) and ``cap`` set its limits when it starts (see
+        :func:`alone_limits`); ``extra``: column prices added to the primary objective,
+        left out of the result's objective. A start's step (not ``final``) has no
+        tie-break."""
+        primary, secondary = objectives(form, objective)
+        if extra is not None:
+            primary = [c + e for c, e in zip(primary, extra, strict=True)]
+        if not form.inference and len(form.training) == 1:
+            return unpriced(form, objective, extra, solve_choice(form.milp, primary))
+        tie = secondary if self._exact(objective) and final else None
+        task = (self.options.solver, form.milp, primary, tie, deadline, self.options.gap, cap)
+        if self.workers == 1:
+            return unpriced(form, objective, extra, solve_alone(task))
+        future = self._executor().submit(solve_alone, task)
+        if extra is not None:
+            chained: Future[SolveResult] = Future()
+            future.add_done_callback(lambda f: _relay(f, chained, form, objective, extra))
+            return chained
+        return future
+
+    def alone(self, steps: Sequence[Step], objective: Objective, deadline: float,
+              cap: float = math.inf) -> list[SolveResult]:
+        """Solve single-workload models with their column prices, side by side in the
+        workers when there are any (a start's steps, see blocks.sequential_start)."""
+        outcomes = [self.submit(f, objective, deadline, cap, extra, False) for f, extra in steps]
+        return [self.result(o) for o in outcomes]
+
+    def run(self, tasks: Sequence[Task]) -> list[SolveResult]:
+        """Solve the tasks, side by side in the workers when there are any."""
+        if self.workers > 1 and len(tasks) > 1:
+            return list(self._executor().map(solve_task, tasks))
+        return [solve_task(t) for t in tasks]
+
+    def search(self, milp: Milp, primary: list[float], x: list[float],
+               until: float) -> list[float]:
+        """The neighbourhood search of a block's plan (see neighbourhoods.search), its
+        neighbourhoods side by side in the workers."""
+        return search(self.options.solver, milp, primary, x, until, self.options.gap, self.run,
+                      self.workers)
+
+    @staticmethod
+    def result(outcome: Future[SolveResult] | SolveResult) -> SolveResult:
+        return outcome.result() if isinstance(outcome, Future) else outcome
+
+    def __exit__(self, *exc: object) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(cancel_futures=True)
+
+    def solve(self, blocks: list[Block], objective: Objective, deadline: float,
+              start: Callable[[Block], tuple[list[float] | None, list[int]]],
+              slack: float = 0.0) -> list[SolveResult]:
+        """Solve the blocks; ``start(block)`` gives merged blocks a feasible MIP start.
+
+        Single workloads get the time left each (they mostly take milliseconds). Merged
+        blocks first get their starts, then share half the time left in proportion to
+        their size: the other half is kept in case they break a shared row together and
+        must be merged and solved again. They share ``slack`` (see :func:`_slack`) the
+        same way: a merged block may stop once its own absolute gap is within its share.
+        """
+        singles = {i: self.submit(b.form, objective, deadline)
+                   for i, b in enumerate(blocks) if len(b.members) == 1 and b.form is not None}
+        merged = [(i, b) for i, b in enumerate(blocks) if i not in singles]
+        initial = {i: start(b) for i, b in merged}
+        size = sum(b.form.milp.num_cols for _, b in merged if b.form is not None) or 1
+        share = max(deadline - time.time(), 0.01) / 2
+        tasks: list[tuple[int, Task]] = []
+        for i, block in merged:
+            assert block.form is not None
+            primary, secondary = objectives(block.form, objective)
+            part = block.form.milp.num_cols / size
+            left = max(share * part, 0.01)
+            x0, held = initial[i]
+            if x0 is not None and held:
+                free = sorted(set(range(block.form.milp.num_cols)) - set(held))
+                x0 = repair(self.options.solver, block.form.milp, primary, x0, free, left / 2,
+                            self.options.gap)
+                left /= 2
+            if x0 is not None and block.form.milp.num_cols >= SEARCH_FROM:
+                began = time.time()
+                x0 = self.search(block.form.milp, primary, x0, began + left * SEARCH_SHARE)
+                left = max(left - (time.time() - began), 0.01)
+            gap = block_gap(self.options.gap, slack * part, primary, x0)
+            tasks.append((i, (self.options.solver, block.form.milp, primary,
+                              secondary if self._exact(objective) else None, left, gap, x0)))
+        results = {i: self.result(o) for i, o in singles.items()}
+        if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
+            chunk = max(1, len(tasks) // (4 * self.workers))
+            solved = self._executor().map(solve_task, [task for _, task in tasks], chunksize=chunk)
+            results.update(zip([i for i, _ in tasks], solved, strict=True))
+        else:
+            for i, task in tasks:
+                results[i] = solve_task(task)
+        return [results[i] for i in range(len(blocks))]
+
+
+# A workload alone must get a plan even past the deadline (without one there is none
+# for the scenario): it then has LATE_SECONDS with at least LATE_GAP, and when even
+# that finds no plan, LATE_RETRY_SECONDS more.
+LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS = 0.2, 0.01, 5.0
+
+AloneTask = tuple[str, Milp, list[float], list[float] | None, float, float, float]
+
+
+def alone_limits(deadline: float, gap: float, cap: float = math.inf) -> tuple[float, float]:
+    """Seconds and relative gap for one workload's model: the time left to ``deadline``
+    (``time.time()``; at most ``cap``, at least 0.05 s), or past it LATE_SECONDS with
+    LATE_GAP."""
+    left = deadline - time.time()
+    if left > 0:
+        return max(min(cap, left), 0.05), gap
+    return LATE_SECONDS, max(gap, LATE_GAP)
+
+
+def solve_alone(task: AloneTask) -> SolveResult:
+    """One workload's model (solver, model, objective, tie-break, deadline, gap, cap),
+    here or in a worker; its limits are read when it starts, not when it was queued."""
+    solver, milp, primary, tie, deadline, gap, cap = task
+    backend = get_backend(solver)
+    seconds, gap = alone_limits(deadline, gap, cap)
+    result = backend.solve(milp, primary, tie, seconds, gap)
+    if result.status == "no_solution":
+        result = backend.solve(milp, primary, None, LATE_RETRY_SECONDS, max(gap, LATE_GAP))
+    return result
+
+
+def _relay(done: Future[SolveResult], to: Future[SolveResult], form: Formulation,
+           objective: Objective, extra: Sequence[float]) -> None:
+    """Pass a worker's priced result on with its objective value without the prices."""
+    error = done.exception()
+    if error is not None:
+        to.set_exception(error)
+    else:
+        to.set_result(unpriced(form, objective, extra, done.result()))
+
+
+def unpriced(form: Formulation, objective: Objective, extra: Sequence[float] | None,
+              result: SolveResult) -> SolveResult:
+    """The result with its objective value without the column prices ``extra``."""
+    if extra is None or result.x is None:
+        return result
+    primary, _ = objectives(form, objective)
+    value = sum(c * v for c, v in zip(primary, result.x, strict=True))
+    return SolveResult(result.status, result.x, value, result.gap, result.seconds)
+
+
+def _fork() -> multiprocessing.context.BaseContext:
+    """Fork where the platform has it (workers inherit the imported solver)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def objectives(form: Formulation, objective: Objective) -> tuple[list[float], list[float]]:
+    m = form.milp
+    return (m.cost, m.latency) if objective == "cost" else (m.latency, m.cost)
