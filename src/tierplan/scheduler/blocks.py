@@ -28,7 +28,13 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field, replace
 
 from ..model import Budget
-from .candidates import InferenceCandidates, TrainingCandidates, Universe, budget_matches
+from .candidates import (
+    InferenceCandidates,
+    TrainingCandidates,
+    Universe,
+    budget_matches,
+    by_kind,
+)
 from .formulation import Formulation, build
 from .milp import Milp
 from .solvers import SolveResult
@@ -122,8 +128,7 @@ class Blocks:
                 limit[key] = upper
                 if activity > TOLERANCE:
                     users.setdefault(key, []).extend(block.members)
-        self.broken = {key for key, total in used.items()
-                       if total > limit[key] + TOLERANCE * max(1.0, abs(limit[key]))}
+        self.broken = {key for key, total in used.items() if _over(total, limit[key])}
         return [users[key] for key in self.broken]
 
 
@@ -247,8 +252,8 @@ def sequential_start(
             if step.result is None or step.result.x is None:
                 return None  # no plan even with the room the batch started from
             usage = list(_usage(step))
-            if pos and any(used.get(key, 0.0) + activity > _limit(universe, budgets, key) + TOLERANCE
-                           * max(1.0, _limit(universe, budgets, key)) for key, activity, _ in usage):
+            if pos and any(_over(used.get(key, 0.0) + activity, _limit(universe, budgets, key))
+                           for key, activity, _ in usage):
                 queue.extendleft(reversed(take[pos:]))
                 break
             for key, activity, _ in usage:
@@ -266,13 +271,11 @@ def _step(universe: Universe, cand: InferenceCandidates | TrainingCandidates,
     """One workload's model within what ``used`` leaves, its column ``prices``, and its
     ``previous`` solution when that still fits and pays none of the prices in ``check``
     (else None: solve it)."""
-    capacity = {k: float(universe.offers[k][1].available or 0) - v
-                for (kind, k), v in used.items() if kind == "capacity"}
+    capacity = {key[1]: _limit(universe, budgets, key) - v
+                for key, v in used.items() if key[0] == "capacity"}
     left = [replace(b, limit_usd=max(0.0, b.limit_usd - used.get(("budget", j), 0.0)))
             for j, b in enumerate(budgets)]
-    inference = [cand] if isinstance(cand, InferenceCandidates) else []
-    training = [cand] if isinstance(cand, TrainingCandidates) else []
-    form = build(universe, inference, training, left, total_demand, capacity=capacity)
+    form = build(universe, *by_kind([cand]), left, total_demand, capacity=capacity)
     weights = _priced(form.milp, prices) if prices else None
     fits = previous is not None and _fits(form.milp, previous)
     charged = _priced(form.milp, check) if check else None
@@ -285,7 +288,13 @@ def _step(universe: Universe, cand: InferenceCandidates | TrainingCandidates,
     return form, weights, SolveResult("optimal", x, None, 0.0, 0.0)
 
 
+def _over(total: float, limit: float) -> bool:
+    """A shared row's total breaks its limit (beyond the shared tolerance)."""
+    return total > limit + TOLERANCE * max(1.0, abs(limit))
+
+
 def _limit(universe: Universe, budgets: Sequence[Budget], key: Key) -> float:
+    """A shared row's limit: the budget's USD or the offering's ``available``."""
     kind, k = key
     if kind == "budget":
         return budgets[k].limit_usd

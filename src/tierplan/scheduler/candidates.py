@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..model import (
@@ -42,6 +42,7 @@ __all__ = [
     "Unit",
     "Universe",
     "budget_matches",
+    "by_kind",
 ]
 
 EPS = 1e-9
@@ -102,6 +103,19 @@ class TrainingCandidates:
     workload: TrainingWorkload
     options: tuple[TrainOption, ...]
     eligible_offers: int  # before the deadline and the horizon were applied
+
+
+def by_kind(cands: Iterable[InferenceCandidates | TrainingCandidates],
+            ) -> tuple[list[InferenceCandidates], list[TrainingCandidates]]:
+    """Candidates split into inference and training (the formulation takes them apart)."""
+    inference: list[InferenceCandidates] = []
+    training: list[TrainingCandidates] = []
+    for c in cands:
+        if isinstance(c, InferenceCandidates):
+            inference.append(c)
+        else:
+            training.append(c)
+    return inference, training
 
 
 def budget_matches(budget: Budget, workload: Workload, site: Site) -> bool:

@@ -45,7 +45,7 @@ from .blocks import (
     sequential_start,
     split,
 )
-from .candidates import InferenceCandidates, TrainingCandidates, Universe
+from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .formulation import Formulation, build
 from .neighbourhoods import SEARCH_FROM
 from .pool import Pool, objectives
@@ -117,8 +117,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
             else universe.training(w, scenario.budgets))
         members.append(cand)
         keys.append(coupling_keys(universe, cand, scenario.budgets))
-        inf = [cand] if isinstance(cand, InferenceCandidates) else []
-        tra = [cand] if isinstance(cand, TrainingCandidates) else []
+        inf, tra = by_kind([cand])
         reasons.extend(explain.precheck(universe, inf, tra))
         form = None
         if pool.pipelined and not reasons:
@@ -129,7 +128,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
     if reasons:
         info = SolverInfo(backend.name, 0.0, 0.0, time.perf_counter() - started)
         return summary.infeasible(scenario, objective, reasons, info)
-    inference = [c for c in members if isinstance(c, InferenceCandidates)]
+    inference, _ = by_kind(members)
     blocks = Blocks(keys)
     solve_seconds = 0.0
     alone: dict[int, float] = {}  # lower bound of each workload solved on its own
@@ -176,13 +175,8 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         unsolved = blocks.unsolved()
         for block in unsolved if ready is None else ():
             t0 = time.thread_time()
-            chosen = [members[i] for i in block.members]
-            block.form = build(
-                universe,
-                [c for c in chosen if isinstance(c, InferenceCandidates)],
-                [c for c in chosen if isinstance(c, TrainingCandidates)],
-                scenario.budgets, total_demand,
-            )
+            block.form = build(universe, *by_kind(members[i] for i in block.members),
+                               scenario.budgets, total_demand)
             build_seconds += time.thread_time() - t0
         if ready is not None:  # solved in the workers: their own times
             results, ready = ready, None
