@@ -75,3 +75,52 @@ def test_a_priced_start_keeps_the_lp_optimum_of_the_block():
     _, _, block = onprem_jobs(*PRICED_PAIR)
     planner._shadow_prices(HighsBackend(), block, "cost")
     assert block.relaxed == pytest.approx(14.0)
+
+
+def test_the_lagrangian_bound_moves_the_shared_rows_into_the_objective():
+    # PRICED_PAIR's block, its on-prem capacity row (limit 1) priced at lam = $10: each
+    # job's own bound at that price is $12 (a: cloud-a $12 < on-prem $6 + 0.6 x $10;
+    # b: on-prem $6 + $6 < cloud-b $120), so 12 + 12 - 10 x 1 = $14, the LP's optimum.
+    # A job whose own model is worth more at the price (its LP is not integral) raises it.
+    from conftest import PRICED_PAIR, onprem_jobs
+    from tierplan.scheduler.blocks import coupling_key
+    from tierplan.scheduler.gaps import lagrangian
+
+    _, _, block = onprem_jobs(*PRICED_PAIR)
+    m = block.form.milp
+    row = next(coupling_key(t) for t in m.row_tags if coupling_key(t) is not None)
+    assert lagrangian(m, {row: 10.0}, [12.0, 12.0]) == pytest.approx(14.0)
+    assert lagrangian(m, {row: 10.0}, [12.0, 15.0]) == pytest.approx(17.0)
+    assert lagrangian(m, {}, [12.0, 15.0]) == pytest.approx(27.0)  # no price: the solo sum
+
+
+def test_the_start_prices_each_member_alone_for_the_block_bound():
+    # The same block at the LP's price with the start's 0.1 % markup, lam = $10.01:
+    # a: min(6 + 0.6 x 10.01, 12) = $12 in cloud-a; b: min(6 + 6.006, 120) = $12.006
+    # on-prem; 12 + 12.006 - 10.01 = $13.996, a valid bound of the $18 optimum. Each
+    # job's priced optimum is also what the start takes for it when it fits.
+    import time
+
+    from conftest import PRICED_PAIR, onprem_jobs
+    from tierplan.scheduler import planner
+    from tierplan.scheduler import pool as pool_module
+    from tierplan.scheduler.formulation import build
+    from tierplan.scheduler.solvers import HighsBackend
+
+    u, members, block = onprem_jobs(*PRICED_PAIR)
+    prices = planner._shadow_prices(HighsBackend(), block, "cost")
+    assert list(prices.values()) == [pytest.approx(10.01)]
+    forms = {i: build(u, [], [members[i]], u.scenario.budgets, 1.0) for i in block.members}
+    pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
+    optimal = planner._price_members(pool, block, forms, prices, {}, "cost", time.time() + 5)
+    assert block.dual == pytest.approx(13.996)
+    sites = {i: {u.sites[members[i].options[tag[2]].site].name for tag in sol}
+             for i, sol in optimal.items()}
+    assert sites == {0: {"cloud-a"}, 1: {"onprem"}}
+    # The bound counts in the whole gap: 18 against 13.996 when the solver has none.
+    blocks = Blocks([set(), set()])
+    blocks.merge([0, 1])
+    merged = blocks.blocks[0]
+    merged.result = SolveResult("time_limit", [1.0], 18.0, float("inf"), 0.0)
+    merged.dual = block.dual
+    assert whole_gap(blocks, {0: 6.0, 1: 6.0}) == pytest.approx((18 - 13.996) / 18)

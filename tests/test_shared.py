@@ -420,3 +420,24 @@ def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch
     assert result.status == "optimal"
     assert calls == [(pool_module.LATE_SECONDS, pool_module.LATE_GAP),
                      (pool_module.LATE_RETRY_SECONDS, pool_module.LATE_GAP)]
+
+
+def test_a_priced_optimum_that_fits_is_the_step_and_one_that_does_not_is_solved_again():
+    # Three 60 h jobs, one on-prem L4 (100 h): all three priced optima on-prem (a price
+    # too low to move any). j0's fits and is taken as it is; j1's and j2's no longer fit,
+    # so only they are solved, each within what is left: cloud-b. $6 + $120 + $120.
+    from tierplan.scheduler.blocks import sequential_start, solve_choice
+
+    u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
+    m = block.form.milp
+    optimal = {i: {m.col_tags[_column(m, u, members, i, "onprem")]: 1.0} for i in range(3)}
+    solved = []
+
+    def steps(batch):
+        solved.extend(f.training[0].cand.workload.name for f, _ in batch)
+        return [solve_choice(f.milp, f.milp.cost) for f, _ in batch]
+
+    start = sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps,
+                             optimal=optimal)
+    assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 240)
+    assert solved == ["j1", "j2"]

@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from ..model import Budget
+from ..model import Budget, Objective
 from .candidates import (
     InferenceCandidates,
     TrainingCandidates,
@@ -35,12 +35,12 @@ from .candidates import (
     budget_matches,
     by_kind,
 )
-from .formulation import Formulation, build
+from .formulation import Formulation, build, objectives
 from .milp import Milp
 from .solvers import SolveResult
 
 __all__ = ["Block", "Blocks", "Key", "Step", "contested", "coupling_key", "coupling_keys",
-           "sequential_start", "solve_choice", "split"]
+           "priced", "sequential_start", "solve_choice", "split"]
 
 Key = tuple[str, int]
 TOLERANCE = 1e-6
@@ -78,6 +78,7 @@ class Block:
     form: Formulation | None = None
     result: SolveResult | None = None
     relaxed: float | None = None  # the optimum of its LP relaxation, when it was solved
+    dual: float | None = None  # its Lagrangian bound at the LP's prices, when it was found
 
 
 @dataclass
@@ -111,7 +112,8 @@ class Blocks:
             self.parent[r] = head
             self.blocks[head].members.extend(self.blocks.pop(r).members)
         self.blocks[head].members.sort()
-        self.blocks[head].form = self.blocks[head].result = self.blocks[head].relaxed = None
+        head_block = self.blocks[head]
+        head_block.form = head_block.result = head_block.relaxed = head_block.dual = None
 
     def violated(self) -> list[list[int]]:
         """For every coupling row the blocks break together, the members to join.
@@ -200,6 +202,8 @@ def sequential_start(
     prices: Mapping[Key, float] | None = None,
     batch: int = 1,
     keep: Collection[int] = (),
+    objective: Objective = "cost",
+    optimal: Mapping[int, Mapping[tuple[object, ...], float]] | None = None,
 ) -> list[float] | None:
     """A feasible MIP start for a merged block, or None when a step finds no plan.
 
@@ -230,6 +234,9 @@ def sequential_start(
     what the batch's earlier steps took, it is optimal for that one too and is kept. From
     the first that does not fit, the rest of the batch is placed again, so the start is
     the one-by-one start (up to ties) whatever the batch size.
+
+    ``optimal``: solutions of members' models priced but not restricted (see
+    planner.lagrangian); one that fits what is left is optimal for the step too.
     """
     if block.form is None:
         return None
@@ -243,9 +250,16 @@ def sequential_start(
                                    key=lambda i: _freedom(members[i]))])
     while queue:
         take = [queue.popleft() for _ in range(min(batch, len(queue)))]
-        steps = [_step(universe, members[i], used, budgets, total_demand,
-                       None if i in keep else prices, (known or {}).get(i), prices)
-                 for i in take]
+        steps = []
+        for i in take:
+            if i in keep:  # kept as it is when it fits
+                check, previous = None, (known or {}).get(i)
+            elif optimal and i in optimal:  # optimal when it fits
+                check, previous = None, optimal[i]
+            else:  # a solo optimum: kept when it fits and stays optimal under the prices
+                check, previous = prices, (known or {}).get(i)
+            steps.append(_step(universe, members[i], used, budgets, total_demand, check,
+                               previous, prices, objective))
         results = iter(solve([(form, weights) for form, weights, fixed in steps if fixed is None]))
         for pos, (i, (form, _, fixed)) in enumerate(zip(take, steps, strict=True)):
             step = Block([i], form, fixed or next(results))
@@ -266,7 +280,7 @@ def _step(universe: Universe, cand: InferenceCandidates | TrainingCandidates,
           used: Mapping[Key, float], budgets: Sequence[Budget], total_demand: float,
           check: Mapping[Key, float] | None,
           previous: Mapping[tuple[object, ...], float] | None,
-          prices: Mapping[Key, float] | None,
+          prices: Mapping[Key, float] | None, objective: Objective,
           ) -> tuple[Formulation, list[float] | None, SolveResult | None]:
     """One workload's model within what ``used`` leaves, its column ``prices``, and its
     ``previous`` solution when that still fits and pays none of the prices in ``check``
@@ -276,16 +290,43 @@ def _step(universe: Universe, cand: InferenceCandidates | TrainingCandidates,
     left = [replace(b, limit_usd=max(0.0, b.limit_usd - used.get(("budget", j), 0.0)))
             for j, b in enumerate(budgets)]
     form = build(universe, *by_kind([cand]), left, total_demand, capacity=capacity)
-    weights = _priced(form.milp, prices) if prices else None
-    fits = previous is not None and _fits(form.milp, previous)
-    charged = _priced(form.milp, check) if check else None
-    if fits and previous is not None and charged is not None:
-        fits = all(previous.get(t, 0.0) <= TOLERANCE
-                   for t, e in zip(form.milp.col_tags, charged, strict=True) if e)
-    if not fits or previous is None:
+    weights = priced(form.milp, prices) if prices else None
+    if previous is None or not _fits(form.milp, previous):
         return form, weights, None
     x = [previous.get(t, 0.0) for t in form.milp.col_tags]
+    charged = priced(form.milp, check) if check else None
+    if charged is not None and not _still_optimal(objectives(form, objective)[0], charged, x):
+        return form, weights, None
     return form, weights, SolveResult("optimal", x, None, 0.0, 0.0)
+
+
+def _still_optimal(primary: Sequence[float], charged: Sequence[float],
+                   x: Sequence[float]) -> bool:
+    """Whether ``x``, optimal for ``primary`` over a model that contains the step's,
+    stays optimal once the step adds the column prices ``charged`` (all >= 0).
+
+    It does when the prices split as ``charged = lam * primary + rest`` with lam >= 0,
+    rest >= 0 and rest = 0 wherever x is non-zero: for any feasible x',
+    (primary + charged) x' >= (1 + lam) primary x' >= (1 + lam) primary x
+    = (primary + charged) x. Two cases matter: x pays no price at all (lam = 0), and a
+    budget that covers all of a workload's columns, whose price is lam times each
+    column's cost (a team budget under the cost objective), so its solo optimum keeps.
+    """
+    used = [j for j, v in enumerate(x) if v > TOLERANCE]
+    if any(primary[j] < 0 for j in range(len(primary))):
+        return all(charged[j] <= TINY_PRICE for j in used)
+    ratios = [charged[j] / primary[j] for j in used if primary[j] > 0]
+    if any(charged[j] > TINY_PRICE for j in used if primary[j] == 0):
+        return False
+    lam = min(ratios, default=0.0)
+    if ratios and max(ratios) - lam > RATIO_TOLERANCE * max(1.0, lam):
+        return False
+    return all(charged[j] >= lam * primary[j] * (1 - RATIO_TOLERANCE) - TINY_PRICE
+               for j in range(len(primary)))
+
+
+# Prices below TINY_PRICE count as none; ratios equal to RATIO_TOLERANCE count as one.
+TINY_PRICE, RATIO_TOLERANCE = 1e-9, 1e-9
 
 
 def _over(total: float, limit: float) -> bool:
@@ -301,7 +342,7 @@ def _limit(universe: Universe, budgets: Sequence[Budget], key: Key) -> float:
     return float(universe.offers[k][1].available or 0)
 
 
-def _priced(milp: Milp, prices: Mapping[Key, float]) -> list[float] | None:
+def priced(milp: Milp, prices: Mapping[Key, float]) -> list[float] | None:
     """What each column takes of the priced shared rows, at their prices (the sum of
     price times coefficient; None when no row of this model has a price)."""
     extra = [0.0] * milp.num_cols

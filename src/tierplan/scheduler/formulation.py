@@ -49,7 +49,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..model import Budget
+from ..model import Budget, Objective
 from .candidates import (
     EPS,
     Group,
@@ -60,7 +60,7 @@ from .candidates import (
 )
 from .milp import INF, Milp
 
-__all__ = ["Formulation", "InferenceVars", "TrainingVars", "build"]
+__all__ = ["Formulation", "InferenceVars", "TrainingVars", "build", "objectives"]
 
 
 @dataclass
@@ -81,6 +81,12 @@ class Formulation:
     milp: Milp
     inference: list[InferenceVars] = field(default_factory=list)
     training: list[TrainingVars] = field(default_factory=list)
+
+
+def objectives(form: Formulation, objective: Objective) -> tuple[list[float], list[float]]:
+    """The model's (primary, tie-break) objective vectors under ``objective``."""
+    m = form.milp
+    return (m.cost, m.latency) if objective == "cost" else (m.latency, m.cost)
 
 
 # Elastic weights: demand and jobs are what users need; budgets and capacity limits are

@@ -2,7 +2,8 @@
 
 The blocks' objectives add up, and so do their lower bounds, so the whole plan's gap is
 the one a single MILP of the scenario would report. A merged block's bound is the best
-of its solver's, the sum of its workloads' solo optima and its LP relaxation's optimum.
+of its solver's, the sum of its workloads' solo optima, its LP relaxation's optimum and
+its Lagrangian bound (:func:`lagrangian`).
 """
 
 from __future__ import annotations
@@ -10,24 +11,45 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from .blocks import Block, Blocks
+from .blocks import Block, Blocks, Key, coupling_key
+from .milp import Milp
 from .solvers import SolveResult
 
-__all__ = ["LP_TOLERANCE", "block_bound", "block_gap", "slack", "solver_bound", "value_bound",
-           "whole_gap"]
+__all__ = ["LP_TOLERANCE", "block_bound", "block_gap", "lagrangian", "slack", "solver_bound",
+           "value_bound", "whole_gap"]
 
 
 def block_bound(block: Block, alone: Mapping[int, float]) -> float:
     """A lower bound on a solved block's primary objective: the best of the solver's and,
-    for a merged block, the sum of its workloads' solo optima and its LP relaxation's
-    optimum (when the start priced it)."""
+    for a merged block, the sum of its workloads' solo optima, and its LP relaxation's
+    optimum and Lagrangian bound (when the start priced it)."""
     assert block.result is not None
     bound = solver_bound(block.result)
     if len(block.members) > 1:
         bound = max(bound, sum(alone.get(m, 0.0) for m in block.members))
     if block.relaxed is not None:
         bound = max(bound, block.relaxed - LP_TOLERANCE * max(1.0, abs(block.relaxed)))
+    if block.dual is not None:
+        bound = max(bound, block.dual)
     return bound
+
+
+def lagrangian(milp: Milp, prices: Mapping[Key, float], priced: Sequence[float]) -> float:
+    """A merged block's Lagrangian bound: with its shared rows (A x <= b) moved into the
+    objective at prices lam >= 0, the block falls apart into its workloads' own models,
+    and  sum_w min (c_w + lam A_w) x_w - lam b  <= min c x  over the block.
+
+    ``priced`` holds each workload's lower bound of its own model under the prices
+    (the solver's bound, so that a model stopped early still gives a valid bound).
+    At the LP relaxation's prices this is at least the LP's optimum, and more when the
+    workloads' own models are not integral at their LP optimum (big instances serving
+    small demand), which is most of what separates the LP bound from the plans."""
+    total = sum(priced)
+    for r, tag in enumerate(milp.row_tags):
+        key = coupling_key(tag)
+        if key is not None and key in prices:
+            total -= prices[key] * milp.row_upper[r]
+    return total
 
 
 def value_bound(block: Block, alone: Mapping[int, float]) -> tuple[float, float] | None:

@@ -42,13 +42,14 @@ from .blocks import (
     Step,
     coupling_key,
     coupling_keys,
+    priced,
     sequential_start,
     split,
 )
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
-from .formulation import Formulation, build
+from .formulation import Formulation, build, objectives
 from .neighbourhoods import SEARCH_FROM
-from .pool import Pool, objectives
+from .pool import Pool
 from .solvers import Backend, SolveResult, get_backend, polish
 
 __all__ = ["PlanOptions", "decode", "plan"]
@@ -155,13 +156,19 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         # Pricing costs an LP of the block and more re-solved steps: not past the deadline.
         late = time.time() >= deadline
         prices = None if late else _shadow_prices(backend, block, objective)
+        optimal: dict[int, dict[tuple[object, ...], float]] = {}
+        if prices:
+            forms = {i: build(universe, *by_kind([members[i]]), scenario.budgets, total_demand)
+                     for i in block.members}
+            optimal = _price_members(pool, block, forms, prices, alone, objective, deadline)
         keep = [i for i in block.members if i in kept and not kept[i] & blocks.broken]
         batch = 4 * pool.workers if pool.workers > 1 else 1
         x = sequential_start(universe, block, members, others, scenario.budgets, total_demand,
-                             steps, known, prices, batch, keep)
+                             steps, known, prices, batch, keep, objective, optimal)
         if x is None and keep:  # what was kept left a later workload no room: place all again
             x = sequential_start(universe, block, members, others, scenario.budgets,
-                                 total_demand, steps, known, prices, batch)
+                                 total_demand, steps, known, prices, batch, (), objective,
+                                 optimal)
             keep = []
         assert block.form is not None
         held = {members[i].workload.name for i in keep}
@@ -275,6 +282,37 @@ def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool:
     if blocks.violated():
         block.result = before
     blocks.broken = set()
+
+
+def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
+                   prices: Mapping[Key, float], alone: Mapping[int, float],
+                   objective: Objective, deadline: float,
+                   ) -> dict[int, dict[tuple[object, ...], float]]:
+    """Solve each member's own model (``forms``: the block's rows but the shared ones)
+    at the shared rows' prices, side by side in the workers: their bounds give the
+    block's Lagrangian bound (``block.dual``, see gaps.lagrangian), and their
+    solutions, by column tag, are the start's steps where they fit what it leaves. A
+    member that pays no price has its solo optimum already (``alone``: its bound)."""
+    assert block.form is not None
+    extras = {i: priced(forms[i].milp, prices) for i in block.members}
+    todo = [i for i in block.members if extras[i] is not None or i not in alone]
+    solved = dict(zip(todo, pool.alone([(forms[i], extras[i]) for i in todo], objective,
+                                       deadline, 1.0), strict=True))
+    bounds: list[float] = []
+    optimal: dict[int, dict[tuple[object, ...], float]] = {}
+    for i in block.members:
+        result = solved.get(i)
+        if result is None:
+            bounds.append(alone[i])
+            continue
+        if result.x is None or result.objective is None:
+            return optimal  # no bound from this member, so none for the block
+        extra = extras[i] or [0.0] * len(result.x)
+        value = result.objective + sum(e * v for e, v in zip(extra, result.x, strict=True))
+        bounds.append(value - result.gap * abs(value))
+        optimal[i] = {t: v for t, v in zip(forms[i].milp.col_tags, result.x, strict=True) if v}
+    block.dual = gaps.lagrangian(block.form.milp, prices, bounds)
+    return optimal
 
 
 # Share of the time left after the last merge round that goes to :func:`_spend_leftover`

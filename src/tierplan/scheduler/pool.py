@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..model import Objective
 from .blocks import Block, Step, solve_choice
-from .formulation import Formulation
+from .formulation import Formulation, objectives
 from .gaps import block_gap
 from .milp import Milp
 from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .planner import PlanOptions
 
 __all__ = ["LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "Pool", "alone_limits",
-           "objectives", "solve_alone", "unpriced"]
+           "solve_alone", "unpriced"]
 
 
 class Pool:
@@ -216,8 +216,3 @@ def _fork() -> multiprocessing.context.BaseContext:
     """Fork where the platform has it (workers inherit the imported solver)."""
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
-def objectives(form: Formulation, objective: Objective) -> tuple[list[float], list[float]]:
-    m = form.milp
-    return (m.cost, m.latency) if objective == "cost" else (m.latency, m.cost)
