@@ -441,3 +441,24 @@ def test_a_priced_optimum_that_fits_is_the_step_and_one_that_does_not_is_solved_
                              optimal=optimal)
     assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 240)
     assert solved == ["j1", "j2"]
+
+
+def test_a_solo_optimum_stays_optimal_when_its_prices_scale_its_cost():
+    # x is optimal for c over a model containing the step's. If the prices are
+    # lam * c on every column (a team budget covering all of a workload's columns,
+    # under the cost objective), every plan's priced cost is (1 + lam) times its cost:
+    # x stays optimal. The same holds with more on columns x does not use.
+    from tierplan.scheduler.blocks import _still_optimal
+
+    c = [10.0, 20.0, 5.0]
+    x = [1.0, 0.0, 0.0]
+    assert _still_optimal(c, [0.0, 3.0, 1.0], x)  # x pays nothing (lam = 0)
+    assert _still_optimal(c, [1.0, 2.0, 0.5], x)  # lam = 0.1 everywhere
+    assert _still_optimal(c, [1.0, 9.0, 0.5], x)  # lam = 0.1, more on an unused column
+    # Less than lam * c on another column: that plan may now be the cheaper one
+    # (priced, column 2 costs 5 + 0.1 = 5.1 against 10 + 1 = 11); not provable, so solved.
+    assert not _still_optimal(c, [1.0, 2.0, 0.1], x)
+    # Two used columns charged at different rates: not a scaling, so solved.
+    assert not _still_optimal(c, [1.0, 4.0, 0.5], [1.0, 1.0, 0.0])
+    # A used column with no cost that pays a price: solved.
+    assert not _still_optimal([0.0, 20.0, 5.0], [1.0, 2.0, 0.5], [1.0, 0.0, 0.0])

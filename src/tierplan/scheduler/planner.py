@@ -144,18 +144,18 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
 
         Without one a merged block may end the run with no plan at all, so the start is
         finished even past the deadline: its steps are single-workload models capped at
-        a second each, and past the deadline as :func:`.pool.alone_limits` says (and unpriced
-        when the deadline has passed before the start begins). With worker processes
-        the steps go to them in batches (see blocks.sequential_start).
+        a second each, and past the deadline as :func:`.pool.alone_limits` says. With
+        worker processes the steps go to them in batches (see blocks.sequential_start).
         """
         others = [b for b in blocks.blocks.values() if b is not block]
 
         def steps(batch: Sequence[Step]) -> list[SolveResult]:
             return pool.alone(batch, objective, deadline, 1.0)
 
-        # Pricing costs an LP of the block and more re-solved steps: not past the deadline.
-        late = time.time() >= deadline
-        prices = None if late else _shadow_prices(backend, block, objective)
+        # Priced even past the deadline: the LP and the members' priced models cost more
+        # than an unpriced start (~5 s at 1,000 workloads), but without them the block
+        # has no bound beyond its solo optima (28 % below the plan there) and a worse plan.
+        prices = _shadow_prices(backend, block, objective)
         optimal: dict[int, dict[tuple[object, ...], float]] = {}
         if prices:
             forms = {i: build(universe, *by_kind([members[i]]), scenario.budgets, total_demand)
