@@ -235,8 +235,9 @@ def sequential_start(
     the first that does not fit, the rest of the batch is placed again, so the start is
     the one-by-one start (up to ties) whatever the batch size.
 
-    ``optimal``: solutions of members' models priced but not restricted (see
-    planner.lagrangian); one that fits what is left is optimal for the step too.
+    ``optimal``: solutions of members' own models at the prices, not restricted by what
+    the others take (see planner._price_members); one that fits what is left is
+    optimal for the step too.
     """
     if block.form is None:
         return None
@@ -325,7 +326,8 @@ def _still_optimal(primary: Sequence[float], charged: Sequence[float],
                for j in range(len(primary)))
 
 
-# Prices below TINY_PRICE count as none; ratios equal to RATIO_TOLERANCE count as one.
+# Prices below TINY_PRICE count as none; price-to-cost ratios that differ by less than
+# RATIO_TOLERANCE (relative) count as one.
 TINY_PRICE, RATIO_TOLERANCE = 1e-9, 1e-9
 
 

@@ -34,17 +34,17 @@ def block_bound(block: Block, alone: Mapping[int, float]) -> float:
     return bound
 
 
-def lagrangian(milp: Milp, prices: Mapping[Key, float], priced: Sequence[float]) -> float:
+def lagrangian(milp: Milp, prices: Mapping[Key, float], bounds: Sequence[float]) -> float:
     """A merged block's Lagrangian bound: with its shared rows (A x <= b) moved into the
     objective at prices lam >= 0, the block falls apart into its workloads' own models,
     and  sum_w min (c_w + lam A_w) x_w - lam b  <= min c x  over the block.
 
-    ``priced`` holds each workload's lower bound of its own model under the prices
+    ``bounds`` holds each workload's lower bound of its own model under the prices
     (the solver's bound, so that a model stopped early still gives a valid bound).
     At the LP relaxation's prices this is at least the LP's optimum, and more when the
     workloads' own models are not integral at their LP optimum (big instances serving
     small demand), which is most of what separates the LP bound from the plans."""
-    total = sum(priced)
+    total = sum(bounds)
     for r, tag in enumerate(milp.row_tags):
         key = coupling_key(tag)
         if key is not None and key in prices:

@@ -7,8 +7,10 @@ Steps, each in its own module:
 3. Every workload starts as its own MILP (:mod:`.formulation`); workloads are joined
    only when a capacity or budget they share is broken by their separate optima
    (:mod:`.blocks` explains why that is exact). A merged block starts from a feasible
-   plan (:func:`.blocks.sequential_start`), which :mod:`.neighbourhoods` improves a few
-   workloads at a time when the block is too large for HiGHS alone.
+   plan (:func:`.blocks.sequential_start`) priced by its LP relaxation, which
+   :mod:`.neighbourhoods` improves a few workloads at a time when the block is too
+   large for HiGHS alone; its members' own models at those prices bound it
+   (:func:`.gaps.lagrangian`) where HiGHS gets no bound in time.
 4. Each MILP is solved lexicographically (:mod:`.solvers`): the objective, then its
    tie-break (cost -> latency, latency -> cost) with the first held at its optimum.
 5. The solution is decoded into placements; :mod:`.explain` adds what binds and why.
