@@ -108,7 +108,7 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     from tierplan.scheduler.solvers import HighsBackend
 
     u, members, block = onprem_jobs(*PRICED_PAIR)
-    prices = planner._shadow_prices(HighsBackend(), block, "cost")
+    prices, _ = planner._shadow_prices(HighsBackend(), block, "cost")
     assert list(prices.values()) == [pytest.approx(10.01)]
     forms = {i: build(u, [], [members[i]], u.scenario.budgets, 1.0) for i in block.members}
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
@@ -117,10 +117,22 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     sites = {i: {u.sites[members[i].options[tag[2]].site].name for tag in sol}
              for i, sol in optimal.items()}
     assert sites == {0: {"cloud-a"}, 1: {"onprem"}}
-    # The bound counts in the whole gap: 18 against 13.996 when the solver has none.
+    # Given the LP's solution, b's part of it (all 60 h on-prem) is integral: optimal for
+    # b at the LP's own price ($10: 6 + 0.6 x 10 = $12), so b is not solved; only a is
+    # (at $10.01, $12 as before). 12 + 12 - 10.01 = $13.99.
+    prices, lp = planner._shadow_prices(HighsBackend(), block, "cost")
+    solved = []
+    real = pool.alone
+    pool.alone = lambda steps, *a: solved.extend(steps) or real(steps, *a)
+    optimal = planner._price_members(pool, block, forms, prices, {}, "cost", time.time() + 5,
+                                     lp)
+    assert len(solved) == 1 and solved[0][0] is forms[0]
+    assert block.dual == pytest.approx(13.99)
+    assert optimal[1] == {next(iter(optimal[1])): 1.0}  # b: its one on-prem option
+    # The bound counts in the whole gap: 18 against 13.99 when the solver has none.
     blocks = Blocks([set(), set()])
     blocks.merge([0, 1])
     merged = blocks.blocks[0]
     merged.result = SolveResult("time_limit", [1.0], 18.0, float("inf"), 0.0)
     merged.dual = block.dual
-    assert whole_gap(blocks, {0: 6.0, 1: 6.0}) == pytest.approx((18 - 13.996) / 18)
+    assert whole_gap(blocks, {0: 6.0, 1: 6.0}) == pytest.approx((18 - 13.99) / 18)

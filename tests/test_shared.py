@@ -164,7 +164,7 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
 
     m = block.form.milp
     value = {}
-    for name, prices in (("plain", None), ("priced", planner._shadow_prices(backend, block, "cost"))):
+    for name, prices in (("plain", None), ("priced", planner._shadow_prices(backend, block, "cost")[0])):
         start = sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps,
                                  prices=prices)
         value[name] = sum(c * v for c, v in zip(m.cost, start, strict=True))
@@ -265,7 +265,7 @@ def test_a_kept_solution_stays_even_when_prices_would_move_it():
 
     u, members, block = onprem_jobs(*PRICED_PAIR)
     m = block.form.milp
-    prices = planner._shadow_prices(HighsBackend(), block, "cost")
+    prices, _ = planner._shadow_prices(HighsBackend(), block, "cost")
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)
 
     def steps(batch):

@@ -38,6 +38,7 @@ from ..model import (
 )
 from . import explain, gaps, summary
 from .blocks import (
+    TOLERANCE,
     Block,
     Blocks,
     Key,
@@ -50,6 +51,7 @@ from .blocks import (
 )
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .formulation import Formulation, build, objectives
+from .milp import Milp
 from .neighbourhoods import SEARCH_FROM
 from .pool import Pool
 from .solvers import Backend, SolveResult, get_backend, polish
@@ -157,12 +159,13 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         # Priced even past the deadline: the LP and the members' priced models cost more
         # than an unpriced start (~5 s at 1,000 workloads), but without them the block
         # has no bound beyond its solo optima (28 % below the plan there) and a worse plan.
-        prices = _shadow_prices(backend, block, objective)
+        prices, lp = _shadow_prices(backend, block, objective)
         optimal: dict[int, dict[tuple[object, ...], float]] = {}
         if prices:
             forms = {i: build(universe, *by_kind([members[i]]), scenario.budgets, total_demand)
                      for i in block.members}
-            optimal = _price_members(pool, block, forms, prices, alone, objective, deadline)
+            optimal = _price_members(pool, block, forms, prices, alone, objective, deadline,
+                                     lp)
         keep = [i for i in block.members if i in kept and not kept[i] & blocks.broken]
         batch = 4 * pool.workers if pool.workers > 1 else 1
         x = sequential_start(universe, block, members, others, scenario.budgets, total_demand,
@@ -288,32 +291,48 @@ def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool:
 
 def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
                    prices: Mapping[Key, float], alone: Mapping[int, float],
-                   objective: Objective, deadline: float,
+                   objective: Objective, deadline: float, lp: Sequence[float] | None = None,
                    ) -> dict[int, dict[tuple[object, ...], float]]:
     """Solve each member's own model (``forms``: the block's rows but the shared ones)
     at the shared rows' prices, side by side in the workers: their bounds give the
     block's Lagrangian bound (``block.dual``, see gaps.lagrangian), and their
-    solutions, by column tag, are the start's steps where they fit what it leaves. A
-    member that pays no price has its solo optimum already (``alone``: its bound)."""
+    solutions, by column tag, are the start's steps where they fit what it leaves.
+
+    Two kinds of member need no solve. One that pays no price has its solo optimum
+    already (``alone``: its bound). One whose part of the block's LP solution ``lp`` is
+    integral has it: at the LP's own prices (``prices`` / PRICE_MARKUP) that part is
+    optimal for the member's LP (LP duality), so for its MILP too; its value there is
+    a lower bound at the marked-up prices as well, as prices only add to a plan (less
+    the LP's tolerance, as for ``block.relaxed``)."""
     assert block.form is not None
     extras = {i: priced(forms[i].milp, prices) for i in block.members}
-    todo = [i for i in block.members if extras[i] is not None or i not in alone]
-    solved = dict(zip(todo, pool.alone([(forms[i], extras[i]) for i in todo], objective,
-                                       deadline, 1.0), strict=True))
-    bounds: list[float] = []
+    bounds: dict[int, float] = {}
     optimal: dict[int, dict[tuple[object, ...], float]] = {}
+    at_lp = dict(zip(block.form.milp.col_tags, lp, strict=True)) if lp is not None else {}
     for i in block.members:
-        result = solved.get(i)
-        if result is None:
-            bounds.append(alone[i])
+        extra = extras[i]
+        if extra is None and i in alone:
+            bounds[i] = alone[i]
             continue
+        m = forms[i].milp
+        x = [at_lp.get(t, math.nan) for t in m.col_tags]
+        if lp is not None and _integral(m, x):
+            x = [round(v) if m.col_integer[j] else v for j, v in enumerate(x)]
+            primary = objectives(forms[i], objective)[0]
+            value = sum((c + e / PRICE_MARKUP) * v for c, e, v in
+                        zip(primary, extra or [0.0] * len(x), x, strict=True))
+            bounds[i] = value - gaps.LP_TOLERANCE * max(1.0, abs(value))
+            optimal[i] = {t: v for t, v in zip(m.col_tags, x, strict=True) if v}
+    todo = [i for i in block.members if i not in bounds]
+    solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, 1.0)
+    for i, result in zip(todo, solved, strict=True):
         if result.x is None or result.objective is None:
             return optimal  # no bound from this member, so none for the block
         extra = extras[i] or [0.0] * len(result.x)
         value = result.objective + sum(e * v for e, v in zip(extra, result.x, strict=True))
-        bounds.append(value - result.gap * abs(value))
+        bounds[i] = value - result.gap * abs(value)
         optimal[i] = {t: v for t, v in zip(forms[i].milp.col_tags, result.x, strict=True) if v}
-    block.dual = gaps.lagrangian(block.form.milp, prices, bounds)
+    block.dual = gaps.lagrangian(block.form.milp, prices, [bounds[i] for i in block.members])
     return optimal
 
 
@@ -322,26 +341,34 @@ def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
 LEFTOVER_SHARE = 0.7
 
 
-def _shadow_prices(backend: Backend, block: Block, objective: Objective) -> dict[Key, float]:
+def _integral(milp: Milp, x: Sequence[float]) -> bool:
+    """``x`` (NaN where a column is missing) has every column and whole integers."""
+    return all(not math.isnan(v) and (not integer or abs(v - round(v)) <= TOLERANCE)
+               for v, integer in zip(x, milp.col_integer, strict=True))
+
+
+def _shadow_prices(backend: Backend, block: Block, objective: Objective
+                   ) -> tuple[dict[Key, float], list[float] | None]:
     """The shared rows' prices in the block's LP relaxation (what one more unit of the
-    row's limit would save), for :func:`.blocks.sequential_start`. The LP's optimum is
-    kept as ``block.relaxed``: a lower bound of the block that HiGHS may not reach in
-    the time a large block gets."""
+    row's limit would save, times PRICE_MARKUP), for :func:`.blocks.sequential_start`,
+    and the LP's solution (None when it has none). The LP's optimum is kept as
+    ``block.relaxed``: a lower bound of the block that HiGHS may not reach in the time
+    a large block gets."""
     if block.form is None:
-        return {}
+        return {}, None
     m = block.form.milp
     relaxed = replace(m, col_integer=[False] * m.num_cols)
     primary, _ = objectives(block.form, objective)
     x, duals = backend.polish(relaxed, primary, None, [0.0] * m.num_cols)
     if duals is None:
-        return {}
+        return {}, None
     block.relaxed = sum(c * v for c, v in zip(primary, x, strict=True))
     prices: dict[Key, float] = {}
     for tag, dual in zip(m.row_tags, duals, strict=True):
         key = coupling_key(tag)
         if key is not None and dual < -TINY:
             prices[key] = -dual * PRICE_MARKUP
-    return prices
+    return prices, x
 
 
 # The LP leaves the marginal workload of a contested row indifferent between it and its
