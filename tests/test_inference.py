@@ -54,6 +54,8 @@ def test_latency_slo_excludes_cheaper_far_site(solver):
     assert result.total_cost_usd == pytest.approx(200.0)
     slo = [b for b in result.binding if b.kind == "slo"]
     assert slo and "far" in slo[0].detail
+    # Without explanations (the simulations and the autoscaler) nothing is listed.
+    assert solve(sc, solver=solver, explain=False).binding == ()
 
 
 def test_egress_is_billed_per_response(solver):

@@ -69,8 +69,11 @@ class PlanOptions:
     chosen instances to the lowest latency with the cost held (an LP); ``exact`` also
     searches other instance choices of equal cost (a second MILP, often several times the
     first's time). The latency objective always breaks ties exactly: an LP cannot remove
-    instances that carry no traffic. ``workers``: processes that solve
-    independent blocks in parallel (None: one per core when there are many blocks).
+    instances that carry no traffic. ``explain``: list what binds (budgets and
+    capacities with their shadow prices, and SLOs that keep traffic off a cheaper
+    site); the simulations and the autoscaler plan without it. ``workers``: processes
+    that solve independent blocks in parallel (None: one per core when there are many
+    blocks).
 
     ``current_instances`` maps (workload, site, offering) to the instances running now and
     ``churn_usd`` is the objective penalty per instance started or stopped; together they
@@ -254,7 +257,8 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                                 max(deadline - time.time(), 0.01)),
             ))
         solve_seconds += time.perf_counter() - t0
-    bindings.extend(explain.slo_bindings(universe, inference, placements))
+    if options.explain:
+        bindings.extend(explain.slo_bindings(universe, inference, placements))
     info = SolverInfo(backend.name, solve_seconds, gap, build_seconds, n_vars, n_rows,
                       len(blocks.blocks))
     return summary.assemble(scenario, objective, status, placements, bindings, info)
