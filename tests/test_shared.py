@@ -399,6 +399,34 @@ def test_leftover_time_improves_a_time_limited_block_unless_that_breaks_a_row(mo
     assert leftover(breaks=True) == pytest.approx(210.0)
 
 
+def test_leftover_time_goes_on_with_a_small_blocks_milp(monkeypatch):
+    # The same block below the search's size: its MILP goes on from the $210 plan and
+    # proves the $30 optimum. When $30 would break a row with another block, the block
+    # keeps $210 but also the MILP's bound ($30), which holds for its own model.
+    from tierplan.scheduler import planner
+    from tierplan.scheduler.blocks import Blocks
+    from tierplan.scheduler.solvers import SolveResult
+
+    def leftover(breaks):
+        block, x = _full_row()
+        blocks = Blocks([set(), set(), set()])
+        blocks.merge([0, 1, 2])
+        merged = blocks.blocks[0]
+        merged.form, merged.result = block.form, SolveResult("time_limit", x, 210.0, 0.9, 1.0)
+        if breaks:
+            monkeypatch.setattr(Blocks, "violated", lambda self: [[0, 1, 2]])
+        pool = pool_module.Pool(planner.PlanOptions(), n_members=3)
+        planner._spend_leftover(blocks, "cost", time.time() + 5, pool)
+        return merged.result
+
+    better = leftover(breaks=False)
+    assert (better.status, better.objective, better.gap) == ("optimal", pytest.approx(30.0),
+                                                            pytest.approx(0.0, abs=1e-4))
+    kept = leftover(breaks=True)
+    assert (kept.status, kept.objective) == ("time_limit", pytest.approx(210.0))
+    assert kept.gap == pytest.approx((210 - 30) / 210, rel=1e-3)  # was 0.9: bound $21
+
+
 def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch):
     # Past the deadline a workload alone gets 0.2 s with a 1 % gap; when that finds no
     # plan it gets 5 s more (before, a late solve had 0.01 s and the whole scenario could

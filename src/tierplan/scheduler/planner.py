@@ -54,7 +54,7 @@ from .formulation import Formulation, build, objectives
 from .milp import Milp
 from .neighbourhoods import SEARCH_FROM
 from .pool import Pool
-from .solvers import Backend, SolveResult, get_backend, polish
+from .solvers import Backend, SolveResult, Status, get_backend, polish
 
 __all__ = ["PlanOptions", "decode", "plan"]
 
@@ -265,32 +265,49 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
 
 
 def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: Pool) -> None:
-    """Give the time kept in reserve for further merges, when none came, to the
-    neighbourhood search of the largest block that stopped at its time limit.
+    """Give the time kept in reserve for further merges, when none came, to the largest
+    block that stopped at its time limit: its neighbourhood search when it is that
+    large (SEARCH_FROM), else more time for its MILP, from its plan.
 
     A block's MILP counts only its own share of the rows it shares with other blocks,
     so a better plan for it may break one of them together with another block: the
-    search's plan is kept only when nothing breaks (else the block keeps its own)."""
+    better plan is kept only when nothing breaks (else the block keeps its own). A
+    better bound from the MILP holds either way: it bounds the block's own model."""
     left = (deadline - time.time()) * LEFTOVER_SHARE
     limited = [b for b in blocks.blocks.values() if b.form is not None and b.result is not None
                and b.result.x is not None and b.result.status == "time_limit"
-               and b.form.milp.num_cols >= SEARCH_FROM]
+               and len(b.members) > 1]
     if left < 1.0 or not limited:
         return
     block = max(limited, key=lambda b: b.form.milp.num_cols if b.form else 0)
     assert block.form is not None and block.result is not None and block.result.x is not None
-    before = block.result
+    before, plan_x = block.result, block.result.x
     primary, _ = objectives(block.form, objective)
-    x = pool.search(block.form.milp, primary, block.result.x, time.time() + left)
-    value = sum(c * v for c, v in zip(primary, x, strict=True))
-    if before.objective is None or value >= before.objective:
-        return
+    old = sum(c * v for c, v in zip(primary, plan_x, strict=True))
     bound = gaps.solver_bound(before)
-    gap = max(0.0, value - bound) / max(abs(value), 1e-9) if math.isfinite(bound) else math.inf
-    block.result = SolveResult("time_limit", x, value, gap, before.seconds)
-    if blocks.violated():
-        block.result = before
+    status: Status = "time_limit"
+    if block.form.milp.num_cols >= SEARCH_FROM:
+        x = pool.search(block.form.milp, primary, plan_x, time.time() + left)
+    else:
+        again = pool.run([(pool.options.solver, block.form.milp, primary, None, left,
+                           pool.options.gap, plan_x)])[0]
+        x = again.x if again.x is not None else plan_x
+        bound = max(bound, gaps.solver_bound(again))
+        status = again.status if again.x is not None else status
+    value = sum(c * v for c, v in zip(primary, x, strict=True))
+    if value >= old:
+        x, value, status = plan_x, old, "time_limit"
+    block.result = _bounded(status, x, value, bound, before.seconds)
+    if x is not plan_x and blocks.violated():
+        block.result = _bounded("time_limit", plan_x, old, bound, before.seconds)
     blocks.broken = set()
+
+
+def _bounded(status: Status, x: list[float], value: float, bound: float,
+             seconds: float) -> SolveResult:
+    """A block's result with its gap from ``bound`` (a lower bound of its objective)."""
+    gap = max(0.0, value - bound) / max(abs(value), 1e-9) if math.isfinite(bound) else math.inf
+    return SolveResult(status, x, value, gap, seconds)
 
 
 def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
