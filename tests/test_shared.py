@@ -374,55 +374,45 @@ def test_search_two_at_a_time_takes_what_still_fits():
     assert neighbourhoods.apply(m, moved, part, result) is None
 
 
-def test_leftover_time_improves_a_time_limited_block_unless_that_breaks_a_row(monkeypatch):
-    # The full-row plan ($210) as a merged block that stopped at its time limit, with
-    # time left after the last merge round: the search finds $30 and keeps it; when
-    # the better plan would break a row shared with another block, the block keeps $210.
+def _leftover(monkeypatch, breaks, gap):
+    """The full-row plan ($210) as a merged block that stopped at its time limit (with
+    ``gap``) and time left after the last merge round: its result after
+    planner._spend_leftover; ``breaks``: a better plan would break a row shared with
+    another block."""
     from tierplan.scheduler import planner
     from tierplan.scheduler.blocks import Blocks
     from tierplan.scheduler.solvers import SolveResult
 
-    def leftover(breaks):
-        block, x = _full_row()
-        blocks = Blocks([set(), set(), set()])
-        blocks.merge([0, 1, 2])
-        merged = blocks.blocks[0]
-        merged.form, merged.result = block.form, SolveResult("time_limit", x, 210.0, 0.5, 1.0)
-        if breaks:
-            monkeypatch.setattr(Blocks, "violated", lambda self: [[0, 1, 2]])
-        pool = pool_module.Pool(planner.PlanOptions(), n_members=3)
-        planner._spend_leftover(blocks, "cost", time.time() + 5, pool)
-        return merged.result.objective
+    block, x = _full_row()
+    blocks = Blocks([set(), set(), set()])
+    blocks.merge([0, 1, 2])
+    merged = blocks.blocks[0]
+    merged.form, merged.result = block.form, SolveResult("time_limit", x, 210.0, gap, 1.0)
+    if breaks:
+        monkeypatch.setattr(Blocks, "violated", lambda self: [[0, 1, 2]])
+    pool = pool_module.Pool(planner.PlanOptions(), n_members=3)
+    planner._spend_leftover(blocks, "cost", time.time() + 5, pool)
+    return merged.result
+
+
+def test_leftover_time_improves_a_time_limited_block_unless_that_breaks_a_row(monkeypatch):
+    # A block of the search's size: the search finds $30 and keeps it; when the better
+    # plan would break a row shared with another block, the block keeps $210.
+    from tierplan.scheduler import planner
 
     monkeypatch.setattr(planner, "SEARCH_FROM", 0)
-    assert leftover(breaks=False) == pytest.approx(30.0)
-    assert leftover(breaks=True) == pytest.approx(210.0)
+    assert _leftover(monkeypatch, False, 0.5).objective == pytest.approx(30.0)
+    assert _leftover(monkeypatch, True, 0.5).objective == pytest.approx(210.0)
 
 
 def test_leftover_time_goes_on_with_a_small_blocks_milp(monkeypatch):
     # The same block below the search's size: its MILP goes on from the $210 plan and
     # proves the $30 optimum. When $30 would break a row with another block, the block
     # keeps $210 but also the MILP's bound ($30), which holds for its own model.
-    from tierplan.scheduler import planner
-    from tierplan.scheduler.blocks import Blocks
-    from tierplan.scheduler.solvers import SolveResult
-
-    def leftover(breaks):
-        block, x = _full_row()
-        blocks = Blocks([set(), set(), set()])
-        blocks.merge([0, 1, 2])
-        merged = blocks.blocks[0]
-        merged.form, merged.result = block.form, SolveResult("time_limit", x, 210.0, 0.9, 1.0)
-        if breaks:
-            monkeypatch.setattr(Blocks, "violated", lambda self: [[0, 1, 2]])
-        pool = pool_module.Pool(planner.PlanOptions(), n_members=3)
-        planner._spend_leftover(blocks, "cost", time.time() + 5, pool)
-        return merged.result
-
-    better = leftover(breaks=False)
+    better = _leftover(monkeypatch, False, 0.9)
     assert (better.status, better.objective, better.gap) == ("optimal", pytest.approx(30.0),
                                                             pytest.approx(0.0, abs=1e-4))
-    kept = leftover(breaks=True)
+    kept = _leftover(monkeypatch, True, 0.9)
     assert (kept.status, kept.objective) == ("time_limit", pytest.approx(210.0))
     assert kept.gap == pytest.approx((210 - 30) / 210, rel=1e-3)  # was 0.9: bound $21
 
