@@ -144,6 +144,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
     # (``kept``: those, with the shared rows they use; see blocks.sequential_start).
     known: dict[int, dict[tuple[object, ...], float]] = {}
     kept: dict[int, set[Key]] = {}
+    own: dict[int, Formulation] = {}  # each workload's own model, from the first round
     names = {c.workload.name: i for i, c in enumerate(members)}
 
     def start(block: Block) -> tuple[list[float] | None, list[int]]:
@@ -165,7 +166,8 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         prices, lp = _shadow_prices(backend, block, objective)
         optimal: dict[int, dict[tuple[object, ...], float]] = {}
         if prices:
-            forms = {i: build(universe, *by_kind([members[i]]), scenario.budgets, total_demand)
+            forms = {i: own[i] if i in own else
+                     build(universe, *by_kind([members[i]]), scenario.budgets, total_demand)
                      for i in block.members}
             optimal = _price_members(pool, block, forms, prices, alone, objective, deadline,
                                      lp)
@@ -205,9 +207,11 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
             block.result = result
             if len(block.members) == 1 and result.objective is not None:
                 alone[block.members[0]] = gaps.solver_bound(result)
-                if result.x is not None and block.form is not None:
-                    known[block.members[0]] = {t: v for t, v in zip(block.form.milp.col_tags,
-                                                                      result.x, strict=True) if v}
+                if block.form is not None:
+                    own[block.members[0]] = block.form
+                    if result.x is not None:
+                        known[block.members[0]] = {t: v for t, v in zip(
+                            block.form.milp.col_tags, result.x, strict=True) if v}
             elif result.x is not None:
                 for i, (values, uses) in split(block, names).items():
                     known[i], kept[i] = values, uses
