@@ -15,8 +15,8 @@ from .blocks import Block, Blocks, Key, coupling_key
 from .milp import Milp
 from .solvers import SolveResult
 
-__all__ = ["LP_TOLERANCE", "block_bound", "block_gap", "lagrangian", "slack", "solver_bound",
-           "value_bound", "whole_gap"]
+__all__ = ["block_bound", "block_gap", "lagrangian", "lp_bound", "relative_gap", "slack",
+           "solver_bound", "value_bound", "whole_gap"]
 
 
 def block_bound(block: Block, alone: Mapping[int, float]) -> float:
@@ -28,7 +28,7 @@ def block_bound(block: Block, alone: Mapping[int, float]) -> float:
     if len(block.members) > 1:
         bound = max(bound, sum(alone.get(m, 0.0) for m in block.members))
     if block.relaxed is not None:
-        bound = max(bound, block.relaxed - LP_TOLERANCE * max(1.0, abs(block.relaxed)))
+        bound = max(bound, lp_bound(block.relaxed))
     if block.dual is not None:
         bound = max(bound, block.dual)
     return bound
@@ -69,6 +69,13 @@ def whole_gap(blocks: Blocks, alone: Mapping[int, float]) -> float:
         if solved is not None:
             value += solved[0]
             bound += solved[1]
+    return relative_gap(value, bound)
+
+
+def relative_gap(value: float, bound: float) -> float:
+    """How far ``value`` is above its lower ``bound``, relative to it (inf: no bound)."""
+    if not math.isfinite(bound):
+        return math.inf
     return max(0.0, value - bound) / max(abs(value), 1e-9)
 
 
@@ -98,11 +105,19 @@ def block_gap(gap: float, slack: float, primary: Sequence[float],
     return max(gap, slack / value) if value > 0 else gap
 
 
-def solver_bound(result: SolveResult) -> float:
-    """The solver's lower bound on the primary objective (-inf when it has none)."""
-    if result.objective is None or not math.isfinite(result.gap):
+def solver_bound(result: SolveResult, value: float | None = None) -> float:
+    """The solver's lower bound on the objective it solved (-inf when it has none):
+    ``result.objective`` less its gap, or ``value`` less it when the result reports
+    another objective (a priced model's result carries its value without the prices)."""
+    value = result.objective if value is None else value
+    if value is None or not math.isfinite(result.gap):
         return -math.inf
-    return result.objective - result.gap * abs(result.objective)
+    return value - result.gap * abs(value)
+
+
+def lp_bound(value: float) -> float:
+    """A lower bound from an LP's optimum ``value``: less its tolerance (LP_TOLERANCE)."""
+    return value - LP_TOLERANCE * max(1.0, abs(value))
 
 
 # The LP's optimum is exact only to HiGHS's optimality tolerance (1e-7, relative to

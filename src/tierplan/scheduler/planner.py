@@ -310,8 +310,7 @@ def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool:
 def _bounded(status: Status, x: list[float], value: float, bound: float,
              seconds: float) -> SolveResult:
     """A block's result with its gap from ``bound`` (a lower bound of its objective)."""
-    gap = max(0.0, value - bound) / max(abs(value), 1e-9) if math.isfinite(bound) else math.inf
-    return SolveResult(status, x, value, gap, seconds)
+    return SolveResult(status, x, value, gaps.relative_gap(value, bound), seconds)
 
 
 def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
@@ -346,7 +345,7 @@ def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
             primary = objectives(forms[i], objective)[0]
             value = sum((c + e / PRICE_MARKUP) * v for c, e, v in
                         zip(primary, extra or [0.0] * len(x), x, strict=True))
-            bounds[i] = value - gaps.LP_TOLERANCE * max(1.0, abs(value))
+            bounds[i] = gaps.lp_bound(value)
             optimal[i] = {t: v for t, v in zip(m.col_tags, x, strict=True) if v}
     todo = [i for i in block.members if i not in bounds]
     solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, 1.0)
@@ -355,7 +354,7 @@ def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
             return optimal  # no bound from this member, so none for the block
         extra = extras[i] or [0.0] * len(result.x)
         value = result.objective + sum(e * v for e, v in zip(extra, result.x, strict=True))
-        bounds[i] = value - result.gap * abs(value)
+        bounds[i] = gaps.solver_bound(result, value)
         optimal[i] = {t: v for t, v in zip(forms[i].milp.col_tags, result.x, strict=True) if v}
     block.dual = gaps.lagrangian(block.form.milp, prices, [bounds[i] for i in block.members])
     return optimal
