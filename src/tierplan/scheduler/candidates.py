@@ -211,7 +211,7 @@ class Universe:
                 # Dominance ignores churn: a running instance may be worth keeping.
                 kept = lot if running else self._pareto(lot)
                 groups.append(Group(si, service_ms, tuple(Unit(*t) for t in kept), reach))
-        if self.churn_usd > 0 and w.name in self.current:
+        if running:
             return InferenceCandidates(w, tuple(groups), tuple(eligible_sites))
         groups = _drop_idle_groups(w, groups)
         if w.min_sites <= 1:
