@@ -187,3 +187,32 @@ def test_training_matches_brute_force(sc):
         assert result.status == "infeasible"
     else:
         assert result.total_cost_usd == pytest.approx(expected, rel=1e-9, abs=1e-6)
+
+
+def test_highs_gives_the_solution_it_reports():
+    # Found by test_highs_and_cbc_agree: HiGHS 1.16, given the merged block's start
+    # ($1,200), reported the optimum's value ($1,000) but handed back the start as its
+    # solution when presolve solved the block. Optimum over 100 h: w0 needs two sites,
+    # s0's L4 ($1/h) and s1's one limited A100 ($1/h): $200; w1 serves c0 on s0's L4
+    # ($100) and its 31 rps on s1's 2xA100 ($7/h, the limited A100 being w0's): $700.
+    sc = build(
+        [{"tier": "cloud", "where": 0, "egress": 0.0, "bandwidth": 0.5, "jurisdiction": "DE",
+          "offerings": [{"accelerator": "L4", "count": 1, "price": 1.0, "spot": None,
+                         "available": None}] * 2},
+         {"tier": "cloud", "where": 2, "egress": 0.0, "bandwidth": 0.5, "jurisdiction": "DE",
+          "offerings": [{"accelerator": "A100", "count": 2, "price": 7.0, "spot": None,
+                         "available": None},
+                        {"accelerator": "A100", "count": 1, "price": 1.0, "spot": None,
+                         "available": 1},
+                        {"accelerator": None, "count": 4, "price": 3.0, "spot": None,
+                         "available": None}]}],
+        [{"kind": "inference", "demand": [1.0], "slo": 60, "min_instances": 0, "min_sites": 2,
+          "payload_kb": 0, "budget": None},
+         {"kind": "inference", "demand": [1.0, 31.0], "slo": 120, "min_instances": 0,
+          "min_sites": 1, "payload_kb": 0, "budget": None}],
+        None)
+    result = plan(sc, PlanOptions(gap=1e-7, explain=False, workers=1))
+    assert result.status == "optimal"
+    assert result.total_cost_usd == pytest.approx(1000.0)
+    assert ("w0", "s1", "o1") in {(p.workload, p.site, p.offering) for p in result.placements}
+    assert check_plan(sc, result) == []

@@ -187,7 +187,7 @@ class HighsBackend:
         h.passModel(self._lp(milp, primary))
         if start is not None:
             self._set_start(h, start)
-        status, x, value, reached = self._run(h)
+        status, x, value, reached = self._run(h, primary)
         if status in ("infeasible", "no_solution") or x is None or value is None:
             return SolveResult(status, None, None, math.inf, time.perf_counter() - began)
         left = time_limit - (time.perf_counter() - began)
@@ -195,7 +195,7 @@ class HighsBackend:
             self._hold_primary(h, primary, value, secondary)
             h.setOptionValue("time_limit", max(left, 0.01))
             self._set_start(h, x)
-            status2, x2, _, _ = self._run(h)
+            status2, x2, _, _ = self._run(h, secondary)
             if x2 is not None:
                 x = x2
                 if status2 == "time_limit":
@@ -217,7 +217,26 @@ class HighsBackend:
                      [j for j, _ in nz], [c for _, c in nz])
         h.changeColsCost(len(primary), list(range(len(primary))), list(secondary))
 
-    def _run(self, h: Any) -> tuple[Status, list[float] | None, float | None, float]:
+    def _run(self, h: Any, objective: Sequence[float],
+             ) -> tuple[Status, list[float] | None, float | None, float]:
+        """Run HiGHS and read its answer; ``objective``: the costs it minimises.
+
+        HiGHS 1.16 can report the optimum's value while handing back the MIP start as
+        its solution, when presolve solves the model with a start given (seen on a
+        14-column block: value $1,000, solution worth $1,200, both "optimal"). The
+        value of the solution is therefore checked against the reported one, and on
+        a mismatch the model is solved again without presolve, which returns both."""
+        status, x, value, reached = self._read(h)
+        if x is not None and value is not None and not _agrees(objective, x, value):
+            h.setOptionValue("presolve", "off")
+            status, x, value, reached = self._read(h)
+            h.setOptionValue("presolve", "choose")
+            if x is not None and value is not None and not _agrees(objective, x, value):
+                raise SolverError("HiGHS returned a solution whose objective is not the one "
+                                  "it reported; try --solver cbc")
+        return status, x, value, reached
+
+    def _read(self, h: Any) -> tuple[Status, list[float] | None, float | None, float]:
         hs = self.hs
         h.run()
         model_status = h.getModelStatus()
@@ -260,6 +279,12 @@ class HighsBackend:
             if h.getModelStatus() == hs.HighsModelStatus.kOptimal:
                 clean = list(h.getSolution().col_value)
         return clean, duals
+
+
+def _agrees(objective: Sequence[float], x: Sequence[float], value: float) -> bool:
+    """The solution ``x`` is worth the ``value`` the solver reported (to 1e-6, relative)."""
+    worth = sum(c * v for c, v in zip(objective, x, strict=True) if c)
+    return abs(worth - value) <= 1e-6 * max(1.0, abs(value))
 
 
 # -------------------------------------------------------------------------- CBC (PuLP)
