@@ -109,3 +109,22 @@ def test_real_process_exit_codes_and_no_traceback(tmp_path):
     # Nothing but the plan on stdout: highspy 1.16 prints a banner there from C++ when
     # the first Highs object is made, which would break `| jq`.
     assert json.loads(proc.stdout)["status"] == "optimal"
+
+
+def test_a_run_past_the_time_limit_says_so(capsys, monkeypatch):
+    import time
+
+    from tierplan.cli import plan as plan_cli
+
+    real = plan_cli.plan
+
+    def slow(scenario, options):  # a plan whose feasible start outlasts the limit
+        time.sleep(0.7)
+        return real(scenario, options)
+
+    code, _, err = run(capsys, "plan", HUB, "--format", "json")
+    assert code == 0 and "past --time-limit" not in err
+    monkeypatch.setattr(plan_cli, "plan", slow)
+    code, out, err = run(capsys, "plan", HUB, "--format", "json", "--time-limit", "0.1")
+    assert code == 0 and json.loads(out)["placements"]
+    assert "past --time-limit 0.1 s: a feasible plan is always finished" in err
