@@ -49,6 +49,20 @@ def test_optimal_with_lexicographic_tie_break(backend):
     assert result.x is not None and round(result.x[b]) == 3 and round(result.x[a]) == 0
 
 
+def test_cbc_optimum_is_proven_only_to_the_gap_it_was_given():
+    # PuLP does not pass CBC's bound on: an "optimal" MILP is within the gap asked, no
+    # closer as far as anyone can tell, while an LP's optimum is exact.
+    m = Milp()
+    a = m.add_col(("a",), 0, 10, True, cost=3.0)
+    m.add_row(("need",), [a], [2.0], lower=3)  # a >= 1.5, so a = 2 at $6
+    result = CbcBackend().solve(m, m.cost, None, 10, 1e-3)
+    assert result.status == "optimal" and result.objective == pytest.approx(6.0)
+    assert result.gap == 1e-3
+    m.col_integer[a] = False
+    result = CbcBackend().solve(m, m.cost, None, 10, 1e-3)
+    assert result.objective == pytest.approx(4.5) and result.gap == 0.0
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_infeasible(backend):
     m = Milp()

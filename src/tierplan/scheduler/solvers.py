@@ -374,7 +374,10 @@ class CbcBackend:
                 x = [v.varValue or 0.0 for v in cols]
                 if status2 == "time_limit":
                     status = "time_limit"
-        reached = 0.0 if status == "optimal" else math.inf
+        # CBC stops at the relative gap it was given and PuLP does not pass its bound on,
+        # so an optimum is proven only to that gap (exactly, when nothing is integer).
+        exact = not any(milp.col_integer)
+        reached = (0.0 if exact else gap) if status == "optimal" else math.inf
         return SolveResult(status, x, value, reached, time.perf_counter() - began)
 
     def _set_start(self, milp: Milp, cols: list[Any], x: Sequence[float]) -> None:
