@@ -122,3 +122,32 @@ def test_site_without_location_needs_every_latency():
     assert sc.network.measured[("munich", "a")] == 3
 
 
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
+def test_infinite_and_nan_numbers_are_refused(tmp_path, value):
+    err = error(tmp_path, BASE.replace("usd_per_hour: 1", f"usd_per_hour: {value}"))
+    assert err.path == "sites[0].offerings[0].usd_per_hour"
+    assert "finite number" in err.message
+
+
+def test_numbers_too_large_together_exit_2_naming_the_workload(capsys, tmp_path):
+    # Each number is finite and in range, but 1e12 rps at 1e-3 rps per L4 asks for
+    # 1e15 instances: no solver can count that exactly.
+    from conftest import run_cli
+
+    path = write(tmp_path, BASE.replace("rps: 10,", "rps: 0.001,").replace("{c: 5}", "{c: 1e12}"))
+    code, out, err = run_cli(capsys, "plan", path)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.startswith(f"tierplan: error: {path}: w1: an instance count of 1.25e+15 is too large")
+    assert "demand_rps" in err
+
+
+def test_a_value_of_the_wrong_shape_says_what_the_file_must_hold(tmp_path):
+    err = error(tmp_path, BASE.replace("location: {lat: 1, lon: 2}\n    offerings",
+                                       "location: 5\n    offerings"))
+    assert err.path == "sites[0].location"
+    assert err.message == "expected a mapping of keys to values (got 5)"
+    err = error(tmp_path, BASE.replace("clients:\n  - {name: c, location: {lat: 1, lon: 2}}",
+                                       "clients: {c: 1}"))
+    assert err.path == "clients" and err.message == "expected a list (got {'c': 1})"

@@ -21,7 +21,7 @@ TierName = Literal["cloud", "onprem", "edge"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class LocationIn(Strict):

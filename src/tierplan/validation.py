@@ -114,9 +114,27 @@ def _first_error(exc: ValidationError, file: str, root: type[BaseModel]) -> Scen
             loc = [*loc, field]
             hint = did_you_mean(str(got[field]), tags)
             message += f" (got {got[field]!r}" + (f"; did you mean {hint!r}?)" if hint else ")")
-    elif "input" in err and kind not in ("model_type", "dict_type", "list_type"):
-        message = f"{message} (got {err['input']!r})"
+    elif kind in _SHAPES:
+        message = f"expected {_SHAPES[kind]} (got {_shown(err.get('input'))})"
+    elif "input" in err:
+        message = f"{message} (got {_shown(err['input'])})"
     return ScenarioError(file, format_path(loc), message)
+
+
+# Pydantic's wording for a value of the wrong shape names the schema's classes
+# ("a valid dictionary or instance of SiteIn"); users see what the file must hold.
+_SHAPES = {
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+    "dict_type": "a mapping of keys to values",
+    "list_type": "a list",
+}
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as the error shows it, cut short when long."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _walk(root: type[BaseModel], loc: list[int | str]) -> tuple[list[int | str], list[type[BaseModel]]]:

@@ -7,6 +7,7 @@ import time
 
 import click
 
+from ..errors import InputError, ScenarioError
 from ..reports import FORMATS, render
 from ..scenario import load_scenario
 from ..scheduler import PlanOptions, plan
@@ -41,7 +42,10 @@ def plan_cmd(scenario: str, fmt: str, output: str | None, objective: str | None,
                           gap=gap, tie_break=tie_break, workers=workers)  # type: ignore[arg-type]
     began = time.perf_counter()
     with progress(f"planning {loaded.name} ({len(loaded.workloads)} workloads)"):
-        result = plan(loaded, options)
+        try:
+            result = plan(loaded, options)
+        except InputError as exc:  # numbers valid one by one but too large together
+            raise ScenarioError(scenario, "", str(exc)) from None
     took = time.perf_counter() - began
     if took > time_limit + max(OVERRUN_SLACK, OVERRUN_SHARE * time_limit):
         click.echo(f"tierplan: note: planning took {took:.1f} s, past --time-limit "

@@ -45,10 +45,13 @@ constraints cannot hold together and by how much.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
+from ..errors import InputError
 from ..model import Budget, Objective
 from .candidates import (
     EPS,
@@ -153,7 +156,49 @@ def build(
         wr.row(("capacity", offer), terms, upper=limit, scale=limit)
     for b, terms in sorted(wr.budget_terms.items()):
         wr.row(("budget", b), terms, upper=budgets[b].limit_usd, scale=budgets[b].limit_usd)
+    _check_magnitudes(wr.m, universe)
     return f
+
+
+# The largest number the model may hold: costs stay exact to the cent in double precision
+# up to 2**53 cents (~9e13 USD), and HiGHS reads 1e20 as infinite.
+LARGEST = 1e13
+
+
+def _check_magnitudes(m: Milp, universe: Universe) -> None:
+    """Refuse a model whose numbers no solver can plan with exactly (each input is
+    finite, but products such as price x horizon or demand / per-instance rps can still
+    be astronomically large), naming the workload whose numbers to check."""
+    cost = _first_large(m.cost)
+    if cost is not None:
+        _too_large(str(m.col_tags[cost][1]), "a cost", m.cost[cost])
+    upper = _first_large(m.col_upper)
+    if upper is not None:
+        _too_large(str(m.col_tags[upper][1]), "an instance count", m.col_upper[upper])
+    for values, row_of in ((m.row_value, lambda k: bisect_right(m.row_start, k) - 1),
+                           (m.row_lower, int), (m.row_upper, int)):
+        k = _first_large(values)
+        if k is not None:
+            tag = m.row_tags[row_of(k)]
+            who = (f"budgets[{tag[1]}]" if tag[0] == "budget" else
+                   f"offering {universe.offer_names[cast(int, tag[1])]}" if tag[0] == "capacity"
+                   else str(tag[1]))
+            _too_large(who, f"a {tag[0]} figure", values[k])
+
+
+def _first_large(values: Sequence[float]) -> int | None:
+    """The index of the first value above LARGEST or NaN (infinite bounds aside)."""
+    if max(map(abs, values), default=0.0) <= LARGEST and not math.isnan(sum(values)):
+        return None  # the common case, at C speed; else find it, infinite bounds aside
+    return next((k for k, v in enumerate(values) if not abs(v) <= LARGEST and abs(v) != INF),
+                None)
+
+
+def _too_large(workload: str, what: str, value: float) -> None:
+    raise InputError(
+        f"{workload}: {what} of {value:.3g} is too large to plan exactly (limit {LARGEST:g}); "
+        "check the numbers it is made of: prices, horizon_hours, demand_rps and the "
+        "accelerators' rps, payload_kb, egress_usd_per_gb, budgets")
 
 
 def _inference(
@@ -180,7 +225,10 @@ def _inference(
         for unit in g.units:
             running = u.current[w.name].get(unit.offer, 0) if u.churn_usd else 0
             # Keeping more than demand needs can be cheaper than the churn of stopping them.
-            upper = max(math.ceil(reach_demand / unit.cap - EPS), floor, running)
+            need = reach_demand / unit.cap
+            if not need <= LARGEST:
+                _too_large(w.name, "an instance count", need)
+            upper = max(math.ceil(need - EPS), floor, running)
             if u.offers[unit.offer][1].available is not None:
                 upper = min(upper, math.floor(wr.limit(unit.offer) + EPS))
             if upper <= 0:
