@@ -497,3 +497,26 @@ def test_a_job_whose_machine_disappears_is_preempted_and_resumes(tmp_path: Path)
     assert out.preemptions == 1 and out.jobs_missed_deadline == 0
     assert out.total_cost_usd == pytest.approx(9.0)
     assert list(out.series["instances:onprem/dc"][[29, 30, 59, 60, 89, 90]]) == [1, 0, 0, 1, 1, 0]
+
+
+def test_training_arrivals_every_interval_and_their_limit(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    scen = scenario(workloads=[{"name": "train", "kind": "training", "accelerators": {"A100": 1.0},
+                                "work_hours": 1}])
+    path = write(tmp_path, {"duration": "6h", "policies": [{"kind": "greedy"}],
+                            "training": [{"workload": "train", "every": "2h", "start": "1h"}]}, scen)
+    # From 1 h every 2 h, before 6 h: 1, 3 and 5 h.
+    assert [a.at_s / 3600 for a in load_simulation(path).jobs] == [1, 3, 5]
+    # An interval of 1e-300 h once looped for ever (adding it to the clock changed nothing).
+    path = write(tmp_path, {"duration": "6h", "policies": [{"kind": "greedy"}],
+                            "training": [{"workload": "train", "every": 1e-300}]}, scen)
+    code, out, err = cli_run(capsys, "simulate", str(path))
+    assert code == 2 and out == ""
+    assert err.startswith(f"tierplan: error: {path}: training[0].every: ") and "at most 100,000" in err
+
+
+def test_a_negative_seed_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, {"duration": "1h", "seed": -1, "policies": [{"kind": "greedy"}]})
+    code, out, err = cli_run(capsys, "simulate", str(path))
+    assert code == 2 and out == "" and err.startswith(f"tierplan: error: {path}: seed: ")
+    assert "greater than or equal to 0" in err

@@ -230,7 +230,7 @@ class SimulationIn(Strict):
     scenario: Name
     duration: Hours
     step: Hours = 60 / 3600
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0)] = 0  # numpy's generators take no negative seeds
     provisioning: ProvisioningIn = Field(default_factory=ProvisioningIn)
     demand: list[DemandIn] = Field(default_factory=list)
     training: list[JobsIn] = Field(default_factory=list)

@@ -24,6 +24,7 @@ __all__ = ["DemandSpec", "Event", "JobArrival", "PolicySpec", "Simulation", "loa
            "parse_simulation"]
 
 MAX_STEPS = 5_000_000
+MAX_JOBS = 100_000  # training arrivals per `training` entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,10 +218,12 @@ class _Builder:
                 raise self.fail(f"training[{i}]", "give the arrival times 'at' or an interval 'every'")
             times = [t * 3600 for t in j.at]
             if j.every is not None:
-                t = j.start * 3600
-                while t < duration_s:
-                    times.append(t)
-                    t += j.every * 3600
+                start, every = j.start * 3600, j.every * 3600
+                count = max(0, math.ceil((duration_s - start) / every - 1e-9))
+                if count > MAX_JOBS:
+                    raise self.fail(f"training[{i}].every", f"{count:,} arrivals of "
+                                    f"{j.workload!r}; at most {MAX_JOBS:,} per entry are allowed")
+                times.extend(start + k * every for k in range(count))
             out.extend(JobArrival(j.workload, t) for t in times if t < duration_s)
         return tuple(sorted(out, key=lambda a: (a.at_s, a.workload)))
 
