@@ -68,6 +68,9 @@ def test_budgets_become_per_hour(tmp_path):
      "endpoints[0].sites[0].max_replicas", "below min_replicas"),
     (lambda c: c["endpoints"][0].update(floors=[{"cron": "0 25 * * *", "duration": "1h", "min_replicas": 1}]),
      "endpoints[0].floors[0].cron", "crontab"),
+    # once "OverflowError: date value out of range" on every tick
+    (lambda c: c["endpoints"][0].update(floors=[{"cron": "0 8 * * *", "duration": 1e12, "min_replicas": 1}]),
+     "endpoints[0].floors[0].duration", "less than or equal to 31622400"),
     (lambda c: c.update(metrics={"source": "prometheus", "url": "http://x"}),
      "endpoints[0].demand.query", "query"),
     (lambda c: c.update(metrics={"source": "graphite"}), "metrics.source", "source must be one of"),
@@ -106,3 +109,4 @@ def test_examples_load():
         if path.name.startswith("scenario"):
             continue
         load_config(path)
+

@@ -375,3 +375,20 @@ def test_the_azure_trace_example_runs_once_when_the_trace_is_here(tmp_path):
     demand = record["demand"]["chat-eu"]
     assert demand["paris"] / demand["berlin"] == pytest.approx(1.5)  # the 60/40 split
     assert record["held"] == {} and sum(d["target"] for d in record["decisions"]) >= 2  # min_sites 2
+
+
+@pytest.mark.parametrize(("log", "window", "message"), [
+    ("TIMESTAMP\n0\ninf\n", "1m", "'inf' is not a timestamp"),
+    ("TIMESTAMP\n0\nnan\n", "1m", "'nan' is not a timestamp"),
+    # once a MemoryError after 20 s: 1e18 s of one-minute windows
+    ("TIMESTAMP\n0\n1e18\n", "1m", "windows of 60 s; at most 1,000,000"),
+    ("TIMESTAMP\n0\n1\n", 1e-6, "windows of 1e-06 s; at most 1,000,000"),
+])
+def test_an_arrivals_file_that_cannot_be_binned_is_refused(tmp_path, log, window, message):
+    (tmp_path / "log.csv").write_text(log)
+    config = config_dict(metrics={"source": "file", "path": "log.csv", "format": "arrivals",
+                                  "window": window, "split": {E: {"munich": 1.0}}})
+    scaler, _, _, clock = make(tmp_path, config=config)
+    with pytest.raises(ScenarioError) as err:
+        build_source("file", scaler.config.metrics.params, start=clock.now)
+    assert message in str(err.value) and str(err.value).startswith(str(tmp_path / "log.csv"))

@@ -148,3 +148,34 @@ def test_a_restart_against_the_store_continues_where_it_stopped(store_url, tmp_p
     edge = next(d for d in record["decisions"] if d["site"] == EDGE)
     assert edge["target"] == 3 and edge["reason"] == "held by the scale-down window"
     store.close()
+
+
+def test_a_store_that_cannot_be_used_is_an_input_error_naming_it(tmp_path):
+    from tierplan.errors import InputError
+
+    (tmp_path / "notes.txt").write_text("not a database, and not a folder either")
+    (tmp_path / "plain.db").write_text("not a database" * 100)
+    foreign = tmp_path / "foreign.db"
+    import sqlite3
+
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE ticks (name TEXT)")
+    for url, reason in ((str(tmp_path), "unable to open database file"),
+                        (str(tmp_path / "notes.txt" / "x.db"), "File exists"),
+                        (str(tmp_path / "plain.db"), "file is not a database"),
+                        (f"sqlite:///{foreign}", "no such column: id")):
+        with pytest.raises(InputError) as info:
+            open_store(url)
+        message = str(info.value)
+        assert message.startswith("state store ") and reason in message, message
+        assert "a new file or a tierplan state store" in message
+
+
+def test_a_postgres_store_that_does_not_answer_is_named_without_its_password():
+    pytest.importorskip("psycopg2")
+    from tierplan.errors import TierplanError
+
+    with pytest.raises(TierplanError) as info:
+        open_store(f"postgresql://me:secret@127.0.0.1:{_free_port()}/db")
+    message = str(info.value)
+    assert message.startswith("state store postgresql://me:***@127.0.0.1:") and "secret" not in message

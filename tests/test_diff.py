@@ -186,7 +186,7 @@ def test_validate_plan_accepts_the_spec_example_shape():
            "cost": {k: {} for k in ("by_tier", "by_provider", "by_site", "by_workload", "by_team")},
            "placements": [], "budgets": [], "binding": [], "diagnosis": ["x"]}
     assert validate_plan(doc, "f.json") is doc
-    with pytest.raises(PlanFileError, match=r"f.json: horizon_hours: must be positive"):
+    with pytest.raises(PlanFileError, match=r"f.json: horizon_hours: must be at least a minute"):
         validate_plan({**doc, "horizon_hours": 0}, "f.json")
 
 
@@ -227,3 +227,24 @@ def test_long_diffs_fit_a_github_comment():
     assert len(md) < 65_536
     assert "_160 more rows not shown; `--format json` lists them all._" in md
     assert "| resized | w | s199 |" in md and "| resized | w | s000 |" not in md  # largest first
+
+
+def test_plan_files_with_unusable_numbers_or_nesting_exit_2(capsys, plans, tmp_path):
+    good = json.loads(plans["base"].read_text())
+    cases = {}
+    for name, (key, value, message) in {
+        "nan": ("total_cost_usd", float("nan"), "total_cost_usd: expected a finite number"),
+        "huge": ("total_cost_usd", 1e308, "expected a finite number of at most 1e+13, got 1e+308"),
+        "tiny": ("horizon_hours", 1e-300, "horizon_hours: must be at least a minute (0.01667 h)"),
+        "int": ("scenario", 5, "scenario: expected a string, got a number"),
+    }.items():
+        broken = copy.deepcopy(good)
+        broken[key] = value
+        cases[f"{name}.json"] = (json.dumps(broken), message)
+    cases["deep.json"] = ("[" * 100_000 + "]" * 100_000, "nested too deeply to be a plan")
+    for name, (text, message) in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        code, out, err = run(capsys, "diff", plans["base"], path)
+        assert code == 2 and out == "" and "Traceback" not in err, name
+        assert err.startswith(f"tierplan: error: {path}: ") and message in err, err

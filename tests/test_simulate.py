@@ -520,3 +520,66 @@ def test_a_negative_seed_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, out, err = cli_run(capsys, "simulate", str(path))
     assert code == 2 and out == "" and err.startswith(f"tierplan: error: {path}: seed: ")
     assert "greater than or equal to 0" in err
+
+
+SPOT_HEAD = "Timestamp,Region,AvailabilityZone,InstanceType,ProductDescription,SpotPrice\n"
+GPU_SITE = {"name": "cloud/gpu", "tier": "cloud", "offerings": [
+    {"name": "p4d", "accelerator": "A100", "accelerator_count": 8, "usd_per_hour": 30.0,
+     "spot_usd_per_hour": 10.0}]}
+
+
+@pytest.mark.parametrize(("data", "entry", "where", "message"), [
+    ("", {"kind": "spot_series"}, "events[0].path", "cannot read"),
+    (b"\xff\xfe\x00binary", {"kind": "spot_series"}, "events[0].path", "cannot read"),
+    (SPOT_HEAD + "yesterday,r,r-a,p3,Linux/UNIX,5.0\n", {"kind": "spot_series"}, "events[0].path",
+     "cannot read the timestamps"),
+    (SPOT_HEAD + "2020-01-01T00:00:00Z,r,r-a,p3,Linux/UNIX,cheap\n", {"kind": "spot_series"},
+     "events[0].path", "SpotPrice must be numbers >= 0"),
+    (SPOT_HEAD + "2020-01-01T00:00:00Z,r,r-a,p3,Linux/UNIX,-5\n", {"kind": "spot_series"},
+     "events[0].path", "SpotPrice must be numbers >= 0"),
+    ("time,available\n0,4\n,1\n", {"kind": "availability"}, "events[0].time_column",
+     "every row needs a time"),
+    ("TIMESTAMP\n0\ninf\n", {"trace": True}, "demand[0].trace.time_column", "every row needs a time"),
+])
+def test_unreadable_data_files_name_the_entry(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              data: str | bytes, entry: dict[str, Any], where: str,
+                                              message: str) -> None:
+    csv_path = tmp_path / "data.csv"
+    if isinstance(data, bytes):
+        csv_path.write_bytes(data)
+    else:
+        csv_path.write_text(data)
+    sim: dict[str, Any] = {"duration": "1h", "policies": [{"kind": "greedy"}]}
+    if entry.get("kind") == "spot_series":
+        sim["events"] = [{"kind": "spot_series", "site": "cloud/gpu", "offering": "p4d",
+                          "path": "data.csv", "instance_type": "p3", "region": "r",
+                          "bid_usd_per_hour": 20}]
+    elif entry.get("kind") == "availability":
+        sim["events"] = [{"kind": "availability", "site": "cloud/a", "offering": "gpu",
+                          "path": "data.csv"}]
+    else:
+        sim["demand"] = [{"workload": "web", "client": "c", "trace": {"path": "data.csv"}}]
+    path = write(tmp_path, sim, scenario(extra_sites=[GPU_SITE]))
+    code, out, err = cli_run(capsys, "simulate", str(path))
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.startswith(f"tierplan: error: {path}: {where}: ") and message in err, err
+    assert "You might want" not in err  # pandas' advice about its own arguments
+
+
+def test_a_request_trace_far_in_the_future_is_cut_to_the_simulation(tmp_path: Path) -> None:
+    # A request at 1e15 s once asked numpy for a 121 TiB array of minute buckets.
+    (tmp_path / "req.csv").write_text("TIMESTAMP\n0\n30\n1e15\n")
+    out = run(tmp_path, {"duration": "2m", "demand": [
+        {"workload": "web", "client": "c", "trace": {"path": "req.csv", "loop": False}}],
+        "policies": [{"kind": "static"}]})["static"]
+    assert list(out.series["demand_rps"]) == [2 / 60, 0]
+
+
+def test_a_user_policy_that_raises_is_reported_with_its_entry(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, {"duration": "1h", "policies": [
+        {"kind": "python", "name": "mine", "object": "json:loads"}]})
+    code, out, err = cli_run(capsys, "simulate", str(path))
+    assert code == 2 and out == ""
+    assert err.startswith(f"tierplan: error: {path}: policies[0].params: json:loads(name, **params) "
+                          "failed: JSONDecodeError: ")

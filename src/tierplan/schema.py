@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .units import parse_duration_hours
+from .units import MAX_HORIZON_HOURS, MIN_HORIZON_HOURS, parse_duration_hours
 
 Hours = Annotated[float, BeforeValidator(parse_duration_hours), Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
@@ -150,7 +150,7 @@ WorkloadIn = Annotated[TrainingIn | InferenceIn, Field(discriminator="kind")]
 
 class ScenarioIn(Strict):
     name: Name
-    horizon_hours: Hours = 730.0
+    horizon_hours: Annotated[Hours, Field(ge=MIN_HORIZON_HOURS, le=MAX_HORIZON_HOURS)] = 730.0
     objective: Literal["cost", "latency"] = "cost"
     catalog: CatalogIn | None = None
     network: NetworkIn = Field(default_factory=NetworkIn)

@@ -8,12 +8,22 @@ import re
 __all__ = [
     "EARTH_RADIUS_KM",
     "EU_MEMBERS",
+    "LARGEST",
+    "MAX_HORIZON_HOURS",
+    "MIN_HORIZON_HOURS",
     "great_circle_km",
     "jurisdiction_matches",
     "parse_duration_hours",
 ]
 
 EARTH_RADIUS_KM = 6371.0
+
+# The largest figure tierplan plans with: costs stay exact to the cent in double
+# precision up to 2**53 cents (~9e13 USD), and HiGHS reads 1e20 as infinite.
+LARGEST = 1e13
+# A planning horizon from a minute to a century: beyond these, monthly figures lose
+# their meaning.
+MIN_HORIZON_HOURS, MAX_HORIZON_HOURS = 1 / 60, 876_000.0
 
 # EU member states (ISO 3166-1 alpha-2) as of 2026.
 EU_MEMBERS = frozenset({

@@ -114,6 +114,8 @@ def _first_error(exc: ValidationError, file: str, root: type[BaseModel]) -> Scen
             loc = [*loc, field]
             hint = did_you_mean(str(got[field]), tags)
             message += f" (got {got[field]!r}" + (f"; did you mean {hint!r}?)" if hint else ")")
+    elif kind == "value_error":  # our own validators' messages, without pydantic's prefix
+        message = message.removeprefix("Value error, ")
     elif kind in _SHAPES:
         message = f"expected {_SHAPES[kind]} (got {_shown(err.get('input'))})"
     elif "input" in err:

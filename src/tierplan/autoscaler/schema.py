@@ -142,7 +142,7 @@ class HpaIn(Strict):
 
 class FloorIn(Strict):
     cron: Name  # five fields: minute hour day month day-of-week
-    duration: PositiveSeconds
+    duration: Annotated[PositiveSeconds, Field(le=366 * 86_400)]  # at most a year
     min_replicas: Count
     site: Name | None = None  # None: every site of the endpoint
     timezone: Name = "UTC"

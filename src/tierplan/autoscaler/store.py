@@ -19,11 +19,14 @@ in different threads).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from ..errors import InputError, TierplanError
 
 __all__ = ["Store", "open_store"]
 
@@ -50,6 +53,11 @@ class Store:
         self.lock = threading.Lock()
         for statement in _SCHEMA:
             self._run(statement)
+
+    def check_tables(self) -> None:
+        """Fail (with the database's error) unless every table has the store's columns."""
+        for table, columns in _COLUMNS.items():
+            self._run(f"SELECT {columns} FROM {table} LIMIT 0", fetch=True)
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", self.ph)
@@ -157,17 +165,45 @@ class Store:
 
 
 def open_store(url: str) -> Store:
-    """``sqlite:///path``, a plain path, or ``postgresql://user@host/db``."""
+    """``sqlite:///path``, a plain path, or ``postgresql://user@host/db``.
+
+    A store that cannot be opened, or holds tables of another shape, is reported with
+    its URL (password hidden) before the autoscaler starts: InputError for a SQLite file
+    (exit 2), TierplanError for a PostgreSQL server that does not answer."""
+    shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
     if url.startswith(("postgresql://", "postgres://")):
         try:
             import psycopg2
         except ImportError as exc:  # pragma: no cover
             raise ImportError("a PostgreSQL state store needs psycopg2: "
                               "pip install 'tierplan[postgres]'") from exc
-        return Store(psycopg2.connect(url), "%s", "postgresql")
+        try:
+            return _checked(Store(psycopg2.connect(url), "%s", "postgresql"))
+        except psycopg2.Error as exc:
+            raise TierplanError(f"state store {shown}: {str(exc).strip()}") from None
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
-    if path != ":memory:":
-        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    return Store(conn, "?", "sqlite")
+    try:
+        if path != ":memory:":
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        return _checked(Store(conn, "?", "sqlite"))
+    except (OSError, sqlite3.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"state store {shown}: {reason}; give --state (or state: in the "
+                         "config) a new file or a tierplan state store") from None
+
+
+# Each table with the columns the store reads: a file of the same name from elsewhere
+# is refused when it opens, not halfway through a tick.
+_COLUMNS = {
+    "ticks": "id, started, finished, status, record",
+    "recommendations": "time, endpoint, site, replicas",
+    "actions": "request_id, tick, endpoint, site, from_replicas, to_replicas, status, "
+               "attempts, error, updated",
+}
+
+
+def _checked(store: Store) -> Store:
+    store.check_tables()
+    return store

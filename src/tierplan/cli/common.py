@@ -11,11 +11,12 @@ from typing import NoReturn
 import click
 from rich.console import Console
 
+from ..errors import InputError, ScenarioError
 from ..files import write_atomic
 
 __all__ = [
     "EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_OK", "EXIT_THRESHOLD",
-    "emit", "fail", "progress", "table_width",
+    "emit", "fail", "in_file", "progress", "table_width",
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
@@ -32,6 +33,19 @@ def progress(message: str) -> Iterator[None]:
             yield
     else:
         yield
+
+
+@contextlib.contextmanager
+def in_file(path: str) -> Iterator[None]:
+    """Name ``path`` in an input error found while working on it (for instance numbers
+    valid one by one that multiply past what the planner can hold), when the error
+    does not name a file already."""
+    try:
+        yield
+    except ScenarioError:
+        raise
+    except InputError as exc:
+        raise ScenarioError(path, "", str(exc)) from None
 
 
 def fail(message: str, code: int) -> NoReturn:

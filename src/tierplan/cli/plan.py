@@ -7,11 +7,10 @@ import time
 
 import click
 
-from ..errors import InputError, ScenarioError
 from ..reports import FORMATS, render
 from ..scenario import load_scenario
 from ..scheduler import PlanOptions, plan
-from .common import EXIT_ERROR, EXIT_INFEASIBLE, emit, progress, table_width
+from .common import EXIT_ERROR, EXIT_INFEASIBLE, emit, in_file, progress, table_width
 
 __all__ = ["plan_cmd", "validate_cmd"]
 
@@ -41,11 +40,9 @@ def plan_cmd(scenario: str, fmt: str, output: str | None, objective: str | None,
     options = PlanOptions(objective=objective, solver=solver, time_limit=time_limit,  # type: ignore[arg-type]
                           gap=gap, tie_break=tie_break, workers=workers)  # type: ignore[arg-type]
     began = time.perf_counter()
-    with progress(f"planning {loaded.name} ({len(loaded.workloads)} workloads)"):
-        try:
-            result = plan(loaded, options)
-        except InputError as exc:  # numbers valid one by one but too large together
-            raise ScenarioError(scenario, "", str(exc)) from None
+    with progress(f"planning {loaded.name} ({len(loaded.workloads)} workloads)"), \
+            in_file(scenario):
+        result = plan(loaded, options)
     took = time.perf_counter() - began
     if took > time_limit + max(OVERRUN_SLACK, OVERRUN_SHARE * time_limit):
         click.echo(f"tierplan: note: planning took {took:.1f} s, past --time-limit "

@@ -5,9 +5,14 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from .common import in_file
+
+if TYPE_CHECKING:
+    from ..simulations.spec import Simulation
 
 __all__ = ["simulate_cmd"]
 
@@ -75,11 +80,18 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -
 def simulate_cmd(simulation: str, out_dir: str | None, backend: str, workers: int | None,
                  trace: str | None) -> None:
     """Replay the demand, events and jobs of SIMULATION through its policies and compare them."""
-    from ..simulations.output import SUMMARY_COLUMNS, summary_rows, write_results, write_sweep
-    from ..simulations.run import run_parallel, run_simulation, sweep, sweep_points
     from ..simulations.spec import load_simulation
 
     sim = load_simulation(simulation, trace)
+    with in_file(simulation):
+        _simulate(sim, simulation, out_dir, backend, workers, trace)
+
+
+def _simulate(sim: Simulation, simulation: str, out_dir: str | None, backend: str,
+              workers: int | None, trace: str | None) -> None:
+    from ..simulations.output import SUMMARY_COLUMNS, summary_rows, write_results, write_sweep
+    from ..simulations.run import run_parallel, run_simulation, sweep, sweep_points
+
     if sim.sweep:
         points = sweep_points(sim.sweep)
         with _bar(len(points), f"{sim.name}: sweep of {len(points)} points") as advance:

@@ -8,11 +8,11 @@ input error (exit code 2).
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
+from ..units import LARGEST, MIN_HORIZON_HOURS
 from .document import SCHEMA
 
 __all__ = ["PlanFileError", "load_plan_file", "validate_plan"]
@@ -29,8 +29,8 @@ class PlanFileError(ScenarioError):
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "a boolean", str: "a string", list: "a list", dict: "an object"}.get(
-        type(value), f"a {type(value).__name__}")
+    return {bool: "a boolean", str: "a string", list: "a list", dict: "an object",
+            int: "a number", float: "a number"}.get(type(value), f"a {type(value).__name__}")
 
 
 class _Checker:
@@ -48,8 +48,10 @@ class _Checker:
     def number(self, obj: dict[str, Any], key: str, path: str, minimum: float | None = None) -> float:
         value = self.get(obj, key, path)
         where = f"{path}.{key}" if path else key
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(where, f"expected a number, got {_kind(value)} {json.dumps(value)[:40]}")
+        if not abs(value) <= LARGEST:  # inf and NaN too
+            raise self.fail(where, f"expected a finite number of at most {LARGEST:g}, got {value:g}")
         if minimum is not None and value < minimum:
             raise self.fail(where, f"must be at least {minimum:g}, got {value:g}")
         return float(value)
@@ -76,7 +78,8 @@ class _Checker:
 def validate_plan(doc: Any, file: str) -> dict[str, Any]:
     """Check ``doc`` is a plan document; return it unchanged. Raises :class:`PlanFileError`.
 
-    Checked: schema, scenario, status, horizon_hours > 0, total_cost_usd, cost.by_* (name ->
+    Checked: schema, scenario, status, horizon_hours >= 1 minute, numbers finite and at
+    most 1e13, total_cost_usd, cost.by_* (name ->
     number), placements[] (workload, site, offering, tier: strings; instances >= 0;
     cost_usd), budgets[] (name, limit_usd, used_usd). Other fields are left as they are.
     """
@@ -91,8 +94,8 @@ def validate_plan(doc: Any, file: str) -> dict[str, Any]:
     if c.get(doc, "status", "") not in _STATUSES:
         got = json.dumps(doc["status"])[:40]
         raise c.fail("status", f"expected one of {', '.join(_STATUSES)}, got {got}")
-    if c.number(doc, "horizon_hours", "") <= 0:
-        raise c.fail("horizon_hours", "must be positive")
+    if c.number(doc, "horizon_hours", "") < MIN_HORIZON_HOURS:
+        raise c.fail("horizon_hours", f"must be at least a minute ({MIN_HORIZON_HOURS:.4g} h)")
     c.number(doc, "total_cost_usd", "")
     cost = c.obj(c.get(doc, "cost", ""), "cost")
     for group in _GROUPS:
@@ -133,5 +136,8 @@ def load_plan_file(path: str | Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
         raise PlanFileError(name, "", f"not valid JSON ({where}); expected the output of "
+                                      "`tierplan plan --format json`") from None
+    except RecursionError:
+        raise PlanFileError(name, "", "nested too deeply to be a plan; expected the output of "
                                       "`tierplan plan --format json`") from None
     return validate_plan(doc, name)

@@ -53,6 +53,7 @@ from typing import cast
 
 from ..errors import InputError
 from ..model import Budget, Objective
+from ..units import LARGEST
 from .candidates import (
     EPS,
     Group,
@@ -158,11 +159,6 @@ def build(
         wr.row(("budget", b), terms, upper=budgets[b].limit_usd, scale=budgets[b].limit_usd)
     _check_magnitudes(wr.m, universe)
     return f
-
-
-# The largest number the model may hold: costs stay exact to the cent in double precision
-# up to 2**53 cents (~9e13 USD), and HiGHS reads 1e20 as infinite.
-LARGEST = 1e13
 
 
 def _check_magnitudes(m: Milp, universe: Universe) -> None:

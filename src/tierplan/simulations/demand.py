@@ -87,8 +87,14 @@ def _series(spec: DemandSpec, sim: Simulation, times: np.ndarray) -> np.ndarray:
             values = np.full(len(times), p.base_rps)
             span_h = len(times) * sim.step_s / 3600
             count = rng.poisson(p.per_day * span_h / 24)
-            for start in np.sort(rng.uniform(0, span_h, count)):
-                values[(hours >= start) & (hours < start + p.duration)] += p.spike_rps
+            starts = np.sort(rng.uniform(0, span_h, count))
+            # A step is in a spike when start <= hour < start + duration: add the spike
+            # at its first step and take it off after its last (O(steps + spikes)).
+            change = np.zeros(len(times) + 1)
+            np.add.at(change, np.searchsorted(hours, starts, side="left"), p.spike_rps)
+            np.add.at(change, np.searchsorted(hours, starts + p.duration, side="left"),
+                      -p.spike_rps)
+            values = values + np.cumsum(change)[:-1]
         assert p is not None
         noise = p.noise
     if noise > 0:
@@ -106,11 +112,27 @@ def _seconds(column: Any, file: str, path: str) -> np.ndarray:
         try:
             stamps = pd.to_datetime(column, format="ISO8601", utc=True)
         except (ValueError, TypeError) as exc:
-            raise ScenarioError(file, path, f"cannot read the timestamps ({exc})") from None
+            # pandas appends advice about its own arguments after the first sentence
+            reason = str(exc).split(". You might")[0].split("\n")[0]
+            raise ScenarioError(file, path, f"cannot read the timestamps ({reason}); use "
+                                "seconds or ISO 8601 times such as 2024-05-01T12:00:00Z") from None
         sec = (stamps - stamps.min()).dt.total_seconds().to_numpy(dtype=float)
     if len(sec) == 0:
         raise ScenarioError(file, path, "the file has no rows")
+    if not np.isfinite(sec).all():
+        raise ScenarioError(file, path, "every row needs a time: a finite number of seconds or "
+                                        "a timestamp (a cell is empty, inf or nan)")
     return np.asarray(sec - float(np.min(sec)), dtype=float)
+
+
+def _read_csv(path: Path, file: str, where: str, **options: Any) -> Any:
+    """``pandas.read_csv``, with any file it cannot read reported as the user's error."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, **options)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:  # EmptyDataError, bad UTF-8
+        raise ScenarioError(file, where, f"cannot read {path} ({exc})") from None
 
 
 def trace_rates(path: Path, trace: s.TraceIn, step_s: float, steps: int, file: str, where: str) -> np.ndarray:
@@ -119,19 +141,19 @@ def trace_rates(path: Path, trace: s.TraceIn, step_s: float, steps: int, file: s
 
     column = trace.time_column
     usecols = [column] if trace.format == "requests" else [column, trace.rate_column]
-    try:
-        header = list(pd.read_csv(path, nrows=0).columns)
-        for field, name in (("time_column", column), ("rate_column", trace.rate_column)):
-            if name in usecols and name not in header:
-                raise ScenarioError(file, f"{where}.{field}", f"{path} has no column {name!r}; "
-                                    f"its columns: {', '.join(map(str, header)) or 'none'}")
-        frame = pd.read_csv(path, usecols=usecols)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise ScenarioError(file, f"{where}.path", f"cannot read {path} ({exc})") from None
+    header = list(_read_csv(path, file, f"{where}.path", nrows=0).columns)
+    for field, name in (("time_column", column), ("rate_column", trace.rate_column)):
+        if name in usecols and name not in header:
+            raise ScenarioError(file, f"{where}.{field}", f"{path} has no column {name!r}; "
+                                f"its columns: {', '.join(map(str, header)) or 'none'}")
+    frame = _read_csv(path, file, f"{where}.path", usecols=usecols)
     sec = _seconds(frame[column], file, f"{where}.time_column")
+    # Only the simulation's first `steps` steps are used (looped or not): later rows are
+    # dropped before they are binned, however far in the future they lie.
     if trace.format == "requests":
-        buckets = np.floor(sec / step_s).astype(np.int64)
-        length = int(buckets.max()) + 1
+        buckets = np.floor(sec / step_s)
+        buckets = buckets[buckets < steps].astype(np.int64)
+        length = int(buckets.max()) + 1 if len(buckets) else 1
         base = np.bincount(buckets, minlength=length).astype(float) / step_s
     else:
         rates = pd.to_numeric(frame[trace.rate_column], errors="coerce").to_numpy(dtype=float)
@@ -140,7 +162,7 @@ def trace_rates(path: Path, trace: s.TraceIn, step_s: float, steps: int, file: s
         order = np.argsort(sec, kind="stable")
         sec, rates = sec[order], rates[order]
         spacing = float(np.median(np.diff(sec))) if len(sec) > 1 else step_s
-        length = max(1, math.ceil((sec[-1] + spacing) / step_s - 1e-9))
+        length = min(steps, max(1, math.ceil((sec[-1] + spacing) / step_s - 1e-9)))
         grid = np.arange(length) * step_s
         base = rates[np.maximum(np.searchsorted(sec, grid, side="right") - 1, 0)]
     if trace.loop:
@@ -157,10 +179,7 @@ def read_counts(path: Path, time_column: str, column: str, file: str,
     """(seconds from the first row, count) from a CSV of counts over time."""
     import pandas as pd
 
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise ScenarioError(file, f"{where}.path", f"cannot read {path} ({exc})") from None
+    frame = _read_csv(path, file, f"{where}.path")
     for field, name in (("time_column", time_column), ("column", column)):
         if name not in frame.columns:
             raise ScenarioError(file, f"{where}.{field}", f"{path} has no column {name!r}; "
@@ -181,10 +200,7 @@ def read_spot_series(path: Path, instance_type: str, region: str | None, zone: s
     """
     import pandas as pd
 
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise ScenarioError(file, where, f"cannot read {path} ({exc})") from None
+    frame = _read_csv(path, file, where)
     needed = {"Timestamp", "InstanceType", "SpotPrice", "AvailabilityZone"}
     if not needed <= set(frame.columns):
         raise ScenarioError(file, where, f"{path}: expected columns {', '.join(sorted(needed))}")
@@ -197,8 +213,9 @@ def read_spot_series(path: Path, instance_type: str, region: str | None, zone: s
         counts = rows["AvailabilityZone"].value_counts()
         zone = str(sorted(counts[counts == counts.max()].index)[0])
     rows = rows[rows["AvailabilityZone"] == zone]
-    stamps = pd.to_datetime(rows["Timestamp"], format="ISO8601", utc=True)
-    sec = (stamps - stamps.min()).dt.total_seconds().to_numpy(dtype=float)
-    prices = rows["SpotPrice"].to_numpy(dtype=float)
+    sec = _seconds(rows["Timestamp"], file, where)
+    prices = pd.to_numeric(rows["SpotPrice"], errors="coerce").to_numpy(dtype=float)
+    if not (np.isfinite(prices) & (prices >= 0)).all():
+        raise ScenarioError(file, where, f"{path}: SpotPrice must be numbers >= 0")
     order = np.argsort(sec, kind="stable")
     return [(float(sec[i]), float(prices[i])) for i in order]

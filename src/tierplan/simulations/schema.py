@@ -62,7 +62,7 @@ class SpikesIn(Strict):
     kind: Literal["spikes"]
     base_rps: NonNegFloat
     spike_rps: NonNegFloat  # added on top of the base during a spike
-    per_day: PositiveFloat = 2.0  # expected spikes per day (Poisson)
+    per_day: Annotated[float, Field(gt=0, le=86_400)] = 2.0  # expected spikes per day (Poisson)
     duration: Hours = 0.25
     noise: Annotated[float, Field(ge=0, le=1)] = 0.0
 

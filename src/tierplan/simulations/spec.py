@@ -163,8 +163,9 @@ class _Builder:
             raise self.fail(f"policies[{i}].object", f"{p.object!r} is not a class or function")
         try:
             built = factory(name, **p.params)
-        except TypeError as exc:
-            raise self.fail(f"policies[{i}].params", f"{p.object}(name, **params) failed: {exc}") from None
+        except Exception as exc:  # the user's own code: whatever it raises is theirs to fix
+            raise self.fail(f"policies[{i}].params", f"{p.object}(name, **params) failed: "
+                            f"{type(exc).__name__}: {exc}") from None
         if not isinstance(built, Policy):
             raise self.fail(f"policies[{i}].object",
                             f"{p.object!r} did not build a policy: it needs a 'name', "

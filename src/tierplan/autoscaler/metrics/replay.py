@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -23,6 +24,9 @@ from ...errors import ScenarioError
 from ...files import read_text
 from ..config import EndpointSpec
 from .base import Reading, complete
+
+# Windows an arrivals file may span (each becomes a row of the replay per client).
+MAX_WINDOWS = 1_000_000
 
 __all__ = ["ReplaySource"]
 
@@ -92,6 +96,10 @@ class ReplaySource:
             k = int((t - first) // self.window)
             counts[k] = counts.get(k, 0) + 1
         bins = max(counts) + 1
+        if bins > MAX_WINDOWS:
+            raise ScenarioError(self.path, "", f"the arrivals span {bins:,} windows of "
+                                f"{self.window:g} s; at most {MAX_WINDOWS:,}: widen the window "
+                                "or trim the file")
         for endpoint, shares in self.split.items():
             for client, share in shares.items():
                 per_second = self.scale * share / self.window
@@ -128,9 +136,13 @@ class ReplaySource:
 def _epoch(value: str) -> float:
     """Epoch seconds from a number or an ISO 8601 time (naive = UTC; digits past µs dropped)."""
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(seconds):
+            raise ValueError(f"{value!r} is not a time")
+        return seconds
     parsed = datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", value.strip()))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
