@@ -26,7 +26,7 @@ def _seconds(value: object) -> float:
 Seconds = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
 PositiveSeconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
 Name = Annotated[str, Field(min_length=1)]
-Count = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]  # replicas: far above any fleet, far below 1e13
 
 
 class Strict(BaseModel):

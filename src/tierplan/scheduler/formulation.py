@@ -193,8 +193,9 @@ def _first_large(values: Sequence[float]) -> int | None:
 def _too_large(workload: str, what: str, value: float) -> None:
     raise InputError(
         f"{workload}: {what} of {value:.3g} is too large to plan exactly (limit {LARGEST:g}); "
-        "check the numbers it is made of: prices, horizon_hours, demand_rps and the "
-        "accelerators' rps, payload_kb, egress_usd_per_gb, budgets")
+        "check the numbers it is made of: prices, horizon_hours, demand (demand_rps, or a "
+        "simulation's demand, headroom and scale), the accelerators' rps, payload_kb, "
+        "egress_usd_per_gb, available, budgets, churn_usd")
 
 
 def _inference(
