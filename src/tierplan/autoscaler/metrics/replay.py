@@ -25,10 +25,10 @@ from ...files import read_text
 from ..config import EndpointSpec
 from .base import Reading, complete
 
+__all__ = ["ReplaySource"]
+
 # Windows an arrivals file may span (each becomes a row of the replay per client).
 MAX_WINDOWS = 1_000_000
-
-__all__ = ["ReplaySource"]
 
 
 class ReplaySource:
@@ -97,7 +97,8 @@ class ReplaySource:
             counts[k] = counts.get(k, 0) + 1
         bins = max(counts) + 1
         if bins > MAX_WINDOWS:
-            raise ScenarioError(self.path, "", f"the arrivals span {bins:,} windows of "
+            span = f"{bins:,}" if bins < 10**12 else f"{bins:.3g}"
+            raise ScenarioError(self.path, "", f"the arrivals span {span} windows of "
                                 f"{self.window:g} s; at most {MAX_WINDOWS:,}: widen the window "
                                 "or trim the file")
         for endpoint, shares in self.split.items():
