@@ -14,6 +14,7 @@ Shared by the scenario, simulation and autoscale files, so all three behave alik
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -118,9 +119,33 @@ def _first_error(exc: ValidationError, file: str, root: type[BaseModel]) -> Scen
         message = message.removeprefix("Value error, ")
     elif kind in _SHAPES:
         message = f"expected {_SHAPES[kind]} (got {_shown(err.get('input'))})"
-    elif "input" in err:
-        message = f"{message} (got {_shown(err['input'])})"
+    else:
+        message = _plain(message)
+        if "input" in err:
+            message = f"{message} (got {_shown(err['input'])})"
     return ScenarioError(file, format_path(loc), message)
+
+
+# Pydantic's phrases, as the rest of tierplan's messages put them.
+_PLAIN = (
+    (re.compile(r"^Input should be a valid integer, got a number with a fractional part$"),
+     "must be a whole number"),
+    (re.compile(r"^Input should be a valid (number|integer), unable to parse string as an? "
+                r"(number|integer).*$"), r"must be a \1"),
+    (re.compile(r"^String should have at least 1 character$"), "must not be empty"),
+    (re.compile(r"^(List|Dictionary) should have at least (\d+) items?.*$"),
+     r"must have at least \2 entries"),
+    (re.compile(r"^Input should be "), "must be "),
+    (re.compile(r"^String should have "), "must have "),
+)
+
+
+def _plain(message: str) -> str:
+    for pattern, replacement in _PLAIN:
+        message, n = pattern.subn(replacement, message)
+        if n:
+            break
+    return message
 
 
 # Pydantic's wording for a value of the wrong shape names the schema's classes
