@@ -583,3 +583,14 @@ def test_a_user_policy_that_raises_is_reported_with_its_entry(
     assert code == 2 and out == ""
     assert err.startswith(f"tierplan: error: {path}: policies[0].params: json:loads(name, **params) "
                           "failed: JSONDecodeError: ")
+
+
+def test_a_model_too_large_to_plan_names_the_simulation_and_its_scenario(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 1e14 rps of demand on 10-rps instances: 1e13 instances, each figure fine alone.
+    path = write(tmp_path, {"duration": "2m", "policies": [{"kind": "optimal"}], "demand": [
+        {"workload": "web", "pattern": {"kind": "step", "base_rps": 1e14}}]})
+    code, out, err = cli_run(capsys, "simulate", str(path))
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.startswith(f"tierplan: error: {path} (scenario {tmp_path / 'scenario.yaml'}): web: ")
+    assert "too large to plan exactly" in err

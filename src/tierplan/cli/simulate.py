@@ -83,7 +83,7 @@ def simulate_cmd(simulation: str, out_dir: str | None, backend: str, workers: in
     from ..simulations.spec import load_simulation
 
     sim = load_simulation(simulation, trace)
-    with in_file(simulation):
+    with in_file(f"{simulation} (scenario {sim.scenario.source})"):  # either may be at fault
         _simulate(sim, simulation, out_dir, backend, workers, trace)
 
 
