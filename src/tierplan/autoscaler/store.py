@@ -44,6 +44,15 @@ _SCHEMA = (
         status TEXT NOT NULL, attempts INTEGER NOT NULL, error TEXT, updated DOUBLE PRECISION NOT NULL)""",
 )
 
+# Each table with the columns the store reads: a file of the same name from elsewhere
+# is refused when it opens, not halfway through a tick.
+_COLUMNS = {
+    "ticks": "id, started, finished, status, record",
+    "recommendations": "time, endpoint, site, replicas",
+    "actions": "request_id, tick, endpoint, site, from_replicas, to_replicas, status, "
+               "attempts, error, updated",
+}
+
 
 class Store:
     def __init__(self, connection: Any, placeholder: str, kind: str) -> None:
@@ -178,7 +187,9 @@ def open_store(url: str) -> Store:
             raise ImportError("a PostgreSQL state store needs psycopg2: "
                               "pip install 'tierplan[postgres]'") from exc
         try:
-            return _checked(Store(psycopg2.connect(url), "%s", "postgresql"))
+            store = Store(psycopg2.connect(url), "%s", "postgresql")
+            store.check_tables()
+            return store
         except psycopg2.Error as exc:
             raise TierplanError(f"state store {shown}: {str(exc).strip()}") from None
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
@@ -187,23 +198,10 @@ def open_store(url: str) -> Store:
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
-        return _checked(Store(conn, "?", "sqlite"))
+        store = Store(conn, "?", "sqlite")
+        store.check_tables()
+        return store
     except (OSError, sqlite3.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise InputError(f"state store {shown}: {reason}; give --state (or state: in the "
                          "config) a new file or a tierplan state store") from None
-
-
-# Each table with the columns the store reads: a file of the same name from elsewhere
-# is refused when it opens, not halfway through a tick.
-_COLUMNS = {
-    "ticks": "id, started, finished, status, record",
-    "recommendations": "time, endpoint, site, replicas",
-    "actions": "request_id, tick, endpoint, site, from_replicas, to_replicas, status, "
-               "attempts, error, updated",
-}
-
-
-def _checked(store: Store) -> Store:
-    store.check_tables()
-    return store

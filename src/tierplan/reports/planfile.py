@@ -78,10 +78,10 @@ class _Checker:
 def validate_plan(doc: Any, file: str) -> dict[str, Any]:
     """Check ``doc`` is a plan document; return it unchanged. Raises :class:`PlanFileError`.
 
-    Checked: schema, scenario, status, horizon_hours >= 1 minute, numbers finite and at
-    most 1e13, total_cost_usd, cost.by_* (name ->
-    number), placements[] (workload, site, offering, tier: strings; instances >= 0;
-    cost_usd), budgets[] (name, limit_usd, used_usd). Other fields are left as they are.
+    Checked: schema, scenario, status, horizon_hours (at least a minute), total_cost_usd,
+    cost.by_* (name -> number), placements[] (workload, site, offering, tier: strings;
+    instances >= 0; cost_usd), budgets[] (name, limit_usd, used_usd); every number
+    finite and at most LARGEST in size. Other fields are left as they are.
     """
     c = _Checker(file)
     if not isinstance(doc, dict):
