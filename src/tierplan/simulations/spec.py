@@ -220,11 +220,12 @@ class _Builder:
             times = [t * 3600 for t in j.at]
             if j.every is not None:
                 start, every = j.start * 3600, j.every * 3600
-                count = max(0, math.ceil((duration_s - start) / every - 1e-9))
-                if count > MAX_JOBS:
-                    raise self.fail(f"training[{i}].every", f"{count:,} arrivals of "
+                span = (duration_s - start) / every  # may be inf for a denormal interval
+                if span > MAX_JOBS:
+                    many = f"{span:,.0f}" if span < 1e12 else f"{span:.3g}"
+                    raise self.fail(f"training[{i}].every", f"{many} arrivals of "
                                     f"{j.workload!r}; at most {MAX_JOBS:,} per entry are allowed")
-                times.extend(start + k * every for k in range(count))
+                times.extend(start + k * every for k in range(max(0, math.ceil(span - 1e-9))))
             out.extend(JobArrival(j.workload, t) for t in times if t < duration_s)
         return tuple(sorted(out, key=lambda a: (a.at_s, a.workload)))
 
