@@ -151,3 +151,16 @@ def test_a_value_of_the_wrong_shape_says_what_the_file_must_hold(tmp_path):
     err = error(tmp_path, BASE.replace("clients:\n  - {name: c, location: {lat: 1, lon: 2}}",
                                        "clients: {c: 1}"))
     assert err.path == "clients" and err.message == "expected a list (got {'c': 1})"
+
+
+def test_numbers_that_overflow_to_infinity_together_exit_2(capsys, tmp_path):
+    # 1e300 KB per request at $1e300 per GB: the egress cost overflows to inf, which
+    # HiGHS once met as "stopped with status Unknown" (exit 1).
+    from conftest import run_cli
+
+    text = BASE.replace("location: {lat: 1, lon: 2}\n    offerings",
+                        "location: {lat: 1, lon: 2}\n    egress_usd_per_gb: 1.0e+300\n    offerings")
+    path = write(tmp_path, text.replace("latency_slo_ms: 80", "latency_slo_ms: 80\n    payload_kb: 1.0e+300"))
+    code, out, err = run_cli(capsys, "plan", path)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.startswith(f"tierplan: error: {path}: w1: a cost of inf is too large")

@@ -164,16 +164,17 @@ def build(
 def _check_magnitudes(m: Milp, universe: Universe) -> None:
     """Refuse a model whose numbers no solver can plan with exactly (each input is
     finite, but products such as price x horizon or demand / per-instance rps can still
-    be astronomically large), naming the workload whose numbers to check."""
+    be astronomically large, or overflow to infinity), naming the workload whose
+    numbers to check. Only bounds may be infinite: that is no bound."""
     cost = _first_large(m.cost)
     if cost is not None:
         _too_large(str(m.col_tags[cost][1]), "a cost", m.cost[cost])
-    upper = _first_large(m.col_upper)
+    upper = _first_large(m.col_upper, bound=True)
     if upper is not None:
         _too_large(str(m.col_tags[upper][1]), "an instance count", m.col_upper[upper])
-    for values, row_of in ((m.row_value, lambda k: bisect_right(m.row_start, k) - 1),
-                           (m.row_lower, int), (m.row_upper, int)):
-        k = _first_large(values)
+    for values, row_of, bound in ((m.row_value, lambda k: bisect_right(m.row_start, k) - 1, False),
+                                  (m.row_lower, int, True), (m.row_upper, int, True)):
+        k = _first_large(values, bound)
         if k is not None:
             tag = m.row_tags[row_of(k)]
             who = (f"budgets[{tag[1]}]" if tag[0] == "budget" else
@@ -182,12 +183,18 @@ def _check_magnitudes(m: Milp, universe: Universe) -> None:
             _too_large(who, f"a {tag[0]} figure", values[k])
 
 
-def _first_large(values: Sequence[float]) -> int | None:
-    """The index of the first value above LARGEST or NaN (infinite bounds aside)."""
-    if max(map(abs, values), default=0.0) <= LARGEST and not math.isnan(sum(values)):
-        return None  # the common case, at C speed; else find it, infinite bounds aside
-    return next((k for k, v in enumerate(values) if not abs(v) <= LARGEST and abs(v) != INF),
-                None)
+def _first_large(values: Sequence[float], bound: bool = False) -> int | None:
+    """The index of the first value above LARGEST in size, infinite or NaN (a ``bound``
+    may be infinite)."""
+    if bound:  # the common case first, at C speed
+        fine = (max(map(abs, filter(math.isfinite, values)), default=0.0) <= LARGEST
+                and not any(map(math.isnan, values)))
+    else:
+        fine = max(map(abs, values), default=0.0) <= LARGEST and not math.isnan(sum(values))
+    if fine:
+        return None
+    return next((k for k, v in enumerate(values)
+                 if not abs(v) <= LARGEST and not (bound and abs(v) == INF)), None)
 
 
 def _too_large(workload: str, what: str, value: float) -> None:
