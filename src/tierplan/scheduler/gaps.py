@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from .blocks import Block, Blocks, Key, coupling_key
-from .milp import Milp
+from .milp import Milp, value_of
 from .solvers import SolveResult
 
 __all__ = ["block_bound", "block_gap", "lagrangian", "lp_bound", "relative_gap", "slack",
@@ -101,7 +101,7 @@ def block_gap(gap: float, slack: float, primary: Sequence[float],
     only improve on the start, so a relative gap of slack / start value suffices."""
     if start is None:
         return gap
-    value = sum(c * v for c, v in zip(primary, start, strict=True))
+    value = value_of(primary, start)
     return max(gap, slack / value) if value > 0 else gap
 
 

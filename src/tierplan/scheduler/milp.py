@@ -11,9 +11,14 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["INF", "Milp", "Part", "column_rows", "restrict", "split_fixed"]
+__all__ = ["INF", "Milp", "Part", "column_rows", "restrict", "split_fixed", "value_of"]
 
 INF = math.inf
+
+
+def value_of(costs: Sequence[float], x: Sequence[float]) -> float:
+    """What the solution ``x`` is worth under the objective ``costs`` (c . x)."""
+    return sum((c * v for c, v in zip(costs, x, strict=True) if c), 0.0)
 
 Tag = tuple[Hashable, ...]
 

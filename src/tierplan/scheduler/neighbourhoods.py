@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from .blocks import contested
-from .milp import Milp, Part, column_rows, restrict
+from .milp import Milp, Part, column_rows, restrict, value_of
 from .solvers import SolveResult, Task, solve_task
 
 __all__ = ["SEARCH_FROM", "SEARCH_SHARE", "apply", "freed", "repair", "search"]
@@ -82,7 +82,7 @@ def search(solver: str, milp: Milp, primary: list[float], x: list[float], until:
     fits with the ones taken before it. Passes repeat while they improve the plan and
     the time (``until``, ``time.time()``) lasts."""
     run = run or (lambda tasks: [solve_task(t) for t in tasks])
-    value = sum(c * v for c, v in zip(primary, x, strict=True))
+    value = value_of(primary, x)
     rows_of = column_rows(milp)
     owner = [str(tag[1]) for tag in milp.col_tags]
     improved = True
@@ -108,8 +108,7 @@ def search(solver: str, milp: Milp, primary: list[float], x: list[float], until:
                     for names in chosen[at:at + width]]
             for (part, _), result in zip(cuts, run([task for _, task in cuts]), strict=True):
                 y = apply(milp, x, part, result)
-                new = math.inf if y is None else sum(c * v for c, v in zip(primary, y,
-                                                                             strict=True))
+                new = math.inf if y is None else value_of(primary, y)
                 if y is not None and new < value - 1e-9 * max(1.0, abs(value)):
                     x, value, improved = y, new, True
     return x

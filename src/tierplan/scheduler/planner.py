@@ -51,7 +51,7 @@ from .blocks import (
 )
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .formulation import Formulation, build, objectives
-from .milp import Milp
+from .milp import Milp, value_of
 from .neighbourhoods import SEARCH_FROM
 from .pool import Pool
 from .solvers import Backend, SolveResult, Status, get_backend, polish
@@ -287,7 +287,7 @@ def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool:
     assert block.form is not None and block.result is not None and block.result.x is not None
     before, plan_x = block.result, block.result.x
     primary, _ = objectives(block.form, objective)
-    old = sum(c * v for c, v in zip(primary, plan_x, strict=True))
+    old = value_of(primary, plan_x)
     bound = gaps.solver_bound(before)
     status: Status = "time_limit"
     if block.form.milp.num_cols >= SEARCH_FROM:
@@ -298,7 +298,7 @@ def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool:
         x = again.x if again.x is not None else plan_x
         bound = max(bound, gaps.solver_bound(again))
         status = again.status if again.x is not None else status
-    value = sum(c * v for c, v in zip(primary, x, strict=True))
+    value = value_of(primary, x)
     if value >= old:
         x, value, status = plan_x, old, "time_limit"
     block.result = _bounded(status, x, value, bound, before.seconds)
@@ -386,7 +386,7 @@ def _shadow_prices(backend: Backend, block: Block, objective: Objective
     x, duals = backend.polish(relaxed, primary, None, [0.0] * m.num_cols)
     if duals is None:
         return {}, None
-    block.relaxed = sum(c * v for c, v in zip(primary, x, strict=True))
+    block.relaxed = value_of(primary, x)
     prices: dict[Key, float] = {}
     for tag, dual in zip(m.row_tags, duals, strict=True):
         key = coupling_key(tag)

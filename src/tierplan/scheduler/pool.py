@@ -21,7 +21,7 @@ from ..model import Objective
 from .blocks import Block, Step, solve_choice
 from .formulation import Formulation, objectives
 from .gaps import block_gap
-from .milp import Milp
+from .milp import Milp, value_of
 from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
 from .solvers import SolveResult, Task, get_backend, solve_task
 
@@ -208,7 +208,7 @@ def unpriced(form: Formulation, objective: Objective, extra: Sequence[float] | N
     if extra is None or result.x is None:
         return result
     primary, _ = objectives(form, objective)
-    value = sum(c * v for c, v in zip(primary, result.x, strict=True))
+    value = value_of(primary, result.x)
     return SolveResult(result.status, result.x, value, result.gap, result.seconds)
 
 

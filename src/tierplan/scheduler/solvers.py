@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from ..errors import SolverError
-from .milp import INF, Milp, split_fixed
+from .milp import INF, Milp, split_fixed, value_of
 
 __all__ = [
     "SOLVERS", "Backend", "CbcBackend", "HighsBackend", "SolveResult", "get_backend", "polish",
@@ -283,8 +283,7 @@ class HighsBackend:
 
 def _agrees(objective: Sequence[float], x: Sequence[float], value: float) -> bool:
     """The solution ``x`` is worth the ``value`` the solver reported (to 1e-6, relative)."""
-    worth = sum(c * v for c, v in zip(objective, x, strict=True) if c)
-    return abs(worth - value) <= 1e-6 * max(1.0, abs(value))
+    return abs(value_of(objective, x) - value) <= 1e-6 * max(1.0, abs(value))
 
 
 # -------------------------------------------------------------------------- CBC (PuLP)
@@ -363,7 +362,7 @@ class CbcBackend:
             return SolveResult(status, None, None, math.inf, time.perf_counter() - began)
         x = [v.varValue or 0.0 for v in cols]
         # value(objective) can be stale when CBC found nothing; recompute from x instead.
-        value = sum(c * x[j] for j, c in enumerate(primary) if c)
+        value = value_of(primary, x)
         left = time_limit - (time.perf_counter() - began)
         if secondary is not None and status == "optimal" and left > 0 and any(secondary):
             self._hold_primary(prob, cols, primary, value, secondary)
