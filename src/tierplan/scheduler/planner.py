@@ -210,8 +210,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                 if block.form is not None:
                     own[block.members[0]] = block.form
                     if result.x is not None:
-                        known[block.members[0]] = {t: v for t, v in zip(
-                            block.form.milp.col_tags, result.x, strict=True) if v}
+                        known[block.members[0]] = _by_tag(block.form.milp, result.x)
             elif result.x is not None:
                 for i, (values, uses) in split(block, names).items():
                     known[i], kept[i] = values, uses
@@ -346,7 +345,7 @@ def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
             value = sum((c + e / PRICE_MARKUP) * v for c, e, v in
                         zip(primary, extra or [0.0] * len(x), x, strict=True))
             bounds[i] = gaps.lp_bound(value)
-            optimal[i] = {t: v for t, v in zip(m.col_tags, x, strict=True) if v}
+            optimal[i] = _by_tag(m, x)
     todo = [i for i in block.members if i not in bounds]
     solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, 1.0)
     for i, result in zip(todo, solved, strict=True):
@@ -355,7 +354,7 @@ def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
         extra = extras[i] or [0.0] * len(result.x)
         value = result.objective + sum(e * v for e, v in zip(extra, result.x, strict=True))
         bounds[i] = gaps.solver_bound(result, value)
-        optimal[i] = {t: v for t, v in zip(forms[i].milp.col_tags, result.x, strict=True) if v}
+        optimal[i] = _by_tag(forms[i].milp, result.x)
     block.dual = gaps.lagrangian(block.form.milp, prices, [bounds[i] for i in block.members])
     return optimal
 
@@ -363,6 +362,12 @@ def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
 # Share of the time left after the last merge round that goes to :func:`_spend_leftover`
 # (the rest is for polishing the plan and explaining it).
 LEFTOVER_SHARE = 0.7
+
+
+def _by_tag(milp: Milp, x: Sequence[float]) -> dict[tuple[object, ...], float]:
+    """A single workload's solution as its non-zero columns by tag (what
+    blocks.sequential_start reads as a step)."""
+    return {t: v for t, v in zip(milp.col_tags, x, strict=True) if v}
 
 
 def _integral(milp: Milp, x: Sequence[float]) -> bool:
