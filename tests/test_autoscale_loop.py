@@ -383,6 +383,8 @@ def test_the_azure_trace_example_runs_once_when_the_trace_is_here(tmp_path):
     # once a MemoryError after 20 s: 1e18 s of one-minute windows
     ("TIMESTAMP\n0\n1e18\n", "1m", "windows of 60 s; at most 1,000,000"),
     ("TIMESTAMP\n0\n1\n", 1e-6, "windows of 1e-06 s; at most 1,000,000"),
+    # a denormal window: the count overflows to inf (once an OverflowError in int())
+    ("TIMESTAMP\n0\n70\n", 1e-320, "the arrivals span inf windows of "),
 ])
 def test_an_arrivals_file_that_cannot_be_binned_is_refused(tmp_path, log, window, message):
     (tmp_path / "log.csv").write_text(log)

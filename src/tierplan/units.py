@@ -11,6 +11,7 @@ __all__ = [
     "LARGEST",
     "MAX_HORIZON_HOURS",
     "MIN_HORIZON_HOURS",
+    "count_text",
     "great_circle_km",
     "jurisdiction_matches",
     "parse_duration_hours",
@@ -30,6 +31,12 @@ EU_MEMBERS = frozenset({
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT",
     "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
 })
+
+def count_text(n: float) -> str:
+    """A count for a message: with thousands separators, or short when astronomical
+    (an absurd input can make it hundreds of digits long, or infinite)."""
+    return f"{n:,.0f}" if n < 1e12 else f"{n:.3g}"
+
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _PER_UNIT_HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0}

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import ScenarioError
 from ..model import InferenceWorkload, Scenario, TrainingWorkload
 from ..scenario import load_scenario
+from ..units import count_text
 from ..validation import did_you_mean, read_yaml, validate
 from . import schema as s
 
@@ -222,8 +223,7 @@ class _Builder:
                 start, every = j.start * 3600, j.every * 3600
                 span = (duration_s - start) / every  # may be inf for a denormal interval
                 if span > MAX_JOBS:
-                    many = f"{span:,.0f}" if span < 1e12 else f"{span:.3g}"
-                    raise self.fail(f"training[{i}].every", f"{many} arrivals of "
+                    raise self.fail(f"training[{i}].every", f"{count_text(span)} arrivals of "
                                     f"{j.workload!r}; at most {MAX_JOBS:,} per entry are allowed")
                 times.extend(start + k * every for k in range(max(0, math.ceil(span - 1e-9))))
             out.extend(JobArrival(j.workload, t) for t in times if t < duration_s)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 from ...errors import ScenarioError
 from ...files import read_text
+from ...units import count_text
 from ..config import EndpointSpec
 from .base import Reading, complete
 
@@ -91,16 +92,17 @@ class ReplaySource:
         if not stamps:
             raise ScenarioError(self.path, "", "no arrivals in the file")
         first = min(stamps)
+        # Checked before binning: a denormal window makes the count infinite.
+        span = (max(stamps) - first) // self.window + 1
+        if span > MAX_WINDOWS:
+            raise ScenarioError(self.path, "", f"the arrivals span {count_text(span)} windows "
+                                f"of {self.window:g} s; at most {MAX_WINDOWS:,}: widen the "
+                                "window or trim the file")
         counts: dict[int, int] = {}
         for t in stamps:
             k = int((t - first) // self.window)
             counts[k] = counts.get(k, 0) + 1
         bins = max(counts) + 1
-        if bins > MAX_WINDOWS:
-            span = f"{bins:,}" if bins < 10**12 else f"{bins:.3g}"
-            raise ScenarioError(self.path, "", f"the arrivals span {span} windows of "
-                                f"{self.window:g} s; at most {MAX_WINDOWS:,}: widen the window "
-                                "or trim the file")
         for endpoint, shares in self.split.items():
             for client, share in shares.items():
                 per_second = self.scale * share / self.window
