@@ -1,4 +1,7 @@
-"""`tierplan simulate`: hand-worked small cases, determinism, policy sanity, validation.
+"""`tierplan simulate`: hand-worked small cases, determinism, policy sanity, the CLI.
+
+The files a user can get wrong (the simulation file's fields, its data files and
+limits) are tested in test_simulate_inputs.py.
 
 Every small case below uses one client and sites with measured latency, instances of
 10 rps (accelerator_count 1 x rps 10; ``max_utilization: 1`` so planning capacity equals
@@ -9,13 +12,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 
-from tierplan.cli import main
+from simfiles import cli_run, run, scenario, write
 from tierplan.errors import ScenarioError
 from tierplan.policies.base import JobChoice, JobRequest, Key, Observation
 from tierplan.simulations import load_simulation, run_simulation
@@ -23,49 +24,6 @@ from tierplan.simulations.run import run_world
 from tierplan.simulations.world import World, build_world
 
 STEP_H = 1 / 60
-
-
-def scenario(*, cheap_available: int | None = None, workloads: list[dict[str, Any]] | None = None,
-             extra_sites: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    cheap: dict[str, Any] = {"name": "gpu", "accelerator": "L4", "accelerator_count": 1, "usd_per_hour": 1.0}
-    if cheap_available is not None:
-        cheap["available"] = cheap_available
-    sites = [
-        {"name": "cloud/a", "tier": "cloud", "offerings": [cheap]},
-        {"name": "cloud/b", "tier": "cloud", "offerings": [
-            {"name": "gpu", "accelerator": "L4", "accelerator_count": 1, "usd_per_hour": 2.0}]},
-        *(extra_sites or []),
-    ]
-    return {
-        "name": "tiny",
-        "network": {"latency_ms": [
-            {"client": "c", "site": s["name"], "ms": 20 if s["name"] == "cloud/b" else 10} for s in sites]},
-        "sites": sites,
-        "clients": [{"name": "c"}],
-        "workloads": workloads if workloads is not None else [{
-            "name": "web", "kind": "inference", "accelerators": {"L4": {"rps": 10, "latency_ms": 20}},
-            "demand_rps": {"c": 5}, "latency_slo_ms": 100, "max_utilization": 1.0}],
-    }
-
-
-def write(tmp_path: Path, sim: dict[str, Any], scen: dict[str, Any] | None = None) -> Path:
-    (tmp_path / "scenario.yaml").write_text(yaml.safe_dump(scen or scenario()))
-    path = tmp_path / "sim.yaml"
-    path.write_text(yaml.safe_dump({"name": "t", "scenario": "scenario.yaml", "step": "60s", **sim}))
-    return path
-
-
-def cli_run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """The real entry point (errors mapped to exit codes at the boundary)."""
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
-
-
-def run(tmp_path: Path, sim: dict[str, Any], scen: dict[str, Any] | None = None) -> dict[str, Any]:
-    result = run_simulation(load_simulation(write(tmp_path, sim, scen)))
-    return {p.policy: p for p in result.policies}
 
 
 # ------------------------------------------------------------------ hand-worked
@@ -283,42 +241,6 @@ def test_spot_series_blocks_spot_above_the_bid(tmp_path: Path) -> None:
     assert world.preempt == {60: (col,)}
 
 
-# ------------------------------------------------------------------ validation and CLI
-
-
-@pytest.mark.parametrize(("change", "where", "message"), [
-    ({"policies": [{"kind": "greedy"}, {"kind": "optimal", "intervall": "1h"}]},
-     "policies[1].intervall", "did you mean 'interval'"),
-    ({"policies": [{"kind": "optimum"}]}, "policies[0].kind", "did you mean 'optimal'"),
-    ({"events": [{"kind": "outage", "site": "cloud/c", "start": 0, "end": 1}]}, "events[0].site",
-     "did you mean"),
-    ({"events": [{"kind": "outage", "site": "cloud/a", "start": 2, "end": 1}]}, "events[0].end", "after"),
-    ({"demand": [{"workload": "web", "trace": {"path": "missing.csv"}}]}, "demand[0].trace.path",
-     "not found"),
-    ({"demand": [{"workload": "webb", "pattern": {"kind": "diurnal", "mean_rps": 1}}]}, "demand[0].workload",
-     "did you mean 'web'"),
-    ({"duration": "1m", "step": "2m"}, "step", "longer than the duration"),
-    ({"scenario": "nope.yaml"}, "scenario", "not found"),
-    ({"training": [{"workload": "web", "at": [0]}]}, "training[0].workload", "not a training"),
-    ({"events": [{"kind": "availability", "site": "cloud/a", "offering": "gpu"}]}, "events[0]",
-     "exactly one of 'points' or 'path'"),
-    ({"events": [{"kind": "availability", "site": "cloud/a", "offering": "cpu", "points": []}]},
-     "events[0].offering", "has no offering 'cpu'"),
-])
-def test_validation_names_file_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                         change: dict[str, Any], where: str, message: str) -> None:
-    sim = {"duration": "1h", "policies": [{"kind": "greedy"}], **change}
-    path = write(tmp_path, sim)
-    with pytest.raises(ScenarioError) as err:
-        load_simulation(path)
-    assert err.value.path == where
-    assert message in err.value.message
-    code, out, err = cli_run(capsys, "simulate", str(path))
-    assert code == 2 and out == ""
-    assert err.startswith(f"tierplan: error: {path}: {where}: ") and message in err
-    assert err.count("\n") == 1 and "Traceback" not in err
-
-
 def test_cli_exit_codes_and_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, {"duration": "2h", "policies": [{"kind": "optimal"}, {"kind": "hpa"}]})
     out_dir = tmp_path / "out"
@@ -497,100 +419,3 @@ def test_a_job_whose_machine_disappears_is_preempted_and_resumes(tmp_path: Path)
     assert out.preemptions == 1 and out.jobs_missed_deadline == 0
     assert out.total_cost_usd == pytest.approx(9.0)
     assert list(out.series["instances:onprem/dc"][[29, 30, 59, 60, 89, 90]]) == [1, 0, 0, 1, 1, 0]
-
-
-def test_training_arrivals_every_interval_and_their_limit(tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    scen = scenario(workloads=[{"name": "train", "kind": "training", "accelerators": {"A100": 1.0},
-                                "work_hours": 1}])
-    path = write(tmp_path, {"duration": "6h", "policies": [{"kind": "greedy"}],
-                            "training": [{"workload": "train", "every": "2h", "start": "1h"}]}, scen)
-    # From 1 h every 2 h, before 6 h: 1, 3 and 5 h.
-    assert [a.at_s / 3600 for a in load_simulation(path).jobs] == [1, 3, 5]
-    # An interval of 1e-300 h once looped for ever (adding it to the clock changed nothing).
-    path = write(tmp_path, {"duration": "6h", "policies": [{"kind": "greedy"}],
-                            "training": [{"workload": "train", "every": 1e-300}]}, scen)
-    code, out, err = cli_run(capsys, "simulate", str(path))
-    assert code == 2 and out == ""
-    assert err.startswith(f"tierplan: error: {path}: training[0].every: ") and "at most 100,000" in err
-
-
-def test_a_negative_seed_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = write(tmp_path, {"duration": "1h", "seed": -1, "policies": [{"kind": "greedy"}]})
-    code, out, err = cli_run(capsys, "simulate", str(path))
-    assert code == 2 and out == "" and err.startswith(f"tierplan: error: {path}: seed: ")
-    assert "greater than or equal to 0" in err
-
-
-SPOT_HEAD = "Timestamp,Region,AvailabilityZone,InstanceType,ProductDescription,SpotPrice\n"
-GPU_SITE = {"name": "cloud/gpu", "tier": "cloud", "offerings": [
-    {"name": "p4d", "accelerator": "A100", "accelerator_count": 8, "usd_per_hour": 30.0,
-     "spot_usd_per_hour": 10.0}]}
-
-
-@pytest.mark.parametrize(("data", "entry", "where", "message"), [
-    ("", {"kind": "spot_series"}, "events[0].path", "cannot read"),
-    (b"\xff\xfe\x00binary", {"kind": "spot_series"}, "events[0].path", "cannot read"),
-    (SPOT_HEAD + "yesterday,r,r-a,p3,Linux/UNIX,5.0\n", {"kind": "spot_series"}, "events[0].path",
-     "cannot read the timestamps"),
-    (SPOT_HEAD + "2020-01-01T00:00:00Z,r,r-a,p3,Linux/UNIX,cheap\n", {"kind": "spot_series"},
-     "events[0].path", "SpotPrice must be numbers >= 0"),
-    (SPOT_HEAD + "2020-01-01T00:00:00Z,r,r-a,p3,Linux/UNIX,-5\n", {"kind": "spot_series"},
-     "events[0].path", "SpotPrice must be numbers >= 0"),
-    ("time,available\n0,4\n,1\n", {"kind": "availability"}, "events[0].time_column",
-     "every row needs a time"),
-    ("TIMESTAMP\n0\ninf\n", {"trace": True}, "demand[0].trace.time_column", "every row needs a time"),
-])
-def test_unreadable_data_files_name_the_entry(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                              data: str | bytes, entry: dict[str, Any], where: str,
-                                              message: str) -> None:
-    csv_path = tmp_path / "data.csv"
-    if isinstance(data, bytes):
-        csv_path.write_bytes(data)
-    else:
-        csv_path.write_text(data)
-    sim: dict[str, Any] = {"duration": "1h", "policies": [{"kind": "greedy"}]}
-    if entry.get("kind") == "spot_series":
-        sim["events"] = [{"kind": "spot_series", "site": "cloud/gpu", "offering": "p4d",
-                          "path": "data.csv", "instance_type": "p3", "region": "r",
-                          "bid_usd_per_hour": 20}]
-    elif entry.get("kind") == "availability":
-        sim["events"] = [{"kind": "availability", "site": "cloud/a", "offering": "gpu",
-                          "path": "data.csv"}]
-    else:
-        sim["demand"] = [{"workload": "web", "client": "c", "trace": {"path": "data.csv"}}]
-    path = write(tmp_path, sim, scenario(extra_sites=[GPU_SITE]))
-    code, out, err = cli_run(capsys, "simulate", str(path))
-    assert code == 2 and out == "" and "Traceback" not in err
-    assert err.startswith(f"tierplan: error: {path}: {where}: ") and message in err, err
-    assert "You might want" not in err  # pandas' advice about its own arguments
-
-
-def test_a_request_trace_far_in_the_future_is_cut_to_the_simulation(tmp_path: Path) -> None:
-    # A request at 1e15 s once asked numpy for a 121 TiB array of minute buckets.
-    (tmp_path / "req.csv").write_text("TIMESTAMP\n0\n30\n1e15\n")
-    out = run(tmp_path, {"duration": "2m", "demand": [
-        {"workload": "web", "client": "c", "trace": {"path": "req.csv", "loop": False}}],
-        "policies": [{"kind": "static"}]})["static"]
-    assert list(out.series["demand_rps"]) == [2 / 60, 0]
-
-
-def test_a_user_policy_that_raises_is_reported_with_its_entry(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = write(tmp_path, {"duration": "1h", "policies": [
-        {"kind": "python", "name": "mine", "object": "json:loads"}]})
-    code, out, err = cli_run(capsys, "simulate", str(path))
-    assert code == 2 and out == ""
-    assert err.startswith(f"tierplan: error: {path}: policies[0].params: json:loads(name, **params) "
-                          "failed: JSONDecodeError: ")
-
-
-def test_a_model_too_large_to_plan_names_the_simulation_and_its_scenario(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # 1e14 rps of demand on 10-rps instances: 1e13 instances, each figure fine alone.
-    path = write(tmp_path, {"duration": "2m", "policies": [{"kind": "optimal"}], "demand": [
-        {"workload": "web", "pattern": {"kind": "step", "base_rps": 1e14}}]})
-    code, out, err = cli_run(capsys, "simulate", str(path))
-    assert code == 2 and out == "" and "Traceback" not in err
-    assert err.startswith(f"tierplan: error: {path} (scenario {tmp_path / 'scenario.yaml'}): web: ")
-    assert "too large to plan exactly" in err
