@@ -419,3 +419,44 @@ def test_a_job_whose_machine_disappears_is_preempted_and_resumes(tmp_path: Path)
     assert out.preemptions == 1 and out.jobs_missed_deadline == 0
     assert out.total_cost_usd == pytest.approx(9.0)
     assert list(out.series["instances:onprem/dc"][[29, 30, 59, 60, 89, 90]]) == [1, 0, 0, 1, 1, 0]
+
+
+class FirstFree:
+    """A user policy that puts each job on the first offering the observation shows free,
+    and counts how often it is asked."""
+
+    name = "first-free"
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def decide(self, world: World, obs: Observation) -> dict[Key, int] | None:
+        return None
+
+    def place_job(self, world: World, job: JobRequest, obs: Observation) -> JobChoice | None:
+        self.asked += 1
+        for k, free in enumerate(obs.free):
+            if free:
+                site, offering = world.offers[k]
+                return JobChoice(site, offering, 1, False)
+        return None
+
+
+def test_jobs_arriving_together_see_what_is_free_and_wait_without_asking(tmp_path: Path) -> None:
+    dgx = {"accelerator": "A100", "accelerator_count": 8, "usd_per_hour": 9.0, "available": 1}
+    scen = scenario(workloads=[{"name": "train", "kind": "training", "accelerators": {"A100": 1.0},
+                                "work_hours": 8, "min_accelerators": 8}],
+                    extra_sites=[{"name": "onprem/dc", "tier": "onprem", "offerings": [
+                        {"name": "dgx-a", **dgx}, {"name": "dgx-b", **dgx}]}])
+    path = write(tmp_path, {"duration": "3h", "provisioning": {"onprem": "0s"},
+                            "training": [{"workload": "train", "at": [0, 0, 0]}],
+                            "policies": [{"kind": "greedy"}]}, scen)
+    policy = FirstFree()
+    (out,) = run_world(build_world(load_simulation(path)), {}, policies=[policy]).policies
+    # Each job is 1 h on one DGX (the cloud sites' L4 cannot run it). The second job is
+    # asked after the first took dgx-a and sees it full, so both run from the start; the
+    # third waits for the first to finish (1 h) and runs until 2 h. While both DGX are
+    # busy, the third job is not offered to the policy: three jobs, three questions.
+    assert policy.asked == 3
+    assert out.jobs_finished == 3 and out.total_cost_usd == pytest.approx(3 * 9.0)
+    assert list(out.series["instances:onprem/dc"][[0, 59, 60, 119, 120]]) == [2, 2, 1, 1, 0]

@@ -118,6 +118,7 @@ class _Engine:
         self.jobs: list[JobRecord] = []
         self.waiting: list[JobRecord] = []  # arrived (or lost their nodes), not placed
         self.active: list[JobRecord] = []  # placed, not finished
+        self._offers_of: dict[str, tuple[int, ...]] = {}  # training workload -> offers it can use
 
     # ----------------------------------------------------------------- capacity
 
@@ -287,8 +288,17 @@ class _Engine:
     # ---------------------------------------------------------------- training
 
     def _place_waiting(self, t: int, obs: Observation, down: frozenset[str]) -> None:
+        """Offer each waiting job to the policy, in arrival order. The policy sees what is
+        free now: after a placement the observation is taken again. A job is not offered
+        when no choice could be accepted, because every offering it could run on
+        (:meth:`_job_offers`) is limited and full, or at a site that is down: a burst of
+        jobs waiting for the same few nodes then costs one check per job and step, not a
+        policy call (a plan) each."""
         w = self.w
         for job in list(self.waiting):
+            if not any(obs.free[k] != 0 and w.offers[k][0] not in down  # None: unlimited
+                       for k in self._job_offers(job.workload)):
+                continue
             tw = w.training(job.workload)
             request = JobRequest(job.job, tw, job.remaining_hours, job.arrival_s, job.deadline_s)
             choice = self.policy.place_job(w, request, obs)
@@ -322,6 +332,18 @@ class _Engine:
             self.train_hold[offer] += choice.nodes
             self.waiting.remove(job)
             self.active.append(job)
+            obs = self.observation(t, down)
+
+    def _job_offers(self, workload: str) -> tuple[int, ...]:
+        """The offerings a training workload's job could run on: those of an accelerator
+        it has a speed for (any other placement is refused, as its rate would be 0)."""
+        offers = self._offers_of.get(workload)
+        if offers is None:
+            speeds = self.w.training(workload).accelerators
+            offerings = [o for site in self.w.scenario.sites for o in site.offerings]
+            offers = self._offers_of[workload] = tuple(
+                k for k, o in enumerate(offerings) if o.units * speeds.get(o.speed_key, 0.0) > 0)
+        return offers
 
     def _train_step(self, t: int, step_h: float, nodes_row: np.ndarray) -> float:
         total = 0.0
