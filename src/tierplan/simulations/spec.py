@@ -130,7 +130,8 @@ class _Builder:
         if step_s > duration_s:
             raise self.fail("step", f"the step ({step_s:g} s) is longer than the duration ({duration_s:g} s)")
         if duration_s / step_s > MAX_STEPS:
-            raise self.fail("step", f"{duration_s / step_s:,.0f} steps; at most {MAX_STEPS:,} are allowed")
+            steps = count_text(duration_s / step_s)
+            raise self.fail("step", f"{steps} steps; at most {MAX_STEPS:,} are allowed")
         names: dict[str, int] = {}
         policies = []
         for i, p in enumerate(raw.policies):
