@@ -164,3 +164,28 @@ def test_merged_blocks_keep_a_reserve_for_a_further_merge(monkeypatch):
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
     pool.solve([block], "cost", time.time() + 1.5, start)
     assert len(given) == 1 and 0.3 < given[0] < 0.45
+
+
+def test_priced_solves_get_less_time_when_time_is_short():
+    # Each priced solve is capped at a second, or at 4x its even share of the workers'
+    # time left when that is less (at least 0.1 s): with 10 s left for two members, 1 s;
+    # with 0.05 s left, 0.1 s.
+    import time
+
+    from conftest import PRICED_PAIR, onprem_jobs
+    from tierplan.scheduler import planner
+    from tierplan.scheduler import pool as pool_module
+    from tierplan.scheduler.formulation import build
+    from tierplan.scheduler.solvers import HighsBackend
+
+    u, members, block = onprem_jobs(*PRICED_PAIR)
+    forms = {i: build(u, [], [members[i]], u.scenario.budgets, 1.0) for i in block.members}
+    prices, _ = planner._shadow_prices(HighsBackend(), block, "cost")
+    pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
+    caps = []
+    real = pool.alone
+    pool.alone = lambda steps, objective, deadline, cap: caps.append(cap) or real(
+        steps, objective, deadline, cap)
+    for left in (10.0, 0.05):
+        planner._price_members(pool, block, forms, prices, {}, "cost", time.time() + left)
+    assert caps[0] == 1.0 and caps[1] == pytest.approx(0.1)

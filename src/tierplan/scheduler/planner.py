@@ -350,7 +350,9 @@ def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
             bounds[i] = gaps.lp_bound(value)
             optimal[i] = _by_tag(m, x)
     todo = [i for i in block.members if i not in bounds]
-    solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, 1.0)
+    per = (deadline - time.time()) * pool.workers / max(len(todo), 1)
+    cap = min(1.0, max(PRICED_SHARE * per, 0.1))
+    solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, cap)
     for i, result in zip(todo, solved, strict=True):
         if result.x is None or result.objective is None:
             return optimal  # no bound from this member, so none for the block
@@ -365,6 +367,12 @@ def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
 # Seconds per column kept, when merged blocks are solved, for polishing the plan and
 # explaining it after them (measured 12-15 us at 250 to 1,000 workloads).
 POLISH_SECONDS = 2e-5
+
+# A member's priced solve gets at most a second, and less when time is short: PRICED_SHARE
+# times its even share of the workers' time left (at least 0.1 s). Most take a few
+# milliseconds, so the cap only stops the hardest early. At 500 workloads and a 10 s
+# limit: 4.4 -> 3.1 s of pricing, the same gap; with 60 s the cap stays 1 s.
+PRICED_SHARE = 4.0
 
 # Share of the time left after the last merge round that goes to :func:`_spend_leftover`
 # (the rest is for polishing the plan and explaining it).
