@@ -289,11 +289,11 @@ class _Engine:
 
     def _place_waiting(self, t: int, obs: Observation, down: frozenset[str]) -> None:
         """Offer each waiting job to the policy, in arrival order. The policy sees what is
-        free now: after a placement the observation is taken again. A job is not offered
-        when no choice could be accepted, because every offering it could run on
-        (:meth:`_job_offers`) is limited and full, or at a site that is down: a burst of
-        jobs waiting for the same few nodes then costs one check per job and step, not a
-        policy call (a plan) each."""
+        free now: after a placement on a limited offering the observation is taken
+        again. A job is not offered when no choice could be accepted, because every
+        offering it could run on (:meth:`_job_offers`) is limited and full, or at a site
+        that is down: a burst of jobs waiting for the same few nodes then costs one check
+        per job and step, not a policy call (a plan) each."""
         w = self.w
         for job in list(self.waiting):
             if not any(obs.free[k] != 0 and w.offers[k][0] not in down  # None: unlimited
@@ -332,7 +332,8 @@ class _Engine:
             self.train_hold[offer] += choice.nodes
             self.waiting.remove(job)
             self.active.append(job)
-            obs = self.observation(t, down)
+            if free is not None:  # only a limited offering's free count changed
+                obs = self.observation(t, down)
 
     def _job_offers(self, workload: str) -> tuple[int, ...]:
         """The offerings a training workload's job could run on: those of an accelerator
