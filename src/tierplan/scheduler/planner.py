@@ -188,7 +188,6 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
     ready = [pool.result(f) for _, f in early] if early else None
     for block, (form, _) in zip(blocks.blocks.values(), early, strict=False):
         block.form = form
-    solve_by = deadline  # what is solved after the first round ends earlier (see POLISH_SECONDS)
     while True:
         unsolved = blocks.unsolved()
         for block in unsolved if ready is None else ():
@@ -196,6 +195,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
             block.form = build(universe, *by_kind(members[i] for i in block.members),
                                scenario.budgets, total_demand)
             build_seconds += time.thread_time() - t0
+        # What is solved after the first round ends earlier (see POLISH_SECONDS).
         solve_by = deadline - POLISH_SECONDS * sum(
             b.form.milp.num_cols for b in blocks.blocks.values() if b.form is not None)
         if ready is not None:  # solved in the workers: their own times
