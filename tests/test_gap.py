@@ -141,10 +141,9 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
 def test_merged_blocks_keep_a_reserve_for_a_further_merge(monkeypatch):
     # A merged block's MILP gets what is left less a reserve: half the time left, or
     # 1.2x what the starts took when that is more (a further merge redoes the starts).
-    # Starts that take 0.5 s with 1.5 s to the deadline leave ~1 s: the MILP gets
-    # ~1 - 0.6 = 0.4 s, not half of it (0.5 s).
-    import time
-
+    # Starts that take 0.5 s with 1.5 s to the deadline leave 1 s: the MILP gets
+    # 1 - 1.2 x 0.5 = 0.4 s, not half of it (0.5 s). The pool's clock is a fake one
+    # that only the start moves.
     from conftest import PRICED_PAIR, onprem_jobs
     from tierplan.scheduler import planner
     from tierplan.scheduler import pool as pool_module
@@ -152,18 +151,27 @@ def test_merged_blocks_keep_a_reserve_for_a_further_merge(monkeypatch):
     _, _, block = onprem_jobs(*PRICED_PAIR)
     given = []
 
+    class Clock:
+        now = 1000.0
+
+        def time(self):
+            return self.now
+
+    clock = Clock()
+
     def solve_task(task):
         given.append(task[4])
         return SolveResult("optimal", [0.0] * block.form.milp.num_cols, 0.0, 0.0, 0.0)
 
     def start(_block):
-        time.sleep(0.5)
+        clock.now += 0.5
         return None, []
 
     monkeypatch.setattr(pool_module, "solve_task", solve_task)
+    monkeypatch.setattr(pool_module, "time", clock)
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
-    pool.solve([block], "cost", time.time() + 1.5, start)
-    assert len(given) == 1 and 0.3 < given[0] < 0.45
+    pool.solve([block], "cost", clock.now + 1.5, start)
+    assert given == [pytest.approx(0.4)]
 
 
 def test_priced_solves_get_less_time_when_time_is_short():
