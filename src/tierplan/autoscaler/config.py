@@ -290,7 +290,13 @@ class _Builder:
         )
         params = site_in.controller.model_dump(exclude={"type"})
         if ctype == "kubernetes" and params.get("kubeconfig"):
-            params["kubeconfig"] = str(self.base / Path(params["kubeconfig"]).expanduser())
+            kubeconfig = self.base / Path(params["kubeconfig"]).expanduser()
+            if params.get("host") is None and not params.get("in_cluster") and not kubeconfig.is_file():
+                raise self.fail(f"{path}.controller.kubeconfig",
+                                f"no file {str(kubeconfig)!r} (a relative path is read from the "
+                                "config's folder); name an existing kubeconfig, or leave it out "
+                                "for ~/.kube/config")
+            params["kubeconfig"] = str(kubeconfig)
         return SiteSpec(site.name, offering.name, offering.usd_per_hour, capacity,
                         ControllerSpec(ctype, params), settings)
 
