@@ -297,13 +297,18 @@ def test_the_dry_run_example_runs_once(tmp_path):
     assert decisions["aws/eu-central-1"]["reason"] == "held by the scale-down window"
 
 
-def test_a_missing_kubeconfig_is_bad_input_exit_2_naming_the_field(tmp_path):
+def _once_with_kubeconfig(tmp_path, kubeconfig):
+    """`tierplan autoscale --once` with the first site on Kubernetes, given ``kubeconfig``."""
     config = config_dict()
     config["endpoints"][0]["sites"][0]["controller"] = {
-        "type": "kubernetes", "deployment": "detector", "kubeconfig": "missing-kubeconfig"}
+        "type": "kubernetes", "deployment": "detector", "kubeconfig": kubeconfig}
     path = write_setup(tmp_path, config)
-    out = subprocess.run([sys.executable, "-m", "tierplan", "autoscale", str(path), "--once"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return subprocess.run([sys.executable, "-m", "tierplan", "autoscale", str(path), "--once"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_a_missing_kubeconfig_is_bad_input_exit_2_naming_the_field(tmp_path):
+    out = _once_with_kubeconfig(tmp_path, "missing-kubeconfig")
     assert out.returncode == 2
     assert "endpoints[0].sites[0].controller.kubeconfig" in out.stderr
     assert str(tmp_path / "missing-kubeconfig") in out.stderr
@@ -313,12 +318,7 @@ def test_a_missing_kubeconfig_is_bad_input_exit_2_naming_the_field(tmp_path):
 def test_a_controller_that_cannot_be_set_up_exits_1_naming_the_site(tmp_path):
     # The file exists, so the input is as asked; the SDK then finds no cluster in it.
     (tmp_path / "empty-kubeconfig").write_text("")
-    config = config_dict()
-    config["endpoints"][0]["sites"][0]["controller"] = {
-        "type": "kubernetes", "deployment": "detector", "kubeconfig": "empty-kubeconfig"}
-    path = write_setup(tmp_path, config)
-    out = subprocess.run([sys.executable, "-m", "tierplan", "autoscale", str(path), "--once"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = _once_with_kubeconfig(tmp_path, "empty-kubeconfig")
     assert out.returncode == 1
     assert "endpoints[0].sites[0].controller: cannot set up the kubernetes controller" in out.stderr
     assert "Traceback" not in out.stderr
