@@ -356,8 +356,7 @@ def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
     for i, result in zip(todo, solved, strict=True):
         if result.x is None or result.objective is None:
             return optimal  # no bound from this member, so none for the block
-        extra = extras[i] or [0.0] * len(result.x)
-        value = result.objective + sum(e * v for e, v in zip(extra, result.x, strict=True))
+        value = result.objective + value_of(extras[i] or [0.0] * len(result.x), result.x)
         bounds[i] = gaps.solver_bound(result, value)
         optimal[i] = _by_tag(forms[i].milp, result.x)
     block.dual = gaps.lagrangian(block.form.milp, prices, [bounds[i] for i in block.members])
