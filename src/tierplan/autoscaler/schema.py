@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
 
+from ..schema import Name, Strict
 from ..units import parse_duration_hours
 
 __all__ = ["AutoscaleIn"]
@@ -25,12 +26,7 @@ def _seconds(value: object) -> float:
 
 Seconds = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
 PositiveSeconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
-Name = Annotated[str, Field(min_length=1)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]  # replicas: far above any fleet, far below 1e13
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # ------------------------------------------------------------------------- controllers

@@ -8,19 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
 
+from ..schema import Hours, Name, NonNegFloat, PositiveFloat, Strict
 from ..units import parse_duration_hours
 
-Hours = Annotated[float, BeforeValidator(parse_duration_hours), Field(gt=0)]
 HoursOrZero = Annotated[float, BeforeValidator(parse_duration_hours), Field(ge=0)]
-PositiveFloat = Annotated[float, Field(gt=0)]
-NonNegFloat = Annotated[float, Field(ge=0)]
-Name = Annotated[str, Field(min_length=1)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # ------------------------------------------------------------------------------ demand
