@@ -32,6 +32,7 @@ EU_MEMBERS = frozenset({
     "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
 })
 
+
 def count_text(n: float) -> str:
     """A count for a message: with thousands separators, or short when astronomical
     (an absurd input can make it hundreds of digits long, or infinite)."""

@@ -20,6 +20,7 @@ def value_of(costs: Sequence[float], x: Sequence[float]) -> float:
     """What the solution ``x`` is worth under the objective ``costs`` (c . x)."""
     return sum((c * v for c, v in zip(costs, x, strict=True) if c), 0.0)
 
+
 Tag = tuple[Hashable, ...]
 
 
