@@ -227,6 +227,79 @@ def test_contested_capacity_with_worker_processes_gives_the_optimum():
     assert check_plan(sc, two) == []
 
 
+def _four_on_two(monkeypatch, hide=None):
+    """Four 10-rps services and two on-prem L4s ($0.10/h) against $1/h in the cloud,
+    planned in this process; returns the plan, the services solved alone (their own
+    MILPs) and the merge rounds (Pool.solve calls). ``hide``: a service whose LP
+    relaxation is made to find nothing, so that the first round must solve it alone."""
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=2)]),
+             site("cloud", offerings=[offering("l4", 1.0)])]
+    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(4)])
+    alone, rounds = [], []
+    real_alone, real_relax, real_solve = (pool_module.solve_alone, pool_module.relax_alone,
+                                          pool_module.Pool.solve)
+
+    def solve_alone(task):
+        alone.append(task[1].col_tags[0][1])
+        return real_alone(task)
+
+    def relax_alone(task):
+        if task[1].col_tags[0][1] == hide:
+            return pool_module.SolveResult("no_solution", None, None, float("inf"), 0.0)
+        return real_relax(task)
+
+    def pool_solve(self, blocks, *args, **kwargs):
+        rounds.append(sorted(len(b.members) for b in blocks))
+        return real_solve(self, blocks, *args, **kwargs)
+
+    monkeypatch.setattr(pool_module, "solve_alone", solve_alone)
+    monkeypatch.setattr(pool_module, "relax_alone", relax_alone)
+    monkeypatch.setattr(pool_module.Pool, "solve", pool_solve)
+    return solve(sc, workers=1), alone, rounds
+
+
+def test_workloads_whose_relaxations_break_a_row_are_merged_without_their_own_solves(monkeypatch):
+    # Each service's LP relaxation takes one on-prem L4 (10 rps = one instance at 100 %);
+    # four of them break the two available, so all four are merged before any of them
+    # is solved alone. Optimum: 2 x $0.10 + 2 x $1 per hour, 100 h.
+    result, alone, rounds = _four_on_two(monkeypatch)
+    assert alone == []
+    assert rounds == [[4]]  # one merged block, solved once
+    assert result.status == "optimal" and result.solver.components == 1
+    assert result.total_cost_usd == pytest.approx((2 * 0.1 + 2 * 1.0) * 100)
+
+
+def test_a_workload_whose_relaxation_missed_the_row_joins_in_the_same_round(monkeypatch):
+    # s2's relaxation finds nothing, so the other three are merged (3 > 2 L4s) and s2 is
+    # solved alone: it takes an on-prem L4 too, which with the others' relaxations
+    # breaks the row again, so it joins them before the block is solved: one round.
+    result, alone, rounds = _four_on_two(monkeypatch, hide="s2")
+    assert alone == ["s2"]
+    assert rounds == [[4]]
+    assert result.solver.components == 1
+    assert result.total_cost_usd == pytest.approx((2 * 0.1 + 2 * 1.0) * 100)
+
+
+def test_a_workload_whose_relaxation_is_integral_is_not_solved_again(monkeypatch):
+    # A loose total budget couples two services on paper, so their LP relaxations come
+    # first; each needs one $1/h L4 for its 10 rps (the cover cut makes the LP say so),
+    # an integral answer that is their optimum: no MILP is solved. 2 x $1 x 100 h.
+    alone = []
+    real = pool_module.solve_alone
+    monkeypatch.setattr(pool_module, "solve_alone",
+                        lambda task: alone.append(task) or real(task))
+    sites = [site("a", offerings=[offering("l4", 1.0)])]
+    services = [inference(f"s{i}", max_utilization=1.0) for i in (1, 2)]
+    sc = scenario(sites, services, budgets=[{"name": "total", "limit_usd": 10_000}])
+    result = solve(sc, workers=1)
+    assert alone == []
+    assert result.status == "optimal" and result.solver.components == 2
+    assert result.total_cost_usd == pytest.approx(200.0)
+    # The latency objective breaks ties by cost exactly: that takes the MILP.
+    assert solve(sc, workers=1, objective="latency").total_cost_usd == pytest.approx(200.0)
+    assert len(alone) == 2
+
+
 def _placed(m, u, members, sites):
     """A plan with job i at ``sites[i]``."""
     x = [0.0] * m.num_cols

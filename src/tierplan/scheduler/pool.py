@@ -1,8 +1,9 @@
 """Where single-workload models and blocks are solved: here, or in worker processes.
 
-``Pool`` hands the first round's models to the workers as they are written, solves a
-merged block's start steps side by side, runs the neighbourhood search two at a time,
-and solves the merged blocks' MILPs with their starts. Deadlines are wall-clock
+``Pool`` hands the first round's models to the workers as they are written (their LP
+relaxations first, see planner._first_round), solves a merged block's start steps side
+by side, runs the neighbourhood search two at a time, and solves the merged blocks'
+MILPs with their starts. Deadlines are wall-clock
 (``time.time()``) so that the workers read the same one; a workload alone always gets a
 plan, even past the deadline (see LATE_SECONDS).
 """
@@ -15,6 +16,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..model import Objective
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from .planner import PlanOptions
 
 __all__ = ["LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "Pool", "alone_limits",
-           "solve_alone", "unpriced"]
+           "relax_alone", "solve_alone", "unpriced"]
 
 
 class Pool:
@@ -46,17 +48,12 @@ class Pool:
     def __enter__(self) -> Pool:
         return self
 
-    @property
-    def pipelined(self) -> bool:
-        """Whether single workloads go to worker processes one by one as they are built."""
-        return self.workers > 1
-
     def _executor(self) -> ProcessPoolExecutor:
         if self.executor is None:
             self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork())
         return self.executor
 
-    def _exact(self, objective: Objective) -> bool:
+    def exact_ties(self, objective: Objective) -> bool:
         # Under the latency objective the cost tie-break must search instance
         # choices too: phase 1 is free to buy instances that carry no traffic.
         return self.options.tie_break == "exact" or objective == "latency"
@@ -76,7 +73,7 @@ class Pool:
             primary = [c + e for c, e in zip(primary, extra, strict=True)]
         if not form.inference and len(form.training) == 1:
             return unpriced(form, objective, extra, solve_choice(form.milp, primary))
-        tie = secondary if self._exact(objective) and final else None
+        tie = secondary if self.exact_ties(objective) and final else None
         task = (self.options.solver, form.milp, primary, tie, deadline, self.options.gap, cap)
         if self.workers == 1:
             return unpriced(form, objective, extra, solve_alone(task))
@@ -86,6 +83,19 @@ class Pool:
             future.add_done_callback(lambda f: _relay(f, chained, form, objective, extra))
             return chained
         return future
+
+    def relaxes(self, form: Formulation) -> bool:
+        """Whether :meth:`relax` applies: an inference workload's model, with HiGHS
+        (through CBC an LP costs about what the MILP does)."""
+        return bool(form.inference) and self.options.solver == "highs"
+
+    def relax(self, form: Formulation, objective: Objective) -> Future[SolveResult] | SolveResult:
+        """A workload's LP relaxation, its solution and optimum (see
+        planner._first_round): in a worker when there are workers, else here and now."""
+        task = (self.options.solver, form.milp, objectives(form, objective)[0])
+        if self.workers == 1:
+            return relax_alone(task)
+        return self._executor().submit(relax_alone, task)
 
     def alone(self, steps: Sequence[Step], objective: Objective, deadline: float,
               cap: float = math.inf) -> list[SolveResult]:
@@ -155,7 +165,7 @@ class Pool:
                 left = max(left - (time.time() - began), 0.01)
             gap = block_gap(self.options.gap, slack * part, primary, x0)
             tasks.append((i, (self.options.solver, block.form.milp, primary,
-                              secondary if self._exact(objective) else None, left, gap, x0)))
+                              secondary if self.exact_ties(objective) else None, left, gap, x0)))
         results = {i: self.result(o) for i, o in singles.items()}
         if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
             chunk = max(1, len(tasks) // (4 * self.workers))
@@ -200,6 +210,19 @@ def solve_alone(task: AloneTask) -> SolveResult:
     if result.status == "no_solution":
         result = backend.solve(milp, primary, None, LATE_RETRY_SECONDS, max(gap, LATE_GAP))
     return result
+
+
+def relax_alone(task: tuple[str, Milp, list[float]]) -> SolveResult:
+    """One workload's LP relaxation (solver, model, objective), here or in a worker:
+    no solution when it has no optimum."""
+    solver, milp, primary = task
+    began = time.perf_counter()
+    relaxed = replace(milp, col_integer=[False] * milp.num_cols)
+    x, duals = get_backend(solver).polish(relaxed, primary, None, [0.0] * milp.num_cols)
+    seconds = time.perf_counter() - began
+    if duals is None:
+        return SolveResult("no_solution", None, None, math.inf, seconds)
+    return SolveResult("optimal", x, value_of(primary, x), 0.0, seconds)
 
 
 def _relay(done: Future[SolveResult], to: Future[SolveResult], form: Formulation,
