@@ -534,6 +534,32 @@ def test_a_priced_optimum_that_fits_is_the_step_and_one_that_does_not_is_solved_
     assert solved == ["j1", "j2"]
 
 
+def test_own_models_check_the_steps_without_writing_them(monkeypatch):
+    # The jobs above with their own models given: j0's optimum is checked against its
+    # own model within what is left (all of the L4) and kept without a model of its
+    # step; j1's and j2's no longer fit what j0 left, so only their steps are written
+    # and solved. The start is the same: $6 + $120 + $120.
+    from tierplan.scheduler import blocks
+    from tierplan.scheduler.formulation import build
+
+    u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
+    m = block.form.milp
+    optimal = {i: {m.col_tags[_column(m, u, members, i, "onprem")]: 1.0} for i in range(3)}
+    models = {i: build(u, [], [members[i]], u.scenario.budgets, 1.0) for i in range(3)}
+    written, solved = [], []
+    monkeypatch.setattr(blocks, "build", lambda *a, **k: written.append(1) or build(*a, **k))
+
+    def steps(batch):
+        solved.extend(f.training[0].cand.workload.name for f, _ in batch)
+        return [blocks.solve_choice(f.milp, f.milp.cost) for f, _ in batch]
+
+    start = blocks.sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps,
+                                    optimal=optimal, models=models)
+    assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 240)
+    assert solved == ["j1", "j2"]
+    assert len(written) == 2
+
+
 def test_a_solo_optimum_stays_optimal_when_its_prices_scale_its_cost():
     # x is optimal for c over a model containing the step's. If the prices are
     # lam * c on every column (a team budget covering all of a workload's columns,

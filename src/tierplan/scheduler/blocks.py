@@ -204,6 +204,7 @@ def sequential_start(
     keep: Collection[int] = (),
     objective: Objective = "cost",
     optimal: Mapping[int, Mapping[tuple[object, ...], float]] | None = None,
+    models: Mapping[int, Formulation] | None = None,
 ) -> list[float] | None:
     """A feasible MIP start for a merged block, or None when a step finds no plan.
 
@@ -237,7 +238,8 @@ def sequential_start(
 
     ``optimal``: solutions of members' own models at the prices, not restricted by what
     the others take (see planner._price_members); one that fits what is left is
-    optimal for the step too.
+    optimal for the step too. ``models``: members' own models, to check those
+    solutions against without writing each step's model (see :func:`_step`).
     """
     if block.form is None:
         return None
@@ -260,7 +262,7 @@ def sequential_start(
             else:  # a solo optimum: kept when it fits and stays optimal under the prices
                 check, previous = prices, (known or {}).get(i)
             steps.append(_step(universe, members[i], used, budgets, total_demand, check,
-                               previous, prices, objective))
+                               previous, prices, objective, (models or {}).get(i)))
         results = iter(solve([(form, weights) for form, weights, fixed in steps if fixed is None]))
         for pos, (i, (form, _, fixed)) in enumerate(zip(take, steps, strict=True)):
             step = Block([i], form, fixed or next(results))
@@ -282,23 +284,45 @@ def _step(universe: Universe, cand: InferenceCandidates | TrainingCandidates,
           check: Mapping[Key, float] | None,
           previous: Mapping[tuple[object, ...], float] | None,
           prices: Mapping[Key, float] | None, objective: Objective,
+          own: Formulation | None = None,
           ) -> tuple[Formulation, list[float] | None, SolveResult | None]:
     """One workload's model within what ``used`` leaves, its column ``prices``, and its
     ``previous`` solution when that still fits and pays none of the prices in ``check``
-    (else None: solve it)."""
+    (else None: solve it).
+
+    ``own``: the workload's own model (the step's, but with every shared row at its
+    full limit). ``previous`` is then checked against it with the shared rows cut to
+    what ``used`` leaves, and the step's model is only written when it must be solved:
+    the two checks agree, as the step's model differs only in those limits, the column
+    bounds they imply and cuts that every integer solution within them satisfies."""
+    if previous is not None and own is not None:
+        room = {key: max(0.0, _limit(universe, budgets, key) - v) for key, v in used.items()}
+        fixed = _kept(own, previous, check, objective, room)
+        if fixed is not None:
+            return own, None, fixed
+        previous = None
     capacity = {key[1]: _limit(universe, budgets, key) - v
                 for key, v in used.items() if key[0] == "capacity"}
     left = [replace(b, limit_usd=max(0.0, b.limit_usd - used.get(("budget", j), 0.0)))
             for j, b in enumerate(budgets)]
     form = build(universe, *by_kind([cand]), left, total_demand, capacity=capacity)
     weights = priced(form.milp, prices) if prices else None
-    if previous is None or not _fits(form.milp, previous):
-        return form, weights, None
+    fixed = None if previous is None else _kept(form, previous, check, objective)
+    return form, weights, fixed
+
+
+def _kept(form: Formulation, previous: Mapping[tuple[object, ...], float],
+          check: Mapping[Key, float] | None, objective: Objective,
+          room: Mapping[Key, float] | None = None) -> SolveResult | None:
+    """``previous`` as the step's answer when it fits ``form`` (within ``room``, see
+    :func:`_fits`) and stays optimal under the prices in ``check``; else None."""
+    if not _fits(form.milp, previous, room):
+        return None
     x = [previous.get(t, 0.0) for t in form.milp.col_tags]
     charged = priced(form.milp, check) if check else None
     if charged is not None and not _still_optimal(objectives(form, objective)[0], charged, x):
-        return form, weights, None
-    return form, weights, SolveResult("optimal", x, None, 0.0, 0.0)
+        return None
+    return SolveResult("optimal", x, None, 0.0, 0.0)
 
 
 def _still_optimal(primary: Sequence[float], charged: Sequence[float],
@@ -363,16 +387,22 @@ def priced(milp: Milp, prices: Mapping[Key, float]) -> list[float] | None:
     return extra
 
 
-def _fits(milp: Milp, values: Mapping[tuple[object, ...], float]) -> bool:
+def _fits(milp: Milp, values: Mapping[tuple[object, ...], float],
+          room: Mapping[Key, float] | None = None) -> bool:
     """The solution (column tag -> value) has all its columns in ``milp`` and satisfies
-    every bound and row there (to the shared tolerance)."""
+    every bound and row there (to the shared tolerance); with ``room``, each shared row
+    also within what ``room`` leaves of it."""
     tags = set(milp.col_tags)
     if any(v > TOLERANCE and t not in tags for t, v in values.items()):
         return False
     x = [values.get(t, 0.0) for t in milp.col_tags]
+    upper = milp.row_upper
+    if room:
+        upper = [min(hi, room.get(key, hi)) if (key := coupling_key(tag)) else hi
+                 for hi, tag in zip(upper, milp.row_tags, strict=True)]
     return all(lo - TOLERANCE <= v <= hi + TOLERANCE
                for lo, v, hi in zip(milp.col_lower, x, milp.col_upper, strict=True)) and all(
-        milp.row_lower[r] - TOLERANCE <= milp.activity(r, x) <= milp.row_upper[r] + TOLERANCE
+        milp.row_lower[r] - TOLERANCE <= milp.activity(r, x) <= upper[r] + TOLERANCE
         for r in range(milp.num_rows))
 
 

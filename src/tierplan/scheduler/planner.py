@@ -179,12 +179,13 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                                      lp)
         keep = [i for i in block.members if i in kept and not kept[i] & blocks.broken]
         batch = 4 * pool.workers if pool.workers > 1 else 1
+        models = {i: own[i] for i in block.members if i in own}
         x = sequential_start(universe, block, members, others, scenario.budgets, total_demand,
-                             steps, known, prices, batch, keep, objective, optimal)
+                             steps, known, prices, batch, keep, objective, optimal, models)
         if x is None and keep:  # what was kept left a later workload no room: place all again
             x = sequential_start(universe, block, members, others, scenario.budgets,
                                  total_demand, steps, known, prices, batch, (), objective,
-                                 optimal)
+                                 optimal, models)
             keep = []
         assert block.form is not None
         held = {members[i].workload.name for i in keep}
