@@ -280,6 +280,29 @@ def test_a_workload_whose_relaxation_missed_the_row_joins_in_the_same_round(monk
     assert result.total_cost_usd == pytest.approx((2 * 0.1 + 2 * 1.0) * 100)
 
 
+def test_merged_blocks_whose_relaxations_break_a_row_together_are_merged_before_solving(
+        monkeypatch):
+    # One on-prem L4 each at x and z ($0.10/h) and y ($0.20/h), the cloud at $1/h; a1 and
+    # a2 may use x, y or the cloud, b1 and b2 z, y or the cloud. Alone each a takes x and
+    # each b z, so the first round merges {a1, a2} and {b1, b2}. Each block's LP then
+    # moves one of its pair to y: together they break y, so the four are merged before
+    # either block is started or solved: one round. Optimum x, z, y and one cloud L4:
+    # (0.1 + 0.1 + 0.2 + 1) x 100 h.
+    rounds = []
+    real = pool_module.Pool.solve
+    monkeypatch.setattr(pool_module.Pool, "solve", lambda self, blocks, *a, **k: rounds.append(
+        sorted(len(b.members) for b in blocks)) or real(self, blocks, *a, **k))
+    sites = [site(name, tier="onprem", offerings=[offering("l4", price, available=1)])
+             for name, price in (("x", 0.1), ("z", 0.1), ("y", 0.2))]
+    sites.append(site("cloud", offerings=[offering("l4", 1.0)]))
+    services = [inference(f"{pair}{i}", max_utilization=1.0, sites=[own, "y", "cloud"])
+                for pair, own in (("a", "x"), ("b", "z")) for i in (1, 2)]
+    result = solve(scenario(sites, services), workers=1)
+    assert rounds == [[4]]
+    assert result.status == "optimal" and result.solver.components == 1
+    assert result.total_cost_usd == pytest.approx((0.1 + 0.1 + 0.2 + 1.0) * 100)
+
+
 def test_a_workload_whose_relaxation_is_integral_is_not_solved_again(monkeypatch):
     # A loose total budget couples two services on paper, so their LP relaxations come
     # first; each needs one $1/h L4 for its 10 rps (the cover cut makes the LP say so),

@@ -79,6 +79,8 @@ class Block:
     result: SolveResult | None = None
     relaxed: float | None = None  # the optimum of its LP relaxation, when it was solved
     dual: float | None = None  # its Lagrangian bound at the LP's prices, when it was found
+    prices: dict[Key, float] | None = None  # its shared rows' prices in that LP, once solved
+    lp: list[float] | None = None  # and that LP's solution (None when it has none)
 
 
 @dataclass
@@ -114,6 +116,7 @@ class Blocks:
         self.blocks[head].members.sort()
         head_block = self.blocks[head]
         head_block.form = head_block.result = head_block.relaxed = head_block.dual = None
+        head_block.prices = head_block.lp = None
 
     def violated(self) -> list[list[int]]:
         """For every coupling row the blocks break together, the members to join.

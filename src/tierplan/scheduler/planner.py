@@ -7,11 +7,11 @@ Steps, each in its own module:
 3. Every workload starts as its own MILP (:mod:`.formulation`); workloads are joined
    only when a capacity or budget they share is broken by their separate optima
    (:mod:`.blocks` explains why that is exact), or, found before those are solved, by
-   their LP relaxations (:func:`_first_round`). A merged block starts from a feasible
-   plan (:func:`.blocks.sequential_start`) priced by its LP relaxation, which
-   :mod:`.neighbourhoods` improves a few workloads at a time when the block is too
-   large for HiGHS alone; its members' own models at those prices bound it
-   (:func:`.gaps.lagrangian`) where HiGHS gets no bound in time.
+   their LP relaxations (:func:`_first_round`, :func:`_relax_merged`). A merged block
+   starts from a feasible plan (:func:`.blocks.sequential_start`) priced by its LP
+   relaxation, which :mod:`.neighbourhoods` improves a few workloads at a time when
+   the block is too large for HiGHS alone; its members' own models at those prices
+   bound it (:func:`.gaps.lagrangian`) where HiGHS gets no bound in time.
 4. Each MILP is solved lexicographically (:mod:`.solvers`): the objective, then its
    tie-break (cost -> latency, latency -> cost) with the first held at its optimum.
 5. The solution is decoded into placements; :mod:`.explain` adds what binds and why.
@@ -168,7 +168,9 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         # Priced even past the deadline: the LP and the members' priced models cost more
         # than an unpriced start (~5 s at 1,000 workloads), but without them the block
         # has no bound beyond its solo optima (28 % below the plan there) and a worse plan.
-        prices, lp = _shadow_prices(backend, block, objective)
+        if block.prices is None:  # solved before the starts, see _relax_merged
+            block.prices, block.lp = _shadow_prices(backend, block, objective)
+        prices, lp = block.prices, block.lp
         optimal: dict[int, dict[tuple[object, ...], float]] = {}
         if prices:
             forms = {i: own[i] if i in own else
@@ -243,12 +245,19 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                 alone[i] = gaps.lp_bound(optimum)
                 estimated.add(i)
     while True:
-        unsolved = blocks.unsolved()
-        for block in unsolved:
-            t0 = time.thread_time()
-            block.form = build(universe, *by_kind(members[i] for i in block.members),
-                               scenario.budgets, total_demand)
-            build_seconds += time.thread_time() - t0
+        while True:  # merged blocks whose LPs break a row together are merged first
+            unsolved = blocks.unsolved()
+            for block in unsolved:
+                if block.form is None:
+                    t0 = time.thread_time()
+                    block.form = build(universe, *by_kind(members[i] for i in block.members),
+                                       scenario.budgets, total_demand)
+                    build_seconds += time.thread_time() - t0
+            joined = _relax_merged(backend, blocks, objective)
+            if not joined:
+                break
+            for involved in joined:
+                blocks.merge(involved)
         # What is solved after the first round ends earlier (see POLISH_SECONDS).
         solve_by = deadline - POLISH_SECONDS * sum(
             b.form.milp.num_cols for b in blocks.blocks.values() if b.form is not None)
@@ -347,6 +356,30 @@ def _first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
     for users in groups:
         blocks.merge(users)
     return solved
+
+
+def _relax_merged(backend: Backend, blocks: Blocks, objective: Objective) -> list[list[int]]:
+    """Solve the LP relaxation of every merged block still to be solved (its prices for
+    the start, see _shadow_prices) and return the members to join where those LPs break
+    a shared row together with the other blocks' plans.
+
+    As in the first round (see _first_round), such blocks are joined before their
+    starts and MILPs are spent on plans that would break the row: a block's plan moves
+    the workloads it cannot fit on a contested row to their next best rows, and those
+    may be full with another block's. The rows found so count as broken ones for the
+    start (see ``keep`` in _plan), with those that caused the merge."""
+    fresh = [b for b in blocks.unsolved() if len(b.members) > 1]
+    for block in fresh:
+        if block.prices is None:
+            block.prices, block.lp = _shadow_prices(backend, block, objective)
+        if block.lp is not None:
+            block.result = SolveResult("optimal", block.lp, None, 0.0, 0.0)
+    before = blocks.broken
+    joined = blocks.violated() if fresh else []
+    blocks.broken = before | blocks.broken
+    for block in fresh:
+        block.result = None
+    return joined
 
 
 def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: Pool) -> None:
