@@ -218,6 +218,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         return summary.infeasible(scenario, objective, why, info)
 
     def remember(i: int, form: Formulation | None, result: SolveResult) -> None:
+        """A workload solved alone: its bound, its own model and its solution."""
         alone[i] = gaps.solver_bound(result)
         estimated.discard(i)
         if form is not None:
@@ -254,10 +255,11 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                                        scenario.budgets, total_demand)
                     build_seconds += time.thread_time() - t0
             joined = _relax_merged(backend, blocks, objective)
-            if not joined:
-                break
+            count = len(blocks.blocks)
             for involved in joined:
                 blocks.merge(involved)
+            if len(blocks.blocks) == count:  # nothing (more) to join
+                break
         # What is solved after the first round ends earlier (see POLISH_SECONDS).
         solve_by = deadline - POLISH_SECONDS * sum(
             b.form.milp.num_cols for b in blocks.blocks.values() if b.form is not None)
@@ -313,15 +315,16 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
 def _first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
                  relaxed: Collection[int], objective: Objective, deadline: float,
                  ) -> dict[int, SolveResult]:
-    """Solve each workload alone, except those sure to be merged; merge those.
+    """Solve each workload alone, except those its LP relaxation says will be merged;
+    merge those.
 
     ``guesses`` are each workload's first answers: its own solve, or for those in
     ``relaxed`` (inference workloads with a shared row, with HiGHS) its LP relaxation
-    (:meth:`.pool.Pool.relax`). Where the answers break a shared row
-    together, the workloads that use it are merged at once, as the first round would
-    merge them, and their own MILPs are not solved: a merged block prices and solves its
-    members again (see _price_members), so those solves would be spent on bounds and
-    solutions the block then finds again. The relaxations use the rows the MILPs use:
+    (:meth:`.pool.Pool.relax`). Where the answers break a shared row together, the
+    workloads that use it are merged at once, as the first round would merge them, and
+    their own MILPs are not solved: a merged block prices and solves its members again
+    (see _price_members), so those solves would be spent on bounds and solutions the
+    block then finds again. The relaxations use the rows the MILPs use:
     on the 1,000-workload benchmark 536 of the 537 workloads the first round merges
     were found so, with 9 more, and their solo MILPs were 80 % of the round's solver
     time. The others are solved alone, unless their relaxation is integral: it is their
