@@ -227,6 +227,42 @@ def test_contested_capacity_with_worker_processes_gives_the_optimum():
     assert check_plan(sc, two) == []
 
 
+def test_workers_write_the_candidates_and_models_the_planner_would(monkeypatch):
+    # With worker processes that fork, the 36 services' candidates, models and LPs are
+    # written in the workers (Pool.prepare); the planner reads each one and writes its own
+    # copy of the model. The plan is the one planned in this process alone.
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("workers write candidates only when they fork")
+    read = []
+    real = pool_module.Pool.prepare
+    monkeypatch.setattr(pool_module.Pool, "prepare", lambda self, *a: (
+        read.append(item) or item for item in real(self, *a)))
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
+             site("cloud", location=FRANKFURT, offerings=[offering("l4", 1.0)])]
+    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0, demand={"munich": 5 + i})
+                          for i in range(36)])
+    one = plan(sc, PlanOptions(workers=1))
+    two = plan(sc, PlanOptions(workers=2))
+    assert len(read) == 36 and all(relaxed for _, _, relaxed, _ in read)
+    assert [c.workload.name for c, _, _, _ in read] == [f"s{i}" for i in range(36)]
+    assert two.status == one.status == "optimal"
+    assert two.placements == one.placements
+    assert check_plan(sc, two) == []
+
+
+def test_a_model_a_worker_cannot_write_is_reported_as_the_planner_would():
+    # 1e14 rps on 10-rps instances: 1e13 instances, too large to plan exactly. The
+    # worker gives up on it; the planner writes it again itself and names the workload.
+    from tierplan.errors import InputError
+
+    sites = [site("cloud", offerings=[offering("l4", 1.0)])]
+    loads = [inference(f"s{i}", demand={"munich": 1e14 if i == 7 else 10}) for i in range(40)]
+    with pytest.raises(InputError, match=r"^s7: an instance count of .* is too large"):
+        plan(scenario(sites, loads), PlanOptions(workers=2))
+
+
 def _four_on_two(monkeypatch, hide=None):
     """Four 10-rps services and two on-prem L4s ($0.10/h) against $1/h in the cloud,
     planned in this process; returns the plan, the services solved alone (their own

@@ -54,7 +54,7 @@ from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_ki
 from .formulation import Formulation, build, objectives
 from .milp import Milp, value_of
 from .neighbourhoods import SEARCH_FROM
-from .pool import Pool
+from .pool import Context, Pool
 from .solvers import Backend, SolveResult, Status, get_backend, polish
 
 __all__ = ["PlanOptions", "decode", "plan"]
@@ -101,29 +101,44 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     deadline = time.time() + options.time_limit  # wall clock: worker processes read it too
     universe = Universe(scenario, options.current_instances, options.churn_usd)
     backend = get_backend(options.solver)
+    inference = [w for w in scenario.workloads if isinstance(w, InferenceWorkload)]
     ordered: list[InferenceWorkload | TrainingWorkload] = [
-        *(w for w in scenario.workloads if isinstance(w, InferenceWorkload)),
-        *(w for w in scenario.workloads if isinstance(w, TrainingWorkload))]
-    with Pool(options, len(ordered)) as pool:
-        return _plan(scenario, options, objective, universe, backend, pool, ordered, started,
-                     deadline, time.thread_time() - cpu)
+        *inference, *(w for w in scenario.workloads if isinstance(w, TrainingWorkload))]
+    total_demand = sum(w.total_demand for w in inference) or 1.0
+    context = Context(universe, scenario.budgets, total_demand, inference)
+    with Pool(options, len(ordered), context) as pool:
+        return _plan(scenario, options, objective, universe, backend, pool, ordered,
+                     total_demand, started, deadline, time.thread_time() - cpu)
 
 
 def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, universe: Universe,
           backend: Backend, pool: Pool, ordered: Sequence[InferenceWorkload | TrainingWorkload],
-          started: float, deadline: float, build_seconds: float) -> Plan:
+          total_demand: float, started: float, deadline: float, build_seconds: float) -> Plan:
     members: list[InferenceCandidates | TrainingCandidates] = []
     keys: list[set[Key]] = []
     reasons: list[str] = []
     # Each workload's first answer: its own solve, or its LP relaxation when it shares a
-    # row with others (``relaxed``, see _first_round). With worker processes its model
-    # goes to them as soon as it is written, so the solve overlaps the next models.
+    # row with others (``relaxed``, see _first_round). With worker processes that fork,
+    # they write the inference workloads' candidates and models and solve them, and
+    # this thread reads them in order (see Pool.prepare); with others, each model goes
+    # to them as soon as it is written here, so the solve overlaps the next models.
     early: list[tuple[Formulation, Future[SolveResult] | SolveResult]] = []
     relaxed: set[int] = set()
-    total_demand = sum(w.total_demand for w in ordered if isinstance(w, InferenceWorkload)) or 1.0
+    prepared = pool.prepare(objective, deadline) if pool.prepares else None
+    # Meanwhile this thread writes the training workloads' candidates.
+    t0 = time.thread_time()
+    jobs = {w.name: universe.training(w, scenario.budgets) for w in ordered
+            if prepared is not None and isinstance(w, TrainingWorkload)}
+    build_seconds += time.thread_time() - t0
     for w in ordered:
+        guess: SolveResult | None = None
+        ready: InferenceCandidates | TrainingCandidates | None = jobs.get(w.name)
+        if prepared is not None and isinstance(w, InferenceWorkload):
+            ready, guess, is_relaxed, written = next(prepared)
+            build_seconds += written  # in a worker, at the same time as this thread
         t0 = time.thread_time()
         cand: InferenceCandidates | TrainingCandidates = (
+            ready if ready is not None else
             universe.inference(w, scenario.budgets, objective) if isinstance(w, InferenceWorkload)
             else universe.training(w, scenario.budgets))
         members.append(cand)
@@ -132,7 +147,11 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         reasons.extend(explain.precheck(universe, inf, tra))
         form = None if reasons else build(universe, inf, tra, scenario.budgets, total_demand)
         build_seconds += time.thread_time() - t0
-        if form is not None and keys[-1] and pool.relaxes(form):
+        if form is not None and guess is not None:
+            if is_relaxed:
+                relaxed.add(len(early))
+            early.append((form, guess))
+        elif form is not None and keys[-1] and pool.relaxes(form):
             relaxed.add(len(early))
             early.append((form, pool.relax(form, objective)))
         elif form is not None:

@@ -14,14 +14,16 @@ import math
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from ..model import Objective
-from .blocks import Block, Step, solve_choice
-from .formulation import Formulation, objectives
+from ..errors import TierplanError
+from ..model import Budget, InferenceWorkload, Objective
+from .blocks import Block, Step, coupling_keys, solve_choice
+from .candidates import InferenceCandidates, Universe
+from .formulation import Formulation, build, objectives
 from .gaps import block_gap
 from .milp import Milp, value_of
 from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
@@ -30,8 +32,25 @@ from .solvers import SolveResult, Task, get_backend, solve_task
 if TYPE_CHECKING:
     from .planner import PlanOptions
 
-__all__ = ["LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "Pool", "alone_limits",
-           "relax_alone", "solve_alone", "unpriced"]
+__all__ = ["LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "Context", "Pool", "Prepared",
+           "alone_limits", "prepare_alone", "relax_alone", "solve_alone", "unpriced"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What worker processes need to write inference workloads' candidates and models
+    themselves (see :meth:`Pool.prepare`); they inherit it when they fork."""
+
+    universe: Universe
+    budgets: Sequence[Budget]
+    total_demand: float
+    workloads: Sequence[InferenceWorkload]
+
+
+# A workload prepared in a worker: its candidates (None when writing them failed: the
+# planner writes them again itself, to raise the error), its first answer, whether that
+# is its LP relaxation, and the worker's CPU seconds for the candidates and model.
+Prepared = tuple[InferenceCandidates | None, SolveResult | None, bool, float]
 
 
 class Pool:
@@ -39,19 +58,44 @@ class Pool:
 
     PARALLEL_FROM = 32  # blocks; below this a pool costs more than it saves
 
-    def __init__(self, options: PlanOptions, n_members: int) -> None:
+    def __init__(self, options: PlanOptions, n_members: int, context: Context | None = None,
+                 ) -> None:
         self.options = options
         workers = options.workers if options.workers is not None else (os.cpu_count() or 1)
         self.workers = workers if n_members >= self.PARALLEL_FROM else 1
         self.executor: ProcessPoolExecutor | None = None
+        self.context = context
 
     def __enter__(self) -> Pool:
         return self
 
     def _executor(self) -> ProcessPoolExecutor:
         if self.executor is None:
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork())
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork(),
+                                                initializer=_install, initargs=(self.context,))
         return self.executor
+
+    @property
+    def prepares(self) -> bool:
+        """Whether :meth:`prepare` applies: worker processes that fork (with the
+        context in memory; a spawned one would need all of it pickled)."""
+        return (self.workers > 1 and self.context is not None
+                and _fork().get_start_method() == "fork")
+
+    def prepare(self, objective: Objective, deadline: float) -> Iterator[Prepared]:
+        """The context's inference workloads, in order, each with its candidates and first
+        answer, written and solved in the workers (PREPARE_CHUNK at a time): the
+        planner's own thread then only reads them and writes its copy of each model
+        (the same model, from the same candidates). A workload with a shared row gets
+        its LP relaxation (see planner._first_round), the others their own solve. The
+        work is handed over at once; the answers are read as they are needed."""
+        assert self.context is not None
+        n = len(self.context.workloads)
+        exact = self.exact_ties(objective)
+        futures = [self._executor().submit(prepare_alone, (
+            range(a, min(a + PREPARE_CHUNK, n)), objective, deadline, self.options.solver,
+            self.options.gap, exact)) for a in range(0, n, PREPARE_CHUNK)]
+        return (item for future in futures for item in future.result())
 
     def exact_ties(self, objective: Objective) -> bool:
         # Under the latency objective the cost tie-break must search instance
@@ -210,6 +254,45 @@ def solve_alone(task: AloneTask) -> SolveResult:
     if result.status == "no_solution":
         result = backend.solve(milp, primary, None, LATE_RETRY_SECONDS, max(gap, LATE_GAP))
     return result
+
+
+# Inference workloads per task of Pool.prepare: enough to keep the messages few, few
+# enough that the planner's thread starts reading early.
+PREPARE_CHUNK = 8
+
+_CONTEXT: Context | None = None  # a worker's, see Pool.prepare
+
+
+def _install(context: Context | None) -> None:
+    global _CONTEXT
+    _CONTEXT = context
+
+
+def prepare_alone(task: tuple[range, Objective, float, str, float, bool]) -> list[Prepared]:
+    """Candidates, model and first answer of some of the context's inference workloads
+    (in a worker, see Pool.prepare): the LP relaxation with HiGHS when the workload has
+    a shared row, else its own solve as :meth:`Pool.submit` would do it."""
+    indices, objective, deadline, solver, gap, exact = task
+    context = _CONTEXT
+    assert context is not None
+    out: list[Prepared] = []
+    for k in indices:
+        began = time.thread_time()
+        try:
+            cand = context.universe.inference(context.workloads[k], context.budgets, objective)
+            form = build(context.universe, [cand], [], context.budgets, context.total_demand)
+        except TierplanError:
+            out.append((None, None, False, 0.0))
+            continue
+        written = time.thread_time() - began
+        primary, secondary = objectives(form, objective)
+        if solver == "highs" and coupling_keys(context.universe, cand, context.budgets):
+            out.append((cand, relax_alone((solver, form.milp, primary)), True, written))
+        else:
+            tie = secondary if exact else None
+            out.append((cand, solve_alone((solver, form.milp, primary, tie, deadline, gap,
+                                           math.inf)), False, written))
+    return out
 
 
 def relax_alone(task: tuple[str, Milp, list[float]]) -> SolveResult:
