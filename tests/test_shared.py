@@ -252,6 +252,25 @@ def test_workers_write_the_candidates_and_models_the_planner_would(monkeypatch):
     assert check_plan(sc, two) == []
 
 
+def test_spawned_workers_get_the_models_from_the_planner(monkeypatch):
+    # Where workers cannot fork (Windows), they are spawned: the planner writes every
+    # model itself and hands each over, and nothing else is sent to them at start.
+    import multiprocessing
+
+    read = []
+    real = pool_module.Pool.prepare
+    monkeypatch.setattr(pool_module.Pool, "prepare", lambda self, *a: read.append(1) or real(
+        self, *a))
+    monkeypatch.setattr(pool_module, "_fork", lambda: multiprocessing.get_context("spawn"))
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
+             site("cloud", offerings=[offering("l4", 1.0)])]
+    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(36)])
+    result = plan(sc, PlanOptions(workers=2))
+    assert read == []
+    assert result.status == "optimal"
+    assert result.total_cost_usd == pytest.approx((12 * 0.1 + 24 * 1.0) * 100)
+
+
 def test_a_model_a_worker_cannot_write_is_reported_as_the_planner_would():
     # 1e14 rps on 10-rps instances: 1e13 instances, too large to plan exactly. The
     # worker gives up on it; the planner writes it again itself and names the workload.

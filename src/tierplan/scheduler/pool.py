@@ -1,11 +1,11 @@
 """Where single-workload models and blocks are solved: here, or in worker processes.
 
-``Pool`` hands the first round's models to the workers as they are written (their LP
-relaxations first, see planner._first_round), solves a merged block's start steps side
-by side, runs the neighbourhood search two at a time, and solves the merged blocks'
-MILPs with their starts. Deadlines are wall-clock
-(``time.time()``) so that the workers read the same one; a workload alone always gets a
-plan, even past the deadline (see LATE_SECONDS).
+``Pool`` has the workers write and solve the first round's models (their LP relaxations
+first, see planner._first_round), solves a merged block's start steps side by side,
+runs the neighbourhood search two at a time, and solves the merged blocks' MILPs with
+their starts. Deadlines are wall-clock (``time.time()``) so that the workers read the
+same one; a workload alone always gets a plan, even past the deadline (see
+LATE_SECONDS).
 """
 
 from __future__ import annotations
@@ -71,8 +71,12 @@ class Pool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self.executor is None:
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=_fork(),
-                                                initializer=_install, initargs=(self.context,))
+            context = _fork()
+            # A forked worker inherits the context; a spawned one would get it pickled,
+            # and has no use for it (see prepares).
+            shared = self.context if context.get_start_method() == "fork" else None
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=context,
+                                                initializer=_install, initargs=(shared,))
         return self.executor
 
     @property
