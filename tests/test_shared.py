@@ -495,6 +495,22 @@ def test_search_gives_a_full_row_to_the_workload_that_gains_most():
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(30.0)
 
 
+def test_search_frees_more_of_those_who_could_use_a_row_when_nothing_moved():
+    # u (100 h) fills the on-prem L4 ($10; $20 in cloud-a). d1 and d2 (99 h each, $19.80
+    # in cloud-a) are the dearest who could use it, but each would save $9.90 there,
+    # less than u loses; g (9 h, $18 in cloud-b) would save $17.10. Freeing u with the
+    # two dearest moves nothing; the next pass frees four: g takes the L4, u goes to
+    # cloud-a. $67.60 -> 20 + 0.9 + 39.6 = $60.50.
+    u, members, block = onprem_jobs({"u": 100, "d1": 99, "d2": 99, "g": 9},
+                                    {"u": ["onprem", "cloud-a"], "d1": ["onprem", "cloud-a"],
+                                     "d2": ["onprem", "cloud-a"], "g": ["onprem", "cloud-b"]})
+    m = block.form.milp
+    x = _placed(m, u, members, ("onprem", "cloud-a", "cloud-a", "cloud-b"))
+    assert sum(c * v for c, v in zip(m.cost, x, strict=True)) == pytest.approx(67.6)
+    better = neighbourhoods.search("highs", m, m.cost, x, time.time() + 5, 1e-4)
+    assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(60.5)
+
+
 def test_search_two_at_a_time_takes_what_still_fits():
     # The search example with neighbourhoods solved two at a time reaches the same $30.
     # And an answer cut out of an older plan is dropped when the plan changed under it:
