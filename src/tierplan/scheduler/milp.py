@@ -11,7 +11,8 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["INF", "Milp", "Part", "column_rows", "restrict", "split_fixed", "value_of"]
+__all__ = ["INF", "Milp", "Part", "column_rows", "restrict", "rounded", "split_fixed",
+           "value_of"]
 
 INF = math.inf
 
@@ -22,6 +23,12 @@ def value_of(costs: Sequence[float], x: Sequence[float]) -> float:
 
 
 Tag = tuple[Hashable, ...]
+
+
+def rounded(integer: Sequence[bool], x: Sequence[float]) -> list[float]:
+    """``x`` with the ``integer`` columns rounded to whole numbers (a solver's values are
+    integral only to its tolerance)."""
+    return [float(round(v)) if whole else v for v, whole in zip(x, integer, strict=True)]
 
 
 @dataclass

@@ -52,7 +52,7 @@ from .blocks import (
 )
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .formulation import Formulation, build, objectives
-from .milp import Milp, value_of
+from .milp import Milp, rounded, value_of
 from .neighbourhoods import SEARCH_FROM
 from .pool import LATE_SECONDS, Context, Pool
 from .solvers import Backend, SolveResult, Status, get_backend, polish
@@ -477,7 +477,7 @@ def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
         m = forms[i].milp
         x = [at_lp.get(t, math.nan) for t in m.col_tags]
         if lp is not None and _integral(m, x):
-            x = [round(v) if m.col_integer[j] else v for j, v in enumerate(x)]
+            x = rounded(m.col_integer, x)
             primary = objectives(forms[i], objective)[0]
             value = sum((c + e / PRICE_MARKUP) * v for c, e, v in
                         zip(primary, extra or [0.0] * len(x), x, strict=True))
@@ -526,8 +526,7 @@ def _rounded(milp: Milp, relaxed: SolveResult) -> SolveResult:
     """An integral LP optimum as the MILP's: integer columns rounded (it is optimal for
     the MILP, whose optimum the LP's bounds)."""
     assert relaxed.x is not None
-    x = [float(round(v)) if integer else v
-         for v, integer in zip(relaxed.x, milp.col_integer, strict=True)]
+    x = rounded(milp.col_integer, relaxed.x)
     return SolveResult("optimal", x, relaxed.objective, 0.0, 0.0)  # timed as the LP
 
 

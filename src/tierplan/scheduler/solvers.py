@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from ..errors import SolverError
-from .milp import INF, Milp, split_fixed, value_of
+from .milp import INF, Milp, rounded, split_fixed, value_of
 
 __all__ = [
     "SOLVERS", "Backend", "CbcBackend", "HighsBackend", "SolveResult", "get_backend", "polish",
@@ -453,7 +453,7 @@ def polish(
     parts = split_fixed(milp, x)
     if len(parts) == 1 and len(parts[0].rows) == milp.num_rows:
         return backend.polish(milp, primary, secondary, x)
-    clean = [float(round(v)) if integer else v for v, integer in zip(x, milp.col_integer, strict=True)]
+    clean = rounded(milp.col_integer, x)
     duals: list[float] | None = [0.0] * milp.num_rows
     for part in parts:
         sub_primary = [primary[j] for j in part.cols]
