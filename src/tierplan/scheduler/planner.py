@@ -128,10 +128,11 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
     # Meanwhile this thread writes the training workloads' candidates.
     t0 = time.thread_time()
     jobs = {w.name: universe.training(w, scenario.budgets) for w in ordered
-            if prepared is not None and isinstance(w, TrainingWorkload)}
+            if isinstance(w, TrainingWorkload)} if prepared is not None else {}
     build_seconds += time.thread_time() - t0
     for w in ordered:
-        guess: SolveResult | None = None
+        guess: Future[SolveResult] | SolveResult | None = None
+        is_relaxed = False
         ready: InferenceCandidates | TrainingCandidates | None = jobs.get(w.name)
         if prepared is not None and isinstance(w, InferenceWorkload):
             ready, guess, is_relaxed, written = next(prepared)
@@ -147,15 +148,15 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         reasons.extend(explain.precheck(universe, inf, tra))
         form = None if reasons else build(universe, inf, tra, scenario.budgets, total_demand)
         build_seconds += time.thread_time() - t0
-        if form is not None and guess is not None:
-            if is_relaxed:
-                relaxed.add(len(early))
-            early.append((form, guess))
-        elif form is not None and keys[-1] and pool.relaxes(form):
+        if form is None:
+            continue
+        if guess is None:  # not prepared in a worker: handed to one now, or solved here
+            is_relaxed = pool.relaxes(form, bool(keys[-1]))
+            guess = (pool.relax(form, objective) if is_relaxed
+                     else pool.submit(form, objective, deadline))
+        if is_relaxed:
             relaxed.add(len(early))
-            early.append((form, pool.relax(form, objective)))
-        elif form is not None:
-            early.append((form, pool.submit(form, objective, deadline)))
+        early.append((form, guess))
     if reasons:
         info = SolverInfo(backend.name, 0.0, 0.0, time.perf_counter() - started)
         return summary.infeasible(scenario, objective, reasons, info)
@@ -187,8 +188,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         # Priced even past the deadline: the LP and the members' priced models cost more
         # than an unpriced start (~5 s at 1,000 workloads), but without them the block
         # has no bound beyond its solo optima (28 % below the plan there) and a worse plan.
-        if block.prices is None:  # solved before the starts, see _relax_merged
-            block.prices, block.lp = _shadow_prices(backend, block, objective)
+        assert block.prices is not None  # solved before the starts, see _relax_merged
         prices, lp = block.prices, block.lp
         optimal: dict[int, dict[tuple[object, ...], float]] = {}
         if prices:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .planner import PlanOptions
 
 __all__ = ["LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "Context", "Pool", "Prepared",
-           "alone_limits", "prepare_alone", "relax_alone", "solve_alone", "unpriced"]
+           "alone_limits", "prepare_alone", "relax_alone", "relaxes", "solve_alone", "unpriced"]
 
 
 @dataclass(frozen=True)
@@ -132,10 +132,10 @@ class Pool:
             return chained
         return future
 
-    def relaxes(self, form: Formulation) -> bool:
-        """Whether :meth:`relax` applies: an inference workload's model, with HiGHS
-        (through CBC an LP costs about what the MILP does)."""
-        return bool(form.inference) and self.options.solver == "highs"
+    def relaxes(self, form: Formulation, coupled: bool) -> bool:
+        """Whether a workload's first answer is its LP relaxation (:meth:`relax`); see
+        :func:`relaxes`."""
+        return relaxes(self.options.solver, form, coupled)
 
     def relax(self, form: Formulation, objective: Objective) -> Future[SolveResult] | SolveResult:
         """A workload's LP relaxation, its solution and optimum (see
@@ -272,6 +272,13 @@ def _install(context: Context | None) -> None:
     _CONTEXT = context
 
 
+def relaxes(solver: str, form: Formulation, coupled: bool) -> bool:
+    """Whether a workload's first answer is its LP relaxation (see
+    planner._first_round): an inference workload's model with a shared row (``coupled``),
+    with HiGHS (through CBC an LP costs about what the MILP does)."""
+    return coupled and bool(form.inference) and solver == "highs"
+
+
 def prepare_alone(task: tuple[range, Objective, float, str, float, bool]) -> list[Prepared]:
     """Candidates, model and first answer of some of the context's inference workloads
     (in a worker, see Pool.prepare): the LP relaxation with HiGHS when the workload has
@@ -290,7 +297,7 @@ def prepare_alone(task: tuple[range, Objective, float, str, float, bool]) -> lis
             continue
         written = time.thread_time() - began
         primary, secondary = objectives(form, objective)
-        if solver == "highs" and coupling_keys(context.universe, cand, context.budgets):
+        if relaxes(solver, form, bool(coupling_keys(context.universe, cand, context.budgets))):
             out.append((cand, relax_alone((solver, form.milp, primary)), True, written))
         else:
             tie = secondary if exact else None
