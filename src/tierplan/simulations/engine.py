@@ -341,9 +341,9 @@ class _Engine:
         offers = self._offers_of.get(workload)
         if offers is None:
             speeds = self.w.training(workload).accelerators
-            offerings = [o for site in self.w.scenario.sites for o in site.offerings]
-            offers = self._offers_of[workload] = tuple(
-                k for k, o in enumerate(offerings) if o.units * speeds.get(o.speed_key, 0.0) > 0)
+            offers = self._offers_of[workload] = tuple(  # the universe's order is the world's
+                k for k, (_, o) in enumerate(self.w.universe.offers)
+                if o.units * speeds.get(o.speed_key, 0.0) > 0)
         return offers
 
     def _train_step(self, t: int, step_h: float, nodes_row: np.ndarray) -> float:
