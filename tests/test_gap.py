@@ -69,11 +69,11 @@ def test_a_priced_start_keeps_the_lp_optimum_of_the_block():
     # The LP gives b the L4 for 60 h ($6) and a the other 40 h (40/60 x $6 = $4) plus
     # 20/60 of its cloud-a run (20/60 x $12 = $4): $14, a lower bound of the $18.
     from conftest import PRICED_PAIR, onprem_jobs
-    from tierplan.scheduler import planner
+    from tierplan.scheduler import pricing
     from tierplan.scheduler.solvers import HighsBackend
 
     _, _, block = onprem_jobs(*PRICED_PAIR)
-    planner._shadow_prices(HighsBackend(), block, "cost")
+    pricing.shadow_prices(HighsBackend(), block, "cost")
     assert block.relaxed == pytest.approx(14.0)
 
 
@@ -102,17 +102,17 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     import time
 
     from conftest import PRICED_PAIR, onprem_jobs
-    from tierplan.scheduler import planner
+    from tierplan.scheduler import planner, pricing
     from tierplan.scheduler import pool as pool_module
     from tierplan.scheduler.formulation import build
     from tierplan.scheduler.solvers import HighsBackend
 
     u, members, block = onprem_jobs(*PRICED_PAIR)
-    prices, _ = planner._shadow_prices(HighsBackend(), block, "cost")
+    prices, _ = pricing.shadow_prices(HighsBackend(), block, "cost")
     assert list(prices.values()) == [pytest.approx(10.01)]
     forms = {i: build(u, [], [members[i]], u.scenario.budgets, 1.0) for i in block.members}
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
-    optimal = planner._price_members(pool, block, forms, prices, {}, "cost", time.time() + 5)
+    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() + 5)
     assert block.dual == pytest.approx(13.996)
     sites = {i: {u.sites[members[i].options[tag[2]].site].name for tag in sol}
              for i, sol in optimal.items()}
@@ -120,11 +120,11 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     # Given the LP's solution, b's part of it (all 60 h on-prem) is integral: optimal for
     # b at the LP's own price ($10: 6 + 0.6 x 10 = $12), so b is not solved; only a is
     # (at $10.01, $12 as before). 12 + 12 - 10.01 = $13.99.
-    prices, lp = planner._shadow_prices(HighsBackend(), block, "cost")
+    prices, lp = pricing.shadow_prices(HighsBackend(), block, "cost")
     solved = []
     real = pool.alone
     pool.alone = lambda steps, *a: solved.extend(steps) or real(steps, *a)
-    optimal = planner._price_members(pool, block, forms, prices, {}, "cost", time.time() + 5,
+    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() + 5,
                                      lp)
     assert len(solved) == 1 and solved[0][0] is forms[0]
     assert block.dual == pytest.approx(13.99)
@@ -181,19 +181,19 @@ def test_priced_solves_get_less_time_when_time_is_short():
     import time
 
     from conftest import PRICED_PAIR, onprem_jobs
-    from tierplan.scheduler import planner
+    from tierplan.scheduler import planner, pricing
     from tierplan.scheduler import pool as pool_module
     from tierplan.scheduler.formulation import build
     from tierplan.scheduler.solvers import HighsBackend
 
     u, members, block = onprem_jobs(*PRICED_PAIR)
     forms = {i: build(u, [], [members[i]], u.scenario.budgets, 1.0) for i in block.members}
-    prices, _ = planner._shadow_prices(HighsBackend(), block, "cost")
+    prices, _ = pricing.shadow_prices(HighsBackend(), block, "cost")
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
     caps = []
     real = pool.alone
     pool.alone = lambda steps, objective, deadline, cap: caps.append(cap) or real(
         steps, objective, deadline, cap)
     for left in (10.0, 0.05):
-        planner._price_members(pool, block, forms, prices, {}, "cost", time.time() + left)
+        pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() + left)
     assert caps[0] == 1.0 and caps[1] == pytest.approx(0.2)

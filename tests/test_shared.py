@@ -150,7 +150,7 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
     # (cloud-a: 60 h x $0.2 = $12 vs 60 h x $0.1 = $6), job b saves $114 (cloud-b: $120).
     # Placed in order without prices, a takes it: 6 + 120 = $126. With the LP's price of
     # the on-prem hours, a's $6 saving does not pay for them: 12 + 6 = $18, the optimum.
-    from tierplan.scheduler import planner
+    from tierplan.scheduler import planner, pricing
     from tierplan.scheduler.blocks import sequential_start
     from tierplan.scheduler.solvers import HighsBackend
 
@@ -164,7 +164,7 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
 
     m = block.form.milp
     value = {}
-    for name, prices in (("plain", None), ("priced", planner._shadow_prices(backend, block, "cost")[0])):
+    for name, prices in (("plain", None), ("priced", pricing.shadow_prices(backend, block, "cost")[0])):
         start = sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps,
                                  prices=prices)
         value[name] = sum(c * v for c, v in zip(m.cost, start, strict=True))
@@ -410,13 +410,13 @@ def test_split_gives_each_member_its_columns_and_shared_rows():
 def test_a_kept_solution_stays_even_when_prices_would_move_it():
     # Job a (saves $6 on-prem) keeps the on-prem L4 its earlier block gave it, though the
     # LP's prices would give it to b (saves $114): 6 + 120 = $126 instead of the $18.
-    from tierplan.scheduler import planner
+    from tierplan.scheduler import planner, pricing
     from tierplan.scheduler.blocks import sequential_start
     from tierplan.scheduler.solvers import HighsBackend
 
     u, members, block = onprem_jobs(*PRICED_PAIR)
     m = block.form.milp
-    prices, _ = planner._shadow_prices(HighsBackend(), block, "cost")
+    prices, _ = pricing.shadow_prices(HighsBackend(), block, "cost")
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)
 
     def steps(batch):

@@ -240,7 +240,7 @@ def sequential_start(
     the one-by-one start (up to ties) whatever the batch size.
 
     ``optimal``: solutions of members' own models at the prices, not restricted by what
-    the others take (see planner._price_members); one that fits what is left is
+    the others take (see pricing.price_members); one that fits what is left is
     optimal for the step too. ``models``: members' own models, to check those
     solutions against without writing each step's model (see :func:`_step`).
     """

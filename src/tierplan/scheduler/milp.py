@@ -11,8 +11,8 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["INF", "Milp", "Part", "column_rows", "restrict", "rounded", "split_fixed",
-           "value_of"]
+__all__ = ["INF", "Milp", "Part", "by_tag", "column_rows", "restrict", "rounded",
+           "split_fixed", "value_of"]
 
 INF = math.inf
 
@@ -23,6 +23,12 @@ def value_of(costs: Sequence[float], x: Sequence[float]) -> float:
 
 
 Tag = tuple[Hashable, ...]
+
+
+def by_tag(milp: Milp, x: Sequence[float]) -> dict[tuple[object, ...], float]:
+    """A solution as its non-zero columns by tag (what blocks.sequential_start reads as a
+    workload's step)."""
+    return {t: v for t, v in zip(milp.col_tags, x, strict=True) if v}
 
 
 def rounded(integer: Sequence[bool], x: Sequence[float]) -> list[float]:

@@ -9,21 +9,21 @@ Steps, each in its own module:
    (:mod:`.blocks` explains why that is exact), or, found before those are solved, by
    their LP relaxations (:func:`_first_round`, :func:`_relax_merged`). A merged block
    starts from a feasible plan (:func:`.blocks.sequential_start`) priced by its LP
-   relaxation, which :mod:`.neighbourhoods` improves a few workloads at a time when
-   the block is too large for HiGHS alone; its members' own models at those prices
-   bound it (:func:`.gaps.lagrangian`) where HiGHS gets no bound in time.
+   relaxation (:mod:`.pricing`), which :mod:`.neighbourhoods` improves a few workloads
+   at a time when the block is too large for HiGHS alone; its members' own models at
+   those prices bound it (:func:`.gaps.lagrangian`) where HiGHS gets no bound in time.
 4. Each MILP is solved lexicographically (:mod:`.solvers`): the objective, then its
    tie-break (cost -> latency, latency -> cost) with the first held at its optimum.
-5. The solution is decoded into placements; :mod:`.explain` adds what binds and why.
+5. The solution is decoded into placements (:mod:`.decoding`); :mod:`.explain` adds what
+   binds and why.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from ..model import (
@@ -38,28 +38,17 @@ from ..model import (
     TrainingWorkload,
 )
 from . import explain, gaps, summary
-from .blocks import (
-    TOLERANCE,
-    Block,
-    Blocks,
-    Key,
-    Step,
-    coupling_key,
-    coupling_keys,
-    priced,
-    sequential_start,
-    split,
-)
+from .blocks import Block, Blocks, Key, Step, coupling_keys, sequential_start, split
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
+from .decoding import decode
 from .formulation import Formulation, build, objectives
-from .milp import Milp, rounded, value_of
+from .milp import Milp, by_tag, rounded, value_of
 from .neighbourhoods import SEARCH_FROM
-from .pool import LATE_SECONDS, Context, Pool
+from .pool import Context, Pool
+from .pricing import integral, price_members, shadow_prices
 from .solvers import Backend, SolveResult, Status, get_backend, polish
 
 __all__ = ["PlanOptions", "decode", "plan"]
-
-TINY = 1e-9
 
 
 @dataclass(frozen=True)
@@ -196,7 +185,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                      build(universe, *by_kind([members[i]]), scenario.budgets, total_demand)
                      for i in block.members}
             solo = {i: b for i, b in alone.items() if i not in estimated}
-            optimal = _price_members(pool, block, forms, prices, solo, objective, solve_by,
+            optimal = price_members(pool, block, forms, prices, solo, objective, solve_by,
                                      lp)
         keep = [i for i in block.members if i in kept and not kept[i] & blocks.broken]
         batch = 4 * pool.workers if pool.workers > 1 else 1
@@ -243,7 +232,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         if form is not None:
             own[i] = form
             if result.x is not None:
-                known[i] = _by_tag(form.milp, result.x)
+                known[i] = by_tag(form.milp, result.x)
 
     guesses = [pool.result(g) for _, g in early]
     for block, (form, _) in zip(blocks.blocks.values(), early, strict=True):
@@ -342,7 +331,7 @@ def _first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
     (:meth:`.pool.Pool.relax`). Where the answers break a shared row together, the
     workloads that use it are merged at once, as the first round would merge them, and
     their own MILPs are not solved: a merged block prices and solves its members again
-    (see _price_members), so those solves would be spent on bounds and solutions the
+    (see pricing.price_members), so those solves would be spent on bounds and solutions the
     block then finds again. The relaxations use the rows the MILPs use:
     on the 1,000-workload benchmark 536 of the 537 workloads the first round merges
     were found so, with 9 more, and their solo MILPs were 80 % of the round's solver
@@ -364,7 +353,7 @@ def _first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
         if i not in exact and i not in ahead and not pool.exact_ties(objective):
             x = guesses[i].x
             form = blocks.blocks[i].form
-            if x is not None and form is not None and _integral(form.milp, x):
+            if x is not None and form is not None and integral(form.milp, x):
                 exact[i] = _rounded(form.milp, guesses[i])
     futures = {i: pool.submit(form, objective, deadline) for i in heads if i not in exact
                and i not in ahead and (form := blocks.blocks[i].form) is not None}
@@ -382,7 +371,7 @@ def _first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
 
 def _relax_merged(backend: Backend, blocks: Blocks, objective: Objective) -> list[list[int]]:
     """Solve the LP relaxation of every merged block still to be solved (its prices for
-    the start, see _shadow_prices) and return the members to join where those LPs break
+    the start, see pricing.shadow_prices) and return the members to join where those LPs break
     a shared row together with the other blocks' plans.
 
     As in the first round (see _first_round), such blocks are joined before their
@@ -393,7 +382,7 @@ def _relax_merged(backend: Backend, blocks: Blocks, objective: Objective) -> lis
     fresh = [b for b in blocks.unsolved() if len(b.members) > 1]
     for block in fresh:
         if block.prices is None:
-            block.prices, block.lp = _shadow_prices(backend, block, objective)
+            block.prices, block.lp = shadow_prices(backend, block, objective)
         if block.lp is not None:
             block.result = SolveResult("optimal", block.lp, None, 0.0, 0.0)
     before = blocks.broken
@@ -449,77 +438,13 @@ def _bounded(status: Status, x: list[float], value: float, bound: float,
     return SolveResult(status, x, value, gaps.relative_gap(value, bound), seconds)
 
 
-def _price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
-                   prices: Mapping[Key, float], alone: Mapping[int, float],
-                   objective: Objective, deadline: float, lp: Sequence[float] | None = None,
-                   ) -> dict[int, dict[tuple[object, ...], float]]:
-    """Solve each member's own model (``forms``: the block's rows but the shared ones)
-    at the shared rows' prices, side by side in the workers: their bounds give the
-    block's Lagrangian bound (``block.dual``, see gaps.lagrangian), and their
-    solutions, by column tag, are the start's steps where they fit what it leaves.
-
-    Two kinds of member need no solve. One that pays no price has its solo optimum
-    already (``alone``: its bound). One whose part of the block's LP solution ``lp`` is
-    integral has it: at the LP's own prices (``prices`` / PRICE_MARKUP) that part is
-    optimal for the member's LP (LP duality), so for its MILP too; its value there is
-    a lower bound at the marked-up prices as well, as prices only add to a plan (less
-    the LP's tolerance, as for ``block.relaxed``)."""
-    assert block.form is not None
-    extras = {i: priced(forms[i].milp, prices) for i in block.members}
-    bounds: dict[int, float] = {}
-    optimal: dict[int, dict[tuple[object, ...], float]] = {}
-    at_lp = dict(zip(block.form.milp.col_tags, lp, strict=True)) if lp is not None else {}
-    for i in block.members:
-        extra = extras[i]
-        if extra is None and i in alone:
-            bounds[i] = alone[i]
-            continue
-        m = forms[i].milp
-        x = [at_lp.get(t, math.nan) for t in m.col_tags]
-        if lp is not None and _integral(m, x):
-            x = rounded(m.col_integer, x)
-            primary = objectives(forms[i], objective)[0]
-            value = sum((c + e / PRICE_MARKUP) * v for c, e, v in
-                        zip(primary, extra or [0.0] * len(x), x, strict=True))
-            bounds[i] = gaps.lp_bound(value)
-            optimal[i] = _by_tag(m, x)
-    todo = [i for i in block.members if i not in bounds]
-    per = (deadline - time.time()) * pool.workers / max(len(todo), 1)
-    cap = min(1.0, max(PRICED_SHARE * per, PRICED_FLOOR))
-    solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, cap)
-    for i, result in zip(todo, solved, strict=True):
-        if result.x is None or result.objective is None:
-            return optimal  # no bound from this member, so none for the block
-        value = result.objective + value_of(extras[i] or [0.0] * len(result.x), result.x)
-        bounds[i] = gaps.solver_bound(result, value)
-        optimal[i] = _by_tag(forms[i].milp, result.x)
-    block.dual = gaps.lagrangian(block.form.milp, prices, [bounds[i] for i in block.members])
-    return optimal
-
-
 # Seconds per column kept, when merged blocks are solved, for polishing the plan and
 # explaining it after them (measured 12-15 us at 250 to 1,000 workloads).
 POLISH_SECONDS = 2e-5
 
-# A member's priced solve gets at most a second, and less when time is short: PRICED_SHARE
-# times its even share of the workers' time left, but at least PRICED_FLOOR, what a
-# solve past the limit gets (pool.LATE_SECONDS). Most take a few milliseconds, so the
-# cap only stops the hardest early. At 500 workloads and a 10 s limit: 4.4 -> 3.1 s of
-# pricing, the same gap; with 60 s the cap stays 1 s. A floor of 0.1 s let the hardest
-# stop with weaker bounds when pricing began just before the limit: 1,000 workloads at
-# 10 s came out at gap 1.5-1.7 % instead of 1.48 %, 500 at 1.8-3.3 % instead of 1.8 %.
-PRICED_SHARE = 4.0
-PRICED_FLOOR = LATE_SECONDS
-
 # Share of the time left after the last merge round that goes to :func:`_spend_leftover`
 # (the rest is for polishing the plan and explaining it).
 LEFTOVER_SHARE = 0.7
-
-
-def _by_tag(milp: Milp, x: Sequence[float]) -> dict[tuple[object, ...], float]:
-    """A single workload's solution as its non-zero columns by tag (what
-    blocks.sequential_start reads as a step)."""
-    return {t: v for t, v in zip(milp.col_tags, x, strict=True) if v}
 
 
 def _rounded(milp: Milp, relaxed: SolveResult) -> SolveResult:
@@ -528,85 +453,3 @@ def _rounded(milp: Milp, relaxed: SolveResult) -> SolveResult:
     assert relaxed.x is not None
     x = rounded(milp.col_integer, relaxed.x)
     return SolveResult("optimal", x, relaxed.objective, 0.0, 0.0)  # timed as the LP
-
-
-def _integral(milp: Milp, x: Sequence[float]) -> bool:
-    """``x`` (NaN where a column is missing) has every column and whole integers."""
-    return all(not math.isnan(v) and (not integer or abs(v - round(v)) <= TOLERANCE)
-               for v, integer in zip(x, milp.col_integer, strict=True))
-
-
-def _shadow_prices(backend: Backend, block: Block, objective: Objective
-                   ) -> tuple[dict[Key, float], list[float] | None]:
-    """The shared rows' prices in the block's LP relaxation (what one more unit of the
-    row's limit would save, times PRICE_MARKUP), for :func:`.blocks.sequential_start`,
-    and the LP's solution (None when it has none). The LP's optimum is kept as
-    ``block.relaxed``: a lower bound of the block that HiGHS may not reach in the time
-    a large block gets."""
-    if block.form is None:
-        return {}, None
-    m = block.form.milp
-    relaxed = replace(m, col_integer=[False] * m.num_cols)
-    primary, _ = objectives(block.form, objective)
-    x, duals = backend.polish(relaxed, primary, None, [0.0] * m.num_cols)
-    if duals is None:
-        return {}, None
-    block.relaxed = value_of(primary, x)
-    prices: dict[Key, float] = {}
-    for tag, dual in zip(m.row_tags, duals, strict=True):
-        key = coupling_key(tag)
-        if key is not None and dual < -TINY:
-            prices[key] = -dual * PRICE_MARKUP
-    return prices, x
-
-
-# The LP leaves the marginal workload of a contested row indifferent between it and its
-# next best option; the markup breaks that tie towards leaving the row to later steps.
-PRICE_MARKUP = 1.001
-
-
-# ---------------------------------------------------------------------------- decoding
-
-
-def decode(universe: Universe, form: Formulation, x: Sequence[float]) -> list[Placement]:
-    """Turn a solution vector into placements (traffic split in proportion to capacity)."""
-    H = universe.scenario.horizon_hours
-    out: list[Placement] = []
-    for v in form.inference:
-        w = v.cand.workload
-        for gi, g in enumerate(v.cand.groups):
-            site = universe.sites[g.site]
-            flows = {ci: x[col] for ci, col in v.y[gi].items() if x[col] > TINY}
-            used = [(unit, round(x[col])) for unit, col in zip(g.units, v.n[gi], strict=True)
-                    if col is not None and round(x[col]) > 0]
-            capacity = sum(unit.cap * n for unit, n in used)
-            egress_per_rps = 3600 * H * w.payload_kb * 1e-6 * site.egress_usd_per_gb
-            for unit, n in used:
-                share = unit.cap * n / capacity
-                traffic = {universe.clients[ci].name: rps * share for ci, rps in flows.items()}
-                offering = universe.offers[unit.offer][1]
-                compute = n * offering.usd_per_hour * H
-                transfer = sum(traffic.values()) * egress_per_rps
-                out.append(Placement(
-                    workload=w.name, kind="inference", site=site.name, tier=site.tier,
-                    provider=site.provider, offering=offering.name,
-                    accelerator=offering.accelerator, instances=n, purchase="on-demand",
-                    usd_per_hour=offering.usd_per_hour, cost_usd=compute + transfer,
-                    compute_usd=compute, transfer_usd=transfer, team=w.team,
-                    traffic_rps=traffic,
-                ))
-    for t in form.training:
-        tw = t.cand.workload
-        chosen = [opt for opt, col in zip(t.cand.options, t.x, strict=True) if x[col] > 0.5]
-        for opt in chosen:
-            site = universe.sites[opt.site]
-            offering = universe.offers[opt.offer][1]
-            out.append(Placement(
-                workload=tw.name, kind="training", site=site.name, tier=site.tier,
-                provider=site.provider, offering=offering.name,
-                accelerator=offering.accelerator, instances=opt.nodes,
-                purchase="spot" if opt.spot else "on-demand", usd_per_hour=opt.usd_per_hour,
-                cost_usd=opt.cost, compute_usd=opt.compute_usd, transfer_usd=opt.transfer_usd,
-                team=tw.team, compute_hours=opt.compute_hours, transfer_hours=opt.transfer_hours,
-            ))
-    return out

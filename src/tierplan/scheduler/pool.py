@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import TierplanError
@@ -27,7 +27,7 @@ from .formulation import Formulation, build, objectives
 from .gaps import block_gap
 from .milp import Milp, value_of
 from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
-from .solvers import SolveResult, Task, get_backend, solve_task
+from .solvers import SolveResult, Task, get_backend, relaxation, solve_task
 
 if TYPE_CHECKING:
     from .planner import PlanOptions
@@ -311,12 +311,11 @@ def relax_alone(task: tuple[str, Milp, list[float]]) -> SolveResult:
     no solution when it has no optimum."""
     solver, milp, primary = task
     began = time.perf_counter()
-    relaxed = replace(milp, col_integer=[False] * milp.num_cols)
-    x, duals = get_backend(solver).polish(relaxed, primary, None, [0.0] * milp.num_cols)
+    solved = relaxation(get_backend(solver), milp, primary)
     seconds = time.perf_counter() - began
-    if duals is None:
+    if solved is None:
         return SolveResult("no_solution", None, None, math.inf, seconds)
-    return SolveResult("optimal", x, value_of(primary, x), 0.0, seconds)
+    return SolveResult("optimal", solved[0], value_of(primary, solved[0]), 0.0, seconds)
 
 
 def _relay(done: Future[SolveResult], to: Future[SolveResult], form: Formulation,

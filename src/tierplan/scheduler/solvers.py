@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 from ..errors import SolverError
@@ -27,7 +27,7 @@ from .milp import INF, Milp, rounded, split_fixed, value_of
 
 __all__ = [
     "SOLVERS", "Backend", "CbcBackend", "HighsBackend", "SolveResult", "get_backend", "polish",
-    "solve_task",
+    "relaxation", "solve_task",
 ]
 
 Status = Literal["optimal", "time_limit", "infeasible", "no_solution"]
@@ -468,6 +468,15 @@ def polish(
             for k, r in enumerate(part.rows):
                 duals[r] = sub_duals[k]
     return clean, duals
+
+
+def relaxation(backend: Backend, milp: Milp, primary: Sequence[float],
+               ) -> tuple[list[float], list[float]] | None:
+    """The LP relaxation of ``milp`` under ``primary``: its solution and row duals, or
+    None when it has no optimum (or no duals)."""
+    relaxed = replace(milp, col_integer=[False] * milp.num_cols)
+    x, duals = backend.polish(relaxed, primary, None, [0.0] * milp.num_cols)
+    return None if duals is None else (x, duals)
 
 
 Task = tuple[str, Milp, list[float], list[float] | None, float, float, list[float] | None]

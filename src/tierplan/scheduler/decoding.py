@@ -1,0 +1,57 @@
+"""A solution vector as placements: what runs where, for whom, at what cost."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..model import Placement
+from .candidates import Universe
+from .formulation import Formulation
+
+__all__ = ["decode"]
+
+TINY = 1e-9  # traffic below this (rps) is a solver's zero
+
+
+def decode(universe: Universe, form: Formulation, x: Sequence[float]) -> list[Placement]:
+    """Turn a solution vector into placements (traffic split in proportion to capacity)."""
+    H = universe.scenario.horizon_hours
+    out: list[Placement] = []
+    for v in form.inference:
+        w = v.cand.workload
+        for gi, g in enumerate(v.cand.groups):
+            site = universe.sites[g.site]
+            flows = {ci: x[col] for ci, col in v.y[gi].items() if x[col] > TINY}
+            used = [(unit, round(x[col])) for unit, col in zip(g.units, v.n[gi], strict=True)
+                    if col is not None and round(x[col]) > 0]
+            capacity = sum(unit.cap * n for unit, n in used)
+            egress_per_rps = 3600 * H * w.payload_kb * 1e-6 * site.egress_usd_per_gb
+            for unit, n in used:
+                share = unit.cap * n / capacity
+                traffic = {universe.clients[ci].name: rps * share for ci, rps in flows.items()}
+                offering = universe.offers[unit.offer][1]
+                compute = n * offering.usd_per_hour * H
+                transfer = sum(traffic.values()) * egress_per_rps
+                out.append(Placement(
+                    workload=w.name, kind="inference", site=site.name, tier=site.tier,
+                    provider=site.provider, offering=offering.name,
+                    accelerator=offering.accelerator, instances=n, purchase="on-demand",
+                    usd_per_hour=offering.usd_per_hour, cost_usd=compute + transfer,
+                    compute_usd=compute, transfer_usd=transfer, team=w.team,
+                    traffic_rps=traffic,
+                ))
+    for t in form.training:
+        tw = t.cand.workload
+        chosen = [opt for opt, col in zip(t.cand.options, t.x, strict=True) if x[col] > 0.5]
+        for opt in chosen:
+            site = universe.sites[opt.site]
+            offering = universe.offers[opt.offer][1]
+            out.append(Placement(
+                workload=tw.name, kind="training", site=site.name, tier=site.tier,
+                provider=site.provider, offering=offering.name,
+                accelerator=offering.accelerator, instances=opt.nodes,
+                purchase="spot" if opt.spot else "on-demand", usd_per_hour=opt.usd_per_hour,
+                cost_usd=opt.cost, compute_usd=opt.compute_usd, transfer_usd=opt.transfer_usd,
+                team=tw.team, compute_hours=opt.compute_hours, transfer_hours=opt.transfer_hours,
+            ))
+    return out
