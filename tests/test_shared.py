@@ -18,7 +18,7 @@ from conftest import (
     solve,
     training,
 )
-from tierplan import PlanOptions, check_plan, plan
+from tierplan import PlanOptions, plan
 from tierplan.scheduler import neighbourhoods
 from tierplan.scheduler import pool as pool_module
 
@@ -172,24 +172,6 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
     assert plan(u.scenario).total_cost_usd == pytest.approx(18.0)
 
 
-def test_worker_processes_give_the_same_plan(monkeypatch):
-    # 40 independent services: enough blocks for the planner to use worker processes.
-    pools = []
-    real = pool_module.ProcessPoolExecutor
-    monkeypatch.setattr(pool_module, "ProcessPoolExecutor",
-                        lambda *a, **k: pools.append(1) or real(*a, **k))
-    sites = [site("a", offerings=[offering("l4", 1.0), offering("l4x4", 3.5, count=4)]),
-             site("b", location=FRANKFURT, offerings=[offering("l4", 0.9)])]
-    loads = [inference(f"s{i}", demand={"munich": 3 + 2 * i}) for i in range(40)]
-    sc = scenario(sites, loads)
-    one = plan(sc, PlanOptions(workers=1))
-    two = plan(sc, PlanOptions(workers=2))
-    assert pools == [1]  # only the two-worker run used a pool
-    assert one.status == two.status == "optimal"
-    assert one.placements == two.placements
-    assert check_plan(sc, two) == []
-
-
 def test_a_batched_start_is_the_one_by_one_start():
     # The three jobs of the first start test, solved three at a time: all three choose
     # the on-prem L4 against the same (empty) usage; the first keeps it, the other two
@@ -208,174 +190,6 @@ def test_a_batched_start_is_the_one_by_one_start():
     m = block.form.milp
     assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 120 + 120)
     assert calls == [3, 2]
-
-
-def test_contested_capacity_with_worker_processes_gives_the_optimum():
-    # 36 services, each 10 rps (one L4 at 10 rps x 100 % = one instance), and 12 on-prem
-    # L4s at $0.10/h against $1/h in the cloud: alone each takes an on-prem L4, together
-    # they break its capacity and are merged; with workers the first round and the
-    # start's steps run in processes. Optimum: 12 x $0.10 + 24 x $1 per hour, 100 h.
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
-             site("cloud", offerings=[offering("l4", 1.0)])]
-    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(36)])
-    one = plan(sc, PlanOptions(workers=1))
-    two = plan(sc, PlanOptions(workers=2))
-    assert one.status == two.status == "optimal"
-    assert two.total_cost_usd == pytest.approx(one.total_cost_usd)
-    assert two.total_cost_usd == pytest.approx((12 * 0.1 + 24 * 1.0) * 100)
-    assert two.solver.components == 1  # all 36 were merged over the on-prem L4s
-    assert check_plan(sc, two) == []
-
-
-def test_workers_write_the_candidates_and_models_the_planner_would(monkeypatch):
-    # With worker processes that fork, the 36 services' candidates, models and LPs are
-    # written in the workers (Pool.prepare); the planner reads each one and writes its own
-    # copy of the model. The plan is the one planned in this process alone.
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("workers write candidates only when they fork")
-    read = []
-    real = pool_module.Pool.prepare
-    monkeypatch.setattr(pool_module.Pool, "prepare", lambda self, *a: (
-        read.append(item) or item for item in real(self, *a)))
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
-             site("cloud", location=FRANKFURT, offerings=[offering("l4", 1.0)])]
-    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0, demand={"munich": 5 + i})
-                          for i in range(36)])
-    one = plan(sc, PlanOptions(workers=1))
-    two = plan(sc, PlanOptions(workers=2))
-    assert len(read) == 36 and all(relaxed for _, _, relaxed, _ in read)
-    assert [c.workload.name for c, _, _, _ in read] == [f"s{i}" for i in range(36)]
-    assert two.status == one.status == "optimal"
-    assert two.placements == one.placements
-    assert check_plan(sc, two) == []
-
-
-def test_spawned_workers_get_the_models_from_the_planner(monkeypatch):
-    # Where workers cannot fork (Windows), they are spawned: the planner writes every
-    # model itself and hands each over, and nothing else is sent to them at start.
-    import multiprocessing
-
-    read = []
-    real = pool_module.Pool.prepare
-    monkeypatch.setattr(pool_module.Pool, "prepare", lambda self, *a: read.append(1) or real(
-        self, *a))
-    monkeypatch.setattr(pool_module, "_fork", lambda: multiprocessing.get_context("spawn"))
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
-             site("cloud", offerings=[offering("l4", 1.0)])]
-    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(36)])
-    result = plan(sc, PlanOptions(workers=2))
-    assert read == []
-    assert result.status == "optimal"
-    assert result.total_cost_usd == pytest.approx((12 * 0.1 + 24 * 1.0) * 100)
-
-
-def test_a_model_a_worker_cannot_write_is_reported_as_the_planner_would():
-    # 1e14 rps on 10-rps instances: 1e13 instances, too large to plan exactly. The
-    # worker gives up on it; the planner writes it again itself and names the workload.
-    from tierplan.errors import InputError
-
-    sites = [site("cloud", offerings=[offering("l4", 1.0)])]
-    loads = [inference(f"s{i}", demand={"munich": 1e14 if i == 7 else 10}) for i in range(40)]
-    with pytest.raises(InputError, match=r"^s7: an instance count of .* is too large"):
-        plan(scenario(sites, loads), PlanOptions(workers=2))
-
-
-def _four_on_two(monkeypatch, hide=None):
-    """Four 10-rps services and two on-prem L4s ($0.10/h) against $1/h in the cloud,
-    planned in this process; returns the plan, the services solved alone (their own
-    MILPs) and the merge rounds (Pool.solve calls). ``hide``: a service whose LP
-    relaxation is made to find nothing, so that the first round must solve it alone."""
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=2)]),
-             site("cloud", offerings=[offering("l4", 1.0)])]
-    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(4)])
-    alone, rounds = [], []
-    real_alone, real_relax, real_solve = (pool_module.solve_alone, pool_module.relax_alone,
-                                          pool_module.Pool.solve)
-
-    def solve_alone(task):
-        alone.append(task[1].col_tags[0][1])
-        return real_alone(task)
-
-    def relax_alone(task):
-        if task[1].col_tags[0][1] == hide:
-            return pool_module.SolveResult("no_solution", None, None, float("inf"), 0.0)
-        return real_relax(task)
-
-    def pool_solve(self, blocks, *args, **kwargs):
-        rounds.append(sorted(len(b.members) for b in blocks))
-        return real_solve(self, blocks, *args, **kwargs)
-
-    monkeypatch.setattr(pool_module, "solve_alone", solve_alone)
-    monkeypatch.setattr(pool_module, "relax_alone", relax_alone)
-    monkeypatch.setattr(pool_module.Pool, "solve", pool_solve)
-    return solve(sc, workers=1), alone, rounds
-
-
-def test_workloads_whose_relaxations_break_a_row_are_merged_without_their_own_solves(monkeypatch):
-    # Each service's LP relaxation takes one on-prem L4 (10 rps = one instance at 100 %);
-    # four of them break the two available, so all four are merged before any of them
-    # is solved alone. Optimum: 2 x $0.10 + 2 x $1 per hour, 100 h.
-    result, alone, rounds = _four_on_two(monkeypatch)
-    assert alone == []
-    assert rounds == [[4]]  # one merged block, solved once
-    assert result.status == "optimal" and result.solver.components == 1
-    assert result.total_cost_usd == pytest.approx((2 * 0.1 + 2 * 1.0) * 100)
-
-
-def test_a_workload_whose_relaxation_missed_the_row_joins_in_the_same_round(monkeypatch):
-    # s2's relaxation finds nothing, so the other three are merged (3 > 2 L4s) and s2 is
-    # solved alone: it takes an on-prem L4 too, which with the others' relaxations
-    # breaks the row again, so it joins them before the block is solved: one round.
-    result, alone, rounds = _four_on_two(monkeypatch, hide="s2")
-    assert alone == ["s2"]
-    assert rounds == [[4]]
-    assert result.solver.components == 1
-    assert result.total_cost_usd == pytest.approx((2 * 0.1 + 2 * 1.0) * 100)
-
-
-def test_merged_blocks_whose_relaxations_break_a_row_together_are_merged_before_solving(
-        monkeypatch):
-    # One on-prem L4 each at x and z ($0.10/h) and y ($0.20/h), the cloud at $1/h; a1 and
-    # a2 may use x, y or the cloud, b1 and b2 z, y or the cloud. Alone each a takes x and
-    # each b z, so the first round merges {a1, a2} and {b1, b2}. Each block's LP then
-    # moves one of its pair to y: together they break y, so the four are merged before
-    # either block is started or solved: one round. Optimum x, z, y and one cloud L4:
-    # (0.1 + 0.1 + 0.2 + 1) x 100 h.
-    rounds = []
-    real = pool_module.Pool.solve
-    monkeypatch.setattr(pool_module.Pool, "solve", lambda self, blocks, *a, **k: rounds.append(
-        sorted(len(b.members) for b in blocks)) or real(self, blocks, *a, **k))
-    sites = [site(name, tier="onprem", offerings=[offering("l4", price, available=1)])
-             for name, price in (("x", 0.1), ("z", 0.1), ("y", 0.2))]
-    sites.append(site("cloud", offerings=[offering("l4", 1.0)]))
-    services = [inference(f"{pair}{i}", max_utilization=1.0, sites=[own, "y", "cloud"])
-                for pair, own in (("a", "x"), ("b", "z")) for i in (1, 2)]
-    result = solve(scenario(sites, services), workers=1)
-    assert rounds == [[4]]
-    assert result.status == "optimal" and result.solver.components == 1
-    assert result.total_cost_usd == pytest.approx((0.1 + 0.1 + 0.2 + 1.0) * 100)
-
-
-def test_a_workload_whose_relaxation_is_integral_is_not_solved_again(monkeypatch):
-    # A loose total budget couples two services on paper, so their LP relaxations come
-    # first; each needs one $1/h L4 for its 10 rps (the cover cut makes the LP say so),
-    # an integral answer that is their optimum: no MILP is solved. 2 x $1 x 100 h.
-    alone = []
-    real = pool_module.solve_alone
-    monkeypatch.setattr(pool_module, "solve_alone",
-                        lambda task: alone.append(task) or real(task))
-    sites = [site("a", offerings=[offering("l4", 1.0)])]
-    services = [inference(f"s{i}", max_utilization=1.0) for i in (1, 2)]
-    sc = scenario(sites, services, budgets=[{"name": "total", "limit_usd": 10_000}])
-    result = solve(sc, workers=1)
-    assert alone == []
-    assert result.status == "optimal" and result.solver.components == 2
-    assert result.total_cost_usd == pytest.approx(200.0)
-    # The latency objective breaks ties by cost exactly: that takes the MILP.
-    assert solve(sc, workers=1, objective="latency").total_cost_usd == pytest.approx(200.0)
-    assert len(alone) == 2
 
 
 def _placed(m, u, members, sites):
