@@ -298,15 +298,14 @@ def _step(universe: Universe, cand: InferenceCandidates | TrainingCandidates,
     what ``used`` leaves, and the step's model is only written when it must be solved:
     the two checks agree, as the step's model differs only in those limits, the column
     bounds they imply and cuts that every integer solution within them satisfies."""
+    room = {key: max(0.0, _limit(universe, budgets, key) - v) for key, v in used.items()}
     if previous is not None and own is not None:
-        room = {key: max(0.0, _limit(universe, budgets, key) - v) for key, v in used.items()}
         fixed = _kept(own, previous, check, objective, room)
         if fixed is not None:
             return own, None, fixed
         previous = None
-    capacity = {key[1]: _limit(universe, budgets, key) - v
-                for key, v in used.items() if key[0] == "capacity"}
-    left = [replace(b, limit_usd=max(0.0, b.limit_usd - used.get(("budget", j), 0.0)))
+    capacity = {key[1]: v for key, v in room.items() if key[0] == "capacity"}
+    left = [replace(b, limit_usd=room.get(("budget", j), b.limit_usd))
             for j, b in enumerate(budgets)]
     form = build(universe, *by_kind([cand]), left, total_demand, capacity=capacity)
     weights = priced(form.milp, prices) if prices else None
