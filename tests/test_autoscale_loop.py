@@ -287,13 +287,16 @@ def test_the_dry_run_example_runs_once(tmp_path):
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     record = json.loads(out.stdout)
-    # t=0: 4.8 rps from Munich, 3.2 from Hamburg: two Orins in Munich carry both (2 x 4.8 rps)
-    # for $0.10/h; the L4 the dry-run endpoint started with is not needed, but a fresh start
-    # never scales down at once: it waits for the 5 min window
+    # t=0: 4.8 rps from Munich, 3.2 from Hamburg: two Orins (4.8 rps each) carry both for
+    # $0.10/h, one per store or both in Munich (the same cost: the routing tie-break does not
+    # choose between instance choices of equal cost); the L4 the dry-run endpoint started
+    # with is not needed, but a fresh start never scales down at once: it waits for the
+    # 5 min window
     assert record["held"] == {} and record["sizing"]["cost_usd_per_hour"] == pytest.approx(0.10)
     decisions = {d["site"]: d for d in record["decisions"]}
-    assert {s: d["target"] for s, d in decisions.items()} == {
-        "edge/store-munich": 2, "edge/store-hamburg": 0, "aws/eu-central-1": 1}
+    targets = {s: d["target"] for s, d in decisions.items()}
+    assert targets["edge/store-munich"] + targets["edge/store-hamburg"] == 2
+    assert targets["edge/store-munich"] >= 1 and targets["aws/eu-central-1"] == 1
     assert decisions["aws/eu-central-1"]["reason"] == "held by the scale-down window"
 
 

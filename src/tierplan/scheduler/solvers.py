@@ -18,7 +18,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
@@ -67,6 +67,12 @@ class Backend(Protocol):
         """
         ...
 
+    def relax(self, milp: Milp, primary: Sequence[float],
+              ) -> tuple[list[float], list[float]] | None:
+        """The LP relaxation under ``primary``: its solution and row duals, or None when
+        it has no optimum (or no duals)."""
+        ...
+
 
 def lexicographic_tolerance(value: float) -> float:
     """How far the primary objective may move in the tie-break phase.
@@ -92,6 +98,13 @@ LIGHT_COLUMNS = 5_000
 LIGHT_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens",
              "mip_heuristic_run_root_reduced_cost", "mip_heuristic_run_feasibility_jump")
 
+
+# LP relaxations are solved by the dual simplex without presolve and with Devex
+# pricing: on the 1,000-workload benchmark the merged block's LP (99k columns, 74k rows)
+# takes 1.3-1.4 s instead of 1.9 s, and 324 of its workloads' LPs 0.26 s instead of
+# 0.6 s; presolve finds little to remove in them. (A model with its integers fixed is
+# another matter: presolve removes them, and polishing is faster with it.)
+LP_OPTIONS: dict[str, object] = {"presolve": "off", "simplex_dual_edge_weight_strategy": 1}
 
 _BANNER_LOCK = threading.Lock()
 _banner_done = False
@@ -262,9 +275,25 @@ class HighsBackend:
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         x: Sequence[float],
     ) -> tuple[list[float], list[float] | None]:
-        hs = self.hs
         lower, upper = fixed_bounds(milp, x)
+        return self._linear(milp, primary, secondary, x, lower, upper)
+
+    def relax(self, milp: Milp, primary: Sequence[float],
+              ) -> tuple[list[float], list[float]] | None:
+        x, duals = self._linear(milp, primary, None, [0.0] * milp.num_cols, milp.col_lower,
+                                milp.col_upper, LP_OPTIONS)
+        return None if duals is None else (x, duals)
+
+    def _linear(self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+                x: Sequence[float], lower: Sequence[float], upper: Sequence[float],
+                options: Mapping[str, object] | None = None,
+                ) -> tuple[list[float], list[float] | None]:
+        """The LP of ``milp`` within column bounds ``lower``/``upper`` (``x`` when it has
+        no optimum), lexicographically, and its row duals: see :meth:`polish`."""
+        hs = self.hs
         h = self._highs()
+        for option, value in (options or {}).items():
+            h.setOptionValue(option, value)
         h.passModel(self._lp(milp, primary, lower, upper, integer=False))
         h.run()
         if h.getModelStatus() != hs.HighsModelStatus.kOptimal:
@@ -433,6 +462,12 @@ class CbcBackend:
                 clean = [v.varValue or 0.0 for v in cols]
         return clean, duals
 
+    def relax(self, milp: Milp, primary: Sequence[float],
+              ) -> tuple[list[float], list[float]] | None:
+        relaxed = replace(milp, col_integer=[False] * milp.num_cols)
+        x, duals = self.polish(relaxed, primary, None, [0.0] * milp.num_cols)
+        return None if duals is None else (x, duals)
+
 
 SOLVERS: dict[str, Callable[[], Backend]] = {"highs": HighsBackend, "cbc": CbcBackend}
 
@@ -474,9 +509,7 @@ def relaxation(backend: Backend, milp: Milp, primary: Sequence[float],
                ) -> tuple[list[float], list[float]] | None:
     """The LP relaxation of ``milp`` under ``primary``: its solution and row duals, or
     None when it has no optimum (or no duals)."""
-    relaxed = replace(milp, col_integer=[False] * milp.num_cols)
-    x, duals = backend.polish(relaxed, primary, None, [0.0] * milp.num_cols)
-    return None if duals is None else (x, duals)
+    return backend.relax(milp, primary)
 
 
 Task = tuple[str, Milp, list[float], list[float] | None, float, float, list[float] | None]
