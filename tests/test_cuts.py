@@ -83,3 +83,30 @@ def test_mir_cut_rounds_a_group_up():
     assert any(t[0] == "mir" for t in tags)
     assert bound == pytest.approx(300.0)
     assert solve(sc).total_cost_usd == pytest.approx(300.0)
+
+
+@pytest.mark.parametrize("example", ["hub-and-spoke.yaml", "multicloud-llm.yaml",
+                                     "catalog-bundled.yaml"])
+def test_a_block_joined_from_its_members_models_is_the_model_build_writes(example):
+    # Every workload of the example, its own model written alone, then joined (training
+    # listed first, to check that join puts inference first as build does): the same
+    # columns, rows (shared capacity and budget rows summed, after the others) and
+    # variables as the block's model written at once.
+    from conftest import EXAMPLES
+    from tierplan.scenario import load_scenario
+    from tierplan.scheduler.candidates import by_kind
+    from tierplan.scheduler.formulation import join
+
+    sc = load_scenario(EXAMPLES / example)
+    u = Universe(sc)
+    total = sum(getattr(w, "total_demand", 0.0) for w in sc.workloads) or 1.0
+    cands = [u.inference(w, sc.budgets, "cost") if w.kind == "inference"
+             else u.training(w, sc.budgets) for w in sc.workloads]
+    whole = build(u, *by_kind(cands), sc.budgets, total)
+    own = [build(u, *by_kind([c]), sc.budgets, total) for c in cands]
+    joined = join([f for f in own if f.training] + [f for f in own if not f.training])
+    assert any(t[0] in ("capacity", "budget") for t in whole.milp.row_tags)
+    assert joined.milp == whole.milp
+    assert [(v.cand, v.n, v.y) for v in joined.inference] == [
+        (v.cand, v.n, v.y) for v in whole.inference]
+    assert [(v.cand, v.x) for v in joined.training] == [(v.cand, v.x) for v in whole.training]

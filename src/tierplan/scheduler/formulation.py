@@ -64,7 +64,7 @@ from .candidates import (
 )
 from .milp import INF, Milp
 
-__all__ = ["Formulation", "InferenceVars", "TrainingVars", "build", "objectives"]
+__all__ = ["Formulation", "InferenceVars", "TrainingVars", "build", "join", "objectives"]
 
 
 @dataclass
@@ -159,6 +159,56 @@ def build(
         wr.row(("budget", b), terms, upper=budgets[b].limit_usd, scale=budgets[b].limit_usd)
     _check_magnitudes(wr.m, universe)
     return f
+
+
+def join(forms: Sequence[Formulation]) -> Formulation:
+    """The model :func:`build` writes for a block, from its workloads' own models (each
+    written by :func:`build` alone, with the same budgets and total demand and no
+    ``capacity``), in the order build takes them: inference workloads first.
+
+    A workload's rows hold only its own columns, but for the shared ones (capacity and
+    budget rows), which its own model holds with its terms alone; those are summed, and
+    come after the others as build writes them. Copying is cheaper than writing again
+    (a 546-workload block of the benchmark: 0.1 s instead of 0.7 s)."""
+    ordered = ([f for f in forms if f.inference and not f.training]
+               + [f for f in forms if not (f.inference and not f.training)])
+    m = Milp()
+    joined = Formulation(m)
+    shared: dict[tuple[object, ...], tuple[list[int], list[float], float, float]] = {}
+    for form in ordered:
+        src, shift = form.milp, m.num_cols
+        m.col_lower.extend(src.col_lower)
+        m.col_upper.extend(src.col_upper)
+        m.col_integer.extend(src.col_integer)
+        m.cost.extend(src.cost)
+        m.latency.extend(src.latency)
+        m.penalty.extend(src.penalty)
+        m.col_tags.extend(src.col_tags)
+        starts = src.row_start
+        for r, tag in enumerate(src.row_tags):
+            index = [j + shift for j in src.row_index[starts[r]:starts[r + 1]]]
+            value = src.row_value[starts[r]:starts[r + 1]]
+            if tag[0] in _SHARED:
+                terms = shared.setdefault(tag, ([], [], src.row_lower[r], src.row_upper[r]))
+                terms[0].extend(index)
+                terms[1].extend(value)
+            else:
+                m.add_row(tag, index, value, src.row_lower[r], src.row_upper[r])
+        for iv in form.inference:
+            joined.inference.append(InferenceVars(
+                iv.cand, [[None if j is None else j + shift for j in units] for units in iv.n],
+                [{c: j + shift for c, j in ys.items()} for ys in iv.y]))
+        for tv in form.training:
+            joined.training.append(TrainingVars(tv.cand, [j + shift for j in tv.x]))
+    for kind in _SHARED:
+        for tag in sorted((t for t in shared if t[0] == kind), key=lambda t: cast(int, t[1])):
+            index, value, lower, upper = shared[tag]
+            m.add_row(tag, index, value, lower, upper)
+    return joined
+
+
+# The rows build writes once for all the workloads of a model, in this order.
+_SHARED = ("capacity", "budget")
 
 
 def _check_magnitudes(m: Milp, universe: Universe) -> None:

@@ -41,7 +41,7 @@ from . import explain, gaps, summary
 from .blocks import Block, Blocks, Key, Step, coupling_keys, sequential_start, split
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
-from .formulation import Formulation, build, objectives
+from .formulation import Formulation, build, join, objectives
 from .milp import Milp, by_tag, rounded, value_of
 from .neighbourhoods import SEARCH_FROM
 from .pool import Context, Pool
@@ -257,10 +257,12 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         while True:  # merged blocks whose LPs break a row together are merged first
             unsolved = blocks.unsolved()
             for block in unsolved:
-                if block.form is None:
+                if block.form is None:  # joined from its members' models (see join)
                     t0 = time.thread_time()
-                    block.form = build(universe, *by_kind(members[i] for i in block.members),
-                                       scenario.budgets, total_demand)
+                    block.form = (join([own[i] for i in block.members])
+                                  if all(i in own for i in block.members) else
+                                  build(universe, *by_kind(members[i] for i in block.members),
+                                        scenario.budgets, total_demand))
                     build_seconds += time.thread_time() - t0
             joined = _relax_merged(backend, blocks, objective)
             count = len(blocks.blocks)
