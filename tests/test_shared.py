@@ -408,7 +408,7 @@ def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch
     calls = []
 
     class Slow:
-        def solve(self, milp, primary, secondary, seconds, gap, start=None):
+        def solve(self, milp, primary, secondary, seconds, gap, start=None, presolve=True):
             calls.append((seconds, gap))
             if len(calls) == 1:
                 return SolveResult("no_solution", None, None, float("inf"), seconds)

@@ -97,8 +97,8 @@ class _Forced(HighsBackend):
 
     status = "time_limit"
 
-    def solve(self, milp, primary, secondary, time_limit, gap, start=None):
-        real = super().solve(milp, primary, secondary, time_limit, gap, start)
+    def solve(self, milp, primary, secondary, time_limit, gap, start=None, presolve=True):
+        real = super().solve(milp, primary, secondary, time_limit, gap, start, presolve)
         if self.status == "no_solution":
             return SolveResult("no_solution", None, None, float("inf"), real.seconds)
         return SolveResult("time_limit", real.x, real.objective, 0.05, real.seconds)

@@ -254,9 +254,13 @@ def solve_alone(task: AloneTask) -> SolveResult:
     solver, milp, primary, tie, deadline, gap, cap = task
     backend = get_backend(solver)
     seconds, gap = alone_limits(deadline, gap, cap)
-    result = backend.solve(milp, primary, tie, seconds, gap)
+    # Without presolve: the 324 priced models of the 1,000-workload benchmark's block take
+    # 12.4-12.8 s instead of 14.4-15.4 s (1 s cap each). (Larger models, such as the
+    # neighbourhoods of a search, keep it: at 250 workloads the gap grew without.)
+    result = backend.solve(milp, primary, tie, seconds, gap, presolve=False)
     if result.status == "no_solution":
-        result = backend.solve(milp, primary, None, LATE_RETRY_SECONDS, max(gap, LATE_GAP))
+        result = backend.solve(milp, primary, None, LATE_RETRY_SECONDS, max(gap, LATE_GAP),
+                               presolve=False)
     return result
 
 

@@ -48,10 +48,13 @@ class Backend(Protocol):
     def solve(
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         time_limit: float, gap: float, start: Sequence[float] | None = None,
+        presolve: bool = True,
     ) -> SolveResult:
         """Minimise ``primary``, then ``secondary`` with the first held (lexicographic).
 
         ``start``: a feasible solution to begin from (a MIP start), if one is known.
+        ``presolve=False`` leaves HiGHS's presolve out: a single workload's model is
+        solved faster without it (see pool.solve_alone); CBC ignores it.
         """
         ...
 
@@ -160,13 +163,9 @@ class HighsBackend:
         if light:
             # Small models: branch-and-bound finds incumbents itself; the primal heuristics
             # (RINS, RENS, feasibility jump, ...) cost more than they save (bench: ~2x).
-            # Presolve too: the 324 priced models of the 1,000-workload benchmark's block
-            # take 12.4-12.8 s without it, 14.4-15.4 s with it (1 s cap each), and the
-            # hardest restart less.
             for option in LIGHT_OFF:
                 h.setOptionValue(option, False)
             h.setOptionValue("mip_heuristic_effort", 0.0)
-            h.setOptionValue("presolve", "off")
         if time_limit is not None:
             h.setOptionValue("time_limit", max(time_limit, 0.01))
         if gap is not None:
@@ -196,11 +195,14 @@ class HighsBackend:
     def solve(
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         time_limit: float, gap: float, start: Sequence[float] | None = None,
+        presolve: bool = True,
     ) -> SolveResult:
         began = time.perf_counter()
         if milp.num_cols == 0:
             return SolveResult("optimal", [], 0.0, 0.0, 0.0)
         h = self._highs(time_limit, gap, light=milp.num_cols <= LIGHT_COLUMNS)
+        if not presolve:
+            h.setOptionValue("presolve", "off")
         h.passModel(self._lp(milp, primary))
         if start is not None:
             self._set_start(h, start)
@@ -382,6 +384,7 @@ class CbcBackend:
     def solve(
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
         time_limit: float, gap: float, start: Sequence[float] | None = None,
+        presolve: bool = True,
     ) -> SolveResult:
         began = time.perf_counter()
         if milp.num_cols == 0:
