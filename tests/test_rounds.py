@@ -192,3 +192,36 @@ def test_a_workload_whose_relaxation_is_integral_is_not_solved_again(monkeypatch
     # The latency objective breaks ties by cost exactly: that takes the MILP.
     assert solve(sc, workers=1, objective="latency").total_cost_usd == pytest.approx(200.0)
     assert len(alone) == 2
+
+
+def test_polishing_in_the_workers_gives_what_polishing_here_gives():
+    # The two-service routing LP of test_solvers (fixed n, two parts) as 40 models: 80
+    # parts, enough for the workers to share them. Values and duals are those of the
+    # polish done here, model by model, and the workers were used.
+    from tierplan.scheduler.milp import Milp
+    from tierplan.scheduler.solvers import HighsBackend, polish
+
+    jobs = []
+    for k in range(40):
+        m = Milp()
+        n1 = m.add_col(("n", 1), 0, 3, True, cost=10.0)
+        n2 = m.add_col(("n", 2), 0, 3, True, cost=10.0)
+        y1 = m.add_col(("y", 1), 0, 5, False, cost=0.5, latency=2.0 + k)
+        y2 = m.add_col(("y", 2), 0, 7 + k, False, cost=0.25, latency=1.0)
+        y3 = m.add_col(("y", 3), 0, 7 + k, False, cost=0.3, latency=0.5)
+        m.add_row(("cap", 1), [y1, n1], [1.0, -8.0], upper=0.0)
+        m.add_row(("cap", 2), [y2, y3, n2], [1.0, 1.0, -8.0 - k], upper=0.0)
+        m.add_row(("demand", 1), [y1], [1.0], 5.0, 5.0)
+        m.add_row(("demand", 2), [y2, y3], [1.0, 1.0], 7.0 + k, 7.0 + k)
+        m.add_row(("shared",), [n1, n2], [1.0, 1.0], upper=3.0)
+        jobs.append((m, m.cost, m.latency, [1.0, 1.0, 5.0, 7.0 + k, 0.0]))
+    with pool_module.Pool(PlanOptions(workers=2), 64) as pool:
+        there = pool.polish(jobs)
+        assert pool.executor is not None  # the workers were started for it
+    here = [polish(HighsBackend(), *job) for job in jobs]
+    assert len(there) == len(here) == 40
+    for (values, duals), (values2, duals2) in zip(there, here, strict=True):
+        assert values == pytest.approx(values2)
+        assert duals is not None and duals2 is not None
+        assert duals == pytest.approx(duals2)
+    assert here[3][0][3:] == pytest.approx([10.0, 0.0], abs=1e-6)  # 10 rps, the cheaper route

@@ -46,7 +46,7 @@ from .milp import Milp, by_tag, rounded, value_of
 from .neighbourhoods import SEARCH_FROM
 from .pool import Context, Pool
 from .pricing import integral, price_members, shadow_prices
-from .solvers import Backend, SolveResult, Status, get_backend, polish
+from .solvers import Backend, PolishJob, SolveResult, Status, get_backend
 
 __all__ = ["PlanOptions", "decode", "plan"]
 
@@ -298,20 +298,25 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                   for b in blocks.blocks.values())
     status: PlanStatus = "time_limit" if limited and gap > options.gap else "optimal"
     n_vars = n_rows = 0
+    t0 = time.perf_counter()
+    finals: list[tuple[Formulation, SolveResult, list[float]]] = []
+    polishing: list[PolishJob] = []  # every block was solved above (the checks inform mypy)
     for block in blocks.blocks.values():
-        form, outcome = block.form, block.result
-        if form is None or outcome is None or outcome.x is None:
-            continue  # every block was solved above; keeps the type checker informed
-        n_vars += form.milp.num_cols
-        n_rows += form.milp.num_rows
+        if block.form is not None and block.result is not None and block.result.x is not None:
+            primary, secondary = objectives(block.form, objective)
+            finals.append((block.form, block.result, primary))
+            polishing.append((block.form.milp, primary, secondary, block.result.x))
+    polished = pool.polish(polishing)  # all blocks' LPs at once, in the workers when many
+    solve_seconds += time.perf_counter() - t0
+    for (model, result, primary), (x, duals) in zip(finals, polished, strict=True):
+        n_vars += model.milp.num_cols
+        n_rows += model.milp.num_rows
         t0 = time.perf_counter()
-        primary, secondary = objectives(form, objective)
-        x, duals = polish(backend, form.milp, primary, secondary, outcome.x)
-        placements.extend(decode(universe, form, x))
+        placements.extend(decode(universe, model, x))
         if options.explain:
             bindings.extend(explain.bindings(
-                universe, form, x, duals, scenario.budgets,
-                explain.Relaxer(backend, primary, outcome.objective or 0.0, options.gap,
+                universe, model, x, duals, scenario.budgets,
+                explain.Relaxer(backend, primary, result.objective or 0.0, options.gap,
                                 max(deadline - time.time(), 0.01)),
             ))
         solve_seconds += time.perf_counter() - t0

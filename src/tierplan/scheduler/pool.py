@@ -27,7 +27,17 @@ from .formulation import Formulation, build, objectives
 from .gaps import block_gap
 from .milp import Milp, value_of
 from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
-from .solvers import SolveResult, Task, get_backend, relaxation, solve_task
+from .solvers import (
+    Polished,
+    PolishJob,
+    SolveResult,
+    Task,
+    get_backend,
+    polish_all,
+    polish_task,
+    relaxation,
+    solve_task,
+)
 
 if TYPE_CHECKING:
     from .planner import PlanOptions
@@ -152,6 +162,22 @@ class Pool:
         outcomes = [self.submit(f, objective, deadline, cap, extra, False) for f, extra in steps]
         return [self.result(o) for o in outcomes]
 
+    def polish(self, jobs: Sequence[PolishJob]) -> list[Polished]:
+        """:func:`.solvers.polish` for the models (milp, primary, secondary, x) of all the
+        blocks, their parts' LPs side by side in the workers when there are many (the
+        planner polishes every block at the end, with nothing else left to solve)."""
+        backend = get_backend(self.options.solver)
+        solver = self.options.solver
+
+        def run(tasks: Sequence[PolishJob]) -> list[Polished]:
+            if self.workers > 1 and len(tasks) >= POLISH_PARALLEL_FROM:
+                chunk = max(1, len(tasks) // (4 * self.workers))
+                return list(self._executor().map(
+                    polish_task, [(solver, *task) for task in tasks], chunksize=chunk))
+            return [backend.polish(*task) for task in tasks]
+
+        return polish_all(jobs, run)
+
     def run(self, tasks: Sequence[Task]) -> list[SolveResult]:
         """Solve the tasks, side by side in the workers when there are any."""
         if self.workers > 1 and len(tasks) > 1:
@@ -224,6 +250,9 @@ class Pool:
                 results[i] = solve_task(task)
         return [results[i] for i in range(len(blocks))]
 
+
+# Polishing LPs from which the workers share them (fewer cost more to hand over).
+POLISH_PARALLEL_FROM = 64
 
 # The reserve kept when merged blocks are solved, in multiples of what their starts took
 # (see Pool.solve): at 250 workloads and a 10 s limit, two blocks took 3.2 s for their
