@@ -415,10 +415,21 @@ def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch
             return SolveResult("optimal", [1.0], 3.0, 0.0, 0.1)
 
     monkeypatch.setattr(pool_module, "get_backend", lambda name: Slow())
-    result = pool_module.solve_alone(("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0))
+    result = pool_module.solve_alone(("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
+                                      pool_module.LATE_SECONDS))
     assert result.status == "optimal"
     assert calls == [(pool_module.LATE_SECONDS, pool_module.LATE_GAP),
                      (pool_module.LATE_RETRY_SECONDS, pool_module.LATE_GAP)]
+
+
+def test_a_solve_past_the_deadline_gets_its_late_seconds_and_one_before_it_the_time_left():
+    now = time.time()
+    assert pool_module.alone_limits(now - 1, 1e-4) == (pool_module.LATE_SECONDS,
+                                                        pool_module.LATE_GAP)
+    assert pool_module.alone_limits(now - 1, 1e-4, 1.0, pool_module.STEP_LATE_SECONDS) == (
+        pool_module.STEP_LATE_SECONDS, pool_module.LATE_GAP)
+    seconds, gap = pool_module.alone_limits(now + 30, 1e-4, 1.0, pool_module.STEP_LATE_SECONDS)
+    assert (seconds, gap) == (1.0, 1e-4)  # before the deadline: its cap
 
 
 def test_a_priced_optimum_that_fits_is_the_step_and_one_that_does_not_is_solved_again():

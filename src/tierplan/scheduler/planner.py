@@ -44,7 +44,7 @@ from .decoding import decode
 from .formulation import Formulation, build, join, objectives
 from .milp import Milp, by_tag, rounded, value_of
 from .neighbourhoods import SEARCH_FROM
-from .pool import Context, Pool
+from .pool import STEP_LATE_SECONDS, Context, Pool
 from .pricing import integral, price_members, shadow_prices
 from .solvers import Backend, PolishJob, SolveResult, Status, get_backend
 
@@ -166,13 +166,14 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
 
         Without one a merged block may end the run with no plan at all, so the start is
         finished even past the deadline: its steps are single-workload models capped at
-        a second each, and past the deadline as :func:`.pool.alone_limits` says. With
+        a second each, and past the deadline at STEP_LATE_SECONDS (see
+        :func:`.pool.alone_limits`). With
         worker processes the steps go to them in batches (see blocks.sequential_start).
         """
         others = [b for b in blocks.blocks.values() if b is not block]
 
         def steps(batch: Sequence[Step]) -> list[SolveResult]:
-            return pool.alone(batch, objective, solve_by, 1.0)
+            return pool.alone(batch, objective, solve_by, 1.0, STEP_LATE_SECONDS)
 
         # Priced even past the deadline: the LP and the members' priced models cost more
         # than an unpriced start (~5 s at 1,000 workloads), but without them the block
