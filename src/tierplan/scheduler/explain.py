@@ -273,6 +273,7 @@ def slo_bindings(
     """SLOs that keep a client's traffic off a cheaper site (by cost per served rps)."""
     H = u.scenario.horizon_hours
     out = []
+    cheapest: dict[tuple[int, str], int | None] = {}
     for cand in inference:
         w = cand.workload
         factor = 3600 * H * w.payload_kb * 1e-6
@@ -286,7 +287,7 @@ def slo_bindings(
             ci = u.client_index[client]
             if ci not in best_in:
                 continue
-            outside = _cheapest_outside(u, w, ci, cand.eligible_sites, factor)
+            outside = _cheapest_outside(u, w, ci, cand.eligible_sites, factor, cheapest)
             if outside is None or outside[0] >= best_in[ci] * 0.99:
                 continue
             per_rps, si, latency = outside
@@ -301,20 +302,42 @@ def slo_bindings(
 
 
 def _cheapest_outside(u: Universe, w: InferenceWorkload, ci: int, sites: Sequence[int],
-                      factor: float) -> tuple[float, int, float] | None:
+                      factor: float, cheapest: dict[tuple[int, str], int | None],
+                      ) -> tuple[float, int, float] | None:
+    """The lowest cost per served rps for client ``ci`` at a site the SLO rules out:
+    (cost per rps, site, latency), or None. ``cheapest``: the offering with the lowest
+    price per accelerator unit of each site and accelerator (see _cheapest_unit), kept
+    across the workloads: the cost per rps of an accelerator's offerings at one site
+    is that price times a factor of the workload."""
     best: tuple[float, int, float] | None = None
     H = u.scenario.horizon_hours
     for si in sites:
         for key, profile in w.accelerators.items():
             latency = u.rtt[ci][si] + profile.latency_ms
-            if latency <= w.latency_slo_ms + EPS:
+            if latency <= w.latency_slo_ms + EPS or profile.rps * w.max_utilization <= 0:
                 continue
-            for k in u.by_key[si].get(key, ()):
-                o = u.offers[k][1]
-                cap = o.units * profile.rps * w.max_utilization
-                if o.available == 0 or cap <= 0:
-                    continue
-                per_rps = o.usd_per_hour * H / cap + factor * u.sites[si].egress_usd_per_gb
-                if best is None or per_rps < best[0]:
-                    best = (per_rps, si, latency)
+            if (si, key) not in cheapest:
+                cheapest[si, key] = _cheapest_unit(u, si, key)
+            k = cheapest[si, key]
+            if k is None:
+                continue
+            o = u.offers[k][1]
+            cap = o.units * profile.rps * w.max_utilization
+            per_rps = o.usd_per_hour * H / cap + factor * u.sites[si].egress_usd_per_gb
+            if best is None or per_rps < best[0]:
+                best = (per_rps, si, latency)
+    return best
+
+
+def _cheapest_unit(u: Universe, si: int, key: str) -> int | None:
+    """The offering of accelerator ``key`` at site ``si`` with the lowest price per
+    accelerator unit (the first of equals), among those with any available."""
+    best: int | None = None
+    ratio = INF
+    for k in u.by_key[si].get(key, ()):
+        o = u.offers[k][1]
+        if o.available == 0 or o.units <= 0:
+            continue
+        if o.usd_per_hour / o.units < ratio:
+            best, ratio = k, o.usd_per_hour / o.units
     return best
