@@ -498,3 +498,21 @@ def test_a_solo_optimum_stays_optimal_when_its_prices_scale_its_cost():
     assert not _still_optimal(c, [1.0, 4.0, 0.5], [1.0, 1.0, 0.0])
     # A used column with no cost that pays a price: solved.
     assert not _still_optimal([0.0, 20.0, 5.0], [1.0, 2.0, 0.5], [1.0, 0.0, 0.0])
+
+
+def test_a_merged_blocks_milp_that_does_worse_than_its_start_keeps_the_start():
+    # Start worth 3 x 10 = 30. A MILP result of 25 is kept; one of 40 (its bound 20:
+    # 40 less 50 %) gives way to the start, whose gap against that bound is 1/3; a MILP
+    # that found nothing (HiGHS dropped a start it thought infeasible) gives the start,
+    # with no bound of its own.
+    from tierplan.scheduler.solvers import SolveResult
+
+    start, primary = [3.0], [10.0]
+    better = SolveResult("time_limit", [2.5], 25.0, 0.1, 1.0)
+    assert pool_module.no_worse(better, start, primary) is better
+    worse = pool_module.no_worse(SolveResult("time_limit", [4.0], 40.0, 0.5, 1.0), start, primary)
+    assert (worse.status, worse.x, worse.objective) == ("time_limit", [3.0], 30.0)
+    assert worse.gap == pytest.approx(1 / 3)
+    none = pool_module.no_worse(SolveResult("no_solution", None, None, float("inf"), 1.0),
+                                start, primary)
+    assert (none.x, none.objective, none.gap) == ([3.0], 30.0, float("inf"))

@@ -24,7 +24,7 @@ from ..model import Budget, InferenceWorkload, Objective
 from .blocks import Block, Step, coupling_keys, solve_choice
 from .candidates import InferenceCandidates, Universe
 from .formulation import Formulation, build, objectives
-from .gaps import block_gap
+from .gaps import block_gap, relative_gap, solver_bound
 from .milp import Milp, value_of
 from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
 from .solvers import (
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from .planner import PlanOptions
 
 __all__ = ["LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "STEP_LATE_SECONDS", "Context", "Pool",
-           "Prepared", "alone_limits", "prepare_alone", "relax_alone", "relaxes", "solve_alone",
+           "Prepared", "alone_limits", "no_worse", "prepare_alone", "relax_alone", "relaxes", "solve_alone",
            "unpriced"]
 
 
@@ -227,6 +227,7 @@ class Pool:
         left_now = deadline - time.time()
         share = max(min(left_now / 2, left_now - RESERVE_STARTS * starts), 0.01)
         tasks: list[tuple[int, Task]] = []
+        begun: dict[int, tuple[list[float], list[float]]] = {}  # start and primary, by block
         for i, block in merged:
             assert block.form is not None
             primary, secondary = objectives(block.form, objective)
@@ -243,6 +244,8 @@ class Pool:
                 x0 = self.search(block.form.milp, primary, x0, began + left * SEARCH_SHARE)
                 left = max(left - (time.time() - began), 0.01)
             gap = block_gap(self.options.gap, slack * part, primary, x0)
+            if x0 is not None:
+                begun[i] = (x0, primary)
             tasks.append((i, (self.options.solver, block.form.milp, primary,
                               secondary if self.exact_ties(objective) else None, left, gap, x0)))
         results = {i: self.result(o) for i, o in singles.items()}
@@ -253,7 +256,26 @@ class Pool:
         else:
             for i, task in tasks:
                 results[i] = solve_task(task)
+        for i, (x0, primary) in begun.items():
+            results[i] = no_worse(results[i], x0, primary)
         return [results[i] for i in range(len(blocks))]
+
+
+def no_worse(result: SolveResult, start: list[float], primary: Sequence[float]) -> SolveResult:
+    """A merged block's MILP result, or its start when the MILP found nothing better.
+
+    HiGHS drops a start that breaks a row by more than its own tolerance (1e-7; the
+    start is checked to 1e-6, and its steps' integers are HiGHS's values, not rounded).
+    A large block has little time left for its MILP, and without the start HiGHS may
+    end with a worse plan, or none (the run would then have no plan at all). The
+    solver's bound still holds for the start."""
+    value = value_of(primary, start)
+    if (result.x is not None and result.objective is not None
+            and result.objective <= value + 1e-9 * max(1.0, abs(value))):
+        return result
+    bound = solver_bound(result) if result.x is not None else -math.inf
+    return SolveResult("time_limit", list(start), value, relative_gap(value, bound),
+                       result.seconds)
 
 
 # Polishing LPs from which the workers share them (fewer cost more to hand over).
