@@ -422,6 +422,39 @@ def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch
                      (pool_module.LATE_RETRY_SECONDS, pool_module.LATE_GAP)]
 
 
+def test_a_plan_far_above_its_bound_when_time_runs_out_gets_one_more_try(monkeypatch):
+    # The first solve stops at its time with a plan 99 % above its bound (a late step
+    # that needed a little longer); the second finds the optimum and is kept. One that
+    # stops within POOR_GAP is kept as it is.
+    from tierplan.scheduler.milp import Milp
+    from tierplan.scheduler.solvers import SolveResult
+
+    answers = []
+
+    class Late:
+        def solve(self, milp, primary, secondary, seconds, gap, start=None, presolve=True):
+            answers.append(seconds)
+            return (SolveResult("time_limit", [120.0], 360.0, 0.99, seconds) if len(answers) == 1
+                    else SolveResult("optimal", [1.0], 3.0, 0.0, 0.05))
+
+    monkeypatch.setattr(pool_module, "get_backend", lambda name: Late())
+    task = ("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
+            pool_module.STEP_LATE_SECONDS)
+    result = pool_module.solve_alone(task)
+    assert (result.status, result.objective) == ("optimal", 3.0)
+    assert answers == [pool_module.STEP_LATE_SECONDS, pool_module.LATE_RETRY_SECONDS]
+
+    class Fair:
+        def solve(self, milp, primary, secondary, seconds, gap, start=None, presolve=True):
+            answers.append(seconds)
+            return SolveResult("time_limit", [1.5], 4.5, pool_module.POOR_GAP / 2, seconds)
+
+    monkeypatch.setattr(pool_module, "get_backend", lambda name: Fair())
+    answers.clear()
+    assert pool_module.solve_alone(task).objective == 4.5
+    assert answers == [pool_module.STEP_LATE_SECONDS]
+
+
 def test_a_solve_past_the_deadline_gets_its_late_seconds_and_one_before_it_the_time_left():
     now = time.time()
     assert pool_module.alone_limits(now - 1, 1e-4) == (pool_module.LATE_SECONDS,
