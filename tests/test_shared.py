@@ -549,3 +549,22 @@ def test_a_merged_blocks_milp_that_does_worse_than_its_start_keeps_the_start():
     none = pool_module.no_worse(SolveResult("no_solution", None, None, float("inf"), 1.0),
                                 start, primary)
     assert (none.x, none.objective, none.gap) == ([3.0], 30.0, float("inf"))
+
+
+def test_past_the_deadline_a_large_blocks_milp_is_not_run_and_its_start_stands(monkeypatch):
+    # The three jobs' merged block, counted as large (SEARCH_FROM lowered to 1) and solved
+    # after its deadline: its start comes back as its plan, with no MILP run for it.
+    from conftest import THREE_JOBS, THREE_SITES, onprem_jobs
+
+    _, _, block = onprem_jobs(THREE_JOBS, THREE_SITES)
+    start = [0.0] * block.form.milp.num_cols
+    for i in range(3):  # each job's first option (a feasible choice for the test's purpose)
+        start[next(j for j, t in enumerate(block.form.milp.col_tags) if t[1] == f"j{i}")] = 1.0
+    monkeypatch.setattr(pool_module, "SEARCH_FROM", 1)
+    monkeypatch.setattr(pool_module.Pool, "search", lambda self, milp, primary, x, until: x)
+    monkeypatch.setattr(pool_module, "solve_task", lambda task: pytest.fail("MILP run"))
+    with pool_module.Pool(PlanOptions(workers=1), 3) as pool:
+        [result] = pool.solve([block], "cost", time.time() - 1, lambda b: (list(start), []))
+    assert result.x == start and result.status == "time_limit"
+    assert result.objective == pytest.approx(sum(
+        c * v for c, v in zip(block.form.milp.cost, start, strict=True)))
