@@ -35,7 +35,6 @@ from .solvers import (
     get_backend,
     polish_all,
     polish_task,
-    relaxation,
     solve_task,
 )
 
@@ -393,7 +392,7 @@ def relax_alone(task: tuple[str, Milp, list[float]]) -> SolveResult:
     no solution when it has no optimum."""
     solver, milp, primary = task
     began = time.perf_counter()
-    solved = relaxation(get_backend(solver), milp, primary)
+    solved = get_backend(solver).relax(milp, primary)
     seconds = time.perf_counter() - began
     if solved is None:
         return SolveResult("no_solution", None, None, math.inf, seconds)

@@ -14,7 +14,7 @@ from .blocks import TINY_PRICE, TOLERANCE, Block, Key, coupling_key, priced
 from .formulation import Formulation, objectives
 from .milp import Milp, by_tag, rounded, value_of
 from .pool import LATE_SECONDS, Pool
-from .solvers import Backend, relaxation
+from .solvers import Backend
 
 __all__ = ["PRICED_FLOOR", "PRICED_SHARE", "PRICE_MARKUP", "integral", "price_members",
            "shadow_prices"]
@@ -98,7 +98,7 @@ def shadow_prices(backend: Backend, block: Block, objective: Objective
         return {}, None
     m = block.form.milp
     primary, _ = objectives(block.form, objective)
-    solved = relaxation(backend, m, primary)
+    solved = backend.relax(m, primary)
     if solved is None:
         return {}, None
     x, duals = solved

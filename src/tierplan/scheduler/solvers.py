@@ -27,7 +27,7 @@ from .milp import INF, Milp, Part, rounded, split_fixed, value_of
 
 __all__ = [
     "SOLVERS", "Backend", "CbcBackend", "HighsBackend", "PolishJob", "Polished", "SolveResult",
-    "get_backend", "polish", "polish_all", "polish_task", "relaxation", "solve_task",
+    "get_backend", "polish", "polish_all", "polish_task", "solve_task",
 ]
 
 Status = Literal["optimal", "time_limit", "infeasible", "no_solution"]
@@ -549,13 +549,6 @@ def polish_task(task: tuple[str, Milp, Sequence[float], Sequence[float] | None,
     """:meth:`Backend.polish` in a worker process: (solver, model, primary, secondary, x)."""
     name, milp, primary, secondary, x = task
     return get_backend(name).polish(milp, primary, secondary, x)
-
-
-def relaxation(backend: Backend, milp: Milp, primary: Sequence[float],
-               ) -> tuple[list[float], list[float]] | None:
-    """The LP relaxation of ``milp`` under ``primary``: its solution and row duals, or
-    None when it has no optimum (or no duals)."""
-    return backend.relax(milp, primary)
 
 
 Task = tuple[str, Milp, list[float], list[float] | None, float, float, list[float] | None]
