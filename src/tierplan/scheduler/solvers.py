@@ -522,8 +522,8 @@ def polish_all(jobs: Sequence[PolishJob],
     results = run(tasks) if tasks else []
     out: list[Polished] = []
     for (milp, _, _, x), layout in zip(jobs, layouts, strict=True):
-        if layout is None:
-            out.append(([float(round(v)) for v in x], None))
+        if layout is None:  # every column integer
+            out.append((rounded(milp.col_integer, x), None))
             continue
         first, pieces = layout
         if pieces is None:
