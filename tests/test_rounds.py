@@ -199,7 +199,8 @@ def test_polishing_in_the_workers_gives_what_polishing_here_gives():
     # parts, enough for the workers to share them. Values and duals are those of the
     # polish done here, model by model, and the workers were used.
     from tierplan.scheduler.milp import Milp
-    from tierplan.scheduler.solvers import HighsBackend, polish
+    from tierplan.scheduler.polishing import polish
+    from tierplan.scheduler.solvers import HighsBackend
 
     jobs = []
     for k in range(40):

@@ -8,7 +8,8 @@ from conftest import inference, offering, scenario, site
 from tierplan import PlanOptions, plan
 from tierplan.scheduler import solvers
 from tierplan.scheduler.milp import Milp, split_fixed
-from tierplan.scheduler.solvers import CbcBackend, HighsBackend, SolveResult, polish
+from tierplan.scheduler.polishing import polish
+from tierplan.scheduler.solvers import CbcBackend, HighsBackend, SolveResult
 
 BACKENDS = [HighsBackend, CbcBackend]
 

@@ -44,9 +44,10 @@ from .decoding import decode
 from .formulation import Formulation, build, join, objectives
 from .milp import Milp, by_tag, rounded, value_of
 from .neighbourhoods import SEARCH_FROM
+from .polishing import PolishJob
 from .pool import STEP_LATE_SECONDS, Context, Pool
 from .pricing import integral, price_members, shadow_prices
-from .solvers import Backend, PolishJob, SolveResult, Status, get_backend
+from .solvers import Backend, SolveResult, Status, get_backend
 
 __all__ = ["PlanOptions", "decode", "plan"]
 

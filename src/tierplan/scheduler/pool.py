@@ -27,16 +27,8 @@ from .formulation import Formulation, build, objectives
 from .gaps import block_gap, relative_gap, solver_bound
 from .milp import Milp, value_of
 from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
-from .solvers import (
-    Polished,
-    PolishJob,
-    SolveResult,
-    Task,
-    get_backend,
-    polish_all,
-    polish_task,
-    solve_task,
-)
+from .polishing import Polished, PolishJob, polish_all, polish_task
+from .solvers import SolveResult, Task, get_backend, solve_task
 
 if TYPE_CHECKING:
     from .planner import PlanOptions
@@ -167,7 +159,7 @@ class Pool:
         return [self.result(o) for o in outcomes]
 
     def polish(self, jobs: Sequence[PolishJob]) -> list[Polished]:
-        """:func:`.solvers.polish` for the models (milp, primary, secondary, x) of all the
+        """:func:`.polishing.polish` for the models (milp, primary, secondary, x) of all the
         blocks, their parts' LPs side by side in the workers when there are many (the
         planner polishes every block at the end, with nothing else left to solve)."""
         backend = get_backend(self.options.solver)
