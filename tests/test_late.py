@@ -1,0 +1,113 @@
+"""Solves that run out of time: what a late workload gets, the retry when it finds no
+plan or a poor one, and what a merged block keeps when its MILP has no time left."""
+
+import time
+
+import pytest
+
+from tierplan import PlanOptions
+from tierplan.scheduler import pool as pool_module
+
+
+def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch):
+    # Past the deadline a workload alone gets 0.2 s with a 1 % gap; when that finds no
+    # plan it gets 5 s more (before, a late solve had 0.01 s and the whole scenario could
+    # come back with no plan: 250 benchmark workloads with --time-limit 1 did).
+    from tierplan.scheduler.milp import Milp
+    from tierplan.scheduler.solvers import SolveResult
+
+    calls = []
+
+    class Slow:
+        def solve(self, milp, primary, secondary, seconds, gap, start=None, presolve=True):
+            calls.append((seconds, gap))
+            if len(calls) == 1:
+                return SolveResult("no_solution", None, None, float("inf"), seconds)
+            return SolveResult("optimal", [1.0], 3.0, 0.0, 0.1)
+
+    monkeypatch.setattr(pool_module, "get_backend", lambda name: Slow())
+    result = pool_module.solve_alone(("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
+                                      pool_module.LATE_SECONDS))
+    assert result.status == "optimal"
+    assert calls == [(pool_module.LATE_SECONDS, pool_module.LATE_GAP),
+                     (pool_module.LATE_RETRY_SECONDS, pool_module.LATE_GAP)]
+
+
+def test_a_plan_far_above_its_bound_when_time_runs_out_gets_one_more_try(monkeypatch):
+    # The first solve stops at its time with a plan 99 % above its bound (a late step
+    # that needed a little longer); the second finds the optimum and is kept. One that
+    # stops within POOR_GAP is kept as it is.
+    from tierplan.scheduler.milp import Milp
+    from tierplan.scheduler.solvers import SolveResult
+
+    answers = []
+
+    class Late:
+        def solve(self, milp, primary, secondary, seconds, gap, start=None, presolve=True):
+            answers.append(seconds)
+            return (SolveResult("time_limit", [120.0], 360.0, 0.99, seconds) if len(answers) == 1
+                    else SolveResult("optimal", [1.0], 3.0, 0.0, 0.05))
+
+    monkeypatch.setattr(pool_module, "get_backend", lambda name: Late())
+    task = ("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
+            pool_module.STEP_LATE_SECONDS)
+    result = pool_module.solve_alone(task)
+    assert (result.status, result.objective) == ("optimal", 3.0)
+    assert answers == [pool_module.STEP_LATE_SECONDS, pool_module.LATE_RETRY_SECONDS]
+
+    class Fair:
+        def solve(self, milp, primary, secondary, seconds, gap, start=None, presolve=True):
+            answers.append(seconds)
+            return SolveResult("time_limit", [1.5], 4.5, pool_module.POOR_GAP / 2, seconds)
+
+    monkeypatch.setattr(pool_module, "get_backend", lambda name: Fair())
+    answers.clear()
+    assert pool_module.solve_alone(task).objective == 4.5
+    assert answers == [pool_module.STEP_LATE_SECONDS]
+
+
+def test_a_solve_past_the_deadline_gets_its_late_seconds_and_one_before_it_the_time_left():
+    now = time.time()
+    assert pool_module.alone_limits(now - 1, 1e-4) == (pool_module.LATE_SECONDS,
+                                                        pool_module.LATE_GAP)
+    assert pool_module.alone_limits(now - 1, 1e-4, 1.0, pool_module.STEP_LATE_SECONDS) == (
+        pool_module.STEP_LATE_SECONDS, pool_module.LATE_GAP)
+    seconds, gap = pool_module.alone_limits(now + 30, 1e-4, 1.0, pool_module.STEP_LATE_SECONDS)
+    assert (seconds, gap) == (1.0, 1e-4)  # before the deadline: its cap
+
+
+def test_a_merged_blocks_milp_that_does_worse_than_its_start_keeps_the_start():
+    # Start worth 3 x 10 = 30. A MILP result of 25 is kept; one of 40 (its bound 20:
+    # 40 less 50 %) gives way to the start, whose gap against that bound is 1/3; a MILP
+    # that found nothing (HiGHS dropped a start it thought infeasible) gives the start,
+    # with no bound of its own.
+    from tierplan.scheduler.solvers import SolveResult
+
+    start, primary = [3.0], [10.0]
+    better = SolveResult("time_limit", [2.5], 25.0, 0.1, 1.0)
+    assert pool_module.no_worse(better, start, primary) is better
+    worse = pool_module.no_worse(SolveResult("time_limit", [4.0], 40.0, 0.5, 1.0), start, primary)
+    assert (worse.status, worse.x, worse.objective) == ("time_limit", [3.0], 30.0)
+    assert worse.gap == pytest.approx(1 / 3)
+    none = pool_module.no_worse(SolveResult("no_solution", None, None, float("inf"), 1.0),
+                                start, primary)
+    assert (none.x, none.objective, none.gap) == ([3.0], 30.0, float("inf"))
+
+
+def test_past_the_deadline_a_large_blocks_milp_is_not_run_and_its_start_stands(monkeypatch):
+    # The three jobs' merged block, counted as large (SEARCH_FROM lowered to 1) and solved
+    # after its deadline: its start comes back as its plan, with no MILP run for it.
+    from conftest import THREE_JOBS, THREE_SITES, onprem_jobs
+
+    _, _, block = onprem_jobs(THREE_JOBS, THREE_SITES)
+    start = [0.0] * block.form.milp.num_cols
+    for i in range(3):  # each job's first option (a feasible choice for the test's purpose)
+        start[next(j for j, t in enumerate(block.form.milp.col_tags) if t[1] == f"j{i}")] = 1.0
+    monkeypatch.setattr(pool_module, "SEARCH_FROM", 1)
+    monkeypatch.setattr(pool_module.Pool, "search", lambda self, milp, primary, x, until: x)
+    monkeypatch.setattr(pool_module, "solve_task", lambda task: pytest.fail("MILP run"))
+    with pool_module.Pool(PlanOptions(workers=1), 3) as pool:
+        [result] = pool.solve([block], "cost", time.time() - 1, lambda b: (list(start), []))
+    assert result.x == start and result.status == "time_limit"
+    assert result.objective == pytest.approx(sum(
+        c * v for c, v in zip(block.form.milp.cost, start, strict=True)))
