@@ -45,8 +45,8 @@ def test_contested_capacity_with_worker_processes_gives_the_optimum():
 
 def test_workers_write_the_candidates_and_models_the_planner_would(monkeypatch):
     # With worker processes that fork, the 36 services' candidates, models and LPs are
-    # written in the workers (Pool.prepare); the planner reads each one and writes its own
-    # copy of the model. The plan is the one planned in this process alone.
+    # written in the workers (Pool.prepare); the planner reads each one with its model
+    # (which refers to those candidates). The plan is the one planned in this process alone.
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
@@ -61,8 +61,49 @@ def test_workers_write_the_candidates_and_models_the_planner_would(monkeypatch):
                           for i in range(36)])
     one = plan(sc, PlanOptions(workers=1))
     two = plan(sc, PlanOptions(workers=2))
-    assert len(read) == 36 and all(relaxed for _, _, relaxed, _ in read)
-    assert [c.workload.name for c, _, _, _ in read] == [f"s{i}" for i in range(36)]
+    assert len(read) == 36 and all(relaxed for _, _, _, relaxed, _ in read)
+    assert [c.workload.name for c, *_ in read] == [f"s{i}" for i in range(36)]
+    assert all(form.inference[0].cand is c for c, form, *_ in read)
+    assert two.status == one.status == "optimal"
+    assert two.placements == one.placements
+    assert check_plan(sc, two) == []
+
+
+def test_chunks_no_worker_has_begun_are_prepared_by_the_planner(monkeypatch):
+    # The planner takes over a chunk of Pool.prepare that no worker has begun when it
+    # needs it (the future can still be cancelled). Here no worker ever begins one: the
+    # planner writes and solves all 36 itself, and the plan is the same.
+    import multiprocessing
+    import threading
+    from concurrent.futures import Future
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("workers write candidates only when they fork")
+    real_executor = pool_module.Pool._executor
+    kept: list[Future] = []
+
+    class Idle:  # leaves the chunks pending; runs everything else in the real pool
+        def __init__(self, real):
+            self.real = real
+
+        def submit(self, fn, *args):
+            if fn is pool_module.prepare_alone:  # fails after 10 s unless taken over
+                kept.append(Future())
+                threading.Timer(10.0, _fail_unless_cancelled, (kept[-1],)).start()
+                return kept[-1]
+            return self.real.submit(fn, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+    monkeypatch.setattr(pool_module.Pool, "_executor", lambda self: Idle(real_executor(self)))
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
+             site("cloud", location=FRANKFURT, offerings=[offering("l4", 1.0)])]
+    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0, demand={"munich": 5 + i})
+                          for i in range(36)])
+    one = plan(sc, PlanOptions(workers=1))
+    two = plan(sc, PlanOptions(workers=2))
+    assert len(kept) == 5 and all(f.cancelled() for f in kept)  # 36 in chunks of 8
     assert two.status == one.status == "optimal"
     assert two.placements == one.placements
     assert check_plan(sc, two) == []
@@ -96,6 +137,11 @@ def test_a_model_a_worker_cannot_write_is_reported_as_the_planner_would():
     loads = [inference(f"s{i}", demand={"munich": 1e14 if i == 7 else 10}) for i in range(40)]
     with pytest.raises(InputError, match=r"^s7: an instance count of .* is too large"):
         plan(scenario(sites, loads), PlanOptions(workers=2))
+
+
+def _fail_unless_cancelled(future):
+    if not future.cancel():
+        future.set_exception(AssertionError("the planner waited for a chunk no worker began"))
 
 
 def _four_on_two(monkeypatch, hide=None):

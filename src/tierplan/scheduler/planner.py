@@ -124,8 +124,9 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         guess: Future[SolveResult] | SolveResult | None = None
         is_relaxed = False
         ready: InferenceCandidates | TrainingCandidates | None = jobs.get(w.name)
+        written_form: Formulation | None = None
         if prepared is not None and isinstance(w, InferenceWorkload):
-            ready, guess, is_relaxed, written = next(prepared)
+            ready, written_form, guess, is_relaxed, written = next(prepared)
             build_seconds += written  # in a worker, at the same time as this thread
         t0 = time.thread_time()
         cand: InferenceCandidates | TrainingCandidates = (
@@ -136,7 +137,8 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         keys.append(coupling_keys(universe, cand, scenario.budgets))
         inf, tra = by_kind([cand])
         reasons.extend(explain.precheck(universe, inf, tra))
-        form = None if reasons else build(universe, inf, tra, scenario.budgets, total_demand)
+        form = None if reasons else written_form or build(universe, inf, tra, scenario.budgets,
+                                                          total_demand)
         build_seconds += time.thread_time() - t0
         if form is None:
             continue
