@@ -110,3 +110,46 @@ def test_a_block_joined_from_its_members_models_is_the_model_build_writes(exampl
     assert [(v.cand, v.n, v.y) for v in joined.inference] == [
         (v.cand, v.n, v.y) for v in whole.inference]
     assert [(v.cand, v.x) for v in joined.training] == [(v.cand, v.x) for v in whole.training]
+
+
+@pytest.mark.parametrize("example", ["hub-and-spoke.yaml", "multicloud-llm.yaml"])
+def test_a_joined_block_extended_by_more_members_is_their_joined_model(example):
+    # The first round joins the workloads its relaxations merge; a solo optimum may then
+    # add one more (see planner._join). Extending the joined model by the others' own
+    # models gives join's model of all of them, up to the order of columns and rows:
+    # the same columns by tag, and each row (by tag) with the same bounds and terms.
+    from conftest import EXAMPLES
+    from tierplan.scenario import load_scenario
+    from tierplan.scheduler.candidates import by_kind
+    from tierplan.scheduler.formulation import extend, join
+
+    sc = load_scenario(EXAMPLES / example)
+    u = Universe(sc)
+    total = sum(getattr(w, "total_demand", 0.0) for w in sc.workloads) or 1.0
+    own = [build(u, *by_kind([u.inference(w, sc.budgets, "cost") if w.kind == "inference"
+                              else u.training(w, sc.budgets)]), sc.budgets, total)
+           for w in sc.workloads]
+    whole = join(own).milp
+    for split in range(1, len(own)):
+        extended = extend(join(own[:split]), own[split:]).milp
+        assert sorted(extended.col_tags) == sorted(whole.col_tags)
+        assert _rows(extended) == _rows(whole)
+        assert _columns(extended) == _columns(whole)
+        assert [t[0] in ("capacity", "budget") for t in extended.row_tags] == sorted(
+            t[0] in ("capacity", "budget") for t in whole.row_tags)  # shared rows last
+
+
+def _rows(m):
+    """Each row by tag: bounds and terms by column tag."""
+    rows = {}
+    for r, tag in enumerate(m.row_tags):
+        span = slice(m.row_start[r], m.row_start[r + 1])
+        terms = sorted((m.col_tags[j], v)
+                       for j, v in zip(m.row_index[span], m.row_value[span], strict=True))
+        rows[tag] = (m.row_lower[r], m.row_upper[r], terms)
+    return rows
+
+
+def _columns(m):
+    return {t: (m.col_lower[j], m.col_upper[j], m.col_integer[j], m.cost[j], m.latency[j],
+                m.penalty[j]) for j, t in enumerate(m.col_tags)}

@@ -64,7 +64,8 @@ from .candidates import (
 )
 from .milp import INF, Milp
 
-__all__ = ["Formulation", "InferenceVars", "TrainingVars", "build", "join", "objectives"]
+__all__ = ["Formulation", "InferenceVars", "TrainingVars", "build", "extend", "join",
+           "objectives"]
 
 
 @dataclass
@@ -171,40 +172,78 @@ def join(forms: Sequence[Formulation]) -> Formulation:
     budget rows), which its own model holds with its terms alone; those are summed, and
     come after the others as build writes them. Copying is cheaper than writing again
     (a 546-workload block of the benchmark: 0.1 s instead of 0.7 s)."""
-    ordered = sorted(forms, key=lambda f: not f.inference)  # stable: inference first
-    m = Milp()
-    joined = Formulation(m)
-    shared: dict[tuple[object, ...], tuple[list[int], list[float], float, float]] = {}
-    for form in ordered:
-        src, shift = form.milp, m.num_cols
-        m.col_lower.extend(src.col_lower)
-        m.col_upper.extend(src.col_upper)
-        m.col_integer.extend(src.col_integer)
-        m.cost.extend(src.cost)
-        m.latency.extend(src.latency)
-        m.penalty.extend(src.penalty)
-        m.col_tags.extend(src.col_tags)
-        starts = src.row_start
-        for r, tag in enumerate(src.row_tags):
-            index = [j + shift for j in src.row_index[starts[r]:starts[r + 1]]]
-            value = src.row_value[starts[r]:starts[r + 1]]
-            if tag[0] in _SHARED:
-                terms = shared.setdefault(tag, ([], [], src.row_lower[r], src.row_upper[r]))
-                terms[0].extend(index)
-                terms[1].extend(value)
-            else:
-                m.add_row(tag, index, value, src.row_lower[r], src.row_upper[r])
-        for iv in form.inference:
-            joined.inference.append(InferenceVars(
-                iv.cand, [[None if j is None else j + shift for j in units] for units in iv.n],
-                [{c: j + shift for c, j in ys.items()} for ys in iv.y]))
-        for tv in form.training:
-            joined.training.append(TrainingVars(tv.cand, [j + shift for j in tv.x]))
+    joined = Formulation(Milp())
+    shared: dict[tuple[object, ...], _Terms] = {}
+    for form in sorted(forms, key=lambda f: not f.inference):  # stable: inference first
+        _append(joined, form, shared)
+    _write_shared(joined.milp, shared)
+    return joined
+
+
+def extend(joined: Formulation, forms: Sequence[Formulation]) -> Formulation:
+    """``joined`` (a model from :func:`join`) with more workloads' own models added, in
+    place: its shared rows are taken off the end and written again with the new terms,
+    so only those and the new models are copied (a block that one more workload joins
+    is not copied again). The new workloads' columns come after the others, so the
+    model is :func:`join`'s up to the order of its columns and rows."""
+    m = joined.milp
+    shared: dict[tuple[object, ...], _Terms] = {}
+    first = len(m.row_tags)
+    while first and m.row_tags[first - 1][0] in _SHARED:
+        first -= 1
+    for r in range(first, len(m.row_tags)):
+        a, b = m.row_start[r], m.row_start[r + 1]
+        shared[m.row_tags[r]] = (m.row_index[a:b], m.row_value[a:b], m.row_lower[r],
+                                 m.row_upper[r])
+    cut = m.row_start[first]
+    del m.row_index[cut:], m.row_value[cut:], m.row_start[first + 1:]
+    del m.row_lower[first:], m.row_upper[first:], m.row_tags[first:]
+    for form in forms:
+        _append(joined, form, shared)
+    _write_shared(m, shared)
+    return joined
+
+
+_Terms = tuple[list[int], list[float], float, float]  # a shared row: index, value, bounds
+
+
+def _append(joined: Formulation, form: Formulation,
+            shared: dict[tuple[object, ...], _Terms]) -> None:
+    """Copy ``form``'s columns, its own rows and its variables into ``joined``; gather its
+    terms of the shared rows in ``shared``."""
+    m = joined.milp
+    src, shift = form.milp, m.num_cols
+    m.col_lower.extend(src.col_lower)
+    m.col_upper.extend(src.col_upper)
+    m.col_integer.extend(src.col_integer)
+    m.cost.extend(src.cost)
+    m.latency.extend(src.latency)
+    m.penalty.extend(src.penalty)
+    m.col_tags.extend(src.col_tags)
+    starts = src.row_start
+    for r, tag in enumerate(src.row_tags):
+        index = [j + shift for j in src.row_index[starts[r]:starts[r + 1]]]
+        value = src.row_value[starts[r]:starts[r + 1]]
+        if tag[0] in _SHARED:
+            terms = shared.setdefault(tag, ([], [], src.row_lower[r], src.row_upper[r]))
+            terms[0].extend(index)
+            terms[1].extend(value)
+        else:
+            m.add_row(tag, index, value, src.row_lower[r], src.row_upper[r])
+    for iv in form.inference:
+        joined.inference.append(InferenceVars(
+            iv.cand, [[None if j is None else j + shift for j in units] for units in iv.n],
+            [{c: j + shift for c, j in ys.items()} for ys in iv.y]))
+    for tv in form.training:
+        joined.training.append(TrainingVars(tv.cand, [j + shift for j in tv.x]))
+
+
+def _write_shared(m: Milp, shared: Mapping[tuple[object, ...], _Terms]) -> None:
+    """The shared rows, after the others, as :func:`build` writes them."""
     for kind in _SHARED:
         for tag in sorted((t for t in shared if t[0] == kind), key=lambda t: cast(int, t[1])):
             index, value, lower, upper = shared[tag]
             m.add_row(tag, index, value, lower, upper)
-    return joined
 
 
 # The rows build writes once for all the workloads of a model, in this order.
