@@ -192,7 +192,19 @@ class Universe:
         groups: list[Group] = []
         eligible_sites: list[int] = []
         running = self.churn_usd > 0 and w.name in self.current
+        # Groups that reach no client are dropped (see _drop_idle_groups) unless a
+        # minimum or a running fleet needs them: those are not written at all, and a
+        # site too far from every client for the fastest service only counts as eligible.
+        idle_dropped = not running and _idle_dropped(w)
+        fastest = min((p.latency_ms for p in w.accelerators.values()), default=0.0)
         for si in self.admitted_sites(w):
+            if idle_dropped and all(self.rtt[ci][si] + fastest > w.latency_slo_ms + EPS
+                                    for ci, _ in demand):
+                if any(units * p.rps * w.max_utilization > 0
+                       for key, p in w.accelerators.items()
+                       for _, units, _ in self.priced[si].get(key, ())):
+                    eligible_sites.append(si)
+                continue
             by_latency: dict[float, list[tuple[int, float, float]]] = defaultdict(list)
             for key, profile in w.accelerators.items():
                 rps, util = profile.rps, w.max_utilization
@@ -208,6 +220,8 @@ class Universe:
                     for ci, _ in demand
                     if self.rtt[ci][si] + service_ms <= w.latency_slo_ms + EPS
                 )
+                if idle_dropped and not reach:
+                    continue
                 # Dominance ignores churn: a running instance may be worth keeping.
                 kept = lot if running else self._pareto(lot)
                 groups.append(Group(si, service_ms, tuple(Unit(*t) for t in kept), reach))
@@ -404,9 +418,13 @@ def _drop_idle_groups(w: InferenceWorkload, groups: list[Group]) -> list[Group]:
     """Groups that reach no client only help meet min_instances / min_sites.
 
     Such an instance serves no traffic, so only the cheapest units there can matter;
-    when one instance meets both minimums anyway (min_instances <= 1, min_sites == 1,
-    demand > 0), idle groups cannot appear in an optimal plan at all.
+    when one instance meets both minimums anyway (see :func:`_idle_dropped`), idle
+    groups cannot appear in an optimal plan at all.
     """
-    if w.total_demand > 0 and w.min_instances <= 1 and w.min_sites <= 1:
-        return [g for g in groups if g.reach]
-    return groups
+    return [g for g in groups if g.reach] if _idle_dropped(w) else groups
+
+
+def _idle_dropped(w: InferenceWorkload) -> bool:
+    """One instance meets both minimums anyway: min_instances <= 1, min_sites == 1 and
+    some demand (see :func:`_drop_idle_groups`)."""
+    return w.total_demand > 0 and w.min_instances <= 1 and w.min_sites <= 1
