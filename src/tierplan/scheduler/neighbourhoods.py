@@ -67,6 +67,7 @@ SEARCH_SHARE = 2 / 3
 SEARCH_MEMBERS = 40  # largest neighbourhood (workloads freed at once)
 SEARCH_OTHERS = 2  # workloads not on the row freed with its users (the dearest)
 SEARCH_STEP = 1.0  # seconds per neighbourhood
+SEARCH_LEAST = 0.05  # seconds below which no neighbourhood is solved
 
 
 def search(solver: str, milp: Milp, primary: list[float], x: list[float], until: float,
@@ -84,6 +85,8 @@ def search(solver: str, milp: Milp, primary: list[float], x: list[float], until:
     many of those who could use each row, until that passes SEARCH_MEMBERS (at 500 and
     1,000 benchmark workloads the search used to stop there with 6-12 s of a 60 s
     limit left: gaps 0.71 -> 0.64 % and 0.56 -> 0.52 %)."""
+    if until - time.time() <= SEARCH_LEAST:  # no time for a neighbourhood: skip the setup
+        return x  # (0.2 s at 99k columns, mostly column_rows)
     run = run or (lambda tasks: [solve_task(t) for t in tasks])
     value = value_of(primary, x)
     rows_of = column_rows(milp)
@@ -108,7 +111,7 @@ def search(solver: str, milp: Milp, primary: list[float], x: list[float], until:
                                                  key=lambda n: (-spend.get(n, 0.0), n))[:room]))
         for at in range(0, len(chosen), width):
             left = until - time.time()
-            if left <= 0.05:
+            if left <= SEARCH_LEAST:
                 return x
             cuts = [freed(solver, milp, primary, x,
                            [j for j, name in enumerate(owner) if name in names],
