@@ -272,3 +272,29 @@ def test_polishing_in_the_workers_gives_what_polishing_here_gives():
         assert duals is not None and duals2 is not None
         assert duals == pytest.approx(duals2)
     assert here[3][0][3:] == pytest.approx([10.0, 0.0], abs=1e-6)  # 10 rps, the cheaper route
+
+
+def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
+    # While the merged block's LP is solved, a thread lays out its model and polishes
+    # the workloads solved alone (polishing.Ahead; from AHEAD_FROM columns, here from
+    # any). Those are used at the end, and the plan is the one polished there.
+    from tierplan.scheduler import planner
+    from tierplan.scheduler.polishing import Ahead
+
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
+             site("cloud", location=FRANKFURT, offerings=[offering("l4", 1.0)])]
+    contested = [inference(f"s{i}", max_utilization=1.0, demand={"munich": 5 + i})
+                 for i in range(36)]
+    alone = [inference(f"c{i}", demand={"munich": 3 + i}, tiers=["cloud"])
+             for i in range(4)]
+    sc = scenario(sites, contested + alone)
+    before = plan(sc, PlanOptions(workers=2))
+    used = []
+    real = Ahead.found
+    monkeypatch.setattr(Ahead, "found", lambda self, *a: used.append(real(self, *a)) or used[-1])
+    monkeypatch.setattr(planner, "AHEAD_FROM", 0)
+    ahead = plan(sc, PlanOptions(workers=2))
+    assert sum(found is not None for found in used) == 4  # the four solved alone
+    assert ahead.placements == before.placements
+    assert ahead.binding == before.binding
+    assert check_plan(sc, ahead) == []

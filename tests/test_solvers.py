@@ -7,7 +7,7 @@ import pytest
 from conftest import inference, offering, scenario, site
 from tierplan import PlanOptions, plan
 from tierplan.scheduler import solvers
-from tierplan.scheduler.milp import Milp, split_fixed
+from tierplan.scheduler.milp import Milp, split_fixed, split_layout
 from tierplan.scheduler.polishing import polish
 from tierplan.scheduler.solvers import CbcBackend, HighsBackend, SolveResult
 
@@ -156,3 +156,10 @@ def test_fixed_lp_splits_into_parts_that_solve_like_the_whole():
     assert split_duals is not None and whole_duals is not None
     assert split_duals == pytest.approx(whole_duals)
     assert split_duals[4] == 0.0  # the shared row holds integers only
+    # The layout found before x is known (polishing ahead) gives the same parts, for
+    # this x and another: only the fixed columns' share of the bounds depends on x.
+    layout = split_layout(m)
+    for values in (x, [2.0, 0.0, 5.0, 0.0]):
+        assert split_fixed(m, values, layout) == split_fixed(m, values)
+    assert next(p for p in split_fixed(m, [2.0, 0.0, 5.0, 0.0], layout)
+                if p.cols == [y1]).milp.row_upper[0] == 16.0

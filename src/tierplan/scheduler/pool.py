@@ -14,7 +14,7 @@ import math
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,7 +25,7 @@ from .blocks import Block, Step, coupling_keys, solve_choice
 from .candidates import InferenceCandidates, Universe
 from .formulation import Formulation, build, objectives
 from .gaps import block_gap, relative_gap, solver_bound
-from .milp import Milp, value_of
+from .milp import Layout, Milp, value_of
 from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
 from .polishing import Polished, PolishJob, polish_all, polish_task
 from .solvers import SolveResult, Task, get_backend, solve_task
@@ -170,10 +170,12 @@ class Pool:
                     for f, extra in steps]
         return [self.result(o) for o in outcomes]
 
-    def polish(self, jobs: Sequence[PolishJob]) -> list[Polished]:
+    def polish(self, jobs: Sequence[PolishJob],
+               layouts: Mapping[int, tuple[Milp, Layout]] | None = None) -> list[Polished]:
         """:func:`.polishing.polish` for the models (milp, primary, secondary, x) of all the
         blocks, their parts' LPs side by side in the workers when there are many (the
-        planner polishes every block at the end, with nothing else left to solve)."""
+        planner polishes every block at the end, with nothing else left to solve);
+        ``layouts``: see :func:`.polishing.polish_all`."""
         backend = get_backend(self.options.solver)
         solver = self.options.solver
 
@@ -184,7 +186,7 @@ class Pool:
                     polish_task, [(solver, *task) for task in tasks], chunksize=chunk))
             return [backend.polish(*task) for task in tasks]
 
-        return polish_all(jobs, run)
+        return polish_all(jobs, run, layouts)
 
     def run(self, tasks: Sequence[Task]) -> list[SolveResult]:
         """Solve the tasks, side by side in the workers when there are any."""
