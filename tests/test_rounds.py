@@ -3,7 +3,7 @@ from them, and worker processes (writing models, solving, spawned or forked)."""
 
 import pytest
 
-from conftest import FRANKFURT, inference, offering, scenario, site, solve
+from conftest import FRANKFURT, VIRGINIA, inference, offering, scenario, site, solve
 from tierplan import PlanOptions, check_plan, plan
 from tierplan.scheduler import pool as pool_module
 
@@ -281,20 +281,26 @@ def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     from tierplan.scheduler import planner
     from tierplan.scheduler.polishing import Ahead
 
+    # The SLO bindings are found meanwhile too: Virginia's $0.05 L4 is out of reach.
     sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
-             site("cloud", location=FRANKFURT, offerings=[offering("l4", 1.0)])]
+             site("cloud", location=FRANKFURT, offerings=[offering("l4", 1.0)]),
+             site("far", location=VIRGINIA, offerings=[offering("l4", 0.05)])]
     contested = [inference(f"s{i}", max_utilization=1.0, demand={"munich": 5 + i})
                  for i in range(36)]
     alone = [inference(f"c{i}", demand={"munich": 3 + i}, tiers=["cloud"])
              for i in range(4)]
     sc = scenario(sites, contested + alone)
     before = plan(sc, PlanOptions(workers=2))
-    used = []
-    real = Ahead.found
+    used, aside = [], []
+    real, real_aside = Ahead.found, pool_module.Pool.aside
     monkeypatch.setattr(Ahead, "found", lambda self, *a: used.append(real(self, *a)) or used[-1])
+    monkeypatch.setattr(pool_module.Pool, "aside", staticmethod(
+        lambda fn, *a: aside.append(fn.__name__) or real_aside(fn, *a)))
     monkeypatch.setattr(planner, "AHEAD_FROM", 0)
     ahead = plan(sc, PlanOptions(workers=2))
     assert sum(found is not None for found in used) == 4  # the four solved alone
+    assert sorted(aside) == ["slo_bindings", "work"]
     assert ahead.placements == before.placements
     assert ahead.binding == before.binding
+    assert any(b.kind == "slo" for b in ahead.binding)
     assert check_plan(sc, ahead) == []

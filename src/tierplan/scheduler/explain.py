@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import Binding, Budget, InferenceWorkload, Placement, TrainingWorkload, Workload
+from ..model import Binding, Budget, InferenceWorkload, TrainingWorkload, Workload
 from .candidates import EPS, InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
 from .milp import INF, Milp
@@ -267,10 +267,9 @@ def bindings(
     return out
 
 
-def slo_bindings(
-    u: Universe, inference: Sequence[InferenceCandidates], placements: Sequence[Placement]
-) -> list[Binding]:
-    """SLOs that keep a client's traffic off a cheaper site (by cost per served rps)."""
+def slo_bindings(u: Universe, inference: Sequence[InferenceCandidates]) -> list[Binding]:
+    """SLOs that keep a client's traffic off a cheaper site (by cost per served rps):
+    they depend on the candidates only, not on the plan."""
     H = u.scenario.horizon_hours
     out = []
     cheapest: dict[tuple[int, str], int | None] = {}

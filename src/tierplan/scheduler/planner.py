@@ -259,6 +259,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                 alone[i] = gaps.lp_bound(optimum)
                 estimated.add(i)
     ahead: Ahead | None = None
+    slo: Future[list[Binding]] | None = None
     while True:
         while True:  # merged blocks whose LPs break a row together are merged first
             unsolved = blocks.unsolved()
@@ -270,8 +271,10 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                                   build(universe, *by_kind(members[i] for i in block.members),
                                         scenario.budgets, total_demand))
                     build_seconds += time.thread_time() - t0
-            if ahead is None:  # the first merged blocks' LPs: polishing begins meanwhile
+            if ahead is None:  # the first merged blocks' LPs: polishing begins meanwhile,
                 ahead = _polish_ahead(blocks, objective, pool)
+                if options.explain and ahead.begun:  # and so do the SLO bindings
+                    slo = pool.aside(explain.slo_bindings, universe, inference)
             joined = _relax_merged(backend, blocks, objective)
             count = len(blocks.blocks)
             for involved in joined:
@@ -336,7 +339,8 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
             ))
         solve_seconds += time.perf_counter() - t0
     if options.explain:
-        bindings.extend(explain.slo_bindings(universe, inference, placements))
+        bindings.extend(slo.result() if slo is not None
+                        else explain.slo_bindings(universe, inference))
     info = SolverInfo(backend.name, solve_seconds, gap, build_seconds, n_vars, n_rows,
                       len(blocks.blocks))
     return summary.assemble(scenario, objective, status, placements, bindings, info)
@@ -462,7 +466,7 @@ def _polish_ahead(blocks: Blocks, objective: Objective, pool: Pool) -> Ahead:
             (b.form.milp, *objectives(b.form, objective), b.result.x)
             for b in blocks.blocks.values() if len(b.members) == 1 and b.form is not None
             and b.result is not None and b.result.x is not None]
-        ahead.begin(merged, jobs, pool.polish)
+        ahead.begin(merged, jobs, pool.polish, pool.aside)
     return ahead
 
 

@@ -6,7 +6,7 @@ all the blocks at once, in worker processes when there are many (pool.Pool.polis
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 from .milp import Layout, Milp, Part, rounded, split_fixed, split_layout
 from .solvers import Backend, get_backend
@@ -101,19 +101,21 @@ class Ahead:
         self.layouts: dict[int, tuple[Milp, Layout]] = {}
         self.polished: dict[int, tuple[Milp, Sequence[float], Polished]] = {}
         self._running: Future[None] | None = None
+        self.begun = False
 
     def begin(self, models: Sequence[Milp], jobs: Sequence[PolishJob],
-              polish_jobs: Callable[[Sequence[PolishJob]], list[Polished]]) -> None:
-        """Lay out ``models`` and polish ``jobs`` (through ``polish_jobs``) in a thread."""
+              polish_jobs: Callable[[Sequence[PolishJob]], list[Polished]],
+              aside: Callable[[Callable[[], None]], Future[None]]) -> None:
+        """Lay out ``models`` and polish ``jobs`` (through ``polish_jobs``) in a thread
+        (``aside``, see pool.Pool.aside)."""
         def work() -> None:
             for milp in models:
                 self.layouts[id(milp)] = (milp, split_layout(milp))
             for job, done in zip(jobs, polish_jobs(jobs), strict=True):
                 self.polished[id(job[0])] = (job[0], job[3], done)
 
-        thread = ThreadPoolExecutor(1, thread_name_prefix="tierplan-polish")
-        self._running = thread.submit(work)
-        thread.shutdown(wait=False)  # the thread ends with the work
+        self._running = aside(work)
+        self.begun = True
 
     def wait(self) -> None:
         """Wait for the thread (raising what it raised)."""

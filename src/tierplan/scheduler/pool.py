@@ -15,9 +15,9 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import TierplanError
 from ..model import Budget, InferenceWorkload, Objective
@@ -32,6 +32,8 @@ from .solvers import SolveResult, Task, get_backend, solve_task
 
 if TYPE_CHECKING:
     from .planner import PlanOptions
+
+T = TypeVar("T")
 
 __all__ = ["LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR_GAP", "STEP_LATE_SECONDS",
            "Context", "Pool", "Prepared", "alone_limits", "no_worse", "prepare_alone",
@@ -200,6 +202,15 @@ class Pool:
         neighbourhoods side by side in the workers."""
         return search(self.options.solver, milp, primary, x, until, self.options.gap, self.run,
                       self.workers)
+
+    @staticmethod
+    def aside(fn: Callable[..., T], *args: object) -> Future[T]:
+        """Run ``fn(*args)`` in a thread of this process, for work that can go on while
+        this thread waits in HiGHS (which releases the GIL, see polishing.Ahead)."""
+        thread = ThreadPoolExecutor(1, thread_name_prefix="tierplan-aside")
+        future = thread.submit(fn, *args)
+        thread.shutdown(wait=False)  # the thread ends with the work
+        return future
 
     @staticmethod
     def result(outcome: Future[SolveResult] | SolveResult) -> SolveResult:
