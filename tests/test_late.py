@@ -111,3 +111,33 @@ def test_past_the_deadline_a_large_blocks_milp_is_not_run_and_its_start_stands(m
     assert result.x == start and result.status == "time_limit"
     assert result.objective == pytest.approx(sum(
         c * v for c, v in zip(block.form.milp.cost, start, strict=True)))
+
+
+def test_a_merged_blocks_milp_gets_a_third_of_the_time_left_after_a_slow_start(monkeypatch):
+    # The start takes 0.2 s and leaves 1 s: the reserve for a further merge (1.2 x the
+    # start, 0.24 s) would leave 0.76 s, more than half, so the MILP gets half; when the
+    # start takes 1 s, the reserve (1.2 s) would leave nothing, and the MILP gets a
+    # third of the time left instead of 0.01 s.
+    from conftest import THREE_JOBS, THREE_SITES, onprem_jobs
+
+    _, _, block = onprem_jobs(THREE_JOBS, THREE_SITES)
+    start = [0.0] * block.form.milp.num_cols
+    for i in range(3):
+        start[next(j for j, t in enumerate(block.form.milp.col_tags) if t[1] == f"j{i}")] = 1.0
+    given = []
+
+    def solve(task):
+        given.append(task[4])
+        return pool_module.no_worse(pool_module.SolveResult(
+            "no_solution", None, None, float("inf"), 0.0), task[6], task[2])
+
+    monkeypatch.setattr(pool_module, "solve_task", solve)
+    for took in (0.2, 1.0):
+        def slow_start(b, took=took):
+            time.sleep(took)
+            return list(start), []
+
+        with pool_module.Pool(PlanOptions(workers=1), 3) as pool:
+            pool.solve([block], "cost", time.time() + took + 1.0, slow_start)
+    assert given[0] == pytest.approx(0.5, abs=0.05)
+    assert given[1] == pytest.approx(1 / 3, abs=0.05)
