@@ -55,15 +55,24 @@ def test_workers_write_the_candidates_and_models_the_planner_would(monkeypatch):
     real = pool_module.Pool.prepare
     monkeypatch.setattr(pool_module.Pool, "prepare", lambda self, *a: (
         read.append(item) or item for item in real(self, *a)))
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
-             site("cloud", location=FRANKFURT, offerings=[offering("l4", 1.0)])]
-    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0, demand={"munich": 5 + i})
-                          for i in range(36)])
-    one = plan(sc, PlanOptions(workers=1))
-    two = plan(sc, PlanOptions(workers=2))
+    _planned_as_alone(_services_on_twelve_l4s())
     assert len(read) == 36 and all(relaxed for _, _, _, relaxed, _ in read)
     assert [c.workload.name for c, *_ in read] == [f"s{i}" for i in range(36)]
     assert all(form.inference[0].cand is c for c, form, *_ in read)
+
+
+def _services_on_twelve_l4s():
+    """36 services of 5-40 rps, 12 on-prem L4s at $0.10/h against $1/h in the cloud."""
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
+             site("cloud", location=FRANKFURT, offerings=[offering("l4", 1.0)])]
+    return scenario(sites, [inference(f"s{i}", max_utilization=1.0, demand={"munich": 5 + i})
+                            for i in range(36)])
+
+
+def _planned_as_alone(sc):
+    """Plan ``sc`` with two worker processes: the same optimal plan as in this process."""
+    one = plan(sc, PlanOptions(workers=1))
+    two = plan(sc, PlanOptions(workers=2))
     assert two.status == one.status == "optimal"
     assert two.placements == one.placements
     assert check_plan(sc, two) == []
@@ -97,16 +106,8 @@ def test_chunks_no_worker_has_begun_are_prepared_by_the_planner(monkeypatch):
             return getattr(self.real, name)
 
     monkeypatch.setattr(pool_module.Pool, "_executor", lambda self: Idle(real_executor(self)))
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
-             site("cloud", location=FRANKFURT, offerings=[offering("l4", 1.0)])]
-    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0, demand={"munich": 5 + i})
-                          for i in range(36)])
-    one = plan(sc, PlanOptions(workers=1))
-    two = plan(sc, PlanOptions(workers=2))
+    _planned_as_alone(_services_on_twelve_l4s())
     assert len(kept) == 5 and all(f.cancelled() for f in kept)  # 36 in chunks of 8
-    assert two.status == one.status == "optimal"
-    assert two.placements == one.placements
-    assert check_plan(sc, two) == []
 
 
 def test_spawned_workers_get_the_models_from_the_planner(monkeypatch):
