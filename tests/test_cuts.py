@@ -115,7 +115,7 @@ def test_a_block_joined_from_its_members_models_is_the_model_build_writes(exampl
 @pytest.mark.parametrize("example", ["hub-and-spoke.yaml", "multicloud-llm.yaml"])
 def test_a_joined_block_extended_by_more_members_is_their_joined_model(example):
     # The first round joins the workloads its relaxations merge; a solo optimum may then
-    # add one more (see planner._join). Extending the joined model by the others' own
+    # add one more (see rounds.join_block). Extending the joined model by the others' own
     # models gives join's model of all of them, up to the order of columns and rows:
     # the same columns by tag, and each row (by tag) with the same bounds and terms.
     from conftest import EXAMPLES

@@ -7,7 +7,7 @@ Steps, each in its own module:
 3. Every workload starts as its own MILP (:mod:`.formulation`); workloads are joined
    only when a capacity or budget they share is broken by their separate optima
    (:mod:`.blocks` explains why that is exact), or, found before those are solved, by
-   their LP relaxations (:func:`_first_round`, :func:`_relax_merged`). A merged block
+   their LP relaxations (:mod:`.rounds`). A merged block
    starts from a feasible plan (:func:`.blocks.sequential_start`) priced by its LP
    relaxation (:mod:`.pricing`), which :mod:`.neighbourhoods` improves a few workloads
    at a time when the block is too large for HiGHS alone; its members' own models at
@@ -21,7 +21,7 @@ Steps, each in its own module:
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Literal
@@ -41,12 +41,13 @@ from . import explain, gaps, summary
 from .blocks import Block, Blocks, Key, Step, coupling_keys, sequential_start, split
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
-from .formulation import Formulation, build, extend, join, objectives
-from .milp import Milp, by_tag, rounded, value_of
+from .formulation import Formulation, build, objectives
+from .milp import by_tag, value_of
 from .neighbourhoods import SEARCH_FROM
 from .polishing import Ahead, Polished, PolishJob
 from .pool import STEP_LATE_SECONDS, Context, Pool
-from .pricing import integral, price_members, shadow_prices
+from .pricing import price_members
+from .rounds import first_round, join_block, relax_merged
 from .solvers import Backend, SolveResult, Status, get_backend
 
 __all__ = ["PlanOptions", "decode", "plan"]
@@ -108,7 +109,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
     keys: list[set[Key]] = []
     reasons: list[str] = []
     # Each workload's first answer: its own solve, or its LP relaxation when it shares a
-    # row with others (``relaxed``, see _first_round). With worker processes that fork,
+    # row with others (``relaxed``, see rounds.first_round). With worker processes that fork,
     # they write the inference workloads' candidates and models and solve them, and
     # this thread reads them in order (see Pool.prepare); with others, each model goes
     # to them as soon as it is written here, so the solve overlaps the next models.
@@ -181,7 +182,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         # Priced even past the deadline: the LP and the members' priced models cost more
         # than an unpriced start (~5 s at 1,000 workloads), but without them the block
         # has no bound beyond its solo optima (28 % below the plan there) and a worse plan.
-        assert block.prices is not None  # solved before the starts, see _relax_merged
+        assert block.prices is not None  # solved before the starts, see rounds.relax_merged
         prices, lp = block.prices, block.lp
         optimal: dict[int, dict[tuple[object, ...], float]] = {}
         if prices:
@@ -241,7 +242,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
     guesses = [pool.result(g) for _, g in early]
     for block, (form, _) in zip(blocks.blocks.values(), early, strict=True):
         block.form = form
-    solved, prejoined, written = _first_round(pool, blocks, guesses, relaxed, objective, deadline)
+    solved, prejoined, written = first_round(pool, blocks, guesses, relaxed, objective, deadline)
     build_seconds += written
     solve_seconds += sum(g.seconds for g in guesses) + sum(
         r.seconds for i, r in solved.items() if r is not guesses[i])
@@ -266,7 +267,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
             for block in unsolved:
                 if block.form is None:  # joined from its members' models (see join)
                     t0 = time.thread_time()
-                    block.form = (_join(block, own, prejoined)
+                    block.form = (join_block(block, own, prejoined)
                                   if all(i in own for i in block.members) else
                                   build(universe, *by_kind(members[i] for i in block.members),
                                         scenario.budgets, total_demand))
@@ -275,7 +276,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                 ahead = _polish_ahead(blocks, objective, pool)
                 if options.explain and ahead.begun:  # and so do the SLO bindings
                     slo = pool.aside(explain.slo_bindings, universe, inference)
-            joined = _relax_merged(backend, blocks, objective)
+            joined = relax_merged(backend, blocks, objective)
             count = len(blocks.blocks)
             for involved in joined:
                 blocks.merge(involved)
@@ -344,115 +345,6 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
     info = SolverInfo(backend.name, solve_seconds, gap, build_seconds, n_vars, n_rows,
                       len(blocks.blocks))
     return summary.assemble(scenario, objective, status, placements, bindings, info)
-
-
-def _first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
-                 relaxed: Collection[int], objective: Objective, deadline: float,
-                 ) -> tuple[dict[int, SolveResult], dict[frozenset[int], Formulation], float]:
-    """Solve each workload alone, except those its LP relaxation says will be merged;
-    merge those.
-
-    ``guesses`` are each workload's first answers: its own solve, or for those in
-    ``relaxed`` (inference workloads with a shared row, with HiGHS) its LP relaxation
-    (:meth:`.pool.Pool.relax`). Where the answers break a shared row together, the
-    workloads that use it are merged at once, as the first round would merge them, and
-    their own MILPs are not solved: a merged block prices and solves its members again
-    (see pricing.price_members), so those solves would be spent on bounds and solutions the
-    block then finds again. The relaxations use the rows the MILPs use:
-    on the 1,000-workload benchmark 536 of the 537 workloads the first round merges
-    were found so, with 9 more, and their solo MILPs were 80 % of the round's solver
-    time. The others are solved alone, unless their relaxation is integral: it is their
-    optimum then (when no exact tie-break follows; about half of the benchmark's
-    workloads, a sixth of their solver time). A workload whose optimum then breaks a row
-    together with the rest (the one of the 537) joins too, so no further round comes of
-    it. Merging more than needed only makes a block larger: the blocks' plans are
-    still checked against every shared row afterwards.
-
-    While the workers solve those alone, this thread joins the models of the blocks the
-    relaxations merge (:func:`.formulation.join`; 0.35 s at 1,000 workloads, the wait
-    0.5 s): the same blocks, unless a solo optimum adds to one.
-
-    Returns the results of the workloads solved alone (whether merged or not), the
-    joined models by their members, and the CPU seconds of joining them."""
-    heads = list(blocks.blocks)
-    exact = {i: guesses[i] for i in heads if i not in relaxed}
-    for i in heads:
-        blocks.blocks[i].result = guesses[i]
-    groups = blocks.violated()
-    ahead = {i for users in groups for i in users}
-    for i in heads:
-        if i not in exact and i not in ahead and not pool.exact_ties(objective):
-            x = guesses[i].x
-            form = blocks.blocks[i].form
-            if x is not None and form is not None and integral(form.milp, x):
-                exact[i] = _rounded(form.milp, guesses[i])
-    futures = {i: pool.submit(form, objective, deadline) for i in heads if i not in exact
-               and i not in ahead and (form := blocks.blocks[i].form) is not None}
-    began = time.thread_time()
-    joined = _joined(blocks, groups)
-    written = time.thread_time() - began
-    solved = exact | {i: pool.result(f) for i, f in futures.items()}
-    if groups:
-        for i in futures:
-            blocks.blocks[i].result = solved[i]
-        groups += blocks.violated()
-    for i in heads:
-        blocks.blocks[i].result = None
-    for users in groups:
-        blocks.merge(users)
-    return solved, joined, written
-
-
-def _join(block: Block, own: Mapping[int, Formulation],
-          prejoined: dict[frozenset[int], Formulation]) -> Formulation:
-    """A merged block's model from its members' own ones (``own``), or from one joined
-    in the first round (``prejoined``, see _first_round) for some of them, extended
-    with the rest (see formulation.extend): at 1,000 workloads one workload's solo
-    optimum adds it to the 545 that the relaxations merged."""
-    members = set(block.members)
-    base = next((key for key in prejoined if key <= members), None)
-    if base is None:
-        return join([own[i] for i in block.members])
-    return extend(prejoined.pop(base), [own[i] for i in block.members if i not in base])
-
-
-def _joined(blocks: Blocks, groups: Sequence[Sequence[int]]) -> dict[frozenset[int], Formulation]:
-    """The models of the blocks that merging ``groups`` of single-workload blocks makes
-    (groups that share a member make one block), joined from theirs."""
-    merged: list[set[int]] = []
-    for users in groups:
-        members = set(users)
-        for other in [m for m in merged if m & members]:
-            merged.remove(other)
-            members |= other
-        merged.append(members)
-    forms = {i: blocks.blocks[i].form for members in merged for i in members}
-    return {frozenset(members): join([f for i in sorted(members) if (f := forms[i]) is not None])
-            for members in merged if all(forms[i] is not None for i in members)}
-
-
-def _relax_merged(backend: Backend, blocks: Blocks, objective: Objective) -> list[list[int]]:
-    """Solve the LP relaxation of every merged block still to be solved (its prices for
-    the start, see pricing.shadow_prices) and return the members to join where those LPs break
-    a shared row together with the other blocks' plans.
-
-    As in the first round (see _first_round), such blocks are joined before their
-    starts and MILPs are spent on plans that would break the row: a block's plan moves
-    the workloads it cannot fit on a contested row to their next best rows, and those
-    may be full with another block's. The rows found so count as broken ones for the
-    start (see ``keep`` in _plan), with those that caused the merge."""
-    fresh = [b for b in blocks.unsolved() if len(b.members) > 1]
-    for block in fresh:
-        if block.prices is None:
-            block.prices, block.lp = shadow_prices(backend, block, objective)
-        if block.lp is not None:
-            block.result = SolveResult("optimal", block.lp, None, 0.0, 0.0)
-    before = blocks.broken
-    joined = blocks.violated() if fresh else []
-    blocks.broken = before | blocks.broken
-    for block in fresh:
-        block.result = None
-    return joined
 
 
 def _polish_ahead(blocks: Blocks, objective: Objective, pool: Pool) -> Ahead:
@@ -527,11 +419,3 @@ POLISH_SECONDS = 2e-5
 # Share of the time left after the last merge round that goes to :func:`_spend_leftover`
 # (the rest is for polishing the plan and explaining it).
 LEFTOVER_SHARE = 0.7
-
-
-def _rounded(milp: Milp, relaxed: SolveResult) -> SolveResult:
-    """An integral LP optimum as the MILP's: integer columns rounded (it is optimal for
-    the MILP, whose optimum the LP's bounds)."""
-    assert relaxed.x is not None
-    x = rounded(milp.col_integer, relaxed.x)
-    return SolveResult("optimal", x, relaxed.objective, 0.0, 0.0)  # timed as the LP

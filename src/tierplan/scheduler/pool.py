@@ -1,7 +1,7 @@
 """Where single-workload models and blocks are solved: here, or in worker processes.
 
 ``Pool`` has the workers write and solve the first round's models (their LP relaxations
-first, see planner._first_round), solves a merged block's start steps side by side,
+first, see rounds.first_round), solves a merged block's start steps side by side,
 runs the neighbourhood search two at a time, and solves the merged blocks' MILPs with
 their starts. Deadlines are wall-clock (``time.time()``) so that the workers read the
 same one; a workload alone always gets a plan, even past the deadline (see
@@ -96,7 +96,7 @@ class Pool:
     def prepare(self, objective: Objective, deadline: float) -> Iterator[Prepared]:
         """The context's inference workloads, in order, each with its candidates, model and
         first answer, written and solved in the workers (PREPARE_CHUNK at a time). A
-        workload with a shared row gets its LP relaxation (see planner._first_round),
+        workload with a shared row gets its LP relaxation (see rounds.first_round),
         the others their own solve. The work is handed over at once; the answers are
         read as they are needed, and a chunk that no worker has begun when it is needed
         is done here instead: this thread has less to do meanwhile (the training
@@ -158,7 +158,7 @@ class Pool:
 
     def relax(self, form: Formulation, objective: Objective) -> Future[SolveResult] | SolveResult:
         """A workload's LP relaxation, its solution and optimum (see
-        planner._first_round): in a worker when there are workers, else here and now."""
+        rounds.first_round): in a worker when there are workers, else here and now."""
         task = (self.options.solver, form.milp, objectives(form, objective)[0])
         if self.workers == 1:
             return relax_alone(task)
@@ -384,7 +384,7 @@ def _install(context: Context | None) -> None:
 
 def relaxes(solver: str, form: Formulation, coupled: bool) -> bool:
     """Whether a workload's first answer is its LP relaxation (see
-    planner._first_round): an inference workload's model with a shared row (``coupled``),
+    rounds.first_round): an inference workload's model with a shared row (``coupled``),
     with HiGHS (through CBC an LP costs about what the MILP does)."""
     return coupled and bool(form.inference) and solver == "highs"
 
