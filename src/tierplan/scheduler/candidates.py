@@ -351,18 +351,19 @@ class Universe:
                                 hours *= 1 + w.spot_overhead
                             if transfer_hours + hours > limit + EPS:
                                 continue
-                            opt = TrainOption(k, si, nodes, spot, price, hours,
-                                              transfer_hours, transfer_usd)
-                            if not prune:
-                                options.append(opt)
-                                continue
-                            if offering.available is not None:
-                                options.append(opt)
-                            else:
-                                rank = (opt.cost, opt.instance_hours, si, k, nodes, spot)
+                            if not prune or offering.available is not None:
+                                options.append(TrainOption(k, si, nodes, spot, price, hours,
+                                                           transfer_hours, transfer_usd))
+                                if not prune:
+                                    continue
+                            else:  # ranked as TrainOption's cost and instance_hours compute them
+                                rank = (nodes * price * hours + transfer_usd, nodes * hours,
+                                        si, k, nodes, spot)
                                 held = best.get(signature)
                                 if held is None or rank < held[0]:
-                                    best[signature] = (rank, opt)
+                                    best[signature] = (rank, TrainOption(
+                                        k, si, nodes, spot, price, hours, transfer_hours,
+                                        transfer_usd))
                             # Every k >= 2 costs the same and uses the same instance-hours
                             # (the efficiency factor is constant) and k = 1 is cheaper still:
                             # the smallest k that meets the deadline dominates the rest.
