@@ -153,3 +153,23 @@ def _rows(m):
 def _columns(m):
     return {t: (m.col_lower[j], m.col_upper[j], m.col_integer[j], m.cost[j], m.latency[j],
                 m.penalty[j]) for j, t in enumerate(m.col_tags)}
+
+
+def test_all_row_activities_at_once_are_each_rows_activity():
+    # Milp.activities (the start's fit checks) sums the same terms in the same order as
+    # Milp.activity, row by row: equal to the last bit, on a whole example's model.
+    import random
+
+    from conftest import EXAMPLES
+    from tierplan.scenario import load_scenario
+    from tierplan.scheduler.candidates import by_kind
+
+    sc = load_scenario(EXAMPLES / "hub-and-spoke.yaml")
+    u = Universe(sc)
+    total = sum(getattr(w, "total_demand", 0.0) for w in sc.workloads) or 1.0
+    m = build(u, *by_kind([u.inference(w, sc.budgets, "cost") if w.kind == "inference"
+                           else u.training(w, sc.budgets) for w in sc.workloads]),
+              sc.budgets, total).milp
+    rng = random.Random(0)
+    x = [rng.uniform(0, 5) for _ in range(m.num_cols)]
+    assert m.activities(x) == [m.activity(r, x) for r in range(m.num_rows)]

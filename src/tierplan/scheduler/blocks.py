@@ -404,8 +404,8 @@ def _fits(milp: Milp, values: Mapping[tuple[object, ...], float],
                  for hi, tag in zip(upper, milp.row_tags, strict=True)]
     return all(lo - TOLERANCE <= v <= hi + TOLERANCE
                for lo, v, hi in zip(milp.col_lower, x, milp.col_upper, strict=True)) and all(
-        milp.row_lower[r] - TOLERANCE <= milp.activity(r, x) <= upper[r] + TOLERANCE
-        for r in range(milp.num_rows))
+        lo - TOLERANCE <= v <= hi + TOLERANCE
+        for lo, v, hi in zip(milp.row_lower, milp.activities(x), upper, strict=True))
 
 
 def _freedom(cand: InferenceCandidates | TrainingCandidates) -> tuple[int, int]:

@@ -8,6 +8,7 @@ constraint family and its subject, so explanations can speak about it in words.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -103,6 +104,12 @@ class Milp:
     def activity(self, r: int, x: Sequence[float]) -> float:
         index, value = self.row(r)
         return sum(v * x[i] for i, v in zip(index, value, strict=True))
+
+    def activities(self, x: Sequence[float]) -> list[float]:
+        """Every row's :meth:`activity` (the same sums, in the same order), in one pass."""
+        terms = list(map(operator.mul, self.row_value, map(x.__getitem__, self.row_index)))
+        starts = self.row_start
+        return [sum(terms[starts[r]:starts[r + 1]]) for r in range(len(starts) - 1)]
 
 
 @dataclass
