@@ -193,18 +193,9 @@ class Universe:
         eligible_sites: list[int] = []
         running = self.churn_usd > 0 and w.name in self.current
         # Groups that reach no client are dropped (see _drop_idle_groups) unless a
-        # minimum or a running fleet needs them: those are not written at all, and a
-        # site too far from every client for the fastest service only counts as eligible.
+        # minimum or a running fleet needs them: those are not written at all.
         idle_dropped = not running and _idle_dropped(w)
-        fastest = min((p.latency_ms for p in w.accelerators.values()), default=0.0)
         for si in self.admitted_sites(w):
-            if idle_dropped and all(self.rtt[ci][si] + fastest > w.latency_slo_ms + EPS
-                                    for ci, _ in demand):
-                if any(units * p.rps * w.max_utilization > 0
-                       for key, p in w.accelerators.items()
-                       for _, units, _ in self.priced[si].get(key, ())):
-                    eligible_sites.append(si)
-                continue
             by_latency: dict[float, list[tuple[int, float, float]]] = defaultdict(list)
             for key, profile in w.accelerators.items():
                 rps, util = profile.rps, w.max_utilization
