@@ -265,7 +265,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         while True:  # merged blocks whose LPs break a row together are merged first
             unsolved = blocks.unsolved()
             for block in unsolved:
-                if block.form is None:  # joined from its members' models (see join)
+                if block.form is None:  # joined from its members' models (see join_block)
                     t0 = time.thread_time()
                     block.form = (join_block(block, own, prejoined)
                                   if all(i in own for i in block.members) else
