@@ -121,12 +121,15 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     # b at the LP's own price ($10: 6 + 0.6 x 10 = $12), so b is not solved; only a is
     # (at $10.01, $12 as before). 12 + 12 - 10.01 = $13.99.
     prices, lp = pricing.shadow_prices(HighsBackend(), block, "cost")
-    solved = []
+    solved, hints = [], []
     real = pool.alone
-    pool.alone = lambda steps, *a: solved.extend(steps) or real(steps, *a)
+    pool.alone = lambda steps, *a: solved.extend(steps) or hints.extend(a[-1]) or real(steps, *a)
     optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() + 5,
                                      lp)
     assert len(solved) == 1 and solved[0][0] is forms[0]
+    # a's solve is hinted with its part of the LP, to round for a start (pool.solve_alone)
+    at_lp = dict(zip(block.form.milp.col_tags, lp, strict=True))
+    assert hints == [[at_lp[t] for t in forms[0].milp.col_tags]]
     assert block.dual == pytest.approx(13.99)
     assert optimal[1] == {next(iter(optimal[1])): 1.0}  # b: its one on-prem option
     # The bound counts in the whole gap: 18 against 13.99 when the solver has none.
@@ -176,8 +179,8 @@ def test_merged_blocks_keep_a_reserve_for_a_further_merge(monkeypatch):
 
 def test_priced_solves_get_less_time_when_time_is_short():
     # Each priced solve is capped at a second, or at 4x its even share of the workers'
-    # time left when that is less (at least 0.2 s, what a solve past the limit gets):
-    # with 10 s left for two members, 1 s; with 0.05 s left, 0.2 s.
+    # time left when that is less (at least 0.05 s, also what one gets past the limit):
+    # with 10 s left for two members, 1 s; with 0.01 s left, 0.05 s.
     import time
 
     from conftest import PRICED_PAIR, onprem_jobs
@@ -192,8 +195,8 @@ def test_priced_solves_get_less_time_when_time_is_short():
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
     caps = []
     real = pool.alone
-    pool.alone = lambda steps, objective, deadline, cap: caps.append(cap) or real(
-        steps, objective, deadline, cap)
-    for left in (10.0, 0.05):
+    pool.alone = lambda steps, objective, deadline, cap, late, hints: caps.append(
+        (cap, late)) or real(steps, objective, deadline, cap, late, hints)
+    for left in (10.0, 0.01):
         pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() + left)
-    assert caps[0] == 1.0 and caps[1] == pytest.approx(0.2)
+    assert caps == [(1.0, 0.05), (pytest.approx(0.05), 0.05)]

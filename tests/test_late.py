@@ -27,7 +27,7 @@ def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch
 
     monkeypatch.setattr(pool_module, "get_backend", lambda name: Slow())
     result = pool_module.solve_alone(("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
-                                      pool_module.LATE_SECONDS))
+                                      pool_module.LATE_SECONDS, None))
     assert result.status == "optimal"
     assert calls == [(pool_module.LATE_SECONDS, pool_module.LATE_GAP),
                      (pool_module.LATE_RETRY_SECONDS, pool_module.LATE_GAP)]
@@ -50,7 +50,7 @@ def test_a_plan_far_above_its_bound_when_time_runs_out_gets_one_more_try(monkeyp
 
     monkeypatch.setattr(pool_module, "get_backend", lambda name: Late())
     task = ("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
-            pool_module.STEP_LATE_SECONDS)
+            pool_module.STEP_LATE_SECONDS, None)
     result = pool_module.solve_alone(task)
     assert (result.status, result.objective) == ("optimal", 3.0)
     assert answers == [pool_module.STEP_LATE_SECONDS, pool_module.LATE_RETRY_SECONDS]
@@ -141,3 +141,49 @@ def test_a_merged_blocks_milp_gets_a_third_of_the_time_left_after_a_slow_start(m
             pool.solve([block], "cost", time.time() + took + 1.0, slow_start)
     assert given[0] == pytest.approx(0.5, abs=0.05)
     assert given[1] == pytest.approx(1 / 3, abs=0.05)
+
+
+def test_the_rounding_box_holds_integer_columns_between_the_floor_and_ceiling_of_the_lp():
+    # Columns: n (integer, 0..10) at 1.4 -> [1, 2]; m (integer, 0..1) at 1 - 1e-9, a
+    # whole number to the LP's tolerance -> [1, 1]; y (continuous) keeps its bounds.
+    from tierplan.scheduler.milp import Milp, rounding_box
+
+    milp = Milp()
+    milp.add_col(("n",), 0, 10, True, 3.0)
+    milp.add_col(("m",), 0, 1, True, 1.0)
+    milp.add_col(("y",), 0, 5, False, 0.5)
+    box = rounding_box(milp, [1.4, 1 - 1e-9, 2.5])
+    assert (box.col_lower, box.col_upper) == ([1.0, 1.0, 0], [2.0, 1.0, 5])
+    assert (milp.col_lower, milp.col_upper) == ([0, 0, 0], [10, 1, 5])  # its own are kept
+    assert box.cost is milp.cost and box.row_index is milp.row_index
+
+
+def test_a_hinted_solve_starts_from_the_rounding_box_and_still_searches_the_whole_model(
+        monkeypatch):
+    # min 3a + 5b with 2a + 3b >= 7 (a, b whole, at most 10). The LP takes a = 3.5 ($10.50);
+    # its box (a in [3, 4], b = 0) holds a = 4 ($12), the start; the model's optimum lies
+    # outside it: a = 2, b = 1 (4 + 3 = 7) for $11.
+    from tierplan.scheduler.milp import Milp
+    from tierplan.scheduler.solvers import HighsBackend
+
+    milp = Milp()
+    a = milp.add_col(("a",), 0, 10, True, 3.0)
+    b = milp.add_col(("b",), 0, 10, True, 5.0)
+    milp.add_row(("cover",), [a, b], [2.0, 3.0], 7.0)
+    calls = []
+
+    class Spy(HighsBackend):
+        def solve(self, model, primary, secondary, seconds, gap, start=None, presolve=True):
+            result = super().solve(model, primary, secondary, seconds, gap, start, presolve)
+            calls.append((model.col_upper, seconds, start, result.objective))
+            return result
+
+    monkeypatch.setattr(pool_module, "get_backend", lambda name: Spy())
+    task = ("highs", milp, [3.0, 5.0], None, time.time() + 30, 1e-4, 1.0,
+            pool_module.LATE_SECONDS, [3.5, 0.0])
+    result = pool_module.solve_alone(task)
+    assert result.objective == pytest.approx(11.0) and result.x == pytest.approx([2.0, 1.0])
+    (box, box_seconds, _, box_value), (whole, seconds, start, _) = calls
+    assert box == [4.0, 0.0] and box_value == pytest.approx(12.0)
+    assert box_seconds == pytest.approx(pool_module.HINT_SHARE)  # of the 1 s cap
+    assert whole == [10, 10] and start == pytest.approx([4.0, 0.0]) and seconds < 1.0

@@ -13,7 +13,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 
 __all__ = ["INF", "Layout", "Milp", "Part", "by_tag", "column_rows", "restrict", "rounded",
-           "split_fixed", "split_layout", "value_of"]
+           "rounding_box", "split_fixed", "split_layout", "value_of"]
 
 INF = math.inf
 
@@ -36,6 +36,22 @@ def rounded(integer: Sequence[bool], x: Sequence[float]) -> list[float]:
     """``x`` with the ``integer`` columns rounded to whole numbers (a solver's values are
     integral only to its tolerance)."""
     return [float(round(v)) if whole else v for v, whole in zip(x, integer, strict=True)]
+
+
+def rounding_box(milp: Milp, x: Sequence[float]) -> Milp:
+    """The model with each integer column held between the floor and the ceiling of its
+    value in ``x`` (an LP solution), the others as they are: the neighbourhood in which
+    rounding ``x`` searches (RENS). Only the bounds are new; the rest is shared."""
+    lower, upper = list(milp.col_lower), list(milp.col_upper)
+    for j, (v, whole) in enumerate(zip(x, milp.col_integer, strict=True)):
+        if whole:
+            lower[j] = max(lower[j], float(math.floor(v + ROUNDING)))
+            upper[j] = min(upper[j], float(math.ceil(v - ROUNDING)))
+    return replace(milp, col_lower=lower, col_upper=upper)
+
+
+# How far from a whole number an LP value still counts as that number (rounding_box).
+ROUNDING = 1e-6
 
 
 @dataclass

@@ -25,7 +25,7 @@ from .blocks import Block, Step, coupling_keys, solve_choice
 from .candidates import InferenceCandidates, Universe
 from .formulation import Formulation, build, objectives
 from .gaps import block_gap, relative_gap, solver_bound
-from .milp import Layout, Milp, value_of
+from .milp import Layout, Milp, rounding_box, value_of
 from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
 from .polishing import Polished, PolishJob, polish_all, polish_task
 from .solvers import SolveResult, Task, get_backend, solve_task
@@ -125,7 +125,7 @@ class Pool:
     def submit(self, form: Formulation, objective: Objective, deadline: float,
                cap: float = math.inf, extra: Sequence[float] | None = None,
                final: bool = True, late: float | None = None,
-               ) -> Future[SolveResult] | SolveResult:
+               hint: list[float] | None = None) -> Future[SolveResult] | SolveResult:
         """Solve one workload's model: in a worker when there are workers (:meth:`result`
         waits for it), else here and now, as is a training workload's choice.
 
@@ -133,7 +133,7 @@ class Pool:
         :func:`alone_limits`); ``extra``: column prices added to the primary objective,
         left out of the result's objective. A start's step (not ``final``) has no
         tie-break. ``late``: its seconds when it starts past the deadline (default
-        LATE_SECONDS)."""
+        LATE_SECONDS). ``hint``: see :func:`solve_alone`."""
         primary, secondary = objectives(form, objective)
         if extra is not None:
             primary = [c + e for c, e in zip(primary, extra, strict=True)]
@@ -141,7 +141,7 @@ class Pool:
             return unpriced(form, objective, extra, solve_choice(form.milp, primary))
         tie = secondary if self.exact_ties(objective) and final else None
         task = (self.options.solver, form.milp, primary, tie, deadline, self.options.gap, cap,
-                LATE_SECONDS if late is None else late)
+                LATE_SECONDS if late is None else late, hint)
         if self.workers == 1:
             return unpriced(form, objective, extra, solve_alone(task))
         future = self._executor().submit(solve_alone, task)
@@ -165,11 +165,15 @@ class Pool:
         return self._executor().submit(relax_alone, task)
 
     def alone(self, steps: Sequence[Step], objective: Objective, deadline: float,
-              cap: float = math.inf, late: float | None = None) -> list[SolveResult]:
+              cap: float = math.inf, late: float | None = None,
+              hints: Sequence[list[float] | None] | None = None) -> list[SolveResult]:
         """Solve single-workload models with their column prices, side by side in the
-        workers when there are any (a start's steps, see blocks.sequential_start)."""
-        outcomes = [self.submit(f, objective, deadline, cap, extra, False, late)
-                    for f, extra in steps]
+        workers when there are any (a start's steps, see blocks.sequential_start).
+        ``hints``: an LP solution of each model, or None, to round for a start (see
+        :func:`solve_alone`)."""
+        outcomes = [self.submit(f, objective, deadline, cap, extra, False, late,
+                                hints[k] if hints is not None else None)
+                    for k, (f, extra) in enumerate(steps)]
         return [self.result(o) for o in outcomes]
 
     def polish(self, jobs: Sequence[PolishJob],
@@ -335,7 +339,11 @@ LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS, POOR_GAP = 0.2, 0.01, 5.0, 0.5
 # (four runs each, back to back); 0.05 s saved no more and cost more gap.
 STEP_LATE_SECONDS = 0.1
 
-AloneTask = tuple[str, Milp, list[float], list[float] | None, float, float, float, float]
+# The share of a hinted model's seconds that its rounding box may take (solve_alone).
+HINT_SHARE = 0.5
+
+AloneTask = tuple[str, Milp, list[float], list[float] | None, float, float, float, float,
+                  list[float] | None]
 
 
 def alone_limits(deadline: float, gap: float, cap: float = math.inf,
@@ -350,16 +358,28 @@ def alone_limits(deadline: float, gap: float, cap: float = math.inf,
 
 
 def solve_alone(task: AloneTask) -> SolveResult:
-    """One workload's model (solver, model, objective, tie-break, deadline, gap, cap, and
-    seconds when late), here or in a worker; its limits are read when it starts, not
-    when it was queued."""
-    solver, milp, primary, tie, deadline, gap, cap, late = task
+    """One workload's model (solver, model, objective, tie-break, deadline, gap, cap,
+    seconds when late, and a hint), here or in a worker; its limits are read when it
+    starts, not when it was queued.
+
+    The ``hint`` is an LP solution of the model (a priced member's part of its block's
+    LP, see pricing.price_members). The model is first solved with each integer column
+    between the floor and the ceiling of its value there (:func:`.milp.rounding_box`),
+    a much smaller search, and its plan is the start of the whole model's solve: a
+    solve stopped by its cap then keeps a plan near the LP's instead of its first
+    rounding's (see HINT_SHARE)."""
+    solver, milp, primary, tie, deadline, gap, cap, late, hint = task
     backend = get_backend(solver)
     seconds, gap = alone_limits(deadline, gap, cap, late)
+    start: list[float] | None = None
+    if hint is not None:
+        boxed = backend.solve(rounding_box(milp, hint), primary, None, seconds * HINT_SHARE,
+                              gap)
+        start, seconds = boxed.x, max(seconds - boxed.seconds, 0.01)
     # Without presolve: the 324 priced models of the 1,000-workload benchmark's block take
     # 12.4-12.8 s instead of 14.4-15.4 s (1 s cap each). (Larger models, such as the
     # neighbourhoods of a search, keep it: at 250 workloads the gap grew without.)
-    result = backend.solve(milp, primary, tie, seconds, gap, presolve=False)
+    result = backend.solve(milp, primary, tie, seconds, gap, start, presolve=False)
     if result.status == "no_solution" or (result.status == "time_limit"
                                           and result.gap > POOR_GAP):
         again = backend.solve(milp, primary, None, LATE_RETRY_SECONDS, max(gap, LATE_GAP),
@@ -414,7 +434,8 @@ def prepare_alone(task: tuple[range, Objective, float, str, float, bool],
         else:
             tie = secondary if exact else None
             out.append((cand, form, solve_alone((solver, form.milp, primary, tie, deadline,
-                                                 gap, math.inf, LATE_SECONDS)), False, written))
+                                                 gap, math.inf, LATE_SECONDS, None)),
+                        False, written))
     return out
 
 
