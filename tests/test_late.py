@@ -179,11 +179,22 @@ def test_a_hinted_solve_starts_from_the_rounding_box_and_still_searches_the_whol
             return result
 
     monkeypatch.setattr(pool_module, "get_backend", lambda name: Spy())
-    task = ("highs", milp, [3.0, 5.0], None, time.time() + 30, 1e-4, 1.0,
-            pool_module.LATE_SECONDS, [3.5, 0.0])
-    result = pool_module.solve_alone(task)
-    assert result.objective == pytest.approx(11.0) and result.x == pytest.approx([2.0, 1.0])
-    (box, box_seconds, _, box_value), (whole, seconds, start, _) = calls
-    assert box == [4.0, 0.0] and box_value == pytest.approx(12.0)
-    assert box_seconds == pytest.approx(pool_module.HINT_SHARE)  # of the 1 s cap
-    assert whole == [10, 10] and start == pytest.approx([4.0, 0.0]) and seconds < 1.0
+    # The hint is given (a member's part of its block's LP), or RELAX: the model's own
+    # LP, solved first (a start's step), which is the same a = 3.5 here.
+    for hint in ([3.5, 0.0], pool_module.RELAX):
+        calls.clear()
+        task = ("highs", milp, [3.0, 5.0], None, time.time() + 30, 1e-4, 1.0,
+                pool_module.LATE_SECONDS, hint)
+        result = pool_module.solve_alone(task)
+        assert result.objective == pytest.approx(11.0)
+        assert result.x == pytest.approx([2.0, 1.0])
+        (box, box_seconds, _, box_value), (whole, seconds, start, _) = calls
+        assert box == [4.0, 0.0] and box_value == pytest.approx(12.0)
+        assert box_seconds == pytest.approx(pool_module.HINT_SHARE, rel=0.05)  # of the cap
+        assert whole == [10, 10] and start == pytest.approx([4.0, 0.0]) and seconds < 1.0
+    # Through CBC the hint is left out: one solve, of the whole model, with no start.
+    calls.clear()
+    task = ("cbc", milp, [3.0, 5.0], None, time.time() + 30, 1e-4, 1.0,
+            pool_module.LATE_SECONDS, pool_module.RELAX)
+    assert pool_module.solve_alone(task).objective == pytest.approx(11.0)
+    assert [(upper, start) for upper, _, start, _ in calls] == [([10, 10], None)]

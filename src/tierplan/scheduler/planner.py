@@ -45,7 +45,7 @@ from .formulation import Formulation, build, objectives
 from .milp import by_tag, value_of
 from .neighbourhoods import SEARCH_FROM
 from .polishing import Ahead, Polished, PolishJob
-from .pool import STEP_LATE_SECONDS, Context, Pool
+from .pool import RELAX, STEP_LATE_SECONDS, Context, Pool
 from .pricing import price_members
 from .rounds import first_round, join_block, relax_merged
 from .solvers import Backend, SolveResult, Status, get_backend
@@ -177,7 +177,8 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         others = [b for b in blocks.blocks.values() if b is not block]
 
         def steps(batch: Sequence[Step]) -> list[SolveResult]:
-            return pool.alone(batch, objective, solve_by, 1.0, STEP_LATE_SECONDS)
+            return pool.alone(batch, objective, solve_by, 1.0, STEP_LATE_SECONDS,
+                              [RELAX] * len(batch))
 
         # Priced even past the deadline: the LP and the members' priced models cost more
         # than an unpriced start (~5 s at 1,000 workloads), but without them the block

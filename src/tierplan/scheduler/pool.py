@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from ..errors import TierplanError
 from ..model import Budget, InferenceWorkload, Objective
@@ -125,7 +125,7 @@ class Pool:
     def submit(self, form: Formulation, objective: Objective, deadline: float,
                cap: float = math.inf, extra: Sequence[float] | None = None,
                final: bool = True, late: float | None = None,
-               hint: list[float] | None = None) -> Future[SolveResult] | SolveResult:
+               hint: Hint = None) -> Future[SolveResult] | SolveResult:
         """Solve one workload's model: in a worker when there are workers (:meth:`result`
         waits for it), else here and now, as is a training workload's choice.
 
@@ -166,11 +166,10 @@ class Pool:
 
     def alone(self, steps: Sequence[Step], objective: Objective, deadline: float,
               cap: float = math.inf, late: float | None = None,
-              hints: Sequence[list[float] | None] | None = None) -> list[SolveResult]:
+              hints: Sequence[Hint] | None = None) -> list[SolveResult]:
         """Solve single-workload models with their column prices, side by side in the
         workers when there are any (a start's steps, see blocks.sequential_start).
-        ``hints``: an LP solution of each model, or None, to round for a start (see
-        :func:`solve_alone`)."""
+        ``hints``: each model's :data:`Hint` (see :func:`solve_alone`)."""
         outcomes = [self.submit(f, objective, deadline, cap, extra, False, late,
                                 hints[k] if hints is not None else None)
                     for k, (f, extra) in enumerate(steps)]
@@ -336,14 +335,21 @@ LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS, POOR_GAP = 0.2, 0.01, 5.0, 0.5
 # A start's steps past the deadline get less (see planner._plan's start): ~50 of them,
 # in batches that wait for each other, at 1,000 workloads. With --time-limit 10 there,
 # 0.1 s instead of 0.2 s: 14.6-15.0 s -> 13.3-14.5 s, gap 1.13-1.16 % -> 1.17-1.26 %
-# (four runs each, back to back); 0.05 s saved no more and cost more gap.
-STEP_LATE_SECONDS = 0.1
+# (four runs each, back to back); 0.05 s then saved no more and cost more gap. Since
+# each step starts from the rounding of its own LP (RELAX), 0.05 s: the start took
+# 1.26-1.31 s instead of 1.52-1.98 s, gap 1.39-1.57 % against 1.58-1.89 % (three
+# pairs back to back).
+STEP_LATE_SECONDS = 0.05
 
 # The share of a hinted model's seconds that its rounding box may take (solve_alone).
 HINT_SHARE = 0.5
 
-AloneTask = tuple[str, Milp, list[float], list[float] | None, float, float, float, float,
-                  list[float] | None]
+# What a solve of one workload's model rounds for its start (see solve_alone): an LP
+# solution of it, RELAX (its own LP relaxation, solved first), or None (no start).
+Hint = list[float] | Literal["relax"] | None
+RELAX: Final = "relax"
+
+AloneTask = tuple[str, Milp, list[float], list[float] | None, float, float, float, float, Hint]
 
 
 def alone_limits(deadline: float, gap: float, cap: float = math.inf,
@@ -363,16 +369,23 @@ def solve_alone(task: AloneTask) -> SolveResult:
     starts, not when it was queued.
 
     The ``hint`` is an LP solution of the model (a priced member's part of its block's
-    LP, see pricing.price_members). The model is first solved with each integer column
-    between the floor and the ceiling of its value there (:func:`.milp.rounding_box`),
-    a much smaller search, and its plan is the start of the whole model's solve: a
-    solve stopped by its cap then keeps a plan near the LP's instead of its first
-    rounding's (see HINT_SHARE)."""
+    LP, see pricing.price_members), or RELAX for the model's own LP relaxation (a
+    start's step, whose rows differ from its member's). The model is first solved with
+    each integer column between the floor and the ceiling of its value there
+    (:func:`.milp.rounding_box`), a much smaller search, and its plan is the start of
+    the whole model's solve: a solve stopped by its cap then keeps a plan near the
+    LP's instead of its first rounding's (see HINT_SHARE). With HiGHS only: through CBC
+    the LP and the box cost about what the model does (see :func:`relaxes`)."""
     solver, milp, primary, tie, deadline, gap, cap, late, hint = task
     backend = get_backend(solver)
     seconds, gap = alone_limits(deadline, gap, cap, late)
     start: list[float] | None = None
-    if hint is not None:
+    if solver != "highs":
+        hint = None
+    elif hint == RELAX:
+        relaxed = backend.relax(milp, primary)
+        hint = relaxed[0] if relaxed is not None else None
+    if isinstance(hint, list):
         boxed = backend.solve(rounding_box(milp, hint), primary, None, seconds * HINT_SHARE,
                               gap)
         start, seconds = boxed.x, max(seconds - boxed.seconds, 0.01)
