@@ -198,3 +198,27 @@ def test_a_hinted_solve_starts_from_the_rounding_box_and_still_searches_the_whol
             pool_module.LATE_SECONDS, pool_module.RELAX)
     assert pool_module.solve_alone(task).objective == pytest.approx(11.0)
     assert [(upper, start) for upper, _, start, _ in calls] == [([10, 10], None)]
+
+
+def test_planning_pauses_the_garbage_collector_and_restores_the_callers_setting(monkeypatch):
+    # The collector is off while the planner works (checked from inside it) and back
+    # as it was afterwards: on when it was on, still off when the caller had it off.
+    import gc
+
+    from conftest import inference, offering, scenario, site
+    from tierplan.scheduler import planner
+
+    seen = []
+    real = planner._plan
+    monkeypatch.setattr(planner, "_plan",
+                        lambda *args: seen.append(gc.isenabled()) or real(*args))
+    sc = scenario([site("a", offerings=[offering("l4", 1.0)])], [inference("s")])
+    assert gc.isenabled()
+    planner.plan(sc)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        planner.plan(sc)
+        assert seen == [False, False] and not gc.isenabled()
+    finally:
+        gc.enable()

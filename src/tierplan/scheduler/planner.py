@@ -20,9 +20,11 @@ Steps, each in its own module:
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -85,7 +87,31 @@ class PlanOptions:
 
 
 def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
-    options = options or PlanOptions()
+    with collector_paused():
+        return _planned(scenario, options or PlanOptions())
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while planning (as it was, after).
+
+    Planning allocates millions of small objects (candidates, model rows, tags), which
+    reference counting frees; the collector scans them again and again and finds
+    almost nothing: at 1,000 workloads 1,410 passes took 0.9 s of the planner's
+    thread (0.72 s in 8 full ones) and collected 289 objects. Without it, at
+    `--time-limit 10`, 9.45-9.78 s instead of 9.74-9.98 s (three pairs back to back)
+    and the same peak memory (410 MB). Worker processes fork with it off as well.
+    A caller's own setting stands: it is only turned on again if it was on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _planned(scenario: Scenario, options: PlanOptions) -> Plan:
     objective = options.objective or scenario.objective
     started = time.perf_counter()
     cpu = time.thread_time()  # building is counted in CPU time: it overlaps the solves
