@@ -236,9 +236,14 @@ def test_a_workload_whose_relaxation_is_integral_is_not_solved_again(monkeypatch
     assert alone == []
     assert result.status == "optimal" and result.solver.components == 2
     assert result.total_cost_usd == pytest.approx(200.0)
-    # The latency objective breaks ties by cost exactly: that takes the MILP.
+    # The latency objective breaks ties by cost exactly: that takes the MILP, which
+    # starts from the rounding of the relaxation's plan (its hint, see pool.solve_alone):
+    # one L4 and the 10 rps.
     assert solve(sc, workers=1, objective="latency").total_cost_usd == pytest.approx(200.0)
     assert len(alone) == 2
+    for task in alone:
+        hint = dict(zip(task[1].col_tags, task[8], strict=True))
+        assert {tag[0]: round(v, 6) for tag, v in hint.items() if v} == {"n": 1, "y": 10}
 
 
 def test_polishing_in_the_workers_gives_what_polishing_here_gives():

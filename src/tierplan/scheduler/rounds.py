@@ -58,8 +58,9 @@ def first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
             form = blocks.blocks[i].form
             if x is not None and form is not None and integral(form.milp, x):
                 exact[i] = _rounded(form.milp, guesses[i])
-    futures = {i: pool.submit(form, objective, deadline) for i in heads if i not in exact
-               and i not in ahead and (form := blocks.blocks[i].form) is not None}
+    # Each starts from the rounding of its relaxation's plan (see pool.solve_alone).
+    futures = {i: pool.submit(form, objective, deadline, hint=guesses[i].x) for i in heads
+               if i not in exact and i not in ahead and (form := blocks.blocks[i].form) is not None}
     began = time.thread_time()
     joined = _joined(blocks, groups)
     written = time.thread_time() - began
