@@ -283,9 +283,10 @@ def test_polishing_in_the_workers_gives_what_polishing_here_gives():
 def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     # While the merged block's LP is solved, a thread lays out its model and polishes
     # the workloads solved alone (polishing.Ahead; from AHEAD_FROM columns, here from
-    # any). Those are used at the end, and the plan is the one polished there.
+    # any), and while its start places its workloads, their parts (polishing.Early).
+    # Those are used at the end, and the plan is the one polished there.
     from tierplan.scheduler import planner
-    from tierplan.scheduler.polishing import Ahead
+    from tierplan.scheduler.polishing import Ahead, Early
 
     # The SLO bindings are found meanwhile too: Virginia's $0.05 L4 is out of reach.
     sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
@@ -302,9 +303,13 @@ def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     monkeypatch.setattr(Ahead, "found", lambda self, *a: used.append(real(self, *a)) or used[-1])
     monkeypatch.setattr(pool_module.Pool, "aside", staticmethod(
         lambda fn, *a: aside.append(fn.__name__) or real_aside(fn, *a)))
+    early, real_early = [], Early.found
+    monkeypatch.setattr(Early, "found",
+                        lambda self, *a: early.append(real_early(self, *a)) or early[-1])
     monkeypatch.setattr(planner, "AHEAD_FROM", 0)
     ahead = plan(sc, PlanOptions(workers=2))
     assert sum(found is not None for found in used) == 4  # the four solved alone
+    assert early and any(found is not None for found in early)  # the block's parts
     assert sorted(aside) == ["slo_bindings", "work"]
     assert ahead.placements == before.placements
     assert ahead.binding == before.binding

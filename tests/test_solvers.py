@@ -8,7 +8,7 @@ from conftest import inference, offering, scenario, site
 from tierplan import PlanOptions, plan
 from tierplan.scheduler import solvers
 from tierplan.scheduler.milp import Milp, split_fixed, split_layout
-from tierplan.scheduler.polishing import polish
+from tierplan.scheduler.polishing import Early, polish, polish_all
 from tierplan.scheduler.solvers import CbcBackend, HighsBackend, SolveResult
 
 BACKENDS = [HighsBackend, CbcBackend]
@@ -163,3 +163,26 @@ def test_fixed_lp_splits_into_parts_that_solve_like_the_whole():
         assert split_fixed(m, values, layout) == split_fixed(m, values)
     assert next(p for p in split_fixed(m, [2.0, 0.0, 5.0, 0.0], layout)
                 if p.cols == [y1]).milp.row_upper[0] == 16.0
+    # Polished early (polishing.Early), as a start places workload 1 (n1 = 1) and then
+    # workload 2 (n2 = 1): each part once its workload is placed. The final plan has
+    # n2 = 2: y2's part (its cap row now 16) is polished again, y1's is taken as it is,
+    # and the result is what polishing the final plan gives.
+    early = Early(m, layout, m.cost, m.latency, backend)
+    start = {("n", 1): 1.0, ("y", 1): 5.0}
+    early.placed([1], lambda tag: start.get(tag, 0.0))
+    start.update({("n", 2): 1.0, ("y", 2): 7.0})
+    early.placed([2], lambda tag: start.get(tag, 0.0))
+    early.wait()
+    assert sorted(len(part.cols) for part, _ in early.polished.values()) == [1, 1]
+    final = [1.0, 2.0, 5.0, 7.0]
+    tasks = []
+
+    def run(jobs):
+        tasks.extend(jobs)
+        return [backend.polish(*job) for job in jobs]
+
+    [result] = polish_all([(m, m.cost, m.latency, final)], run, {id(m): (m, layout)},
+                          {id(m): early})
+    assert [job[0].num_cols for job in tasks] == [1] and tasks[0][1] == [0.25]  # y2's part
+    assert result[0] == pytest.approx(polish(backend, m, m.cost, m.latency, final)[0])
+    assert result[1] == pytest.approx(polish(backend, m, m.cost, m.latency, final)[1])

@@ -208,6 +208,7 @@ def sequential_start(
     objective: Objective = "cost",
     optimal: Mapping[int, Mapping[tuple[object, ...], float]] | None = None,
     models: Mapping[int, Formulation] | None = None,
+    placed: Callable[[Sequence[int], Mapping[tuple[object, ...], float]], None] | None = None,
 ) -> list[float] | None:
     """A feasible MIP start for a merged block, or None when a step finds no plan.
 
@@ -243,6 +244,9 @@ def sequential_start(
     the others take (see pricing.price_members); one that fits what is left is
     optimal for the step too. ``models``: members' own models, to check those
     solutions against without writing each step's model (see :func:`_step`).
+    ``placed(members, values)``: told after each batch which members it placed, with
+    the start's values so far by column tag (to polish their parts meanwhile, see
+    polishing.Ahead.early).
     """
     if block.form is None:
         return None
@@ -267,6 +271,7 @@ def sequential_start(
             steps.append(_step(universe, members[i], used, budgets, total_demand, check,
                                previous, prices, objective, (models or {}).get(i)))
         results = iter(solve([(form, weights) for form, weights, fixed in steps if fixed is None]))
+        done = 0
         for pos, (i, (form, _, fixed)) in enumerate(zip(take, steps, strict=True)):
             step = Block([i], form, fixed or next(results))
             if step.result is None or step.result.x is None:
@@ -279,6 +284,9 @@ def sequential_start(
             for key, activity, _ in usage:
                 used[key] = used.get(key, 0.0) + activity
             values.update(zip(form.milp.col_tags, step.result.x, strict=True))
+            done += 1
+        if placed is not None and done:
+            placed(take[:done], values)
     return [values.get(tag, 0.0) for tag in block.form.milp.col_tags]
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,7 +46,7 @@ from .decoding import decode
 from .formulation import Formulation, build, objectives
 from .milp import by_tag, value_of
 from .neighbourhoods import SEARCH_FROM
-from .polishing import Ahead, Polished, PolishJob
+from .polishing import Ahead, Early, Polished, PolishJob
 from .pool import RELAX, STEP_LATE_SECONDS, Context, Pool
 from .pricing import price_members
 from .rounds import first_round, join_block, relax_merged
@@ -222,12 +222,14 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         keep = [i for i in block.members if i in kept and not kept[i] & blocks.broken]
         batch = 4 * pool.workers if pool.workers > 1 else 1
         models = {i: own[i] for i in block.members if i in own}
+        placed = _polish_early(block, ahead, objective, backend, members)
         x = sequential_start(universe, block, members, others, scenario.budgets, total_demand,
-                             steps, known, prices, batch, keep, objective, optimal, models)
+                             steps, known, prices, batch, keep, objective, optimal, models,
+                             placed)
         if x is None and keep:  # what was kept left a later workload no room: place all again
             x = sequential_start(universe, block, members, others, scenario.budgets,
                                  total_demand, steps, known, prices, batch, (), objective,
-                                 optimal, models)
+                                 optimal, models, placed)
             keep = []
         assert block.form is not None
         held = {members[i].workload.name for i in keep}
@@ -351,7 +353,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
             if found[-1] is None:
                 polishing.append((block.form.milp, primary, secondary, block.result.x))
     # all blocks' LPs at once, in the workers when many
-    rest = iter(pool.polish(polishing, ahead.layouts))
+    rest = iter(pool.polish(polishing, ahead.layouts, ahead.early))
     polished = [done if done is not None else next(rest) for done in found]
     solve_seconds += time.perf_counter() - t0
     for (model, result, primary), (x, duals) in zip(finals, polished, strict=True):
@@ -387,6 +389,23 @@ def _polish_ahead(blocks: Blocks, objective: Objective, pool: Pool) -> Ahead:
             and b.result is not None and b.result.x is not None]
         ahead.begin(merged, jobs, pool.polish, pool.aside)
     return ahead
+
+
+def _polish_early(block: Block, ahead: Ahead | None, objective: Objective, backend: Backend,
+                  members: Sequence[InferenceCandidates | TrainingCandidates],
+                  ) -> Callable[[Sequence[int], Mapping[tuple[object, ...], float]], None] | None:
+    """What the block's start tells as it places its workloads, to polish their parts
+    meanwhile (see polishing.Early): for a block laid out ahead (see _polish_ahead)."""
+    layout = ahead.layouts.get(id(block.form.milp)) if ahead and block.form else None
+    if ahead is None or block.form is None or layout is None or layout[0] is not block.form.milp:
+        return None
+    early = ahead.early[id(block.form.milp)] = Early(
+        block.form.milp, layout[1], *objectives(block.form, objective), backend)
+
+    def placed(done: Sequence[int], values: Mapping[tuple[object, ...], float]) -> None:
+        early.placed((members[i].workload.name for i in done), lambda tag: values.get(tag, 0.0))
+
+    return placed
 
 
 # Columns of merged blocks from which their LPs (1.3-1.6 s at 99k columns) hide the

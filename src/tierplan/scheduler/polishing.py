@@ -5,13 +5,14 @@ all the blocks at once, in worker processes when there are many (pool.Pool.polis
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 
 from .milp import Layout, Milp, Part, rounded, split_fixed, split_layout
 from .solvers import Backend, get_backend
 
-__all__ = ["Ahead", "PolishJob", "Polished", "polish", "polish_all", "polish_task"]
+__all__ = ["Ahead", "Early", "PolishJob", "Polished", "polish", "polish_all", "polish_task"]
 
 
 Polished = tuple[list[float], list[float] | None]  # clean values, row duals (see polish)
@@ -35,14 +36,18 @@ def polish(
 
 def polish_all(jobs: Sequence[PolishJob],
                run: Callable[[Sequence[PolishJob]], list[Polished]],
-               layouts: Mapping[int, tuple[Milp, Layout]] | None = None) -> list[Polished]:
+               layouts: Mapping[int, tuple[Milp, Layout]] | None = None,
+               early: Mapping[int, Early] | None = None) -> list[Polished]:
     """:func:`polish` for several models (milp, primary, secondary, x) at once: their
     parts' LPs all go to ``run`` together (it solves each as :meth:`Backend.polish`,
     e.g. in worker processes, see pool.Pool.polish). ``layouts``: models' split
-    layouts found ahead (by ``id``, with the model; see :class:`Ahead`)."""
+    layouts found ahead (by ``id``, with the model; see :class:`Ahead`); ``early``:
+    parts already polished while the plan was being made (:class:`Early`), used where
+    they are the same LP."""
     tasks: list[PolishJob] = []
     placed: list[tuple[int, list[Part] | None] | None] = []  # first task, parts (None: whole)
-    for milp, primary, secondary, x in jobs:
+    done: dict[tuple[int, int], Polished] = {}  # (job, part) -> polished early
+    for n, (milp, primary, secondary, x) in enumerate(jobs):
         if all(milp.col_integer):
             placed.append(None)
             continue
@@ -53,24 +58,30 @@ def polish_all(jobs: Sequence[PolishJob],
             tasks.append((milp, primary, secondary, x))
             continue
         placed.append((len(tasks), parts))
-        for part in parts:
+        before = (early or {}).get(id(milp))
+        same = before is not None and before.polishes(milp, primary, secondary)
+        for k, part in enumerate(parts):
+            found = before.found(k, part) if before is not None and same else None
+            if found is not None:
+                done[n, k] = found
+                continue
             tasks.append((part.milp, [primary[j] for j in part.cols],
                           None if secondary is None else [secondary[j] for j in part.cols],
                           [x[j] for j in part.cols]))
-    results = run(tasks) if tasks else []
+    results = iter(run(tasks) if tasks else [])
     out: list[Polished] = []
-    for (milp, _, _, x), layout in zip(jobs, placed, strict=True):
+    for n, ((milp, _, _, x), layout) in enumerate(zip(jobs, placed, strict=True)):
         if layout is None:  # every column integer
             out.append((rounded(milp.col_integer, x), None))
             continue
-        first, pieces = layout
+        _, pieces = layout
         if pieces is None:
-            out.append(results[first])
+            out.append(next(results))
             continue
         clean = rounded(milp.col_integer, x)
         duals: list[float] | None = [0.0] * milp.num_rows
-        for part, (values, sub_duals) in zip(pieces, results[first:first + len(pieces)],
-                                             strict=True):
+        for k, part in enumerate(pieces):
+            values, sub_duals = done[n, k] if (n, k) in done else next(results)
             for k, j in enumerate(part.cols):
                 clean[j] = values[k]
             if sub_duals is None or duals is None:
@@ -89,6 +100,95 @@ def polish_task(task: tuple[str, Milp, Sequence[float], Sequence[float] | None,
     return get_backend(name).polish(milp, primary, secondary, x)
 
 
+class Early:
+    """A merged block's parts (of its split layout, see :func:`.milp.split_layout`)
+    polished while its start still places other workloads: a part is polished, in a
+    thread of its own, once every workload with a column in it is placed, at the
+    integer values the start gave. The final polish takes what it finds here where
+    the part is the same LP (the same row bounds: the block's final plan gave its
+    integer columns the same values), so a plan that changed after the start is
+    polished again where it changed.
+
+    At 1,000 workloads the start spends most of its time waiting for its steps, one
+    batch at a time in one worker, and HiGHS releases the GIL: the other core
+    polishes meanwhile."""
+
+    def __init__(self, milp: Milp, layout: Layout, primary: Sequence[float],
+                 secondary: Sequence[float] | None, backend: Backend) -> None:
+        self.milp, self.layout, self.backend = milp, layout, backend
+        self.primary, self.secondary = primary, secondary
+        self.waiting: dict[Hashable, list[int]] = {}  # workload -> parts with a column of it
+        self.missing: list[int] = []  # per part, its workloads not placed yet
+        for k, (part, _) in enumerate(layout):
+            owners = {milp.col_tags[j][1] for j in part.cols}
+            for owner in owners:
+                self.waiting.setdefault(owner, []).append(k)
+            self.missing.append(len(owners))
+        self.polished: dict[int, tuple[Part, Polished]] = {}
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="tierplan-early")
+        self._running: list[Future[None]] = []
+
+    def placed(self, workloads: Iterable[Hashable],
+               value: Callable[[tuple[object, ...]], float]) -> None:
+        """``workloads`` are placed; ``value(tag)``: the start's value of a column so far
+        (read here, in the caller's thread)."""
+        tags = self.milp.col_tags
+        ready = []
+        for owner in workloads:
+            for k in self.waiting.pop(owner, ()):
+                self.missing[k] -= 1
+                if not self.missing[k]:
+                    ready.append(k)
+        if not ready:
+            return
+        jobs = []
+        for k in ready:
+            part, fixed_terms = self.layout[k]
+            lower, upper = [], []
+            for r, terms in zip(part.rows, fixed_terms, strict=True):
+                fixed = sum(v * round(value(tags[j])) for j, v in terms)
+                lower.append(self.milp.row_lower[r] - fixed)
+                upper.append(self.milp.row_upper[r] - fixed)
+            jobs.append((k, Part(part.cols, part.rows,
+                                 replace(part.milp, row_lower=lower, row_upper=upper))))
+        self._running.append(self._thread.submit(self._polish, jobs))
+
+    def _polish(self, jobs: Sequence[tuple[int, Part]]) -> None:
+        primary, secondary = self.primary, self.secondary
+        for k, part in jobs:
+            result = self.backend.polish(
+                part.milp, [primary[j] for j in part.cols],
+                None if secondary is None else [secondary[j] for j in part.cols],
+                [0.0] * len(part.cols))
+            if result[1] is not None:  # an optimum (else its values are those given)
+                self.polished[k] = (part, result)
+
+    def wait(self) -> None:
+        """Wait for the parts under way (raising what their polishing raised)."""
+        for running in self._running:
+            running.result()
+        self._running = []
+        self._thread.shutdown()
+
+    def polishes(self, milp: Milp, primary: Sequence[float],
+                 secondary: Sequence[float] | None) -> bool:
+        """Whether these are the model and objectives polished here."""
+        return (milp is self.milp and list(primary) == list(self.primary)
+                and (secondary is None) == (self.secondary is None)
+                and (secondary is None or list(secondary) == list(self.secondary or ())))
+
+    def found(self, k: int, part: Part) -> Polished | None:
+        """Part ``k`` (``part``, at the final plan) as polished early, when it is the same
+        LP: the same row bounds (see :meth:`polishes` for the rest)."""
+        entry = self.polished.get(k)
+        if entry is None:
+            return None
+        before, result = entry
+        same = (before.milp.row_lower == part.milp.row_lower
+                and before.milp.row_upper == part.milp.row_upper)
+        return result if same else None
+
+
 class Ahead:
     """Polishing begun before the plan is final, in a thread, while the planner's own
     thread waits in HiGHS (which releases the GIL; a merged block's LP takes 1.3-1.6 s
@@ -100,6 +200,7 @@ class Ahead:
     def __init__(self) -> None:
         self.layouts: dict[int, tuple[Milp, Layout]] = {}
         self.polished: dict[int, tuple[Milp, Sequence[float], Polished]] = {}
+        self.early: dict[int, Early] = {}  # by model: its starts' parts (see Early)
         self._running: Future[None] | None = None
         self.begun = False
 
@@ -118,10 +219,13 @@ class Ahead:
         self.begun = True
 
     def wait(self) -> None:
-        """Wait for the thread (raising what it raised)."""
+        """Wait for the thread, and for the parts polished early (raising what they
+        raised)."""
         if self._running is not None:
             self._running.result()
             self._running = None
+        for early in self.early.values():
+            early.wait()
 
     def found(self, milp: Milp, x: Sequence[float]) -> Polished | None:
         """What was polished ahead for ``milp`` at this very solution ``x``, if anything."""

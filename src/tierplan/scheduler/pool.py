@@ -27,7 +27,7 @@ from .formulation import Formulation, build, objectives
 from .gaps import block_gap, relative_gap, solver_bound
 from .milp import Layout, Milp, rounding_box, value_of
 from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
-from .polishing import Polished, PolishJob, polish_all, polish_task
+from .polishing import Early, Polished, PolishJob, polish_all, polish_task
 from .solvers import SolveResult, Task, get_backend, solve_task
 
 if TYPE_CHECKING:
@@ -176,11 +176,12 @@ class Pool:
         return [self.result(o) for o in outcomes]
 
     def polish(self, jobs: Sequence[PolishJob],
-               layouts: Mapping[int, tuple[Milp, Layout]] | None = None) -> list[Polished]:
+               layouts: Mapping[int, tuple[Milp, Layout]] | None = None,
+               early: Mapping[int, Early] | None = None) -> list[Polished]:
         """:func:`.polishing.polish` for the models (milp, primary, secondary, x) of all the
         blocks, their parts' LPs side by side in the workers when there are many (the
         planner polishes every block at the end, with nothing else left to solve);
-        ``layouts``: see :func:`.polishing.polish_all`."""
+        ``layouts`` and ``early``: see :func:`.polishing.polish_all`."""
         backend = get_backend(self.options.solver)
         solver = self.options.solver
 
@@ -191,7 +192,7 @@ class Pool:
                     polish_task, [(solver, *task) for task in tasks], chunksize=chunk))
             return [backend.polish(*task) for task in tasks]
 
-        return polish_all(jobs, run, layouts)
+        return polish_all(jobs, run, layouts, early)
 
     def run(self, tasks: Sequence[Task]) -> list[SolveResult]:
         """Solve the tasks, side by side in the workers when there are any."""
