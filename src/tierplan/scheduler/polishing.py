@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from typing import Literal
 
 from .milp import Layout, Milp, Part, rounded, split_fixed, split_layout
 from .solvers import Backend, get_backend
@@ -45,43 +46,43 @@ def polish_all(jobs: Sequence[PolishJob],
     parts already polished while the plan was being made (:class:`Early`), used where
     they are the same LP."""
     tasks: list[PolishJob] = []
-    placed: list[tuple[int, list[Part] | None] | None] = []  # first task, parts (None: whole)
+    # Each job's parts, or "integer" (every column is) or "whole" (one part: the model).
+    placed: list[list[Part] | Literal["integer", "whole"]] = []
     done: dict[tuple[int, int], Polished] = {}  # (job, part) -> polished early
     for n, (milp, primary, secondary, x) in enumerate(jobs):
         if all(milp.col_integer):
-            placed.append(None)
+            placed.append("integer")
             continue
         known = (layouts or {}).get(id(milp))
         parts = split_fixed(milp, x, known[1] if known and known[0] is milp else None)
         if len(parts) == 1 and len(parts[0].rows) == milp.num_rows:  # one part: the model
-            placed.append((len(tasks), None))
+            placed.append("whole")
             tasks.append((milp, primary, secondary, x))
             continue
-        placed.append((len(tasks), parts))
+        placed.append(parts)
         before = (early or {}).get(id(milp))
         same = before is not None and before.polishes(milp, primary, secondary)
-        for k, part in enumerate(parts):
-            found = before.found(k, part) if before is not None and same else None
+        for p, part in enumerate(parts):
+            found = before.found(p, part) if before is not None and same else None
             if found is not None:
-                done[n, k] = found
+                done[n, p] = found
                 continue
             tasks.append((part.milp, [primary[j] for j in part.cols],
                           None if secondary is None else [secondary[j] for j in part.cols],
                           [x[j] for j in part.cols]))
     results = iter(run(tasks) if tasks else [])
     out: list[Polished] = []
-    for n, ((milp, _, _, x), layout) in enumerate(zip(jobs, placed, strict=True)):
-        if layout is None:  # every column integer
+    for n, ((milp, _, _, x), pieces) in enumerate(zip(jobs, placed, strict=True)):
+        if pieces == "integer":  # x is exact already
             out.append((rounded(milp.col_integer, x), None))
             continue
-        _, pieces = layout
-        if pieces is None:
+        if pieces == "whole":
             out.append(next(results))
             continue
         clean = rounded(milp.col_integer, x)
         duals: list[float] | None = [0.0] * milp.num_rows
-        for k, part in enumerate(pieces):
-            values, sub_duals = done[n, k] if (n, k) in done else next(results)
+        for p, part in enumerate(pieces):
+            values, sub_duals = done[n, p] if (n, p) in done else next(results)
             for k, j in enumerate(part.cols):
                 clean[j] = values[k]
             if sub_duals is None or duals is None:
