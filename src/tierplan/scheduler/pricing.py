@@ -34,7 +34,8 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
     integral has it: at the LP's own prices (``prices`` / PRICE_MARKUP) that part is
     optimal for the member's LP (LP duality), so for its MILP too; its value there is
     a lower bound at the marked-up prices as well, as prices only add to a plan (less
-    the LP's tolerance, as for ``block.relaxed``)."""
+    the LP's tolerance, as for ``block.relaxed``). The others start from the rounding
+    of their part of the LP (its hint, see pool.solve_alone)."""
     assert block.form is not None
     extras = {i: priced(forms[i].milp, prices) for i in block.members}
     bounds: dict[int, float] = {}
