@@ -395,9 +395,12 @@ def _polish_early(block: Block, ahead: Ahead | None, objective: Objective, backe
                   members: Sequence[InferenceCandidates | TrainingCandidates],
                   ) -> Callable[[Sequence[int], Mapping[tuple[object, ...], float]], None] | None:
     """What the block's start tells as it places its workloads, to polish their parts
-    meanwhile (see polishing.Early): for a block laid out ahead (see _polish_ahead)."""
-    layout = ahead.layouts.get(id(block.form.milp)) if ahead and block.form else None
-    if ahead is None or block.form is None or layout is None or layout[0] is not block.form.milp:
+    meanwhile (see polishing.Early): for a block laid out ahead (see _polish_ahead),
+    once its layout is there (the thread that lays it out may still be at work)."""
+    if ahead is None or block.form is None:
+        return None
+    layout = ahead.layouts.get(id(block.form.milp))
+    if layout is None or layout[0] is not block.form.milp:
         return None
     early = ahead.early[id(block.form.milp)] = Early(
         block.form.milp, layout[1], *objectives(block.form, objective), backend)
