@@ -246,7 +246,7 @@ def sequential_start(
     solutions against without writing each step's model (see :func:`_step`).
     ``placed(members, values)``: told after each batch which members it placed, with
     the start's values so far by column tag (to polish their parts meanwhile, see
-    polishing.Ahead.early).
+    polishing.Early).
     """
     if block.form is None:
         return None

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 
-__all__ = ["INF", "Layout", "Milp", "Part", "by_tag", "column_rows", "restrict", "rounded",
-           "rounding_box", "split_fixed", "split_layout", "value_of"]
+__all__ = ["INF", "Layout", "Milp", "Part", "by_tag", "column_rows", "fixed_part", "restrict",
+           "rounded", "rounding_box", "split_fixed", "split_layout", "value_of"]
 
 INF = math.inf
 
@@ -148,16 +148,20 @@ def split_fixed(milp: Milp, x: Sequence[float], layout: Layout | None = None) ->
     hundreds of workloads becomes hundreds of small LPs. ``layout``: the model's
     :func:`split_layout`, when it was found before ``x`` was known.
     """
-    parts = []
-    for part, fixed_terms in layout or split_layout(milp):
-        lower, upper = [], []
-        for r, terms in zip(part.rows, fixed_terms, strict=True):
-            fixed = sum(v * round(x[j]) for j, v in terms)
-            lower.append(milp.row_lower[r] - fixed)
-            upper.append(milp.row_upper[r] - fixed)
-        parts.append(Part(part.cols, part.rows, replace(part.milp, row_lower=lower,
-                                                         row_upper=upper)))
-    return parts
+    return [fixed_part(milp, part, fixed_terms, x.__getitem__)
+            for part, fixed_terms in layout or split_layout(milp)]
+
+
+def fixed_part(milp: Milp, part: Part, fixed_terms: Sequence[Sequence[tuple[int, float]]],
+               value: Callable[[int], float]) -> Part:
+    """A part of ``milp``'s :func:`split_layout` with its integer columns fixed at
+    ``value(j)`` (rounded): their terms move into its row bounds."""
+    lower, upper = [], []
+    for r, terms in zip(part.rows, fixed_terms, strict=True):
+        fixed = sum(v * round(value(j)) for j, v in terms)
+        lower.append(milp.row_lower[r] - fixed)
+        upper.append(milp.row_upper[r] - fixed)
+    return Part(part.cols, part.rows, replace(part.milp, row_lower=lower, row_upper=upper))
 
 
 # How a model falls apart once its integer columns are fixed, whatever their values:

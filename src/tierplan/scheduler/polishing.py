@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from typing import Literal
 
-from .milp import Layout, Milp, Part, rounded, split_fixed, split_layout
+from .milp import Layout, Milp, Part, fixed_part, rounded, split_fixed, split_layout
 from .solvers import Backend, get_backend
 
 __all__ = ["Ahead", "Early", "PolishJob", "Polished", "polish", "polish_all", "polish_task"]
@@ -67,9 +66,7 @@ def polish_all(jobs: Sequence[PolishJob],
             if found is not None:
                 done[n, p] = found
                 continue
-            tasks.append((part.milp, [primary[j] for j in part.cols],
-                          None if secondary is None else [secondary[j] for j in part.cols],
-                          [x[j] for j in part.cols]))
+            tasks.append(_part_job(part, primary, secondary, x))
     results = iter(run(tasks) if tasks else [])
     out: list[Polished] = []
     for n, ((milp, _, _, x), pieces) in enumerate(zip(jobs, placed, strict=True)):
@@ -92,6 +89,15 @@ def polish_all(jobs: Sequence[PolishJob],
                     duals[r] = sub_duals[k]
         out.append((clean, duals))
     return out
+
+
+def _part_job(part: Part, primary: Sequence[float], secondary: Sequence[float] | None,
+              x: Sequence[float]) -> PolishJob:
+    """The polish job of one part of a model (milp, primary, secondary, x): its own LP,
+    with the model's objectives and values on its columns."""
+    return (part.milp, [primary[j] for j in part.cols],
+            None if secondary is None else [secondary[j] for j in part.cols],
+            [x[j] for j in part.cols])
 
 
 def polish_task(task: tuple[str, Milp, Sequence[float], Sequence[float] | None,
@@ -126,6 +132,7 @@ class Early:
                 self.waiting.setdefault(owner, []).append(k)
             self.missing.append(len(owners))
         self.polished: dict[int, tuple[Part, Polished]] = {}
+        self._nothing = [0.0] * milp.num_cols  # no plan to fall back on: only optima are kept
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="tierplan-early")
         self._running: list[Future[None]] = []
 
@@ -142,25 +149,14 @@ class Early:
                     ready.append(k)
         if not ready:
             return
-        jobs = []
-        for k in ready:
-            part, fixed_terms = self.layout[k]
-            lower, upper = [], []
-            for r, terms in zip(part.rows, fixed_terms, strict=True):
-                fixed = sum(v * round(value(tags[j])) for j, v in terms)
-                lower.append(self.milp.row_lower[r] - fixed)
-                upper.append(self.milp.row_upper[r] - fixed)
-            jobs.append((k, Part(part.cols, part.rows,
-                                 replace(part.milp, row_lower=lower, row_upper=upper))))
+        jobs = [(k, fixed_part(self.milp, *self.layout[k], lambda j: value(tags[j])))
+                for k in ready]
         self._running.append(self._thread.submit(self._polish, jobs))
 
     def _polish(self, jobs: Sequence[tuple[int, Part]]) -> None:
-        primary, secondary = self.primary, self.secondary
         for k, part in jobs:
-            result = self.backend.polish(
-                part.milp, [primary[j] for j in part.cols],
-                None if secondary is None else [secondary[j] for j in part.cols],
-                [0.0] * len(part.cols))
+            result = self.backend.polish(*_part_job(part, self.primary, self.secondary,
+                                                    self._nothing))
             if result[1] is not None:  # an optimum (else its values are those given)
                 self.polished[k] = (part, result)
 
@@ -174,9 +170,8 @@ class Early:
     def polishes(self, milp: Milp, primary: Sequence[float],
                  secondary: Sequence[float] | None) -> bool:
         """Whether these are the model and objectives polished here."""
-        return (milp is self.milp and list(primary) == list(self.primary)
-                and (secondary is None) == (self.secondary is None)
-                and (secondary is None or list(secondary) == list(self.secondary or ())))
+        return milp is self.milp and _listed(primary) == _listed(self.primary) and (
+            _listed(secondary) == _listed(self.secondary))
 
     def found(self, k: int, part: Part) -> Polished | None:
         """Part ``k`` (``part``, at the final plan) as polished early, when it is the same
@@ -188,6 +183,10 @@ class Early:
         same = (before.milp.row_lower == part.milp.row_lower
                 and before.milp.row_upper == part.milp.row_upper)
         return result if same else None
+
+
+def _listed(values: Sequence[float] | None) -> list[float] | None:
+    return None if values is None else list(values)
 
 
 class Ahead:
