@@ -1,5 +1,7 @@
 """The gap of a plan is the gap of the whole scenario, summed over the blocks solved apart."""
 
+import math
+
 import pytest
 
 from tierplan.scheduler.blocks import Blocks
@@ -123,7 +125,8 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     prices, lp = pricing.shadow_prices(HighsBackend(), block, "cost")
     solved, hints = [], []
     real = pool.alone
-    pool.alone = lambda steps, *a: solved.extend(steps) or hints.extend(a[-1]) or real(steps, *a)
+    pool.alone = lambda steps, *a, **k: (solved.extend(steps) or hints.extend(a[-1])
+                                         or real(steps, *a, **k))
     optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() + 5,
                                      lp)
     assert len(solved) == 1 and solved[0][0] is forms[0]
@@ -139,6 +142,57 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     merged.result = SolveResult("time_limit", [1.0], 18.0, float("inf"), 0.0)
     merged.dual = block.dual
     assert whole_gap(blocks, {0: 6.0, 1: 6.0}) == pytest.approx((18 - 13.99) / 18)
+
+
+def test_a_priced_member_without_a_bound_from_its_solve_is_bounded_by_its_part_of_the_lp():
+    # Past its deadline a priced member keeps the plan of its LP part's rounding box, with
+    # no bound from the solver (pool.solve_alone with box_late). Its part of the LP still
+    # bounds it: that part is optimal for a's own LP at the LP's price of $10, so a costs
+    # at least min(6 + 0.6 x 10, 12) = $12 at $10.01 too, and the block keeps its bound
+    # 12 + 12 - 10.01 = $13.99 (b's part is integral, as above). Without it: none.
+    import time
+
+    from conftest import PRICED_PAIR, onprem_jobs
+    from tierplan.scheduler import planner, pricing
+    from tierplan.scheduler import pool as pool_module
+    from tierplan.scheduler.formulation import build
+    from tierplan.scheduler.solvers import HighsBackend
+
+    u, members, block = onprem_jobs(*PRICED_PAIR)
+    forms = {i: build(u, [], [members[i]], u.scenario.budgets, 1.0) for i in block.members}
+    prices, lp = pricing.shadow_prices(HighsBackend(), block, "cost")
+    pool = pool_module.Pool(planner.PlanOptions(), n_members=2)
+    real = pool.alone
+    asked = []
+
+    def boxed(steps, objective, deadline, cap, late, hints, box_late):
+        asked.append(box_late)
+        return [SolveResult("time_limit", r.x, r.objective, float("inf"), r.seconds)
+                for r in real(steps, objective, deadline, cap, late, hints)]
+
+    pool.alone = boxed
+    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() - 1, lp)
+    assert asked == [True] and set(optimal) == {0, 1}
+    assert block.dual == pytest.approx(13.99)
+    pool.alone = lambda steps, *a, **k: [SolveResult("time_limit", r.x, r.objective,
+                                                     float("inf"), r.seconds)
+                                         for r in real(steps, *a)]
+    pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() - 1)  # no LP
+    assert block.dual == -math.inf
+
+
+def test_the_rounding_at_stake_is_each_integer_columns_distance_from_whole_at_its_cost():
+    # 2.5 instances at $3 are half an instance from whole ($1.50), 0.9 at $10 a tenth
+    # ($1); the continuous column's 0.5 counts for nothing: $2.50.
+    from tierplan.scheduler.milp import Milp
+    from tierplan.scheduler.pricing import rounding_risk
+
+    milp = Milp()
+    milp.add_col(("n",), 0, 10, True, 3.0)
+    milp.add_col(("m",), 0, 10, True, 10.0)
+    milp.add_col(("y",), 0, 1, False, 7.0)
+    assert rounding_risk(milp, [3.0, 10.0, 7.0], [2.5, 0.9, 0.5]) == pytest.approx(2.5)
+    assert rounding_risk(milp, [3.0, 10.0, 7.0], [2.0, 1.0, 0.5]) == 0.0
 
 
 def test_merged_blocks_keep_a_reserve_for_a_further_merge(monkeypatch):
@@ -195,8 +249,8 @@ def test_priced_solves_get_less_time_when_time_is_short():
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
     caps = []
     real = pool.alone
-    pool.alone = lambda steps, objective, deadline, cap, late, hints: caps.append(
-        (cap, late)) or real(steps, objective, deadline, cap, late, hints)
+    pool.alone = lambda steps, objective, deadline, cap, late, hints, box_late: caps.append(
+        (cap, late)) or real(steps, objective, deadline, cap, late, hints, box_late)
     for left in (10.0, 0.01):
         pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() + left)
     assert caps == [(1.0, 0.05), (pytest.approx(0.05), 0.05)]

@@ -1,6 +1,7 @@
 """Solves that run out of time: what a late workload gets, the retry when it finds no
 plan or a poor one, and what a merged block keeps when its MILP has no time left."""
 
+import math
 import time
 
 import pytest
@@ -27,7 +28,7 @@ def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch
 
     monkeypatch.setattr(pool_module, "get_backend", lambda name: Slow())
     result = pool_module.solve_alone(("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
-                                      pool_module.LATE_SECONDS, None))
+                                      pool_module.LATE_SECONDS, None, False))
     assert result.status == "optimal"
     assert calls == [(pool_module.LATE_SECONDS, pool_module.LATE_GAP),
                      (pool_module.LATE_RETRY_SECONDS, pool_module.LATE_GAP)]
@@ -50,7 +51,7 @@ def test_a_plan_far_above_its_bound_when_time_runs_out_gets_one_more_try(monkeyp
 
     monkeypatch.setattr(pool_module, "get_backend", lambda name: Late())
     task = ("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
-            pool_module.STEP_LATE_SECONDS, None)
+            pool_module.STEP_LATE_SECONDS, None, False)
     result = pool_module.solve_alone(task)
     assert (result.status, result.objective) == ("optimal", 3.0)
     assert answers == [pool_module.STEP_LATE_SECONDS, pool_module.LATE_RETRY_SECONDS]
@@ -180,11 +181,12 @@ def test_a_hinted_solve_starts_from_the_rounding_box_and_still_searches_the_whol
 
     monkeypatch.setattr(pool_module, "get_backend", lambda name: Spy())
     # The hint is given (a member's part of its block's LP), or RELAX: the model's own
-    # LP, solved first (a start's step), which is the same a = 3.5 here.
+    # LP, solved first (a start's step), which is the same a = 3.5 here. (box_late, see
+    # below, changes nothing before the deadline.)
     for hint in ([3.5, 0.0], pool_module.RELAX):
         calls.clear()
         task = ("highs", milp, [3.0, 5.0], None, time.time() + 30, 1e-4, 1.0,
-                pool_module.LATE_SECONDS, hint)
+                pool_module.LATE_SECONDS, hint, True)
         result = pool_module.solve_alone(task)
         assert result.objective == pytest.approx(11.0)
         assert result.x == pytest.approx([2.0, 1.0])
@@ -195,9 +197,21 @@ def test_a_hinted_solve_starts_from_the_rounding_box_and_still_searches_the_whol
     # Through CBC the hint is left out: one solve, of the whole model, with no start.
     calls.clear()
     task = ("cbc", milp, [3.0, 5.0], None, time.time() + 30, 1e-4, 1.0,
-            pool_module.LATE_SECONDS, pool_module.RELAX)
+            pool_module.LATE_SECONDS, pool_module.RELAX, False)
     assert pool_module.solve_alone(task).objective == pytest.approx(11.0)
     assert [(upper, start) for upper, _, start, _ in calls] == [([10, 10], None)]
+    # Past its deadline with box_late (a priced member's solve, see pricing.BOX_LATE) it
+    # ends with the box's plan, a = 4 ($12), time-limited and with no bound; without
+    # box_late it still searches the whole model from there.
+    for box_late, value, solves in ((True, 12.0, 1), (False, 11.0, 2)):
+        calls.clear()
+        task = ("highs", milp, [3.0, 5.0], None, time.time() - 1, 1e-4, 1.0,
+                pool_module.LATE_SECONDS, [3.5, 0.0], box_late)
+        result = pool_module.solve_alone(task)
+        assert result.objective == pytest.approx(value) and len(calls) == solves
+        if box_late:
+            assert (result.status, result.gap) == ("time_limit", math.inf)
+            assert result.x == pytest.approx([4.0, 0.0])
 
 
 def test_planning_pauses_the_garbage_collector_and_restores_the_callers_setting(monkeypatch):

@@ -209,6 +209,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         # Priced even past the deadline: the LP and the members' priced models cost more
         # than an unpriced start (~5 s at 1,000 workloads), but without them the block
         # has no bound beyond its solo optima (28 % below the plan there) and a worse plan.
+        # (Past the deadline a member keeps its LP part's rounding: see pricing.BOX_LATE.)
         assert block.prices is not None  # solved before the starts, see rounds.relax_merged
         prices, lp = block.prices, block.lp
         optimal: dict[int, dict[tuple[object, ...], float]] = {}
@@ -471,8 +472,8 @@ def _bounded(status: Status, x: list[float], value: float, bound: float,
 # back to back, explanations off; with them, 1 s reserved: 9.04-9.29 s against
 # 9.61-9.83 s, three pairs); 500 workloads 9.01-9.31 s against 9.27-9.48 s, the same
 # gap; with a busy loop beside the run, 10.72 s against 10.86 s, gap 1.87 % against
-# 1.68 %.
-START_SECONDS = 2e-3
+# 1.68 %. Since pricing stops on time (pricing.BOX_LATE), 1 ms: see there.
+START_SECONDS = 1e-3
 
 # Seconds per column kept, when merged blocks are solved, for polishing the plan and
 # explaining it after them (measured 12-15 us at 250 to 1,000 workloads).

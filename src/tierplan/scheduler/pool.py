@@ -125,7 +125,7 @@ class Pool:
     def submit(self, form: Formulation, objective: Objective, deadline: float,
                cap: float = math.inf, extra: Sequence[float] | None = None,
                final: bool = True, late: float | None = None,
-               hint: Hint = None) -> Future[SolveResult] | SolveResult:
+               hint: Hint = None, box_late: bool = False) -> Future[SolveResult] | SolveResult:
         """Solve one workload's model: in a worker when there are workers (:meth:`result`
         waits for it), else here and now, as is a training workload's choice.
 
@@ -133,7 +133,7 @@ class Pool:
         :func:`alone_limits`); ``extra``: column prices added to the primary objective,
         left out of the result's objective. A start's step (not ``final``) has no
         tie-break. ``late``: its seconds when it starts past the deadline (default
-        LATE_SECONDS). ``hint``: see :func:`solve_alone`."""
+        LATE_SECONDS). ``hint`` and ``box_late``: see :func:`solve_alone`."""
         primary, secondary = objectives(form, objective)
         if extra is not None:
             primary = [c + e for c, e in zip(primary, extra, strict=True)]
@@ -141,7 +141,7 @@ class Pool:
             return unpriced(form, objective, extra, solve_choice(form.milp, primary))
         tie = secondary if self.exact_ties(objective) and final else None
         task = (self.options.solver, form.milp, primary, tie, deadline, self.options.gap, cap,
-                LATE_SECONDS if late is None else late, hint)
+                LATE_SECONDS if late is None else late, hint, box_late)
         if self.workers == 1:
             return unpriced(form, objective, extra, solve_alone(task))
         future = self._executor().submit(solve_alone, task)
@@ -166,12 +166,13 @@ class Pool:
 
     def alone(self, steps: Sequence[Step], objective: Objective, deadline: float,
               cap: float = math.inf, late: float | None = None,
-              hints: Sequence[Hint] | None = None) -> list[SolveResult]:
+              hints: Sequence[Hint] | None = None, box_late: bool = False,
+              ) -> list[SolveResult]:
         """Solve single-workload models with their column prices, side by side in the
         workers when there are any (a start's steps, see blocks.sequential_start).
-        ``hints``: each model's :data:`Hint` (see :func:`solve_alone`)."""
+        ``hints``: each model's :data:`Hint`; ``box_late``: see :func:`solve_alone`."""
         outcomes = [self.submit(f, objective, deadline, cap, extra, False, late,
-                                hints[k] if hints is not None else None)
+                                hints[k] if hints is not None else None, box_late)
                     for k, (f, extra) in enumerate(steps)]
         return [self.result(o) for o in outcomes]
 
@@ -350,7 +351,8 @@ HINT_SHARE = 0.5
 Hint = list[float] | Literal["relax"] | None
 RELAX: Final = "relax"
 
-AloneTask = tuple[str, Milp, list[float], list[float] | None, float, float, float, float, Hint]
+AloneTask = tuple[str, Milp, list[float], list[float] | None, float, float, float, float, Hint,
+                  bool]
 
 
 def alone_limits(deadline: float, gap: float, cap: float = math.inf,
@@ -366,8 +368,8 @@ def alone_limits(deadline: float, gap: float, cap: float = math.inf,
 
 def solve_alone(task: AloneTask) -> SolveResult:
     """One workload's model (solver, model, objective, tie-break, deadline, gap, cap,
-    seconds when late, and a hint), here or in a worker; its limits are read when it
-    starts, not when it was queued.
+    seconds when late, a hint, and whether a late one keeps its box's plan), here or
+    in a worker; its limits are read when it starts, not when it was queued.
 
     The ``hint`` is an LP solution of the model (a priced member's part of its block's
     LP, see pricing.price_members), or RELAX for the model's own LP relaxation (a
@@ -376,9 +378,14 @@ def solve_alone(task: AloneTask) -> SolveResult:
     (:func:`.milp.rounding_box`), a much smaller search, and its plan is the start of
     the whole model's solve: a solve stopped by its cap then keeps a plan near the
     LP's instead of its first rounding's (see HINT_SHARE). With HiGHS only: through CBC
-    the LP and the box cost about what the model does (see :func:`relaxes`)."""
-    solver, milp, primary, tie, deadline, gap, cap, late, hint = task
+    the LP and the box cost about what the model does (see :func:`relaxes`).
+
+    ``box_late``: a solve that starts past the deadline ends with its box's plan when
+    it has one, as a time-limited result with no bound (a priced member's: pricing
+    bounds it by its LP part instead, see BOX_LATE)."""
+    solver, milp, primary, tie, deadline, gap, cap, late, hint, box_late = task
     backend = get_backend(solver)
+    past = time.time() >= deadline
     seconds, gap = alone_limits(deadline, gap, cap, late)
     start: list[float] | None = None
     if solver != "highs":
@@ -389,6 +396,9 @@ def solve_alone(task: AloneTask) -> SolveResult:
     if isinstance(hint, list):
         boxed = backend.solve(rounding_box(milp, hint), primary, None, seconds * HINT_SHARE,
                               gap)
+        if box_late and past and boxed.x is not None:
+            return SolveResult("time_limit", boxed.x, boxed.objective, math.inf,
+                               boxed.seconds)
         start, seconds = boxed.x, max(seconds - boxed.seconds, 0.01)
     # Without presolve: the 324 priced models of the 1,000-workload benchmark's block take
     # 12.4-12.8 s instead of 14.4-15.4 s (1 s cap each). (Larger models, such as the
@@ -448,7 +458,8 @@ def prepare_alone(task: tuple[range, Objective, float, str, float, bool],
         else:
             tie = secondary if exact else None
             out.append((cand, form, solve_alone((solver, form.milp, primary, tie, deadline,
-                                                 gap, math.inf, LATE_SECONDS, None)),
+                                                 gap, math.inf, LATE_SECONDS, None,
+                                                 False)),
                         False, written))
     return out
 

@@ -16,8 +16,8 @@ from .milp import Milp, by_tag, rounded, value_of
 from .pool import Pool
 from .solvers import Backend
 
-__all__ = ["PRICED_FLOOR", "PRICED_SHARE", "PRICE_MARKUP", "integral", "price_members",
-           "shadow_prices"]
+__all__ = ["BOX_LATE", "PRICED_FLOOR", "PRICED_SHARE", "PRICE_MARKUP", "integral",
+           "price_members", "rounding_risk", "shadow_prices"]
 
 
 def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
@@ -35,13 +35,17 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
     optimal for the member's LP (LP duality), so for its MILP too; its value there is
     a lower bound at the marked-up prices as well, as prices only add to a plan (less
     the LP's tolerance, as for ``block.relaxed``). The others start from the rounding
-    of their part of the LP (its hint, see pool.solve_alone)."""
+    of their part of the LP (its hint, see pool.solve_alone). That part's value is a
+    bound for them too (their LP's optimum at the LP's prices), kept when their solve
+    gives a weaker one or none: one that starts past ``deadline`` keeps its rounding's
+    plan without searching further (BOX_LATE)."""
     assert block.form is not None
     extras = {i: priced(forms[i].milp, prices) for i in block.members}
     bounds: dict[int, float] = {}
     optimal: dict[int, dict[tuple[object, ...], float]] = {}
     at_lp = dict(zip(block.form.milp.col_tags, lp, strict=True)) if lp is not None else {}
     hints: dict[int, list[float]] = {}  # members' parts of the LP, to round (see below)
+    risk: dict[int, float] = {}
     for i in block.members:
         extra = extras[i]
         if extra is None and i in alone:
@@ -49,25 +53,30 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
             continue
         m = forms[i].milp
         x = [at_lp.get(t, math.nan) for t in m.col_tags]
-        if lp is not None and integral(m, x):
-            x = rounded(m.col_integer, x)
-            primary = objectives(forms[i], objective)[0]
-            value = sum((c + e / PRICE_MARKUP) * v for c, e, v in
-                        zip(primary, extra or [0.0] * len(x), x, strict=True))
-            bounds[i] = gaps.lp_bound(value)
-            optimal[i] = by_tag(m, x)
-        elif lp is not None and not any(map(math.isnan, x)):
+        if lp is None or any(map(math.isnan, x)):
+            continue
+        primary = objectives(forms[i], objective)[0]
+        # the member's LP optimum at the LP's prices (see above): a bound in any case
+        bounds[i] = gaps.lp_bound(sum((c + e / PRICE_MARKUP) * v for c, e, v in
+                                      zip(primary, extra or [0.0] * len(x), x, strict=True)))
+        if integral(m, x):
+            optimal[i] = by_tag(m, rounded(m.col_integer, x))
+        else:
             hints[i] = x
-    todo = [i for i in block.members if i not in bounds]
+            risk[i] = rounding_risk(m, primary, x)
+    # the riskiest roundings first: those past the deadline keep theirs (BOX_LATE)
+    todo = sorted((i for i in block.members
+                   if i not in optimal and (extras[i] is not None or i not in alone)),
+                  key=lambda i: -risk.get(i, math.inf))
     per = (deadline - time.time()) * pool.workers / max(len(todo), 1)
     cap = min(1.0, max(PRICED_SHARE * per, PRICED_FLOOR))
     solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, cap,
-                        PRICED_FLOOR, [hints.get(i) for i in todo])
+                        PRICED_FLOOR, [hints.get(i) for i in todo], box_late=BOX_LATE)
     for i, result in zip(todo, solved, strict=True):
         if result.x is None or result.objective is None:
             return optimal  # no bound from this member, so none for the block
         value = result.objective + value_of(extras[i] or [0.0] * len(result.x), result.x)
-        bounds[i] = gaps.solver_bound(result, value)
+        bounds[i] = max(gaps.solver_bound(result, value), bounds.get(i, -math.inf))
         optimal[i] = by_tag(forms[i].milp, result.x)
     block.dual = gaps.lagrangian(block.form.milp, prices, [bounds[i] for i in block.members])
     return optimal
@@ -87,6 +96,28 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
 # instead of 14.5-14.6 s in a slow hour, gap 1.7 % instead of 1.25 %.
 PRICED_SHARE = 4.0
 PRICED_FLOOR = 0.05
+
+# Whether a member priced past the deadline keeps the plan of its LP part's rounding
+# box (see pool.solve_alone) instead of solving its whole model from it; its bound is
+# then its LP part's value. Those whole solves take ~15 ms each (2 ms for the box), and
+# past the deadline they made pricing end up to 2 s late when the machine is slow;
+# the start and the run ended late with it. At 1,000 workloads and --time-limit 10,
+# with planner.START_SECONDS halved to 1 ms and the riskiest roundings priced first
+# (rounding_risk), against the commit before: in a slow hour 9.25-9.33 s instead of
+# 9.63-10.62 s, gap 2.1-2.6 % instead of 1.5-1.7 % (three pairs back to back); with a
+# busy loop beside it 9.6-10.3 s instead of 12.9 s, gap 4.7-5.3 % instead of 2.1 %; in
+# a fast hour the same time, 8.97-9.28 s, and gap 1.4-1.8 % instead of 1.3-1.4 %.
+# Priced first by rounding_risk, the gap was 1.5-2.8 % against 1.7-2.6 % in list order
+# (eight pairs).
+BOX_LATE = True
+
+
+def rounding_risk(milp: Milp, primary: Sequence[float], x: Sequence[float]) -> float:
+    """How much rounding ``x`` (an LP solution) is at stake: each integer column's
+    distance to its nearest whole number, at its cost. Members priced in this order
+    leave those with the least at stake past the deadline (see BOX_LATE)."""
+    return sum(abs(c) * abs(v - round(v)) for c, v, whole in
+               zip(primary, x, milp.col_integer, strict=True) if whole)
 
 
 def integral(milp: Milp, x: Sequence[float]) -> bool:
