@@ -20,10 +20,12 @@ def decode(universe: Universe, form: Formulation, x: Sequence[float]) -> list[Pl
     for v in form.inference:
         w = v.cand.workload
         for gi, g in enumerate(v.cand.groups):
-            site = universe.sites[g.site]
-            flows = {ci: x[col] for ci, col in v.y[gi].items() if x[col] > TINY}
             used = [(unit, round(x[col])) for unit, col in zip(g.units, v.n[gi], strict=True)
                     if col is not None and round(x[col]) > 0]
+            if not used:  # no instances, so no traffic either (most groups)
+                continue
+            site = universe.sites[g.site]
+            flows = {ci: x[col] for ci, col in v.y[gi].items() if x[col] > TINY}
             capacity = sum(unit.cap * n for unit, n in used)
             egress_per_rps = 3600 * H * w.payload_kb * 1e-6 * site.egress_usd_per_gb
             for unit, n in used:
