@@ -343,3 +343,27 @@ def test_pricing_leaves_the_start_its_share_of_the_time(monkeypatch):
     [(deadline, members)] = priced
     assert members == 4
     assert deadline == pytest.approx(solved[0] - planner.START_SECONDS * 4)
+
+
+def test_a_plan_that_ends_without_one_leaves_no_thread_of_its_own_behind(monkeypatch):
+    # Three 10-rps services and two on-prem L4s, nothing else: each fits alone, together
+    # they do not, so the merged block has no plan and the run ends there. Its layout is
+    # being found in a thread meanwhile (made slow here); the plan waits for it.
+    import threading
+    import time
+
+    from tierplan.scheduler import planner, polishing
+
+    real_layout = polishing.split_layout
+
+    def slow_layout(milp):
+        time.sleep(0.5)
+        return real_layout(milp)
+
+    monkeypatch.setattr(planner, "AHEAD_FROM", 0)
+    monkeypatch.setattr(polishing, "split_layout", slow_layout)
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=2)])]
+    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(3)])
+    result = solve(sc, workers=1)
+    assert result.status == "infeasible"
+    assert [t.name for t in threading.enumerate() if t.name.startswith("tierplan-")] == []

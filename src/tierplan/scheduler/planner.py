@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
@@ -324,6 +324,10 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         for block, result in zip(unsolved, results, strict=True):
             failure = record(block, result)
             if failure is not None:
+                if ahead is not None:  # no thread of this plan outlives it
+                    ahead.wait()
+                if slo is not None:
+                    wait([slo])
                 return failure
         broken = blocks.violated()
         if not broken:
