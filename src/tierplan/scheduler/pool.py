@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, TypeVar
 
 from ..errors import TierplanError
 from ..model import Budget, InferenceWorkload, Objective
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 __all__ = ["LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR_GAP", "STEP_LATE_SECONDS",
-           "Context", "Pool", "Prepared", "alone_limits", "no_worse", "prepare_alone",
+           "AloneTask", "Context", "Pool", "Prepared", "alone_limits", "no_worse", "prepare_alone",
            "relax_alone", "relaxes", "solve_alone", "unpriced"]
 
 
@@ -140,8 +140,9 @@ class Pool:
         if not form.inference and len(form.training) == 1:
             return unpriced(form, objective, extra, solve_choice(form.milp, primary))
         tie = secondary if self.exact_ties(objective) and final else None
-        task = (self.options.solver, form.milp, primary, tie, deadline, self.options.gap, cap,
-                LATE_SECONDS if late is None else late, hint, box_late)
+        task = AloneTask(self.options.solver, form.milp, primary, tie, deadline,
+                         self.options.gap, cap, LATE_SECONDS if late is None else late, hint,
+                         box_late)
         if self.workers == 1:
             return unpriced(form, objective, extra, solve_alone(task))
         future = self._executor().submit(solve_alone, task)
@@ -351,8 +352,19 @@ HINT_SHARE = 0.5
 Hint = list[float] | Literal["relax"] | None
 RELAX: Final = "relax"
 
-AloneTask = tuple[str, Milp, list[float], list[float] | None, float, float, float, float, Hint,
-                  bool]
+class AloneTask(NamedTuple):
+    """One workload's model to solve (see :func:`solve_alone`)."""
+
+    solver: str
+    milp: Milp
+    primary: list[float]
+    tie: list[float] | None  # the tie-break objective, if any
+    deadline: float  # time.time()
+    gap: float
+    cap: float = math.inf  # seconds at most before the deadline
+    late: float = LATE_SECONDS  # seconds when it starts past the deadline
+    hint: Hint = None
+    box_late: bool = False
 
 
 def alone_limits(deadline: float, gap: float, cap: float = math.inf,
@@ -457,10 +469,8 @@ def prepare_alone(task: tuple[range, Objective, float, str, float, bool],
             out.append((cand, form, relax_alone((solver, form.milp, primary)), True, written))
         else:
             tie = secondary if exact else None
-            out.append((cand, form, solve_alone((solver, form.milp, primary, tie, deadline,
-                                                 gap, math.inf, LATE_SECONDS, None,
-                                                 False)),
-                        False, written))
+            alone = AloneTask(solver, form.milp, primary, tie, deadline, gap)
+            out.append((cand, form, solve_alone(alone), False, written))
     return out
 
 
