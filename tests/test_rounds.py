@@ -367,3 +367,35 @@ def test_a_plan_that_ends_without_one_leaves_no_thread_of_its_own_behind(monkeyp
     result = solve(sc, workers=1)
     assert result.status == "infeasible"
     assert [t.name for t in threading.enumerate() if t.name.startswith("tierplan-")] == []
+
+
+def test_a_start_that_leaves_a_workload_no_room_is_tried_again_and_then_cost_first(
+        monkeypatch):
+    # Four services want the two on-prem L4s in Munich (20 ms) more than the cloud's in
+    # Frankfurt, under the latency objective: they form a merged block, whose start is
+    # made to fail here. It is tried again with the workload left without room placed
+    # first (planner.START_TRIES in all), then placed cost first, without the
+    # latency-first solutions and prices; that start is the plan's.
+    from tierplan.scheduler import planner
+
+    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=2)]),
+             site("cloud", offerings=[offering("l4", 1.0)], location=FRANKFURT)]
+    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(4)])
+    real = planner.sequential_start
+    calls = []
+
+    def failing(*args):
+        block, known, prices, objective = args[1], args[7], args[8], args[11]
+        promoted = list(args[15]) if len(args) > 15 else None
+        calls.append((objective, promoted, known is None, prices is None))
+        if objective == "latency":
+            args[16].append(sorted(block.members)[len(calls) - 1])
+            return None
+        return real(*args)
+
+    monkeypatch.setattr(planner, "sequential_start", failing)
+    result = solve(sc, objective="latency", workers=1)
+    assert result.status in ("optimal", "time_limit") and result.placements
+    assert planner.START_TRIES == 2
+    assert calls == [("latency", [], False, False), ("latency", [0], False, False),
+                     ("cost", None, True, True)]

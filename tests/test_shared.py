@@ -145,6 +145,24 @@ def test_sequential_start_is_feasible_for_the_merged_block():
     assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 120 + 120)
 
 
+def test_a_start_names_the_workload_left_without_room_and_places_promoted_ones_first():
+    # Three 60 h jobs that may only use the one on-prem L4 (100 h): the first placed
+    # takes it and the next finds no plan. The start says which (j1 after j0); with
+    # j1 promoted, j1 takes the L4 and j0 is the one left without room.
+    from tierplan.scheduler.blocks import sequential_start, solve_choice
+
+    u, members, block = onprem_jobs(THREE_JOBS, {name: ["onprem"] for name in THREE_JOBS})
+
+    def steps(batch):  # a choice that fits no row has no plan
+        return [solve_choice(f.milp, f.milp.cost) for f, _ in batch]
+
+    for promoted, left in (((), 1), ((1,), 0)):
+        failed: list[int] = []
+        start = sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps,
+                                 promoted=promoted, failed=failed)
+        assert start is None and failed == [left]
+
+
 def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most():
     # One on-prem L4 for 100 h; two 60 h jobs, so only one fits. Job a saves $6 there
     # (cloud-a: 60 h x $0.2 = $12 vs 60 h x $0.1 = $6), job b saves $114 (cloud-b: $120).

@@ -209,6 +209,8 @@ def sequential_start(
     optimal: Mapping[int, Mapping[tuple[object, ...], float]] | None = None,
     models: Mapping[int, Formulation] | None = None,
     placed: Callable[[Sequence[int], Mapping[tuple[object, ...], float]], None] | None = None,
+    promoted: Sequence[int] = (),
+    failed: list[int] | None = None,
 ) -> list[float] | None:
     """A feasible MIP start for a merged block, or None when a step finds no plan.
 
@@ -256,7 +258,8 @@ def sequential_start(
             used[key] = used.get(key, 0.0) + activity
     values: dict[tuple[object, ...], float] = {}
     first = [i for i in block.members if i in keep]
-    queue = deque([*first, *sorted((i for i in block.members if i not in keep),
+    first += [i for i in promoted if i not in keep]
+    queue = deque([*first, *sorted((i for i in block.members if i not in first),
                                    key=lambda i: _freedom(members[i]))])
     while queue:
         take = [queue.popleft() for _ in range(min(batch, len(queue)))]
@@ -275,6 +278,8 @@ def sequential_start(
         for pos, (i, (form, _, fixed)) in enumerate(zip(take, steps, strict=True)):
             step = Block([i], form, fixed or next(results))
             if step.result is None or step.result.x is None:
+                if failed is not None:
+                    failed.append(i)
                 return None  # no plan even with the room the batch started from
             usage = list(_usage(step))
             if pos and any(_over(used.get(key, 0.0) + activity, _limit(universe, budgets, key))

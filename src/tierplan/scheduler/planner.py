@@ -202,9 +202,11 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         """
         others = [b for b in blocks.blocks.values() if b is not block]
 
-        def steps(batch: Sequence[Step]) -> list[SolveResult]:
-            return pool.alone(batch, objective, solve_by, 1.0, STEP_LATE_SECONDS,
-                              [RELAX] * len(batch))
+        def steps_for(goal: Objective) -> Callable[[Sequence[Step]], list[SolveResult]]:
+            def steps(batch: Sequence[Step]) -> list[SolveResult]:
+                return pool.alone(batch, goal, solve_by, 1.0, STEP_LATE_SECONDS,
+                                  [RELAX] * len(batch))
+            return steps
 
         # Priced even past the deadline: the LP and the members' priced models cost more
         # than an unpriced start (~5 s at 1,000 workloads), but without them the block
@@ -225,14 +227,24 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         batch = 4 * pool.workers if pool.workers > 1 else 1
         models = {i: own[i] for i in block.members if i in own}
         placed = _polish_early(block, ahead, objective, backend, members)
-        x = sequential_start(universe, block, members, others, scenario.budgets, total_demand,
-                             steps, known, prices, batch, keep, objective, optimal, models,
-                             placed)
-        if x is None and keep:  # what was kept left a later workload no room: place all again
+        promoted: list[int] = []
+        for _ in range(START_TRIES):
+            failed: list[int] = []
             x = sequential_start(universe, block, members, others, scenario.budgets,
-                                 total_demand, steps, known, prices, batch, (), objective,
-                                 optimal, models, placed)
+                                 total_demand, steps_for(objective), known, prices, batch,
+                                 keep, objective, optimal, models, placed, promoted, failed)
+            if x is not None or not failed:
+                break
+            # What was placed before left a workload no room: place all again, that one
+            # (and those of earlier tries) first.
+            promoted.append(failed[0])
             keep = []
+        if x is None and failed and objective != "cost":
+            # The cheapest start: steps that put latency first can spend a shared budget
+            # before the last workloads find a plan within it; cost first spends least.
+            x = sequential_start(universe, block, members, others, scenario.budgets,
+                                 total_demand, steps_for("cost"), None, None, batch, (),
+                                 "cost", None, models, placed)
         assert block.form is not None
         held = {members[i].workload.name for i in keep}
         return x, [j for j, tag in enumerate(block.form.milp.col_tags) if tag[1] in held]
@@ -478,6 +490,9 @@ def _bounded(status: Status, x: list[float], value: float, bound: float,
 # gap; with a busy loop beside the run, 10.72 s against 10.86 s, gap 1.87 % against
 # 1.68 %. Since pricing stops on time (pricing.BOX_LATE), 1 ms: see there.
 START_SECONDS = 1e-3
+
+# How often a merged block's start is tried (see _plan's start).
+START_TRIES = 2
 
 # Seconds per column kept, when merged blocks are solved, for polishing the plan and
 # explaining it after them (measured 12-15 us at 250 to 1,000 workloads).
