@@ -130,7 +130,7 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() + 5,
                                      lp)
     assert len(solved) == 1 and solved[0][0] is forms[0]
-    # a's solve is hinted with its part of the LP, to round for a start (pool.solve_alone)
+    # a's solve is hinted with its part of the LP, to round for a start (alone.solve_alone)
     at_lp = dict(zip(block.form.milp.col_tags, lp, strict=True))
     assert hints == [[at_lp[t] for t in forms[0].milp.col_tags]]
     assert block.dual == pytest.approx(13.99)
@@ -146,7 +146,7 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
 
 def test_a_priced_member_without_a_bound_from_its_solve_is_bounded_by_its_part_of_the_lp():
     # Past its deadline a priced member keeps the plan of its LP part's rounding box, with
-    # no bound from the solver (pool.solve_alone with box_late). Its part of the LP still
+    # no bound from the solver (alone.solve_alone with box_late). Its part of the LP still
     # bounds it: that part is optimal for a's own LP at the LP's price of $10, so a costs
     # at least min(6 + 0.6 x 10, 12) = $12 at $10.01 too, and the block keeps its bound
     # 12 + 12 - 10.01 = $13.99 (b's part is integral, as above). Without it: none.

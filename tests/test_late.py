@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tierplan import PlanOptions
+from tierplan.scheduler import alone as alone_module
 from tierplan.scheduler import pool as pool_module
 
 
@@ -26,12 +27,12 @@ def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch
                 return SolveResult("no_solution", None, None, float("inf"), seconds)
             return SolveResult("optimal", [1.0], 3.0, 0.0, 0.1)
 
-    monkeypatch.setattr(pool_module, "get_backend", lambda name: Slow())
-    result = pool_module.solve_alone(("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
-                                      pool_module.LATE_SECONDS, None, False))
+    monkeypatch.setattr(alone_module, "get_backend", lambda name: Slow())
+    result = alone_module.solve_alone(("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
+                                      alone_module.LATE_SECONDS, None, False))
     assert result.status == "optimal"
-    assert calls == [(pool_module.LATE_SECONDS, pool_module.LATE_GAP),
-                     (pool_module.LATE_RETRY_SECONDS, pool_module.LATE_GAP)]
+    assert calls == [(alone_module.LATE_SECONDS, alone_module.LATE_GAP),
+                     (alone_module.LATE_RETRY_SECONDS, alone_module.LATE_GAP)]
 
 
 def test_a_plan_far_above_its_bound_when_time_runs_out_gets_one_more_try(monkeypatch):
@@ -49,31 +50,31 @@ def test_a_plan_far_above_its_bound_when_time_runs_out_gets_one_more_try(monkeyp
             return (SolveResult("time_limit", [120.0], 360.0, 0.99, seconds) if len(answers) == 1
                     else SolveResult("optimal", [1.0], 3.0, 0.0, 0.05))
 
-    monkeypatch.setattr(pool_module, "get_backend", lambda name: Late())
+    monkeypatch.setattr(alone_module, "get_backend", lambda name: Late())
     task = ("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
-            pool_module.STEP_LATE_SECONDS, None, False)
-    result = pool_module.solve_alone(task)
+            alone_module.STEP_LATE_SECONDS, None, False)
+    result = alone_module.solve_alone(task)
     assert (result.status, result.objective) == ("optimal", 3.0)
-    assert answers == [pool_module.STEP_LATE_SECONDS, pool_module.LATE_RETRY_SECONDS]
+    assert answers == [alone_module.STEP_LATE_SECONDS, alone_module.LATE_RETRY_SECONDS]
 
     class Fair:
         def solve(self, milp, primary, secondary, seconds, gap, start=None, presolve=True):
             answers.append(seconds)
-            return SolveResult("time_limit", [1.5], 4.5, pool_module.POOR_GAP / 2, seconds)
+            return SolveResult("time_limit", [1.5], 4.5, alone_module.POOR_GAP / 2, seconds)
 
-    monkeypatch.setattr(pool_module, "get_backend", lambda name: Fair())
+    monkeypatch.setattr(alone_module, "get_backend", lambda name: Fair())
     answers.clear()
-    assert pool_module.solve_alone(task).objective == 4.5
-    assert answers == [pool_module.STEP_LATE_SECONDS]
+    assert alone_module.solve_alone(task).objective == 4.5
+    assert answers == [alone_module.STEP_LATE_SECONDS]
 
 
 def test_a_solve_past_the_deadline_gets_its_late_seconds_and_one_before_it_the_time_left():
     now = time.time()
-    assert pool_module.alone_limits(now - 1, 1e-4) == (pool_module.LATE_SECONDS,
-                                                        pool_module.LATE_GAP)
-    assert pool_module.alone_limits(now - 1, 1e-4, 1.0, pool_module.STEP_LATE_SECONDS) == (
-        pool_module.STEP_LATE_SECONDS, pool_module.LATE_GAP)
-    seconds, gap = pool_module.alone_limits(now + 30, 1e-4, 1.0, pool_module.STEP_LATE_SECONDS)
+    assert alone_module.alone_limits(now - 1, 1e-4) == (alone_module.LATE_SECONDS,
+                                                        alone_module.LATE_GAP)
+    assert alone_module.alone_limits(now - 1, 1e-4, 1.0, alone_module.STEP_LATE_SECONDS) == (
+        alone_module.STEP_LATE_SECONDS, alone_module.LATE_GAP)
+    seconds, gap = alone_module.alone_limits(now + 30, 1e-4, 1.0, alone_module.STEP_LATE_SECONDS)
     assert (seconds, gap) == (1.0, 1e-4)  # before the deadline: its cap
 
 
@@ -179,26 +180,26 @@ def test_a_hinted_solve_starts_from_the_rounding_box_and_still_searches_the_whol
             calls.append((model.col_upper, seconds, start, result.objective))
             return result
 
-    monkeypatch.setattr(pool_module, "get_backend", lambda name: Spy())
+    monkeypatch.setattr(alone_module, "get_backend", lambda name: Spy())
     # The hint is given (a member's part of its block's LP), or RELAX: the model's own
     # LP, solved first (a start's step), which is the same a = 3.5 here. (box_late, see
     # below, changes nothing before the deadline.)
-    for hint in ([3.5, 0.0], pool_module.RELAX):
+    for hint in ([3.5, 0.0], alone_module.RELAX):
         calls.clear()
         task = ("highs", milp, [3.0, 5.0], None, time.time() + 30, 1e-4, 1.0,
-                pool_module.LATE_SECONDS, hint, True)
-        result = pool_module.solve_alone(task)
+                alone_module.LATE_SECONDS, hint, True)
+        result = alone_module.solve_alone(task)
         assert result.objective == pytest.approx(11.0)
         assert result.x == pytest.approx([2.0, 1.0])
         (box, box_seconds, _, box_value), (whole, seconds, start, _) = calls
         assert box == [4.0, 0.0] and box_value == pytest.approx(12.0)
-        assert box_seconds == pytest.approx(pool_module.HINT_SHARE, rel=0.05)  # of the cap
+        assert box_seconds == pytest.approx(alone_module.HINT_SHARE, rel=0.05)  # of the cap
         assert whole == [10, 10] and start == pytest.approx([4.0, 0.0]) and seconds < 1.0
     # Through CBC the hint is left out: one solve, of the whole model, with no start.
     calls.clear()
     task = ("cbc", milp, [3.0, 5.0], None, time.time() + 30, 1e-4, 1.0,
-            pool_module.LATE_SECONDS, pool_module.RELAX, False)
-    assert pool_module.solve_alone(task).objective == pytest.approx(11.0)
+            alone_module.LATE_SECONDS, alone_module.RELAX, False)
+    assert alone_module.solve_alone(task).objective == pytest.approx(11.0)
     assert [(upper, start) for upper, _, start, _ in calls] == [([10, 10], None)]
     # Past its deadline with box_late (a priced member's solve, see pricing.BOX_LATE) it
     # ends with the box's plan, a = 4 ($12), time-limited and with no bound; without
@@ -206,8 +207,8 @@ def test_a_hinted_solve_starts_from_the_rounding_box_and_still_searches_the_whol
     for box_late, value, solves in ((True, 12.0, 1), (False, 11.0, 2)):
         calls.clear()
         task = ("highs", milp, [3.0, 5.0], None, time.time() - 1, 1e-4, 1.0,
-                pool_module.LATE_SECONDS, [3.5, 0.0], box_late)
-        result = pool_module.solve_alone(task)
+                alone_module.LATE_SECONDS, [3.5, 0.0], box_late)
+        result = alone_module.solve_alone(task)
         assert result.objective == pytest.approx(value) and len(calls) == solves
         if box_late:
             assert (result.status, result.gap) == ("time_limit", math.inf)

@@ -237,7 +237,7 @@ def test_a_workload_whose_relaxation_is_integral_is_not_solved_again(monkeypatch
     assert result.status == "optimal" and result.solver.components == 2
     assert result.total_cost_usd == pytest.approx(200.0)
     # The latency objective breaks ties by cost exactly: that takes the MILP, which
-    # starts from the rounding of the relaxation's plan (its hint, see pool.solve_alone):
+    # starts from the rounding of the relaxation's plan (its hint, see alone.solve_alone):
     # one L4 and the 10 rps.
     assert solve(sc, workers=1, objective="latency").total_cost_usd == pytest.approx(200.0)
     assert len(alone) == 2

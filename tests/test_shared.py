@@ -385,9 +385,9 @@ def test_search_two_at_a_time_takes_what_still_fits():
 def _leftover(monkeypatch, breaks, gap):
     """The full-row plan ($210) as a merged block that stopped at its time limit (with
     ``gap``) and time left after the last merge round: its result after
-    planner._spend_leftover; ``breaks``: a better plan would break a row shared with
+    rounds.spend_leftover; ``breaks``: a better plan would break a row shared with
     another block."""
-    from tierplan.scheduler import planner
+    from tierplan.scheduler import planner, rounds
     from tierplan.scheduler.blocks import Blocks
     from tierplan.scheduler.solvers import SolveResult
 
@@ -399,16 +399,16 @@ def _leftover(monkeypatch, breaks, gap):
     if breaks:
         monkeypatch.setattr(Blocks, "violated", lambda self: [[0, 1, 2]])
     pool = pool_module.Pool(planner.PlanOptions(), n_members=3)
-    planner._spend_leftover(blocks, "cost", time.time() + 5, pool)
+    rounds.spend_leftover(blocks, "cost", time.time() + 5, pool)
     return merged.result
 
 
 def test_leftover_time_improves_a_time_limited_block_unless_that_breaks_a_row(monkeypatch):
     # A block of the search's size: the search finds $30 and keeps it; when the better
     # plan would break a row shared with another block, the block keeps $210.
-    from tierplan.scheduler import planner
+    from tierplan.scheduler import rounds
 
-    monkeypatch.setattr(planner, "SEARCH_FROM", 0)
+    monkeypatch.setattr(rounds, "SEARCH_FROM", 0)
     assert _leftover(monkeypatch, False, 0.5).objective == pytest.approx(30.0)
     assert _leftover(monkeypatch, True, 0.5).objective == pytest.approx(210.0)
 

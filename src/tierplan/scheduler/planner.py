@@ -40,17 +40,17 @@ from ..model import (
     TrainingWorkload,
 )
 from . import explain, gaps, summary
+from .alone import RELAX, STEP_LATE_SECONDS
 from .blocks import Block, Blocks, Key, Step, coupling_keys, sequential_start, split
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
 from .formulation import Formulation, build, objectives
-from .milp import by_tag, value_of
-from .neighbourhoods import SEARCH_FROM
+from .milp import by_tag
 from .polishing import Ahead, Early, Polished, PolishJob
-from .pool import RELAX, STEP_LATE_SECONDS, Context, Pool
+from .pool import Context, Pool
 from .pricing import price_members
-from .rounds import first_round, join_block, relax_merged
-from .solvers import Backend, SolveResult, Status, get_backend
+from .rounds import first_round, join_block, relax_merged, spend_leftover
+from .solvers import Backend, SolveResult, get_backend
 
 __all__ = ["PlanOptions", "decode", "plan"]
 
@@ -197,7 +197,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         Without one a merged block may end the run with no plan at all, so the start is
         finished even past the deadline: its steps are single-workload models capped at
         a second each, and past the deadline at STEP_LATE_SECONDS (see
-        :func:`.pool.alone_limits`). With
+        :func:`.alone.alone_limits`). With
         worker processes the steps go to them in batches (see blocks.sequential_start).
         """
         others = [b for b in blocks.blocks.values() if b is not block]
@@ -347,7 +347,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         for involved in broken:
             blocks.merge(involved)
     t0 = time.perf_counter()
-    _spend_leftover(blocks, objective, solve_by, pool)
+    spend_leftover(blocks, objective, solve_by, pool)
     solve_seconds += time.perf_counter() - t0
 
     placements: list[Placement] = []
@@ -434,51 +434,6 @@ def _polish_early(block: Block, ahead: Ahead | None, objective: Objective, backe
 AHEAD_FROM = 10_000
 
 
-def _spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: Pool) -> None:
-    """Give the time kept in reserve for further merges, when none came, to the largest
-    block that stopped at its time limit: its neighbourhood search when it is that
-    large (SEARCH_FROM), else more time for its MILP, from its plan.
-
-    A block's MILP counts only its own share of the rows it shares with other blocks,
-    so a better plan for it may break one of them together with another block: the
-    better plan is kept only when nothing breaks (else the block keeps its own). A
-    better bound from the MILP holds either way: it bounds the block's own model."""
-    left = (deadline - time.time()) * LEFTOVER_SHARE
-    limited = [b for b in blocks.blocks.values() if b.form is not None and b.result is not None
-               and b.result.x is not None and b.result.status == "time_limit"
-               and len(b.members) > 1]
-    if left < 1.0 or not limited:
-        return
-    block = max(limited, key=lambda b: b.form.milp.num_cols if b.form else 0)
-    assert block.form is not None and block.result is not None and block.result.x is not None
-    before, plan_x = block.result, block.result.x
-    primary, _ = objectives(block.form, objective)
-    old = value_of(primary, plan_x)
-    bound = gaps.solver_bound(before)
-    status: Status = "time_limit"
-    if block.form.milp.num_cols >= SEARCH_FROM:
-        x = pool.search(block.form.milp, primary, plan_x, time.time() + left)
-    else:
-        again = pool.run([(pool.options.solver, block.form.milp, primary, None, left,
-                           pool.options.gap, plan_x)])[0]
-        x = again.x if again.x is not None else plan_x
-        bound = max(bound, gaps.solver_bound(again))
-        status = again.status if again.x is not None else status
-    value = value_of(primary, x)
-    if value >= old:
-        x, value, status = plan_x, old, "time_limit"
-    block.result = _bounded(status, x, value, bound, before.seconds)
-    if x is not plan_x and blocks.violated():
-        block.result = _bounded("time_limit", plan_x, old, bound, before.seconds)
-    blocks.broken = set()
-
-
-def _bounded(status: Status, x: list[float], value: float, bound: float,
-             seconds: float) -> SolveResult:
-    """A block's result with its gap from ``bound`` (a lower bound of its objective)."""
-    return SolveResult(status, x, value, gaps.relative_gap(value, bound), seconds)
-
-
 # Seconds per member of a merged block that its pricing leaves for its start's steps
 # (see price_members: the priced solves' caps shrink with the time to their deadline,
 # and those that begin after it get pricing.PRICED_FLOOR). The 1,000-workload
@@ -497,7 +452,3 @@ START_TRIES = 2
 # Seconds per column kept, when merged blocks are solved, for polishing the plan and
 # explaining it after them (measured 12-15 us at 250 to 1,000 workloads).
 POLISH_SECONDS = 2e-5
-
-# Share of the time left after the last merge round that goes to :func:`_spend_leftover`
-# (the rest is for polishing the plan and explaining it).
-LEFTOVER_SHARE = 0.7

@@ -35,7 +35,7 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
     optimal for the member's LP (LP duality), so for its MILP too; its value there is
     a lower bound at the marked-up prices as well, as prices only add to a plan (less
     the LP's tolerance, as for ``block.relaxed``). The others start from the rounding
-    of their part of the LP (its hint, see pool.solve_alone). That part's value is a
+    of their part of the LP (its hint, see alone.solve_alone). That part's value is a
     bound for them too (their LP's optimum at the LP's prices), kept when their solve
     gives a weaker one or none: one that starts past ``deadline`` keeps its rounding's
     plan without searching further (BOX_LATE)."""
@@ -85,9 +85,10 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
 
 # A member's priced solve gets at most a second, and less when time is short: PRICED_SHARE
 # times its even share of the workers' time left, but at least PRICED_FLOOR, which is
-# also what one gets past the limit. Most take a few milliseconds, so the cap only
-# stops the hardest early; with 60 s at 1,000 workloads it stays 1 s. Each starts from
-# the rounding of its LP part (pool.solve_alone), so one stopped early keeps a plan
+# also what one gets past the limit (for its rounding box alone: see BOX_LATE). Most
+# take a few milliseconds, so the cap only stops the hardest early; with 60 s at 1,000
+# workloads it stays 1 s. Each starts from
+# the rounding of its LP part (alone.solve_alone), so one stopped early keeps a plan
 # near the LP's: without that its plan was its first rounding (the 80 hardest of 322
 # at 1,000 workloads: $1.79M at 0.05 s against $0.50M at 0.2 s), and a floor below
 # 0.2 s saved nothing. With it, at 1,000 workloads and a 10 s limit: 0.05 s against
@@ -98,7 +99,7 @@ PRICED_SHARE = 4.0
 PRICED_FLOOR = 0.05
 
 # Whether a member priced past the deadline keeps the plan of its LP part's rounding
-# box (see pool.solve_alone) instead of solving its whole model from it; its bound is
+# box (see alone.solve_alone) instead of solving its whole model from it; its bound is
 # then its LP part's value. Those whole solves take ~15 ms each (2 ms for the box), and
 # past the deadline they made pricing end up to 2 s late when the machine is slow;
 # the start and the run ended late with it. At 1,000 workloads and --time-limit 10,

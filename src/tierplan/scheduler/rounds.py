@@ -1,6 +1,7 @@
 """The planner's first round and merge rounds (see :mod:`.planner`): the blocks that the
 workloads' first answers merge, their models joined from the members' own, and the
-merged blocks' LP relaxations, whose plans may merge more blocks before any is started."""
+merged blocks' LP relaxations, whose plans may merge more blocks before any is started;
+and, after the last round, the time it kept in reserve (:func:`spend_leftover`)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import time
 from collections.abc import Collection, Mapping, Sequence
 
 from ..model import Objective
+from . import gaps
 from .blocks import Block, Blocks
-from .formulation import Formulation, extend, join
-from .milp import Milp, rounded
+from .formulation import Formulation, extend, join, objectives
+from .milp import Milp, rounded, value_of
+from .neighbourhoods import SEARCH_FROM
 from .pool import Pool
 from .pricing import integral, shadow_prices
-from .solvers import Backend, SolveResult
+from .solvers import Backend, SolveResult, Status
 
-__all__ = ["first_round", "join_block", "relax_merged"]
+__all__ = ["LEFTOVER_SHARE", "first_round", "join_block", "relax_merged", "spend_leftover"]
 
 
 def first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
@@ -58,7 +61,7 @@ def first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
             form = blocks.blocks[i].form
             if x is not None and form is not None and integral(form.milp, x):
                 exact[i] = _rounded(form.milp, guesses[i])
-    # Each starts from the rounding of its relaxation's plan (see pool.solve_alone).
+    # Each starts from the rounding of its relaxation's plan (see alone.solve_alone).
     futures = {i: pool.submit(form, objective, deadline, hint=guesses[i].x) for i in heads
                if i not in exact and i not in ahead and (form := blocks.blocks[i].form) is not None}
     began = time.thread_time()
@@ -134,3 +137,53 @@ def _rounded(milp: Milp, relaxed: SolveResult) -> SolveResult:
     assert relaxed.x is not None
     x = rounded(milp.col_integer, relaxed.x)
     return SolveResult("optimal", x, relaxed.objective, 0.0, 0.0)  # timed as the LP
+
+
+def spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: Pool) -> None:
+    """Give the time kept in reserve for further merges, when none came, to the largest
+    block that stopped at its time limit: its neighbourhood search when it is that
+    large (SEARCH_FROM), else more time for its MILP, from its plan.
+
+    A block's MILP counts only its own share of the rows it shares with other blocks,
+    so a better plan for it may break one of them together with another block: the
+    better plan is kept only when nothing breaks (else the block keeps its own). A
+    better bound from the MILP holds either way: it bounds the block's own model."""
+    left = (deadline - time.time()) * LEFTOVER_SHARE
+    limited = [b for b in blocks.blocks.values() if b.form is not None and b.result is not None
+               and b.result.x is not None and b.result.status == "time_limit"
+               and len(b.members) > 1]
+    if left < 1.0 or not limited:
+        return
+    block = max(limited, key=lambda b: b.form.milp.num_cols if b.form else 0)
+    assert block.form is not None and block.result is not None and block.result.x is not None
+    before, plan_x = block.result, block.result.x
+    primary, _ = objectives(block.form, objective)
+    old = value_of(primary, plan_x)
+    bound = gaps.solver_bound(before)
+    status: Status = "time_limit"
+    if block.form.milp.num_cols >= SEARCH_FROM:
+        x = pool.search(block.form.milp, primary, plan_x, time.time() + left)
+    else:
+        again = pool.run([(pool.options.solver, block.form.milp, primary, None, left,
+                           pool.options.gap, plan_x)])[0]
+        x = again.x if again.x is not None else plan_x
+        bound = max(bound, gaps.solver_bound(again))
+        status = again.status if again.x is not None else status
+    value = value_of(primary, x)
+    if value >= old:
+        x, value, status = plan_x, old, "time_limit"
+    block.result = _bounded(status, x, value, bound, before.seconds)
+    if x is not plan_x and blocks.violated():
+        block.result = _bounded("time_limit", plan_x, old, bound, before.seconds)
+    blocks.broken = set()
+
+
+def _bounded(status: Status, x: list[float], value: float, bound: float,
+             seconds: float) -> SolveResult:
+    """A block's result with its gap from ``bound`` (a lower bound of its objective)."""
+    return SolveResult(status, x, value, gaps.relative_gap(value, bound), seconds)
+
+
+# Share of the time left after the last merge round that goes to :func:`spend_leftover`
+# (the rest is for polishing the plan and explaining it).
+LEFTOVER_SHARE = 0.7

@@ -54,7 +54,7 @@ class Backend(Protocol):
 
         ``start``: a feasible solution to begin from (a MIP start), if one is known.
         ``presolve=False`` leaves HiGHS's presolve out: a single workload's model is
-        solved faster without it (see pool.solve_alone); CBC ignores it.
+        solved faster without it (see alone.solve_alone); CBC ignores it.
         """
         ...
 

@@ -1,0 +1,129 @@
+"""One workload's model solved alone, here or in a worker process (see pool.Pool): its
+limits read when it starts, the rounding of an LP solution as its start, and a plan
+even past the deadline; or its LP relaxation."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Final, Literal, NamedTuple
+
+from .milp import Milp, rounding_box, value_of
+from .solvers import SolveResult, get_backend
+
+__all__ = ["HINT_SHARE", "LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR_GAP", "RELAX",
+           "STEP_LATE_SECONDS", "AloneTask", "Hint", "alone_limits", "relax_alone",
+           "solve_alone"]
+
+
+# A workload alone must get a plan even past the deadline (without one there is none
+# for the scenario): it then has LATE_SECONDS with at least LATE_GAP, and when even
+# that finds no plan, LATE_RETRY_SECONDS more. So does one whose plan is more than
+# POOR_GAP above its bound when its time runs out: with the 0.1 s of a late step, one
+# 1,000-workload run's step stopped at $309,761 (gap 99 %) where it takes $2,589 in
+# 0.07-0.1 s, and the whole plan came out 8 % dearer. In other runs no step or priced
+# model stopped above 38 %.
+LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS, POOR_GAP = 0.2, 0.01, 5.0, 0.5
+
+# A start's steps past the deadline get less (see planner._plan's start): ~50 of them,
+# in batches that wait for each other, at 1,000 workloads. With --time-limit 10 there,
+# 0.1 s instead of 0.2 s: 14.6-15.0 s -> 13.3-14.5 s, gap 1.13-1.16 % -> 1.17-1.26 %
+# (four runs each, back to back); 0.05 s then saved no more and cost more gap. Since
+# each step starts from the rounding of its own LP (RELAX), 0.05 s: the start took
+# 1.26-1.31 s instead of 1.52-1.98 s, gap 1.39-1.57 % against 1.58-1.89 % (three
+# pairs back to back).
+STEP_LATE_SECONDS = 0.05
+
+# The share of a hinted model's seconds that its rounding box may take (solve_alone).
+HINT_SHARE = 0.5
+
+# What a solve of one workload's model rounds for its start (see solve_alone): an LP
+# solution of it, RELAX (its own LP relaxation, solved first), or None (no start).
+Hint = list[float] | Literal["relax"] | None
+RELAX: Final = "relax"
+
+
+class AloneTask(NamedTuple):
+    """One workload's model to solve (see :func:`solve_alone`)."""
+
+    solver: str
+    milp: Milp
+    primary: list[float]
+    tie: list[float] | None  # the tie-break objective, if any
+    deadline: float  # time.time()
+    gap: float
+    cap: float = math.inf  # seconds at most before the deadline
+    late: float = LATE_SECONDS  # seconds when it starts past the deadline
+    hint: Hint = None
+    box_late: bool = False
+
+
+def alone_limits(deadline: float, gap: float, cap: float = math.inf,
+                 late: float = LATE_SECONDS) -> tuple[float, float]:
+    """Seconds and relative gap for one workload's model: the time left to ``deadline``
+    (``time.time()``; at most ``cap``, at least 0.05 s), or past it ``late`` with
+    LATE_GAP."""
+    left = deadline - time.time()
+    if left > 0:
+        return max(min(cap, left), 0.05), gap
+    return late, max(gap, LATE_GAP)
+
+
+def solve_alone(task: AloneTask) -> SolveResult:
+    """One workload's model (solver, model, objective, tie-break, deadline, gap, cap,
+    seconds when late, a hint, and whether a late one keeps its box's plan), here or
+    in a worker; its limits are read when it starts, not when it was queued.
+
+    The ``hint`` is an LP solution of the model (a priced member's part of its block's
+    LP, see pricing.price_members), or RELAX for the model's own LP relaxation (a
+    start's step, whose rows differ from its member's). The model is first solved with
+    each integer column between the floor and the ceiling of its value there
+    (:func:`.milp.rounding_box`), a much smaller search, and its plan is the start of
+    the whole model's solve: a solve stopped by its cap then keeps a plan near the
+    LP's instead of its first rounding's (see HINT_SHARE). With HiGHS only: through CBC
+    the LP and the box cost about what the model does (see :func:`.pool.relaxes`).
+
+    ``box_late``: a solve that starts past the deadline ends with its box's plan when
+    it has one, as a time-limited result with no bound (a priced member's: pricing
+    bounds it by its LP part instead, see pricing.BOX_LATE)."""
+    solver, milp, primary, tie, deadline, gap, cap, late, hint, box_late = task
+    backend = get_backend(solver)
+    past = time.time() >= deadline
+    seconds, gap = alone_limits(deadline, gap, cap, late)
+    start: list[float] | None = None
+    if solver != "highs":
+        hint = None
+    elif hint == RELAX:
+        relaxed = backend.relax(milp, primary)
+        hint = relaxed[0] if relaxed is not None else None
+    if isinstance(hint, list):
+        boxed = backend.solve(rounding_box(milp, hint), primary, None, seconds * HINT_SHARE,
+                              gap)
+        if box_late and past and boxed.x is not None:
+            return SolveResult("time_limit", boxed.x, boxed.objective, math.inf,
+                               boxed.seconds)
+        start, seconds = boxed.x, max(seconds - boxed.seconds, 0.01)
+    # Without presolve: the 324 priced models of the 1,000-workload benchmark's block take
+    # 12.4-12.8 s instead of 14.4-15.4 s (1 s cap each). (Larger models, such as the
+    # neighbourhoods of a search, keep it: at 250 workloads the gap grew without.)
+    result = backend.solve(milp, primary, tie, seconds, gap, start, presolve=False)
+    if result.status == "no_solution" or (result.status == "time_limit"
+                                          and result.gap > POOR_GAP):
+        again = backend.solve(milp, primary, None, LATE_RETRY_SECONDS, max(gap, LATE_GAP),
+                              presolve=False)
+        if again.x is not None and (result.objective is None or again.objective is None
+                                    or again.objective <= result.objective):
+            result = again
+    return result
+
+
+def relax_alone(task: tuple[str, Milp, list[float]]) -> SolveResult:
+    """One workload's LP relaxation (solver, model, objective), here or in a worker:
+    no solution when it has no optimum."""
+    solver, milp, primary = task
+    began = time.perf_counter()
+    solved = get_backend(solver).relax(milp, primary)
+    seconds = time.perf_counter() - began
+    if solved is None:
+        return SolveResult("no_solution", None, None, math.inf, seconds)
+    return SolveResult("optimal", solved[0], value_of(primary, solved[0]), 0.0, seconds)
