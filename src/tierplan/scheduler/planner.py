@@ -202,12 +202,6 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         """
         others = [b for b in blocks.blocks.values() if b is not block]
 
-        def steps_for(goal: Objective) -> Callable[[Sequence[Step]], list[SolveResult]]:
-            def steps(batch: Sequence[Step]) -> list[SolveResult]:
-                return pool.alone(batch, goal, solve_by, 1.0, STEP_LATE_SECONDS,
-                                  [RELAX] * len(batch))
-            return steps
-
         # Priced even past the deadline: the LP and the members' priced models cost more
         # than an unpriced start (~5 s at 1,000 workloads), but without them the block
         # has no bound beyond its solo optima (28 % below the plan there) and a worse plan.
@@ -226,13 +220,30 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         keep = [i for i in block.members if i in kept and not kept[i] & blocks.broken]
         batch = 4 * pool.workers if pool.workers > 1 else 1
         models = {i: own[i] for i in block.members if i in own}
+        # (A part the early polish took at one try's values and a later try changes is
+        # polished again at the end: see polishing.Early.found.)
         placed = _polish_early(block, ahead, objective, backend, members)
+
+        def place(goal: Objective, keep: Sequence[int], promoted: Sequence[int] = (),
+                  failed: list[int] | None = None) -> list[float] | None:
+            """The start with its steps solved under ``goal``: with the known solutions
+            and the prices when that is the plan's objective, without them otherwise."""
+            ours = goal == objective
+
+            def steps(chunk: Sequence[Step]) -> list[SolveResult]:
+                return pool.alone(chunk, goal, solve_by, 1.0, STEP_LATE_SECONDS,
+                                  [RELAX] * len(chunk))
+
+            return sequential_start(universe, block, members, others, scenario.budgets,
+                                    total_demand, steps, known if ours else None,
+                                    prices if ours else None, batch, keep, goal,
+                                    optimal if ours else None, models, placed, promoted,
+                                    failed)
+
         promoted: list[int] = []
         for _ in range(START_TRIES):
             failed: list[int] = []
-            x = sequential_start(universe, block, members, others, scenario.budgets,
-                                 total_demand, steps_for(objective), known, prices, batch,
-                                 keep, objective, optimal, models, placed, promoted, failed)
+            x = place(objective, keep, promoted, failed)
             if x is not None or not failed:
                 break
             # What was placed before left a workload no room: place all again, that one
@@ -242,9 +253,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
         if x is None and failed and objective != "cost":
             # The cheapest start: steps that put latency first can spend a shared budget
             # before the last workloads find a plan within it; cost first spends least.
-            x = sequential_start(universe, block, members, others, scenario.budgets,
-                                 total_demand, steps_for("cost"), None, None, batch, (),
-                                 "cost", None, models, placed)
+            x = place("cost", ())
         assert block.form is not None
         held = {members[i].workload.name for i in keep}
         return x, [j for j, tag in enumerate(block.form.milp.col_tags) if tag[1] in held]
