@@ -299,7 +299,8 @@ def bundled_catalog() -> list[CatalogRow]:
 
 CANONICAL_ACCELERATORS: tuple[str, ...] = (
     "T4", "L4", "A10", "A10G", "L40S", "V100", "V100-32GB", "A100", "A100-80GB",
-    "H100", "H200", "B200", "Jetson-AGX-Orin", "Jetson-Orin-NX", "Jetson-Orin-Nano",
+    "H100", "H200", "B200", "B300", "GB200", "MI300X",
+    "Jetson-AGX-Orin", "Jetson-Orin-NX", "Jetson-Orin-Nano",
 )
 """Names the catalog uses; a workload's ``accelerators`` keys must use the same names."""
 
