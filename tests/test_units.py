@@ -17,7 +17,7 @@ def test_durations(value, hours):
 @pytest.mark.parametrize("bad", ["2 weeks", "h", "", "3x", "nan h", "nan", "inf", "2h-1m", "3mo!",
                                  True, None, [1]])
 def test_bad_durations_name_the_accepted_forms(bad):
-    with pytest.raises(ValueError, match="90s.*3mo.*3d6h"):
+    with pytest.raises(ValueError, match=r"90s.*3mo.*3d6h"):
         parse_duration_hours(bad)
 
 

@@ -74,7 +74,8 @@ def test_one_problem_reads_as_before(tmp_path):
 
 
 def test_past_twenty_problems_the_rest_are_counted(tmp_path):
-    offerings = "\n".join(f"      - {{name: o{i}, accelerator: L4, usd_per_hour: -{i + 1}}}" for i in range(25))
+    offerings = "\n".join(f"      - {{name: o{i}, accelerator: L4, usd_per_hour: -{i + 1}}}"
+                          for i in range(25))
     path = tmp_path / "s.yaml"
     path.write_text(SCENARIO.replace("      - {name: l4, accelerator: L4, usd_per_hour: -1}", offerings))
     with pytest.raises(ScenarioErrors) as info:
