@@ -55,7 +55,10 @@ def test_write_is_atomic_and_leaves_no_temp_file(tmp_path):
     ("usd_per_hour", "-1", ">= 0"),
     ("lat", "123", "latitude"),
     ("jurisdiction", "Germany", "ISO 3166-1"),
-    ("accelerator_count", "1.5", "whole number"),
+    ("accelerator_count", "-0.5", ">= 0"),  # a fraction (shared GPU) is fine, a negative is not
+    ("available", "1.5", "whole number"),
+    ("as_of", "23/11/2026", "ISO date"),
+    ("lon", "", "both lat and lon"),
     ("spot_usd_per_hour", "0", "spot price of 0"),
     ("provider", "", "must not be empty"),
 ])

@@ -64,7 +64,7 @@ class Offering:
     name: str
     usd_per_hour: float
     accelerator: str | None = None
-    accelerator_count: int = 0
+    accelerator_count: float = 0  # a fraction for a shared GPU (catalog rows)
     vcpus: float = 0.0
     memory_gib: float = 0.0
     spot_usd_per_hour: float | None = None
