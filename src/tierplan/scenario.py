@@ -341,6 +341,8 @@ def _catalog_site(name: str, rows: Sequence[CatalogRow]) -> Site:
                 memory_gib=r.memory_gib,
                 spot_usd_per_hour=r.spot_usd_per_hour,
                 available=r.available,
+                price_source=r.source,
+                price_as_of=r.as_of,
             )
             for r in rows
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import date
 
 import click
 
@@ -58,7 +59,7 @@ def plan_cmd(scenario: str, fmt: str | None, output: str | None, objective: str 
                    f"{time_limit:g} s: a feasible plan is always finished (each workload's "
                    "own solve and the start of workloads that share a limit); see README, "
                    "'Choices where the spec is silent'", err=True)
-    emit(render(result, fmt, table_width(output)), output,
+    emit(render(result, fmt, table_width(output), today=date.today()), output,
          f" ({result.status}, ${result.total_cost_usd:,.2f})")
     if result.status == "infeasible":
         sys.exit(EXIT_INFEASIBLE)

@@ -328,7 +328,7 @@ def bundled_catalog() -> list[CatalogRow]:
 # --- accelerator names ----------------------------------------------------------------
 
 CANONICAL_ACCELERATORS: tuple[str, ...] = (
-    "T4", "L4", "A10", "A10G", "L40S", "V100", "V100-32GB", "A100", "A100-80GB",
+    "T4", "T4g", "L4", "A10", "A10G", "L40S", "V100", "V100-32GB", "A100", "A100-80GB",
     "H100", "H200", "B200", "B300", "GB200", "MI300X",
     "Jetson-AGX-Orin", "Jetson-Orin-NX", "Jetson-Orin-Nano",
 )

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from rich import box
@@ -18,6 +19,7 @@ from ..model import Plan
 from .document import hourly, monthly, plan_document, pricing
 from .html import to_html
 from .markdown import to_markdown
+from .provenance import price_lines
 from .tables import headline, plain_table, plan_tables
 
 __all__ = ["FORMATS", "render", "write_atomic"]
@@ -31,13 +33,13 @@ def to_table(doc: dict[str, Any], width: int | None = None) -> str:
     """Tables as text: fitted to a terminal of ``width`` columns (Rich, wrapping long cells),
     or as wide as the content when ``width`` is None (files, pipes)."""
     if width is None:
-        lines = [headline(doc), *(f"  - {reason}" for reason in doc["diagnosis"])]
+        lines = [headline(doc), *price_lines(doc), *(f"  - {reason}" for reason in doc["diagnosis"])]
         for t in plan_tables(doc):
             if t.rows:
                 lines += plain_table(t)
         return "\n".join(lines) + "\n"
     console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
-    parts: list[Any] = [Text(headline(doc), style="bold")]
+    parts: list[Any] = [Text(headline(doc), style="bold"), *(Text(line) for line in price_lines(doc))]
     for reason in doc["diagnosis"]:
         parts.append(Text(f"  - {reason}", style="red"))
     for t in plan_tables(doc):
@@ -90,7 +92,8 @@ FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def render(plan: Plan, fmt: str, width: int | None = None) -> str:
-    """The plan in ``fmt``; ``width`` fits the table to a terminal."""
-    doc = plan_document(plan)
+def render(plan: Plan, fmt: str, width: int | None = None, today: date | None = None) -> str:
+    """The plan in ``fmt``; ``width`` fits the table to a terminal; ``today`` dates the
+    prices' age check (the CLI passes the current date)."""
+    doc = plan_document(plan, today)
     return to_table(doc, width) if fmt == "table" else FORMATS[fmt](doc)
