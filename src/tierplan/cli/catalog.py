@@ -255,3 +255,8 @@ def refresh_cmd(provider: str, output: str | None, regions: tuple[str, ...]) -> 
              "missing); use the bundled catalog or --catalog FILE", EXIT_ERROR)
     path = module.run_refresh(provider, output, _split(regions))
     click.echo(f"wrote {path}", err=True)
+
+
+from .catalog_diff import diff_cmd  # noqa: E402  (it builds on the helpers above)
+
+catalog.add_command(diff_cmd)
