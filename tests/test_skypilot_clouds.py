@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli as run
-from conftest import scenario, solve, training
+from conftest import inference, scenario, solve, training
 from tierplan.providers.catalog import read_catalog, write_catalog
 from tierplan.providers.locate import country_of, known_clouds, locate
 from tierplan.providers.skypilot import import_skypilot
@@ -102,3 +102,16 @@ def test_locate_falls_back_from_region_to_country_to_unknown():
     assert locate("aws", "us-east-1").how == "region"
     assert locate("runpod", "CZ").how == "country"
     assert locate("aws", "us-moon-1").how == "unknown"  # hyperscaler names carry no country
+
+
+def test_an_unlocated_region_serves_clients_once_the_scenario_gives_its_latency():
+    tokyo = {"name": "tokyo", "location": {"lat": 35.68, "lon": 139.69}}
+    serve = inference(demand={"tokyo": 5}, slo=50, accelerators={"A100": {"rps": 10, "latency_ms": 20}})
+    catalog = {"source": "skypilot", "path": str(CLOUDS), "providers": ["lambda"]}
+    measured = {"latency_ms": [{"client": "tokyo", "site": "lambda/asia-northeast-2", "ms": 12}]}
+    sc = scenario([], [serve], clients=[tokyo], catalog=catalog, network=measured)
+    result = solve(sc)
+    assert result.status == "optimal"
+    assert {p.site for p in result.placements} == {"lambda/asia-northeast-2"}
+    # without the measured latency every lambda region is too far from Tokyo (or unknown)
+    assert solve(scenario([], [serve], clients=[tokyo], catalog=catalog)).status == "infeasible"
