@@ -18,7 +18,7 @@ HYPERSCALERS = ("aws", "gcp", "azure")
 # On-demand USD per GPU-hour a hyperscaler list price falls in (Nov 2026 price lists, with
 # room for the dearest regions); DWS / flex-start rates and per-zone spot minima fall below.
 PER_GPU_BANDS: dict[str, tuple[float, float]] = {
-    "T4": (0.3, 2.5), "L4": (0.5, 2.5), "A10": (2.0, 8.0), "A10G": (0.8, 4.0), "L40S": (1.5, 5.0),
+    "T4": (0.3, 2.5), "L4": (0.5, 3.0), "A10": (2.0, 8.0), "A10G": (0.8, 4.0), "L40S": (1.5, 5.0),
     "V100": (2.0, 7.0), "V100-32GB": (2.0, 5.0), "A100": (2.5, 7.0), "A100-80GB": (3.0, 9.0),
     "H100": (6.0, 25.0), "H200": (7.0, 25.0), "B200": (10.0, 30.0), "B300": (12.0, 35.0),
     "GB200": (15.0, 60.0), "MI300X": (4.0, 15.0),

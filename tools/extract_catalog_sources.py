@@ -43,7 +43,7 @@ GCP_TYPES: dict[str, tuple[str, int, float] | None] = {
     **{f"a2-ultragpu-{n}g": ("A100-80GB", n, 80) for n in (1, 2, 4, 8)},
     **{f"a3-highgpu-{n}g": ("H100", n, 80) for n in (1, 2, 4, 8)},
     "a3-megagpu-8g": ("H100", 8, 80),
-    "g2-standard-4": ("L4", 1, 24), "g2-standard-8": ("L4", 1, 24),
+    **{f"g2-standard-{n}": ("L4", 1, 24) for n in (4, 8, 12, 16, 32)},
     "g2-standard-24": ("L4", 2, 24), "g2-standard-48": ("L4", 4, 24), "g2-standard-96": ("L4", 8, 24),
     "n1-standard-4": None, "t2d-standard-2": None,
 }
