@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli as run
 from conftest import inference, scenario, solve, training
+from conftest import run_cli as run
 from tierplan.providers.catalog import read_catalog, write_catalog
 from tierplan.providers.locate import country_of, known_clouds, locate
 from tierplan.providers.skypilot import import_skypilot
