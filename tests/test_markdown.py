@@ -130,13 +130,13 @@ def test_written_reports_get_the_usual_file_mode(tmp_path):
 
 
 def test_plain_table_matches_rich_layout():
-    """Files and pipes get a direct rendering of Rich's layout; it must stay the same text."""
+    """Files, pipes and --wide get every column in full, whatever the terminal's width."""
     sc = scenario([site("cloud/a | b", offerings=[offering("g<6>", 1.0)], provider="x&y")],
                   [inference("Ünïcødé 名前", team="a & b")])
     short = scenario([site("cloud/a", offerings=[offering("g", 1.0, available=1)])],
                      [inference(demand={"munich": 30})])  # infeasible: the diagnosis lines too
     for doc in (plan_document(solve(sc)), plan_document(solve(short))):
-        assert to_table(doc) == to_table(doc, width=1000)
+        assert to_table(doc) == to_table(doc, width=1000, wide=True)
 
 
 def test_long_plans_fit_a_github_comment(capsys):

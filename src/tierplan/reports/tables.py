@@ -17,22 +17,31 @@ from rich.cells import cell_len
 from .charts import money
 from .document import MONTH_HOURS, hourly, monthly, pricing
 
-__all__ = ["TableData", "binding_saving", "headline", "plain_table", "plan_tables", "traffic_detail"]
+__all__ = ["WIDE", "TableData", "binding_saving", "headline", "plain_table", "plan_tables", "traffic_detail"]
 
 _GROUP_TITLES = (("by_tier", "Cost by tier", "tier"), ("by_provider", "Cost by provider", "provider"),
                  ("by_site", "Cost by site", "site"), ("by_team", "Cost by team", "team"),
                  ("by_workload", "Cost by workload", "workload"))
 
 
+WIDE = 9
+"""The level of a column a terminal shows only with ``--wide`` (files and pipes always)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TableData:
-    """A titled table: header, rows of text cells, and which columns hold numbers."""
+    """A titled table: header, rows of text cells, and which columns hold numbers.
+
+    ``levels`` rank the columns for a narrow terminal (reports.fit): 0 always shows,
+    higher levels give way first, ``WIDE`` only with ``--wide``; empty means all 0.
+    """
 
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: frozenset[int]
     total: tuple[str, ...] | None = None  # a closing "total" row, when one adds up
+    levels: tuple[int, ...] = ()
 
 
 def _over(doc: dict[str, Any]) -> bool:
@@ -94,8 +103,11 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     header = ("workload", "kind", "site", "tier", "offering", "accelerator", "instances", "pricing",
               *money_header, "detail")
     total = ("total", "", "", "", "", "", "", "", *_money_cells(doc, doc["total_cost_usd"]), "")
+    # A terminal keeps workload, site, offering, instances and the monthly cost; the kind
+    # and tier are in the site's name, the rest gives way as the width runs out.
+    levels = (0, WIDE, 0, WIDE, 0, 2, 0, 1, 0, 4, *([3] if n_money == 3 else []), 5)
     tables.append(TableData("Placements", header, tuple(rows), frozenset({6, *range(8, 8 + n_money)}),
-                            total if rows else None))
+                            total if rows else None, levels))
 
     grand = doc["total_cost_usd"]
     for key, title, label in _GROUP_TITLES:
@@ -103,8 +115,9 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
         rows = [(name + (" (amortised)" if key == "by_tier" and name == "onprem" else ""),
                  *_money_cells(doc, v), f"{v / grand:.1%}" if grand else "-")
                 for name, v in sorted(group.items(), key=lambda kv: (-kv[1], kv[0]))]
+        levels = (0, 0, 2, *([1] * (n_money - 2)), 1)
         tables.append(TableData(title, (label, *money_header, "share"), tuple(rows),
-                                frozenset(range(1, 2 + n_money))))
+                                frozenset(range(1, 2 + n_money)), levels=levels))
 
     rows = []
     for b in doc["budgets"]:
@@ -114,7 +127,7 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
                      money(hourly(used, h)), "yes" if b["binding"] else ""))
     tables.append(TableData("Budgets", ("budget", "used per month", "limit per month", "share",
                                         "headroom per month", "used per hour", "binding"),
-                            tuple(rows), frozenset({1, 2, 3, 4, 5})))
+                            tuple(rows), frozenset({1, 2, 3, 4, 5}), levels=(0, 0, 0, 1, 2, 3, 0)))
 
     rows = [(s["workload"], s["client"], f"{s['mean_ms']:.1f}", f"{s['max_ms']:.1f}", f"{s['slo_ms']:g}",
              "ok" if s["max_ms"] <= s["slo_ms"] + 1e-9 else "VIOLATED")
@@ -127,7 +140,8 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
              "" if b["shadow_price"] is None else f"{b['shadow_price']:.4g} {b['unit']}",
              binding_saving(doc, b["relax_saving"])) for b in ordered]
     tables.append(TableData("Binding constraints", ("kind", "name", "detail", "shadow price",
-                                                    "relaxing saves"), tuple(rows), frozenset({3, 4})))
+                                                    "relaxing saves"), tuple(rows), frozenset({3, 4}),
+                            levels=(1, 0, 2, 3, 0)))
     return tables
 
 
