@@ -81,7 +81,8 @@ def test_a_wide_terminal_shows_more_and_says_less(hub):
 def test_wide_and_pipes_show_every_column_whatever_the_width(hub, width):
     wide = to_table(hub, width, wide=True)
     assert wide == to_table(hub)
-    header = next(line for line in wide.splitlines() if line.strip().startswith("workload") and "kind" in line)
+    header = next(line for line in wide.splitlines()
+                  if line.strip().startswith("workload") and "kind" in line)
     assert header.split()[:4] == ["workload", "kind", "site", "tier"] and "Hidden" not in wide
 
 
