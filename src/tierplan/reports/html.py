@@ -20,7 +20,7 @@ from typing import Any
 
 from .charts import bar_chart, html_page, money, stacked_bar_chart
 from .document import GROUPS, MONTH_HOURS, group_split, hourly, monthly, pricing
-from .tables import binding_saving, traffic_detail
+from .tables import binding_rows, traffic_detail
 
 __all__ = ["to_html"]
 
@@ -223,18 +223,17 @@ def _binding(doc: dict[str, Any]) -> str:
     if not doc["binding"]:
         return ""
     ordered = sorted(doc["binding"], key=lambda b: -(b["relax_saving"] or 0.0))
-    rows = [(str(b["kind"]), str(b["name"]), str(b["detail"]),
-             "" if b["shadow_price"] is None else f"{b['shadow_price']:.4g} {b['unit']}",
-             binding_saving(doc, b["relax_saving"])) for b in ordered]
+    rows = binding_rows(doc)
     chart = ""
     savings = [(f"{b['kind']}: {b['name']}", monthly(b["relax_saving"], doc["horizon_hours"]))
                for b in ordered if b["relax_saving"]][:2 * CHART_ROWS]
     if savings and doc["objective"] == "cost":
         chart = bar_chart(savings, value_format=lambda v: f"saves {_rate(v)}", width=1000)
     return ('<section id="binding"><h2>What limits the plan</h2>'
-            '<p class="note">Constraints at their limit. The shadow price is the change of the '
-            "objective per unit of the limit; \"relaxing saves\" is what one more unit (an instance, "
-            "a dollar of budget) would save, from a re-solve.</p>" + chart
+            '<p class="note">Budgets at their limit or that moved the plan, and full capacities '
+            "that cost money. The shadow price is the change of the objective per unit of the "
+            "limit; \"relaxing saves\" is what one more instance, or the budget lifted, would "
+            "save, from a re-solve.</p>" + chart
             + _table(("kind", "name", "detail", "shadow price", "relaxing saves"), rows, {3, 4}, wrap={2})
             + "</section>")
 

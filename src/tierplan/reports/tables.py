@@ -17,7 +17,8 @@ from rich.cells import cell_len
 from .charts import money
 from .document import MONTH_HOURS, hourly, monthly, pricing
 
-__all__ = ["WIDE", "TableData", "binding_saving", "headline", "plain_table", "plan_tables", "traffic_detail"]
+__all__ = ["WIDE", "TableData", "binding_rows", "binding_saving", "headline", "plain_table", "plan_tables",
+           "traffic_detail"]
 
 _GROUP_TITLES = (("by_tier", "Cost by tier", "tier"), ("by_provider", "Cost by provider", "provider"),
                  ("by_site", "Cost by site", "site"), ("by_team", "Cost by team", "team"),
@@ -66,14 +67,27 @@ def traffic_detail(p: dict[str, Any]) -> str:
     return f"{p.get('compute_hours', 0):.2f} h compute, {p.get('transfer_hours', 0):.2f} h transfer"
 
 
-def binding_saving(doc: dict[str, Any], saving: float | None) -> str:
-    """What relaxing a constraint by one unit saves, in the objective's terms."""
+def binding_saving(doc: dict[str, Any], binding: dict[str, Any]) -> str:
+    """What relaxing a constraint saves, in the objective's terms: one more instance of a
+    capacity, or a budget lifted altogether; ``nothing`` when the re-solve found no saving."""
+    saving = binding["relax_saving"]
     if saving is None:
         return ""
+    how = "per instance" if binding["kind"] == "capacity" else "if lifted"
     if doc["objective"] != "cost":
-        return f"{saving:.4g} ms mean latency per unit"
+        return f"{saving:.4g} ms mean latency {how}"
+    if saving < 0.005:
+        return f"nothing ($0.00) {how}"
     h = doc["horizon_hours"]
-    return f"{money(monthly(saving, h))}/month ({money(hourly(saving, h))}/h) per unit"
+    return f"{money(monthly(saving, h))}/month ({money(hourly(saving, h))}/h) {how}"
+
+
+def binding_rows(doc: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """kind, name, detail, shadow price, what relaxing saves: largest saving first."""
+    ordered = sorted(doc["binding"], key=lambda b: -(b["relax_saving"] or 0.0))
+    return [(b["kind"], b["name"], b["detail"],
+             "" if not b["shadow_price"] else f"{b['shadow_price']:.4g} {b['unit']}",
+             binding_saving(doc, b)) for b in ordered]
 
 
 def headline(doc: dict[str, Any], timing: bool = True) -> str:
@@ -135,12 +149,8 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     tables.append(TableData("Latency", ("workload", "client", "mean ms", "max ms", "SLO ms", "within SLO"),
                             tuple(rows), frozenset({2, 3, 4})))
 
-    ordered = sorted(doc["binding"], key=lambda b: -(b["relax_saving"] or 0.0))
-    rows = [(b["kind"], b["name"], b["detail"],
-             "" if b["shadow_price"] is None else f"{b['shadow_price']:.4g} {b['unit']}",
-             binding_saving(doc, b["relax_saving"])) for b in ordered]
-    tables.append(TableData("Binding constraints", ("kind", "name", "detail", "shadow price",
-                                                    "relaxing saves"), tuple(rows), frozenset({3, 4}),
+    header = ("kind", "name", "detail", "shadow price", "relaxing saves")
+    tables.append(TableData("Binding constraints", header, tuple(binding_rows(doc)), frozenset({3, 4}),
                             levels=(1, 0, 2, 3, 0)))
     return tables
 
