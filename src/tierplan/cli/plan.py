@@ -8,6 +8,7 @@ import time
 import click
 
 from ..reports import FORMATS, render
+from ..reports.tables import total_note
 from ..scenario import load_scenario
 from ..scheduler import PlanOptions, plan
 from .common import (
@@ -60,8 +61,8 @@ def plan_cmd(scenario: str, fmt: str | None, output: str | None, wide: bool, obj
                    f"{time_limit:g} s: a feasible plan is always finished (each workload's "
                    "own solve and the start of workloads that share a limit); see README, "
                    "'Choices where the spec is silent'", err=True)
-    emit(render(result, fmt, table_width(output), wide), output,
-         f" ({result.status}, ${result.total_cost_usd:,.2f})")
+    total = total_note(result.total_cost_usd, result.horizon_hours) if result.placements else "no plan"
+    emit(render(result, fmt, table_width(output), wide), output, f" ({result.status}, {total})")
     if result.status == "infeasible":
         sys.exit(EXIT_INFEASIBLE)
     if not result.placements and result.status == "time_limit":

@@ -98,7 +98,8 @@ def _cards(doc: dict[str, Any]) -> str:
         share = tight["used_usd"] / tight["limit_usd"] if tight["limit_usd"] else 0.0
         n_bind = sum(1 for b in doc["budgets"] if b["binding"])
         cards.append(_card("Tightest budget", f"{share:.0%} used",
-                           f"{tight['name']}: {money(tight['used_usd'])} of {money(tight['limit_usd'])}"
+                           f"{tight['name']}: {money(monthly(tight['used_usd'], h))} of "
+                           f"{money(monthly(tight['limit_usd'], h))} per month"
                            f" · {n_bind} of {len(doc['budgets'])} budgets binding"))
     sites = {p["site"] for p in doc["placements"]}
     workloads = {p["workload"] for p in doc["placements"]}
@@ -181,15 +182,20 @@ def _budgets(doc: dict[str, Any]) -> str:
                              f"{money(monthly(b['limit_usd'], h))} per month" for b in budgets}
     chart = note + bar_chart(items, markers=limits, marker_label="limit", notes=notes,
                              value_format=lambda v: f"{v:.0f}%", width=1000)
+    # Limits are written over the horizon: shown per month, and as written when the horizon
+    # is not a month.
+    over = h != MONTH_HOURS
     rows = [(str(b["name"]), money(monthly(b["used_usd"], h)), money(monthly(b["limit_usd"], h)),
+             *([money(b["limit_usd"])] if over else []),
              f"{b['used_usd'] / b['limit_usd']:.0%}" if b["limit_usd"] else "-",
              money(monthly(b["limit_usd"] - b["used_usd"], h)), money(hourly(b["used_usd"], h)),
              "binding" if b["binding"] else "")
             for b in doc["budgets"]]
+    extra = (f"limit over {h:g} h",) if over else ()
     return ('<section id="budgets"><h2>Budgets: used against limit</h2>'
             '<p class="note">Share of each limit used; the grey track runs to the limit (the dark tick).</p>'
-            + chart + _table(("budget", "used / month", "limit / month", "share", "headroom / month",
-                              "used / hour", ""), rows, {1, 2, 3, 4, 5}) + "</section>")
+            + chart + _table(("budget", "used / month", "limit / month", *extra, "share", "headroom / month",
+                              "used / hour", ""), rows, set(range(1, 6 + len(extra)))) + "</section>")
 
 
 def _latency(doc: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from .charts import money
 from .document import MONTH_HOURS, hourly, monthly, pricing
 
 __all__ = ["WIDE", "TableData", "binding_rows", "binding_saving", "headline", "plain_table", "plan_tables",
-           "traffic_detail"]
+           "total_note", "traffic_detail"]
 
 _GROUP_TITLES = (("by_tier", "Cost by tier", "tier"), ("by_provider", "Cost by provider", "provider"),
                  ("by_site", "Cost by site", "site"), ("by_team", "Cost by team", "team"),
@@ -104,6 +104,14 @@ def headline(doc: dict[str, Any], timing: bool = True) -> str:
             f"{solver}, gap {s['gap']:.2g}")
 
 
+def total_note(total_usd: float, horizon_hours: float) -> str:
+    """The total in the report's words, for one line: ``$5,863.43/month, $8.03/h`` (and
+    ``, $X over H h`` when the horizon is not a month)."""
+    h = horizon_hours
+    over = f", {money(total_usd)} over {h:g} h" if h != MONTH_HOURS else ""
+    return f"{money(monthly(total_usd, h))}/month, {money(hourly(total_usd, h))}/h{over}"
+
+
 def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     """Placements, the five cost groups, budgets, latency and binding constraints."""
     h = doc["horizon_hours"]
@@ -133,15 +141,21 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
         tables.append(TableData(title, (label, *money_header, "share"), tuple(rows),
                                 frozenset(range(1, 2 + n_money)), levels=levels))
 
+    # Limits are written over the horizon; shown as monthly rates like every amount, with
+    # the limit as written beside them when the horizon is not a month.
+    over = _over(doc)
     rows = []
     for b in doc["budgets"]:
         used, limit = b["used_usd"], b["limit_usd"]
         rows.append((b["name"], money(monthly(used, h)), money(monthly(limit, h)),
+                     *([money(limit)] if over else []),
                      f"{used / limit:.0%}" if limit else "-", money(monthly(limit - used, h)),
                      money(hourly(used, h)), "yes" if b["binding"] else ""))
-    tables.append(TableData("Budgets", ("budget", "used per month", "limit per month", "share",
+    extra = (f"limit over {h:g} h",) if over else ()
+    tables.append(TableData("Budgets", ("budget", "used per month", "limit per month", *extra, "share",
                                         "headroom per month", "used per hour", "binding"),
-                            tuple(rows), frozenset({1, 2, 3, 4, 5}), levels=(0, 0, 0, 1, 2, 3, 0)))
+                            tuple(rows), frozenset(range(1, 6 + len(extra))),
+                            levels=(0, 0, 0, *([2] * len(extra)), 1, 2, 3, 0)))
 
     rows = [(s["workload"], s["client"], f"{s['mean_ms']:.1f}", f"{s['max_ms']:.1f}", f"{s['slo_ms']:g}",
              "ok" if s["max_ms"] <= s["slo_ms"] + 1e-9 else "VIOLATED")

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..model import Binding, Budget, InferenceWorkload, TrainingWorkload, Workload
+from ..units import MONTH_HOURS
 from .candidates import EPS, InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
 from .milp import INF, Milp
@@ -128,7 +129,8 @@ def _training_reasons(u: Universe, cand: TrainingCandidates) -> list[str]:
         if cheapest.cost > w.budget_usd + 0.005:
             return [f"{w.name}: budget_usd ({usd(w.budget_usd)}) is below its cheapest option "
                     f"({usd(cheapest.cost)}: {cheapest.nodes} x "
-                    f"{u.offers[cheapest.offer][1].name} at {u.sites[cheapest.site].name})"]
+                    f"{u.offers[cheapest.offer][1].name} at {u.sites[cheapest.site].name})"
+                    f"{_over_horizon(u)}"]
     return []
 
 
@@ -186,9 +188,14 @@ def _slack_message(u: Universe, m: Milp, tag: tuple[object, ...], slack: float,
         name, limit = f"{tag[1]}: budget_usd", m.row_upper[row]
     if cheapest is not None and cheapest > limit + 0.005:
         return (f"{name} ({usd(limit)}) is below the cheapest plan that meets every SLO "
-                f"({usd(cheapest)})")
+                f"({usd(cheapest)}){_over_horizon(u)}")
     return (f"{name} ({usd(limit)}) cannot be met together with the other budgets and "
-            f"capacity limits; it needs about {usd(slack)} more")
+            f"capacity limits; it needs about {usd(slack)} more{_over_horizon(u)}")
+
+
+def _over_horizon(u: Universe) -> str:
+    """Budgets are written over the horizon, and so are the amounts compared with them."""
+    return f" (amounts over the {u.scenario.horizon_hours:g} h horizon)"
 
 
 def _cheapest(m: Milp, row: int, backend: Backend, time_limit: float) -> float | None:
@@ -298,7 +305,7 @@ def _budget_detail(u: Universe, used: float, limit: float) -> str:
     """Use against limit, as monthly rates like every amount a person reads."""
     h = u.scenario.horizon_hours
     share = f"{used / limit:.0%} used: " if limit > 0 else ""
-    return f"{share}{usd(used / h * 730)} of {usd(limit / h * 730)} per month"
+    return f"{share}{usd(used / h * MONTH_HOURS)} of {usd(limit / h * MONTH_HOURS)} per month"
 
 
 def slo_bindings(u: Universe, inference: Sequence[InferenceCandidates]) -> list[Binding]:
