@@ -29,7 +29,9 @@ def to_table(doc: dict[str, Any], width: int | None = None, wide: bool = False) 
     ``width`` is None (files, pipes: plain and stable) or ``wide``."""
     tables = [t for t in plan_tables(doc) if t.rows]
     if width is None or wide:
-        lines = [headline(doc), *(f"  - {reason}" for reason in doc["diagnosis"])]
+        # Files, pipes and --wide get the same bytes for the same plan: no solver timing.
+        lines = [headline(doc, timing=False),
+                 *(f"  - {reason}" for reason in doc["diagnosis"])]
         for t in tables:
             lines += plain_table(t)
         return "\n".join(lines) + "\n"
