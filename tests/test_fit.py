@@ -131,3 +131,10 @@ def test_the_diff_table_fits(capsys, monkeypatch, tmp_path, width):
     assert code == 0 and max(map(len, out.splitlines())) <= width
     assert all(MONEY.fullmatch(m.lstrip("+-")) for line in out.splitlines()
                for m in re.findall(r"[+-]?\$[\d,.]+", line) if not m.endswith(","))
+
+
+def test_a_pipe_gets_the_same_bytes_every_time(capsys):
+    first = run_cli(capsys, "plan", EXAMPLES / "hub-and-spoke.yaml")[1]
+    second = run_cli(capsys, "plan", EXAMPLES / "hub-and-spoke.yaml")[1]
+    assert first == second and "Hidden" not in first
+    assert first.splitlines()[0].endswith("HiGHS, gap 0")  # no solver timing
