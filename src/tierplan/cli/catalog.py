@@ -9,10 +9,8 @@ may be repeated or given comma-separated; a value the catalog does not know is a
 
 from __future__ import annotations
 
-import csv
 import difflib
 import importlib
-import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -100,12 +98,9 @@ def _emit(records: list[dict[str, Any]], columns: Sequence[Column], fmt: str, ti
         click.echo(json.dumps(records, indent=2))
         return
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=[c[0] for c in columns], lineterminator="\n")
-        writer.writeheader()
-        for record in records:
-            writer.writerow({c[0]: "" if record[c[0]] is None else record[c[0]] for c in columns})
-        click.echo(out.getvalue(), nl=False)
+        from ..reports.safe import csv_text
+
+        click.echo(csv_text([c[0] for c in columns], records), nl=False)
         return
     from ..reports.tables import TableData
 

@@ -9,6 +9,7 @@ from .charts import money
 from .document import MONTH_HOURS
 from .fit import fitted_text
 from .markdown import MAX_ROWS, md_escape, md_table
+from .safe import clean
 from .tables import TableData, plain_table
 
 __all__ = ["DIFF_FORMATS", "diff_headline", "diff_json", "diff_markdown", "diff_table", "render_diff"]
@@ -99,7 +100,7 @@ def diff_table(diff: dict[str, Any], width: int | None = None, wide: bool = Fals
               for title, header, rows, numeric in _sections(diff)]
     unchanged = [] if tables else ["No placement, group or budget changed."]
     if width is None or wide:
-        lines = [_title(diff), diff_headline(diff), *unchanged]
+        lines = [clean(_title(diff)), clean(diff_headline(diff)), *unchanged]
         for table in tables:
             lines += plain_table(table)
         return "\n".join(lines) + "\n"

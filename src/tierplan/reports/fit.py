@@ -21,6 +21,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from .safe import cell, clean
 from .tables import WIDE, TableData
 
 __all__ = ["SHORT_HEADERS", "WIDE", "fitted_text"]
@@ -46,13 +47,13 @@ class _Plan:
 
 
 def _header(t: TableData, i: int) -> str:
-    return SHORT_HEADERS.get(t.header[i], t.header[i])
+    return clean(SHORT_HEADERS.get(t.header[i], t.header[i]))
 
 
 def _natural(t: TableData, i: int, squeeze: bool = False) -> int:
     """The column's width with every cell on one line; ``squeeze``: its heading may wrap
     between its words (a cell of a number never does)."""
-    cells = [r[i] for r in t.rows] + ([t.total[i]] if t.total else [])
+    cells = [clean(r[i]) for r in t.rows] + ([clean(t.total[i])] if t.total else [])
     head = _header(t, i)
     head_width = max(cell_len(w) for w in head.split() or [""]) if squeeze else cell_len(head)
     return max([head_width, *(cell_len(c) for c in cells)])
@@ -90,16 +91,18 @@ def _layout(t: TableData, width: int) -> _Plan:
 
 
 def _rich_table(t: TableData, plan: _Plan) -> Table:
-    table = Table(title=t.title, box=box.SIMPLE_HEAD, title_justify="left",
+    # Names come from input files: every text goes in as a cleaned Rich Text (reports.safe),
+    # never as console markup.
+    table = Table(title=cell(t.title), box=box.SIMPLE_HEAD, title_justify="left",
                   show_footer=t.total is not None)
     for i, w in zip(plan.columns, plan.widths, strict=True):
         numeric = i in t.numeric
         # A numeric column is as wide as its widest cell, so its numbers never wrap; only
         # a longer heading wraps, between its words.
-        table.add_column(_header(t, i), justify="right" if numeric else "left", width=w,
-                         overflow="fold", footer=t.total[i] if t.total else "")
+        table.add_column(cell(_header(t, i)), justify="right" if numeric else "left", width=w,
+                         overflow="fold", footer=cell(t.total[i]) if t.total else "")
     for row in t.rows:
-        table.add_row(*(row[i] for i in plan.columns))
+        table.add_row(*(cell(row[i]) for i in plan.columns))
     return table
 
 
@@ -110,7 +113,7 @@ def fitted_text(lead: Sequence[tuple[str, str]], tables: Sequence[TableData], wi
     and the essential ones) cannot fit even with their text folded: a terminal then
     wraps the line, but no number is ever split by the layout.
     """
-    parts: list[RenderableType] = [Text(text, style=style) for text, style in lead]
+    parts: list[RenderableType] = [Text(clean(text), style=style) for text, style in lead]
     hidden: list[str] = []
     needed = width
     for t in tables:

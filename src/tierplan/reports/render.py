@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +12,7 @@ from .document import hourly, monthly, plan_document, pricing
 from .fit import fitted_text
 from .html import to_html
 from .markdown import to_markdown
+from .safe import clean, csv_text
 from .tables import headline, plain_table, plan_tables
 
 __all__ = ["FORMATS", "render", "write_atomic"]
@@ -30,8 +29,8 @@ def to_table(doc: dict[str, Any], width: int | None = None, wide: bool = False) 
     tables = [t for t in plan_tables(doc) if t.rows]
     if width is None or wide:
         # Files, pipes and --wide get the same bytes for the same plan: no solver timing.
-        lines = [headline(doc, timing=False),
-                 *(f"  - {reason}" for reason in doc["diagnosis"])]
+        lines = [clean(headline(doc, timing=False)),
+                 *(clean(f"  - {reason}") for reason in doc["diagnosis"])]
         for t in tables:
             lines += plain_table(t)
         return "\n".join(lines) + "\n"
@@ -51,18 +50,16 @@ def to_csv(doc: dict[str, Any]) -> str:
     ``cost_usd`` is over the horizon; ``monthly_usd`` = cost / horizon * 730 and
     ``hourly_usd`` = cost / horizon; ``pricing`` is spot, on-demand or amortised (on-prem).
     """
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
     h = doc["horizon_hours"]
+    rows = []
     for p in doc["placements"]:
         row = {k: p.get(k) for k in CSV_FIELDS}
         row["traffic_rps"] = ";".join(f"{c}={r:g}" for c, r in p.get("traffic_rps", {}).items())
         row["pricing"] = pricing(p)
         row["monthly_usd"] = round(monthly(p["cost_usd"], h), 2)
         row["hourly_usd"] = round(hourly(p["cost_usd"], h), 4)
-        writer.writerow(row)
-    return out.getvalue()
+        rows.append(row)
+    return csv_text(CSV_FIELDS, rows)
 
 
 FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
