@@ -138,3 +138,12 @@ def test_a_pipe_gets_the_same_bytes_every_time(capsys):
     second = run_cli(capsys, "plan", EXAMPLES / "hub-and-spoke.yaml")[1]
     assert first == second and "Hidden" not in first
     assert first.splitlines()[0].endswith("HiGHS, gap 0")  # no solver timing
+
+
+def test_hostile_names_are_shown_as_written_in_a_fitted_table(hub):
+    doc = json.loads(json.dumps(hub))
+    doc["placements"][0]["workload"] = "[/]x\x1b[2J"
+    doc["scenario"] = "[red]s[/red]"
+    out = to_table(doc, 100)
+    assert "[/]x\\x1b[2J" in out and "\x1b" not in out
+    assert out.startswith("[red]s[/red]: optimal")
