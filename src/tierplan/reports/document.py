@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from ..model import Placement, Plan
+from ..units import MONTH_HOURS
 from .provenance import price_summary
 
 __all__ = ["GROUPS", "MONTH_HOURS", "SCHEMA", "cost_breakdown", "group_split", "hourly", "monthly",
@@ -14,8 +15,6 @@ __all__ = ["GROUPS", "MONTH_HOURS", "SCHEMA", "cost_breakdown", "group_split", "
 
 SCHEMA = "tierplan.plan/v1"
 
-MONTH_HOURS = 730.0
-"""Hours in the month every report quotes (8,760 h / 12, as cloud price lists use)."""
 
 GROUPS: dict[str, str] = {"by_tier": "tier", "by_provider": "provider", "by_site": "site",
                           "by_team": "team", "by_workload": "workload"}
