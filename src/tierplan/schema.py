@@ -13,7 +13,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .units import MAX_HORIZON_HOURS, MIN_HORIZON_HOURS, parse_duration_hours
 
-Hours = Annotated[float, BeforeValidator(parse_duration_hours), Field(gt=0)]
+# json_schema_input_type: editors checking a file against the JSON Schema must accept "7d".
+Hours = Annotated[float, BeforeValidator(parse_duration_hours, json_schema_input_type=float | str),
+                  Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 Name = Annotated[str, Field(min_length=1)]

@@ -24,8 +24,8 @@ def _seconds(value: object) -> float:
     return parse_duration_hours(value) * 3600.0
 
 
-Seconds = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
-PositiveSeconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
+Seconds = Annotated[float, BeforeValidator(_seconds, json_schema_input_type=float | str), Field(ge=0)]
+PositiveSeconds = Annotated[float, BeforeValidator(_seconds, json_schema_input_type=float | str), Field(gt=0)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]  # replicas: far above any fleet, far below 1e13
 
 

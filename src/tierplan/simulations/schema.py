@@ -13,7 +13,8 @@ from pydantic import BeforeValidator, Field
 from ..schema import Hours, Name, NonNegFloat, PositiveFloat, Strict
 from ..units import parse_duration_hours
 
-HoursOrZero = Annotated[float, BeforeValidator(parse_duration_hours), Field(ge=0)]
+HoursOrZero = Annotated[float, BeforeValidator(parse_duration_hours, json_schema_input_type=float | str),
+                        Field(ge=0)]
 
 
 # ------------------------------------------------------------------------------ demand
