@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conftest import ROOT, run_cli
-from tierplan.reference import KINDS, json_schema
+from tierplan.reference import KINDS, json_schema, model, sections
 
 spec = importlib.util.spec_from_file_location("gen_reference", ROOT / "tools" / "gen_reference.py")
 assert spec and spec.loader
@@ -22,6 +22,15 @@ def test_generated_reference_and_schemas_are_current():
     stale = [str(p.relative_to(ROOT)) for p in gen_reference.stale()]
     assert not stale, (f"generated docs are stale: {', '.join(stale)}; "
                        "regenerate them with: python tools/gen_reference.py")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_field_says_what_it_means(kind):
+    missing = [f"{s.path}.{r.path}".lstrip(".") for s in sections(model(kind)) for r in s.rows
+               if not r.meaning]
+    assert not missing, (f"{kind}: fields without a description: {missing}; give each one "
+                         "doc('one-line meaning', 'unit') in its model, then run "
+                         "python tools/gen_reference.py")
 
 
 def test_a_changed_model_makes_the_pages_stale(tmp_path, monkeypatch):

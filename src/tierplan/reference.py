@@ -119,7 +119,10 @@ def _walk(cls: type[BaseModel], path: str, variant: str, out: list[Section]) -> 
         annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
         text, nested = _type(annotation)
         child_path = f"{path}.{name}" if path else name
-        rows.append(Row(name, text, _default(info), _unit(info), info.description or ""))
+        default = _default(info)
+        if text.startswith("duration") and isinstance(info.default, float) and info.default:
+            default += f" ({_duration(info.default, _unit(info))})"
+        rows.append(Row(name, text, default, _unit(info), info.description or ""))
         for suffix, sub, label in nested:
             children.append((sub, child_path + suffix, label))
     out.append(Section(path, variant, tuple(rows)))
@@ -145,6 +148,15 @@ def _default(info: FieldInfo) -> str:
     if info.default is PydanticUndefined:
         return "**required**"
     return _literal(info.default)
+
+
+def _duration(value: float, unit: str) -> str:
+    """A default duration as people write it: 0.0166667 hours is ``60s``."""
+    seconds = value * 3600 if unit == "hours" else value
+    for size, suffix in ((86_400, "d"), (3600, "h"), (60, "m"), (1, "s")):
+        if seconds >= size and abs(seconds / size - round(seconds / size)) < 1e-6:
+            return f"{round(seconds / size)}{suffix}"
+    return f"{seconds:g}s"
 
 
 def _literal(value: Any) -> str:
