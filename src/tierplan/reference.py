@@ -180,7 +180,7 @@ def _type(tp: Any) -> tuple[str, Nested]:
     if origin is Annotated:
         inner, *meta = get_args(tp)
         text, nested = _type(inner)
-        if any(isinstance(m, BeforeValidator) for m in _flatten(meta)):
+        if any(_is_duration(m) for m in _flatten(meta)):
             text = "duration"
         return _constrained(text, meta), nested
     if origin in (Union, types.UnionType):
@@ -207,6 +207,12 @@ def _type(tp: Any) -> tuple[str, Nested]:
 
 _SCALARS: dict[Any, str] = {float: "number", int: "integer", str: "string", bool: "boolean",
                             Any: "any"}
+
+
+def _is_duration(meta: Any) -> bool:
+    """Duration fields parse strings such as ``90s`` before validation, and say so to the
+    JSON Schema (``json_schema_input_type``); other before-validators only check."""
+    return isinstance(meta, BeforeValidator) and meta.json_schema_input_type is not PydanticUndefined
 
 
 def _tag(cls: type[BaseModel]) -> str:

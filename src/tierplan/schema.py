@@ -13,12 +13,23 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .units import MAX_HORIZON_HOURS, MIN_HORIZON_HOURS, parse_duration_hours
 
+
+def _not_a_boolean(value: object) -> object:
+    """YAML 1.1 reads unquoted NO (Norway), OFF, YES, ON as booleans: say so."""
+    if isinstance(value, bool):
+        words = "NO (Norway), OFF or FALSE" if value is False else "YES, ON or TRUE"
+        raise ValueError(f"got the boolean {str(value).lower()}: YAML reads an unquoted {words} as a "
+                         "boolean; quote the code, e.g. 'NO'")
+    return value
+
 # json_schema_input_type: editors checking a file against the JSON Schema must accept "7d".
 Hours = Annotated[float, BeforeValidator(parse_duration_hours, json_schema_input_type=float | str),
                   Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 Name = Annotated[str, Field(min_length=1)]
+Jurisdiction = Annotated[str, BeforeValidator(_not_a_boolean), Field(min_length=2, max_length=2)]
+JurisdictionName = Annotated[str, BeforeValidator(_not_a_boolean), Field(min_length=1)]
 TierName = Literal["cloud", "onprem", "edge"]
 
 
@@ -81,7 +92,7 @@ class SiteIn(Strict):
     location: LocationIn | None = doc(
         "where the site is, for latency estimates; needed unless every latency to it is measured",
         default=None)
-    jurisdiction: Annotated[str, Field(min_length=2, max_length=2)] | None = doc(
+    jurisdiction: Jurisdiction | None = doc(
         "ISO 3166-1 alpha-2 country code, matched by jurisdiction lists", default=None)
     egress_usd_per_gb: NonNegFloat = doc(
         "price of data leaving the site (responses, dataset moves)", "USD/GB", default=0.0)
@@ -117,15 +128,14 @@ class ClientIn(Strict):
     name: Name = doc("unique client name")
     location: LocationIn | None = doc(
         "where requests come from; needed unless every latency from it is measured", default=None)
-    jurisdiction: Annotated[str, Field(min_length=2, max_length=2)] | None = doc(
-        "ISO 3166-1 alpha-2 country code (informative)", default=None)
+    jurisdiction: Jurisdiction | None = doc("ISO 3166-1 alpha-2 country code (informative)", default=None)
 
 
 class DatasetIn(Strict):
     name: Name = doc("unique dataset name")
     size_gb: NonNegFloat = doc("size, moved to the site a training job runs at", "GB")
     site: Name = doc("site that holds it now")
-    jurisdictions: list[Name] | None = doc(
+    jurisdictions: list[JurisdictionName] | None = doc(
         "where it may be processed (country codes, EU); omit = anywhere", default=None)
 
 
@@ -143,7 +153,7 @@ class WorkloadBase(Strict):
     tiers: list[TierName] | None = doc("run only on these tiers", default=None)
     providers: list[Name] | None = doc("run only with these providers", default=None)
     sites: list[Name] | None = doc("run only at these sites", default=None)
-    jurisdictions: list[Name] | None = doc(
+    jurisdictions: list[JurisdictionName] | None = doc(
         "run only at sites in these countries (codes; EU = every member state)", default=None)
 
 
@@ -171,7 +181,8 @@ class InferenceIn(WorkloadBase):
     kind: Literal["inference"] = doc("a service that runs the whole horizon")
     accelerators: Annotated[dict[Name, ServiceIn], Field(min_length=1)] = doc(
         "accelerators it can use, each with the rps one sustains and its service latency (cpu = per vCPU)")
-    demand_rps: dict[Name, NonNegFloat] = doc("request rate of each client", "rps", default_factory=dict)
+    demand_rps: dict[Name, NonNegFloat] | None = doc(
+        "request rate of each client; required ({} for a workload without demand)", "rps", default=None)
     latency_slo_ms: PositiveFloat = doc("round trip + service latency every request must stay within", "ms")
     max_utilization: Annotated[float, Field(gt=0, le=1)] = doc(
         "share of an instance's rps planned for (headroom)", "fraction", default=0.8)
