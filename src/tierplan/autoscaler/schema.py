@@ -72,6 +72,8 @@ class KubernetesIn(Strict):
     context: Name | None = doc("kubeconfig context", default=None)
     in_cluster: bool = doc("use the pod's service account", default=False)
     host: Name | None = doc("API server URL; overrides the kubeconfig (tests, proxies)", default=None)
+    timeout: PositiveSeconds = doc(
+        "time allowed per API request; a hung API server fails the attempt", "seconds", default=10.0)
 
 
 ControllerIn = Annotated[DryRunIn | SageMakerIn | VertexIn | AzureMLIn | KubernetesIn,
@@ -206,8 +208,11 @@ class AutoscaleIn(Strict):
     metrics: MetricsIn = doc("where demand is read, for every endpoint")
     endpoints: Annotated[list[EndpointIn], Field(min_length=1)] = doc("the inference endpoints kept sized")
     state: Name | None = doc(
-        "state store: a SQLite path, sqlite:///path or postgresql://...; default CONFIG.state.db",
+        "state store: SQLite path, sqlite:///path or postgresql://...; default <state_dir>/<config name>.db",
         default=None)
+    # without state: <state_dir>/<config name>.db, relative to the config's folder
+    state_dir: Name = doc(
+        "folder of the default state store, relative to the config's folder", default=".tierplan/state")
     budget_usd_per_hour: Annotated[float, Field(ge=0)] | None = doc(
         "total compute never above this, whatever the demand", "USD/hour", default=None)
     churn_usd: Annotated[float, Field(ge=0)] = doc(
@@ -220,6 +225,11 @@ class AutoscaleIn(Strict):
     retry: RetryIn = doc("retries of controller calls", default_factory=RetryIn)
     ops: OpsIn = doc("the /healthz and /metrics server", default_factory=OpsIn)
     planner_time_limit: PositiveSeconds = doc("planner time per tick", "seconds", default=10.0)
+    # after SIGTERM, how long a running tick may go on before the process stops without it
+    stop_grace: Annotated[Seconds, Field(le=3600)] = doc(
+        "after SIGTERM, how long a running tick may go on before the process stops without it",
+        "seconds",
+        default=20.0)
     sizing: Literal["auto", "planner"] = doc(
         "auto: an exact fast path where it applies, else the planner; planner: always the planner",
         default="auto")
