@@ -2,12 +2,15 @@
 
 - ``optimal``: every ``interval``, :func:`tierplan.scheduler.plan` on the scenario with
   each inference workload's ``demand_rps`` replaced (``dataclasses.replace``) by the
-  peak of the last interval (``demand: observed``) or of the next one (``demand:
-  forecast``, a perfect forecast: a lower bound on what forecasting can give), times
-  ``headroom``. Sites that are down offer nothing, offerings with ``available`` offer
-  what jobs leave free, and prices are the ones in force. With ``churn_usd`` the planner
-  is told what runs now (``PlanOptions.current_instances``) and charges every instance
-  started or stopped. It also re-plans at once when a site goes down or comes back.
+  peak of the last interval (``demand: observed``) or of the next one plus the longest
+  provisioning delay (``demand: forecast``, a perfect forecast: what starts now is ready
+  only after booting, and must carry the load until the next plan's instances are
+  ready; the bound forecasting can reach), times ``headroom``. Sites that are down offer
+  nothing, offerings with ``available`` offer what jobs leave free, and prices are the
+  ones in force. With ``churn_usd`` the planner is told what runs now
+  (``PlanOptions.current_instances``) and charges every instance started or stopped.
+  It also re-plans at once when availability, a price or an outage changes
+  (``World.changed``).
   When a plan is infeasible (``plan_failures``), it is re-planned with ``min_sites: 1``
   and without budgets (a site is down, most often: serving comes first); when that
   fails too, the last plan stays.
@@ -155,6 +158,11 @@ class _Planned:
         return cheapest_job_choice(world, job, obs)
 
 
+def lead_steps(world: World) -> int:
+    """The longest provisioning delay (in steps) of a tier some workload can run on."""
+    return max((world.delay_steps[s.tier] for s in world.slots), default=0)
+
+
 class OptimalPolicy(_Planned):
     def __init__(self, name: str, interval: float = 1.0, demand: str = "observed", headroom: float = 1.0,
                  churn_usd: float = 0.0, time_limit: float = 30.0, gap: float = 1e-4) -> None:
@@ -166,17 +174,16 @@ class OptimalPolicy(_Planned):
         self.churn_usd = churn_usd
         self.time_limit = time_limit
         self.gap = gap
-        self._down: frozenset[str] = frozenset()
 
     def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:
         every = max(1, round(self.interval_h * 3600 / world.step_s))
-        # Re-plan on schedule, and at once when a site goes down or comes back.
-        changed = obs.down != self._down
-        self._down = obs.down
-        if obs.step % every and not changed:
+        # Re-plan on schedule, and at once when availability, a price or an outage changes.
+        if obs.step % every and not world.changed[min(obs.step, world.steps - 1)]:
             return None
         if self.forecast:
-            demand = window_peak(world, obs.step, obs.step + every)
+            # What starts now is ready after the provisioning delay and serves until the
+            # next plan's instances are ready: plan for the peak of all of that.
+            demand = window_peak(world, obs.step, obs.step + every + lead_steps(world))
         else:
             demand = observed_peak(world, obs, every)
         return self._plan(world, obs, demand, self.headroom, self.churn_usd)

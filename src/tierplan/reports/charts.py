@@ -119,8 +119,10 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     """Round tick values covering [lo, hi] (steps of 1, 2, 2.5 or 5 times a power of ten)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return [0.0]
-    if hi <= lo:
-        hi = lo + (abs(lo) or 1.0)
+    # A range below float resolution at this magnitude (100 % up to rounding) cannot be
+    # stepped through: widen it as if it were a single value.
+    if hi - lo <= max(1e-9 * max(abs(lo), abs(hi)), 1e-300):
+        hi = lo + (abs(lo) if abs(lo) > 1e-300 else 1.0)
     raw = (hi - lo) / max(1, count)
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
@@ -132,7 +134,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
         if t >= hi:
             break
         t += step
-    return ticks
+    return ticks or [lo, hi]
 
 
 def _label_width(labels: Sequence[str], lo: int = 60, hi: int = 220) -> tuple[float, int]:

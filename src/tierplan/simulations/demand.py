@@ -7,7 +7,9 @@ Every array has one value per step: the mean request rate (rps) over that step.
   and divided by the step length. ``loop`` repeats the trace when the simulation is
   longer, otherwise demand is 0 after its end.
 - ``trace`` with ``format: rates``: a time column (timestamps or seconds) and an rps
-  column, held until the next row.
+  column, held until the next row (the last row for the median spacing of the rows);
+  each step gets the exact mean of that series over the step, whether or not the rows
+  line up with the steps (:func:`step_means`).
 - ``diurnal``: ``mean * (1 + amplitude * cos(2 pi (h - peak_hour) / 24))`` where h is the
   hour of day (the simulation starts at 00:00).
 - ``step``: ``base_rps``, then each level from its time on.
@@ -148,30 +150,46 @@ def trace_rates(path: Path, trace: s.TraceIn, step_s: float, steps: int, file: s
                                 f"its columns: {', '.join(map(str, header)) or 'none'}")
     frame = _read_csv(path, file, f"{where}.path", usecols=usecols)
     sec = _seconds(frame[column], file, f"{where}.time_column")
-    # Only the simulation's first `steps` steps are used (looped or not): later rows are
-    # dropped before they are binned, however far in the future they lie.
     if trace.format == "requests":
+        # Only the simulation's first `steps` steps are used (looped or not): later rows
+        # are dropped before they are binned, however far in the future they lie.
         buckets = np.floor(sec / step_s)
         buckets = buckets[buckets < steps].astype(np.int64)
         length = int(buckets.max()) + 1 if len(buckets) else 1
         base = np.bincount(buckets, minlength=length).astype(float) / step_s
+        if trace.loop:
+            values = np.resize(base, steps)
+        else:
+            values = np.zeros(steps)
+            n = min(steps, len(base))
+            values[:n] = base[:n]
+        return values * trace.scale
+    rates = pd.to_numeric(frame[trace.rate_column], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(rates).any() or (rates < 0).any():
+        raise ScenarioError(file, f"{where}.rate_column", "rates must be numbers >= 0")
+    order = np.argsort(sec, kind="stable")
+    return step_means(sec[order], rates[order], step_s, steps, trace.loop) * trace.scale
+
+
+def step_means(sec: np.ndarray, rates: np.ndarray, step_s: float, steps: int, loop: bool) -> np.ndarray:
+    """The exact mean of a rate series over each step.
+
+    Each rate holds from its time to the next row's; the last one for the median spacing
+    of the rows (one step for a single row). Steps and rows need not align: a step gets the
+    integral of the series over it divided by its length. With ``loop`` the series repeats
+    with a period of its span, otherwise it is 0 after its end."""
+    spacing = float(np.median(np.diff(sec))) if len(sec) > 1 else step_s
+    bounds = np.append(sec, sec[-1] + spacing)
+    # Requests from the first row up to each bound: the integral is piecewise linear.
+    cum = np.concatenate(([0.0], np.cumsum(rates * np.diff(bounds))))
+    total, span = float(cum[-1]), float(bounds[-1])
+    edges = np.arange(steps + 1, dtype=float) * step_s
+    if loop and span > 0:
+        laps = np.floor(edges / span)
+        integral = laps * total + np.interp(edges - laps * span, bounds, cum)
     else:
-        rates = pd.to_numeric(frame[trace.rate_column], errors="coerce").to_numpy(dtype=float)
-        if np.isnan(rates).any() or (rates < 0).any():
-            raise ScenarioError(file, f"{where}.rate_column", "rates must be numbers >= 0")
-        order = np.argsort(sec, kind="stable")
-        sec, rates = sec[order], rates[order]
-        spacing = float(np.median(np.diff(sec))) if len(sec) > 1 else step_s
-        length = min(steps, max(1, math.ceil((sec[-1] + spacing) / step_s - 1e-9)))
-        grid = np.arange(length) * step_s
-        base = rates[np.maximum(np.searchsorted(sec, grid, side="right") - 1, 0)]
-    if trace.loop:
-        values = np.resize(base, steps)
-    else:
-        values = np.zeros(steps)
-        n = min(steps, len(base))
-        values[:n] = base[:n]
-    return values * trace.scale
+        integral = np.interp(edges, bounds, cum, right=total)
+    return np.maximum(np.diff(integral) / step_s, 0.0)
 
 
 def read_counts(path: Path, time_column: str, column: str, file: str,
