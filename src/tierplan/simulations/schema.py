@@ -21,12 +21,17 @@ HoursOrZero = Annotated[float, BeforeValidator(parse_duration_hours), Field(ge=0
 
 class TraceIn(Strict):
     """Per-request rows (``format: requests``: one timestamp per row) or a rate series
-    (``format: rates``: a time column and an rps column)."""
+    (``format: rates``: a time column and an rps column, ``value_column``)."""
 
     path: Name
     format: Literal["requests", "rates"] = "requests"
+    reader: Literal["auto", "csv", "jsonl", "parquet"] = "auto"  # auto: by the file name's ending
     time_column: Name = "TIMESTAMP"
-    rate_column: Name = "rps"
+    time_unit: Literal["s", "ms", "us"] = "s"  # of numeric times (text is read as ISO 8601)
+    value_column: Name | None = None  # the rps column of a rates file
+    rate_column: Name = "rps"  # the older name of value_column
+    aggregate: Literal["sum", "mean"] = "sum"  # rates of rows that share a time
+    filter: dict[Name, str | int | float | bool] = Field(default_factory=dict)  # keep rows with these values
     scale: PositiveFloat = 1.0  # multiplies the rate
     loop: bool = True  # repeat the trace when the simulation is longer
 

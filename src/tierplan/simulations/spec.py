@@ -274,7 +274,7 @@ class _Builder:
             else:
                 file = self.resolve(e.path)
                 series = read_spot_series(file, e.instance_type, e.region, e.availability_zone,
-                                          self.file, f"{path}.path")
+                                          self.file, path)
                 if not series:
                     raise self.fail(f"{path}.instance_type", f"no rows for {e.instance_type!r}"
                                     f"{' in ' + e.region if e.region else ''} in {str(file)!r}")
