@@ -337,8 +337,9 @@ def test_forecast_looks_ahead_by_the_boot_time_observed_waits_for_the_next_plan(
         "duration": "3h", "provisioning": {"cloud": "3m"},
         "demand": [{"workload": "web", "client": "c",
                     "pattern": {"kind": "step", "base_rps": 5, "levels": [{"at": "1h", "rps": 15}]}}],
-        "policies": [{"kind": "optimal", "interval": "1h"},
-                     {"kind": "optimal", "name": "forecast", "interval": "1h", "demand": "forecast"}],
+        "policies": [{"kind": "optimal", "interval": "1h", "scaling": "plan"},
+                     {"kind": "optimal", "name": "forecast", "interval": "1h", "demand": "forecast",
+                      "scaling": "plan"}],
     })
     # forecast: the plan at step 0 looks ahead by the 3-minute boot (steps 0..62), sees
     # the 15 rps from step 60 and starts the second instance in time: nothing is lost

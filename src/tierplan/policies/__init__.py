@@ -34,9 +34,15 @@ def make_policy(kind: str, name: str, params: Mapping[str, Any]) -> Policy:
     """A fresh policy (policies keep state: build one per run)."""
     from .greedy import GreedyPolicy
     from .planned import HpaPolicy, OptimalPolicy, StaticPolicy
+    from .tracking import TrackingPolicy
 
     if kind == "optimal":
-        return OptimalPolicy(name, **params)
+        options = dict(params)
+        if options.pop("scaling", "track") == "plan":
+            for only_track in ("target_utilization", "scale_down_window", "lead"):
+                options.pop(only_track, None)
+            return OptimalPolicy(name, **options)
+        return TrackingPolicy(name, **options)
     if kind == "static":
         return StaticPolicy(name, **params)
     if kind in ("greedy", "cloud_only", "edge_first"):

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from ..model import InferenceWorkload, Plan, Scenario, Site
@@ -89,14 +89,32 @@ def _options(obs: Observation, churn_usd: float, time_limit: float, gap: float =
 
 
 def _targets(result: Plan) -> dict[Key, int] | None:
+    view = _decode(result)
+    return None if view is None else view.targets
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """What a plan says about inference: instances per key and the rps per client each
+    key serves."""
+
+    targets: dict[Key, int]
+    traffic: dict[Key, dict[str, float]]
+
+
+def _decode(result: Plan) -> PlanView | None:
     if result.status == "infeasible" or (result.status == "time_limit" and not result.placements):
         return None
     out: dict[Key, int] = {}
+    traffic: dict[Key, dict[str, float]] = {}
     for p in result.placements:
         if p.kind == "inference":
             key = (p.workload, p.site, p.offering)
             out[key] = out.get(key, 0) + p.instances
-    return out
+            mine = traffic.setdefault(key, {})
+            for c, rps in p.traffic_rps.items():
+                mine[c] = mine.get(c, 0.0) + rps
+    return PlanView(out, traffic)
 
 
 class _Planned:
@@ -108,10 +126,15 @@ class _Planned:
         self.plan_calls = 0
         self.plan_seconds = 0.0
         self.plan_failures = 0
-        self._cache: dict[Any, dict[Key, int] | None] = {}
+        self._cache: dict[Any, PlanView | None] = {}
 
     def _plan(self, world: World, obs: Observation, demand: Mapping[tuple[str, str], float],
               headroom: float, churn_usd: float) -> dict[Key, int] | None:
+        view = self._plan_view(world, obs, demand, headroom, churn_usd)
+        return None if view is None else view.targets
+
+    def _plan_view(self, world: World, obs: Observation, demand: Mapping[tuple[str, str], float],
+                   headroom: float, churn_usd: float) -> PlanView | None:
         if not world.inference:
             return None
         # Same inputs, same plan: a flat demand or a repeated pattern skips the solver.
@@ -130,19 +153,19 @@ class _Planned:
         scenario = scenario_now(world, obs, demand, headroom)
         result = plan(scenario, _options(obs, churn_usd, self.time_limit, self.gap))
         self.plan_calls += 1
-        targets = _targets(result)
-        if targets is None:
+        view = _decode(result)
+        if view is None:
             self.plan_failures += 1
             # Most often a site is down and min_sites or a budget cannot hold: serving the
             # traffic from what is up comes first.
             relaxed = replace(scenario, budgets=(), workloads=tuple(
                 replace(w, min_sites=1, budget_usd=None) if isinstance(w, InferenceWorkload) else w
                 for w in scenario.workloads))
-            targets = _targets(plan(relaxed, _options(obs, churn_usd, self.time_limit, self.gap)))
+            view = _decode(plan(relaxed, _options(obs, churn_usd, self.time_limit, self.gap)))
             self.plan_calls += 1
         self.plan_seconds += time.perf_counter() - started
-        self._cache[key] = targets
-        return targets
+        self._cache[key] = view
+        return view
 
     def place_job(self, world: World, job: JobRequest, obs: Observation) -> JobChoice | None:
         left_h = (job.deadline_s - obs.time_s) / 3600 if job.deadline_s is not None else None

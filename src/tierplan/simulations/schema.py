@@ -157,6 +157,10 @@ EventIn = Annotated[OutageIn | PriceChangeIn | PreemptionIn | SpotSeriesIn | Ava
 
 
 class OptimalIn(Strict):
+    """The planner every ``interval``; with ``scaling: track`` (the default) a fast loop
+    sizes within the planned mix every step (:mod:`tierplan.policies.tracking`), with
+    ``scaling: plan`` the plan's counts hold until the next plan."""
+
     kind: Literal["optimal"]
     name: Name | None = None
     interval: Hours = 1.0
@@ -165,6 +169,11 @@ class OptimalIn(Strict):
     churn_usd: NonNegFloat = 0.0
     time_limit: PositiveFloat = 30.0  # seconds per planner call (wall clock: see the notes)
     gap: Annotated[float, Field(ge=0, le=1)] = 1e-4
+    scaling: Literal["track", "plan"] = "track"
+    # scaling: track only
+    target_utilization: Annotated[float, Field(gt=0, le=1)] = 1.0
+    scale_down_window: HoursOrZero = 300 / 3600
+    lead: Literal["trend", "none"] = "trend"  # size for the rise expected over the boot time
 
 
 class StaticIn(Strict):

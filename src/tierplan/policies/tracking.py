@@ -1,0 +1,204 @@
+"""``optimal`` with ``scaling: track`` (the default): a planner paired with a fast loop.
+
+The way production systems pair a slow planner with a fast autoscaler:
+
+- **Planner, every ``interval``** (and at once when availability, a price or an outage
+  changes): :func:`tierplan.scheduler.plan` on the interval's peak demand (observed, or
+  forecast ahead by the provisioning delay), times ``headroom``. The plan fixes the
+  *mix*: which (site, offering) keys each inference workload may use, and how many
+  instances of each limited offering (``available`` set: edge, on-prem, a quota) it may
+  hold. Beyond the plan, each client gets a *spill* key: its cheapest unlimited offering
+  within the SLO, so that demand above the plan still finds capacity.
+- **Fast loop, every step**: each client's load (the last step's rps; with
+  ``lead: trend`` plus the rise over the last provisioning delay, since what starts now
+  is ready only after it; with ``demand: forecast`` the peak up to the delay ahead) is
+  poured into the mix in merit order: USD per rps-hour of the key (price in force plus
+  response egress), the limited keys up to their planned count, unlimited keys without
+  limit. Each key gets ``ceil(load / (plan_cap_rps * target_utilization))`` instances;
+  scaling up is immediate, scaling down follows the highest recommendation of the last
+  ``scale_down_window`` (Kubernetes HPA's stabilisation); ``min_instances`` and
+  ``min_sites`` are met with the cheapest keys of the mix.
+
+Against ``hpa`` (a fixed placement with fixed traffic shares, scaled per key) this keeps
+owned and edge capacity full while it is there, and sends to the cloud only what they
+cannot carry. Training jobs are placed as by ``optimal`` (a plan of the job alone).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .base import Key, Observation, observed_peak, window_peak
+from .greedy import _meet_minimums
+from .hpa import HpaSettings, Stabiliser
+from .planned import PlanView, _Planned, lead_steps
+
+if TYPE_CHECKING:
+    from ..simulations.world import Slot, World
+
+__all__ = ["TrackingPolicy"]
+
+
+
+@dataclass(frozen=True)
+class Mix:
+    """What the last plan fixed for one workload: the keys it may use (the plan's and the
+    spill keys) and the rps per client the plan routed to each key (slot index)."""
+
+    keys: tuple[Slot, ...]
+    traffic: Mapping[int, Mapping[str, float]]
+
+
+class TrackingPolicy(_Planned):
+    def __init__(self, name: str, interval: float = 1.0, demand: str = "observed", headroom: float = 1.0,
+                 churn_usd: float = 0.0, time_limit: float = 30.0, gap: float = 1e-4,
+                 target_utilization: float = 1.0, scale_down_window: float = 300 / 3600,
+                 lead: str = "trend") -> None:
+        super().__init__()
+        self.name = name
+        self.interval_h = interval
+        self.forecast = demand == "forecast"
+        self.headroom = headroom
+        self.churn_usd = churn_usd
+        self.time_limit = time_limit
+        self.gap = gap
+        self.target_utilization = target_utilization
+        self.trend = lead == "trend"
+        self.settings = HpaSettings(tolerance=0.0, scale_down_window_s=scale_down_window * 3600)
+        self._mix: dict[str, Mix] = {}  # workload -> [(slot, instance cap)]
+        self._stabilisers: dict[Key, Stabiliser] = defaultdict(lambda: Stabiliser(self.settings))
+        self._every = 0
+        self._lead = 0
+
+    # ------------------------------------------------------------------ planner
+
+    def _replan(self, world: World, obs: Observation) -> None:
+        if self.forecast:
+            demand = window_peak(world, obs.step, obs.step + self._every + self._lead)
+        elif obs.step == 0:
+            demand = window_peak(world, 0, self._every)  # see _load
+        else:
+            demand = observed_peak(world, obs, self._every)
+        view = self._plan_view(world, obs, demand, self.headroom, self.churn_usd)
+        if view is None:
+            if self._mix:
+                return  # the last mix stays
+            view = PlanView({}, {})
+        self._mix = self._build_mix(world, obs, view)
+
+    def _build_mix(self, world: World, obs: Observation, view: PlanView) -> dict[str, Mix]:
+        mix: dict[str, Mix] = {}
+        for w in world.inference:
+            slots = [world.slots[i] for i in world.slots_of[w.name]]
+            keys = [s for s in slots if view.targets.get(s.key, 0) > 0]
+            # Spill: each client's cheapest unlimited key, for demand above the plan.
+            for c in sorted({c for (wn, c) in world.demand if wn == w.name}):
+                spill = [s for s in slots if c in s.reach and world.available[s.offer] is None
+                         and s.site not in obs.down]
+                if spill:
+                    best = min(spill, key=lambda s: (self._rate(world, s, obs.step), s.index))
+                    if best not in keys:
+                        keys.append(best)
+            traffic = {s.index: dict(view.traffic.get(s.key, {})) for s in keys}
+            mix[w.name] = Mix(tuple(keys), traffic)
+        return mix
+
+    @staticmethod
+    def _rate(world: World, slot: Slot, step: int) -> float:
+        """USD per hour per rps of planning capacity: the price in force plus egress."""
+        site = world.scenario.sites[slot.site_ix]
+        payload = next(w.payload_kb for w in world.inference if w.name == slot.workload)
+        price = float(world.price[min(step, world.steps - 1), slot.offer])
+        return price / slot.plan_cap_rps + site.egress_usd_per_gb * payload * 1e-6 * 3600
+
+    # ---------------------------------------------------------------- fast loop
+
+    def _load(self, world: World, w: str, c: str, step: int) -> float:
+        series = world.demand[w, c]
+        if self.forecast:
+            return float(series[min(step, world.steps - 1):min(world.steps, step + self._lead + 1)].max())
+        if step == 0:
+            # The system ran before the simulation started: the first interval's peak
+            # stands in for the history its operator had (hpa starts from the run's peak).
+            return float(series[:self._every].max())
+        last = float(series[step - 1])
+        k = self._lead + 1
+        if self.trend and self._lead and step >= 2 * k:
+            # The rise of the last k steps' mean over the k before, carried on for the k
+            # steps until what starts now is ready (means: noise is not extrapolated).
+            rise = float(series[step - k:step].mean() - series[step - 2 * k:step - k].mean())
+            last += max(0.0, rise)
+        return last
+
+    def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:
+        if not self._every:
+            self._every = max(1, round(self.interval_h * 3600 / world.step_s))
+            self._lead = lead_steps(world)
+        step = min(obs.step, world.steps - 1)
+        if obs.step % self._every == 0 or world.changed[step] or not self._mix:
+            self._replan(world, obs)
+        held: dict[int, int] = defaultdict(int)
+        for k, n in obs.running.items():
+            held[world.offer_ix[k[1], k[2]]] += n
+        free = {i: math.inf if left is None else float(left + held[i]) for i, left in enumerate(obs.free)}
+        out: dict[Key, int] = {}
+        for w in world.inference:
+            mix = self._mix.get(w.name)
+            if mix is None:
+                continue
+            keys = sorted((s for s in mix.keys if s.site not in obs.down),
+                          key=lambda s: (self._rate(world, s, step), s.index))
+            load = self._pour(world, w.name, obs.step, keys, mix.traffic, free)
+            counts: dict[int, int] = {}
+            for slot in keys:
+                wanted = math.ceil(load[slot.index] / (slot.plan_cap_rps * self.target_utilization) - 1e-9)
+                current = obs.running.get(slot.key, 0)
+                n = int(min(self._stabilisers[slot.key].apply(obs.time_s, current, wanted), free[slot.offer]))
+                if n > 0:
+                    counts[slot.index] = n
+                    free[slot.offer] -= n
+            _meet_minimums(w.min_instances, w.min_sites, keys, counts, free)
+            for i, n in counts.items():
+                out[world.slots[i].key] = n
+        return out
+
+    def _pour(self, world: World, workload: str, step: int, keys: list[Slot],
+              traffic: Mapping[int, Mapping[str, float]], free: Mapping[int, float]) -> dict[int, float]:
+        """rps per key: the plan's routing of each client, cut from the dearest keys when
+        the client sends less than planned, and the excess poured into the cheapest keys
+        with room (``keys`` is in merit order) when it sends more."""
+        load: dict[int, float] = defaultdict(float)
+        extra: dict[str, float] = {}
+        for c in sorted({c for (wn, c) in world.demand if wn == workload}):
+            mine = {s.index: traffic.get(s.index, {}).get(c, 0.0) for s in keys}
+            wanted = self._load(world, workload, c, step)
+            rest = sum(mine.values()) - wanted
+            for slot in reversed(keys):  # less than planned: the dearest keys give it up
+                if rest <= 1e-12:
+                    break
+                cut = min(rest, mine[slot.index])
+                mine[slot.index] -= cut
+                rest -= cut
+            placed = 0.0
+            for slot in keys:  # a limited offering another workload took meanwhile
+                room = free[slot.offer] * slot.plan_cap_rps * self.target_utilization - load[slot.index]
+                take = min(mine[slot.index], max(0.0, room))
+                load[slot.index] += take
+                placed += take
+            extra[c] = wanted - placed
+        for c, more in extra.items():
+            for slot in keys:  # more than planned: the cheapest keys with room take it
+                if more <= 1e-12:
+                    break
+                if c not in slot.reach:
+                    continue
+                room = free[slot.offer] * slot.plan_cap_rps * self.target_utilization - load[slot.index]
+                take = min(more, max(0.0, room))
+                load[slot.index] += take
+                more -= take
+        return load
+
