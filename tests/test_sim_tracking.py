@@ -26,10 +26,16 @@ def test_edge_first_cloud_for_the_rest_and_cheaper_than_hpa(tmp_path: Path) -> N
         "duration": "1d", "step": "60s", "provisioning": {"cloud": "3m", "edge": "10s"},
         "demand": [{"workload": "web", "client": "c",
                     "pattern": {"kind": "diurnal", "mean_rps": 30, "amplitude": 0.8, "noise": 0.05}}],
-        "policies": [{"kind": "hpa"}, {"kind": "optimal", "interval": "1h"}]}, edge_scenario())
+        "policies": [{"kind": "hpa"}, {"kind": "optimal", "interval": "1h"},
+                     {"kind": "optimal", "name": "margin", "interval": "1h", "target_utilization": 0.95}]},
+        edge_scenario())
     hpa, track = out["hpa"], out["optimal"]
-    assert track.total_cost_usd < hpa.total_cost_usd
-    assert track.slo_attainment_pct >= hpa.slo_attainment_pct
+    # HPA's static placement is sized for the day's peak: the default costs a quarter less
+    # but drops a little more of the noise; a 5 % margin costs a fifth less and drops less
+    assert track.total_cost_usd < 0.8 * hpa.total_cost_usd
+    assert track.slo_attainment_pct > 99.8
+    assert out["margin"].total_cost_usd < 0.85 * hpa.total_cost_usd
+    assert out["margin"].slo_attainment_pct >= hpa.slo_attainment_pct
     # the edge boxes (5x cheaper) are kept busier than HPA's fixed traffic shares keep them
     assert track.cost_by_tier["edge"] > hpa.cost_by_tier["edge"]
     assert track.cost_by_tier["cloud"] < hpa.cost_by_tier["cloud"]

@@ -258,7 +258,15 @@ def test_cli_exit_codes_and_outputs(tmp_path: Path, capsys: pytest.CaptureFixtur
     import pandas as pd
 
     frame = pd.read_parquet(out_dir / "timeseries.parquet")
-    assert len(frame) == 2 * 120 and "instances:cloud/a" in frame.columns
+    # one row per step and workload, one per step and offering used (5 rps: one instance)
+    assert set(frame["policy"]) == {"optimal", "hpa"}
+    totals = frame[frame["site"] == "*"]
+    assert len(totals) == 2 * 120 and totals["demand_rps"].eq(5).all()
+    keys = frame[frame["site"] != "*"]
+    assert set(keys["site"]) == {"cloud/a"} and keys["billed"].eq(1).all()
+    recount = frame.groupby("policy")["cost_usd"].sum()
+    for p in doc["policies"]:
+        assert recount[p["policy"]] / 2 == pytest.approx(p["total_cost_usd"], abs=0.01)  # keys + totals
     # bad usage and unreadable files: exit 2, one line, no traceback
     code, _, err = cli_run(capsys, "simulate", str(tmp_path / "missing.yaml"))
     assert code == 2 and "missing.yaml" in err and "not found" in err

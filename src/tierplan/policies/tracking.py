@@ -10,14 +10,16 @@ The way production systems pair a slow planner with a fast autoscaler:
   hold. Beyond the plan, each client gets a *spill* key: its cheapest unlimited offering
   within the SLO, so that demand above the plan still finds capacity.
 - **Fast loop, every step**: each client's load (the last step's rps; with
-  ``lead: trend`` plus the rise over the last provisioning delay, since what starts now
-  is ready only after it; with ``demand: forecast`` the peak up to the delay ahead) is
-  poured into the mix in merit order: USD per rps-hour of the key (price in force plus
-  response egress), the limited keys up to their planned count, unlimited keys without
-  limit. Each key gets ``ceil(load / (plan_cap_rps * target_utilization))`` instances;
-  scaling up is immediate, scaling down follows the highest recommendation of the last
-  ``scale_down_window`` (Kubernetes HPA's stabilisation); ``min_instances`` and
-  ``min_sites`` are met with the cheapest keys of the mix.
+  ``lead: trend`` plus the rise of its mean over the last provisioning delay, since what
+  starts now is ready only after it; with ``demand: forecast`` the peak up to the delay
+  ahead) is routed as the plan routed it, cut from the dearest keys first when it is
+  lower and poured into the cheapest keys with room when it is higher (merit order: USD
+  per rps-hour of the key, price in force plus response egress; limited offerings up to
+  what is free). Each key is then sized by Kubernetes HPA arithmetic
+  (:mod:`tierplan.policies.hpa`: ``tolerance``, the highest recommendation of the last
+  ``scale_down_window``, ``target_utilization`` of ``plan_cap_rps`` per instance);
+  ``min_instances`` and ``min_sites`` are met with the cheapest keys of the mix. At step 0
+  the first interval's peak stands in for the history the operator had before the run.
 
 Against ``hpa`` (a fixed placement with fixed traffic shares, scaled per key) this keeps
 owned and edge capacity full while it is there, and sends to the cloud only what they
@@ -34,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from .base import Key, Observation, observed_peak, window_peak
 from .greedy import _meet_minimums
-from .hpa import HpaSettings, Stabiliser
+from .hpa import HpaSettings, Stabiliser, desired_replicas
 from .planned import PlanView, _Planned, lead_steps
 
 if TYPE_CHECKING:
@@ -57,7 +59,7 @@ class TrackingPolicy(_Planned):
     def __init__(self, name: str, interval: float = 1.0, demand: str = "observed", headroom: float = 1.0,
                  churn_usd: float = 0.0, time_limit: float = 30.0, gap: float = 1e-4,
                  target_utilization: float = 1.0, scale_down_window: float = 300 / 3600,
-                 lead: str = "trend") -> None:
+                 lead: str = "none", tolerance: float = 0.1) -> None:
         super().__init__()
         self.name = name
         self.interval_h = interval
@@ -68,7 +70,8 @@ class TrackingPolicy(_Planned):
         self.gap = gap
         self.target_utilization = target_utilization
         self.trend = lead == "trend"
-        self.settings = HpaSettings(tolerance=0.0, scale_down_window_s=scale_down_window * 3600)
+        self.tolerance = tolerance
+        self.settings = HpaSettings(tolerance=tolerance, scale_down_window_s=scale_down_window * 3600)
         self._mix: dict[str, Mix] = {}  # workload -> [(slot, instance cap)]
         self._stabilisers: dict[Key, Stabiliser] = defaultdict(lambda: Stabiliser(self.settings))
         self._every = 0
@@ -155,8 +158,9 @@ class TrackingPolicy(_Planned):
             load = self._pour(world, w.name, obs.step, keys, mix.traffic, free)
             counts: dict[int, int] = {}
             for slot in keys:
-                wanted = math.ceil(load[slot.index] / (slot.plan_cap_rps * self.target_utilization) - 1e-9)
                 current = obs.running.get(slot.key, 0)
+                per = slot.plan_cap_rps * self.target_utilization
+                wanted = desired_replicas(current, load[slot.index], per, self.tolerance)
                 n = int(min(self._stabilisers[slot.key].apply(obs.time_s, current, wanted), free[slot.offer]))
                 if n > 0:
                     counts[slot.index] = n

@@ -1,10 +1,12 @@
 """Simulation results -> files: summary (CSV, JSON), time series (CSV, Parquet), HTML.
 
-``timeseries.csv`` has one row per (policy, step): ``time_h`` (start of the step),
-``demand_rps``, ``served_rps`` (within the SLO), ``capacity_rps`` (ready instances),
-``instances`` (billed, training nodes included), ``cost_usd`` (of that step) and
-``instances:<site>`` per site. Parquet needs pyarrow (``pip install 'tierplan[parquet]'``);
-without it the Parquet file is skipped and the CLI says so.
+``timeseries.csv`` has one row per (policy, step, workload, site, offering) that held or
+served anything (:mod:`.detail`): ``time_h`` (start of the step), ``step``, ``policy``,
+``workload``, ``site``, ``offering`` (``*`` for a workload's totals, ``(training)`` for
+training nodes), ``billed`` and ``ready`` instances, ``capacity_rps``, ``demand_rps``,
+``served_rps``, ``dropped_rps``, ``compute_usd``, ``egress_usd`` and ``cost_usd`` of the
+step. Parquet needs pyarrow (``pip install 'tierplan[parquet]'``); without it the Parquet
+file is skipped and the CLI says so.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from .run import SimulationResult
 
 __all__ = ["cell", "summary_rows", "timeseries_frame", "write_html", "write_results", "write_sweep"]
 
-SUMMARY_COLUMNS = ("policy", "total_cost_usd", "slo_attainment_pct", "unserved_requests", "requests",
-                   "instance_hours", "scale_events", "jobs", "jobs_missed_deadline", "preemptions",
-                   "plan_calls", "plan_failures")
+SUMMARY_COLUMNS = ("policy", "total_cost_usd", "cost_per_month_usd", "slo_attainment_pct",
+                   "unserved_requests", "requests", "instance_hours", "scale_events", "jobs",
+                   "jobs_missed_deadline", "preemptions", "plan_calls", "plan_failures")
 
 
 def summary_rows(result: SimulationResult) -> list[dict[str, Any]]:
@@ -35,11 +37,20 @@ def timeseries_frame(result: SimulationResult) -> Any:
     import pandas as pd
 
     frames = []
-    hours = np.arange(result.steps) * result.step_s / 3600
     for p in result.policies:
-        data: dict[str, Any] = {"policy": p.policy, "time_h": hours}
-        data.update(p.series)
+        rows = p.rows
+        if rows is None:
+            continue
+        labels = np.array(rows.labels, dtype=object).reshape(-1, 3) if rows.labels else np.empty((0, 3))
+        picked = labels[rows.label] if len(rows) else np.empty((0, 3), dtype=object)
+        data: dict[str, Any] = {
+            "time_h": rows.step * result.step_s / 3600, "step": rows.step, "policy": p.policy,
+            "workload": picked[:, 0], "site": picked[:, 1], "offering": picked[:, 2],
+        }
+        data.update(rows.columns)
         frames.append(pd.DataFrame(data))
+    if not frames:
+        return pd.DataFrame(columns=["time_h", "step", "policy", "workload", "site", "offering"])
     return pd.concat(frames, ignore_index=True)
 
 

@@ -173,7 +173,8 @@ class OptimalIn(Strict):
     # scaling: track only
     target_utilization: Annotated[float, Field(gt=0, le=1)] = 1.0
     scale_down_window: HoursOrZero = 300 / 3600
-    lead: Literal["trend", "none"] = "trend"  # size for the rise expected over the boot time
+    lead: Literal["none", "trend"] = "none"  # trend: size for the rise expected over the boot time
+    tolerance: Annotated[float, Field(ge=0, lt=1)] = 0.1  # scale down only below 1 - tolerance
 
 
 class StaticIn(Strict):
