@@ -235,7 +235,7 @@ def values(table: Table, column: str, where: Where, field: str, what: str = "val
                       (got < 0, "is negative"), (got > limit, f"is above {limit:,.0f}")):
         if mask.any():
             row = _bad(table, mask)
-            raise where.fail(f"{table.path} {table.at(row)}: {what} must be numbers from 0 to "
+            raise where.fail(f"{table.path} {table.at(row)}: {what} must be finite numbers from 0 to "
                              f"{limit:,.0f}; {_show(series.iloc[row])} {why}", f"{where.field}.{field}")
     return np.asarray(got, dtype=float)
 
