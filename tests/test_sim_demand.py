@@ -109,8 +109,8 @@ def test_parquet_rates(tmp_path: Path) -> None:
      "line 4: the time goes backwards (60 after 120); sort the file by time"),
     ("q.csv", "t,rps\n0,3\n\n60,-5\n", {}, "demand[0].trace.rate_column",
      "line 4: rates (rps) must be finite numbers from 0 to 1,000,000,000; -5 is negative"),
-    ("q.csv", "t,rps\n0,3\n60,inf\n", {}, "demand[0].trace.rate_column", "line 3: rates (rps) must be finite numbers"
-     " from 0 to 1,000,000,000; inf is not finite"),
+    ("q.csv", "t,rps\n0,3\n60,inf\n", {}, "demand[0].trace.rate_column",
+     "line 3: rates (rps) must be finite numbers from 0 to 1,000,000,000; inf is not finite"),
     ("q.csv", "t,qps\n0,3\n60,1e300\n", {"value_column": "qps"}, "demand[0].trace.value_column",
      "line 3: rates (rps) must be finite numbers from 0 to 1,000,000,000; 1e+300 is above 1,000,000,000"),
     ("q.csv", "t,rps\n0,3\n1e308,4\n", {}, "demand[0].trace.time_column",

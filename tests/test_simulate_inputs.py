@@ -86,11 +86,11 @@ GPU_SITE = {"name": "cloud/gpu", "tier": "cloud", "offerings": [
     (SPOT_HEAD + "yesterday,r,r-a,p3,Linux/UNIX,5.0\n", {"kind": "spot_series"}, "events[0].path",
      "cannot read the timestamps"),
     (SPOT_HEAD + "2020-01-01T00:00:00Z,r,r-a,p3,Linux/UNIX,cheap\n", {"kind": "spot_series"},
-     "events[0].path", "line 2: SpotPrice values (USD per hour) must be finite numbers from 0 to 1,000,000,000; "
-     "'cheap' is not a number"),
+     "events[0].path", "line 2: SpotPrice values (USD per hour) must be finite numbers from 0 to "
+     "1,000,000,000; 'cheap' is not a number"),
     (SPOT_HEAD + "2020-01-01T00:00:00Z,r,r-a,p3,Linux/UNIX,-5\n", {"kind": "spot_series"},
-     "events[0].path", "line 2: SpotPrice values (USD per hour) must be finite numbers from 0 to 1,000,000,000; "
-     "-5 is negative"),
+     "events[0].path", "line 2: SpotPrice values (USD per hour) must be finite numbers from 0 to "
+     "1,000,000,000; -5 is negative"),
     ("time,available\n0,4\n,1\n", {"kind": "availability"}, "events[0].time_column",
      "every row needs a time"),
     ("TIMESTAMP\n0\ninf\n", {"trace": True}, "demand[0].trace.time_column", "every row needs a time"),
