@@ -111,10 +111,10 @@ def write_sweep(rows: Sequence[dict[str, Any]], axes: Sequence[str], out_dir: st
         mine = [row for row in rows if row["policy"] == policy]
         labels = [", ".join(f"{a}={row[a]:g}" for a in axes) for row in mine]
         parts.append(bar_chart(list(zip(labels, (float(r["total_cost_usd"]) for r in mine), strict=True)),
-                               title=f"{policy}: total cost"))
+                               title=f"{policy}: total cost", width=1100, full_labels=True))
         parts.append(bar_chart(list(zip(labels, (float(r["slo_attainment_pct"]) for r in mine), strict=True)),
                                title=f"{policy}: requests within the SLO",
-                               value_format=lambda v: f"{v:.3f} %"))
+                               value_format=lambda v: f"{v:.3f} %", width=1100, full_labels=True))
     write_atomic(out / "sweep.html", html_page(f"tierplan sweep {title}", "\n".join(parts)))
     return [str(out / "sweep.csv"), str(out / "sweep.html")]
 
@@ -138,14 +138,14 @@ def _timeseries_csv(frame: Any) -> str:
 
 
 def _html_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
-    """A summary table: numbers right-aligned, scrolling sideways when it is wider than the page."""
+    """A summary table: numbers right-aligned, headers wrapping so that it fits the page."""
     def klass(value: Any) -> str:
         return ' class="n"' if isinstance(value, int | float) and not isinstance(value, bool) else ""
 
     head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td{klass(row.get(c))}>{escape(cell(c, row.get(c)))}</td>"
                                     for c in columns) + "</tr>" for row in rows)
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return f'<table class="fit"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def cell(column: str, value: Any) -> str:
@@ -184,24 +184,31 @@ def write_html(result: SimulationResult) -> str:
     parts.append(_html_table(SUMMARY_COLUMNS, summary_rows(result)))
     parts.append(bar_chart([(p.policy, p.total_cost_usd) for p in result.policies], title="Total cost"))
     cum = {p.policy: _downsample(hours, np.cumsum(p.series["cost_usd"]), how="max") for p in result.policies}
-    parts.append(line_chart(cum, title="Cost over time (cumulative)", x_label="hours", y_format=money))
+    marks = result.events
+    parts.append(line_chart(cum, title="Cost over time (cumulative)", x_label="hours", y_format=money,
+                            bands=marks))
     first = result.policies[0]
+    per_workload = {name.split(":", 1)[1]: _downsample(hours, values)
+                    for name, values in first.series.items() if name.startswith("demand:")}
+    if per_workload:
+        parts.append(line_chart(per_workload, title="Demand per workload (rps, bucket maxima)",
+                                x_label="hours", y_format=number, bands=marks))
     dem = {"demand": _downsample(hours, first.series["demand_rps"])}
     for p in result.policies:
         dem[f"capacity {p.policy}"] = _downsample(hours, p.series["capacity_rps"])
     parts.append(line_chart(dem, title="Demand vs ready capacity (rps, bucket maxima)", x_label="hours",
-                            y_format=number))
+                            y_format=number, bands=marks))
     att = {}
     for p in result.policies:
         ratio = np.where(p.series["demand_rps"] > 0,
                          p.series["served_rps"] / np.maximum(p.series["demand_rps"], 1e-12), 1.0)
         att[p.policy] = [(x, 100 * y) for x, y in _downsample(hours, ratio, how="mean")]
     parts.append(line_chart(att, title="SLO attainment per step (%, bucket means)", x_label="hours",
-                            y_min=None, y_max=100.0, hlines=()))
+                            y_min=None, y_max=100.0, hlines=(), bands=marks))
     for p in result.policies:
         per_site = {name.split(":", 1)[1]: _downsample(hours, values)
                     for name, values in p.series.items() if name.startswith("instances:") and values.any()}
         if per_site:
             parts.append(line_chart(per_site, title=f"Instances per site: {p.policy}", x_label="hours",
-                                    step=True))
+                                    step=True, bands=marks))
     return html_page(f"tierplan simulation {result.simulation}", "\n".join(parts))
