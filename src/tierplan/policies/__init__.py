@@ -16,7 +16,7 @@ from .base import JobChoice, JobRequest, Key, Observation, Policy
 
 __all__ = ["KINDS", "JobChoice", "JobRequest", "Key", "Observation", "Policy", "load_object", "make_policy"]
 
-KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa", "python")
+KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa", "autoscaler", "python")
 
 
 def load_object(spec: str) -> Any:
@@ -49,6 +49,10 @@ def make_policy(kind: str, name: str, params: Mapping[str, Any]) -> Policy:
         return GreedyPolicy(name, kind, **params)
     if kind == "hpa":
         return HpaPolicy(name, **params)
+    if kind == "autoscaler":
+        from .autoscaler import AutoscalerPolicy
+
+        return AutoscalerPolicy(name, **params)
     if kind == "python":
         # The simulation loader has checked that this builds a Policy.
         built: Policy = load_object(str(params["object"]))(name, **params.get("params", {}))

@@ -209,8 +209,18 @@ class PythonIn(Strict):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-PolicyIn = Annotated[OptimalIn | StaticIn | GreedyIn | HpaIn | PythonIn, Field(discriminator="kind")]
-POLICY_KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa", "python")
+class AutoscalerIn(Strict):
+    """The autoscaler's own decisions (``tierplan autoscale``) on its config file, in
+    simulated time (:mod:`tierplan.policies.autoscaler`)."""
+
+    kind: Literal["autoscaler"]
+    name: Name | None = None
+    config: Name  # an autoscale config file, relative to the simulation file
+
+
+PolicyIn = Annotated[OptimalIn | StaticIn | GreedyIn | HpaIn | AutoscalerIn | PythonIn,
+                     Field(discriminator="kind")]
+POLICY_KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa", "autoscaler", "python")
 EVENT_KINDS = ("outage", "price_change", "preemption", "spot_series", "availability")
 PATTERN_KINDS = ("diurnal", "step", "spikes")
 
