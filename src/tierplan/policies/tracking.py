@@ -34,12 +34,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .base import Key, Observation, observed_peak, window_peak
 from .greedy import _meet_minimums
 from .hpa import HpaSettings, Stabiliser, desired_replicas
 from .planned import PlanView, _Planned, lead_steps
 
 if TYPE_CHECKING:
+    from ..model import InferenceWorkload
     from ..simulations.world import Slot, World
 
 __all__ = ["TrackingPolicy"]
@@ -53,6 +56,17 @@ class Mix:
 
     keys: tuple[Slot, ...]
     traffic: Mapping[int, Mapping[str, float]]
+
+
+GRID = 2 ** (1 / 8)  # planned demand is rounded up to a power of this (9 % apart)
+
+
+def _grid(rps: float) -> float:
+    """``rps`` rounded up to the demand grid: the plan only fixes the mix (the loop sizes
+    from the real load), and days that peak alike then reuse one plan."""
+    if rps <= 0:
+        return 0.0
+    return float(GRID ** math.ceil(math.log(rps, GRID) - 1e-9))
 
 
 class TrackingPolicy(_Planned):
@@ -76,6 +90,10 @@ class TrackingPolicy(_Planned):
         self._stabilisers: dict[Key, Stabiliser] = defaultdict(lambda: Stabiliser(self.settings))
         self._every = 0
         self._lead = 0
+        self._rates: np.ndarray | None = None  # [steps, slots], see _rate
+        self._order: dict[str, list[Slot]] = {}  # workload -> its mix's keys up, cheapest first
+        self._clients: dict[str, list[str]] = {}
+        self._inference: tuple[InferenceWorkload, ...] = ()
 
     # ------------------------------------------------------------------ planner
 
@@ -86,7 +104,8 @@ class TrackingPolicy(_Planned):
             demand = window_peak(world, 0, self._every)  # see _load
         else:
             demand = observed_peak(world, obs, self._every)
-        view = self._plan_view(world, obs, demand, self.headroom, self.churn_usd)
+        gridded = {k: _grid(v) for k, v in demand.items()}
+        view = self._plan_view(world, obs, gridded, self.headroom, self.churn_usd)
         if view is None:
             if self._mix:
                 return  # the last mix stays
@@ -110,13 +129,17 @@ class TrackingPolicy(_Planned):
             mix[w.name] = Mix(tuple(keys), traffic)
         return mix
 
-    @staticmethod
-    def _rate(world: World, slot: Slot, step: int) -> float:
+    def _rate(self, world: World, slot: Slot, step: int) -> float:
         """USD per hour per rps of planning capacity: the price in force plus egress."""
-        site = world.scenario.sites[slot.site_ix]
-        payload = next(w.payload_kb for w in world.inference if w.name == slot.workload)
-        price = float(world.price[min(step, world.steps - 1), slot.offer])
-        return price / slot.plan_cap_rps + site.egress_usd_per_gb * payload * 1e-6 * 3600
+        if self._rates is None:
+            payload = {w.name: w.payload_kb for w in world.inference}
+            cap = np.array([s.plan_cap_rps for s in world.slots])
+            sites = world.scenario.sites
+            egress = np.array([sites[s.site_ix].egress_usd_per_gb * payload[s.workload] * 1e-6 * 3600
+                               for s in world.slots])
+            offers = np.array([s.offer for s in world.slots], dtype=np.int64)
+            self._rates = world.price[:, offers] / cap + egress if world.slots else np.zeros((world.steps, 0))
+        return float(self._rates[min(step, world.steps - 1), slot.index])
 
     # ---------------------------------------------------------------- fast loop
 
@@ -141,20 +164,27 @@ class TrackingPolicy(_Planned):
         if not self._every:
             self._every = max(1, round(self.interval_h * 3600 / world.step_s))
             self._lead = lead_steps(world)
+            self._clients = {w.name: sorted(c for (wn, c) in world.demand if wn == w.name)
+                             for w in world.inference}
+            self._inference = world.inference
         step = min(obs.step, world.steps - 1)
         if obs.step % self._every == 0 or world.changed[step] or not self._mix:
             self._replan(world, obs)
+            # Prices and outages change only where the world says so, and a plan follows:
+            # the merit order of each mix holds until the next plan.
+            self._order = {name: sorted((s for s in mix.keys if s.site not in obs.down),
+                                        key=lambda s: (self._rate(world, s, step), s.index))
+                           for name, mix in self._mix.items()}
         held: dict[int, int] = defaultdict(int)
         for k, n in obs.running.items():
             held[world.offer_ix[k[1], k[2]]] += n
         free = {i: math.inf if left is None else float(left + held[i]) for i, left in enumerate(obs.free)}
         out: dict[Key, int] = {}
-        for w in world.inference:
+        for w in self._inference:
             mix = self._mix.get(w.name)
             if mix is None:
                 continue
-            keys = sorted((s for s in mix.keys if s.site not in obs.down),
-                          key=lambda s: (self._rate(world, s, step), s.index))
+            keys = self._order[w.name]
             load = self._pour(world, w.name, obs.step, keys, mix.traffic, free)
             counts: dict[int, int] = {}
             for slot in keys:
@@ -177,7 +207,7 @@ class TrackingPolicy(_Planned):
         with room (``keys`` is in merit order) when it sends more."""
         load: dict[int, float] = defaultdict(float)
         extra: dict[str, float] = {}
-        for c in sorted({c for (wn, c) in world.demand if wn == workload}):
+        for c in self._clients[workload]:
             mine = {s.index: traffic.get(s.index, {}).get(c, 0.0) for s in keys}
             wanted = self._load(world, workload, c, step)
             rest = sum(mine.values()) - wanted
