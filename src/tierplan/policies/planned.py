@@ -134,11 +134,14 @@ class _Planned:
         return None if view is None else view.targets
 
     def _plan_view(self, world: World, obs: Observation, demand: Mapping[tuple[str, str], float],
-                   headroom: float, churn_usd: float) -> PlanView | None:
+                   headroom: float, churn_usd: float,
+                   same: Mapping[tuple[str, str], float] | None = None) -> PlanView | None:
+        """The plan for ``demand``; ``same`` (default: ``demand``) is what must match for an
+        earlier plan to be reused."""
         if not world.inference:
             return None
         # Same inputs, same plan: a flat demand or a repeated pattern skips the solver.
-        rounded = tuple(sorted((k, round(v, 9)) for k, v in demand.items()))
+        rounded = tuple(sorted((k, round(v, 9)) for k, v in (demand if same is None else same).items()))
         step = min(obs.step, world.steps - 1)
         # What inference may use is what is free plus what it holds (see scenario_now).
         held = [0] * len(world.offers)

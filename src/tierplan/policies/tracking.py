@@ -58,12 +58,13 @@ class Mix:
     traffic: Mapping[int, Mapping[str, float]]
 
 
-GRID = 2 ** (1 / 8)  # planned demand is rounded up to a power of this (9 % apart)
+GRID = 2 ** (1 / 8)  # demand within one step of this grid (9 %) reuses a plan
 
 
 def _grid(rps: float) -> float:
-    """``rps`` rounded up to the demand grid: the plan only fixes the mix (the loop sizes
-    from the real load), and days that peak alike then reuse one plan."""
+    """``rps`` rounded up to the demand grid. A plan only fixes the mix (the loop sizes
+    from the real load): an interval whose peaks fall on the same grid points as an
+    earlier one reuses that plan, so days that peak alike plan once."""
     if rps <= 0:
         return 0.0
     return float(GRID ** math.ceil(math.log(rps, GRID) - 1e-9))
@@ -105,7 +106,7 @@ class TrackingPolicy(_Planned):
         else:
             demand = observed_peak(world, obs, self._every)
         gridded = {k: _grid(v) for k, v in demand.items()}
-        view = self._plan_view(world, obs, gridded, self.headroom, self.churn_usd)
+        view = self._plan_view(world, obs, demand, self.headroom, self.churn_usd, same=gridded)
         if view is None:
             if self._mix:
                 return  # the last mix stays

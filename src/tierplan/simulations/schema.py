@@ -197,9 +197,11 @@ class OptimalIn(Strict):
         "track: the plan fixes the mix, a loop sizes within it every step; plan: the plan's counts hold "
         "until the next plan", default="track")
     target_utilization: Annotated[float, Field(gt=0, le=1)] = doc(
-        "scaling: track; share of an instance's planning capacity the loop sizes for", "fraction", default=1.0)
+        "scaling: track; share of an instance's planning capacity the loop sizes for", "fraction",
+        default=1.0)
     scale_down_window: HoursOrZero = doc(
-        "scaling: track; scale down to the highest recommendation of this window", "hours", default=300 / 3600)
+        "scaling: track; scale down to the highest recommendation of this window", "hours",
+        default=300 / 3600)
     tolerance: Annotated[float, Field(ge=0, lt=1)] = doc(
         "scaling: track; keep the count while the load is within this fraction of it (as HPA)", "fraction",
         default=0.1)
