@@ -108,7 +108,7 @@ def cases(tmp: Path) -> dict[str, Build]:
 
     out: dict[str, Callable[[], tuple[dict[str, Any], Any]]] = {
         "region-outage (diurnal, cloud only)": outage,
-        "spikes + diurnal (cloud + edge)": spikes,
+        "spikes + diurnal, 2 days (multicloud)": spikes,
     }
     if AZURE.exists():
         out["azure requests, 15 s steps (edge + cloud)"] = azure_requests
