@@ -106,6 +106,7 @@ def main() -> None:
     parser.add_argument("--policies", default="optimal")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--gap", type=float, default=None, help="optimal's planner gap (default: its own)")
+    parser.add_argument("--scaling", default=None, help="optimal's scaling: track (default) or plan")
     parser.add_argument("--out", default="bench-simulate.json", help="results JSON")
     parser.add_argument("--unlimited", action="store_true",
                         help="no 'available' limits on edge and on-prem (endpoints do not share capacity)")
@@ -113,7 +114,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "scenario.yaml").write_text(yaml.safe_dump(scenario(args.endpoints, args.unlimited)))
         path = Path(tmp, "sim.yaml")
-        extra = {"gap": args.gap} if args.gap is not None else {}
+        extra: dict[str, Any] = {"gap": args.gap} if args.gap is not None else {}
+        if args.scaling:
+            extra["scaling"] = args.scaling
         path.write_text(yaml.safe_dump(simulation(args.days, args.step, args.endpoints, args.interval,
                                                   args.policies.split(","), args.seed, extra)))
         started = time.perf_counter()

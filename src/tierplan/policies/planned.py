@@ -133,6 +133,18 @@ class _Planned:
         view = self._plan_view(world, obs, demand, headroom, churn_usd)
         return None if view is None else view.targets
 
+    @staticmethod
+    def _state(world: World, obs: Observation, churn_usd: float) -> tuple[Any, ...]:
+        """Everything but demand that a plan depends on (its cache key)."""
+        step = min(obs.step, world.steps - 1)
+        # What inference may use is what is free plus what it holds (see scenario_now).
+        held = [0] * len(world.offers)
+        for (_, site_name, offering), n in obs.running.items():
+            held[world.offer_ix[site_name, offering]] += n
+        usable = tuple(None if f is None else f + h for f, h in zip(obs.free, held, strict=True))
+        return (usable, obs.down, world.price[step].tobytes(), world.spot_blocked[step].tobytes(),
+                tuple(sorted(obs.running.items())) if churn_usd > 0 else ())
+
     def _plan_view(self, world: World, obs: Observation, demand: Mapping[tuple[str, str], float],
                    headroom: float, churn_usd: float,
                    same: Mapping[tuple[str, str], float] | None = None) -> PlanView | None:
@@ -142,14 +154,7 @@ class _Planned:
             return None
         # Same inputs, same plan: a flat demand or a repeated pattern skips the solver.
         rounded = tuple(sorted((k, round(v, 9)) for k, v in (demand if same is None else same).items()))
-        step = min(obs.step, world.steps - 1)
-        # What inference may use is what is free plus what it holds (see scenario_now).
-        held = [0] * len(world.offers)
-        for (_, site_name, offering), n in obs.running.items():
-            held[world.offer_ix[site_name, offering]] += n
-        usable = tuple(None if f is None else f + h for f, h in zip(obs.free, held, strict=True))
-        key = (rounded, usable, obs.down, world.price[step].tobytes(), world.spot_blocked[step].tobytes(),
-               tuple(sorted(obs.running.items())) if churn_usd > 0 else ())
+        key = (rounded, *self._state(world, obs, churn_usd))
         if key in self._cache:
             return self._cache[key]
         started = time.perf_counter()

@@ -32,7 +32,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -59,6 +59,7 @@ class Mix:
 
 
 GRID = 2 ** (1 / 8)  # demand within one step of this grid (9 %) reuses a plan
+REUSE = 2  # see _reuse
 
 
 def _grid(rps: float) -> float:
@@ -92,6 +93,7 @@ class TrackingPolicy(_Planned):
         self._every = 0
         self._lead = 0
         self._rates: np.ndarray | None = None  # [steps, slots], see _rate
+        self._made: dict[Any, list[tuple[Mapping[tuple[str, str], float], PlanView | None]]] = {}
         self._order: dict[str, list[Slot]] = {}  # workload -> its mix's keys up, cheapest first
         self._clients: dict[str, list[str]] = {}
         self._inference: tuple[InferenceWorkload, ...] = ()
@@ -106,12 +108,34 @@ class TrackingPolicy(_Planned):
         else:
             demand = observed_peak(world, obs, self._every)
         gridded = {k: _grid(v) for k, v in demand.items()}
-        view = self._plan_view(world, obs, demand, self.headroom, self.churn_usd, same=gridded)
+        view = self._reuse(world, obs, gridded)
+        if view is None:
+            view = self._plan_view(world, obs, demand, self.headroom, self.churn_usd, same=gridded)
+            state = self._state(world, obs, self.churn_usd)
+            self._made.setdefault(state, []).append((gridded, view))
         if view is None:
             if self._mix:
                 return  # the last mix stays
             view = PlanView({}, {})
         self._mix = self._build_mix(world, obs, view)
+
+    def _reuse(self, world: World, obs: Observation,
+               gridded: Mapping[tuple[str, str], float]) -> PlanView | None:
+        """An earlier plan made in the same state for demand from one grid step below to
+        ``REUSE`` steps above this one on every client: the loop cuts what is not needed
+        from the dearest keys and pours the rest into the cheapest keys with room (the
+        spill keys included). The closest one wins."""
+        best: tuple[float, PlanView | None] = (math.inf, None)
+        for made, view in self._made.get(self._state(world, obs, self.churn_usd), []):
+            if made.keys() != gridded.keys():
+                continue
+            ratios = [made[k] / v if v > 0 else (1.0 if made[k] == 0 else math.inf)
+                      for k, v in gridded.items()]
+            if ratios and min(ratios) >= 1 / GRID - 1e-9 and max(ratios) <= GRID ** REUSE + 1e-9:
+                score = sum(ratios)
+                if score < best[0]:
+                    best = (score, view)
+        return best[1]
 
     def _build_mix(self, world: World, obs: Observation, view: PlanView) -> dict[str, Mix]:
         mix: dict[str, Mix] = {}
@@ -190,6 +214,8 @@ class TrackingPolicy(_Planned):
             counts: dict[int, int] = {}
             for slot in keys:
                 current = obs.running.get(slot.key, 0)
+                if current == 0 and load.get(slot.index, 0.0) <= 1e-12:
+                    continue  # nothing runs, nothing wanted: a 0 in the window changes nothing
                 per = slot.plan_cap_rps * self.target_utilization
                 wanted = desired_replicas(current, load[slot.index], per, self.tolerance)
                 n = int(min(self._stabilisers[slot.key].apply(obs.time_s, current, wanted), free[slot.offer]))
@@ -209,17 +235,21 @@ class TrackingPolicy(_Planned):
         load: dict[int, float] = defaultdict(float)
         extra: dict[str, float] = {}
         for c in self._clients[workload]:
-            mine = {s.index: traffic.get(s.index, {}).get(c, 0.0) for s in keys}
+            mine = {s.index: traffic[s.index][c] for s in keys if c in traffic.get(s.index, ())}
             wanted = self._load(world, workload, c, step)
             rest = sum(mine.values()) - wanted
             for slot in reversed(keys):  # less than planned: the dearest keys give it up
                 if rest <= 1e-12:
                     break
+                if slot.index not in mine:
+                    continue
                 cut = min(rest, mine[slot.index])
                 mine[slot.index] -= cut
                 rest -= cut
             placed = 0.0
             for slot in keys:  # a limited offering another workload took meanwhile
+                if slot.index not in mine:
+                    continue
                 room = free[slot.offer] * slot.plan_cap_rps * self.target_utilization - load[slot.index]
                 take = min(mine[slot.index], max(0.0, room))
                 load[slot.index] += take
