@@ -13,7 +13,7 @@ from tierplan.reports.document import plan_document
 from tierplan.scheduler.check import check_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from generate import generate  # noqa: E402
+from generate import generate
 
 pytestmark = pytest.mark.integration
 

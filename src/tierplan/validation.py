@@ -2,10 +2,12 @@
 
 Shared by the scenario, simulation and autoscale files, so all three behave alike:
 
-- YAML is read safely, and a key given twice in one mapping is an error (line, column);
-- only the first problem is reported, as ``file: path: message`` where the path reads
-  like the file (``workloads[1].latency_slo_ms``); a misspelt key comes first, since it
-  also makes the real key "missing";
+- YAML is read by :mod:`.safeyaml` (safe tags, no duplicate or list keys, nesting and
+  alias-expansion limits), errors naming the line and column;
+- every problem the schema finds is reported at once (up to 20 shown, then "... and N
+  more"), each as ``file: path: message`` where the path reads like the file
+  (``workloads[1].latency_slo_ms``); misspelt keys come first, and the "missing" error of
+  the key a misspelt one was meant to be is left out (one mistake, one message);
 - an unknown key gets the closest known key of its mapping ("did you mean ...?");
 - the tag that a discriminated union puts into pydantic's location (``workloads.0.
   training.work_hours``) is left out, and a bad or missing tag names the tags allowed.
@@ -15,59 +17,24 @@ from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import ScenarioError
-from .files import read_text
+from .errors import ScenarioError, ScenarioErrors
+from .safeyaml import read_yaml
 
 __all__ = ["did_you_mean", "format_path", "read_yaml", "validate"]
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key given twice in one mapping."""
-
-
-def _mapping_without_duplicates(loader: _UniqueKeyLoader, node: yaml.MappingNode,
-                                deep: bool = False) -> Any:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
-)
-
-
-def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file safely; errors name the file, line and column."""
-    file = str(path)
-    text = read_text(path)
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(file, where, f"invalid YAML: {problem}") from None
-
-
 def validate(model: type[M], data: Any, file: str, expected: str) -> M:
-    """``model`` from parsed YAML, or a ScenarioError for the first problem.
+    """``model`` from parsed YAML, or a ScenarioError (ScenarioErrors when there are
+    several) for the problems found.
 
     ``expected`` says what the top level must be when it is not a mapping at all.
     """
@@ -76,7 +43,8 @@ def validate(model: type[M], data: Any, file: str, expected: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _first_error(exc, file, model) from None
+        problems = _problems(exc, file, model)
+        raise (problems[0] if len(problems) == 1 else ScenarioErrors(problems)) from None
 
 
 def format_path(loc: Sequence[int | str]) -> str:
@@ -94,9 +62,27 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _first_error(exc: ValidationError, file: str, root: type[BaseModel]) -> ScenarioError:
-    err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+def _problems(exc: ValidationError, file: str, root: type[BaseModel]) -> list[ScenarioError]:
+    """One error per path, misspelt keys first; a required key that a misspelt sibling
+    was meant to be is not reported again as missing."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    meant: set[str] = set()
+    out: list[ScenarioError] = []
+    for err in errors:
+        problem, meant_key = _error(err, file, root)
+        if err["type"] == "missing" and problem.path in meant:
+            continue
+        if meant_key:
+            meant.add(format_path([*_walk(root, list(err["loc"]))[0][:-1], meant_key]))
+        if all(p.path != problem.path for p in out):
+            out.append(problem)
+    return out
+
+
+def _error(err: Any, file: str, root: type[BaseModel]) -> tuple[ScenarioError, str | None]:
+    """The error as the user reads it, and the key a misspelt one was probably meant to be."""
     loc, options = _walk(root, list(err["loc"]))
+    hint: str | None = None
     kind = err["type"]
     message = err["msg"]
     if kind == "extra_forbidden":
@@ -123,15 +109,17 @@ def _first_error(exc: ValidationError, file: str, root: type[BaseModel]) -> Scen
         message = _plain(message)
         if "input" in err:
             message = f"{message} (got {_shown(err['input'])})"
-    return ScenarioError(file, format_path(loc), message)
+    return ScenarioError(file, format_path(loc), message), hint if kind == "extra_forbidden" else None
 
 
 # Pydantic's phrases, as the rest of tierplan's messages put them.
 _PLAIN = (
     (re.compile(r"^Input should be a valid integer, got a number with a fractional part$"),
      "must be a whole number"),
-    (re.compile(r"^Input should be a valid (number|integer), unable to parse string as an? "
-                r"(number|integer).*$"), r"must be a \1"),
+    (re.compile(r"^Input should be a valid number, unable to parse string as a number.*$"),
+     "must be a number"),
+    (re.compile(r"^Input should be a valid integer, unable to parse string as an integer.*$"),
+     "must be a whole number"),
     (re.compile(r"^String should have at least 1 character$"), "must not be empty"),
     (re.compile(r"^(List|Dictionary) should have at least (\d+) items?.*$"),
      r"must have at least \2 entries"),
@@ -159,9 +147,14 @@ _SHAPES = {
 
 
 def _shown(value: Any, limit: int = 60) -> str:
-    """A value as the error shows it, cut short when long."""
-    text = repr(value)
+    """A value as the error shows it, cut short when long. reprlib stops early at each
+    level, so a huge value (aliases expanded) is never rendered whole first."""
+    text = _REPR.repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+_REPR = reprlib.Repr()  # Python 3.11's Repr takes no keyword arguments
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxstring, _REPR.maxother = 3, 4, 4, 60, 60
 
 
 def _walk(root: type[BaseModel], loc: list[int | str]) -> tuple[list[int | str], list[type[BaseModel]]]:

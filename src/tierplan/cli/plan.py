@@ -11,15 +11,24 @@ from ..reports import FORMATS, render
 from ..scenario import load_scenario
 from ..scheduler import PlanOptions, plan
 from ..scheduler.budget import effort_seconds
-from .common import EXIT_ERROR, EXIT_INFEASIBLE, emit, in_file, progress, table_width
+from .common import (
+    EXIT_ERROR,
+    EXIT_INFEASIBLE,
+    FORMAT_HELP,
+    emit,
+    in_file,
+    output_format,
+    progress,
+    table_width,
+)
+from .params import Finite
 
 __all__ = ["plan_cmd", "validate_cmd"]
 
 
 @click.command("plan")
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None, help=FORMAT_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
 @click.option("--objective", type=click.Choice(["cost", "latency"]),
               help="Override the scenario's objective.")
@@ -32,11 +41,11 @@ __all__ = ["plan_cmd", "validate_cmd"]
               help="One MILP per group of workloads that share a limit (monolithic), "
                    "workloads solved apart and joined where shared limits bind "
                    "(decomposition), or chosen by size (auto).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=300.0,
+@click.option("--time-limit", type=Finite(min=0, min_open=True), default=300.0,
               show_default=True,
               help="Wall-clock guard in seconds: solving stops here whatever the effort "
                    "(the plan then says so and may differ between runs).")
-@click.option("--gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True,
+@click.option("--gap", type=Finite(min=0, max=1), default=1e-4, show_default=True,
               help="Relative MIP gap at which a plan counts as optimal.")
 @click.option("--tie-break", type=click.Choice(["routing", "exact"]), default="routing",
               show_default=True,
@@ -44,10 +53,11 @@ __all__ = ["plan_cmd", "validate_cmd"]
                    "(routing) or by also searching other instance choices (exact, slower).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes for independent parts of large scenarios [default: cores].")
-def plan_cmd(scenario: str, fmt: str, output: str | None, objective: str | None, solver: str,
-             effort: str, strategy: str, time_limit: float, gap: float, tie_break: str,
-             workers: int | None) -> None:
+def plan_cmd(scenario: str, fmt: str | None, output: str | None, objective: str | None,
+             solver: str, effort: str, strategy: str, time_limit: float, gap: float,
+             tie_break: str, workers: int | None) -> None:
     """Place the workloads of SCENARIO at the lowest cost (or latency) and report it."""
+    fmt = output_format(fmt, output, list(FORMATS))
     try:
         effort_seconds(effort)
     except ValueError as exc:
