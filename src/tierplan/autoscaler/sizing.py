@@ -28,7 +28,7 @@ from typing import Any
 from ..model import InferenceWorkload, Plan, Scenario
 from ..scheduler import PlanOptions, plan
 from .config import AutoscaleConfig
-from .fastpath import FastSizer
+from .fastpath import FastResult, FastSizer
 
 __all__ = ["Sizer", "Sizing", "churn_supported", "size"]
 
@@ -171,30 +171,41 @@ def size(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]],
     infeasible: dict[str, str] = {}
     unmet: dict[str, dict[str, float]] = {}
     if short:
-        fast = fast or FastSizer()
         # What the other endpoints' plans take from a limited offering is not there for these.
         used: dict[tuple[str, str], int] = {}
         for p in placements:
             used[(p.site, p.offering)] = used.get((p.site, p.offering), 0) + p.instances
         rest = _without_use(_with_demand(config, demand, current), used)
+        fast = fast or FastSizer()
         for name in short:
-            endpoint = config.endpoint(name)
-            w = next(x for x in rest.workloads if x.name == name)
-            assert isinstance(w, InferenceWorkload)
-            now = {s.site: current.get((name, s.site)) or 0 for s in endpoint.sites}
-            best = fast.saturate(rest, w, now, config.churn_usd)
-            if best.status != "optimal":  # its floors alone do not fit the budget: the guard cuts
-                best = fast.saturate(rest, w, now, config.churn_usd, budget=False)
-            if best.status != "optimal":
+            best = _best_there_is(config, rest, name, current, fast)
+            if best is None:
                 infeasible[name] = short[name]
                 continue
-            for s in endpoint.sites:
-                replicas[(name, s.site)] = best.replicas.get(s.site, 0)
+            for site, n in best.replicas.items():
+                replicas[(name, site)] = n
             cost += best.cost_usd_per_hour
             unmet[name] = dict(best.unmet)
     return Sizing(replicas, cost, infeasible, time.perf_counter() - started, "planner", relaxed,
                   churn_supported() and config.churn_usd > 0, unmet,
                   {name: why for name, why in short.items() if name in unmet})
+
+
+def _best_there_is(config: AutoscaleConfig, scenario: Scenario, name: str,
+                   current: Mapping[Key, int | None], fast: FastSizer) -> FastResult | None:
+    """The most demand an endpoint can serve, at the least cost, within its budget when its
+    floors fit the budget (else without it: the guard cuts); None when nothing fits.
+    ``replicas`` has every site of the endpoint."""
+    endpoint = config.endpoint(name)
+    w = next(x for x in scenario.workloads if x.name == name)
+    assert isinstance(w, InferenceWorkload)
+    now = {s.site: current.get((name, s.site)) or 0 for s in endpoint.sites}
+    best = fast.saturate(scenario, w, now, config.churn_usd)
+    if best.status != "optimal":
+        best = fast.saturate(scenario, w, now, config.churn_usd, budget=False)
+    if best.status != "optimal":
+        return None
+    return replace(best, replicas={s.site: best.replicas.get(s.site, 0) for s in endpoint.sites})
 
 
 def _options(config: AutoscaleConfig, current: Mapping[Key, int | None]) -> PlanOptions:
