@@ -47,6 +47,7 @@ class Sizing:
     # endpoint -> client -> rps its plan leaves unserved (demand beyond what it can carry)
     unmet: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     unmet_why: Mapping[str, str] = field(default_factory=dict)  # endpoint -> the planner's diagnosis
+    guard_cut: bool = False  # planner_time_limit stopped the planner: the plan may vary by run
 
     def as_dict(self) -> dict[str, Any]:
         return {"method": self.method, "seconds": round(self.seconds, 6),
@@ -56,7 +57,7 @@ class Sizing:
                 "churn": self.churn,
                 "unmet_rps": {e: {c: round(v, 6) for c, v in sorted(u.items())}
                               for e, u in sorted(self.unmet.items())},
-                "unmet_why": dict(self.unmet_why)}
+                "unmet_why": dict(self.unmet_why), "guard_cut": self.guard_cut}
 
 
 def churn_supported() -> bool:
@@ -107,7 +108,8 @@ class Sizer:
         method = "fast" if not rest else f"fast+planner ({len(rest)} by the planner)"
         return Sizing(replicas, cost, slow.infeasible if slow else {}, time.perf_counter() - started,
                       method, slow.budgets_relaxed if slow else False, config.churn_usd > 0,
-                      slow.unmet if slow else {}, slow.unmet_why if slow else {})
+                      slow.unmet if slow else {}, slow.unmet_why if slow else {},
+                      slow.guard_cut if slow else False)
 
 
 def _independent(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]]) -> set[str]:
@@ -147,28 +149,32 @@ def size(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]],
         scenario = _without_budgets(scenario)
         result = plan(scenario, options)
     short: dict[str, str] = {}  # endpoint -> diagnosis: no plan serves all its demand
+    plans: list[Plan] = [result]
     if result.status == "infeasible":
         # Find the endpoints at fault by planning each alone; the others still get a plan.
-        plans: list[Plan] = []
+        plans = []
         for w in scenario.workloads:
             alone = plan(replace(scenario, workloads=(w,)), options)
             if alone.status == "infeasible":
                 short[w.name] = "; ".join(alone.diagnosis) or "no feasible plan"
             else:
                 plans.append(alone)
-        placements = [p for one in plans for p in one.placements]
-    else:
-        placements = list(result.placements)
+    placements = [p for one in plans for p in one.placements]
+    cut = [one for one in plans if one.status == "time_limit"]
+    # The wall-clock guard stopped the planner before it found any plan: hold, never read
+    # "no placements" as "no replicas".
+    lost = {w.name: "; ".join(cut[0].diagnosis) for w in scenario.workloads
+            if cut and sum(demand[w.name].values()) > 0 and not any(p.workload == w.name for p in placements)}
     replicas: dict[Key, int] = {}
     for e in config.endpoints:
-        if e.workload in demand and e.workload not in short:
+        if e.workload in demand and e.workload not in short and e.workload not in lost:
             for spec in e.sites:
                 replicas[(e.workload, spec.site)] = 0
     for p in placements:
         if (p.workload, p.site) in replicas:
             replicas[(p.workload, p.site)] += p.instances
     cost = sum(p.cost_usd for p in placements)
-    infeasible: dict[str, str] = {}
+    infeasible: dict[str, str] = dict(lost)
     unmet: dict[str, dict[str, float]] = {}
     if short:
         # What the other endpoints' plans take from a limited offering is not there for these.
@@ -188,7 +194,7 @@ def size(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]],
             unmet[name] = dict(best.unmet)
     return Sizing(replicas, cost, infeasible, time.perf_counter() - started, "planner", relaxed,
                   churn_supported() and config.churn_usd > 0, unmet,
-                  {name: why for name, why in short.items() if name in unmet})
+                  {name: why for name, why in short.items() if name in unmet}, bool(cut))
 
 
 def _best_there_is(config: AutoscaleConfig, scenario: Scenario, name: str,
@@ -209,7 +215,10 @@ def _best_there_is(config: AutoscaleConfig, scenario: Scenario, name: str,
 
 
 def _options(config: AutoscaleConfig, current: Mapping[Key, int | None]) -> PlanOptions:
-    kwargs: dict[str, Any] = {"explain": False, "time_limit": config.planner_time_limit, "workers": 1}
+    # Deterministic: the effort is a work budget (the same plan on any machine and load);
+    # the time limit only guards the tick, and a plan it cuts is flagged (guard_cut).
+    kwargs: dict[str, Any] = {"explain": False, "time_limit": config.planner_time_limit, "workers": 1,
+                              "effort": config.planner_effort}
     if churn_supported() and config.churn_usd > 0:
         offering = {(e.workload, s.site): s.offering for e in config.endpoints for s in e.sites}
         kwargs["current_instances"] = {(w, site, offering[(w, site)]): n
