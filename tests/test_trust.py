@@ -80,6 +80,6 @@ def test_the_sweep_limit_can_be_set(tmp_path, capsys):
                                      "sweep": {"demand_scale": [1.0, 2.0], "price_scale": [1.0, 2.0]}})
     code, _, err = simfiles.cli_run(capsys, "simulate", str(path), "--max-sweep-points", "3")
     assert code == 2 and "4 points" in err and "at most 3 run" in err
-    code, out, err = simfiles.cli_run(capsys, "simulate", str(path), "--max-sweep-points", "4",
+    code, _, err = simfiles.cli_run(capsys, "simulate", str(path), "--max-sweep-points", "4",
                                       "--workers", "1")
     assert code == 0, err
