@@ -6,14 +6,13 @@ from collections import defaultdict
 from typing import Any
 
 from ..model import Placement, Plan
+from ..units import MONTH_HOURS
 
 __all__ = ["GROUPS", "MONTH_HOURS", "SCHEMA", "cost_breakdown", "group_split", "hourly", "monthly",
            "plan_document", "pricing"]
 
 SCHEMA = "tierplan.plan/v1"
 
-MONTH_HOURS = 730.0
-"""Hours in the month every report quotes (8,760 h / 12, as cloud price lists use)."""
 
 GROUPS: dict[str, str] = {"by_tier": "tier", "by_provider": "provider", "by_site": "site",
                           "by_team": "team", "by_workload": "workload"}
