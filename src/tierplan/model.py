@@ -64,11 +64,13 @@ class Offering:
     name: str
     usd_per_hour: float
     accelerator: str | None = None
-    accelerator_count: int = 0
+    accelerator_count: float = 0  # a fraction for a shared GPU (catalog rows)
     vcpus: float = 0.0
     memory_gib: float = 0.0
     spot_usd_per_hour: float | None = None
     available: int | None = None
+    price_source: str | None = None  # catalog rows: where the price came from
+    price_as_of: str | None = None  # catalog rows: ISO date of the price
 
     @property
     def units(self) -> float:
@@ -259,6 +261,8 @@ class Placement:
     traffic_rps: Mapping[str, float] = field(default_factory=dict)
     compute_hours: float | None = None
     transfer_hours: float | None = None
+    price_source: str | None = None  # the offering's catalog source, if priced from one
+    price_as_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

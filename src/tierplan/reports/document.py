@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from ..model import Placement, Plan
 from ..units import MONTH_HOURS
+from .provenance import price_summary
 
 __all__ = ["GROUPS", "MONTH_HOURS", "SCHEMA", "cost_breakdown", "group_split", "hourly", "monthly",
            "plan_document", "pricing"]
@@ -96,6 +98,8 @@ def _placement(p: Placement, horizon: float) -> dict[str, Any]:
         "cost_usd": _cents(p.cost_usd), "compute_usd": _cents(p.compute_usd),
         "transfer_usd": _cents(p.transfer_usd), "team": p.team,
     }
+    if p.price_source is not None:
+        out["source"], out["as_of"] = p.price_source, p.price_as_of
     if p.kind == "inference":
         out["traffic_rps"] = {c: round(v, 6) for c, v in p.traffic_rps.items()}
         out["hourly_usd"] = _cents(p.cost_usd / horizon)
@@ -105,9 +109,14 @@ def _placement(p: Placement, horizon: float) -> dict[str, Any]:
     return out
 
 
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """Plain dict in the ``tierplan.plan/v1`` schema; money rounded to cents."""
+def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
+    """Plain dict in the ``tierplan.plan/v1`` schema; money rounded to cents.
+
+    ``today`` dates the prices' age check (reports/provenance.py); None skips it.
+    """
     total = plan.total_cost_usd
+    placements = [_placement(p, plan.horizon_hours) for p in plan.placements]
+    prices = price_summary(placements, today)
     return {
         "schema": SCHEMA,
         "scenario": plan.scenario,
@@ -118,7 +127,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "hourly_cost_usd": _cents(hourly(total, plan.horizon_hours)),
         "monthly_cost_usd": _cents(monthly(total, plan.horizon_hours)),
         "cost": cost_breakdown(plan.placements),
-        "placements": [_placement(p, plan.horizon_hours) for p in plan.placements],
+        "placements": placements,
+        **({"prices": prices} if prices else {}),
         "latency": [
             {"workload": s.workload, "client": s.client, "mean_ms": round(s.mean_ms, 3),
              "max_ms": round(s.max_ms, 3), "slo_ms": s.slo_ms}
