@@ -7,6 +7,7 @@ or strings such as ``90s``, ``15m``, ``2h``, ``7d``.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -14,6 +15,36 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from .units import MAX_HORIZON_HOURS, MIN_HORIZON_HOURS, parse_duration_hours
 
 Hours = Annotated[float, BeforeValidator(parse_duration_hours), Field(gt=0)]
+NonNegHours = Annotated[float, BeforeValidator(parse_duration_hours), Field(ge=0)]
+
+
+def _hours_or_date(value: object) -> float | datetime:
+    """A number of hours / a duration, or an ISO date (turned into hours by the builder,
+    which knows ``start``)."""
+    if isinstance(value, datetime | date):
+        return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-":
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 date (e.g. 2027-01-15)") from None
+    return parse_duration_hours(value)
+
+
+def _date(value: object) -> datetime:
+    if isinstance(value, datetime | date | str):
+        got = _hours_or_date(value)
+        if isinstance(got, datetime):
+            return got
+    raise ValueError(f"{value!r} is not an ISO 8601 date (e.g. 2027-01-01)")
+
+
+def _periods(value: object) -> float | str:
+    return "month" if value == "month" else parse_duration_hours(value)
+
+
+HoursOrDate = Annotated[float | datetime, BeforeValidator(_hours_or_date)]
+Date = Annotated[datetime, BeforeValidator(_date)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 Name = Annotated[str, Field(min_length=1)]
@@ -40,16 +71,25 @@ class AmortizedIn(Strict):
     ops_usd_per_year: NonNegFloat = 0.0
 
 
+class BuyIn(Strict):
+    """The plan may buy up to ``max`` more owned instances, arriving after the lead time."""
+
+    max: Annotated[int, Field(ge=1, le=100_000)]
+    lead_time_hours: NonNegHours = 0.0
+
+
 class OfferingIn(Strict):
     name: Name
     accelerator: Name | None = None
     accelerator_count: Annotated[int, Field(ge=0)] | None = None
     vcpus: NonNegFloat = 0.0
     memory_gib: NonNegFloat = 0.0
-    usd_per_hour: NonNegFloat | None = None  # required unless `amortized` is given
+    usd_per_hour: NonNegFloat | None = None  # required unless the offering is owned
     amortized: AmortizedIn | None = None
+    fixed_usd_per_hour: NonNegFloat | None = None  # owned: per instance, used or not
     spot_usd_per_hour: NonNegFloat | None = None
     available: Annotated[int, Field(ge=0)] | None = None
+    buy: BuyIn | None = None
 
 
 class SiteIn(Strict):
@@ -120,7 +160,8 @@ class TrainingIn(WorkloadBase):
     min_accelerators: Annotated[int, Field(ge=1)] = 1
     max_nodes: Annotated[int, Field(ge=1, le=1024)] = 1
     multi_node_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.9
-    deadline_hours: Hours | None = None
+    deadline_hours: HoursOrDate | None = None  # a date needs `start`
+    release_hours: HoursOrDate | None = None
     spot: bool = False
     spot_overhead: NonNegFloat = 0.1
 
@@ -128,7 +169,9 @@ class TrainingIn(WorkloadBase):
 class InferenceIn(WorkloadBase):
     kind: Literal["inference"]
     accelerators: Annotated[dict[Name, ServiceIn], Field(min_length=1)]
-    demand_rps: dict[Name, NonNegFloat] = Field(default_factory=dict)
+    # per client: rps in every period, or one rps per period
+    demand_rps: dict[Name, NonNegFloat | Annotated[list[NonNegFloat], Field(min_length=1)]] = Field(
+        default_factory=dict)
     latency_slo_ms: PositiveFloat
     max_utilization: Annotated[float, Field(gt=0, le=1)] = 0.8
     min_instances: Annotated[int, Field(ge=0)] | None = None
@@ -143,6 +186,7 @@ class BudgetIn(Strict):
     tier: TierName | None = None
     provider: Name | None = None
     kind: Literal["training", "inference"] | None = None
+    per_period: bool = False
 
 
 WorkloadIn = Annotated[TrainingIn | InferenceIn, Field(discriminator="kind")]
@@ -152,6 +196,9 @@ class ScenarioIn(Strict):
     name: Name
     horizon_hours: Annotated[Hours, Field(ge=MIN_HORIZON_HOURS, le=MAX_HORIZON_HOURS)] = 730.0
     objective: Literal["cost", "latency"] = "cost"
+    start: Date | None = None
+    periods: Annotated[float | Literal["month"], BeforeValidator(_periods)] | None = None
+    owned_cost: Literal["sunk", "amortised"] = "sunk"
     catalog: CatalogIn | None = None
     network: NetworkIn = Field(default_factory=NetworkIn)
     sites: list[SiteIn] = Field(default_factory=list)

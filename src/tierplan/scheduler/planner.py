@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ..model import (
@@ -39,7 +39,7 @@ from ..model import (
     SolverInfo,
     TrainingWorkload,
 )
-from . import explain, gaps, summary
+from . import explain, gaps, ledger, summary
 from .alone import RELAX, STEP_LATE_SECONDS
 from .blocks import Block, Blocks, Key, Step, coupling_keys, sequential_start, split
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
@@ -87,8 +87,23 @@ class PlanOptions:
 
 
 def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
+    """The plan of SPEC sections 2 and 5. Several periods or hardware to buy go to one
+    model of the whole scenario (:mod:`.periodic`); otherwise the decomposition below
+    plans with each budget less the committed cost it covers (a constant then), and
+    :func:`.ledger.finish` adds the committed, idle and per-period figures."""
+    options = options or PlanOptions()
     with collector_paused():
-        return _planned(scenario, options or PlanOptions())
+        if ledger.needs_periods(scenario):
+            from .periodic import plan_periods
+
+            return plan_periods(scenario, options)
+        reasons = ledger.over_committed(scenario)
+        if reasons:
+            info = SolverInfo(get_backend(options.solver).name, 0.0, 0.0)
+            objective = options.objective or scenario.objective
+            return ledger.finish(scenario, summary.infeasible(scenario, objective, reasons, info))
+        inner = replace(scenario, budgets=ledger.committed_shift(scenario))
+        return ledger.finish(scenario, _planned(inner, options))
 
 
 @contextmanager
