@@ -331,6 +331,7 @@ class BudgetUse:
     used_usd: float
     binding: bool
     workload: str | None = None
+    per_period: bool = False  # used_usd is then the fullest period's
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,6 +397,9 @@ class OwnedUse:
     used_by_period: tuple[float, ...] = ()
     capacity_by_period: tuple[float, ...] = ()
     saving_usd: float | None = None  # what the bought units save against renting
+    required: bool = False  # without the bought units no plan meets every rule
+    tier: str = "onprem"
+    provider: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from .charts import bar_chart, html_page, money, stacked_bar_chart
 from .document import GROUPS, MONTH_HOURS, group_split, hourly, monthly, pricing
+from .periods import html_periods
 from .tables import binding_saving, traffic_detail
 
 __all__ = ["to_html"]
@@ -273,6 +274,7 @@ def _footer(doc: dict[str, Any]) -> str:
 
 def to_html(doc: dict[str, Any]) -> str:
     """The whole report page for a plan document (SPEC section 4)."""
-    body = "".join((_header(doc), _cards(doc), _diagnosis(doc), _costs(doc), _budgets(doc),
+    body = "".join((_header(doc), _cards(doc), _diagnosis(doc), _costs(doc), html_periods(doc),
+                    _budgets(doc),
                     _latency(doc), _binding(doc), _placements(doc), _footer(doc)))
     return html_page(f"tierplan: {doc['scenario']}", body)

@@ -18,6 +18,7 @@ from ..model import Plan
 from .document import hourly, monthly, plan_document, pricing
 from .html import to_html
 from .markdown import to_markdown
+from .periods import CSV_PERIOD_FIELDS, csv_period_rows
 from .tables import headline, plain_table, plan_tables
 
 __all__ = ["FORMATS", "render", "write_atomic"]
@@ -58,14 +59,15 @@ def to_table(doc: dict[str, Any], width: int | None = None) -> str:
 CSV_FIELDS = ["workload", "kind", "site", "tier", "provider", "offering", "accelerator",
               "instances", "purchase", "usd_per_hour", "cost_usd", "compute_usd",
               "transfer_usd", "team", "compute_hours", "transfer_hours", "traffic_rps",
-              "pricing", "monthly_usd", "hourly_usd"]
+              "pricing", "monthly_usd", "hourly_usd", *CSV_PERIOD_FIELDS]
 
 
 def to_csv(doc: dict[str, Any]) -> str:
-    """One row per placement (traffic as `client=rps;...`).
+    """One row per placement and period, in long form (traffic as `client=rps;...`).
 
-    ``cost_usd`` is over the horizon; ``monthly_usd`` = cost / horizon * 730 and
-    ``hourly_usd`` = cost / horizon; ``pricing`` is spot, on-demand or amortised (on-prem).
+    ``cost_usd`` is the placement's over the horizon; ``monthly_usd`` = cost / horizon *
+    730 and ``hourly_usd`` = cost / horizon; ``pricing`` is spot, on-demand or amortised
+    (on-prem). The ``period_*`` columns are that period's (SPEC 5.5), numbered from 1.
     """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
@@ -77,7 +79,8 @@ def to_csv(doc: dict[str, Any]) -> str:
         row["pricing"] = pricing(p)
         row["monthly_usd"] = round(monthly(p["cost_usd"], h), 2)
         row["hourly_usd"] = round(hourly(p["cost_usd"], h), 4)
-        writer.writerow(row)
+        for period in csv_period_rows(doc, p):
+            writer.writerow({**row, **period})
     return out.getvalue()
 
 

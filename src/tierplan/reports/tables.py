@@ -109,6 +109,11 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     rows = []
     for b in doc["budgets"]:
         used, limit = b["used_usd"], b["limit_usd"]
+        if b.get("per_period"):  # its limit and the fullest period's cost, as they are
+            rows.append((f"{b['name']} (per period)", money(used), money(limit),
+                         f"{used / limit:.0%}" if limit else "-", money(limit - used), "",
+                         "yes" if b["binding"] else ""))
+            continue
         rows.append((b["name"], money(monthly(used, h)), money(monthly(limit, h)),
                      f"{used / limit:.0%}" if limit else "-", money(monthly(limit - used, h)),
                      money(hourly(used, h)), "yes" if b["binding"] else ""))
@@ -128,7 +133,9 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
              binding_saving(doc, b["relax_saving"])) for b in ordered]
     tables.append(TableData("Binding constraints", ("kind", "name", "detail", "shadow price",
                                                     "relaxing saves"), tuple(rows), frozenset({3, 4})))
-    return tables
+    from .periods import period_tables  # it builds on TableData
+
+    return tables + period_tables(doc)
 
 
 def plain_table(t: TableData) -> list[str]:

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from ..model import (
     CPU,
+    Budget,
     InferenceWorkload,
     Offering,
     Period,
@@ -159,10 +160,9 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[str]:
     return problems
 
 
-def _committed_matches(b: object, site: Site) -> bool:
-    return (getattr(b, "team") is None and getattr(b, "kind") is None
-            and getattr(b, "tier") in (None, site.tier)
-            and getattr(b, "provider") in (None, site.provider))
+def _committed_matches(b: Budget, site: Site) -> bool:
+    return (b.team is None and b.kind is None and b.tier in (None, site.tier)
+            and b.provider in (None, site.provider))
 
 
 def _check_money(scenario: Scenario, plan: Plan, cap: _Capacity,
@@ -201,9 +201,8 @@ def _check_money(scenario: Scenario, plan: Plan, cap: _Capacity,
     total = sum(p.cost_usd for p in plan.placements) + sum(committed_by_period)
     if plan.placements and not _close(plan.total_cost_usd, total):
         out.append(f"total_cost_usd {plan.total_cost_usd:.2f} != {total:.2f}")
-    if plan.periods:
-        if not _close(sum(q.cost_usd for q in plan.periods), plan.total_cost_usd):
-            out.append("periods do not sum to total_cost_usd")
+    if plan.periods and not _close(sum(q.cost_usd for q in plan.periods), plan.total_cost_usd):
+        out.append("periods do not sum to total_cost_usd")
     for b in scenario.budgets:
         per = [sum(usage[j][i] for j, p in enumerate(plan.placements) if placement_matches(b, p))
                + sum(paid[i] for site, paid in owned_sites if _committed_matches(b, site))
@@ -275,9 +274,9 @@ def _check_inference(scenario: Scenario, w: InferenceWorkload, placed: list[Plac
                            f"rps of {demand:g} in period {i + 1}")
         if not (always or w.period_demand(i) > 0):
             continue
-        instances = sum(_instances(p, count)[i] for p in placed)
-        if instances < w.min_instances:
-            out.append(f"{w.name}: {instances} instances < min_instances {w.min_instances} "
+        running = sum(_instances(p, count)[i] for p in placed)
+        if running < w.min_instances:
+            out.append(f"{w.name}: {running} instances < min_instances {w.min_instances} "
                        f"in period {i + 1}")
         n_sites = len({p.site for p in placed if _instances(p, count)[i] > 0})
         if n_sites < w.min_sites and (w.total_demand > 0 or w.min_instances > 0):

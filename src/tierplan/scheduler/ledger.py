@@ -121,7 +121,7 @@ def _used_hours(scenario: Scenario, p: Placement) -> list[float]:
 
 
 def finish(scenario: Scenario, plan: Plan, bought: Mapping[tuple[str, str], int] | None = None,
-           savings: Mapping[tuple[str, str], float] | None = None) -> Plan:
+           savings: Mapping[tuple[str, str], float | None] | None = None) -> Plan:
     """The plan with its periods, owned hardware, committed and idle cost, and budgets
     that count the committed cost they cover."""
     bought = bought or {}
@@ -166,7 +166,8 @@ def finish(scenario: Scenario, plan: Plan, bought: Mapping[tuple[str, str], int]
             usd_per_hour=o.usd_per_hour,
             arrival_hour=periods[t].start_hour if t is not None else None,
             used_by_period=tuple(hours), capacity_by_period=tuple(capacity),
-            saving_usd=(savings or {}).get(key)))
+            saving_usd=(savings or {}).get(key), tier=site.tier, provider=site.provider,
+            required=key in (savings or {}) and (savings or {})[key] is None))
     period_rows = tuple(
         PeriodCost(index=i, start_hour=q.start_hour, hours=q.hours,
                    cost_usd=per_period[i] + committed_by_period[i], start=scenario.start,
@@ -193,7 +194,7 @@ def _budget_uses(scenario: Scenario, placements: Sequence[Placement],
         else:
             used = sum(p.cost_usd for p in matching) + budget_committed(scenario, b, None, bought)
         out.append(BudgetUse(b.name, b.limit_usd, used,
-                             used >= b.limit_usd - BUDGET_TOLERANCE_USD))
+                             used >= b.limit_usd - BUDGET_TOLERANCE_USD, per_period=b.per_period))
     for w in scenario.workloads:
         if w.budget_usd is None:
             continue

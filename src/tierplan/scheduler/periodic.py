@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..model import (
     Binding,
@@ -24,6 +25,7 @@ from ..model import (
 )
 from ..periods import label, period_of
 from . import explain, ledger, summary
+from .breakeven import buy_explanations
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .milp import Milp
 from .period_model import PeriodModel, build_periods
@@ -78,20 +80,24 @@ def plan_periods(scenario: Scenario, options: object) -> Plan:
         if objective == "cost" and any(bought.values()) else {}
     status: PlanStatus = ("time_limit" if result.status == "time_limit"
                           and result.gap > options.gap else "optimal")
-    plan = summary.assemble(scenario, objective, status, placements, bindings, info)
-    return ledger.finish(scenario, plan, bought, savings)
+    plan = ledger.finish(scenario, summary.assemble(scenario, objective, status, placements,
+                                                    bindings, info), bought, savings)
+    if options.explain:
+        plan = replace(plan, binding=plan.binding + tuple(buy_explanations(scenario, plan)))
+    return plan
 
 
 def _savings(backend: Backend, model: PeriodModel, primary: Sequence[float],
              value: float | None, bought: dict[tuple[str, str], int],
-             options: object) -> dict[tuple[str, str], float]:
+             options: object) -> dict[tuple[str, str], float | None]:
     """What the units bought save against renting: the cost of the best plan that buys
-    none of them (the other offerings' purchases kept free) less the plan's cost."""
+    none of them (the other offerings' purchases kept free) less the plan's cost; None
+    when no plan meets every rule without them."""
     from .planner import PlanOptions
 
     assert isinstance(options, PlanOptions) and value is not None
     m = model.milp
-    out: dict[tuple[str, str], float] = {}
+    out: dict[tuple[str, str], float | None] = {}
     keys = list(bought)
     for key, col in zip(keys, model.bought.values(), strict=True):
         if not bought[key]:
@@ -104,6 +110,8 @@ def _savings(backend: Backend, model: PeriodModel, primary: Sequence[float],
             m.col_upper[col] = saved
         if other.objective is not None:
             out[key] = other.objective - value
+        elif other.status == "infeasible":
+            out[key] = None
     return out
 
 
@@ -217,7 +225,7 @@ def period_bindings(u: Universe, model: PeriodModel, x: Sequence[float],
             name = f"{u.sites[si].name}/{offering.name}"
             detail = f"every instance-hour of the available instances is in use{when}"
             unit = "objective per instance-hour"
-            price = dual / sc.timeline[int(str(tag[2]))].hours if dual is not None else None
+            price = dual / sc.timeline[int(str(tag[2]))].hours + 0.0 if dual is not None else None
             out.append(Binding("capacity", name + (f" [{when.strip()[3:]}]" if when else ""),
                                detail, price, unit))
         else:
