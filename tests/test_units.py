@@ -7,14 +7,26 @@ from tierplan.units import great_circle_km, jurisdiction_matches, parse_duration
 
 @pytest.mark.parametrize(("value", "hours"), [
     (2, 2.0), (2.5, 2.5), ("90s", 0.025), ("15m", 0.25), ("2h", 2.0), ("7d", 168.0), ("1.5h", 1.5),
+    ("3mo", 2190.0), ("13w", 2184.0), ("3d6h", 78.0), ("1h30m", 1.5), ("1w2d", 216.0), ("2.5", 2.5),
+    (" 3d 6h ", 78.0), ("1mo2w", 1066.0),
 ])
 def test_durations(value, hours):
     assert parse_duration_hours(value) == pytest.approx(hours)
 
 
-@pytest.mark.parametrize("bad", ["2 weeks", "h", "", True, None, [1]])
+@pytest.mark.parametrize("bad", ["2 weeks", "h", "", "3x", "nan h", "nan", "inf", "2h-1m", "3mo!",
+                                 True, None, [1]])
 def test_bad_durations_name_the_accepted_forms(bad):
-    with pytest.raises(ValueError, match="90s"):
+    with pytest.raises(ValueError, match=r"90s.*3mo.*3d6h"):
+        parse_duration_hours(bad)
+
+
+@pytest.mark.parametrize(("bad", "says"), [
+    ("-2h", "negative"), ("-1", "negative"), ("6h3d", "largest first"), ("1h1h", "each unit once"),
+    (float("nan"), "finite"), (float("inf"), "finite"), ("1e400", "finite"),
+])
+def test_nonsense_durations_say_what_is_wrong(bad, says):
+    with pytest.raises(ValueError, match=says):
         parse_duration_hours(bad)
 
 

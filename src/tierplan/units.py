@@ -39,30 +39,56 @@ def count_text(n: float) -> str:
     return f"{n:,.0f}" if n < 1e12 else f"{n:.3g}"
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
-_PER_UNIT_HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0}
+# A duration is one or more "<number><unit>" parts, largest unit first ("3d6h", "1h30m").
+_PART = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*(mo|[smhdw])", re.IGNORECASE)
+_PER_UNIT_HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0, "mo": 730.0}
+"""Hours per unit; a month is 730 h (8,760 h / 12), the month every report quotes."""
+_FORMS = "hours (e.g. 2.5) or a string like '90s', '15m', '2h', '7d', '13w', '3mo', '3d6h'"
 
 
 def parse_duration_hours(value: object) -> float:
-    """Return hours from a number (already hours) or a string like ``90s``, ``15m``, ``2h``, ``7d``.
+    """Return hours from a number (already hours) or a duration string.
 
-    Raises ``ValueError`` with a message fit for the user otherwise.
+    A string is a plain number of hours (``"2.5"``) or one or more ``<number><unit>``
+    parts, largest unit first, each unit once: ``90s``, ``15m``, ``2h``, ``7d``, ``13w``,
+    ``3mo`` (a month is 730 h), ``3d6h``, ``1h30m``. Raises ``ValueError`` with a message
+    fit for the user otherwise (negative, not finite, unknown unit, units out of order).
     """
     if isinstance(value, bool):
-        raise ValueError("expected a number of hours or a duration like '90s', '15m', '2h', '7d'")
+        raise ValueError(f"expected {_FORMS}")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number of hours")
         return float(value)
     if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match:
-            return float(match.group(1)) * _PER_UNIT_HOURS[match.group(2)]
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    raise ValueError(
-        f"{value!r} is not a duration: use hours (e.g. 2.5) or a string like '90s', '15m', '2h', '7d'"
-    )
+        return _parse_text(value)
+    raise ValueError(f"{value!r} is not a duration: use {_FORMS}")
+
+
+def _parse_text(value: str) -> float:
+    text = value.strip()
+    if text.startswith("-"):
+        raise ValueError(f"{value!r} is negative; a duration must be 0 or more")
+    if re.fullmatch(r"\+?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
+        hours = float(text)
+        if math.isfinite(hours):
+            return hours
+        raise ValueError(f"{value!r} is not a finite number of hours")
+    hours, pos, last = 0.0, 0, math.inf
+    compact = re.sub(r"\s+", "", text)
+    for match in _PART.finditer(compact):
+        if match.start() != pos:
+            break
+        unit = match.group(2).lower()
+        size = _PER_UNIT_HOURS[unit]
+        if size >= last:
+            raise ValueError(f"{value!r}: give each unit once, largest first (e.g. '3d6h', '1h30m')")
+        last = size
+        hours += float(match.group(1)) * size
+        pos = match.end()
+    if compact and pos == len(compact):
+        return hours
+    raise ValueError(f"{value!r} is not a duration: use {_FORMS}")
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -3,9 +3,10 @@
 Shared by the scenario, simulation and autoscale files, so all three behave alike:
 
 - YAML is read safely, and a key given twice in one mapping is an error (line, column);
-- only the first problem is reported, as ``file: path: message`` where the path reads
-  like the file (``workloads[1].latency_slo_ms``); a misspelt key comes first, since it
-  also makes the real key "missing";
+- every problem the schema finds is reported at once (up to 20 shown, then "... and N
+  more"), each as ``file: path: message`` where the path reads like the file
+  (``workloads[1].latency_slo_ms``); misspelt keys come first, and the "missing" error of
+  the key a misspelt one was meant to be is left out (one mistake, one message);
 - an unknown key gets the closest known key of its mapping ("did you mean ...?");
 - the tag that a discriminated union puts into pydantic's location (``workloads.0.
   training.work_hours``) is left out, and a bad or missing tag names the tags allowed.
@@ -23,7 +24,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import ScenarioError
+from .errors import ScenarioError, ScenarioErrors
 from .files import read_text
 
 __all__ = ["did_you_mean", "format_path", "read_yaml", "validate"]
@@ -67,7 +68,8 @@ def read_yaml(path: str | Path) -> Any:
 
 
 def validate(model: type[M], data: Any, file: str, expected: str) -> M:
-    """``model`` from parsed YAML, or a ScenarioError for the first problem.
+    """``model`` from parsed YAML, or a ScenarioError (ScenarioErrors when there are
+    several) for the problems found.
 
     ``expected`` says what the top level must be when it is not a mapping at all.
     """
@@ -76,7 +78,8 @@ def validate(model: type[M], data: Any, file: str, expected: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _first_error(exc, file, model) from None
+        problems = _problems(exc, file, model)
+        raise (problems[0] if len(problems) == 1 else ScenarioErrors(problems)) from None
 
 
 def format_path(loc: Sequence[int | str]) -> str:
@@ -94,9 +97,27 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def _first_error(exc: ValidationError, file: str, root: type[BaseModel]) -> ScenarioError:
-    err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+def _problems(exc: ValidationError, file: str, root: type[BaseModel]) -> list[ScenarioError]:
+    """One error per path, misspelt keys first; a required key that a misspelt sibling
+    was meant to be is not reported again as missing."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    meant: set[str] = set()
+    out: list[ScenarioError] = []
+    for err in errors:
+        problem, meant_key = _error(err, file, root)
+        if err["type"] == "missing" and problem.path in meant:
+            continue
+        if meant_key:
+            meant.add(format_path([*_walk(root, list(err["loc"]))[0][:-1], meant_key]))
+        if all(p.path != problem.path for p in out):
+            out.append(problem)
+    return out
+
+
+def _error(err: Any, file: str, root: type[BaseModel]) -> tuple[ScenarioError, str | None]:
+    """The error as the user reads it, and the key a misspelt one was probably meant to be."""
     loc, options = _walk(root, list(err["loc"]))
+    hint: str | None = None
     kind = err["type"]
     message = err["msg"]
     if kind == "extra_forbidden":
@@ -123,15 +144,17 @@ def _first_error(exc: ValidationError, file: str, root: type[BaseModel]) -> Scen
         message = _plain(message)
         if "input" in err:
             message = f"{message} (got {_shown(err['input'])})"
-    return ScenarioError(file, format_path(loc), message)
+    return ScenarioError(file, format_path(loc), message), hint if kind == "extra_forbidden" else None
 
 
 # Pydantic's phrases, as the rest of tierplan's messages put them.
 _PLAIN = (
     (re.compile(r"^Input should be a valid integer, got a number with a fractional part$"),
      "must be a whole number"),
-    (re.compile(r"^Input should be a valid (number|integer), unable to parse string as an? "
-                r"(number|integer).*$"), r"must be a \1"),
+    (re.compile(r"^Input should be a valid number, unable to parse string as a number.*$"),
+     "must be a number"),
+    (re.compile(r"^Input should be a valid integer, unable to parse string as an integer.*$"),
+     "must be a whole number"),
     (re.compile(r"^String should have at least 1 character$"), "must not be empty"),
     (re.compile(r"^(List|Dictionary) should have at least (\d+) items?.*$"),
      r"must have at least \2 entries"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -16,7 +17,7 @@ from ..files import write_atomic
 
 __all__ = [
     "EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_OK", "EXIT_THRESHOLD",
-    "emit", "fail", "in_file", "progress", "table_width",
+    "FORMAT_HELP", "emit", "fail", "in_file", "output_format", "progress", "table_width",
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
@@ -46,6 +47,31 @@ def in_file(path: str) -> Iterator[None]:
         raise
     except InputError as exc:
         raise ScenarioError(path, "", str(exc)) from None
+
+
+EXTENSION_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
+                     ".html": "html", ".htm": "html"}
+"""The format a known extension of ``-o FILE`` stands for."""
+
+FORMAT_HELP = "Output format [default: from -o FILE's extension (.json .csv .md .html), else table]."
+
+
+def output_format(fmt: str | None, output: str | None, offered: Sequence[str]) -> str:
+    """The format to write: ``--format`` when given, else the one ``-o FILE``'s extension
+    stands for, else ``table``. A ``--format`` that contradicts the extension, or an
+    extension this command cannot write, is an input error naming both."""
+    suffix = Path(output).suffix.lower() if output else ""
+    implied = EXTENSION_FORMATS.get(suffix)
+    if fmt is None:
+        if implied is not None and implied not in offered:
+            raise InputError(f"-o {output}: a {suffix} file means --format {implied}, which this "
+                             f"command does not write; use --format {'|'.join(offered)} and another "
+                             "file name")
+        return implied or "table"
+    if implied is not None and implied != fmt:
+        raise InputError(f"--format {fmt} contradicts -o {output} (a {suffix} file means --format "
+                         f"{implied}); drop --format or change the file name")
+    return fmt
 
 
 def fail(message: str, code: int) -> NoReturn:

@@ -10,15 +10,23 @@ import click
 from ..reports import FORMATS, render
 from ..scenario import load_scenario
 from ..scheduler import PlanOptions, plan
-from .common import EXIT_ERROR, EXIT_INFEASIBLE, emit, in_file, progress, table_width
+from .common import (
+    EXIT_ERROR,
+    EXIT_INFEASIBLE,
+    FORMAT_HELP,
+    emit,
+    in_file,
+    output_format,
+    progress,
+    table_width,
+)
 
 __all__ = ["plan_cmd", "validate_cmd"]
 
 
 @click.command("plan")
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None, help=FORMAT_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
 @click.option("--objective", type=click.Choice(["cost", "latency"]),
               help="Override the scenario's objective.")
@@ -33,9 +41,10 @@ __all__ = ["plan_cmd", "validate_cmd"]
                    "(routing) or by also searching other instance choices (exact, slower).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes for independent parts of large scenarios [default: cores].")
-def plan_cmd(scenario: str, fmt: str, output: str | None, objective: str | None, solver: str,
+def plan_cmd(scenario: str, fmt: str | None, output: str | None, objective: str | None, solver: str,
              time_limit: float, gap: float, tie_break: str, workers: int | None) -> None:
     """Place the workloads of SCENARIO at the lowest cost (or latency) and report it."""
+    fmt = output_format(fmt, output, list(FORMATS))
     loaded = load_scenario(scenario)
     options = PlanOptions(objective=objective, solver=solver, time_limit=time_limit,  # type: ignore[arg-type]
                           gap=gap, tie_break=tie_break, workers=workers)  # type: ignore[arg-type]
