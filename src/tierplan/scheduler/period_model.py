@@ -123,7 +123,9 @@ def build_periods(universe: Universe, inference: Sequence[InferenceCandidates],
                   elastic: bool = False) -> PeriodModel:
     wr = _Writer(universe, budgets, elastic)
     model = PeriodModel(wr.m)
-    _buy_columns(wr)
+    used = {unit.offer for c in inference for g in c.groups for unit in g.units}
+    used |= {o.offer for c in training for o in c.options}
+    _buy_columns(wr, used)
     model.bought = wr.bought
     weight = sum(c.workload.demand_in(cl, p) * q.hours for c in inference
                  for cl in c.workload.demand_rps for p, q in enumerate(wr.periods)) or 1.0
@@ -144,12 +146,13 @@ def build_periods(universe: Universe, inference: Sequence[InferenceCandidates],
     return model
 
 
-def _buy_columns(wr: _Writer) -> None:
-    """b[o] for every offering that can be bought in time: paid from its arrival."""
+def _buy_columns(wr: _Writer, used: set[int]) -> None:
+    """b[o] for every offering the model's workloads may use that can be bought in time:
+    paid from its arrival."""
     H = wr.sc.horizon_hours
     for k, (_, o) in enumerate(wr.u.offers):
         t = wr.arrival[k]
-        if t is None or o.fixed_usd_per_hour is None:
+        if t is None or o.fixed_usd_per_hour is None or k not in used:
             continue
         start = wr.periods[t].start_hour
         wr.bought[k] = wr.m.add_col(("b", k), 0, o.buy_max, True,

@@ -10,8 +10,9 @@ placement one entry per period; :func:`.ledger.finish` adds committed and idle c
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..model import (
     Binding,
@@ -26,65 +27,194 @@ from ..model import (
 from ..periods import label, period_of
 from . import explain, ledger, summary
 from .breakeven import buy_explanations
-from .candidates import InferenceCandidates, TrainingCandidates, Universe
+from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .milp import Milp
 from .period_model import PeriodModel, build_periods
-from .solvers import Backend, get_backend
+from .solvers import Backend, SolveResult, get_backend
 
 __all__ = ["plan_periods"]
 
 TINY = 1e-9
 
 
+@dataclass
+class _Group:
+    """Workloads solved together (by index into the candidates), with their model and
+    its solution once solved."""
+
+    members: list[int]
+    model: PeriodModel | None = None
+    result: SolveResult | None = None
+
+
 def plan_periods(scenario: Scenario, options: object) -> Plan:
+    """Workloads that share no row are planned apart, as the decomposition does: each
+    workload starts alone (those that may buy the same offering together), and groups
+    whose solutions break a capacity or budget row they share are merged and solved
+    again until none is broken. The sum of separate optima bounds the whole from below,
+    so a combination that breaks no shared row is the whole scenario's optimum."""
     from .planner import PlanOptions
 
     assert isinstance(options, PlanOptions)
     objective = options.objective or scenario.objective
     started = time.perf_counter()
+    deadline = started + options.time_limit
     backend = get_backend(options.solver)
     universe = Universe(scenario)
     budgets = scenario.budgets
     prune = not any(b.per_period for b in budgets)
-    inference = [universe.inference(w, budgets, objective) for w in scenario.workloads
-                 if isinstance(w, InferenceWorkload)]
-    training = [universe.training(w, budgets, prune=prune) for w in scenario.workloads
-                if isinstance(w, TrainingWorkload)]
+    cands: list[InferenceCandidates | TrainingCandidates] = [
+        universe.inference(w, budgets, objective) if isinstance(w, InferenceWorkload)
+        else universe.training(w, budgets, prune=prune) for w in scenario.workloads]
+    inference, training = by_kind(cands)
     reasons = explain.precheck(universe, inference, training) + ledger.over_committed(scenario)
     if reasons:
         info = SolverInfo(backend.name, 0.0, 0.0, time.perf_counter() - started)
         return ledger.finish(scenario, summary.infeasible(scenario, objective, reasons, info))
-    model = build_periods(universe, inference, training, budgets)
-    m = model.milp
-    built = time.perf_counter() - started
-    primary, secondary = (m.cost, m.latency) if objective == "cost" else (m.latency, m.cost)
-    result = backend.solve(m, primary, secondary, options.time_limit, options.gap)
-    info = SolverInfo(backend.name, result.seconds, result.gap if result.x is not None else 0.0,
-                      built, m.num_cols, m.num_rows, 1)
-    if result.x is None:
-        if result.status == "no_solution":
-            reason = (f"no feasible plan was found within the time limit "
-                      f"({options.time_limit:g} s); raise --time-limit or --gap")
-            return ledger.finish(scenario, summary.infeasible(scenario, objective, [reason], info,
-                                                              "time_limit"))
-        why = diagnose(universe, inference, training, backend, options.time_limit)
-        return ledger.finish(scenario, summary.infeasible(scenario, objective, why, info))
-    x, duals = backend.polish(m, primary, secondary, result.x)
-    placements = decode_periods(universe, model, x)
-    bought = {(universe.sites[universe.offers[k][0]].name, universe.offers[k][1].name):
-              round(x[col]) for k, col in model.bought.items()}
-    bindings = period_bindings(universe, model, x, duals) if options.explain else []
+    groups = _first_groups(universe, cands)
+    build = solve = 0.0
+    while True:
+        for g in groups:
+            if g.result is not None:
+                continue
+            t0 = time.perf_counter()
+            g.model = build_periods(universe, *by_kind(cands[i] for i in g.members), budgets)
+            build += time.perf_counter() - t0
+            m = g.model.milp
+            primary, secondary = objectives(m, objective)
+            g.result = backend.solve(m, primary, secondary, max(deadline - time.perf_counter(), 1.0),
+                                     options.gap)
+            solve += g.result.seconds
+            if g.result.x is None:
+                info = SolverInfo(backend.name, solve, 0.0, build, m.num_cols, m.num_rows,
+                                  len(groups))
+                if g.result.status == "no_solution":
+                    reason = (f"no feasible plan was found within the time limit "
+                              f"({options.time_limit:g} s); raise --time-limit or --gap")
+                    return ledger.finish(scenario, summary.infeasible(
+                        scenario, objective, [reason], info, "time_limit"))
+                members = [cands[i] for i in g.members]
+                why = diagnose(universe, *by_kind(members), backend, options.time_limit)
+                return ledger.finish(scenario, summary.infeasible(scenario, objective, why, info))
+        broken = _broken(groups)
+        if not broken:
+            break
+        groups = _merged(groups, broken)
+    placements: list[Placement] = []
+    bindings: list[Binding] = []
+    bought: dict[tuple[str, str], int] = {}
+    savings: dict[tuple[str, str], float | None] = {}
+    limited = False
+    gap = 0.0
+    n_vars = n_rows = 0
+    for g in groups:
+        assert g.model is not None and g.result is not None and g.result.x is not None
+        m = g.model.milp
+        n_vars += m.num_cols
+        n_rows += m.num_rows
+        primary, secondary = objectives(m, objective)
+        t0 = time.perf_counter()
+        x, duals = backend.polish(m, primary, secondary, g.result.x)
+        solve += time.perf_counter() - t0
+        placements += decode_periods(universe, g.model, x)
+        mine = {(universe.sites[universe.offers[k][0]].name, universe.offers[k][1].name):
+                round(x[col]) for k, col in g.model.bought.items()}
+        bought.update(mine)
+        if options.explain:
+            bindings += period_bindings(universe, g.model, x, duals)
+        if objective == "cost" and any(mine.values()):
+            savings.update(_savings(backend, g.model, primary, g.result.objective, mine, options))
+        limited |= g.result.status == "time_limit"
+        gap = max(gap, g.result.gap)
     if options.explain:
         bindings += explain.slo_bindings(universe, inference)
-    savings = _savings(backend, model, primary, result.objective, bought, options) \
-        if objective == "cost" and any(bought.values()) else {}
-    status: PlanStatus = ("time_limit" if result.status == "time_limit"
-                          and result.gap > options.gap else "optimal")
+    info = SolverInfo(backend.name, solve, gap, build, n_vars, n_rows, len(groups))
+    status: PlanStatus = "time_limit" if limited and gap > options.gap else "optimal"
     plan = ledger.finish(scenario, summary.assemble(scenario, objective, status, placements,
                                                     bindings, info), bought, savings)
     if options.explain:
         plan = replace(plan, binding=plan.binding + tuple(buy_explanations(scenario, plan)))
     return plan
+
+
+def objectives(m: Milp, objective: str) -> tuple[list[float], list[float]]:
+    return (m.cost, m.latency) if objective == "cost" else (m.latency, m.cost)
+
+
+def _first_groups(u: Universe, cands: Sequence[InferenceCandidates | TrainingCandidates],
+                  ) -> list[_Group]:
+    """Each workload alone, except those that may use an offering that can be bought:
+    the units bought are one decision for all of them."""
+    by_offer: dict[int, list[int]] = defaultdict(list)
+    for i, c in enumerate(cands):
+        offers = ({unit.offer for g in c.groups for unit in g.units}
+                  if isinstance(c, InferenceCandidates) else {o.offer for o in c.options})
+        for k in offers:
+            if u.buyable[k]:
+                by_offer[k].append(i)
+    parent = list(range(len(cands)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for users in by_offer.values():
+        for j in users[1:]:
+            parent[find(j)] = find(users[0])
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(cands)):
+        members[find(i)].append(i)
+    return [_Group(sorted(ms)) for _, ms in sorted(members.items())]
+
+
+_SHARED = ("capacity", "budget")
+
+
+def _broken(groups: Sequence[_Group]) -> list[list[int]]:
+    """For every shared row the groups' solutions break together: the groups (by
+    position) that use it."""
+    use: dict[tuple[object, ...], list[tuple[int, float]]] = defaultdict(list)
+    limit: dict[tuple[object, ...], float] = {}
+    for gi, g in enumerate(groups):
+        assert g.model is not None and g.result is not None and g.result.x is not None
+        m, x = g.model.milp, g.result.x
+        for r, tag in enumerate(m.row_tags):
+            if tag[0] in _SHARED:
+                value = m.activity(r, x)
+                if value > 1e-9:
+                    use[tag].append((gi, value))
+                limit[tag] = m.row_upper[r]
+    out = []
+    for tag, users in use.items():
+        if len(users) > 1 and sum(v for _, v in users) > limit[tag] + 1e-6 * max(1.0, abs(limit[tag])):
+            out.append([gi for gi, _ in users])
+    return out
+
+
+def _merged(groups: list[_Group], broken: Sequence[Sequence[int]]) -> list[_Group]:
+    parent = list(range(len(groups)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for users in broken:
+        for j in users[1:]:
+            parent[find(j)] = find(users[0])
+    joined: dict[int, list[int]] = defaultdict(list)
+    for gi in range(len(groups)):
+        joined[find(gi)].append(gi)
+    out = []
+    for root, parts in sorted(joined.items()):
+        if len(parts) == 1:
+            out.append(groups[root])
+        else:
+            out.append(_Group(sorted(i for gi in parts for i in groups[gi].members)))
+    return out
 
 
 def _savings(backend: Backend, model: PeriodModel, primary: Sequence[float],
