@@ -200,3 +200,20 @@ def test_reports_show_periods_owned_hardware_and_the_training_schedule():
     assert "Cost by period" in html and "Training by period" in html and "Owned hardware" in html
     markdown = render(result, "markdown")
     assert "Cost by period" in markdown
+
+
+def test_diff_shows_periods_committed_and_owned_changes():
+    from tierplan.reports.diff import diff_plans
+    from tierplan.reports.diffview import render_diff
+
+    old = plan_document(solve(_buy_case(fixed=19.0)))
+    new = plan_document(solve(_buy_case(fixed=5.0)))
+    d = diff_plans(old, new)
+    # committed: 1 x 19 x 480 before; 1 x 5 x 480 + 2 bought x 5 x 360 after (monthly rates)
+    assert d["committed"]["old_committed_monthly_usd"] == pytest.approx(19 * 480 / 480 * 730)
+    assert d["committed"]["new_committed_monthly_usd"] == pytest.approx((5 * 480 + 10 * 360) / 480 * 730)
+    assert [p["period"] for p in d["periods"]] == [1, 2, 3, 4]
+    (owned,) = d["owned"]
+    assert (owned["old_bought"], owned["new_bought"]) == (0, 2)
+    text = render_diff(d, "table")
+    assert "Periods changed" in text and "Owned hardware" in text and "0 → 2" in text

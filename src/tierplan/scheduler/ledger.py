@@ -175,10 +175,40 @@ def finish(scenario: Scenario, plan: Plan, bought: Mapping[tuple[str, str], int]
                    committed_usd=committed_by_period[i])
         for i, q in enumerate(periods))
     budgets = tuple(_budget_uses(scenario, plan.placements, bought))
+    plan = _with_committed_words(scenario, plan, budgets)
     return replace(plan, periods=period_rows, owned=tuple(owned),
                    committed_usd=sum(committed_by_period),
                    idle_usd=sum(u.idle_usd for u in owned), start=scenario.start,
                    budgets=budgets)
+
+
+def _with_committed_words(scenario: Scenario, plan: Plan, uses: Sequence[BudgetUse]) -> Plan:
+    """Budget bindings and diagnoses in the user's figures: the one-period model plans with
+    each limit less the committed cost it covers, and its words carry that figure."""
+    if scenario.owned_cost != "sunk" or not any(budget_committed(scenario, b) for b in
+                                                 scenario.budgets):
+        return plan
+    by_name = {u.name: u for u in uses if u.workload is None}
+    binding = tuple(
+        replace(b, detail=f"{_usd(by_name[b.name].used_usd)} of {_usd(by_name[b.name].limit_usd)} "
+                          "used (with the committed cost of owned hardware)")
+        if b.kind == "budget" and b.name in by_name and "period" not in b.detail else b
+        for b in plan.binding)
+    diagnosis = []
+    for reason in plan.diagnosis:
+        for b in scenario.budgets:
+            fixed = budget_committed(scenario, b)
+            if fixed and not b.per_period:
+                reason = reason.replace(
+                    f"budget {b.name} ({_usd(b.limit_usd - fixed)})",
+                    f"budget {b.name} ({_usd(b.limit_usd)} less {_usd(fixed)} committed to owned "
+                    "hardware)")
+        diagnosis.append(reason)
+    return replace(plan, binding=binding, diagnosis=tuple(diagnosis))
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}"
 
 
 def _budget_uses(scenario: Scenario, placements: Sequence[Placement],

@@ -29,6 +29,7 @@ from . import explain, ledger, summary
 from .breakeven import buy_explanations
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .milp import Milp
+from .parts import solve_by_parts
 from .period_model import PeriodModel, build_periods
 from .solvers import Backend, SolveResult, get_backend
 
@@ -81,9 +82,11 @@ def plan_periods(scenario: Scenario, options: object) -> Plan:
             g.model = build_periods(universe, *by_kind(cands[i] for i in g.members), budgets)
             build += time.perf_counter() - t0
             m = g.model.milp
-            primary, secondary = objectives(m, objective)
-            g.result = backend.solve(m, primary, secondary, max(deadline - time.perf_counter(), 1.0),
-                                     options.gap)
+            # The tie-break is an LP over the chosen integers (polish below), as the
+            # planner's default ``routing``; ``exact`` searches them again.
+            g.result = solve_by_parts(backend, m, objective == "latency",
+                                      options.tie_break == "exact",
+                                      max(deadline - time.perf_counter(), 1.0), options.gap)
             solve += g.result.seconds
             if g.result.x is None:
                 info = SolverInfo(backend.name, solve, 0.0, build, m.num_cols, m.num_rows,
