@@ -371,6 +371,10 @@ class _Builder:
                 budget_usd=w.budget_usd,
                 filters=filters,
             )
+        if w.demand_rps is None:  # a forgotten demand would plan nothing and exit 0
+            raise self.fail(f"{path}.demand_rps", "an inference workload needs its demand in requests "
+                            "per second by client (demand_rps: {munich: 10}); write demand_rps: {} "
+                            "to keep it without demand")
         count = len(self.periods) or 1
         series: dict[str, tuple[float, ...]] = {}
         for client, rps in w.demand_rps.items():

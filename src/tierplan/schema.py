@@ -14,6 +14,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .units import MAX_HORIZON_HOURS, MIN_HORIZON_HOURS, parse_duration_hours
 
+
+def _not_a_boolean(value: object) -> object:
+    """YAML 1.1 reads unquoted NO (Norway), OFF, YES, ON as booleans: say so."""
+    if isinstance(value, bool):
+        words = "NO (Norway), OFF or FALSE" if value is False else "YES, ON or TRUE"
+        raise ValueError(f"got the boolean {str(value).lower()}: YAML reads an unquoted {words} as a "
+                         "boolean; quote the code, e.g. 'NO'")
+    return value
+
 Hours = Annotated[float, BeforeValidator(parse_duration_hours), Field(gt=0)]
 NonNegHours = Annotated[float, BeforeValidator(parse_duration_hours), Field(ge=0)]
 
@@ -48,6 +57,8 @@ Date = Annotated[datetime, BeforeValidator(_date)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 Name = Annotated[str, Field(min_length=1)]
+Jurisdiction = Annotated[str, BeforeValidator(_not_a_boolean), Field(min_length=2, max_length=2)]
+JurisdictionName = Annotated[str, BeforeValidator(_not_a_boolean), Field(min_length=1)]
 TierName = Literal["cloud", "onprem", "edge"]
 
 
@@ -98,7 +109,7 @@ class SiteIn(Strict):
     provider: Name | None = None
     region: Name | None = None
     location: LocationIn | None = None
-    jurisdiction: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    jurisdiction: Jurisdiction | None = None
     egress_usd_per_gb: NonNegFloat = 0.0
     bandwidth_gbps: PositiveFloat = 10.0
     offerings: list[OfferingIn] = Field(default_factory=list)
@@ -127,14 +138,14 @@ class CatalogIn(Strict):
 class ClientIn(Strict):
     name: Name
     location: LocationIn | None = None
-    jurisdiction: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    jurisdiction: Jurisdiction | None = None
 
 
 class DatasetIn(Strict):
     name: Name
     size_gb: NonNegFloat
     site: Name
-    jurisdictions: list[Name] | None = None
+    jurisdictions: list[JurisdictionName] | None = None
 
 
 class ServiceIn(Strict):
@@ -150,7 +161,7 @@ class WorkloadBase(Strict):
     tiers: list[TierName] | None = None
     providers: list[Name] | None = None
     sites: list[Name] | None = None
-    jurisdictions: list[Name] | None = None
+    jurisdictions: list[JurisdictionName] | None = None
 
 
 class TrainingIn(WorkloadBase):
@@ -169,9 +180,8 @@ class TrainingIn(WorkloadBase):
 class InferenceIn(WorkloadBase):
     kind: Literal["inference"]
     accelerators: Annotated[dict[Name, ServiceIn], Field(min_length=1)]
-    # per client: rps in every period, or one rps per period
-    demand_rps: dict[Name, NonNegFloat | Annotated[list[NonNegFloat], Field(min_length=1)]] = Field(
-        default_factory=dict)
+    # per client: rps in every period, or one rps per period; required by scenario.py, {} allowed
+    demand_rps: dict[Name, NonNegFloat | Annotated[list[NonNegFloat], Field(min_length=1)]] | None = None
     latency_slo_ms: PositiveFloat
     max_utilization: Annotated[float, Field(gt=0, le=1)] = 0.8
     min_instances: Annotated[int, Field(ge=0)] | None = None

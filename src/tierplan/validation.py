@@ -2,7 +2,8 @@
 
 Shared by the scenario, simulation and autoscale files, so all three behave alike:
 
-- YAML is read safely, and a key given twice in one mapping is an error (line, column);
+- YAML is read by :mod:`.safeyaml` (safe tags, no duplicate or list keys, nesting and
+  alias-expansion limits), errors naming the line and column;
 - every problem the schema finds is reported at once (up to 20 shown, then "... and N
   more"), each as ``file: path: message`` where the path reads like the file
   (``workloads[1].latency_slo_ms``); misspelt keys come first, and the "missing" error of
@@ -16,55 +17,19 @@ from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ScenarioError, ScenarioErrors
-from .files import read_text
+from .safeyaml import read_yaml
 
 __all__ = ["did_you_mean", "format_path", "read_yaml", "validate"]
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key given twice in one mapping."""
-
-
-def _mapping_without_duplicates(loader: _UniqueKeyLoader, node: yaml.MappingNode,
-                                deep: bool = False) -> Any:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
-)
-
-
-def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file safely; errors name the file, line and column."""
-    file = str(path)
-    text = read_text(path)
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(file, where, f"invalid YAML: {problem}") from None
 
 
 def validate(model: type[M], data: Any, file: str, expected: str) -> M:
@@ -182,9 +147,14 @@ _SHAPES = {
 
 
 def _shown(value: Any, limit: int = 60) -> str:
-    """A value as the error shows it, cut short when long."""
-    text = repr(value)
+    """A value as the error shows it, cut short when long. reprlib stops early at each
+    level, so a huge value (aliases expanded) is never rendered whole first."""
+    text = _REPR.repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+_REPR = reprlib.Repr()  # Python 3.11's Repr takes no keyword arguments
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxstring, _REPR.maxother = 3, 4, 4, 60, 60
 
 
 def _walk(root: type[BaseModel], loc: list[int | str]) -> tuple[list[int | str], list[type[BaseModel]]]:

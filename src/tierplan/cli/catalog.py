@@ -9,10 +9,8 @@ may be repeated or given comma-separated; a value the catalog does not know is a
 
 from __future__ import annotations
 
-import csv
 import difflib
 import importlib
-import io
 import json
 import shutil
 import sys
@@ -101,15 +99,14 @@ def _emit(records: list[dict[str, Any]], columns: Sequence[Column], fmt: str, ti
         click.echo(json.dumps(records, indent=2))
         return
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=[c[0] for c in columns], lineterminator="\n")
-        writer.writeheader()
-        for record in records:
-            writer.writerow({c[0]: "" if record[c[0]] is None else record[c[0]] for c in columns})
-        click.echo(out.getvalue(), nl=False)
+        from ..reports.safe import csv_text
+
+        click.echo(csv_text([c[0] for c in columns], records), nl=False)
         return
     from rich.console import Console
     from rich.table import Table
+
+    from ..reports.safe import cell
 
     table = Table(title=title, title_justify="left", box=None, header_style="bold")
     for key, heading, _ in columns:
@@ -117,7 +114,7 @@ def _emit(records: list[dict[str, Any]], columns: Sequence[Column], fmt: str, ti
                                 "offerings", "per_accelerator"))
         table.add_column(heading, justify="right" if numeric else "left")
     for record in records:
-        table.add_row(*(fmt_cell(record[key]) for key, _, fmt_cell in columns))
+        table.add_row(*(cell(fmt_cell(record[key])) for key, _, fmt_cell in columns))
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 250
     Console(width=width).print(table)
 

@@ -10,6 +10,7 @@ from ..reports.diff import diff_plans, exceeds
 from ..reports.diffview import DIFF_FORMATS, render_diff
 from ..reports.planfile import load_plan_file
 from .common import EXIT_THRESHOLD, FORMAT_HELP, emit, output_format, table_width
+from .params import Finite
 
 __all__ = ["diff_cmd"]
 
@@ -20,9 +21,9 @@ __all__ = ["diff_cmd"]
 @click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default=None,
               help=FORMAT_HELP.removesuffix(".") + " (markdown fits a pull-request comment).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
-@click.option("--fail-above-usd", type=click.FloatRange(min=0), default=None, metavar="X",
+@click.option("--fail-above-usd", type=Finite(min=0), default=None, metavar="X",
               help="Exit 4 when the monthly cost rises by more than X USD.")
-@click.option("--fail-above-percent", type=click.FloatRange(min=0), default=None, metavar="P",
+@click.option("--fail-above-percent", type=Finite(min=0), default=None, metavar="P",
               help="Exit 4 when the monthly cost rises by more than P percent.")
 def diff_cmd(old: str, new: str, fmt: str | None, output: str | None, fail_above_usd: float | None,
              fail_above_percent: float | None) -> None:

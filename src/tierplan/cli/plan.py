@@ -20,6 +20,7 @@ from .common import (
     progress,
     table_width,
 )
+from .params import Finite
 
 __all__ = ["plan_cmd", "validate_cmd"]
 
@@ -31,9 +32,9 @@ __all__ = ["plan_cmd", "validate_cmd"]
 @click.option("--objective", type=click.Choice(["cost", "latency"]),
               help="Override the scenario's objective.")
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=300.0,
+@click.option("--time-limit", type=Finite(min=0, min_open=True), default=300.0,
               show_default=True, help="Seconds the solver may take in all.")
-@click.option("--gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True,
+@click.option("--gap", type=Finite(min=0, max=1), default=1e-4, show_default=True,
               help="Relative MIP gap at which a plan counts as optimal.")
 @click.option("--tie-break", type=click.Choice(["routing", "exact"]), default="routing",
               show_default=True,

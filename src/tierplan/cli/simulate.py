@@ -53,6 +53,7 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -
     from rich.console import Console
     from rich.table import Table
 
+    from ..reports.safe import cell as safe_cell
     from ..simulations.output import cell
 
     columns = [c for c in columns if c not in _OPTIONAL or any(row.get(c) for row in rows)]
@@ -60,7 +61,7 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -
     for c in columns:
         table.add_column(_HEADERS.get(c, c.replace("_", " ")), justify="left" if c == "policy" else "right")
     for row in rows:
-        table.add_row(*[cell(c, row.get(c)) for c in columns])
+        table.add_row(*[safe_cell(cell(c, row.get(c))) for c in columns])
     # Natural width, as `tierplan plan` prints its tables: a narrow terminal wraps lines
     # rather than cutting the numbers.
     Console(width=1000).print(table)

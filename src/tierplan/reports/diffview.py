@@ -14,6 +14,7 @@ from rich.text import Text
 from .charts import money
 from .document import MONTH_HOURS
 from .markdown import MAX_ROWS, md_escape, md_table
+from .safe import cell, clean
 from .tables import TableData, plain_table
 
 __all__ = ["DIFF_FORMATS", "diff_headline", "diff_json", "diff_markdown", "diff_table", "render_diff"]
@@ -125,7 +126,7 @@ def diff_table(diff: dict[str, Any], width: int | None = None) -> str:
     """Rich tables fitted to ``width``; as wide as the content when None (files, pipes)."""
     sections = _sections(diff)
     if width is None:
-        lines = [_title(diff), diff_headline(diff)]
+        lines = [clean(_title(diff)), clean(diff_headline(diff))]
         if not sections:
             lines.append("No placement, group or budget changed.")
         for title, header, rows, numeric in sections:
@@ -133,7 +134,7 @@ def diff_table(diff: dict[str, Any], width: int | None = None) -> str:
                                            frozenset(numeric)))
         return "\n".join(lines) + "\n"
     console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
-    parts: list[Any] = [Text(_title(diff)), Text(diff_headline(diff), style="bold")]
+    parts: list[Any] = [Text(clean(_title(diff))), Text(clean(diff_headline(diff)), style="bold")]
     if not sections:
         parts.append(Text("No placement, group or budget changed."))
     for title, header, rows, numeric in sections:
@@ -141,7 +142,7 @@ def diff_table(diff: dict[str, Any], width: int | None = None) -> str:
         for i, h in enumerate(header):
             table.add_column(h, justify="right" if i in numeric else "left", overflow="fold")
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*map(cell, row))
         parts.append(table)
     console.print(Group(*parts))
     return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from .document import hourly, monthly, plan_document, pricing
 from .html import to_html
 from .markdown import to_markdown
 from .periods import CSV_PERIOD_FIELDS, csv_period_rows
+from .safe import cell, clean, csv_text
 from .tables import headline, plain_table, plan_tables
 
 __all__ = ["FORMATS", "render", "write_atomic"]
@@ -32,15 +32,15 @@ def to_table(doc: dict[str, Any], width: int | None = None) -> str:
     """Tables as text: fitted to a terminal of ``width`` columns (Rich, wrapping long cells),
     or as wide as the content when ``width`` is None (files, pipes)."""
     if width is None:
-        lines = [headline(doc), *(f"  - {reason}" for reason in doc["diagnosis"])]
+        lines = [clean(headline(doc)), *(clean(f"  - {reason}") for reason in doc["diagnosis"])]
         for t in plan_tables(doc):
             if t.rows:
                 lines += plain_table(t)
         return "\n".join(lines) + "\n"
     console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
-    parts: list[Any] = [Text(headline(doc), style="bold")]
+    parts: list[Any] = [Text(clean(headline(doc)), style="bold")]
     for reason in doc["diagnosis"]:
-        parts.append(Text(f"  - {reason}", style="red"))
+        parts.append(Text(clean(f"  - {reason}"), style="red"))
     for t in plan_tables(doc):
         if not t.rows:
             continue
@@ -48,9 +48,9 @@ def to_table(doc: dict[str, Any], width: int | None = None) -> str:
                       show_footer=t.total is not None)
         for i, h in enumerate(t.header):
             table.add_column(h, justify="right" if i in t.numeric else "left", overflow="fold",
-                             footer=t.total[i] if t.total else "")
+                             footer=cell(t.total[i]) if t.total else "")
         for row in t.rows:
-            table.add_row(*row)
+            table.add_row(*map(cell, row))
         parts.append(table)
     console.print(Group(*parts))
     return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
@@ -69,19 +69,16 @@ def to_csv(doc: dict[str, Any]) -> str:
     730 and ``hourly_usd`` = cost / horizon; ``pricing`` is spot, on-demand or amortised
     (on-prem). The ``period_*`` columns are that period's (SPEC 5.5), numbered from 1.
     """
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
     h = doc["horizon_hours"]
+    rows = []
     for p in doc["placements"]:
         row = {k: p.get(k) for k in CSV_FIELDS}
         row["traffic_rps"] = ";".join(f"{c}={r:g}" for c, r in p.get("traffic_rps", {}).items())
         row["pricing"] = pricing(p)
         row["monthly_usd"] = round(monthly(p["cost_usd"], h), 2)
         row["hourly_usd"] = round(hourly(p["cost_usd"], h), 4)
-        for period in csv_period_rows(doc, p):
-            writer.writerow({**row, **period})
-    return out.getvalue()
+        rows += [{**row, **period} for period in csv_period_rows(doc, p)]
+    return csv_text(CSV_FIELDS, rows)
 
 
 FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {

@@ -16,6 +16,7 @@ from rich.cells import cell_len
 
 from .charts import money
 from .document import MONTH_HOURS, hourly, monthly, pricing
+from .safe import clean
 
 __all__ = ["TableData", "binding_saving", "headline", "plain_table", "plan_tables", "traffic_detail"]
 
@@ -142,7 +143,7 @@ def plain_table(t: TableData) -> list[str]:
     """The layout of Rich's SIMPLE_HEAD box, drawn directly: Rich measures every cell and
     takes seconds for a thousand placements, which a file or a pipe does not need."""
     cols = range(len(t.header))
-    rows = [list(t.header), *[list(r) for r in t.rows]] + ([list(t.total)] if t.total else [])
+    rows = [[clean(c) for c in r] for r in (t.header, *t.rows, *([t.total] if t.total else []))]
     widths = [max(cell_len(r[i]) for r in rows) for i in cols]
 
     def line(cells: Sequence[str]) -> str:
@@ -152,8 +153,8 @@ def plain_table(t: TableData) -> list[str]:
             out.append(f" {pad}{c} " if i in t.numeric else f" {c}{pad} ")
         return (" " + " ".join(out)).rstrip()
 
-    lines = [t.title, "", line(t.header), " " + "─" * (sum(widths) + 3 * len(widths) - 1)]
-    lines += [line(r) for r in t.rows]
+    lines = [t.title, "", line(rows[0]), " " + "─" * (sum(widths) + 3 * len(widths) - 1)]
+    lines += [line(r) for r in rows[1:1 + len(t.rows)]]
     if t.total is not None:
-        lines += ["", line(t.total)]
+        lines += ["", line(rows[-1])]
     return [*lines, ""]

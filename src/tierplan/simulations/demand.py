@@ -186,8 +186,9 @@ def read_counts(path: Path, time_column: str, column: str, file: str,
                                 f"its columns: {', '.join(map(str, frame.columns))}")
     sec = _seconds(frame[time_column], file, f"{where}.time_column")
     counts = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    if np.isnan(counts).any() or (counts < 0).any():
-        raise ScenarioError(file, f"{where}.column", "counts must be numbers >= 0")
+    if not np.isfinite(counts).all() or (counts < 0).any():
+        raise ScenarioError(file, f"{where}.column", "counts must be finite numbers >= 0 (a cell "
+                                                     "is empty, not a number, inf or nan)")
     return [(float(t), float(n)) for t, n in zip(sec, np.floor(counts), strict=True)]
 
 

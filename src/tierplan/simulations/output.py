@@ -68,7 +68,7 @@ def write_results(result: SimulationResult, out_dir: str | Path) -> list[str]:
     frame = timeseries_frame(result)
     write_atomic(out / "summary.json", json.dumps(_document(result), indent=2) + "\n")
     write_atomic(out / "summary.csv", _csv(summary_rows(result), SUMMARY_COLUMNS))
-    write_atomic(out / "timeseries.csv", frame.to_csv(index=False, float_format="%.6g"))
+    write_atomic(out / "timeseries.csv", _timeseries_csv(frame))
     written += ["summary.json", "summary.csv", "timeseries.csv"]
     try:
         import pyarrow  # noqa: F401
@@ -109,14 +109,21 @@ def write_sweep(rows: Sequence[dict[str, Any]], axes: Sequence[str], out_dir: st
 
 
 def _csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    import csv
-    import io
+    from ..reports.safe import csv_text  # formula-neutralised, as every CSV tierplan writes
 
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    return csv_text(columns, rows)
+
+
+def _timeseries_csv(frame: Any) -> str:
+    """The time series as CSV; text columns (policy, site names) neutralised like ``_csv``."""
+    from pandas.api.types import is_numeric_dtype
+
+    from ..reports.safe import csv_value
+
+    text_columns = [c for c in frame.columns if not is_numeric_dtype(frame[c])]
+    if text_columns:
+        frame = frame.assign(**{c: frame[c].map(csv_value) for c in text_columns})
+    return str(frame.to_csv(index=False, float_format="%.6g"))
 
 
 def _html_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:

@@ -73,8 +73,9 @@ class ReplaySource:
                 t, rps = float(row["seconds"]), float(row["rps"])
             except (TypeError, ValueError):
                 raise ScenarioError(self.path, f"line {line}", "seconds and rps must be numbers") from None
-            if rps < 0 or t < 0:
-                raise ScenarioError(self.path, f"line {line}", "seconds and rps must be >= 0")
+            if not (math.isfinite(t) and math.isfinite(rps)) or rps < 0 or t < 0:
+                raise ScenarioError(self.path, f"line {line}", "seconds and rps must be finite "
+                                                               "numbers >= 0 (not inf or nan)")
             rows.setdefault((row["endpoint"], row["client"]), []).append((t, rps))
             self.length = max(self.length, t)
 
