@@ -37,7 +37,7 @@ def test_valid_config_is_narrowed_to_one_hour_and_the_controlled_offerings(tmp_p
     assert edge.settings.min_replicas == 0 and edge.settings.scale_down_window_s == 300
     assert config.interval_s == 30
     assert set(config.endpoints[0].clients) == {"munich", "berlin"}
-    assert config.state_url == str(tmp_path / "autoscale.state.db")
+    assert config.state_url == str(tmp_path / ".tierplan" / "state" / "autoscale.db")
 
 
 def test_budgets_become_per_hour(tmp_path):

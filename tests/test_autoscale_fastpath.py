@@ -113,15 +113,19 @@ def test_budgets_or_shared_limited_offerings_send_endpoints_to_the_planner(tmp_p
     assert Sizer()(config, {"detector": {"munich": 5, "berlin": 0}}, {}).method == "planner"
 
 
-def test_an_infeasible_endpoint_gets_the_planners_diagnosis(tmp_path):
+def test_demand_beyond_max_replicas_gets_every_site_at_its_max_and_the_unmet_rps(tmp_path):
     config = config_dict()
     for s in config["endpoints"][0]["sites"]:
         s["max_replicas"] = 1
     loaded = load_config(write_setup(tmp_path, config))
     assert {o.available for s in loaded.scenario.sites for o in s.offerings} == {1}
-    # far more than a Jetson and an L4 carry: the planner says why, and the endpoint holds
+    # far more than a Jetson (4.8 rps) and an L4 (32 rps) carry: both at their maximum, the
+    # rest reported as unmet with the planner's diagnosis; the endpoint is not held
     result = Sizer()(loaded, {"detector": {"munich": 500, "berlin": 0}}, {})
-    assert result.replicas == {} and "munich" in result.infeasible["detector"]
+    assert result.replicas == {("detector", EDGE): 1, ("detector", CLOUD): 1}
+    assert result.infeasible == {} and "munich" in result.unmet_why["detector"]
+    assert result.unmet == {"detector": {"munich": pytest.approx(500 - 4.8 - 32)}}
+    assert result.cost_usd_per_hour == pytest.approx(1.05)
 
 
 def test_keeping_running_replicas_can_be_cheaper_than_the_churn_of_removing_them():

@@ -260,8 +260,8 @@ def test_sigterm_finishes_the_tick_and_exits_cleanly(tmp_path):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.2)
-            if (tmp_path / "autoscale.state.db").exists():
-                store = open_store(str(tmp_path / "autoscale.state.db"))
+            if (tmp_path / ".tierplan" / "state" / "autoscale.db").exists():
+                store = open_store(str(tmp_path / ".tierplan" / "state" / "autoscale.db"))
                 if len(store.ticks()) >= 2:
                     break
                 store.close()
@@ -274,7 +274,7 @@ def test_sigterm_finishes_the_tick_and_exits_cleanly(tmp_path):
     assert proc.returncode == 0, err
     events = [json.loads(line).get("event") for line in err.splitlines() if line.startswith("{")]
     assert events[0] == "start" and events[-1] == "stop"
-    store = open_store(str(tmp_path / "autoscale.state.db"))
+    store = open_store(str(tmp_path / ".tierplan" / "state" / "autoscale.db"))
     ticks = store.ticks()
     assert len(ticks) >= 2 and all(t["finished"] is not None for t in ticks)
     assert not store.actions("pending")

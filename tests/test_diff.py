@@ -144,10 +144,10 @@ def test_table_and_markdown(capsys, plans):
     assert "<details>" in out and "</details>" in out
     code, out, _ = run(capsys, "diff", plans["base"], plans["base"])
     assert code == 0 and "Monthly cost is unchanged" in out and "No placement, group or budget changed" in out
-    # files and pipes get Rich's layout drawn directly; a terminal gets Rich itself
+    # files, pipes and --wide get every column in full; a terminal a fitted view (test_fit.py)
     for new in ("moved", "tight", "base"):
         d = diff_plans(json.loads(plans["base"].read_text()), json.loads(plans[new].read_text()))
-        assert diff_table(d) == diff_table(d, width=1000)
+        assert diff_table(d) == diff_table(d, width=80, wide=True)
 
 
 def test_bad_plan_files_exit_2_naming_file_and_field(capsys, plans, tmp_path):

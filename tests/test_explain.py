@@ -22,7 +22,8 @@ def test_budget_below_cheapest_plan_names_both_numbers(solver):
     result = solve(sc, solver=solver)
     assert result.status == "infeasible"
     assert result.diagnosis == (
-        "budget total ($500.00) is below the cheapest plan that meets every SLO ($900.00)",)
+        "budget total ($500.00) is below the cheapest plan that meets every SLO ($900.00) "
+        "(amounts over the 100 h horizon)",)
 
 
 def test_workload_budget_below_cheapest(solver):
@@ -30,14 +31,15 @@ def test_workload_budget_below_cheapest(solver):
                   [inference(demand={"munich": 70}, budget_usd=100)])
     result = solve(sc, solver=solver)
     assert result.diagnosis == ("svc: budget_usd ($100.00) is below the cheapest plan that "
-                                "meets every SLO ($900.00)",)
+                                "meets every SLO ($900.00) (amounts over the 100 h horizon)",)
 
 
 def test_training_budget_below_cheapest_option(solver):
     sc = scenario([site("a", offerings=[offering("l4", 1.0)])],
                   [training(work_hours=10, budget_usd=5)])
     (reason,) = solve(sc, solver=solver).diagnosis
-    assert reason == "job: budget_usd ($5.00) is below its cheapest option ($10.00: 1 x l4 at a)"
+    assert reason == ("job: budget_usd ($5.00) is below its cheapest option ($10.00: 1 x l4 at a) "
+                      "(amounts over the 100 h horizon)")
 
 
 def test_capacity_shortfall_is_quantified(solver):

@@ -100,7 +100,7 @@ def test_report_shows_totals_charts_budgets_latency_and_bindings(hub_html):
     assert "onprem (amortised)" in text and "amortised" in text
     assert "$1,060.10 of $2,000.00 per month" in text  # vision budget: 53 %
     assert "42.0 ms / SLO 80.0 ms" in text  # worst client latency against the SLO
-    assert "$77.03/month ($0.11/h) per unit" in text  # one more Orin saves $77.03 a month
+    assert "$77.03/month ($0.11/h) per instance" in text  # one more Orin saves $77.03 a month
     assert "$4,803.33" in text and "$0.05" in text  # pretrain per month, fine-tune per hour
 
 

@@ -11,6 +11,7 @@ __all__ = [
     "LARGEST",
     "MAX_HORIZON_HOURS",
     "MIN_HORIZON_HOURS",
+    "MONTH_HOURS",
     "count_text",
     "great_circle_km",
     "jurisdiction_matches",
@@ -18,6 +19,10 @@ __all__ = [
 ]
 
 EARTH_RADIUS_KM = 6371.0
+
+MONTH_HOURS = 730.0
+"""Hours in the month every report quotes and ``3mo`` means (8,760 h / 12, as cloud
+price lists use)."""
 
 # The largest figure tierplan plans with: costs stay exact to the cent in double
 # precision up to 2**53 cents (~9e13 USD), and HiGHS reads 1e20 as infinite.
@@ -41,8 +46,7 @@ def count_text(n: float) -> str:
 
 # A duration is one or more "<number><unit>" parts, largest unit first ("3d6h", "1h30m").
 _PART = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*(mo|[smhdw])", re.IGNORECASE)
-_PER_UNIT_HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0, "mo": 730.0}
-"""Hours per unit; a month is 730 h (8,760 h / 12), the month every report quotes."""
+_PER_UNIT_HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0, "mo": MONTH_HOURS}
 _FORMS = "hours (e.g. 2.5) or a string like '90s', '15m', '2h', '7d', '13w', '3mo', '3d6h'"
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
-from ..model import Budget, InferenceWorkload, Offering, Scenario, Site
+from ..model import Budget, InferenceWorkload, Offering, Scenario, ServiceProfile, Site
 from ..policies.hpa import HpaSettings
 from ..scenario import load_scenario
 from ..validation import did_you_mean, read_yaml, validate
@@ -121,6 +121,8 @@ class AutoscaleConfig:
     ops_port: int | None = 9464
     planner_time_limit: float = 10.0
     sizing: str = "auto"  # auto | planner
+    stop_grace_s: float = 20.0
+    notes: tuple[str, ...] = ()  # warnings found while loading, logged when the loop starts
 
     def endpoint(self, workload: str) -> EndpointSpec:
         for e in self.endpoints:
@@ -160,7 +162,6 @@ class _Builder:
                 raise self.fail("scenario", f"scenario file {str(scenario_path)!r} not found") from None
             raise
         endpoints = tuple(self.endpoint(i, e, scenario) for i, e in enumerate(raw.endpoints))
-        self.check_shared_offerings(endpoints, scenario)
         metrics = raw.metrics
         params = metrics.model_dump(exclude={"source"})
         if isinstance(metrics, s.FileIn):
@@ -174,8 +175,16 @@ class _Builder:
             if isinstance(metrics, s.CloudWatchIn) and not e.demand.clients:
                 raise self.fail(f"endpoints[{i}].demand.clients",
                                 "the cloudwatch source needs a metric per client")
+        notes: list[str] = []
         if raw.state is None:
-            state = str(Path(self.file).expanduser().with_suffix(".state.db"))
+            state = str(self.base / Path(raw.state_dir).expanduser() / f"{Path(self.file).stem}.db")
+            # Before state_dir the default was CONFIG.state.db beside the config: keep using
+            # one that is there (its windows and pending actions), and say where it should go.
+            legacy = Path(self.file).expanduser().with_suffix(".state.db")
+            if legacy.is_file() and not Path(state).exists():
+                notes.append(f"using the state store {str(legacy)!r} found beside the config; the "
+                             f"default is now {state!r}: move it there (or set state: in the config)")
+                state = str(legacy)
         elif "://" in raw.state:
             state = raw.state
         else:
@@ -196,6 +205,8 @@ class _Builder:
             ops_port=raw.ops.port,
             planner_time_limit=raw.planner_time_limit,
             sizing=raw.sizing,
+            stop_grace_s=raw.stop_grace,
+            notes=tuple(notes),
         )
 
     def endpoint(self, i: int, e: s.EndpointIn, scenario: Scenario) -> EndpointSpec:
@@ -215,7 +226,9 @@ class _Builder:
         seen: set[str] = set()
         for j, site_in in enumerate(e.sites):
             if site_in.site in seen:
-                raise self.fail(f"{path}.sites[{j}].site", f"site {site_in.site!r} is listed twice")
+                raise self.fail(f"{path}.sites[{j}].site",
+                                f"site {site_in.site!r} is listed twice; an endpoint runs one offering "
+                                "per site (its controller scales one deployment there): keep one entry")
             seen.add(site_in.site)
             sites.append(self.site(f"{path}.sites[{j}]", site_in, workload, scenario))
         known_sites = {x.site for x in sites}
@@ -329,30 +342,19 @@ class _Builder:
             raise self.fail(f"{path}.cron", f"not a valid crontab expression in "
                                             f"{floor.timezone}: {exc}") from None
 
-    def check_shared_offerings(self, endpoints: Sequence[EndpointSpec], scenario: Scenario) -> None:
-        """At each site only the controlled offerings stay; each endpoint must see just its own."""
-        kept: dict[str, set[str]] = {}
-        for e in endpoints:
-            for spec in e.sites:
-                kept.setdefault(spec.site, set()).add(spec.offering)
-        for i, e in enumerate(endpoints):
-            w = next(x for x in scenario.workloads if x.name == e.workload)
-            for j, spec in enumerate(e.sites):
-                site = scenario.site(spec.site)
-                usable = [o.name for o in site.offerings
-                          if o.name in kept[spec.site] and o.speed_key in w.accelerators]
-                if usable != [spec.offering]:
-                    raise self.fail(f"endpoints[{i}].sites[{j}].offering",
-                                    f"{e.workload!r} could also use {sorted(set(usable) - {spec.offering})} "
-                                    f"kept at {spec.site!r} for another endpoint; give each endpoint a "
-                                    "site entry per offering it may use or separate the offerings")
-
 
 def narrow(scenario: Scenario, endpoints: Sequence[EndpointSpec],
            budget_usd_per_hour: float | None) -> Scenario:
     """The scenario the autoscaler plans: one hour, endpoint workloads, controlled sites.
 
     An offering used by one endpoint only gets that site's max_replicas as its limit.
+
+    Each endpoint may use only the offering it has a controller for at a site. Where
+    another endpoint's offering at the same site has an accelerator this endpoint could
+    also use, the offerings there get private accelerator keys (``L4@site/offering``, one
+    unit of the offering's whole throughput) that only their own endpoints' workloads
+    know, so the plan cannot put one endpoint on another's instances. Endpoints sharing
+    one offering share its key and its limit.
 
     Budgets of the user's scenario are over its horizon H; here they become per hour
     (limit / H). Training workloads are left out: the autoscaler sizes endpoints only.
@@ -381,14 +383,17 @@ def narrow(scenario: Scenario, endpoints: Sequence[EndpointSpec],
                     o = replace(o, available=limit)
                 offerings.append(o)
             sites.append(replace(site, offerings=tuple(offerings)))
+    workload_of = {w.name: w for w in scenario.workloads if isinstance(w, InferenceWorkload)}
+    sites, private = _private_offerings(sites, endpoints, workload_of)
     workloads = []
     for e in endpoints:
-        w = next(x for x in scenario.workloads if x.name == e.workload)
+        w = workload_of[e.workload]
         assert isinstance(w, InferenceWorkload)
         budget = w.budget_usd / H if w.budget_usd is not None else None
         if e.budget_usd_per_hour is not None:
             budget = min(budget, e.budget_usd_per_hour) if budget is not None else e.budget_usd_per_hour
-        workloads.append(replace(w, budget_usd=budget,
+        accelerators = {**w.accelerators, **private.get(e.workload, {})}
+        workloads.append(replace(w, budget_usd=budget, accelerators=accelerators,
                                  filters=replace(w.filters, sites=tuple(x.site for x in e.sites))))
     budgets = [replace(b, limit_usd=b.limit_usd / H) for b in scenario.budgets
                if b.kind in (None, "inference")]
@@ -396,3 +401,35 @@ def narrow(scenario: Scenario, endpoints: Sequence[EndpointSpec],
         budgets.append(Budget("autoscale-hourly", budget_usd_per_hour))
     return replace(scenario, sites=tuple(sites), workloads=tuple(workloads), budgets=tuple(budgets),
                    horizon_hours=1.0)
+
+
+Profiles = dict[str, dict[str, ServiceProfile]]  # workload -> accelerator key -> profile
+
+
+def _private_offerings(sites: Sequence[Site], endpoints: Sequence[EndpointSpec],
+                       workloads: Mapping[str, InferenceWorkload]) -> tuple[list[Site], Profiles]:
+    """Give the offerings of each site where an endpoint could use another's offering
+    private accelerator keys; return the sites and, per workload, the keys' profiles."""
+    users: dict[tuple[str, str], list[str]] = {}  # (site, offering) -> endpoints using it
+    for e in endpoints:
+        for spec in e.sites:
+            users.setdefault((spec.site, spec.offering), []).append(e.workload)
+    private: Profiles = {}
+    out: list[Site] = []
+    for site in sites:
+        here = [e.workload for e in endpoints if any(x.site == site.name for x in e.sites)]
+        clash = any(o.speed_key in workloads[name].accelerators
+                    and name not in users.get((site.name, o.name), [])
+                    for o in site.offerings for name in here)
+        if not clash:
+            out.append(site)
+            continue
+        offerings = []
+        for o in site.offerings:
+            key = f"{o.speed_key}@{site.name}/{o.name}"
+            for name in users.get((site.name, o.name), []):
+                profile = workloads[name].accelerators[o.speed_key]
+                private.setdefault(name, {})[key] = ServiceProfile(profile.rps * o.units, profile.latency_ms)
+            offerings.append(replace(o, accelerator=key, accelerator_count=1))
+        out.append(replace(site, offerings=tuple(offerings)))
+    return out, private

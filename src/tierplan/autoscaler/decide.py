@@ -11,7 +11,10 @@ For each site, on the current replica count c and the planner's count p:
 A site without a recent recommendation (first tick, restart after a long stop) counts its
 current replicas as recommended now: a fresh start never scales down at once.
 A site whose current count is unknown (controller read failed) or whose endpoint is held
-(metrics down or partial, no feasible plan) keeps its count and is not acted on.
+(metrics down or partial, no plan at all) keeps its count and is not acted on. A held site
+still records its count as this tick's recommendation: the scale-down window after a hold
+then counts from the end of the hold, as if the count had been recommended throughout,
+instead of letting the first tick after it scale down at once.
 Nothing here reads the clock: ``now`` is passed in.
 """
 
@@ -73,14 +76,16 @@ class Guards:
                 stab._history.extend(rows)
 
     def decide(self, now: float, current: Mapping[Key, int | None], planned: Mapping[Key, int],
-               held: Mapping[str, str]) -> list[SiteDecision]:
+               held: Mapping[str, str], unknown: Mapping[Key, str] | None = None) -> list[SiteDecision]:
         """``planned`` holds every site of the endpoints that were planned (0 = unused);
-        ``held`` maps an endpoint to the reason it keeps its replicas this tick."""
+        ``held`` maps an endpoint to the reason it keeps its replicas this tick; ``unknown``
+        says why a site's current count (None) could not be read."""
         out: list[SiteDecision] = []
         for e in self.config.endpoints:
             for spec in e.sites:
-                out.append(self._site(now, e, spec, current.get((e.workload, spec.site)),
-                                      planned, held.get(e.workload)))
+                key = (e.workload, spec.site)
+                out.append(self._site(now, e, spec, current.get(key), planned, held.get(e.workload),
+                                      (unknown or {}).get(key)))
         for e in self.config.endpoints:
             if e.budget_usd_per_hour is not None:
                 out = _clamp(out, e.budget_usd_per_hour, {e.workload}, self.config)
@@ -90,16 +95,18 @@ class Guards:
         return out
 
     def _site(self, now: float, e: EndpointSpec, spec: SiteSpec, current: int | None,
-              planned: Mapping[Key, int], held: str | None) -> SiteDecision:
+              planned: Mapping[Key, int], held: str | None, unknown: str | None) -> SiteDecision:
         key = (e.workload, spec.site)
         base = dict(endpoint=e.workload, site=spec.site, offering=spec.offering,
                     usd_per_hour=spec.usd_per_hour)
         floor = self.floors[e.workload].minimum(spec.site, now)
         if current is None:
             return SiteDecision(**base, current=None, planned=planned.get(key), recommended=None,  # type: ignore[arg-type]
-                                floor=floor, target=None, reason="hold: current replicas unknown")
+                                floor=floor, target=None, reason="hold: current replicas unknown"
+                                + (f" ({unknown})" if unknown else ""))
         if held is not None or key not in planned:
-            return SiteDecision(**base, current=current, planned=None, recommended=None,  # type: ignore[arg-type]
+            _remember(self.stabilisers[key], now, current)
+            return SiteDecision(**base, current=current, planned=None, recommended=current,  # type: ignore[arg-type]
                                 floor=floor, target=current, reason=f"hold: {held or 'not planned'}")
         p = planned[key]
         settings = spec.settings
@@ -119,6 +126,15 @@ class Guards:
         return SiteDecision(**base, current=current, planned=p, recommended=recommended,  # type: ignore[arg-type]
                             floor=floor, target=target,
                             reason=_why(current, p, recommended, target, floor, spec))
+
+
+def _remember(stab: Stabiliser, now: float, replicas: int) -> None:
+    """Record a recommendation without applying it (a held tick), dropping what has aged out."""
+    s = stab.settings
+    horizon = max(s.scale_up_window_s, s.scale_down_window_s)
+    stab._history.append((now, replicas))
+    while stab._history and stab._history[0][0] < now - horizon:
+        stab._history.popleft()
 
 
 def _why(current: int, planned: int, recommended: int, target: int, floor: int, spec: SiteSpec) -> str:

@@ -23,13 +23,16 @@ lexicographic tie-break and explanations serve whole scenarios. Among equal-cost
 the planner prefers lower latency and this path takes whichever HiGHS finds: counts can
 differ only when costs tie exactly.
 Tests compare both on random instances (tests/test_autoscale_fastpath.py).
+
+``saturate`` is the same model where each client's demand may be served in part (an
+unserved-rps column per client): the best plan when no plan serves everything.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Client, InferenceWorkload, Scenario, Site
@@ -45,6 +48,7 @@ class FastResult:
     status: str  # optimal | infeasible
     replicas: Mapping[str, int]  # site -> count
     cost_usd_per_hour: float  # compute + egress, without the churn penalty
+    unmet: Mapping[str, float] = field(default_factory=dict)  # saturate: client -> rps left
 
 
 @dataclass(frozen=True)
@@ -87,22 +91,52 @@ class FastSizer:
 
     def size(self, scenario: Scenario, w: InferenceWorkload, current: Mapping[str, int],
              churn_usd: float, budget: bool = True) -> FastResult:
-        hs = self.hs
-        inf = hs.kHighsInf
+        """The cheapest counts that serve all of ``w``'s demand (``infeasible`` when none do)."""
+        model = self._model(scenario, w, current, churn_usd, budget, saturate=False)
+        if model is None:
+            return FastResult("infeasible", {}, 0.0)
+        x = self._solve(model)
+        if x is None:
+            return FastResult("infeasible", {}, 0.0)
+        return model.result(x)
+
+    def saturate(self, scenario: Scenario, w: InferenceWorkload, current: Mapping[str, int],
+                 churn_usd: float, budget: bool = True) -> FastResult:
+        """The best counts when not all of the demand can be served (capacity, SLO, budget).
+
+        Lexicographic, in two solves: first the least demand left unserved (each client's
+        demand may be served in part, every site up to its limit), then the cheapest counts
+        that serve that much. ``unmet`` says what is left per client."""
+        model = self._model(scenario, w, current, churn_usd, budget, saturate=True)
+        if model is None:
+            return FastResult("infeasible", {}, 0.0)
+        costs = model.col_cost
+        model.col_cost = [1.0 if j in model.unmet_cols.values() else 0.0 for j in range(len(costs))]
+        x = self._solve(model)
+        if x is None:
+            return FastResult("infeasible", {}, 0.0)
+        least = sum(x[j] for j in model.unmet_cols.values())
+        model.col_cost = costs
+        cols = list(model.unmet_cols.values())
+        model.rows.append((cols, [1.0] * len(cols), -self.hs.kHighsInf, least + 1e-7 * (1 + least)))
+        x = self._solve(model)
+        if x is None:  # numerically marginal: the first answer is feasible and nearly as good
+            model.rows.pop()
+            model.col_cost = [1.0 if j in cols else 0.0 for j in range(len(costs))]
+            x = self._solve(model)
+            if x is None:
+                return FastResult("infeasible", {}, 0.0)
+        return model.result(x)
+
+    def _model(self, scenario: Scenario, w: InferenceWorkload, current: Mapping[str, int],
+               churn_usd: float, budget: bool, saturate: bool) -> _Model | None:
+        """The MILP as flat arrays; None when a client has no site and all must be served."""
+        inf = self.hs.kHighsInf
         clients = {c.name: c for c in scenario.clients}
         demand = {c: d for c, d in w.demand_rps.items() if d > 0}
-        col_cost: list[float] = []
-        col_lo: list[float] = []
-        col_hi: list[float] = []
-        integer: list[bool] = []
-        rows: list[tuple[list[int], list[float], float, float]] = []
-
-        def col(cost: float, hi: float, is_int: bool) -> int:
-            col_cost.append(cost)
-            col_lo.append(0.0)
-            col_hi.append(hi)
-            integer.append(is_int)
-            return len(col_cost) - 1
+        m = _Model()
+        col = m.col
+        rows = m.rows
 
         sites: list[_Site] = []
         for site in scenario.sites:
@@ -130,14 +164,12 @@ class FastSizer:
                 and b.egress <= a.egress and b.reach >= a.reach
                 and (b.price, -b.cap, b.egress, b.name) < (a.price, -a.cap, a.egress, a.name)
                 for b in sites)]
-        n_cols: dict[str, int] = {}
         y_by_client: dict[str, list[int]] = {c: [] for c in demand}
-        spend: list[tuple[int, float]] = []
         for st in sites:
             running = st.running
             n = col(st.price + (churn_usd if churn_usd > 0 and not running else 0.0), st.upper, True)
-            n_cols[st.name] = n
-            spend.append((n, st.price))
+            m.n_cols[st.name] = n
+            m.spend.append((n, st.price))
             if running:
                 d = col(churn_usd, inf, False)
                 rows.append(([d, n], [1.0, -1.0], -running, inf))   # d >= n - cur
@@ -148,36 +180,44 @@ class FastSizer:
                 y_by_client[c].append(y)
                 ys.append(y)
                 if st.egress:
-                    spend.append((y, st.egress))
+                    m.spend.append((y, st.egress))
             if ys:
                 rows.append(([*ys, n], [1.0] * len(ys) + [-st.cap], -inf, 0.0))
         for c, ys in y_by_client.items():
-            if not ys:
-                return FastResult("infeasible", {}, 0.0)
+            if saturate:
+                u = col(0.0, demand[c], False)  # demand left unserved
+                m.unmet_cols[c] = u
+                ys = [*ys, u]
+            elif not ys:
+                return None
             rows.append((ys, [1.0] * len(ys), demand[c], demand[c]))
         if w.min_instances > 0:
-            rows.append((list(n_cols.values()), [1.0] * len(n_cols), w.min_instances, inf))
+            rows.append((list(m.n_cols.values()), [1.0] * len(m.n_cols), w.min_instances, inf))
         if w.min_sites > 1:
             zs = []
-            for n in n_cols.values():
+            for n in m.n_cols.values():
                 z = col(0.0, 1.0, True)
                 rows.append(([z, n], [1.0, -1.0], -inf, 0.0))
                 zs.append(z)
             rows.append((zs, [1.0] * len(zs), w.min_sites, inf))
-        if budget and w.budget_usd is not None and spend:
-            rows.append(([j for j, _ in spend], [v for _, v in spend], -inf, w.budget_usd))
+        if budget and w.budget_usd is not None and m.spend:
+            rows.append(([j for j, _ in m.spend], [v for _, v in m.spend], -inf, w.budget_usd))
+        return m
+
+    def _solve(self, m: _Model) -> list[float] | None:
+        hs = self.hs
         lp = hs.HighsLp()
-        lp.num_col_ = len(col_cost)
-        lp.num_row_ = len(rows)
-        lp.col_cost_ = col_cost
-        lp.col_lower_ = col_lo
-        lp.col_upper_ = col_hi
-        lp.row_lower_ = [r[2] for r in rows]
-        lp.row_upper_ = [r[3] for r in rows]
+        lp.num_col_ = len(m.col_cost)
+        lp.num_row_ = len(m.rows)
+        lp.col_cost_ = m.col_cost
+        lp.col_lower_ = [0.0] * len(m.col_cost)
+        lp.col_upper_ = m.col_hi
+        lp.row_lower_ = [r[2] for r in m.rows]
+        lp.row_upper_ = [r[3] for r in m.rows]
         starts = [0]
         index: list[int] = []
         value: list[float] = []
-        for r in rows:
+        for r in m.rows:
             index.extend(r[0])
             value.extend(r[1])
             starts.append(len(index))
@@ -186,13 +226,34 @@ class FastSizer:
         lp.a_matrix_.index_ = index
         lp.a_matrix_.value_ = value
         kint, kcont = hs.HighsVarType.kInteger, hs.HighsVarType.kContinuous
-        lp.integrality_ = [kint if i else kcont for i in integer]
+        lp.integrality_ = [kint if i else kcont for i in m.integer]
         self.h.clearModel()
         self.h.passModel(lp)
         self.h.run()
         if self.h.getModelStatus() != hs.HighsModelStatus.kOptimal:
-            return FastResult("infeasible", {}, 0.0)
-        x = list(self.h.getSolution().col_value)
-        replicas = {s: round(x[j]) for s, j in n_cols.items()}
-        cost = sum(x[j] * v for j, v in spend)
-        return FastResult("optimal", replicas, cost)
+            return None
+        return list(self.h.getSolution().col_value)
+
+
+@dataclass
+class _Model:
+    col_cost: list[float] = field(default_factory=list)
+    col_hi: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    rows: list[tuple[list[int], list[float], float, float]] = field(default_factory=list)
+    n_cols: dict[str, int] = field(default_factory=dict)  # site -> replicas column
+    unmet_cols: dict[str, int] = field(default_factory=dict)  # client -> unserved rps column
+    spend: list[tuple[int, float]] = field(default_factory=list)  # (column, USD per hour per unit)
+
+    def col(self, cost: float, hi: float, is_int: bool) -> int:
+        self.col_cost.append(cost)
+        self.col_hi.append(hi)
+        self.integer.append(is_int)
+        return len(self.col_cost) - 1
+
+    def result(self, x: list[float]) -> FastResult:
+        replicas = {s: round(x[j]) for s, j in self.n_cols.items()}
+        cost = sum(x[j] * v for j, v in self.spend)
+        # to 1e-4 rps: the second solve may leave up to its tolerance more than the least
+        unmet = {c: round(x[j], 4) for c, j in self.unmet_cols.items() if round(x[j], 4) > 0}
+        return FastResult("optimal", replicas, cost, unmet)

@@ -6,18 +6,23 @@ A tick (``Autoscaler.tick``), in order:
 3. read the current replicas of every site (retried); unknown -> that site holds;
 4. predictive mode: plan for max(observed, Holt forecast ``lead`` ahead);
 5. size the endpoints: the exact fast path for independent ones, else the planner
-   (churn against the current counts);
-6. apply the guards (:mod:`.decide`) and remember the recommendations;
-7. act: each change gets a request id ``<tick>/<endpoint>/<site>``, is written as
-   ``pending``, applied with retries (re-read before each retry), then ``done``,
-   ``already``, ``failed`` or (``--dry-run``) ``dry-run``;
+   (churn against the current counts); demand beyond what an endpoint can carry gets its
+   best plan and a warning with the rps left unserved;
+6. apply the guards (:mod:`.decide`) and remember the recommendations (held sites too);
+7. act: each decision is logged (``decision``, the intent), each change gets a request id
+   ``<tick>/<endpoint>/<site>``, is written as ``pending``, applied with retries (re-read
+   before each retry), then ``done``, ``already``, ``failed`` or (``--dry-run``)
+   ``dry-run``, and logged again (``action``, the result);
 8. write the whole record (inputs, plan, decisions, actions) and update /metrics.
 
 ``resume`` (on start) rebuilds the stabilisation windows from the store, finishes the
 pending actions a crash left (re-read first: never applied twice) and continues the tick
 numbering. ``run`` drives ticks with APScheduler 3 (``BackgroundScheduler``, interval
-trigger, ``max_instances=1``, ``coalesce=True``); SIGTERM or SIGINT lets the running tick
-finish, then stops.
+trigger, ``max_instances=1``, ``coalesce=True``); SIGTERM or SIGINT stops retries and
+lets the running tick finish for up to ``stop_grace`` seconds (default 20 s, inside
+Kubernetes' 30 s termination grace period), then stops without it: a call that hangs
+past its timeout cannot keep the process alive, and an action it leaves ``pending`` is
+finished (re-read first) on the next start.
 """
 
 from __future__ import annotations
@@ -129,17 +134,21 @@ class Autoscaler:
             if reading.status != "ok":
                 held[e.workload] = f"metrics {reading.status}: {reading.detail}"
                 self.metrics.error("metrics")
-                log.warning("holding replicas: metrics %s", reading.status,
-                            extra={"event": "hold", "endpoint": e.workload, "detail": reading.detail})
+                log.warning("holding replicas of %s: metrics %s", e.workload, reading.status,
+                            extra={"event": "hold", "tick": n, "endpoint": e.workload,
+                                   "detail": reading.detail})
         current: dict[Key, int | None] = {}
+        unknown: dict[Key, str] = {}
         for key, controller in self.controllers.items():
             try:
                 current[key] = self.retrier.call(controller.get_replicas)
             except Exception as exc:
                 current[key] = None
+                unknown[key] = str(exc)
                 self.metrics.error("controller")
-                log.error("cannot read replicas", extra={"event": "read_failed", "endpoint": key[0],
-                                                         "site": key[1], "error": str(exc)})
+                log.error("cannot read replicas of %s", controller.description,
+                          extra={"event": "read_failed", "tick": n, "endpoint": key[0], "site": key[1],
+                                 "controller": controller.description, "error": str(exc)})
         demand: dict[str, dict[str, float]] = {}
         planned_for: dict[str, dict[str, float]] = {}
         for e in self.config.endpoints:
@@ -163,12 +172,29 @@ class Autoscaler:
         for endpoint, why in sizing.infeasible.items():
             held[endpoint] = f"no feasible plan: {why}"
             self.metrics.error("planner")
-        decisions = self.guards.decide(now, current, sizing.replicas, held)
+            log.warning("holding replicas of %s: no feasible plan", endpoint,
+                        extra={"event": "hold", "tick": n, "endpoint": endpoint, "detail": why})
+        unmet = {e: sum(sizing.unmet.get(e, {}).values()) for e in planned_for if e not in held}
+        self.metrics.observe_unmet(unmet)
+        for endpoint, rps in unmet.items():
+            if rps > 0:
+                log.warning("%s: %.6g rps of demand beyond what its sites carry; scaling to the best "
+                            "plan there is", endpoint, rps,
+                            extra={"event": "demand_unmet", "tick": n, "endpoint": endpoint,
+                                   "unmet_rps": round(rps, 6), "by_client": dict(sizing.unmet[endpoint]),
+                                   "detail": sizing.unmet_why.get(endpoint, "")})
+        decisions = self.guards.decide(now, current, sizing.replicas, held, unknown)
         self.store.add_recommendations(
             (now, d.endpoint, d.site, d.recommended) for d in decisions if d.recommended is not None)
         if n % 100 == 0:
             self.store.prune(now - self._window() - 3600)
-        actions = self._act_all(n, [d for d in decisions if d.changes])
+        changes = [d for d in decisions if d.changes]
+        for d in decisions:  # the intent, before any request is sent
+            if d.changes or d.reason.startswith("hold"):
+                request = {"request_id": f"{n}/{d.endpoint}/{d.site}"} if d.changes else {}
+                log.info("%s %s: %s -> %s (%s)", d.endpoint, d.site, d.current, d.target, d.reason,
+                         extra={"event": "decision", "tick": n, **request, **d.as_dict()})
+        actions = self._act_all(n, changes)
         seen: dict[Key, int] = {}
         for d in decisions:
             if d.current is not None:
@@ -179,10 +205,6 @@ class Autoscaler:
         cost = sum(n_ * self.specs[k].usd_per_hour for k, n_ in seen.items())
         self.metrics.observe_tick(self.clock.now(), seen,
                                   [(d.endpoint, d.site, _action(d)) for d in decisions], cost)
-        for d in decisions:
-            if d.changes or d.reason.startswith("hold"):
-                log.info("%s %s: %s -> %s (%s)", d.endpoint, d.site, d.current, d.target, d.reason,
-                         extra={"event": "decision", "tick": n, **d.as_dict()})
         return {
             "demand": {e: dict(r.demand) for e, r in readings.items()},
             "metrics": {e: {"status": r.status, "detail": r.detail} for e, r in readings.items()},
@@ -190,6 +212,7 @@ class Autoscaler:
             "current": {f"{k[0]}@{k[1]}": v for k, v in sorted(current.items())},
             "sizing": sizing.as_dict(),
             "held": held,
+            "unmet_rps": {e: round(v, 6) for e, v in sorted(unmet.items()) if v > 0},
             "decisions": [d.as_dict() for d in decisions],
             "actions": actions,
             "cost_usd_per_hour": round(cost, 6),
@@ -215,10 +238,15 @@ class Autoscaler:
                 result = replace(result, status="dry-run")  # recorded, not applied
             rows.append((request_id, n, d.endpoint, d.site, d.current, d.target, result.status,
                          result.attempts, result.error, self.clock.now()))
+            fields = {"tick": n, "request_id": request_id, "endpoint": d.endpoint, "site": d.site,
+                      "from": d.current, "to": d.target, "status": result.status,
+                      "attempts": result.attempts}
             if result.status == "failed":
                 self.metrics.error("controller")
-                log.error("action failed", extra={"event": "action_failed", "request_id": request_id,
-                                                  "error": result.error})
+                log.error("action %s failed: %s", request_id, result.error,
+                          extra={"event": "action", **fields, "error": result.error})
+            else:
+                log.info("action %s: %s", request_id, result.status, extra={"event": "action", **fields})
             out.append({"request_id": request_id, "endpoint": d.endpoint, "site": d.site, "from": d.current,
                         "to": d.target, "status": result.status, "attempts": result.attempts,
                         "error": result.error})
@@ -235,41 +263,73 @@ def _action(d: SiteDecision) -> str:
 
 
 class Runner:
-    """Drives ``Autoscaler.tick`` with APScheduler until stopped (SIGTERM, SIGINT, ``stop``)."""
+    """Drives ``Autoscaler.tick`` with APScheduler until stopped (SIGTERM, SIGINT, ``stop``).
 
-    def __init__(self, autoscaler: Autoscaler, interval_s: float) -> None:
+    Each tick runs in a daemon thread that the scheduler's job waits for, so at most one
+    runs (``max_instances=1``) and a stop can leave one that hangs behind after
+    ``grace_s`` seconds without keeping the process alive."""
+
+    def __init__(self, autoscaler: Autoscaler, interval_s: float, grace_s: float = 20.0) -> None:
         self.autoscaler = autoscaler
         self.interval_s = interval_s
+        self.grace_s = grace_s
         self.stopping = threading.Event()
         self.ticks = 0
+        self.abandoned = False  # a tick was still running when the grace period ended
+        self._leave = threading.Event()
+        self._running: threading.Event | None = None  # set when the running tick is done
         self._lock = threading.Lock()
 
     def _job(self) -> None:
-        with self._lock:
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                self.autoscaler.tick()
+                self.ticks += 1
+            finally:
+                done.set()
+
+        with self._lock:  # against run()'s stop: a tick starts before it looks, or not at all
             if self.stopping.is_set():
                 return
-            self.autoscaler.tick()
-            self.ticks += 1
+            self._running = done
+            threading.Thread(target=work, name="tierplan-tick", daemon=True).start()
+        while not done.wait(0.05):
+            if self._leave.is_set():
+                return
 
     def stop(self, *_: object) -> None:
         self.stopping.set()
+        self.autoscaler.retrier.cancel.set()  # no further retries or backoff once stopping
 
     def run(self, install_signals: bool = True, max_ticks: int | None = None) -> None:
-        from apscheduler.schedulers.background import BackgroundScheduler
-        from apscheduler.triggers.interval import IntervalTrigger
+        from .extras import require
 
+        background = require("apscheduler.schedulers.background", None, "the autoscale loop")
+        interval = require("apscheduler.triggers.interval", None, "the autoscale loop")
         if install_signals and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
-        scheduler = BackgroundScheduler(timezone="UTC")
-        scheduler.add_job(self._job, IntervalTrigger(seconds=self.interval_s), id="tick", max_instances=1,
-                          coalesce=True, misfire_grace_time=None, next_run_time=datetime.now(UTC))
+        scheduler = background.BackgroundScheduler(timezone="UTC")
+        scheduler.add_job(self._job, interval.IntervalTrigger(seconds=self.interval_s), id="tick",
+                          max_instances=1, coalesce=True, misfire_grace_time=None,
+                          next_run_time=datetime.now(UTC))
         scheduler.start()
         try:
             while not self.stopping.wait(0.1):
                 if max_ticks is not None and self.ticks >= max_ticks:
                     break
         finally:
-            self.stopping.set()
-            # wait=True lets a running tick finish: its actions are recorded, none is cut off.
-            scheduler.shutdown(wait=True)
+            self.stop()
+            scheduler.shutdown(wait=False)
+            with self._lock:
+                running = self._running
+            # The running tick finishes (its actions recorded) unless it outlasts the grace.
+            if running is not None and not running.wait(self.grace_s):
+                self.abandoned = True
+                log.warning("stopping with a tick still running after the %gs grace period; an "
+                            "action it left pending is finished (re-read first) on the next start",
+                            self.grace_s, extra={"event": "stop_abandoned_tick",
+                                                 "grace_s": self.grace_s})
+            self._leave.set()

@@ -9,20 +9,27 @@ Exported: ``tierplan_autoscale_replicas{endpoint,site}`` (gauge, the count last 
 set), ``tierplan_autoscale_decisions_total{endpoint,site,action}`` (counter: scale_up,
 scale_down, hold, none), ``tierplan_autoscale_errors_total{kind}`` (counter: metrics,
 controller, planner, tick), ``tierplan_autoscale_cost_usd_per_hour`` (gauge, compute at
-the counts after the tick), ``tierplan_autoscale_ticks_total`` and
+the counts after the tick), ``tierplan_autoscale_unmet_rps{endpoint}`` (gauge, the demand
+the last plan could not serve: beyond what the sites carry at max_replicas or within the
+budget), ``tierplan_autoscale_ticks_total`` and
 ``tierplan_autoscale_last_tick_timestamp_seconds``.
+
+Logs: :func:`configure_logging` sends every record of the process through
+:class:`JsonFormatter` (the autoscaler's, APScheduler's, the SDKs' and Python warnings), so
+stderr holds one JSON object per line and nothing else.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import IO, Any
 
-__all__ = ["JsonFormatter", "OpsMetrics", "OpsServer"]
+__all__ = ["JsonFormatter", "OpsMetrics", "OpsServer", "configure_logging"]
 
 
 class OpsMetrics:
@@ -35,6 +42,7 @@ class OpsMetrics:
         self.decisions: dict[tuple[str, str, str], int] = {}
         self.errors: dict[str, int] = {}
         self.cost = 0.0
+        self.unmet: dict[str, float] = {}
         self.ticks = 0
         self.last_tick: float | None = None
 
@@ -51,6 +59,11 @@ class OpsMetrics:
             self.cost = cost
             self.ticks += 1
             self.last_tick = now
+
+    def observe_unmet(self, unmet: dict[str, float]) -> None:
+        """Demand each planned endpoint's plan leaves unserved (0 when it serves it all)."""
+        with self.lock:
+            self.unmet.update(unmet)
 
     def healthy(self) -> bool:
         with self.lock:
@@ -74,6 +87,10 @@ class OpsMetrics:
                       "# TYPE tierplan_autoscale_errors_total counter"]
             lines += [f'tierplan_autoscale_errors_total{{kind="{k}"}} {n}'
                       for k, n in sorted(self.errors.items())]
+            lines += ["# HELP tierplan_autoscale_unmet_rps Demand the last plan leaves unserved.",
+                      "# TYPE tierplan_autoscale_unmet_rps gauge"]
+            lines += [f'tierplan_autoscale_unmet_rps{{endpoint="{esc(e)}"}} {v:.6f}'
+                      for e, v in sorted(self.unmet.items())]
             lines += ["# HELP tierplan_autoscale_cost_usd_per_hour Compute cost of the replicas now.",
                       "# TYPE tierplan_autoscale_cost_usd_per_hour gauge",
                       f"tierplan_autoscale_cost_usd_per_hour {self.cost:.6f}",
@@ -123,7 +140,8 @@ class OpsServer:
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
+        if self.thread.is_alive():  # shutdown() waits for serve_forever: only when it runs
+            self.httpd.shutdown()
         self.httpd.server_close()
 
 
@@ -141,3 +159,23 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         return json.dumps(out, default=str, sort_keys=False)
+
+
+def configure_logging(level: str = "info", stream: IO[str] | None = None) -> logging.Handler:
+    """One JSON handler on the root logger, so every record goes out as JSON.
+
+    The autoscaler logs at ``level``; APScheduler at warning and above (its "skipped:
+    maximum number of running instances reached" when a tick outlasts the interval)
+    unless ``level`` is debug; other libraries at warning; ``warnings.warn`` too."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    ours = logging.getLogger("tierplan.autoscale")
+    ours.handlers.clear()
+    ours.propagate = True
+    ours.setLevel(level.upper())
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if level.lower() == "debug" else logging.WARNING)
+    logging.captureWarnings(True)
+    return handler

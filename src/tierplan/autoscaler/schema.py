@@ -71,6 +71,7 @@ class KubernetesIn(Strict):
     context: Name | None = None
     in_cluster: bool = False
     host: Name | None = None  # API server URL; overrides kubeconfig (tests, proxies)
+    timeout: PositiveSeconds = 10.0  # every API request; a hung API server fails the attempt
 
 
 ControllerIn = Annotated[DryRunIn | SageMakerIn | VertexIn | AzureMLIn | KubernetesIn,
@@ -187,6 +188,8 @@ class AutoscaleIn(Strict):
     metrics: MetricsIn
     endpoints: Annotated[list[EndpointIn], Field(min_length=1)]
     state: Name | None = None  # sqlite path or sqlite:///path or postgresql://...
+    # without state: <state_dir>/<config name>.db, relative to the config's folder
+    state_dir: Name = ".tierplan/state"
     budget_usd_per_hour: Annotated[float, Field(ge=0)] | None = None
     churn_usd: Annotated[float, Field(ge=0)] = 0.0
     hpa: HpaIn = Field(default_factory=HpaIn)
@@ -194,4 +197,6 @@ class AutoscaleIn(Strict):
     retry: RetryIn = Field(default_factory=RetryIn)
     ops: OpsIn = Field(default_factory=OpsIn)
     planner_time_limit: PositiveSeconds = 10.0
+    # after SIGTERM, how long a running tick may go on before the process stops without it
+    stop_grace: Annotated[Seconds, Field(le=3600)] = 20.0
     sizing: Literal["auto", "planner"] = "auto"  # auto: exact fast path where it applies

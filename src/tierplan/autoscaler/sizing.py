@@ -8,8 +8,13 @@ state costs ``churn_usd`` in the objective only, so a plan that moves replicas b
 sites must save more than the move costs.
 
 When budgets make the plan infeasible the tick plans again without them (the budget guard
-in :mod:`.decide` then cuts replicas to the budget); an endpoint that is infeasible even
-so (an SLO no site can meet) is reported and held.
+in :mod:`.decide` then cuts replicas to the budget). An endpoint that is infeasible even so
+(more demand than its sites carry at their max_replicas, or a client no site reaches
+within the SLO) gets the best plan that exists instead of none, as Kubernetes' HPA goes to
+maxReplicas: the least demand left unserved, then the lowest cost, within the endpoint's
+budget (:meth:`.fastpath.FastSizer.saturate`); ``unmet`` says what it leaves unserved per
+client. Only an endpoint without any plan at all (its min_instances or min_sites cannot
+be placed) is held.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..model import InferenceWorkload, Plan, Scenario
@@ -34,18 +39,24 @@ Key = tuple[str, str]
 class Sizing:
     replicas: Mapping[Key, int]  # every site of every planned endpoint (0 = not used)
     cost_usd_per_hour: float
-    infeasible: Mapping[str, str]  # endpoint -> why
+    infeasible: Mapping[str, str]  # endpoint -> why it has no plan at all (held)
     seconds: float
     method: str  # planner | fast
     budgets_relaxed: bool = False
     churn: bool = False
+    # endpoint -> client -> rps its plan leaves unserved (demand beyond what it can carry)
+    unmet: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    unmet_why: Mapping[str, str] = field(default_factory=dict)  # endpoint -> the planner's diagnosis
 
     def as_dict(self) -> dict[str, Any]:
         return {"method": self.method, "seconds": round(self.seconds, 6),
                 "cost_usd_per_hour": round(self.cost_usd_per_hour, 6),
                 "replicas": {f"{e}@{s}": n for (e, s), n in sorted(self.replicas.items())},
                 "infeasible": dict(self.infeasible), "budgets_relaxed": self.budgets_relaxed,
-                "churn": self.churn}
+                "churn": self.churn,
+                "unmet_rps": {e: {c: round(v, 6) for c, v in sorted(u.items())}
+                              for e, u in sorted(self.unmet.items())},
+                "unmet_why": dict(self.unmet_why)}
 
 
 def churn_supported() -> bool:
@@ -70,10 +81,10 @@ class Sizer:
                  current: Mapping[Key, int | None]) -> Sizing:
         started = time.perf_counter()
         independent = _independent(config, demand) if config.sizing == "auto" else set()
-        if not independent:
-            return size(config, demand, current)
         if self.fast is None:
             self.fast = FastSizer()
+        if not independent:
+            return size(config, demand, current, self.fast)
         scenario = _with_demand(config, {e: demand[e] for e in independent}, current)
         replicas: dict[Key, int] = {}
         cost = 0.0
@@ -89,17 +100,14 @@ class Sizer:
             for s in spec.sites:
                 replicas[(w.name, s.site)] = result.replicas.get(s.site, 0)
             cost += result.cost_usd_per_hour
-        infeasible: dict[str, str] = {}
-        relaxed = False
-        if rest:
-            slow = size(config, rest, current)
+        slow = size(config, rest, current, self.fast) if rest else None
+        if slow is not None:
             replicas.update(slow.replicas)
             cost += slow.cost_usd_per_hour
-            infeasible.update(slow.infeasible)
-            relaxed = slow.budgets_relaxed
         method = "fast" if not rest else f"fast+planner ({len(rest)} by the planner)"
-        return Sizing(replicas, cost, infeasible, time.perf_counter() - started, method, relaxed,
-                      config.churn_usd > 0)
+        return Sizing(replicas, cost, slow.infeasible if slow else {}, time.perf_counter() - started,
+                      method, slow.budgets_relaxed if slow else False, config.churn_usd > 0,
+                      slow.unmet if slow else {}, slow.unmet_why if slow else {})
 
 
 def _independent(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]]) -> set[str]:
@@ -119,9 +127,10 @@ def _independent(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, floa
 
 
 def size(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]],
-         current: Mapping[Key, int | None]) -> Sizing:
+         current: Mapping[Key, int | None], fast: FastSizer | None = None) -> Sizing:
     """Plan the endpoints in ``demand`` (endpoint -> client -> rps) with the planner;
-    others are not planned.
+    others are not planned. ``fast`` sizes the endpoints no plan serves in full (one is
+    made when needed).
 
     Capacity that held endpoints keep (their current replicas) is taken out of shared
     offerings first, so the plan never counts on it.
@@ -137,14 +146,14 @@ def size(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]],
         relaxed = True
         scenario = _without_budgets(scenario)
         result = plan(scenario, options)
-    infeasible: dict[str, str] = {}
+    short: dict[str, str] = {}  # endpoint -> diagnosis: no plan serves all its demand
     if result.status == "infeasible":
         # Find the endpoints at fault by planning each alone; the others still get a plan.
         plans: list[Plan] = []
         for w in scenario.workloads:
             alone = plan(replace(scenario, workloads=(w,)), options)
             if alone.status == "infeasible":
-                infeasible[w.name] = "; ".join(alone.diagnosis) or "no feasible plan"
+                short[w.name] = "; ".join(alone.diagnosis) or "no feasible plan"
             else:
                 plans.append(alone)
         placements = [p for one in plans for p in one.placements]
@@ -152,15 +161,40 @@ def size(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]],
         placements = list(result.placements)
     replicas: dict[Key, int] = {}
     for e in config.endpoints:
-        if e.workload in demand and e.workload not in infeasible:
+        if e.workload in demand and e.workload not in short:
             for spec in e.sites:
                 replicas[(e.workload, spec.site)] = 0
     for p in placements:
         if (p.workload, p.site) in replicas:
             replicas[(p.workload, p.site)] += p.instances
     cost = sum(p.cost_usd for p in placements)
+    infeasible: dict[str, str] = {}
+    unmet: dict[str, dict[str, float]] = {}
+    if short:
+        fast = fast or FastSizer()
+        # What the other endpoints' plans take from a limited offering is not there for these.
+        used: dict[tuple[str, str], int] = {}
+        for p in placements:
+            used[(p.site, p.offering)] = used.get((p.site, p.offering), 0) + p.instances
+        rest = _without_use(_with_demand(config, demand, current), used)
+        for name in short:
+            endpoint = config.endpoint(name)
+            w = next(x for x in rest.workloads if x.name == name)
+            assert isinstance(w, InferenceWorkload)
+            now = {s.site: current.get((name, s.site)) or 0 for s in endpoint.sites}
+            best = fast.saturate(rest, w, now, config.churn_usd)
+            if best.status != "optimal":  # its floors alone do not fit the budget: the guard cuts
+                best = fast.saturate(rest, w, now, config.churn_usd, budget=False)
+            if best.status != "optimal":
+                infeasible[name] = short[name]
+                continue
+            for s in endpoint.sites:
+                replicas[(name, s.site)] = best.replicas.get(s.site, 0)
+            cost += best.cost_usd_per_hour
+            unmet[name] = dict(best.unmet)
     return Sizing(replicas, cost, infeasible, time.perf_counter() - started, "planner", relaxed,
-                  churn_supported() and config.churn_usd > 0)
+                  churn_supported() and config.churn_usd > 0, unmet,
+                  {name: why for name, why in short.items() if name in unmet})
 
 
 def _options(config: AutoscaleConfig, current: Mapping[Key, int | None]) -> PlanOptions:
@@ -193,6 +227,15 @@ def _with_demand(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, floa
             rps = {c: float(v) for c, v in demand[w.name].items() if v > 0}
             workloads.append(replace(w, demand_rps=rps))
     return replace(base, sites=sites, workloads=tuple(workloads))
+
+
+def _without_use(scenario: Scenario, used: Mapping[tuple[str, str], int]) -> Scenario:
+    """``scenario`` with ``used`` instances (site, offering) -> n taken from limited offerings."""
+    if not used:
+        return scenario
+    return replace(scenario, sites=tuple(replace(site, offerings=tuple(
+        replace(o, available=max(0, o.available - used.get((site.name, o.name), 0)))
+        if o.available is not None else o for o in site.offerings)) for site in scenario.sites))
 
 
 def _has_workload_budget(scenario: Scenario) -> bool:

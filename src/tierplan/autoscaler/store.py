@@ -18,6 +18,7 @@ in different threads).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sqlite3
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, TierplanError
+from .extras import require
 
 __all__ = ["Store", "open_store"]
 
@@ -168,6 +170,29 @@ class Store:
                 out[(a["endpoint"], a["site"])] = int(a["to_replicas"])
         return out
 
+    def last_dry_runs(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """Per (endpoint, site) whose newest actions were ``--dry-run`` ones: (the real count
+        they started from, the count they would have set), so a dry run goes on from there.
+
+        A dry-run action's ``from`` is the count the run believed (the simulated one); where
+        it differs from the previous action's ``to`` the real count changed under the run,
+        which starts again from that."""
+        chains: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for a in self.actions():
+            key = (a["endpoint"], a["site"])
+            if a["status"] == "dry-run":
+                chains.setdefault(key, []).append(a)
+            elif a["status"] in ("done", "already"):
+                chains.pop(key, None)  # a real change ends any simulation before it
+        out: dict[tuple[str, str], tuple[int, int]] = {}
+        for key, chain in chains.items():
+            base = int(chain[0]["from_replicas"])
+            for prev, a in itertools.pairwise(chain):
+                if a["from_replicas"] != prev["to_replicas"]:
+                    base = int(a["from_replicas"])
+            out[key] = (base, int(chain[-1]["to_replicas"]))
+        return out
+
     def close(self) -> None:
         with self.lock:
             self.conn.close()
@@ -181,11 +206,7 @@ def open_store(url: str) -> Store:
     (exit 2), TierplanError for a PostgreSQL server that does not answer."""
     shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
     if url.startswith(("postgresql://", "postgres://")):
-        try:
-            import psycopg2
-        except ImportError as exc:  # pragma: no cover
-            raise ImportError("a PostgreSQL state store needs psycopg2: "
-                              "pip install 'tierplan[postgres]'") from exc
+        psycopg2 = require("psycopg2", "postgres", f"the PostgreSQL state store {shown}")
         try:
             store = Store(psycopg2.connect(url), "%s", "postgresql")
             store.check_tables()

@@ -12,8 +12,6 @@ from __future__ import annotations
 import difflib
 import importlib
 import json
-import shutil
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ import click
 
 from ..providers.base import CatalogRow
 from ..providers.catalog import bundled_catalog, canonical_accelerator, filter_rows, read_catalog, site_name
-from .common import EXIT_ERROR, EXIT_INPUT, fail
+from .common import EXIT_ERROR, EXIT_INPUT, echo_tables, fail
 
 __all__ = ["catalog"]
 
@@ -94,7 +92,8 @@ def _select(rows: list[CatalogRow], providers: Sequence[str] | None, regions: Se
     return filter_rows(rows, accelerators=accelerators)
 
 
-def _emit(records: list[dict[str, Any]], columns: Sequence[Column], fmt: str, title: str) -> None:
+def _emit(records: list[dict[str, Any]], columns: Sequence[Column], fmt: str, title: str,
+          wide: bool = False) -> None:
     if fmt == "json":
         click.echo(json.dumps(records, indent=2))
         return
@@ -103,20 +102,19 @@ def _emit(records: list[dict[str, Any]], columns: Sequence[Column], fmt: str, ti
 
         click.echo(csv_text([c[0] for c in columns], records), nl=False)
         return
-    from rich.console import Console
-    from rich.table import Table
+    from ..reports.tables import TableData
 
-    from ..reports.safe import cell
+    numeric = frozenset(i for i, (key, _, _) in enumerate(columns) if key.endswith(_NUMERIC))
+    cells = tuple(tuple(fmt_cell(record[key]) for key, _, fmt_cell in columns) for record in records)
+    echo_tables([TableData(title, tuple(c[1] for c in columns), cells, numeric,
+                           levels=tuple(_LEVELS.get(key, 0) for key, _, _ in columns))], wide)
 
-    table = Table(title=title, title_justify="left", box=None, header_style="bold")
-    for key, heading, _ in columns:
-        numeric = key.endswith(("usd_per_hour", "usd_per_gb", "gib", "count", "vcpus", "lat", "lon",
-                                "offerings", "per_accelerator"))
-        table.add_column(heading, justify="right" if numeric else "left")
-    for record in records:
-        table.add_row(*(cell(fmt_cell(record[key])) for key, _, fmt_cell in columns))
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 250
-    Console(width=width).print(table)
+_NUMERIC = ("usd_per_hour", "usd_per_gb", "gib", "count", "vcpus", "lat", "lon", "offerings",
+            "per_accelerator")
+# On a narrow terminal, the columns that give way first (highest first); 0 always shows.
+_LEVELS = {"source": 9, "as_of": 9, "lat": 5, "lon": 5, "memory_gib": 4, "vcpus": 4,
+           "egress_usd_per_gb": 3, "accelerator_memory_gib": 2, "accelerator_count": 1,
+           "jurisdiction": 1, "spot_usd_per_hour": 2, "usd_per_hour": 0, "offerings": 1}
 
 
 _source_options = [
@@ -129,6 +127,7 @@ _source_options = [
     click.option("--skypilot", "skypilot_dir", metavar="DIR", type=click.Path(file_okay=False),
                  help="Read a SkyPilot catalog folder of <cloud>/vms.csv instead."),
     click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True),
+    click.option("--wide", is_flag=True, help="On a terminal, show every column in full."),
 ]
 
 
@@ -146,7 +145,7 @@ def catalog() -> None:
 @catalog.command("offerings")
 @_with_source_options
 def offerings_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelerators: tuple[str, ...],
-                  catalog_opt: str, skypilot_dir: str | None, fmt: str) -> None:
+                  catalog_opt: str, skypilot_dir: str | None, fmt: str, wide: bool) -> None:
     """Every priced instance type, cheapest first within each region."""
     rows = _select(_load(catalog_opt, skypilot_dir), _split(providers), _split(regions), _split(accelerators))
     rows.sort(key=lambda r: (r.provider, r.region, r.usd_per_hour, r.instance_type))
@@ -162,13 +161,13 @@ def offerings_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelera
     ]
     if fmt != "table":
         columns += [("available", "available", _num), ("lat", "lat", _num), ("lon", "lon", _num)]
-    _emit(records, columns, fmt, _count(len(records), "offering"))
+    _emit(records, columns, fmt, _count(len(records), "offering"), wide)
 
 
 @catalog.command("gpus")
 @_with_source_options
 def gpus_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelerators: tuple[str, ...],
-             catalog_opt: str, skypilot_dir: str | None, fmt: str) -> None:
+             catalog_opt: str, skypilot_dir: str | None, fmt: str, wide: bool) -> None:
     """Per accelerator and region, the instance type with the cheapest price per accelerator-hour."""
     rows = _select(_load(catalog_opt, skypilot_dir), _split(providers), _split(regions), _split(accelerators))
     best: dict[tuple[str, str, str], CatalogRow] = {}
@@ -201,13 +200,13 @@ def gpus_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelerators:
         ("usd_per_accelerator_hour", "$/GPU-h", _money),
         ("spot_usd_per_accelerator_hour", "spot $/GPU-h", _money), ("jurisdiction", "jur.", _text),
     ]
-    _emit(records, columns, fmt, _count(len({r["accelerator"] for r in records}), "accelerator"))
+    _emit(records, columns, fmt, _count(len({r["accelerator"] for r in records}), "accelerator"), wide)
 
 
 @catalog.command("sites")
 @_with_source_options
 def sites_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelerators: tuple[str, ...],
-              catalog_opt: str, skypilot_dir: str | None, fmt: str) -> None:
+              catalog_opt: str, skypilot_dir: str | None, fmt: str, wide: bool) -> None:
     """Regions with offerings: site name, location, jurisdiction, internet egress."""
     rows = _select(_load(catalog_opt, skypilot_dir), _split(providers), _split(regions), _split(accelerators))
     sites: dict[str, dict[str, Any]] = {}
@@ -227,7 +226,7 @@ def sites_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelerators
         ("egress_usd_per_gb", "egress $/GB", _money), ("offerings", "offerings", _num),
         ("accelerators", "accelerators", _text),
     ]
-    _emit(records, columns, fmt, _count(len(records), "site"))
+    _emit(records, columns, fmt, _count(len(records), "site"), wide)
 
 
 @catalog.command("refresh")

@@ -7,7 +7,7 @@ import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.console import Console
@@ -15,9 +15,12 @@ from rich.console import Console
 from ..errors import InputError, ScenarioError
 from ..files import write_atomic
 
+if TYPE_CHECKING:
+    from ..reports.tables import TableData
+
 __all__ = [
     "EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_OK", "EXIT_THRESHOLD",
-    "FORMAT_HELP", "emit", "fail", "in_file", "output_format", "progress", "table_width",
+    "FORMAT_HELP", "echo_tables", "emit", "fail", "in_file", "output_format", "progress", "table_width",
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
@@ -91,3 +94,16 @@ def emit(text: str, output: str | None, note: str = "") -> None:
         click.echo(f"wrote {output}{note}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def echo_tables(tables: Sequence[TableData], wide: bool = False) -> None:
+    """Print tables on stdout: fitted to a terminal (reports.fit), or every column at its
+    natural width with ``wide`` or when stdout is a file or a pipe (plain and stable)."""
+    from ..reports.fit import fitted_text
+    from ..reports.tables import plain_table
+
+    width = table_width(None)
+    if wide or width is None:
+        click.echo("\n".join(line for t in tables for line in plain_table(t)), nl=False)
+    else:
+        click.echo(fitted_text([], tables, width), nl=False)

@@ -21,11 +21,13 @@ __all__ = ["diff_cmd"]
 @click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default=None,
               help=FORMAT_HELP.removesuffix(".") + " (markdown fits a pull-request comment).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
+@click.option("--wide", is_flag=True, help="On a terminal, show every column of the tables in full.")
 @click.option("--fail-above-usd", type=Finite(min=0), default=None, metavar="X",
               help="Exit 4 when the monthly cost rises by more than X USD.")
 @click.option("--fail-above-percent", type=Finite(min=0), default=None, metavar="P",
               help="Exit 4 when the monthly cost rises by more than P percent.")
-def diff_cmd(old: str, new: str, fmt: str | None, output: str | None, fail_above_usd: float | None,
+def diff_cmd(old: str, new: str, fmt: str | None, output: str | None, wide: bool,
+             fail_above_usd: float | None,
              fail_above_percent: float | None) -> None:
     """Compare two plan JSON files (`tierplan plan --format json`): placements moved,
     instances added or removed, and the cost delta in total, per tier, provider, site,
@@ -34,7 +36,7 @@ def diff_cmd(old: str, new: str, fmt: str | None, output: str | None, fail_above
     """
     fmt = output_format(fmt, output, DIFF_FORMATS)
     diff = diff_plans(load_plan_file(old), load_plan_file(new), old, new)
-    emit(render_diff(diff, fmt, table_width(output)), output)
+    emit(render_diff(diff, fmt, table_width(output), wide), output)
     reasons = exceeds(diff, fail_above_usd, fail_above_percent)
     if reasons:
         click.echo(f"tierplan: cost check failed: {'; '.join(reasons)}", err=True)

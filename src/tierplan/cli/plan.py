@@ -8,6 +8,7 @@ import time
 import click
 
 from ..reports import FORMATS, render
+from ..reports.tables import total_note
 from ..scenario import load_scenario
 from ..scheduler import PlanOptions, plan
 from .common import (
@@ -29,6 +30,8 @@ __all__ = ["plan_cmd", "validate_cmd"]
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None, help=FORMAT_HELP)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
+@click.option("--wide", is_flag=True, help="On a terminal, show every column of the table in full "
+              "(by default the table fits the terminal, least important columns first to go).")
 @click.option("--objective", type=click.Choice(["cost", "latency"]),
               help="Override the scenario's objective.")
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
@@ -42,8 +45,8 @@ __all__ = ["plan_cmd", "validate_cmd"]
                    "(routing) or by also searching other instance choices (exact, slower).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes for independent parts of large scenarios [default: cores].")
-def plan_cmd(scenario: str, fmt: str | None, output: str | None, objective: str | None, solver: str,
-             time_limit: float, gap: float, tie_break: str, workers: int | None) -> None:
+def plan_cmd(scenario: str, fmt: str | None, output: str | None, wide: bool, objective: str | None,
+             solver: str, time_limit: float, gap: float, tie_break: str, workers: int | None) -> None:
     """Place the workloads of SCENARIO at the lowest cost (or latency) and report it."""
     fmt = output_format(fmt, output, list(FORMATS))
     loaded = load_scenario(scenario)
@@ -59,8 +62,8 @@ def plan_cmd(scenario: str, fmt: str | None, output: str | None, objective: str 
                    f"{time_limit:g} s: a feasible plan is always finished (each workload's "
                    "own solve and the start of workloads that share a limit); see README, "
                    "'Choices where the spec is silent'", err=True)
-    emit(render(result, fmt, table_width(output)), output,
-         f" ({result.status}, ${result.total_cost_usd:,.2f})")
+    total = total_note(result.total_cost_usd, result.horizon_hours) if result.placements else "no plan"
+    emit(render(result, fmt, table_width(output), wide), output, f" ({result.status}, {total})")
     if result.status == "infeasible":
         sys.exit(EXIT_INFEASIBLE)
     if not result.placements and result.status == "time_limit":

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import in_file
+from .common import echo_tables, in_file
 
 if TYPE_CHECKING:
     from ..simulations.spec import Simulation
@@ -49,22 +49,15 @@ _OPTIONAL = {"jobs", "jobs_missed_deadline", "preemptions", "plan_calls", "plan_
 
 
 def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    from ..reports.safe import cell as safe_cell
+    from ..reports.tables import TableData
     from ..simulations.output import cell
 
     columns = [c for c in columns if c not in _OPTIONAL or any(row.get(c) for row in rows)]
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for c in columns:
-        table.add_column(_HEADERS.get(c, c.replace("_", " ")), justify="left" if c == "policy" else "right")
-    for row in rows:
-        table.add_row(*[safe_cell(cell(c, row.get(c))) for c in columns])
-    # Natural width, as `tierplan plan` prints its tables: a narrow terminal wraps lines
-    # rather than cutting the numbers.
-    Console(width=1000).print(table)
+    cells = tuple(tuple(cell(c, row.get(c)) for c in columns) for row in rows)
+    numeric = frozenset(i for i, c in enumerate(columns) if c != "policy")
+    # Fitted to a terminal (numbers never wrap), every column at its width in a pipe.
+    echo_tables([TableData(title, tuple(_HEADERS.get(c, c.replace("_", " ")) for c in columns), cells,
+                           numeric)])
 
 
 @click.command("simulate")

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
-from rich import box
-from rich.console import Console, Group
-from rich.table import Table
-from rich.text import Text
-
 from .charts import money
 from .document import MONTH_HOURS
+from .fit import fitted_text
 from .markdown import MAX_ROWS, md_escape, md_table
-from .safe import cell, clean
+from .safe import clean
 from .tables import TableData, plain_table
 
 __all__ = ["DIFF_FORMATS", "diff_headline", "diff_json", "diff_markdown", "diff_table", "render_diff"]
@@ -122,30 +117,24 @@ def _title(diff: dict[str, Any]) -> str:
     return f"{o['scenario']} ({o['file']}) → {n['scenario']} ({n['file']}){status}"
 
 
-def diff_table(diff: dict[str, Any], width: int | None = None) -> str:
-    """Rich tables fitted to ``width``; as wide as the content when None (files, pipes)."""
-    sections = _sections(diff)
-    if width is None:
-        lines = [clean(_title(diff)), clean(diff_headline(diff))]
-        if not sections:
-            lines.append("No placement, group or budget changed.")
-        for title, header, rows, numeric in sections:
-            lines += plain_table(TableData(title, tuple(header), tuple(tuple(r) for r in rows),
-                                           frozenset(numeric)))
+# Columns that give way first on a narrow terminal (reports.fit); the rest always show.
+_LEVELS = {"offering": 2, "pricing": 3, "delta / hour": 4, "limit (old)": 2, "limit (new)": 2}
+
+
+def diff_table(diff: dict[str, Any], width: int | None = None, wide: bool = False) -> str:
+    """Tables fitted to a terminal of ``width`` columns (reports.fit); every column as wide
+    as its content when ``width`` is None (files, pipes) or ``wide``."""
+    tables = [TableData(title, tuple(header), tuple(tuple(r) for r in rows), frozenset(numeric),
+                        levels=tuple(_LEVELS.get(h, 0) for h in header))
+              for title, header, rows, numeric in _sections(diff)]
+    unchanged = [] if tables else ["No placement, group or budget changed."]
+    if width is None or wide:
+        lines = [clean(_title(diff)), clean(diff_headline(diff)), *unchanged]
+        for table in tables:
+            lines += plain_table(table)
         return "\n".join(lines) + "\n"
-    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
-    parts: list[Any] = [Text(clean(_title(diff))), Text(clean(diff_headline(diff)), style="bold")]
-    if not sections:
-        parts.append(Text("No placement, group or budget changed."))
-    for title, header, rows, numeric in sections:
-        table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-        for i, h in enumerate(header):
-            table.add_column(h, justify="right" if i in numeric else "left", overflow="fold")
-        for row in rows:
-            table.add_row(*map(cell, row))
-        parts.append(table)
-    console.print(Group(*parts))
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
+    lead = [(_title(diff), ""), (diff_headline(diff), "bold"), *((u, "") for u in unchanged)]
+    return fitted_text(lead, tables, width)
 
 
 def _capped(header: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
@@ -184,9 +173,9 @@ def diff_json(diff: dict[str, Any]) -> str:
 DIFF_FORMATS = ("table", "markdown", "json")
 
 
-def render_diff(diff: dict[str, Any], fmt: str, width: int | None = None) -> str:
+def render_diff(diff: dict[str, Any], fmt: str, width: int | None = None, wide: bool = False) -> str:
     if fmt == "json":
         return diff_json(diff)
     if fmt == "markdown":
         return diff_markdown(diff)
-    return diff_table(diff, width)
+    return diff_table(diff, width, wide)

@@ -7,14 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 from ..model import OwnedUse, PeriodCost, Placement, Plan
+from ..units import MONTH_HOURS
 
 __all__ = ["COMMITTED", "GROUPS", "MONTH_HOURS", "SCHEMA", "cost_breakdown", "group_split",
            "hourly", "monthly", "plan_document", "pricing"]
 
 SCHEMA = "tierplan.plan/v2"
 
-MONTH_HOURS = 730.0
-"""Hours in the month every report quotes (8,760 h / 12, as cloud price lists use)."""
 
 GROUPS: dict[str, str] = {"by_tier": "tier", "by_provider": "provider", "by_site": "site",
                           "by_team": "team", "by_workload": "workload"}

@@ -21,7 +21,7 @@ from typing import Any
 from .charts import bar_chart, html_page, money, stacked_bar_chart
 from .document import GROUPS, MONTH_HOURS, group_split, hourly, monthly, pricing
 from .periods import html_periods
-from .tables import binding_saving, traffic_detail
+from .tables import binding_rows, traffic_detail
 
 __all__ = ["to_html"]
 
@@ -99,7 +99,8 @@ def _cards(doc: dict[str, Any]) -> str:
         share = tight["used_usd"] / tight["limit_usd"] if tight["limit_usd"] else 0.0
         n_bind = sum(1 for b in doc["budgets"] if b["binding"])
         cards.append(_card("Tightest budget", f"{share:.0%} used",
-                           f"{tight['name']}: {money(tight['used_usd'])} of {money(tight['limit_usd'])}"
+                           f"{tight['name']}: {money(monthly(tight['used_usd'], h))} of "
+                           f"{money(monthly(tight['limit_usd'], h))} per month"
                            f" · {n_bind} of {len(doc['budgets'])} budgets binding"))
     sites = {p["site"] for p in doc["placements"]}
     workloads = {p["workload"] for p in doc["placements"]}
@@ -182,15 +183,20 @@ def _budgets(doc: dict[str, Any]) -> str:
                              f"{money(monthly(b['limit_usd'], h))} per month" for b in budgets}
     chart = note + bar_chart(items, markers=limits, marker_label="limit", notes=notes,
                              value_format=lambda v: f"{v:.0f}%", width=1000)
+    # Limits are written over the horizon: shown per month, and as written when the horizon
+    # is not a month.
+    over = h != MONTH_HOURS
     rows = [(str(b["name"]), money(monthly(b["used_usd"], h)), money(monthly(b["limit_usd"], h)),
+             *([money(b["limit_usd"])] if over else []),
              f"{b['used_usd'] / b['limit_usd']:.0%}" if b["limit_usd"] else "-",
              money(monthly(b["limit_usd"] - b["used_usd"], h)), money(hourly(b["used_usd"], h)),
              "binding" if b["binding"] else "")
             for b in doc["budgets"]]
+    extra = (f"limit over {h:g} h",) if over else ()
     return ('<section id="budgets"><h2>Budgets: used against limit</h2>'
             '<p class="note">Share of each limit used; the grey track runs to the limit (the dark tick).</p>'
-            + chart + _table(("budget", "used / month", "limit / month", "share", "headroom / month",
-                              "used / hour", ""), rows, {1, 2, 3, 4, 5}) + "</section>")
+            + chart + _table(("budget", "used / month", "limit / month", *extra, "share", "headroom / month",
+                              "used / hour", ""), rows, set(range(1, 6 + len(extra)))) + "</section>")
 
 
 def _latency(doc: dict[str, Any]) -> str:
@@ -224,18 +230,17 @@ def _binding(doc: dict[str, Any]) -> str:
     if not doc["binding"]:
         return ""
     ordered = sorted(doc["binding"], key=lambda b: -(b["relax_saving"] or 0.0))
-    rows = [(str(b["kind"]), str(b["name"]), str(b["detail"]),
-             "" if b["shadow_price"] is None else f"{b['shadow_price']:.4g} {b['unit']}",
-             binding_saving(doc, b["relax_saving"])) for b in ordered]
+    rows = binding_rows(doc)
     chart = ""
     savings = [(f"{b['kind']}: {b['name']}", monthly(b["relax_saving"], doc["horizon_hours"]))
                for b in ordered if b["relax_saving"]][:2 * CHART_ROWS]
     if savings and doc["objective"] == "cost":
         chart = bar_chart(savings, value_format=lambda v: f"saves {_rate(v)}", width=1000)
     return ('<section id="binding"><h2>What limits the plan</h2>'
-            '<p class="note">Constraints at their limit. The shadow price is the change of the '
-            "objective per unit of the limit; \"relaxing saves\" is what one more unit (an instance, "
-            "a dollar of budget) would save, from a re-solve.</p>" + chart
+            '<p class="note">Budgets at their limit or that moved the plan, and full capacities '
+            "that cost money. The shadow price is the change of the objective per unit of the "
+            "limit; \"relaxing saves\" is what one more instance, or the budget lifted, would "
+            "save, from a re-solve.</p>" + chart
             + _table(("kind", "name", "detail", "shadow price", "relaxing saves"), rows, {3, 4}, wrap={2})
             + "</section>")
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from typing import Any
 
-from rich import box
-from rich.console import Console, Group
-from rich.table import Table
-from rich.text import Text
-
 from ..files import write_atomic
 from ..model import Plan
 from .document import hourly, monthly, plan_document, pricing
+from .fit import fitted_text
 from .html import to_html
 from .markdown import to_markdown
 from .periods import CSV_PERIOD_FIELDS, csv_period_rows
-from .safe import cell, clean, csv_text
+from .safe import clean, csv_text
 from .tables import headline, plain_table, plan_tables
 
 __all__ = ["FORMATS", "render", "write_atomic"]
@@ -28,32 +23,20 @@ def to_json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-def to_table(doc: dict[str, Any], width: int | None = None) -> str:
-    """Tables as text: fitted to a terminal of ``width`` columns (Rich, wrapping long cells),
-    or as wide as the content when ``width`` is None (files, pipes)."""
-    if width is None:
-        lines = [clean(headline(doc)), *(clean(f"  - {reason}") for reason in doc["diagnosis"])]
-        for t in plan_tables(doc):
-            if t.rows:
-                lines += plain_table(t)
+def to_table(doc: dict[str, Any], width: int | None = None, wide: bool = False) -> str:
+    """Tables as text: fitted to a terminal of ``width`` columns (reports.fit: the most
+    important columns; numbers never wrap), or every column as wide as its content when
+    ``width`` is None (files, pipes: plain and stable) or ``wide``."""
+    tables = [t for t in plan_tables(doc) if t.rows]
+    if width is None or wide:
+        # Files, pipes and --wide get the same bytes for the same plan: no solver timing.
+        lines = [clean(headline(doc, timing=False)),
+                 *(clean(f"  - {reason}") for reason in doc["diagnosis"])]
+        for t in tables:
+            lines += plain_table(t)
         return "\n".join(lines) + "\n"
-    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
-    parts: list[Any] = [Text(clean(headline(doc)), style="bold")]
-    for reason in doc["diagnosis"]:
-        parts.append(Text(clean(f"  - {reason}"), style="red"))
-    for t in plan_tables(doc):
-        if not t.rows:
-            continue
-        table = Table(title=t.title, box=box.SIMPLE_HEAD, title_justify="left",
-                      show_footer=t.total is not None)
-        for i, h in enumerate(t.header):
-            table.add_column(h, justify="right" if i in t.numeric else "left", overflow="fold",
-                             footer=cell(t.total[i]) if t.total else "")
-        for row in t.rows:
-            table.add_row(*map(cell, row))
-        parts.append(table)
-    console.print(Group(*parts))
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
+    lead = [(headline(doc), "bold"), *((f"  - {reason}", "red") for reason in doc["diagnosis"])]
+    return fitted_text(lead, tables, width)
 
 
 CSV_FIELDS = ["workload", "kind", "site", "tier", "provider", "offering", "accelerator",
@@ -90,7 +73,7 @@ FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def render(plan: Plan, fmt: str, width: int | None = None) -> str:
-    """The plan in ``fmt``; ``width`` fits the table to a terminal."""
+def render(plan: Plan, fmt: str, width: int | None = None, wide: bool = False) -> str:
+    """The plan in ``fmt``; ``width`` fits the table to a terminal (``wide``: every column)."""
     doc = plan_document(plan)
-    return to_table(doc, width) if fmt == "table" else FORMATS[fmt](doc)
+    return to_table(doc, width, wide) if fmt == "table" else FORMATS[fmt](doc)

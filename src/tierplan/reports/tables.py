@@ -18,22 +18,32 @@ from .charts import money
 from .document import MONTH_HOURS, hourly, monthly, pricing
 from .safe import clean
 
-__all__ = ["TableData", "binding_saving", "headline", "plain_table", "plan_tables", "traffic_detail"]
+__all__ = ["WIDE", "TableData", "binding_rows", "binding_saving", "headline", "plain_table", "plan_tables",
+           "total_note", "traffic_detail"]
 
 _GROUP_TITLES = (("by_tier", "Cost by tier", "tier"), ("by_provider", "Cost by provider", "provider"),
                  ("by_site", "Cost by site", "site"), ("by_team", "Cost by team", "team"),
                  ("by_workload", "Cost by workload", "workload"))
 
 
+WIDE = 9
+"""The level of a column a terminal shows only with ``--wide`` (files and pipes always)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TableData:
-    """A titled table: header, rows of text cells, and which columns hold numbers."""
+    """A titled table: header, rows of text cells, and which columns hold numbers.
+
+    ``levels`` rank the columns for a narrow terminal (reports.fit): 0 always shows,
+    higher levels give way first, ``WIDE`` only with ``--wide``; empty means all 0.
+    """
 
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: frozenset[int]
     total: tuple[str, ...] | None = None  # a closing "total" row, when one adds up
+    levels: tuple[int, ...] = ()
 
 
 def _over(doc: dict[str, Any]) -> bool:
@@ -58,14 +68,27 @@ def traffic_detail(p: dict[str, Any]) -> str:
     return f"{p.get('compute_hours', 0):.2f} h compute, {p.get('transfer_hours', 0):.2f} h transfer"
 
 
-def binding_saving(doc: dict[str, Any], saving: float | None) -> str:
-    """What relaxing a constraint by one unit saves, in the objective's terms."""
+def binding_saving(doc: dict[str, Any], binding: dict[str, Any]) -> str:
+    """What relaxing a constraint saves, in the objective's terms: one more instance of a
+    capacity, or a budget lifted altogether; ``nothing`` when the re-solve found no saving."""
+    saving = binding["relax_saving"]
     if saving is None:
         return ""
+    how = "per instance" if binding["kind"] == "capacity" else "if lifted"
     if doc["objective"] != "cost":
-        return f"{saving:.4g} ms mean latency per unit"
+        return f"{saving:.4g} ms mean latency {how}"
+    if saving < 0.005:
+        return f"nothing ($0.00) {how}"
     h = doc["horizon_hours"]
-    return f"{money(monthly(saving, h))}/month ({money(hourly(saving, h))}/h) per unit"
+    return f"{money(monthly(saving, h))}/month ({money(hourly(saving, h))}/h) {how}"
+
+
+def binding_rows(doc: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """kind, name, detail, shadow price, what relaxing saves: largest saving first."""
+    ordered = sorted(doc["binding"], key=lambda b: -(b["relax_saving"] or 0.0))
+    return [(b["kind"], b["name"], b["detail"],
+             "" if not b["shadow_price"] else f"{b['shadow_price']:.4g} {b['unit']}",
+             binding_saving(doc, b)) for b in ordered]
 
 
 def headline(doc: dict[str, Any], timing: bool = True) -> str:
@@ -82,6 +105,14 @@ def headline(doc: dict[str, Any], timing: bool = True) -> str:
             f"{solver}, gap {s['gap']:.2g}")
 
 
+def total_note(total_usd: float, horizon_hours: float) -> str:
+    """The total in the report's words, for one line: ``$5,863.43/month, $8.03/h`` (and
+    ``, $X over H h`` when the horizon is not a month)."""
+    h = horizon_hours
+    over = f", {money(total_usd)} over {h:g} h" if h != MONTH_HOURS else ""
+    return f"{money(monthly(total_usd, h))}/month, {money(hourly(total_usd, h))}/h{over}"
+
+
 def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     """Placements, the five cost groups, budgets, latency and binding constraints."""
     h = doc["horizon_hours"]
@@ -95,8 +126,11 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     header = ("workload", "kind", "site", "tier", "offering", "accelerator", "instances", "pricing",
               *money_header, "detail")
     total = ("total", "", "", "", "", "", "", "", *_money_cells(doc, doc["total_cost_usd"]), "")
+    # A terminal keeps workload, site, offering, instances and the monthly cost; the kind
+    # and tier are in the site's name, the rest gives way as the width runs out.
+    levels = (0, WIDE, 0, WIDE, 0, 2, 0, 1, 0, 4, *([3] if n_money == 3 else []), 5)
     tables.append(TableData("Placements", header, tuple(rows), frozenset({6, *range(8, 8 + n_money)}),
-                            total if rows else None))
+                            total if rows else None, levels))
 
     grand = doc["total_cost_usd"]
     for key, title, label in _GROUP_TITLES:
@@ -104,9 +138,13 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
         rows = [(name + (" (amortised)" if key == "by_tier" and name == "onprem" else ""),
                  *_money_cells(doc, v), f"{v / grand:.1%}" if grand else "-")
                 for name, v in sorted(group.items(), key=lambda kv: (-kv[1], kv[0]))]
+        levels = (0, 0, 2, *([1] * (n_money - 2)), 1)
         tables.append(TableData(title, (label, *money_header, "share"), tuple(rows),
-                                frozenset(range(1, 2 + n_money))))
+                                frozenset(range(1, 2 + n_money)), levels=levels))
 
+    # Limits are written over the horizon; shown as monthly rates like every amount, with
+    # the limit as written beside them when the horizon is not a month.
+    over = _over(doc)
     rows = []
     for b in doc["budgets"]:
         used, limit = b["used_usd"], b["limit_usd"]
@@ -116,11 +154,14 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
                          "yes" if b["binding"] else ""))
             continue
         rows.append((b["name"], money(monthly(used, h)), money(monthly(limit, h)),
+                     *([money(limit)] if over else []),
                      f"{used / limit:.0%}" if limit else "-", money(monthly(limit - used, h)),
                      money(hourly(used, h)), "yes" if b["binding"] else ""))
-    tables.append(TableData("Budgets", ("budget", "used per month", "limit per month", "share",
+    extra = (f"limit over {h:g} h",) if over else ()
+    tables.append(TableData("Budgets", ("budget", "used per month", "limit per month", *extra, "share",
                                         "headroom per month", "used per hour", "binding"),
-                            tuple(rows), frozenset({1, 2, 3, 4, 5})))
+                            tuple(rows), frozenset(range(1, 6 + len(extra))),
+                            levels=(0, 0, 0, *([2] * len(extra)), 1, 2, 3, 0)))
 
     rows = [(s["workload"], s["client"], f"{s['mean_ms']:.1f}", f"{s['max_ms']:.1f}", f"{s['slo_ms']:g}",
              "ok" if s["max_ms"] <= s["slo_ms"] + 1e-9 else "VIOLATED")
@@ -128,12 +169,9 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     tables.append(TableData("Latency", ("workload", "client", "mean ms", "max ms", "SLO ms", "within SLO"),
                             tuple(rows), frozenset({2, 3, 4})))
 
-    ordered = sorted(doc["binding"], key=lambda b: -(b["relax_saving"] or 0.0))
-    rows = [(b["kind"], b["name"], b["detail"],
-             "" if b["shadow_price"] is None else f"{b['shadow_price']:.4g} {b['unit']}",
-             binding_saving(doc, b["relax_saving"])) for b in ordered]
-    tables.append(TableData("Binding constraints", ("kind", "name", "detail", "shadow price",
-                                                    "relaxing saves"), tuple(rows), frozenset({3, 4})))
+    header = ("kind", "name", "detail", "shadow price", "relaxing saves")
+    tables.append(TableData("Binding constraints", header, tuple(binding_rows(doc)), frozenset({3, 4}),
+                            levels=(1, 0, 2, 3, 0)))
     from .periods import period_tables  # it builds on TableData
 
     return tables + period_tables(doc)

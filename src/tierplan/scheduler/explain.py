@@ -6,8 +6,10 @@
   option, capacity, budget and minimum row gets a penalised slack; the rows that need
   slack are the ones that cannot hold together. Budgets are then compared with the
   cheapest plan that meets every other rule, so the message carries both numbers.
-- :func:`bindings` reports the budgets and capacities that limit the plan, with shadow
-  prices from the LP with the integer decisions fixed.
+- :func:`bindings` reports the budgets and capacities that moved the plan: a budget at its
+  limit, with a non-zero shadow price (from the LP with the integer decisions fixed), or
+  whose lifting would make the plan cheaper (a budget can move whole instances and end
+  well under its limit); a full capacity only when one more instance would save money.
 - :func:`slo_bindings` reports latency SLOs that keep a workload off a cheaper site.
 """
 
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..model import Binding, Budget, InferenceWorkload, TrainingWorkload, Workload
+from ..units import MONTH_HOURS
 from .candidates import EPS, InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
 from .milp import INF, Milp
@@ -126,7 +129,8 @@ def _training_reasons(u: Universe, cand: TrainingCandidates) -> list[str]:
         if cheapest.cost > w.budget_usd + 0.005:
             return [f"{w.name}: budget_usd ({usd(w.budget_usd)}) is below its cheapest option "
                     f"({usd(cheapest.cost)}: {cheapest.nodes} x "
-                    f"{u.offers[cheapest.offer][1].name} at {u.sites[cheapest.site].name})"]
+                    f"{u.offers[cheapest.offer][1].name} at {u.sites[cheapest.site].name})"
+                    f"{_over_horizon(u)}"]
     return []
 
 
@@ -184,9 +188,14 @@ def _slack_message(u: Universe, m: Milp, tag: tuple[object, ...], slack: float,
         name, limit = f"{tag[1]}: budget_usd", m.row_upper[row]
     if cheapest is not None and cheapest > limit + 0.005:
         return (f"{name} ({usd(limit)}) is below the cheapest plan that meets every SLO "
-                f"({usd(cheapest)})")
+                f"({usd(cheapest)}){_over_horizon(u)}")
     return (f"{name} ({usd(limit)}) cannot be met together with the other budgets and "
-            f"capacity limits; it needs about {usd(slack)} more")
+            f"capacity limits; it needs about {usd(slack)} more{_over_horizon(u)}")
+
+
+def _over_horizon(u: Universe) -> str:
+    """Budgets are written over the horizon, and so are the amounts compared with them."""
+    return f" (amounts over the {u.scenario.horizon_hours:g} h horizon)"
 
 
 def _cheapest(m: Milp, row: int, backend: Backend, time_limit: float) -> float | None:
@@ -227,6 +236,17 @@ class Relaxer:
         for j in index:  # instance counts are also bounded by the limit itself
             if relaxed.col_integer[j]:
                 relaxed.col_upper[j] += delta
+        return self._resolve(relaxed)
+
+    def lifted(self, m: Milp, row: int) -> float | None:
+        """What the plan would save without the row's limit at all (a budget lifted)."""
+        if m.num_cols > self.max_columns:
+            return None
+        relaxed = _copy(m)
+        relaxed.row_upper[row] = INF
+        return self._resolve(relaxed)
+
+    def _resolve(self, relaxed: Milp) -> float | None:
         limit = min(self.time_limit, self.max_seconds)
         result = self.backend.solve(relaxed, self.objective, None, limit, self.gap)
         if result.objective is None or result.status != "optimal":
@@ -252,19 +272,40 @@ def bindings(
         limit = m.row_upper[r]
         tolerance = 0.005 if kind != "capacity" else 1e-6
         dual = duals[r] if duals is not None else None
-        if used < limit - tolerance and not (dual and abs(dual) > EPS):
-            continue
+        tight = used >= limit - tolerance or bool(dual and abs(dual) > EPS)
         if kind == "capacity":
+            if not tight:
+                continue
+            saving = relaxer.saving(m, r, 1.0) if relaxer else None
+            if saving is not None and saving < SAVES_NOTHING:
+                continue  # full, but one more instance would not change the plan's cost
             si, offering = u.offers[int(str(tag[1]))]
             name = f"{u.sites[si].name}/{offering.name}"
             detail = f"all {offering.available} available instances are in use"
-            saving = relaxer.saving(m, r, 1.0) if relaxer else None
             out.append(Binding("capacity", name, detail, None, "objective per instance", saving))
-        else:
-            name = budgets[int(str(tag[1]))].name if kind == "budget" else str(tag[1])
-            detail = f"{usd(used)} of {usd(limit)} used"
-            out.append(Binding(kind, name, detail, dual, "objective per USD"))
+            continue
+        # Scenario budgets are few: each is re-solved without its limit, since one can
+        # move whole instances elsewhere and end well under it. A workload's own
+        # budget_usd (one per workload) only when it is at its limit.
+        if not tight and kind != "budget":
+            continue
+        saving = relaxer.lifted(m, r) if relaxer else None
+        if not tight and (saving is None or saving < SAVES_NOTHING):
+            continue
+        name = budgets[int(str(tag[1]))].name if kind == "budget" else str(tag[1])
+        out.append(Binding(kind, name, _budget_detail(u, used, limit), dual, "objective per USD", saving))
     return out
+
+
+SAVES_NOTHING = 0.005
+"""A relaxation that saves less than half a cent over the horizon did not move the plan."""
+
+
+def _budget_detail(u: Universe, used: float, limit: float) -> str:
+    """Use against limit, as monthly rates like every amount a person reads."""
+    h = u.scenario.horizon_hours
+    share = f"{used / limit:.0%} used: " if limit > 0 else ""
+    return f"{share}{usd(used / h * MONTH_HOURS)} of {usd(limit / h * MONTH_HOURS)} per month"
 
 
 def slo_bindings(u: Universe, inference: Sequence[InferenceCandidates]) -> list[Binding]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from ..model import (
     Binding,
@@ -79,6 +80,14 @@ def latency_stats(scenario: Scenario, placements: Iterable[Placement]) -> list[L
     return out
 
 
+def _moved_by(uses: Sequence[BudgetUse], bindings: Sequence[Binding]) -> list[BudgetUse]:
+    """Budget uses, binding too when the explanation found that the budget moved the plan
+    (one can move whole instances away and end under its limit)."""
+    moved = {(b.kind == "workload_budget", b.name) for b in bindings
+             if b.kind in ("budget", "workload_budget")}
+    return [replace(u, binding=True) if (u.workload is not None, u.name) in moved else u for u in uses]
+
+
 def assemble(
     scenario: Scenario,
     objective: Objective,
@@ -96,7 +105,7 @@ def assemble(
         horizon_hours=scenario.horizon_hours,
         placements=tuple(ordered),
         latency=tuple(latency_stats(scenario, ordered)),
-        budgets=tuple(budget_uses(scenario, ordered)),
+        budgets=tuple(_moved_by(budget_uses(scenario, ordered), bindings)),
         binding=tuple(bindings),
         diagnosis=(),
         solver=info,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..extras import require
 from .base import InFlight
 
 __all__ = ["AzureMLController"]
@@ -26,16 +27,11 @@ class AzureMLController:
         self.deployment = deployment
         self.description = f"azureml {workspace}/{endpoint}/{deployment}"
         if ml_client is None:
-            try:
-                from azure.ai.ml import MLClient
-            except ImportError as exc:  # pragma: no cover
-                raise ImportError("the azureml controller needs azure-ai-ml and azure-identity: "
-                                  "pip install 'tierplan[azure]'") from exc
+            ml = require("azure.ai.ml", "azure", "the azureml controller")
             if credential is None:
-                from azure.identity import DefaultAzureCredential
-
-                credential = DefaultAzureCredential()
-            ml_client = MLClient(credential, subscription_id, resource_group, workspace, **client_kwargs)
+                identity = require("azure.identity", "azure", "the azureml controller")
+                credential = identity.DefaultAzureCredential()
+            ml_client = ml.MLClient(credential, subscription_id, resource_group, workspace, **client_kwargs)
         self.ml_client = ml_client
         self._flight = InFlight()
 

@@ -16,6 +16,7 @@ Errors are whatever the SDK raises; :func:`apply` retries them with backoff and 
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -60,30 +61,47 @@ class DryRunController:
 
 
 class ReadOnly:
-    """``--dry-run``: reads the real controller, records what it would set, sets nothing."""
+    """``--dry-run``: reads the real controller, records what it would set, sets nothing.
 
-    def __init__(self, inner: Controller) -> None:
+    It remembers the count it would have set and reports that while the real count stays
+    where it was, so the next tick decides from the simulated state instead of repeating
+    (and counting) the same change; once the real count moves, reality wins.
+    ``simulated``: (real count, simulated count) to start from (a restarted dry run)."""
+
+    def __init__(self, inner: Controller, simulated: tuple[int, int] | None = None) -> None:
         self.inner = inner
         self.description = f"dry-run of {inner.description}"
         self.calls: list[tuple[int, str]] = []
+        self.simulated = simulated
+        self._real: int | None = None
 
     def get_replicas(self) -> int:
-        return self.inner.get_replicas()
+        real = self.inner.get_replicas()
+        self._real = real
+        if self.simulated is not None:
+            if self.simulated[0] == real:
+                return self.simulated[1]
+            self.simulated = None
+        return real
 
     def set_replicas(self, replicas: int, request_id: str) -> None:
         self.calls.append((replicas, request_id))
+        real = self._real if self._real is not None else self.inner.get_replicas()
+        self.simulated = (real, int(replicas))
 
 
 class Retrier:
     """Exponential backoff with full jitter: the k-th wait is uniform in [0, min(cap, base 2^k)].
 
     The random source is passed in (seeded in tests), and so is the clock that waits.
+    Once ``cancel`` is set (the process is stopping) a failed attempt is not retried.
     """
 
     def __init__(self, spec: RetrySpec, clock: Clock, rng: random.Random | None = None) -> None:
         self.spec = spec
         self.clock = clock
         self.rng = rng if rng is not None else random.Random(spec.seed)
+        self.cancel = threading.Event()
 
     def delay(self, attempt: int) -> float:
         return self.rng.uniform(0.0, min(self.spec.cap_s, self.spec.base_s * 2 ** attempt))
@@ -97,6 +115,9 @@ class Retrier:
                 last = exc
                 if on_error is not None:
                     on_error(attempt, exc)
+                if self.cancel.is_set():
+                    raise ControllerError(f"stopping: gave up after attempt {attempt + 1}: "
+                                          f"{_brief(exc)}") from exc
                 if attempt + 1 < self.spec.attempts:
                     self.clock.sleep(self.delay(attempt))
         raise ControllerError(f"gave up after {self.spec.attempts} attempts: {_brief(last)}") from last

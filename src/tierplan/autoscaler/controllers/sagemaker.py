@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..extras import require
+
 __all__ = ["SageMakerController"]
 
 log = logging.getLogger("tierplan.autoscale")
@@ -45,8 +47,5 @@ class SageMakerController:
 
 
 def _client(region: str | None, profile: str | None) -> Any:
-    try:
-        import boto3
-    except ImportError as exc:  # pragma: no cover
-        raise ImportError("the sagemaker controller needs boto3: pip install 'tierplan[aws]'") from exc
+    boto3 = require("boto3", "aws", "the sagemaker controller")
     return boto3.Session(profile_name=profile, region_name=region).client("sagemaker")

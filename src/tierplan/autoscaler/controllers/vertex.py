@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..extras import require
 from .base import InFlight
 
 __all__ = ["VertexController"]
@@ -61,11 +62,7 @@ class VertexController:
 
 
 def _client(location: str, api_endpoint: str | None, credentials: Any, transport: str | None) -> Any:
-    try:
-        from google.cloud import aiplatform_v1
-    except ImportError as exc:  # pragma: no cover
-        raise ImportError("the vertex controller needs google-cloud-aiplatform: "
-                          "pip install 'tierplan[gcp]'") from exc
+    aiplatform_v1 = require("google.cloud.aiplatform_v1", "gcp", "the vertex controller")
     options = {"api_endpoint": api_endpoint or f"{location}-aiplatform.googleapis.com"}
     return aiplatform_v1.EndpointServiceClient(credentials=credentials, transport=transport,
                                                client_options=options)

@@ -31,22 +31,42 @@ class MetricsSource(Protocol):
 
 
 def complete(endpoint: EndpointSpec, values: Mapping[str, float], ignored: Iterable[str] = ()) -> Reading:
-    """A reading from the values found: partial when an expected client is missing or NaN
-    (unless the endpoint says ``missing: zero``); values of unknown clients are dropped."""
+    """A reading from the values found: partial when an expected client is missing, NaN,
+    infinite or negative (unless the endpoint says ``missing: zero``, which counts them as
+    0 rps); the detail says which, with the value as read. Unknown clients are dropped."""
     demand: dict[str, float] = {}
     missing: list[str] = []
+    bad: dict[str, str] = {}  # client -> the value as read (NaN, +Inf, -3)
     for client in endpoint.clients:
         value = values.get(client)
-        if value is None or not math.isfinite(value) or value < 0:
+        if value is None:
             missing.append(client)
+        elif not math.isfinite(value) or value < 0:
+            bad[client] = _shown(value)
         else:
             demand[client] = float(value)
     extra = sorted(set(values) - set(endpoint.clients)) + sorted(ignored)
     notes = [f"ignored unknown clients {extra}"] if extra else []
-    if missing and endpoint.demand.missing == "hold":
-        return Reading("partial", demand, "; ".join([f"no value for clients {missing}", *notes]))
+    problems = []
+    if missing:
+        problems.append(f"no value for clients {missing}")
+    if bad:
+        shown = ", ".join(f"{c}={v}" for c, v in bad.items())
+        problems.append(f"unusable values (rps must be finite and >= 0): {shown}")
+    if problems and endpoint.demand.missing == "hold":
+        return Reading("partial", demand, "; ".join([*problems, *notes]))
+    missing += list(bad)
     for client in missing:
         demand[client] = 0.0
     if missing:
         notes.append(f"clients {missing} counted as 0 rps")
     return Reading("ok", demand, "; ".join(notes))
+
+
+def _shown(value: float) -> str:
+    """A value as Prometheus writes it: NaN, +Inf, -Inf, or the number."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return f"{value:g}"

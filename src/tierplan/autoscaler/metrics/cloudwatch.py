@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..config import EndpointSpec
+from ..extras import require
 from .base import Reading, complete
 
 __all__ = ["CloudWatchSource"]
@@ -20,10 +21,7 @@ class CloudWatchSource:
     def __init__(self, *, client: Any = None, region: str | None = None, profile: str | None = None,
                  period: float = 60.0, stat: str = "Sum", per_second: bool = True) -> None:
         if client is None:
-            try:
-                import boto3
-            except ImportError as exc:  # pragma: no cover
-                raise ImportError("the cloudwatch source needs boto3: pip install 'tierplan[aws]'") from exc
+            boto3 = require("boto3", "aws", "the cloudwatch metrics source")
             client = boto3.Session(profile_name=profile, region_name=region).client("cloudwatch")
         self.client = client
         self.period = max(60, int(period))  # CloudWatch periods are whole seconds, 60 or more here
