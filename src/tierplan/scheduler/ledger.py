@@ -174,7 +174,10 @@ def finish(scenario: Scenario, plan: Plan, bought: Mapping[tuple[str, str], int]
                    by_tier=dict(by_tier[i]), by_team=dict(by_team[i]),
                    committed_usd=committed_by_period[i])
         for i, q in enumerate(periods))
-    budgets = tuple(_budget_uses(scenario, plan.placements, bought))
+    # a budget the plan marked binding (its explanation found it moved the plan) stays so
+    moved = {(u.workload is not None, u.name) for u in plan.budgets if u.binding}
+    budgets = tuple(replace(u, binding=True) if (u.workload is not None, u.name) in moved else u
+                    for u in _budget_uses(scenario, plan.placements, bought))
     plan = _with_committed_words(scenario, plan, budgets)
     return replace(plan, periods=period_rows, owned=tuple(owned),
                    committed_usd=sum(committed_by_period),
