@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -15,6 +16,19 @@ from tierplan.scheduler.check import check_plan
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def system_program_missing(message: str) -> NoReturn:
+    """A test needs a system program (Chromium, PostgreSQL) that is missing or will not run.
+
+    Skipped with ``message`` (which says how to install it) on a developer's machine, so
+    that ``pytest`` passes on a fresh one; failed when CI=true, so that CI never passes
+    without having run the test (``.ci/run`` installs both programs).
+    """
+    if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+        pytest.fail(f"{message} (CI=true: this test must run in CI, so it fails instead of skipping)")
+    pytest.skip(message)
+
 
 # Munich and Frankfurt are ~300 km apart: rtt = 5 + 0.02 * km.
 MUNICH = {"lat": 48.14, "lon": 11.58}

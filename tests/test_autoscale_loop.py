@@ -380,10 +380,7 @@ def test_arrivals_format_needs_a_split(tmp_path):
     assert err.value.path == "metrics.split"
 
 
-def test_the_azure_trace_example_runs_once_when_the_trace_is_here(tmp_path):
-    trace = ROOT.parent / "shared" / "data" / "traces" / "azure_llm_2023" / "AzureLLMInferenceTrace_conv.csv"
-    if not trace.exists():
-        pytest.skip(f"{trace} is not here (the shared data folder of the project)")
+def test_the_azure_trace_example_runs_once_from_the_repository_alone(tmp_path):
     example = ROOT / "examples" / "autoscale" / "azure-trace.yaml"
     out = subprocess.run([sys.executable, "-m", "tierplan", "autoscale", str(example), "--once",
                           "--state", str(tmp_path / "state.db")],

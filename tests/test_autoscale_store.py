@@ -3,7 +3,7 @@
 PostgreSQL runs only when a server can be started here: ``initdb`` and ``pg_ctl`` on PATH
 (Debian: the ``postgresql`` package; its binaries live in /usr/lib/postgresql/*/bin) and,
 as root, a non-root account to own the data folder. Otherwise those cases are skipped and
-say why.
+say why, or fail under CI=true (conftest.system_program_missing).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import system_program_missing
 from fakes_autoscale import CLOUD, EDGE, config_dict, write_setup
 from tierplan.autoscaler import Autoscaler, FakeClock, load_config, open_store
 from tierplan.autoscaler.controllers import DryRunController
@@ -44,8 +45,8 @@ def _free_port() -> int:
 def postgres_url():
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not initdb or not pg_ctl:
-        pytest.skip("PostgreSQL is not installed (no initdb/pg_ctl); "
-                    "CI needs the Debian 'postgresql' package")
+        system_program_missing("PostgreSQL is needed for the state store tests (no initdb/pg_ctl): "
+                               "apt-get install -y postgresql")
     # Not under pytest's tmp folder: that is private to the user running pytest.
     folder = Path(tempfile.mkdtemp(prefix="tierplan-pg-"))
     prefix: list[str] = []
@@ -60,7 +61,8 @@ def postgres_url():
             prefix = ["su", "-s", "/bin/sh", user, "-c"]
             break
         else:
-            pytest.skip("running as root without a 'postgres' or 'nobody' account to own the database")
+            system_program_missing("running as root without a 'postgres' or 'nobody' account to own "
+                                   "the PostgreSQL database: apt-get install -y postgresql")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         command = " ".join(f"'{a}'" for a in args)
@@ -77,11 +79,11 @@ def _serve(folder, run, initdb, pg_ctl):
     data, port = str(folder / "data"), _free_port()
     init = run(initdb, "-D", data, "-A", "trust", "-U", "tierplan", "--no-sync")
     if init.returncode != 0:
-        pytest.skip(f"initdb failed: {init.stderr.strip()[:200]}")
+        system_program_missing(f"PostgreSQL's initdb failed: {init.stderr.strip()[:200]}")
     start = run(pg_ctl, "-D", data, "-l", str(folder / "log"), "-w", "-o",
                 f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
     if start.returncode != 0:
-        pytest.skip(f"PostgreSQL did not start: {start.stderr.strip()[:200]}")
+        system_program_missing(f"PostgreSQL did not start: {start.stderr.strip()[:200]}")
     try:
         yield f"postgresql://tierplan@127.0.0.1:{port}/postgres"
     finally:

@@ -10,8 +10,6 @@ from tierplan.simulations import load_simulation, run_simulation
 from tierplan.simulations.results import PolicyResult
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "simulations"
-TRACE = (Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "traces" / "azure_llm_2023"
-         / "AzureLLMInferenceTrace_conv.csv")
 
 
 def results(name: str, trace: str | None = None) -> dict[str, PolicyResult]:
@@ -43,7 +41,6 @@ def test_training_queue() -> None:
     assert out["optimal"].total_cost_usd <= out["greedy"].total_cost_usd + 1e-6
 
 
-@pytest.mark.skipif(not TRACE.exists(), reason="../shared/data is not available")
 def test_azure_conversation_trace() -> None:
     out = results("azure-conversation.yaml")
     requests = {p.requests for p in out.values()}
@@ -56,7 +53,8 @@ def test_azure_conversation_trace() -> None:
 
 
 def test_azure_trace_path_from_the_command_line(tmp_path: Path) -> None:
-    (tmp_path / "t.csv").write_text("TIMESTAMP\n" + "".join(f"{i}\n" for i in range(0, 3600, 2)))
+    # the example reads rates (requests per 15 s as rps); another file of those columns
+    (tmp_path / "t.csv").write_text("seconds,rps\n" + "".join(f"{i},0.5\n" for i in range(0, 3600, 15)))
     out = results("azure-conversation.yaml", str(tmp_path / "t.csv"))
     # 1,800 requests an hour, repeated: 3 hours
     assert out["static"].requests == pytest.approx(3 * 1800, rel=0.01)

@@ -30,6 +30,8 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "simulate": ("tierplan.cli.simulate", "simulate_cmd", "Replay demand through placement policies."),
     "autoscale": ("tierplan.cli.autoscale", "autoscale_cmd", "Keep inference endpoints sized."),
     "diff": ("tierplan.cli.diff", "diff_cmd", "What changed between two plan JSON files."),
+    "init": ("tierplan.cli.init", "init_cmd", "Write a commented starter scenario."),
+    "schema": ("tierplan.cli.schema", "schema_cmd", "JSON Schema of a config file, for editors."),
 }
 
 

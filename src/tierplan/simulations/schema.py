@@ -10,10 +10,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
-from ..schema import Hours, Name, NonNegFloat, PositiveFloat, Strict
+from ..schema import Hours, Name, NonNegFloat, PositiveFloat, Strict, doc
 from ..units import parse_duration_hours
 
-HoursOrZero = Annotated[float, BeforeValidator(parse_duration_hours), Field(ge=0)]
+HoursOrZero = Annotated[float, BeforeValidator(parse_duration_hours, json_schema_input_type=float | str),
+                        Field(ge=0)]
 
 
 # ------------------------------------------------------------------------------ demand
@@ -23,88 +24,96 @@ class TraceIn(Strict):
     """Per-request rows (``format: requests``: one timestamp per row) or a rate series
     (``format: rates``: a time column and an rps column)."""
 
-    path: Name
-    format: Literal["requests", "rates"] = "requests"
-    time_column: Name = "TIMESTAMP"
-    rate_column: Name = "rps"
-    scale: PositiveFloat = 1.0  # multiplies the rate
-    loop: bool = True  # repeat the trace when the simulation is longer
+    path: Name = doc("CSV file, relative to the simulation file (`--trace` replaces it)")
+    format: Literal["requests", "rates"] = doc(
+        "requests: one row per request; rates: a time column and an rps column", default="requests")
+    time_column: Name = doc("column of ISO timestamps or seconds", default="TIMESTAMP")
+    rate_column: Name = doc("column of rps (format: rates), held until the next row", default="rps")
+    scale: PositiveFloat = doc("multiplies the rate", default=1.0)
+    loop: bool = doc("repeat the trace when the run is longer", default=True)
 
 
 class DiurnalIn(Strict):
-    kind: Literal["diurnal"]
-    mean_rps: NonNegFloat
-    amplitude: Annotated[float, Field(ge=0, le=1)] = 0.5
-    peak_hour: Annotated[float, Field(ge=0, lt=24)] = 14.0
-    noise: Annotated[float, Field(ge=0, le=1)] = 0.0
+    kind: Literal["diurnal"] = doc(
+        "mean × (1 + amplitude × cos(2π (h − peak_hour) / 24)); the run starts at 00:00")
+    mean_rps: NonNegFloat = doc("mean request rate over the day", "rps")
+    amplitude: Annotated[float, Field(ge=0, le=1)] = doc(
+        "swing around the mean (0.5 = ±50 %)", "fraction", default=0.5)
+    peak_hour: Annotated[float, Field(ge=0, lt=24)] = doc("hour of day of the peak", "hour", default=14.0)
+    noise: Annotated[float, Field(ge=0, le=1)] = doc(
+        "each value × max(0, 1 + noise × N(0, 1))", "fraction", default=0.0)
 
 
 class LevelIn(Strict):
-    at: HoursOrZero
-    rps: NonNegFloat
+    at: HoursOrZero = doc("when the level starts, from the start of the run", "hours")
+    rps: NonNegFloat = doc("request rate from then on", "rps")
 
 
 class StepIn(Strict):
-    kind: Literal["step"]
-    base_rps: NonNegFloat
-    levels: list[LevelIn] = Field(default_factory=list)
-    noise: Annotated[float, Field(ge=0, le=1)] = 0.0
+    kind: Literal["step"] = doc("base_rps, then each level from its time on")
+    base_rps: NonNegFloat = doc("request rate before the first level", "rps")
+    levels: list[LevelIn] = doc("changes of the rate over time", default_factory=list)
+    noise: Annotated[float, Field(ge=0, le=1)] = doc(
+        "each value × max(0, 1 + noise × N(0, 1))", "fraction", default=0.0)
 
 
 class SpikesIn(Strict):
-    kind: Literal["spikes"]
-    base_rps: NonNegFloat
-    spike_rps: NonNegFloat  # added on top of the base during a spike
-    per_day: Annotated[float, Field(gt=0, le=86_400)] = 2.0  # expected spikes per day (Poisson)
-    duration: Hours = 0.25
-    noise: Annotated[float, Field(ge=0, le=1)] = 0.0
+    kind: Literal["spikes"] = doc("base_rps plus spike_rps during spikes at Poisson arrivals")
+    base_rps: NonNegFloat = doc("request rate outside spikes", "rps")
+    spike_rps: NonNegFloat = doc("added to the base during a spike", "rps")
+    per_day: Annotated[float, Field(gt=0, le=86_400)] = doc("expected spikes per day", "1/day", default=2.0)
+    duration: Hours = doc("length of one spike", "hours", default=0.25)
+    noise: Annotated[float, Field(ge=0, le=1)] = doc(
+        "each value × max(0, 1 + noise × N(0, 1))", "fraction", default=0.0)
 
 
 PatternIn = Annotated[DiurnalIn | StepIn | SpikesIn, Field(discriminator="kind")]
 
 
 class DemandIn(Strict):
-    workload: Name
-    client: Name | None = None  # None: every client of the workload, split by its demand_rps shares
-    trace: TraceIn | None = None
-    pattern: PatternIn | None = None
+    workload: Name = doc("an inference workload of the scenario")
+    client: Name | None = doc(
+        "one client of it; omit to split over its clients by their demand_rps", default=None)
+    trace: TraceIn | None = doc("demand read from a CSV", default=None)
+    pattern: PatternIn | None = doc("demand made from a formula", default=None)
 
 
 # ---------------------------------------------------------------------------- training
 
 
 class JobsIn(Strict):
-    workload: Name  # a training workload of the scenario
-    at: list[HoursOrZero] = Field(default_factory=list)
-    every: Hours | None = None
-    start: HoursOrZero = 0.0
+    workload: Name = doc("a training workload of the scenario")
+    at: list[HoursOrZero] = doc("arrival times, from the start of the run", "hours", default_factory=list)
+    every: Hours | None = doc("an arrival every this long, from `start`", "hours", default=None)
+    start: HoursOrZero = doc("first arrival when `every` is given", "hours", default=0.0)
 
 
 # ------------------------------------------------------------------------------ events
 
 
 class OutageIn(Strict):
-    kind: Literal["outage"]
-    site: Name
-    start: HoursOrZero
-    end: Hours
+    kind: Literal["outage"] = doc("a site is down: every instance and job node there is lost")
+    site: Name = doc("site that goes down")
+    start: HoursOrZero = doc("when it goes down", "hours")
+    end: Hours = doc("when it is back", "hours")
 
 
 class PriceChangeIn(Strict):
-    kind: Literal["price_change"]
-    site: Name
-    offering: Name | None = None  # None: every offering of the site
-    at: HoursOrZero
-    usd_per_hour: NonNegFloat | None = None
-    factor: PositiveFloat | None = None
-    spot: bool = False  # change the spot price instead of the on-demand price
+    kind: Literal["price_change"] = doc("a price changes from a time on")
+    site: Name = doc("site whose prices change")
+    offering: Name | None = doc(
+        "offering whose price changes; omit = every offering of the site", default=None)
+    at: HoursOrZero = doc("when the new price applies", "hours")
+    usd_per_hour: NonNegFloat | None = doc("the new price (give this or factor)", "USD/hour", default=None)
+    factor: PositiveFloat | None = doc("multiplies the price (give this or usd_per_hour)", default=None)
+    spot: bool = doc("change the spot price instead of the on-demand price", default=False)
 
 
 class PreemptionIn(Strict):
-    kind: Literal["preemption"]
-    site: Name
-    offering: Name
-    at: HoursOrZero
+    kind: Literal["preemption"] = doc("the spot nodes of an offering are preempted")
+    site: Name = doc("site of the offering")
+    offering: Name = doc("offering whose spot nodes are lost")
+    at: HoursOrZero = doc("when", "hours")
 
 
 class SpotSeriesIn(Strict):
@@ -112,20 +121,23 @@ class SpotSeriesIn(Strict):
     the offering follows the series; spot instances are preempted whenever the price
     rises above ``bid_usd_per_hour``."""
 
-    kind: Literal["spot_series"]
-    site: Name
-    offering: Name
-    path: Name
-    instance_type: Name
-    region: Name | None = None
-    availability_zone: Name | None = None
-    bid_usd_per_hour: PositiveFloat
-    scale: PositiveFloat = 1.0  # multiplies the series' prices
+    kind: Literal["spot_series"] = doc(
+        "the spot price follows a price history; above the bid, spot nodes are preempted")
+    site: Name = doc("site of the offering")
+    offering: Name = doc("offering whose spot price follows the series")
+    path: Name = doc(
+        "CSV of AWS spot price history (Timestamp, Region, AvailabilityZone, InstanceType, SpotPrice)")
+    instance_type: Name = doc("rows of this instance type")
+    region: Name | None = doc("rows of this region", default=None)
+    availability_zone: Name | None = doc(
+        "rows of this zone; default: the zone with the most rows", default=None)
+    bid_usd_per_hour: PositiveFloat = doc("spot nodes cannot run while the price is above this", "USD/hour")
+    scale: PositiveFloat = doc("multiplies the series' prices", default=1.0)
 
 
 class AvailablePointIn(Strict):
-    at: HoursOrZero
-    available: Annotated[int, Field(ge=0)]
+    at: HoursOrZero = doc("from when", "hours")
+    available: Annotated[int, Field(ge=0)] = doc("instances that exist from then on", "instances")
 
 
 class AvailabilityIn(Strict):
@@ -135,13 +147,14 @@ class AvailabilityIn(Strict):
     below what runs, instances are lost: booting ones first, then running inference
     instances, then training nodes (their jobs are preempted)."""
 
-    kind: Literal["availability"]
-    site: Name
-    offering: Name
-    points: list[AvailablePointIn] = Field(default_factory=list)
-    path: Name | None = None
-    time_column: Name = "time"
-    column: Name = "available"
+    kind: Literal["availability"] = doc(
+        "how many instances of an offering exist over time; the excess is lost at once")
+    site: Name = doc("site of the offering")
+    offering: Name = doc("offering whose count changes")
+    points: list[AvailablePointIn] = doc("counts over time (or give path)", default_factory=list)
+    path: Name | None = doc("CSV of counts over time (or give points)", default=None)
+    time_column: Name = doc("column of timestamps or seconds from the first row", default="time")
+    column: Name = doc("column of counts", default="available")
 
 
 EventIn = Annotated[OutageIn | PriceChangeIn | PreemptionIn | SpotSeriesIn | AvailabilityIn,
@@ -152,46 +165,59 @@ EventIn = Annotated[OutageIn | PriceChangeIn | PreemptionIn | SpotSeriesIn | Ava
 
 
 class OptimalIn(Strict):
-    kind: Literal["optimal"]
-    name: Name | None = None
-    interval: Hours = 1.0
-    demand: Literal["observed", "forecast"] = "observed"
-    headroom: PositiveFloat = 1.0
-    churn_usd: NonNegFloat = 0.0
-    time_limit: PositiveFloat = 30.0  # seconds per planner call (wall clock: see the notes)
-    gap: Annotated[float, Field(ge=0, le=1)] = 1e-4
+    kind: Literal["optimal"] = doc("re-plan with tierplan's planner every interval")
+    name: Name | None = doc("label in the results; tells two policies of one kind apart", default=None)
+    interval: Hours = doc("time between plans", "hours", default=1.0)
+    demand: Literal["observed", "forecast"] = doc(
+        "plan for the peak of the last interval (observed) or of the next (forecast: a perfect forecast)",
+        default="observed")
+    headroom: PositiveFloat = doc("multiplies the demand planned for", default=1.0)
+    churn_usd: NonNegFloat = doc("cost charged per instance started or stopped by a plan", "USD", default=0.0)
+    time_limit: PositiveFloat = doc(
+        "planner time per call (wall clock: results repeat only when plans finish within it)",
+        "seconds",
+        default=30.0)
+    gap: Annotated[float, Field(ge=0, le=1)] = doc(
+        "relative optimality gap of each plan", "fraction", default=1e-4)
 
 
 class StaticIn(Strict):
-    kind: Literal["static"]
-    name: Name | None = None
-    headroom: PositiveFloat = 1.0
+    kind: Literal["static"] = doc("one plan for the peak demand of the whole run")
+    name: Name | None = doc("label in the results", default=None)
+    headroom: PositiveFloat = doc("multiplies the demand planned for", default=1.0)
 
 
 class GreedyIn(Strict):
-    kind: Literal["greedy", "cloud_only", "edge_first"]
-    name: Name | None = None
-    interval: Hours = Field(default=1 / 12)  # 5 minutes
-    headroom: PositiveFloat = 1.0
+    kind: Literal["greedy", "cloud_only", "edge_first"] = doc(
+        "cheapest capacity per rps first; cloud_only and edge_first restrict or rank the tiers")
+    name: Name | None = doc("label in the results", default=None)
+    interval: Hours = doc("time between decisions", "hours", default=1 / 12)
+    headroom: PositiveFloat = doc("multiplies the demand sized for", default=1.0)
 
 
 class HpaIn(Strict):
-    kind: Literal["hpa"]
-    name: Name | None = None
-    tolerance: Annotated[float, Field(ge=0, lt=1)] = 0.1
-    scale_down_window: HoursOrZero = 300 / 3600
-    scale_up_window: HoursOrZero = 0.0
-    target_utilization: Annotated[float, Field(gt=0, le=1)] = 1.0
-    max_step: Annotated[int, Field(ge=1)] | None = None
+    kind: Literal["hpa"] = doc("the static placement, scaled per site with Kubernetes HPA arithmetic")
+    name: Name | None = doc("label in the results", default=None)
+    tolerance: Annotated[float, Field(ge=0, lt=1)] = doc(
+        "keep the count while the load is within this share of the target", "fraction", default=0.1)
+    scale_down_window: HoursOrZero = doc(
+        "scale down only to the highest count recommended within this window", "hours", default=300 / 3600)
+    scale_up_window: HoursOrZero = doc(
+        "scale up only to the lowest count recommended within this window", "hours", default=0.0)
+    target_utilization: Annotated[float, Field(gt=0, le=1)] = doc(
+        "load per replica aimed at, as a share of its capacity", "fraction", default=1.0)
+    max_step: Annotated[int, Field(ge=1)] | None = doc(
+        "replicas added or removed per decision, at most", "replicas", default=None)
 
 
 class PythonIn(Strict):
     """A user policy: ``object: package.module:ClassName``, built as ``Class(name, **params)``."""
 
-    kind: Literal["python"]
-    name: Name | None = None
-    object: Annotated[str, Field(pattern=r"^[\w.]+:[\w.]+$")]
-    params: dict[str, Any] = Field(default_factory=dict)
+    kind: Literal["python"] = doc("your own policy class")
+    name: Name | None = doc("label in the results", default=None)
+    object: Annotated[str, Field(pattern=r"^[\w.]+:[\w.]+$")] = doc(
+        "package.module:ClassName, built as ClassName(name, **params)")
+    params: dict[str, Any] = doc("keyword arguments for the class", default_factory=dict)
 
 
 PolicyIn = Annotated[OptimalIn | StaticIn | GreedyIn | HpaIn | PythonIn, Field(discriminator="kind")]
@@ -206,27 +232,34 @@ PATTERN_KINDS = ("diurnal", "step", "spikes")
 class SweepIn(Strict):
     """Each list is one axis; the sweep runs the cartesian product of the given axes."""
 
-    demand_scale: list[PositiveFloat] | None = None
-    price_scale: list[PositiveFloat] | None = None
-    latency_slo_ms: list[PositiveFloat] | None = None
-    budget_usd: list[PositiveFloat] | None = None
+    demand_scale: list[PositiveFloat] | None = doc("multiplies every demand", default=None)
+    price_scale: list[PositiveFloat] | None = doc(
+        "multiplies every instance price (not egress)", default=None)
+    latency_slo_ms: list[PositiveFloat] | None = doc("replaces every inference SLO", "ms", default=None)
+    budget_usd: list[PositiveFloat] | None = doc("a budget named total", "USD", default=None)
 
 
 class ProvisioningIn(Strict):
-    cloud: HoursOrZero = 180 / 3600
-    onprem: HoursOrZero = 60 / 3600
-    edge: HoursOrZero = 10 / 3600
+    cloud: HoursOrZero = doc(
+        "time from asking for a cloud instance to its serving", "hours", default=180 / 3600)
+    onprem: HoursOrZero = doc(
+        "time from asking for an on-prem instance to its serving", "hours", default=60 / 3600)
+    edge: HoursOrZero = doc(
+        "time from asking for an edge instance to its serving", "hours", default=10 / 3600)
 
 
 class SimulationIn(Strict):
-    name: Name
-    scenario: Name
-    duration: Hours
-    step: Hours = 60 / 3600
-    seed: Annotated[int, Field(ge=0)] = 0  # numpy's generators take no negative seeds
-    provisioning: ProvisioningIn = Field(default_factory=ProvisioningIn)
-    demand: list[DemandIn] = Field(default_factory=list)
-    training: list[JobsIn] = Field(default_factory=list)
-    events: list[EventIn] = Field(default_factory=list)
-    policies: list[PolicyIn] = Field(min_length=1)
-    sweep: SweepIn | None = None
+    name: Name = doc("simulation name, shown in results")
+    scenario: Name = doc("scenario file, relative to this file")
+    duration: Hours = doc("simulated time", "hours")
+    step: Hours = doc("length of one step; demand is the mean over a step", "hours", default=60 / 3600)
+    seed: Annotated[int, Field(ge=0)] = doc(
+        "random seed of noise and spikes: same seed, same demand", default=0)
+    provisioning: ProvisioningIn = doc("start-up delay per tier", default_factory=ProvisioningIn)
+    demand: list[DemandIn] = doc(
+        "demand per inference workload (and client); default: its demand_rps", default_factory=list)
+    training: list[JobsIn] = doc("arrivals of the scenario's training jobs", default_factory=list)
+    events: list[EventIn] = doc(
+        "outages, price changes, preemptions, spot prices, availability", default_factory=list)
+    policies: list[PolicyIn] = doc("placement policies compared side by side", min_length=1)
+    sweep: SweepIn | None = doc("runs the cartesian product of the axes given", default=None)
