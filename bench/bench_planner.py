@@ -2,7 +2,12 @@
 
     python bench/bench_planner.py [--sizes 10,100,250,500,1000] [--offerings 2000]
                                   [--clients 20] [--seed 0] [--total-budget]
-                                  [--time-limit 120] [--gap 1e-4] [--timeout 1800]
+                                  [--objectives cost,latency] [--effort normal]
+                                  [--strategy auto] [--time-limit 600] [--gap 1e-4]
+                                  [--timeout 1800] [--results FILE]
+
+Every run writes its rows, with the machine (CPU model, cores) and its load average
+before and after, to a results JSON (default bench/results/planner-<UTC time>.json).
 
 Every size runs in a fresh subprocess, so the peak RSS (``ru_maxrss``) belongs to that
 size alone. The subprocess generates the scenario (:mod:`generate`), plans it with
@@ -39,6 +44,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -47,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 COLUMNS = (
+    ("objective", 9, "s"), ("strategy", 13, "s"),
     ("workloads", 9, "d"), ("offerings", 9, "d"), ("clients", 7, "d"), ("vars", 8, "d"),
     ("rows", 7, "d"), ("comps", 5, "d"), ("gen_s", 7, ".2f"), ("build_s", 7, ".2f"),
     ("solve_s", 8, ".2f"), ("plan_s", 8, ".2f"), ("fast_s", 8, ".2f"), ("peak_MB", 7, ".0f"),
@@ -65,9 +72,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--total-budget", action="store_true",
                         help="add one total budget (couples every workload)")
-    parser.add_argument("--time-limit", type=float, default=120.0,
-                        help="PlanOptions.time_limit per plan() call in seconds "
-                             "(the planner's default is 300)")
+    parser.add_argument("--objectives", default="cost",
+                        help="comma-separated objectives (cost, latency)")
+    parser.add_argument("--effort", default="normal", help="PlanOptions.effort")
+    parser.add_argument("--strategy", default="auto", help="PlanOptions.strategy")
+    parser.add_argument("--time-limit", type=float, default=600.0,
+                        help="PlanOptions.time_limit (the wall-clock guard) per plan() call")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="results JSON (default bench/results/planner-<UTC time>.json)")
     parser.add_argument("--gap", type=float, default=1e-4, help="PlanOptions.gap")
     parser.add_argument("--timeout", type=float, default=1800.0,
                         help="kill a size's subprocess after this many seconds")
@@ -79,21 +91,57 @@ def main() -> None:
         return
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    objectives = [o.strip() for o in args.objectives.split(",") if o.strip()]
     state = source_state()
+    machine = machine_info()
     print(f"tierplan planner benchmark: offerings={args.offerings} clients={args.clients} "
-          f"seed={args.seed} total_budget={args.total_budget} time_limit={args.time_limit:g}s "
-          f"gap={args.gap:g} python={sys.version.split()[0]} {state}", flush=True)
+          f"seed={args.seed} total_budget={args.total_budget} effort={args.effort} "
+          f"strategy={args.strategy} time_limit={args.time_limit:g}s gap={args.gap:g} "
+          f"python={sys.version.split()[0]} {state}", flush=True)
+    print(f"machine: {machine['cpu']} ({machine['cores']} cores), load average "
+          f"{machine['load_before']}", flush=True)
     print(header(), flush=True)
-    for n in sizes:
-        job = {"n": n, "offerings": args.offerings, "clients": args.clients, "seed": args.seed,
-               "total_budget": args.total_budget, "time_limit": args.time_limit,
-               "gap": args.gap, "fast": not args.no_fast}
-        row = run_child(job, args.timeout)
-        if row.get("source", state) != state:
-            row["notes"].insert(0, f"measured on {row['source']}")
-        print(format_row(row), flush=True)
-        for note in row.get("notes", []):
-            print(f"    {n}: {note}", flush=True)
+    rows = []
+    for objective in objectives:
+        for n in sizes:
+            job = {"n": n, "offerings": args.offerings, "clients": args.clients,
+                   "seed": args.seed, "total_budget": args.total_budget,
+                   "time_limit": args.time_limit, "effort": args.effort,
+                   "strategy": args.strategy, "objective": objective,
+                   "gap": args.gap, "fast": not args.no_fast}
+            load = os.getloadavg()
+            row = run_child(job, args.timeout)
+            row.update(objective=objective, strategy=args.strategy, effort=args.effort,
+                       load_before=[round(x, 2) for x in load],
+                       load_after=[round(x, 2) for x in os.getloadavg()])
+            if row.get("source", state) != state:
+                row["notes"].insert(0, f"measured on {row['source']}")
+            print(format_row(row), flush=True)
+            for note in row.get("notes", []):
+                print(f"    {n}: {note}", flush=True)
+            rows.append(row)
+    machine["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    target = args.results or (Path(__file__).resolve().parent / "results" /
+                              time.strftime("planner-%Y%m%dT%H%M%SZ.json", time.gmtime()))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"source": state, "machine": machine, "args": {
+        k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "rows": rows}, indent=2) + "\n")
+    print(f"results: {target}", flush=True)
+
+
+def machine_info() -> dict[str, Any]:
+    """The CPU model, its cores and the load average now (the machine may be shared)."""
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(),
+            "load_before": [round(x, 2) for x in os.getloadavg()]}
 
 
 def run_child(job: dict[str, object], timeout: float) -> dict[str, object]:
@@ -160,7 +208,8 @@ def child(job: dict[str, Any]) -> None:
     emit(stage="generate", gen_s=time.perf_counter() - t0,
          offerings=sum(len(s.offerings) for s in scenario.sites))
 
-    options = {"time_limit": float(job["time_limit"]), "gap": float(job["gap"])}
+    options = {"time_limit": float(job["time_limit"]), "gap": float(job["gap"]),
+               "effort": str(job["effort"]), "strategy": job["strategy"], "objective": job["objective"]}
     t0 = time.perf_counter()
     result = plan(scenario, PlanOptions(explain=True, **options))
     wall = time.perf_counter() - t0

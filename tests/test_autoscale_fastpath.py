@@ -94,6 +94,36 @@ def test_fast_path_reaches_the_planners_optimum(seed):
     assert sum(1 for n in fast.replicas.values() if n > 0) >= (w.min_sites if w.demand_rps else 0)
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_saturate_serves_the_most_there_is_then_at_the_least_cost(seed):
+    rng = random.Random(seed)
+    scenario, current, churn = random_case(rng)
+    w = scenario.workloads[0]
+    w = replace(w, demand_rps={c: d * rng.choice([1, 3, 10]) for c, d in w.demand_rps.items()})
+    scenario = replace(scenario, workloads=(w,))
+    sizer = FastSizer()
+    best = sizer.saturate(scenario, w, current, churn)
+    whole = sizer.size(scenario, w, current, churn)
+    if whole.status == "optimal":  # everything can be served: the same answer as size
+        assert best.status == "optimal" and best.unmet == {}
+        assert objective(scenario, best.replicas, best.cost_usd_per_hour, current, churn) == pytest.approx(
+            objective(scenario, whole.replicas, whole.cost_usd_per_hour, current, churn), rel=1e-6, abs=1e-6)
+        return
+    if best.status != "optimal":  # min_sites or the budget cannot be met even at no demand
+        assert sizer.saturate(replace(scenario, workloads=(replace(w, demand_rps={}),)),
+                              replace(w, demand_rps={}), current, churn).status != "optimal"
+        return
+    assert best.unmet  # some demand is left, and what is served fits the counts found
+    served = {c: d - best.unmet.get(c, 0.0) for c, d in w.demand_rps.items()}
+    assert all(v >= -1e-6 for v in served.values())
+    rest = replace(w, demand_rps={c: max(0.0, v - 1e-3) for c, v in served.items()})
+    assert feasible(replace(scenario, workloads=(rest,)), best.replicas)
+    # and no plan serves more: one more rps for a client with demand left is infeasible
+    for c in best.unmet:
+        more = replace(w, demand_rps={**served, c: served[c] + min(1.0, best.unmet[c])})
+        assert sizer.size(replace(scenario, workloads=(more,)), more, current, churn).status != "optimal"
+
+
 def test_the_sizer_uses_the_fast_path_and_agrees_with_the_planner(tmp_path):
     config = load_config(write_setup(tmp_path))
     sizer = Sizer()

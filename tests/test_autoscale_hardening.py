@@ -597,3 +597,24 @@ def test_the_examples_do_not_name_a_state_file_beside_them():
         assert ".state.db" not in text, example
         data = yaml.safe_load(text)
         assert "state" not in data or "://" in data["state"], example
+
+
+def test_a_dry_run_never_leaves_pending_actions_nor_finishes_a_real_runs(tmp_path):
+    loaded = load_config(write_setup(tmp_path, config_dict()))
+    clock = FakeClock()
+    store = open_store(str(tmp_path / "s.db"))
+    inner = {(E, EDGE): DryRunController(), (E, CLOUD): DryRunController()}
+    # a real run's pending action, left by a crash: a dry run must leave it to a real run
+    store.put_action(f"7/{E}/{CLOUD}", 7, E, CLOUD, 0, 2, "pending", 0, None, clock.now())
+    written = []
+    put_actions = store.put_actions
+    store.put_actions = lambda rows: (written.extend(rows := list(rows)), put_actions(rows))
+    dry = Autoscaler(loaded, {k: ReadOnly(c) for k, c in inner.items()}, Scripted(clock.now(), {0: ok(10)}),
+                     store, clock, Retrier(loaded.retry, clock, random.Random(1)), sizer=Sizer())
+    dry.resume()
+    assert store.action_status(f"7/{E}/{CLOUD}") == "pending" and inner[(E, CLOUD)].calls == []
+    rec = dry.tick()
+    assert [a["status"] for a in rec["actions"]] == ["dry-run"]
+    # nothing of the dry run was ever written as pending (a crash mid-tick leaves none)
+    assert [row[6] for row in written] == ["dry-run"]
+    assert [a["request_id"] for a in store.actions("pending")] == [f"7/{E}/{CLOUD}"]

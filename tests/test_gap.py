@@ -101,7 +101,6 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     # a: min(6 + 0.6 x 10.01, 12) = $12 in cloud-a; b: min(6 + 6.006, 120) = $12.006
     # on-prem; 12 + 12.006 - 10.01 = $13.996, a valid bound of the $18 optimum. Each
     # job's priced optimum is also what the start takes for it when it fits.
-    import time
 
     from conftest import PRICED_PAIR, onprem_jobs
     from tierplan.scheduler import planner, pricing
@@ -114,7 +113,7 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     assert list(prices.values()) == [pytest.approx(10.01)]
     forms = {i: build(u, [], [members[i]], u.scenario.budgets, 1.0) for i in block.members}
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
-    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() + 5)
+    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", 5.0)
     assert block.dual == pytest.approx(13.996)
     sites = {i: {u.sites[members[i].options[tag[2]].site].name for tag in sol}
              for i, sol in optimal.items()}
@@ -127,7 +126,7 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     real = pool.alone
     pool.alone = lambda steps, *a, **k: (solved.extend(steps) or hints.extend(a[-1])
                                          or real(steps, *a, **k))
-    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() + 5,
+    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", 5.0,
                                      lp)
     assert len(solved) == 1 and solved[0][0] is forms[0]
     # a's solve is hinted with its part of the LP, to round for a start (alone.solve_alone)
@@ -150,7 +149,6 @@ def test_a_priced_member_without_a_bound_from_its_solve_is_bounded_by_its_part_o
     # bounds it: that part is optimal for a's own LP at the LP's price of $10, so a costs
     # at least min(6 + 0.6 x 10, 12) = $12 at $10.01 too, and the block keeps its bound
     # 12 + 12 - 10.01 = $13.99 (b's part is integral, as above). Without it: none.
-    import time
 
     from conftest import PRICED_PAIR, onprem_jobs
     from tierplan.scheduler import planner, pricing
@@ -171,13 +169,13 @@ def test_a_priced_member_without_a_bound_from_its_solve_is_bounded_by_its_part_o
                 for r in real(steps, objective, deadline, cap, late, hints)]
 
     pool.alone = boxed
-    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() - 1, lp)
+    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", -1.0, lp)
     assert asked == [True] and set(optimal) == {0, 1}
     assert block.dual == pytest.approx(13.99)
     pool.alone = lambda steps, *a, **k: [SolveResult("time_limit", r.x, r.objective,
                                                      float("inf"), r.seconds)
                                          for r in real(steps, *a)]
-    pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() - 1)  # no LP
+    pricing.price_members(pool, block, forms, prices, {}, "cost", -1.0)  # no LP
     assert block.dual == -math.inf
 
 
@@ -199,8 +197,8 @@ def test_merged_blocks_keep_a_reserve_for_a_further_merge(monkeypatch):
     # A merged block's MILP gets what is left less a reserve: half the time left, or
     # 1.2x what the starts took when that is more (a further merge redoes the starts).
     # Starts that take 0.5 s with 1.5 s to the deadline leave 1 s: the MILP gets
-    # 1 - 1.2 x 0.5 = 0.4 s, not half of it (0.5 s). The pool's clock is a fake one
-    # that only the start moves.
+    # 1 - 1.2 x 0.5 = 0.4 s, not half of it (0.5 s). Only the start moves the pool's
+    # work clock here.
     from conftest import PRICED_PAIR, onprem_jobs
     from tierplan.scheduler import planner
     from tierplan.scheduler import pool as pool_module
@@ -208,35 +206,25 @@ def test_merged_blocks_keep_a_reserve_for_a_further_merge(monkeypatch):
     _, _, block = onprem_jobs(*PRICED_PAIR)
     given = []
 
-    class Clock:
-        now = 1000.0
-
-        def time(self):
-            return self.now
-
-    clock = Clock()
-
     def solve_task(task):
         given.append(task[4])
         return SolveResult("optimal", [0.0] * block.form.milp.num_cols, 0.0, 0.0, 0.0)
 
+    pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
+
     def start(_block):
-        clock.now += 0.5
+        pool.clock.charge(0.5)
         return None, []
 
     monkeypatch.setattr(pool_module, "solve_task", solve_task)
-    monkeypatch.setattr(pool_module, "time", clock)
-    pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
-    pool.solve([block], "cost", clock.now + 1.5, start)
+    pool.solve([block], "cost", 1.5, start)
     assert given == [pytest.approx(0.4)]
 
 
 def test_priced_solves_get_less_time_when_time_is_short():
-    # Each priced solve is capped at a second, or at 4x its even share of the workers'
-    # time left when that is less (at least 0.05 s, also what one gets past the limit):
-    # with 10 s left for two members, 1 s; with 0.01 s left, 0.05 s.
-    import time
-
+    # Each priced solve is capped at a work second, or at 4x its even share of the work
+    # left when that is less (at least 0.05, also what one gets past the limit): with 10
+    # left for two members, 1; with 0.01 left, 0.05.
     from conftest import PRICED_PAIR, onprem_jobs
     from tierplan.scheduler import planner, pricing
     from tierplan.scheduler import pool as pool_module
@@ -252,5 +240,5 @@ def test_priced_solves_get_less_time_when_time_is_short():
     pool.alone = lambda steps, objective, deadline, cap, late, hints, box_late: caps.append(
         (cap, late)) or real(steps, objective, deadline, cap, late, hints, box_late)
     for left in (10.0, 0.01):
-        pricing.price_members(pool, block, forms, prices, {}, "cost", time.time() + left)
+        pricing.price_members(pool, block, forms, prices, {}, "cost", pool.clock.now() + left)
     assert caps == [(1.0, 0.05), (pytest.approx(0.05), 0.05)]

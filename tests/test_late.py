@@ -2,7 +2,6 @@
 plan or a poor one, and what a merged block keeps when its MILP has no time left."""
 
 import math
-import time
 
 import pytest
 
@@ -21,14 +20,14 @@ def test_a_workload_that_finds_no_plan_in_its_time_gets_one_more_try(monkeypatch
     calls = []
 
     class Slow:
-        def solve(self, milp, primary, secondary, seconds, gap, start=None, presolve=True):
-            calls.append((seconds, gap))
+        def solve(self, milp, primary, secondary, work, gap, start=None, presolve=True):
+            calls.append((work, gap))
             if len(calls) == 1:
-                return SolveResult("no_solution", None, None, float("inf"), seconds)
+                return SolveResult("no_solution", None, None, float("inf"), work)
             return SolveResult("optimal", [1.0], 3.0, 0.0, 0.1)
 
     monkeypatch.setattr(alone_module, "get_backend", lambda name: Slow())
-    result = alone_module.solve_alone(("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
+    result = alone_module.solve_alone(("highs", Milp(), [3.0], None, -1.0, 1e-4, 1.0,
                                       alone_module.LATE_SECONDS, None, False))
     assert result.status == "optimal"
     assert calls == [(alone_module.LATE_SECONDS, alone_module.LATE_GAP),
@@ -51,7 +50,7 @@ def test_a_plan_far_above_its_bound_when_time_runs_out_gets_one_more_try(monkeyp
                     else SolveResult("optimal", [1.0], 3.0, 0.0, 0.05))
 
     monkeypatch.setattr(alone_module, "get_backend", lambda name: Late())
-    task = ("highs", Milp(), [3.0], None, time.time() - 1, 1e-4, 1.0,
+    task = ("highs", Milp(), [3.0], None, -1.0, 1e-4, 1.0,
             alone_module.STEP_LATE_SECONDS, None, False)
     result = alone_module.solve_alone(task)
     assert (result.status, result.objective) == ("optimal", 3.0)
@@ -68,14 +67,14 @@ def test_a_plan_far_above_its_bound_when_time_runs_out_gets_one_more_try(monkeyp
     assert answers == [alone_module.STEP_LATE_SECONDS]
 
 
-def test_a_solve_past_the_deadline_gets_its_late_seconds_and_one_before_it_the_time_left():
-    now = time.time()
-    assert alone_module.alone_limits(now - 1, 1e-4) == (alone_module.LATE_SECONDS,
-                                                        alone_module.LATE_GAP)
-    assert alone_module.alone_limits(now - 1, 1e-4, 1.0, alone_module.STEP_LATE_SECONDS) == (
+def test_a_solve_past_the_deadline_gets_its_late_work_and_one_before_it_the_work_left():
+    # ``left``: work seconds left before the deadline when the solve was handed over.
+    assert alone_module.alone_limits(-1.0, 1e-4) == (alone_module.LATE_SECONDS,
+                                                     alone_module.LATE_GAP)
+    assert alone_module.alone_limits(-1.0, 1e-4, 1.0, alone_module.STEP_LATE_SECONDS) == (
         alone_module.STEP_LATE_SECONDS, alone_module.LATE_GAP)
-    seconds, gap = alone_module.alone_limits(now + 30, 1e-4, 1.0, alone_module.STEP_LATE_SECONDS)
-    assert (seconds, gap) == (1.0, 1e-4)  # before the deadline: its cap
+    assert alone_module.alone_limits(30.0, 1e-4, 1.0) == (1.0, 1e-4)  # its cap
+    assert alone_module.alone_limits(0.5, 1e-4) == (0.5, 1e-4)  # the work left
 
 
 def test_a_merged_blocks_milp_that_does_worse_than_its_start_keeps_the_start():
@@ -108,8 +107,8 @@ def test_past_the_deadline_a_large_blocks_milp_is_not_run_and_its_start_stands(m
     monkeypatch.setattr(pool_module, "SEARCH_FROM", 1)
     monkeypatch.setattr(pool_module.Pool, "search", lambda self, milp, primary, x, until: x)
     monkeypatch.setattr(pool_module, "solve_task", lambda task: pytest.fail("MILP run"))
-    with pool_module.Pool(PlanOptions(workers=1), 3) as pool:
-        [result] = pool.solve([block], "cost", time.time() - 1, lambda b: (list(start), []))
+    with pool_module.Pool(PlanOptions(workers=1), 3) as pool:  # its clock is at 0
+        [result] = pool.solve([block], "cost", -1.0, lambda b: (list(start), []))
     assert result.x == start and result.status == "time_limit"
     assert result.objective == pytest.approx(sum(
         c * v for c, v in zip(block.form.milp.cost, start, strict=True)))
@@ -135,12 +134,12 @@ def test_a_merged_blocks_milp_gets_a_third_of_the_time_left_after_a_slow_start(m
 
     monkeypatch.setattr(pool_module, "solve_task", solve)
     for took in (0.2, 1.0):
-        def slow_start(b, took=took):
-            time.sleep(took)
-            return list(start), []
-
         with pool_module.Pool(PlanOptions(workers=1), 3) as pool:
-            pool.solve([block], "cost", time.time() + took + 1.0, slow_start)
+            def slow_start(b, took=took, pool=pool):
+                pool.clock.charge(took)  # the start's work
+                return list(start), []
+
+            pool.solve([block], "cost", took + 1.0, slow_start)
     assert given[0] == pytest.approx(0.5, abs=0.05)
     assert given[1] == pytest.approx(1 / 3, abs=0.05)
 
@@ -186,7 +185,7 @@ def test_a_hinted_solve_starts_from_the_rounding_box_and_still_searches_the_whol
     # below, changes nothing before the deadline.)
     for hint in ([3.5, 0.0], alone_module.RELAX):
         calls.clear()
-        task = ("highs", milp, [3.0, 5.0], None, time.time() + 30, 1e-4, 1.0,
+        task = ("highs", milp, [3.0, 5.0], None, 30.0, 1e-4, 1.0,
                 alone_module.LATE_SECONDS, hint, True)
         result = alone_module.solve_alone(task)
         assert result.objective == pytest.approx(11.0)
@@ -197,7 +196,7 @@ def test_a_hinted_solve_starts_from_the_rounding_box_and_still_searches_the_whol
         assert whole == [10, 10] and start == pytest.approx([4.0, 0.0]) and seconds < 1.0
     # Through CBC the hint is left out: one solve, of the whole model, with no start.
     calls.clear()
-    task = ("cbc", milp, [3.0, 5.0], None, time.time() + 30, 1e-4, 1.0,
+    task = ("cbc", milp, [3.0, 5.0], None, 30.0, 1e-4, 1.0,
             alone_module.LATE_SECONDS, alone_module.RELAX, False)
     assert alone_module.solve_alone(task).objective == pytest.approx(11.0)
     assert [(upper, start) for upper, _, start, _ in calls] == [([10, 10], None)]
@@ -206,34 +205,10 @@ def test_a_hinted_solve_starts_from_the_rounding_box_and_still_searches_the_whol
     # box_late it still searches the whole model from there.
     for box_late, value, solves in ((True, 12.0, 1), (False, 11.0, 2)):
         calls.clear()
-        task = ("highs", milp, [3.0, 5.0], None, time.time() - 1, 1e-4, 1.0,
+        task = ("highs", milp, [3.0, 5.0], None, -1.0, 1e-4, 1.0,
                 alone_module.LATE_SECONDS, [3.5, 0.0], box_late)
         result = alone_module.solve_alone(task)
         assert result.objective == pytest.approx(value) and len(calls) == solves
         if box_late:
             assert (result.status, result.gap) == ("time_limit", math.inf)
             assert result.x == pytest.approx([4.0, 0.0])
-
-
-def test_planning_pauses_the_garbage_collector_and_restores_the_callers_setting(monkeypatch):
-    # The collector is off while the planner works (checked from inside it) and back
-    # as it was afterwards: on when it was on, still off when the caller had it off.
-    import gc
-
-    from conftest import inference, offering, scenario, site
-    from tierplan.scheduler import planner
-
-    seen = []
-    real = planner._plan
-    monkeypatch.setattr(planner, "_plan",
-                        lambda *args: seen.append(gc.isenabled()) or real(*args))
-    sc = scenario([site("a", offerings=[offering("l4", 1.0)])], [inference("s")])
-    assert gc.isenabled()
-    planner.plan(sc)
-    assert seen == [False] and gc.isenabled()
-    gc.disable()
-    try:
-        planner.plan(sc)
-        assert seen == [False, False] and not gc.isenabled()
-    finally:
-        gc.enable()

@@ -13,7 +13,9 @@ from conftest import FRANKFURT, inference, offering, scenario, site, solve, trai
 from tierplan import PlanOptions, plan
 from tierplan.reports.document import plan_document
 from tierplan.scheduler.check import check_plan
+from tierplan.scheduler.budget import WorkClock
 from tierplan.scheduler.periodic import plan_periods
+from tierplan.scheduler.strategy import Problem
 
 DGX = {"name": "dgx", "accelerator": "H100", "accelerator_count": 8, "available": 4,
        "fixed_usd_per_hour": 10.27, "usd_per_hour": 2.652}
@@ -44,7 +46,8 @@ def test_one_period_is_the_version_1_model():
                  budgets=[{"name": "all", "limit_usd": 8000}]),
     ]
     for sc in cases:
-        whole = plan_periods(sc, PlanOptions())
+        options = PlanOptions()
+        whole = plan_periods(Problem(sc, options), WorkClock(options.work_seconds))
         split = solve(sc)
         assert whole.status == split.status == "optimal"
         assert whole.total_cost_usd == pytest.approx(split.total_cost_usd, abs=0.01)

@@ -2,6 +2,7 @@
 HiGHS and CBC agree on the optimum; training-only plans match brute force."""
 
 import itertools
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -131,6 +132,23 @@ def test_highs_and_cbc_agree(sc):
     assert a.status == b.status
     if a.status == "optimal":
         assert a.total_cost_usd == pytest.approx(b.total_cost_usd, rel=1e-5, abs=0.01)
+
+
+@SETTINGS
+@given(st.builds(build, sites, st.lists(workload, min_size=2, max_size=4),
+                 st.none() | st.floats(100, 20000)), st.sampled_from(["cost", "latency"]))
+def test_the_decomposition_reaches_the_monolithic_oracles_optimum(sc, objective):
+    # The monolithic strategy solves each group of workloads that share a limit as one
+    # MILP; the decomposition must find the same optimum (blocks.py argues it is exact).
+    options = PlanOptions(objective=objective, gap=1e-7, explain=False, effort="high")
+    oracle = plan(sc, replace(options, strategy="monolithic"))
+    ours = plan(sc, replace(options, strategy="decomposition"))
+    assert ours.status == oracle.status
+    if oracle.status == "optimal":
+        assert check_plan(sc, ours) == []
+        if objective == "cost":  # (under latency, equal latencies may differ in cost)
+            assert ours.total_cost_usd == pytest.approx(oracle.total_cost_usd, rel=1e-5,
+                                                        abs=0.01)
 
 
 def brute_force_training(sc):

@@ -1,6 +1,5 @@
 """Shared capacity, budgets and independent components."""
 
-import time
 
 import pytest
 
@@ -21,6 +20,23 @@ from conftest import (
 from tierplan import PlanOptions, plan
 from tierplan.scheduler import neighbourhoods
 from tierplan.scheduler import pool as pool_module
+from tierplan.scheduler.budget import WorkClock
+from tierplan.scheduler.solvers import solve_task
+
+
+def _search(m, x, work=5.0, run=None, width=1):
+    """neighbourhoods.search with ``work`` seconds on a work clock of its own, which
+    ``run`` (by default: solve here) charges."""
+    clock = WorkClock(work)
+    solve = run or (lambda tasks: [solve_task(t) for t in tasks])
+
+    def charged(tasks):
+        results = solve(tasks)
+        for r in results:
+            clock.charge(r.work)
+        return results
+
+    return neighbourhoods.search("highs", m, m.cost, x, work, 1e-4, charged, width, clock.now)
 
 
 def test_inference_and_training_share_limited_capacity(solver):
@@ -178,7 +194,7 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
 
     def steps(batch):
-        return pool.alone(batch, "cost", time.time() + 1.0)
+        return pool.alone(batch, "cost", 1.0)
 
     m = block.form.milp
     value = {}
@@ -252,7 +268,7 @@ def test_a_kept_solution_stays_even_when_prices_would_move_it():
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)
 
     def steps(batch):
-        return pool.alone(batch, "cost", time.time() + 1.0)
+        return pool.alone(batch, "cost", 1.0)
 
     known = {0: {m.col_tags[_column(m, u, members, 0, "onprem")]: 1.0}}
     value = {}
@@ -323,7 +339,7 @@ def test_search_gives_a_full_row_to_the_workload_that_gains_most():
     # Freeing the row's users (a, c) and b, who could use it: $210 -> $30.
     block, x = _full_row()
     m = block.form.milp
-    better = neighbourhoods.search("highs", m, m.cost, x, time.time() + 5, 1e-4)
+    better = _search(m, x)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(30.0)
 
 
@@ -333,7 +349,7 @@ def test_search_with_no_time_left_hands_back_the_plan_at_once(monkeypatch):
     block, x = _full_row()
     m = block.form.milp
     monkeypatch.setattr(neighbourhoods, "column_rows", lambda milp: pytest.fail("set up"))
-    assert neighbourhoods.search("highs", m, m.cost, x, time.time() + 0.01, 1e-4) is x
+    assert _search(m, x, 0.01) is x
 
 
 def test_search_frees_more_of_those_who_could_use_a_row_when_nothing_moved():
@@ -348,7 +364,7 @@ def test_search_frees_more_of_those_who_could_use_a_row_when_nothing_moved():
     m = block.form.milp
     x = _placed(m, u, members, ("onprem", "cloud-a", "cloud-a", "cloud-b"))
     assert sum(c * v for c, v in zip(m.cost, x, strict=True)) == pytest.approx(67.6)
-    better = neighbourhoods.search("highs", m, m.cost, x, time.time() + 5, 1e-4)
+    better = _search(m, x)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(60.5)
 
 
@@ -357,7 +373,6 @@ def test_search_two_at_a_time_takes_what_still_fits():
     # And an answer cut out of an older plan is dropped when the plan changed under it:
     # j1 freed from "all in cloud-b" takes the on-prem L4, but meanwhile j0 took it.
     from tierplan.scheduler.milp import column_rows
-    from tierplan.scheduler.solvers import solve_task
 
     block, x = _full_row()
     m = block.form.milp
@@ -367,7 +382,7 @@ def test_search_two_at_a_time_takes_what_still_fits():
         batches.append(len(tasks))
         return [solve_task(t) for t in tasks]
 
-    better = neighbourhoods.search("highs", m, m.cost, x, time.time() + 5, 1e-4, run, width=2)
+    better = _search(m, x, run=run, width=2)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(30.0)
     assert batches and max(batches) <= 2
 
@@ -399,7 +414,7 @@ def _leftover(monkeypatch, breaks, gap):
     if breaks:
         monkeypatch.setattr(Blocks, "violated", lambda self: [[0, 1, 2]])
     pool = pool_module.Pool(planner.PlanOptions(), n_members=3)
-    rounds.spend_leftover(blocks, "cost", time.time() + 5, pool)
+    rounds.spend_leftover(blocks, "cost", 5.0, pool)
     return merged.result
 
 

@@ -83,6 +83,11 @@ class Autoscaler:
             controller = self.controllers.get(key)
             if controller is None:
                 continue
+            if isinstance(controller, ReadOnly):  # a dry run leaves a real run's action to it
+                log.warning("leaving an action a restart left pending to a run without --dry-run",
+                            extra={"event": "resume", "request_id": action["request_id"],
+                                   "status": "pending"})
+                continue
             result = apply(controller, int(action["to_replicas"]), action["request_id"], self.retrier,
                            read_first=True)
             self.store.put_action(action["request_id"], action["tick"], key[0], key[1],
@@ -225,8 +230,10 @@ class Autoscaler:
         each change either pending (finished on restart) or with its result."""
         ids = {(d.endpoint, d.site): f"{n}/{d.endpoint}/{d.site}" for d in changes}
         now = self.clock.now()
+        # A dry run's changes are never pending: a later real run must not finish them.
         self.store.put_actions((ids[(d.endpoint, d.site)], n, d.endpoint, d.site, d.current,
-                                int(d.target or 0), "pending", 0, None, now) for d in changes)
+                                int(d.target or 0), "pending", 0, None, now) for d in changes
+                               if not isinstance(self.controllers[(d.endpoint, d.site)], ReadOnly))
         out = []
         rows = []
         for d in changes:

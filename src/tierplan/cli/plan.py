@@ -11,6 +11,7 @@ from ..reports import FORMATS, render
 from ..reports.tables import total_note
 from ..scenario import load_scenario
 from ..scheduler import PlanOptions, plan
+from ..scheduler.budget import effort_seconds
 from .common import (
     EXIT_ERROR,
     EXIT_INFEASIBLE,
@@ -35,8 +36,18 @@ __all__ = ["plan_cmd", "validate_cmd"]
 @click.option("--objective", type=click.Choice(["cost", "latency"]),
               help="Override the scenario's objective.")
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
+@click.option("--effort", default="normal", show_default=True,
+              help="How much work the solver may do: low, normal, high, or a number of work "
+                   "seconds. The same scenario and effort give the same plan on any machine.")
+@click.option("--strategy", type=click.Choice(["auto", "monolithic", "decomposition"]),
+              default="auto", show_default=True,
+              help="One MILP per group of workloads that share a limit (monolithic), "
+                   "workloads solved apart and joined where shared limits bind "
+                   "(decomposition), or chosen by size (auto).")
 @click.option("--time-limit", type=Finite(min=0, min_open=True), default=300.0,
-              show_default=True, help="Seconds the solver may take in all.")
+              show_default=True,
+              help="Wall-clock guard in seconds: solving stops here whatever the effort "
+                   "(the plan then says so and may differ between runs).")
 @click.option("--gap", type=Finite(min=0, max=1), default=1e-4, show_default=True,
               help="Relative MIP gap at which a plan counts as optimal.")
 @click.option("--tie-break", type=click.Choice(["routing", "exact"]), default="routing",
@@ -45,12 +56,18 @@ __all__ = ["plan_cmd", "validate_cmd"]
                    "(routing) or by also searching other instance choices (exact, slower).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes for independent parts of large scenarios [default: cores].")
-def plan_cmd(scenario: str, fmt: str | None, output: str | None, wide: bool, objective: str | None,
-             solver: str, time_limit: float, gap: float, tie_break: str, workers: int | None) -> None:
+def plan_cmd(scenario: str, fmt: str | None, output: str | None, wide: bool,
+             objective: str | None, solver: str, effort: str, strategy: str, time_limit: float,
+             gap: float, tie_break: str, workers: int | None) -> None:
     """Place the workloads of SCENARIO at the lowest cost (or latency) and report it."""
     fmt = output_format(fmt, output, list(FORMATS))
+    try:
+        effort_seconds(effort)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--effort'") from None
     loaded = load_scenario(scenario)
-    options = PlanOptions(objective=objective, solver=solver, time_limit=time_limit,  # type: ignore[arg-type]
+    options = PlanOptions(objective=objective, solver=solver, effort=effort,  # type: ignore[arg-type]
+                          strategy=strategy, time_limit=time_limit,  # type: ignore[arg-type]
                           gap=gap, tie_break=tie_break, workers=workers)  # type: ignore[arg-type]
     began = time.perf_counter()
     with progress(f"planning {loaded.name} ({len(loaded.workloads)} workloads)"), \

@@ -1,15 +1,17 @@
 """One workload's model solved alone, here or in a worker process (see pool.Pool): its
-limits read when it starts, the rounding of an LP solution as its start, and a plan
-even past the deadline; or its LP relaxation."""
+limits set when it is handed over (from the work clock, see :mod:`.budget`), the
+rounding of an LP solution as its start, and a plan even past the deadline; or its LP
+relaxation."""
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from typing import Final, Literal, NamedTuple
 
 from .milp import Milp, rounding_box, value_of
-from .solvers import SolveResult, get_backend
+from .solvers import Solver, SolveResult, get_backend, solver_name
 
 __all__ = ["HINT_SHARE", "LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR_GAP", "RELAX",
            "STEP_LATE_SECONDS", "AloneTask", "Hint", "alone_limits", "relax_alone",
@@ -46,33 +48,31 @@ RELAX: Final = "relax"
 class AloneTask(NamedTuple):
     """One workload's model to solve (see :func:`solve_alone`)."""
 
-    solver: str
+    solver: Solver | str
     milp: Milp
     primary: list[float]
     tie: list[float] | None  # the tie-break objective, if any
-    deadline: float  # time.time()
+    left: float  # work seconds left before the deadline when it was handed over
     gap: float
-    cap: float = math.inf  # seconds at most before the deadline
-    late: float = LATE_SECONDS  # seconds when it starts past the deadline
+    cap: float = math.inf  # work seconds at most before the deadline
+    late: float = LATE_SECONDS  # work seconds when it is handed over past the deadline
     hint: Hint = None
     box_late: bool = False
 
 
-def alone_limits(deadline: float, gap: float, cap: float = math.inf,
+def alone_limits(left: float, gap: float, cap: float = math.inf,
                  late: float = LATE_SECONDS) -> tuple[float, float]:
-    """Seconds and relative gap for one workload's model: the time left to ``deadline``
-    (``time.time()``; at most ``cap``, at least 0.05 s), or past it ``late`` with
-    LATE_GAP."""
-    left = deadline - time.time()
+    """Work seconds and relative gap for one workload's model: the work ``left`` before
+    the deadline (at most ``cap``, at least 0.05), or past it ``late`` with LATE_GAP."""
     if left > 0:
         return max(min(cap, left), 0.05), gap
     return late, max(gap, LATE_GAP)
 
 
 def solve_alone(task: AloneTask) -> SolveResult:
-    """One workload's model (solver, model, objective, tie-break, deadline, gap, cap,
-    seconds when late, a hint, and whether a late one keeps its box's plan), here or
-    in a worker; its limits are read when it starts, not when it was queued.
+    """One workload's model (solver, model, objective, tie-break, work left, gap, cap,
+    work when late, a hint, and whether a late one keeps its box's plan), here or
+    in a worker. The result's ``work`` counts every solve it took.
 
     The ``hint`` is an LP solution of the model (a priced member's part of its block's
     LP, see pricing.price_members), or RELAX for the model's own LP relaxation (a
@@ -86,12 +86,13 @@ def solve_alone(task: AloneTask) -> SolveResult:
     ``box_late``: a solve that starts past the deadline ends with its box's plan when
     it has one, as a time-limited result with no bound (a priced member's: pricing
     bounds it by its LP part instead, see pricing.BOX_LATE)."""
-    solver, milp, primary, tie, deadline, gap, cap, late, hint, box_late = task
+    solver, milp, primary, tie, left, gap, cap, late, hint, box_late = task
     backend = get_backend(solver)
-    past = time.time() >= deadline
-    seconds, gap = alone_limits(deadline, gap, cap, late)
+    past = left <= 0
+    seconds, gap = alone_limits(left, gap, cap, late)
     start: list[float] | None = None
-    if solver != "highs":
+    spent, cut = 0.0, False
+    if solver_name(solver) != "highs":
         hint = None
     elif hint == RELAX:
         relaxed = backend.relax(milp, primary)
@@ -101,8 +102,9 @@ def solve_alone(task: AloneTask) -> SolveResult:
                               gap)
         if box_late and past and boxed.x is not None:
             return SolveResult("time_limit", boxed.x, boxed.objective, math.inf,
-                               boxed.seconds)
-        start, seconds = boxed.x, max(seconds - boxed.seconds, 0.01)
+                               boxed.seconds, boxed.work, boxed.cut)
+        start, seconds = boxed.x, max(seconds - boxed.work, 0.01)
+        spent, cut = boxed.work, boxed.cut
     # Without presolve: the 324 priced models of the 1,000-workload benchmark's block take
     # 12.4-12.8 s instead of 14.4-15.4 s (1 s cap each). (Larger models, such as the
     # neighbourhoods of a search, keep it: at 250 workloads the gap grew without.)
@@ -111,15 +113,16 @@ def solve_alone(task: AloneTask) -> SolveResult:
                                           and result.gap > POOR_GAP):
         again = backend.solve(milp, primary, None, LATE_RETRY_SECONDS, max(gap, LATE_GAP),
                               presolve=False)
+        spent, cut = spent + result.work, cut or result.cut
         if again.x is not None and (result.objective is None or again.objective is None
                                     or again.objective <= result.objective):
             result = again
-    return result
+    return replace(result, work=result.work + spent, cut=result.cut or cut)
 
 
-def relax_alone(task: tuple[str, Milp, list[float]]) -> SolveResult:
+def relax_alone(task: tuple[Solver | str, Milp, list[float]]) -> SolveResult:
     """One workload's LP relaxation (solver, model, objective), here or in a worker:
-    no solution when it has no optimum."""
+    no solution when it has no optimum. (LPs are not charged: see :mod:`.budget`.)"""
     solver, milp, primary = task
     began = time.perf_counter()
     solved = get_backend(solver).relax(milp, primary)

@@ -13,28 +13,31 @@ few (:func:`.milp.restrict`), which it solves well. Two uses:
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 
 from .blocks import contested
 from .milp import Milp, Part, column_rows, restrict, value_of
-from .solvers import SolveResult, Task, solve_task
+from .solvers import Solver, SolveResult, Task, solve_task
+
+Run = Callable[[Sequence[Task]], list[SolveResult]]
 
 __all__ = ["SEARCH_FROM", "SEARCH_SHARE", "apply", "freed", "repair", "search"]
 
 
-def repair(solver: str, milp: Milp, primary: list[float], start: list[float],
-           free: Sequence[int], seconds: float, gap: float) -> list[float]:
+def repair(solver: Solver | str, milp: Milp, primary: list[float], start: list[float],
+           free: Sequence[int], seconds: float, gap: float, run: Run | None = None,
+           ) -> list[float]:
     """A better plan for a block: its MILP over the ``free`` columns with the others
     held at ``start`` (a model of the free workloads' size, see milp.restrict), from
     ``start``. A merged block's start kept some workloads' earlier solutions; only the
     ones placed again are free, which HiGHS solves well in the time a large block would
     spend on its root."""
     part, task = freed(solver, milp, primary, start, free, seconds, gap, column_rows(milp))
-    return apply(milp, start, part, solve_task(task)) or start
+    result = run([task])[0] if run is not None else solve_task(task)
+    return apply(milp, start, part, result) or start
 
 
-def freed(solver: str, milp: Milp, primary: Sequence[float], x: Sequence[float],
+def freed(solver: Solver | str, milp: Milp, primary: Sequence[float], x: Sequence[float],
           free: Sequence[int], seconds: float, gap: float,
           rows_of: Sequence[Sequence[int]]) -> tuple[Part, Task]:
     """The MILP over the ``free`` columns with the rest held at ``x``, as a task."""
@@ -66,34 +69,34 @@ SEARCH_FROM = 15_000
 SEARCH_SHARE = 2 / 3
 SEARCH_MEMBERS = 40  # largest neighbourhood (workloads freed at once)
 SEARCH_OTHERS = 2  # workloads not on the row freed with its users (the dearest)
-SEARCH_STEP = 1.0  # seconds per neighbourhood
-SEARCH_LEAST = 0.05  # seconds below which no neighbourhood is solved
+SEARCH_STEP = 1.0  # work seconds per neighbourhood
+SEARCH_LEAST = 0.05  # work seconds below which no neighbourhood is solved
 
 
-def search(solver: str, milp: Milp, primary: list[float], x: list[float], until: float,
-           gap: float, run: Callable[[Sequence[Task]], list[SolveResult]] | None = None,
-           width: int = 1) -> list[float]:
+def search(solver: Solver | str, milp: Milp, primary: list[float], x: list[float],
+           until: float, gap: float, run: Run, width: int,
+           now: Callable[[], float]) -> list[float]:
     """Improve a large block's plan one contested row at a time.
 
     For every shared row that the plan fills to its limit, the workloads on it and the
     SEARCH_OTHERS dearest of those that could use it (up to SEARCH_MEMBERS) are freed and
     the rest held (:func:`freed`): a small MILP that can move the row's capacity or
     budget to the workloads that gain most from it. ``width`` of them are solved at once
-    by ``run`` (the workers); each answer is taken when it improves the plan and still
-    fits with the ones taken before it. Passes repeat while the time (``until``,
-    ``time.time()``) lasts; after a pass that improves nothing the next frees twice as
-    many of those who could use each row, until that passes SEARCH_MEMBERS (at 500 and
-    1,000 benchmark workloads the search used to stop there with 6-12 s of a 60 s
-    limit left: gaps 0.71 -> 0.64 % and 0.56 -> 0.52 %)."""
-    if until - time.time() <= SEARCH_LEAST:  # no time for a neighbourhood: skip the setup
+    by ``run`` (the workers, which charges their work to the clock that ``now`` reads);
+    each answer is taken when it improves the plan and still fits with the ones taken
+    before it. Passes repeat while the work clock is before ``until``; after a pass
+    that improves nothing the next frees twice as many of those who could use each
+    row, until that passes SEARCH_MEMBERS (at 500 and 1,000 benchmark workloads the
+    search used to stop there with 6-12 s of a 60 s limit left: gaps 0.71 -> 0.64 % and
+    0.56 -> 0.52 %)."""
+    if until - now() <= SEARCH_LEAST:  # no time for a neighbourhood: skip the setup
         return x  # (0.2 s at 99k columns, mostly column_rows)
-    run = run or (lambda tasks: [solve_task(t) for t in tasks])
     value = value_of(primary, x)
     rows_of = column_rows(milp)
     owner = [str(tag[1]) for tag in milp.col_tags]
     improved = True
     widest = SEARCH_OTHERS
-    while time.time() < until:
+    while now() < until:
         if not improved:  # nothing moved at this width: free more of those who could
             widest *= 2
             if widest > SEARCH_MEMBERS:
@@ -110,7 +113,7 @@ def search(solver: str, milp: Milp, primary: list[float], x: list[float], until:
                 chosen.append(users | set(sorted(others,
                                                  key=lambda n: (-spend.get(n, 0.0), n))[:room]))
         for at in range(0, len(chosen), width):
-            left = until - time.time()
+            left = until - now()
             if left <= SEARCH_LEAST:
                 return x
             cuts = [freed(solver, milp, primary, x,

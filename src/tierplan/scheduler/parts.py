@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from .budget import WorkClock
 from .milp import Milp, value_of
 from .solvers import Backend, SolveResult
 
@@ -70,19 +71,22 @@ def _sub(m: Milp, cols: Sequence[int], rows: Sequence[int]) -> Milp:
     return sub
 
 
-def solve_by_parts(backend: Backend, m: Milp, latency: bool, tie: bool, time_limit: float,
+def solve_by_parts(backend: Backend, m: Milp, latency: bool, tie: bool, clock: WorkClock,
                    gap: float) -> SolveResult:
     """Minimise cost (``latency``: latency), with the other objective as an exact
-    tie-break when ``tie``; the result is the whole model's."""
+    tie-break when ``tie``; the result is the whole model's. Each solve is charged to
+    ``clock`` (work seconds, deterministic: see budget)."""
     began = time.perf_counter()
+    spent = clock.now()
 
     def objectives(model: Milp) -> tuple[list[float], list[float] | None]:
         first, second = (model.latency, model.cost) if latency else (model.cost, model.latency)
         return first, second if tie else None
 
     def whole() -> SolveResult:
-        return backend.solve(m, *objectives(m), max(time_limit - (time.perf_counter() - began), 1.0),
-                             gap)
+        result = backend.solve(m, *objectives(m), max(clock.left(), 1.0), gap)
+        clock.charge(result.work, result.cut)
+        return result
 
     empty_broken = any(m.row_start[r] == m.row_start[r + 1] and not
                        m.row_lower[r] <= 0 <= m.row_upper[r] for r in range(m.num_rows))
@@ -95,9 +99,9 @@ def solve_by_parts(backend: Backend, m: Milp, latency: bool, tie: bool, time_lim
     reached = 0.0
     for cols, rows in sorted(parts, key=lambda p: p[0][0]):
         sub = _sub(m, cols, rows)
-        left = max(time_limit - (time.perf_counter() - began), 0.5)
-        result = backend.solve(sub, *objectives(sub), left, gap,
+        result = backend.solve(sub, *objectives(sub), max(clock.left(), 0.5), gap,
                                presolve=sub.num_cols > NO_PRESOLVE_COLUMNS)
+        clock.charge(result.work, result.cut)
         if result.x is None:
             # the relaxation has no plan (or none in time): neither has the model
             return whole() if set_aside else result
@@ -112,4 +116,4 @@ def solve_by_parts(backend: Backend, m: Milp, latency: bool, tie: bool, time_lim
             return whole()
     first, _ = objectives(m)
     return SolveResult(status, x, value_of(first, x), reached,  # type: ignore[arg-type]
-                       time.perf_counter() - began)
+                       time.perf_counter() - began, clock.now() - spent)

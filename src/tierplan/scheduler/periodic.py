@@ -27,11 +27,13 @@ from ..model import (
 from ..periods import label, period_of
 from . import explain, ledger, summary
 from .breakeven import buy_explanations
+from .budget import Guard, WorkClock
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .milp import Milp
 from .parts import solve_by_parts
 from .period_model import PeriodModel, build_periods
-from .solvers import Backend, SolveResult, get_backend
+from .solvers import Backend, Solver, SolveResult, get_backend
+from .strategy import Problem, guarded
 
 __all__ = ["plan_periods"]
 
@@ -48,19 +50,16 @@ class _Group:
     result: SolveResult | None = None
 
 
-def plan_periods(scenario: Scenario, options: object) -> Plan:
+def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     """Workloads that share no row are planned apart, as the decomposition does: each
     workload starts alone (those that may buy the same offering together), and groups
     whose solutions break a capacity or budget row they share are merged and solved
     again until none is broken. The sum of separate optima bounds the whole from below,
     so a combination that breaks no shared row is the whole scenario's optimum."""
-    from .planner import PlanOptions
-
-    assert isinstance(options, PlanOptions)
-    objective = options.objective or scenario.objective
+    scenario, options, objective = problem.scenario, problem.options, problem.objective
     started = time.perf_counter()
-    deadline = started + options.time_limit
-    backend = get_backend(options.solver)
+    backend = get_backend(Solver(options.solver, Guard.after(options.time_limit),
+                                 options.backend))
     universe = Universe(scenario)
     budgets = scenario.budgets
     prune = not any(b.per_period for b in budgets)
@@ -85,19 +84,18 @@ def plan_periods(scenario: Scenario, options: object) -> Plan:
             # The tie-break is an LP over the chosen integers (polish below), as the
             # planner's default ``routing``; ``exact`` searches them again.
             g.result = solve_by_parts(backend, m, objective == "latency",
-                                      options.tie_break == "exact",
-                                      max(deadline - time.perf_counter(), 1.0), options.gap)
+                                      options.tie_break == "exact", clock, options.gap)
             solve += g.result.seconds
             if g.result.x is None:
                 info = SolverInfo(backend.name, solve, 0.0, build, m.num_cols, m.num_rows,
                                   len(groups))
                 if g.result.status == "no_solution":
-                    reason = (f"no feasible plan was found within the time limit "
-                              f"({options.time_limit:g} s); raise --time-limit or --gap")
+                    reason = (f"no feasible plan was found within the effort ({options.effort}); "
+                              "raise --effort or --gap")
                     return ledger.finish(scenario, summary.infeasible(
                         scenario, objective, [reason], info, "time_limit"))
                 members = [cands[i] for i in g.members]
-                why = diagnose(universe, *by_kind(members), backend, options.time_limit)
+                why = diagnose(universe, *by_kind(members), backend, clock)
                 return ledger.finish(scenario, summary.infeasible(scenario, objective, why, info))
         broken = _broken(groups)
         if not broken:
@@ -126,7 +124,8 @@ def plan_periods(scenario: Scenario, options: object) -> Plan:
         if options.explain:
             bindings += period_bindings(universe, g.model, x, duals)
         if objective == "cost" and any(mine.values()):
-            savings.update(_savings(backend, g.model, primary, g.result.objective, mine, options))
+            savings.update(_savings(backend, g.model, primary, g.result.objective, mine, clock,
+                                    options.gap))
         limited |= g.result.status == "time_limit"
         gap = max(gap, g.result.gap)
     if options.explain:
@@ -137,7 +136,7 @@ def plan_periods(scenario: Scenario, options: object) -> Plan:
                                                     bindings, info), bought, savings)
     if options.explain:
         plan = replace(plan, binding=plan.binding + tuple(buy_explanations(scenario, plan)))
-    return plan
+    return guarded(plan, clock, options)
 
 
 def objectives(m: Milp, objective: str) -> tuple[list[float], list[float]]:
@@ -221,14 +220,12 @@ def _merged(groups: list[_Group], broken: Sequence[Sequence[int]]) -> list[_Grou
 
 
 def _savings(backend: Backend, model: PeriodModel, primary: Sequence[float],
-             value: float | None, bought: dict[tuple[str, str], int],
-             options: object) -> dict[tuple[str, str], float | None]:
+             value: float | None, bought: dict[tuple[str, str], int], clock: WorkClock,
+             gap: float) -> dict[tuple[str, str], float | None]:
     """What the units bought save against renting: the cost of the best plan that buys
     none of them (the other offerings' purchases kept free) less the plan's cost; None
     when no plan meets every rule without them."""
-    from .planner import PlanOptions
-
-    assert isinstance(options, PlanOptions) and value is not None
+    assert value is not None
     m = model.milp
     out: dict[tuple[str, str], float | None] = {}
     keys = list(bought)
@@ -238,7 +235,8 @@ def _savings(backend: Backend, model: PeriodModel, primary: Sequence[float],
         saved = m.col_upper[col]
         m.col_upper[col] = 0.0
         try:
-            other = backend.solve(m, primary, None, options.time_limit, options.gap)
+            other = backend.solve(m, primary, None, max(clock.left(), 0.5), gap)
+            clock.charge(other.work, other.cut)
         finally:
             m.col_upper[col] = saved
         if other.objective is not None:
@@ -371,13 +369,14 @@ def period_bindings(u: Universe, model: PeriodModel, x: Sequence[float],
 
 def diagnose(universe: Universe, inference: Sequence[InferenceCandidates],
              training: Sequence[TrainingCandidates], backend: Backend,
-             time_limit: float) -> list[str]:
+             clock: WorkClock) -> list[str]:
     """The elastic model over periods: each row that needs slack, in words, naming the
     period and the numbers (SPEC 5.4)."""
     sc = universe.scenario
     model = build_periods(universe, inference, training, sc.budgets, elastic=True)
     m = model.milp
-    result = backend.solve(m, m.penalty, None, time_limit, 1e-6)
+    result = backend.solve(m, m.penalty, None, max(clock.left(), 1.0), 1e-6)
+    clock.charge(result.work, result.cut)
     if result.x is None:
         return ["the solver reports no plan exists, and the elastic relaxation did not finish; "
                 "raise --time-limit to get a diagnosis"]

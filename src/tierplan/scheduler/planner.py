@@ -20,13 +20,10 @@ Steps, each in its own module:
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, wait
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, replace
 
 from ..model import (
     Binding,
@@ -42,103 +39,75 @@ from ..model import (
 from . import explain, gaps, ledger, summary
 from .alone import RELAX, STEP_LATE_SECONDS
 from .blocks import Block, Blocks, Key, Step, coupling_keys, sequential_start, split
+from .budget import START_BATCH, Guard, WorkClock
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
 from .formulation import Formulation, build, objectives
 from .milp import by_tag
+from .monolithic import Monolithic
+from .options import PlanOptions
 from .polishing import Ahead, Early, Polished, PolishJob
 from .pool import Context, Pool
 from .pricing import price_members
 from .rounds import first_round, join_block, relax_merged, spend_leftover
-from .solvers import Backend, SolveResult, get_backend
+from .solvers import Backend, Solver, SolveResult, get_backend
+from .strategy import Problem, Strategy, guarded
 
-__all__ = ["PlanOptions", "decode", "plan"]
-
-
-@dataclass(frozen=True)
-class PlanOptions:
-    """How to plan.
-
-    ``tie_break`` (cost objective): ``routing`` (default) re-routes traffic over the
-    chosen instances to the lowest latency with the cost held (an LP); ``exact`` also
-    searches other instance choices of equal cost (a second MILP, often several times the
-    first's time). The latency objective always breaks ties exactly: an LP cannot remove
-    instances that carry no traffic. ``explain``: list what binds (budgets and
-    capacities with their shadow prices, and SLOs that keep traffic off a cheaper
-    site); the simulations and the autoscaler plan without it. ``workers``: processes
-    that solve independent blocks in parallel (None: one per core when there are many
-    blocks).
-
-    ``current_instances`` maps (workload, site, offering) to the instances running now and
-    ``churn_usd`` is the objective penalty per instance started or stopped; together they
-    keep an autoscaler from reshuffling a fleet for a saving smaller than the disruption.
-    The penalty never enters reported costs or budgets.
-    """
-
-    objective: Objective | None = None  # None: the scenario's objective
-    solver: str = "highs"
-    time_limit: float = 300.0
-    gap: float = 1e-4
-    explain: bool = True
-    tie_break: Literal["routing", "exact"] = "routing"
-    workers: int | None = None
-    current_instances: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
-    churn_usd: float = 0.0
+__all__ = ["Decomposition", "PlanOptions", "choose", "decode", "plan"]
 
 
 def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
-    """The plan of SPEC sections 2 and 5. Several periods or hardware to buy go to one
-    model of the whole scenario (:mod:`.periodic`); otherwise the decomposition below
-    plans with each budget less the committed cost it covers (a constant then), and
+    """The plan of ``scenario``: by the strategy ``options`` name (see :mod:`.strategy`)
+    within its effort's work budget. Several periods or hardware to buy (SPEC 5) go to
+    the model over periods (:mod:`.periodic`); otherwise the strategy plans with each
+    budget less the committed cost of owned hardware it covers (a constant then), and
     :func:`.ledger.finish` adds the committed, idle and per-period figures."""
-    options = options or PlanOptions()
-    with collector_paused():
-        if ledger.needs_periods(scenario):
-            from .periodic import plan_periods
+    problem = Problem(scenario, options or PlanOptions())
+    clock = WorkClock(problem.options.work_seconds)
+    if ledger.needs_periods(scenario):
+        from .periodic import plan_periods
 
-            return plan_periods(scenario, options)
-        reasons = ledger.over_committed(scenario)
-        if reasons:
-            info = SolverInfo(get_backend(options.solver).name, 0.0, 0.0)
-            objective = options.objective or scenario.objective
-            return ledger.finish(scenario, summary.infeasible(scenario, objective, reasons, info))
-        inner = replace(scenario, budgets=ledger.committed_shift(scenario))
-        return ledger.finish(scenario, _planned(inner, options))
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while planning (as it was, after).
-
-    Planning allocates millions of small objects (candidates, model rows, tags), which
-    reference counting frees; the collector scans them again and again and finds
-    almost nothing: at 1,000 workloads 1,410 passes took 0.9 s of the planner's
-    thread (0.72 s in 8 full ones) and collected 289 objects. Without it, at
-    `--time-limit 10`, 9.45-9.78 s instead of 9.74-9.98 s (three pairs back to back)
-    and the same peak memory (410 MB). Worker processes fork with it off as well.
-    A caller's own setting stands: it is only turned on again if it was on."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+        return plan_periods(problem, clock)
+    reasons = ledger.over_committed(scenario)
+    if reasons:
+        info = SolverInfo(problem.options.solver, 0.0, 0.0)
+        return ledger.finish(scenario, summary.infeasible(scenario, problem.objective, reasons,
+                                                          info))
+    inner = Problem(replace(scenario, budgets=ledger.committed_shift(scenario)), problem.options)
+    return ledger.finish(scenario, choose(inner).solve(inner, clock))
 
 
-def _planned(scenario: Scenario, options: PlanOptions) -> Plan:
+def choose(problem: Problem) -> Strategy:
+    """The strategy the options name; ``auto`` is the decomposition (see
+    :mod:`.strategy` for why)."""
+    return Monolithic() if problem.options.strategy == "monolithic" else Decomposition()
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """Workloads solved apart and joined only where their shared limits bind (this
+    module's docstring)."""
+
+    name: str = "decomposition"
+
+    def solve(self, problem: Problem, budget: WorkClock) -> Plan:
+        return _planned(problem.scenario, problem.options, budget)
+
+
+def _planned(scenario: Scenario, options: PlanOptions, clock: WorkClock) -> Plan:
     objective = options.objective or scenario.objective
     started = time.perf_counter()
     cpu = time.thread_time()  # building is counted in CPU time: it overlaps the solves
-    deadline = time.time() + options.time_limit  # wall clock: worker processes read it too
+    deadline = clock.deadline  # on the work clock (see budget)
+    solver = Solver(options.solver, Guard.after(options.time_limit), options.backend)
     universe = Universe(scenario, options.current_instances, options.churn_usd)
-    backend = get_backend(options.solver)
+    backend = get_backend(solver)
     inference = [w for w in scenario.workloads if isinstance(w, InferenceWorkload)]
     ordered: list[InferenceWorkload | TrainingWorkload] = [
         *inference, *(w for w in scenario.workloads if isinstance(w, TrainingWorkload))]
     total_demand = sum(w.total_demand for w in inference) or 1.0
     context = Context(universe, scenario.budgets, total_demand, inference)
-    with Pool(options, len(ordered), context) as pool:
+    with Pool(options, len(ordered), context, clock, solver) as pool:
         return _plan(scenario, options, objective, universe, backend, pool, ordered,
                      total_demand, started, deadline, time.thread_time() - cpu)
 
@@ -233,7 +202,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
             optimal = price_members(pool, block, forms, prices, solo, objective,
                                     solve_by - START_SECONDS * len(block.members), lp)
         keep = [i for i in block.members if i in kept and not kept[i] & blocks.broken]
-        batch = 4 * pool.workers if pool.workers > 1 else 1
+        batch = START_BATCH
         models = {i: own[i] for i in block.members if i in own}
         # (A part the early polish took at one try's values and a later try changes is
         # polished again at the end: see polishing.Early.found.)
@@ -290,11 +259,12 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                           block.form.milp.num_cols, block.form.milp.num_rows,
                           len(blocks.blocks))
         if result.status == "no_solution":
-            reason = (f"no feasible plan was found within the time limit "
-                      f"({options.time_limit:g} s); raise --time-limit or --gap")
+            reason = (f"no feasible plan was found within the effort ({options.effort}) "
+                      f"and the time limit ({_seconds(options.time_limit)}); "
+                      "raise --effort, --time-limit or --gap")
             return summary.infeasible(scenario, objective, [reason], info, "time_limit")
         why = explain.diagnose(universe, block.form, backend, scenario.budgets,
-                               time_limit=max(deadline - time.time(), 1.0))
+                               time_limit=max(pool.clock.left(deadline), 1.0))
         return summary.infeasible(scenario, objective, why, info)
 
     def remember(i: int, form: Formulation | None, result: SolveResult) -> None:
@@ -407,7 +377,7 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
             bindings.extend(explain.bindings(
                 universe, model, x, duals, scenario.budgets,
                 explain.Relaxer(backend, primary, result.objective or 0.0, options.gap,
-                                max(deadline - time.time(), 0.01)),
+                                max(pool.clock.left(deadline), 0.01)),
             ))
         solve_seconds += time.perf_counter() - t0
     if options.explain:
@@ -415,7 +385,12 @@ def _plan(scenario: Scenario, options: PlanOptions, objective: Objective, univer
                         else explain.slo_bindings(universe, inference))
     info = SolverInfo(backend.name, solve_seconds, gap, build_seconds, n_vars, n_rows,
                       len(blocks.blocks))
-    return summary.assemble(scenario, objective, status, placements, bindings, info)
+    return guarded(summary.assemble(scenario, objective, status, placements, bindings, info),
+                   pool.clock, options)
+
+
+def _seconds(limit: float | None) -> str:
+    return "none" if limit is None else f"{limit:g} s"
 
 
 def _polish_ahead(blocks: Blocks, objective: Objective, pool: Pool) -> Ahead:

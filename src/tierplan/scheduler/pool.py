@@ -3,8 +3,10 @@
 ``Pool`` has the workers write and solve the first round's models (their LP relaxations
 first, see rounds.first_round), solves a merged block's start steps side by side,
 runs the neighbourhood search two at a time, and solves the merged blocks' MILPs with
-their starts. Deadlines are wall-clock (``time.time()``) so that the workers read the
-same one; a workload alone always gets a plan, even past the deadline (see
+their starts. Deadlines are on the plan's work clock (:mod:`.budget`): a task's limits
+are set when it is handed over, and results are charged to the clock as this thread
+reads them, in a fixed order, so the plan does not depend on the number of workers or
+on how fast they are. A workload alone always gets a plan, even past the deadline (see
 LATE_SECONDS).
 """
 
@@ -16,23 +18,22 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from ..errors import TierplanError
 from ..model import Budget, InferenceWorkload, Objective
 from .alone import LATE_SECONDS, AloneTask, Hint, relax_alone, solve_alone
 from .blocks import Block, Step, coupling_keys, solve_choice
+from .budget import SEARCH_WIDTH, WorkClock
 from .candidates import InferenceCandidates, Universe
 from .formulation import Formulation, build, objectives
 from .gaps import block_gap, relative_gap, solver_bound
 from .milp import Layout, Milp, value_of
 from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
+from .options import PlanOptions
 from .polishing import Early, Polished, PolishJob, polish_all, polish_task
-from .solvers import SolveResult, Task, get_backend, solve_task
-
-if TYPE_CHECKING:
-    from .planner import PlanOptions
+from .solvers import Solver, SolveResult, Task, get_backend, solve_task, solver_name
 
 T = TypeVar("T")
 
@@ -65,10 +66,14 @@ class Pool:
     PARALLEL_FROM = 32  # blocks; below this a pool costs more than it saves
 
     def __init__(self, options: PlanOptions, n_members: int, context: Context | None = None,
-                 ) -> None:
+                 clock: WorkClock | None = None, solver: Solver | None = None) -> None:
         self.options = options
+        self.clock = clock or WorkClock(options.work_seconds)
+        self.solver = solver or Solver(options.solver, backend=options.backend)
         workers = options.workers if options.workers is not None else (os.cpu_count() or 1)
-        self.workers = workers if n_members >= self.PARALLEL_FROM else 1
+        # A back-end given by the caller solves in this process (it need not pickle).
+        parallel = n_members >= self.PARALLEL_FROM and self.solver.backend is None
+        self.workers = workers if parallel else 1
         self.executor: ProcessPoolExecutor | None = None
         self.context = context
 
@@ -105,7 +110,8 @@ class Pool:
         assert context is not None
         n = len(context.workloads)
         exact = self.exact_ties(objective)
-        tasks = [(range(a, min(a + PREPARE_CHUNK, n)), objective, deadline, self.options.solver,
+        left = self.clock.left(deadline)
+        tasks = [(range(a, min(a + PREPARE_CHUNK, n)), objective, left, self.solver,
                   self.options.gap, exact) for a in range(0, n, PREPARE_CHUNK)]
         futures = [self._executor().submit(prepare_alone, task) for task in tasks]
 
@@ -128,7 +134,7 @@ class Pool:
         """Solve one workload's model: in a worker when there are workers (:meth:`result`
         waits for it), else here and now, as is a training workload's choice.
 
-        ``deadline`` (``time.time()``) and ``cap`` set its limits when it starts (see
+        ``deadline`` (on the work clock) and ``cap`` set its limits now (see
         :func:`.alone.alone_limits`); ``extra``: column prices added to the primary objective,
         left out of the result's objective. A start's step (not ``final``) has no
         tie-break. ``late``: its seconds when it starts past the deadline (default
@@ -139,7 +145,7 @@ class Pool:
         if not form.inference and len(form.training) == 1:
             return unpriced(form, objective, extra, solve_choice(form.milp, primary))
         tie = secondary if self.exact_ties(objective) and final else None
-        task = AloneTask(self.options.solver, form.milp, primary, tie, deadline,
+        task = AloneTask(self.solver, form.milp, primary, tie, self.clock.left(deadline),
                          self.options.gap, cap, LATE_SECONDS if late is None else late, hint,
                          box_late)
         if self.workers == 1:
@@ -154,12 +160,12 @@ class Pool:
     def relaxes(self, form: Formulation, coupled: bool) -> bool:
         """Whether a workload's first answer is its LP relaxation (:meth:`relax`); see
         :func:`relaxes`."""
-        return relaxes(self.options.solver, form, coupled)
+        return relaxes(solver_name(self.solver), form, coupled)
 
     def relax(self, form: Formulation, objective: Objective) -> Future[SolveResult] | SolveResult:
         """A workload's LP relaxation, its solution and optimum (see
         rounds.first_round): in a worker when there are workers, else here and now."""
-        task = (self.options.solver, form.milp, objectives(form, objective)[0])
+        task = (self.solver, form.milp, objectives(form, objective)[0])
         if self.workers == 1:
             return relax_alone(task)
         return self._executor().submit(relax_alone, task)
@@ -183,8 +189,8 @@ class Pool:
         blocks, their parts' LPs side by side in the workers when there are many (the
         planner polishes every block at the end, with nothing else left to solve);
         ``layouts`` and ``early``: see :func:`.polishing.polish_all`."""
-        backend = get_backend(self.options.solver)
-        solver = self.options.solver
+        backend = get_backend(self.solver)
+        solver = self.solver
 
         def run(tasks: Sequence[PolishJob]) -> list[Polished]:
             if self.workers > 1 and len(tasks) >= POLISH_PARALLEL_FROM:
@@ -196,17 +202,22 @@ class Pool:
         return polish_all(jobs, run, layouts, early)
 
     def run(self, tasks: Sequence[Task]) -> list[SolveResult]:
-        """Solve the tasks, side by side in the workers when there are any."""
+        """Solve the tasks, side by side in the workers when there are any; their work
+        is charged to the clock in the tasks' order."""
         if self.workers > 1 and len(tasks) > 1:
-            return list(self._executor().map(solve_task, tasks))
-        return [solve_task(t) for t in tasks]
+            results = list(self._executor().map(solve_task, tasks))
+        else:
+            results = [solve_task(t) for t in tasks]
+        for result in results:
+            self.clock.charge(result.work, result.cut)
+        return results
 
     def search(self, milp: Milp, primary: list[float], x: list[float],
                until: float) -> list[float]:
-        """The neighbourhood search of a block's plan (see neighbourhoods.search), its
-        neighbourhoods side by side in the workers."""
-        return search(self.options.solver, milp, primary, x, until, self.options.gap, self.run,
-                      self.workers)
+        """The neighbourhood search of a block's plan (see neighbourhoods.search) until
+        ``until`` on the work clock, SEARCH_WIDTH neighbourhoods side by side."""
+        return search(self.solver, milp, primary, x, until, self.options.gap, self.run,
+                      SEARCH_WIDTH, self.clock.now)
 
     @staticmethod
     def aside(fn: Callable[..., T], *args: object) -> Future[T]:
@@ -217,9 +228,12 @@ class Pool:
         thread.shutdown(wait=False)  # the thread ends with the work
         return future
 
-    @staticmethod
-    def result(outcome: Future[SolveResult] | SolveResult) -> SolveResult:
-        return outcome.result() if isinstance(outcome, Future) else outcome
+    def result(self, outcome: Future[SolveResult] | SolveResult) -> SolveResult:
+        """The outcome's result, its work charged to the clock (read each outcome once,
+        in a fixed order)."""
+        result = outcome.result() if isinstance(outcome, Future) else outcome
+        self.clock.charge(result.work, result.cut)
+        return result
 
     def __exit__(self, *exc: object) -> None:
         if self.executor is not None:
@@ -239,14 +253,15 @@ class Pool:
         They share ``slack`` (see :func:`_slack`) the same way: a merged block may stop
         once its own absolute gap is within its share.
         """
+        clock = self.clock
         singles = {i: self.submit(b.form, objective, deadline)
                    for i, b in enumerate(blocks) if len(b.members) == 1 and b.form is not None}
         merged = [(i, b) for i, b in enumerate(blocks) if i not in singles]
-        t0 = time.time()
+        t0 = clock.now()
         initial = {i: start(b) for i, b in merged}
-        starts = time.time() - t0
+        starts = clock.now() - t0
         size = sum(b.form.milp.num_cols for _, b in merged if b.form is not None) or 1
-        left_now = deadline - time.time()
+        left_now = clock.left(deadline)
         share = max(min(left_now / 2, left_now - RESERVE_STARTS * starts),
                     MILP_SHARE * left_now, 0.01)
         tasks: list[tuple[int, Task]] = []
@@ -260,22 +275,22 @@ class Pool:
             x0, held = initial[i]
             if x0 is not None and held:
                 free = sorted(set(range(block.form.milp.num_cols)) - set(held))
-                x0 = repair(self.options.solver, block.form.milp, primary, x0, free, left / 2,
-                            self.options.gap)
+                x0 = repair(self.solver, block.form.milp, primary, x0, free, left / 2,
+                            self.options.gap, self.run)
                 left /= 2
             if x0 is not None and block.form.milp.num_cols >= SEARCH_FROM:
-                began = time.time()
+                began = clock.now()
                 x0 = self.search(block.form.milp, primary, x0, began + left * SEARCH_SHARE)
-                left = max(left - (time.time() - began), 0.01)
+                left = max(left - (clock.now() - began), 0.01)
             gap = block_gap(self.options.gap, slack * part, primary, x0)
             if x0 is not None:
                 begun[i] = (x0, primary)
-                if block.form.milp.num_cols >= SEARCH_FROM and time.time() >= deadline:
+                if block.form.milp.num_cols >= SEARCH_FROM and clock.now() >= deadline:
                     # Past the deadline a large block's MILP only reads the model and
                     # hands back the start (0.3 s at 99k columns): the start stands.
                     skipped[i] = SolveResult("no_solution", None, None, math.inf, 0.0)
                     continue
-            tasks.append((i, (self.options.solver, block.form.milp, primary,
+            tasks.append((i, (self.solver, block.form.milp, primary,
                               secondary if self.exact_ties(objective) else None, left, gap, x0)))
         results = {i: self.result(o) for i, o in singles.items()} | skipped
         if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
@@ -285,6 +300,8 @@ class Pool:
         else:
             for i, task in tasks:
                 results[i] = solve_task(task)
+        for i, _ in tasks:
+            clock.charge(results[i].work, results[i].cut)
         for i, (x0, primary) in begun.items():
             results[i] = no_worse(results[i], x0, primary)
         return [results[i] for i in range(len(blocks))]
@@ -304,7 +321,7 @@ def no_worse(result: SolveResult, start: list[float], primary: Sequence[float]) 
         return result
     bound = solver_bound(result) if result.x is not None else -math.inf
     return SolveResult("time_limit", list(start), value, relative_gap(value, bound),
-                       result.seconds)
+                       result.seconds, result.work, result.cut)
 
 
 # Polishing LPs from which the workers share them (fewer cost more to hand over).
@@ -344,13 +361,13 @@ def relaxes(solver: str, form: Formulation, coupled: bool) -> bool:
     return coupled and bool(form.inference) and solver == "highs"
 
 
-def prepare_alone(task: tuple[range, Objective, float, str, float, bool],
+def prepare_alone(task: tuple[range, Objective, float, Solver, float, bool],
                   context: Context | None = None) -> list[Prepared]:
     """Candidates, model and first answer of some of the ``context``'s inference
     workloads (by default the worker's, see Pool.prepare): the LP relaxation with HiGHS
     when the workload has a shared row, else its own solve as :meth:`Pool.submit` would
     do it."""
-    indices, objective, deadline, solver, gap, exact = task
+    indices, objective, left, solver, gap, exact = task
     context = context or _CONTEXT
     assert context is not None
     out: list[Prepared] = []
@@ -364,11 +381,12 @@ def prepare_alone(task: tuple[range, Objective, float, str, float, bool],
             continue
         written = time.thread_time() - began
         primary, secondary = objectives(form, objective)
-        if relaxes(solver, form, bool(coupling_keys(context.universe, cand, context.budgets))):
+        coupled = bool(coupling_keys(context.universe, cand, context.budgets))
+        if relaxes(solver_name(solver), form, coupled):
             out.append((cand, form, relax_alone((solver, form.milp, primary)), True, written))
         else:
             tie = secondary if exact else None
-            alone = AloneTask(solver, form.milp, primary, tie, deadline, gap)
+            alone = AloneTask(solver, form.milp, primary, tie, left, gap)
             out.append((cand, form, solve_alone(alone), False, written))
     return out
 
@@ -389,8 +407,7 @@ def unpriced(form: Formulation, objective: Objective, extra: Sequence[float] | N
     if extra is None or result.x is None:
         return result
     primary, _ = objectives(form, objective)
-    value = value_of(primary, result.x)
-    return SolveResult(result.status, result.x, value, result.gap, result.seconds)
+    return replace(result, objective=value_of(primary, result.x))
 
 
 def _fork() -> multiprocessing.context.BaseContext:

@@ -5,12 +5,12 @@ their bounds for the block's Lagrangian bound, see :func:`.gaps.lagrangian`)."""
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Mapping, Sequence
 
 from ..model import Objective
 from . import gaps
 from .blocks import TINY_PRICE, TOLERANCE, Block, Key, coupling_key, priced
+from .budget import LANES
 from .formulation import Formulation, objectives
 from .milp import Milp, by_tag, rounded, value_of
 from .pool import Pool
@@ -68,7 +68,7 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
     todo = sorted((i for i in block.members
                    if i not in optimal and (extras[i] is not None or i not in alone)),
                   key=lambda i: -risk.get(i, math.inf))
-    per = (deadline - time.time()) * pool.workers / max(len(todo), 1)
+    per = pool.clock.left(deadline) * LANES / max(len(todo), 1)
     cap = min(1.0, max(PRICED_SHARE * per, PRICED_FLOOR))
     solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, cap,
                         PRICED_FLOOR, [hints.get(i) for i in todo], box_late=BOX_LATE)
@@ -83,8 +83,8 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
 
 
 
-# A member's priced solve gets at most a second, and less when time is short: PRICED_SHARE
-# times its even share of the workers' time left, but at least PRICED_FLOOR, which is
+# A member's priced solve gets at most a work second, and less when time is short:
+# PRICED_SHARE times its even share of the work left over LANES, but at least PRICED_FLOOR, which is
 # also what one gets past the limit (for its rounding box alone: see BOX_LATE). Most
 # take a few milliseconds, so the cap only stops the hardest early; with 60 s at 1,000
 # workloads it stays 1 s. Each starts from

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 from ..model import Objective
 from . import gaps
@@ -148,7 +149,7 @@ def spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: 
     so a better plan for it may break one of them together with another block: the
     better plan is kept only when nothing breaks (else the block keeps its own). A
     better bound from the MILP holds either way: it bounds the block's own model."""
-    left = (deadline - time.time()) * LEFTOVER_SHARE
+    left = pool.clock.left(deadline) * LEFTOVER_SHARE
     limited = [b for b in blocks.blocks.values() if b.form is not None and b.result is not None
                and b.result.x is not None and b.result.status == "time_limit"
                and len(b.members) > 1]
@@ -162,9 +163,9 @@ def spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: 
     bound = gaps.solver_bound(before)
     status: Status = "time_limit"
     if block.form.milp.num_cols >= SEARCH_FROM:
-        x = pool.search(block.form.milp, primary, plan_x, time.time() + left)
+        x = pool.search(block.form.milp, primary, plan_x, pool.clock.now() + left)
     else:
-        again = pool.run([(pool.options.solver, block.form.milp, primary, None, left,
+        again = pool.run([(pool.solver, block.form.milp, primary, None, left,
                            pool.options.gap, plan_x)])[0]
         x = again.x if again.x is not None else plan_x
         bound = max(bound, gaps.solver_bound(again))
@@ -172,16 +173,17 @@ def spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: 
     value = value_of(primary, x)
     if value >= old:
         x, value, status = plan_x, old, "time_limit"
-    block.result = _bounded(status, x, value, bound, before.seconds)
+    block.result = _bounded(status, x, value, bound, before)
     if x is not plan_x and blocks.violated():
-        block.result = _bounded("time_limit", plan_x, old, bound, before.seconds)
+        block.result = _bounded("time_limit", plan_x, old, bound, before)
     blocks.broken = set()
 
 
 def _bounded(status: Status, x: list[float], value: float, bound: float,
-             seconds: float) -> SolveResult:
+             before: SolveResult) -> SolveResult:
     """A block's result with its gap from ``bound`` (a lower bound of its objective)."""
-    return SolveResult(status, x, value, gaps.relative_gap(value, bound), seconds)
+    return replace(before, status=status, x=x, objective=value,
+                   gap=gaps.relative_gap(value, bound))
 
 
 # Share of the time left after the last merge round that goes to :func:`spend_leftover`

@@ -20,14 +20,15 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from ..errors import SolverError
+from .budget import Guard, check_limit, node_limit, work_of
 from .milp import INF, Milp, value_of
 
 __all__ = [
-    "SOLVERS", "Backend", "CbcBackend", "HighsBackend", "SolveResult", "get_backend",
-    "solve_task",
+    "SOLVERS", "Backend", "CbcBackend", "HighsBackend", "SolveResult", "Solver", "get_backend",
+    "solve_task", "solver_name",
 ]
 
 Status = Literal["optimal", "time_limit", "infeasible", "no_solution"]
@@ -35,11 +36,17 @@ Status = Literal["optimal", "time_limit", "infeasible", "no_solution"]
 
 @dataclass(frozen=True)
 class SolveResult:
+    """A solve's answer. ``seconds``: wall time (reported, never used to decide);
+    ``work``: work seconds (see :mod:`.budget`), deterministic; ``cut``: the wall-clock
+    guard stopped it, so the answer may differ between runs."""
+
     status: Status
     x: list[float] | None
     objective: float | None
     gap: float
     seconds: float
+    work: float = 0.0
+    cut: bool = False
 
 
 class Backend(Protocol):
@@ -47,12 +54,14 @@ class Backend(Protocol):
 
     def solve(
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
-        time_limit: float, gap: float, start: Sequence[float] | None = None,
+        work: float, gap: float, start: Sequence[float] | None = None,
         presolve: bool = True,
     ) -> SolveResult:
         """Minimise ``primary``, then ``secondary`` with the first held (lexicographic).
 
-        ``start``: a feasible solution to begin from (a MIP start), if one is known.
+        ``work``: work seconds allotted (see :mod:`.budget`; a deterministic limit, and
+        the root is always finished). ``start``: a feasible solution to begin from (a
+        MIP start), if one is known.
         ``presolve=False`` leaves HiGHS's presolve out: a single workload's model is
         solved faster without it (see alone.solve_alone); CBC ignores it.
         """
@@ -149,25 +158,32 @@ def new_highs() -> Any:
 class HighsBackend:
     name = "HiGHS"
 
-    def __init__(self) -> None:
+    def __init__(self, guard: Guard | None = None) -> None:
         try:
             import highspy
         except ImportError as exc:  # pragma: no cover - a core dependency
             raise SolverError("highspy is not installed: pip install highspy") from exc
         self.hs: Any = highspy
+        self.guard = guard or Guard()
 
-    def _highs(self, time_limit: float | None = None, gap: float | None = None,
+    def _highs(self, nodes: int | None = None, gap: float | None = None,
                light: bool = False) -> Any:
         h = new_highs()
+        # One thread and a fixed seed: HiGHS is then deterministic (the same answer for
+        # the same model and limits on any machine).
         h.setOptionValue("threads", 1)
+        h.setOptionValue("random_seed", 0)
+        wall = self.guard.seconds_left()
+        if wall is not None:
+            h.setOptionValue("time_limit", wall)
         if light:
             # Small models: branch-and-bound finds incumbents itself; the primal heuristics
             # (RINS, RENS, feasibility jump, ...) cost more than they save (bench: ~2x).
             for option in LIGHT_OFF:
                 h.setOptionValue(option, False)
             h.setOptionValue("mip_heuristic_effort", 0.0)
-        if time_limit is not None:
-            h.setOptionValue("time_limit", max(time_limit, 0.01))
+        if nodes is not None:
+            h.setOptionValue("mip_max_nodes", nodes)
         if gap is not None:
             h.setOptionValue("mip_rel_gap", gap)
         return h
@@ -194,32 +210,66 @@ class HighsBackend:
 
     def solve(
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
-        time_limit: float, gap: float, start: Sequence[float] | None = None,
+        work: float, gap: float, start: Sequence[float] | None = None,
         presolve: bool = True,
     ) -> SolveResult:
         began = time.perf_counter()
         if milp.num_cols == 0:
             return SolveResult("optimal", [], 0.0, 0.0, 0.0)
-        h = self._highs(time_limit, gap, light=milp.num_cols <= LIGHT_COLUMNS)
+        nnz = len(milp.row_value)
+        h = self._highs(node_limit(work, nnz), gap, light=milp.num_cols <= LIGHT_COLUMNS)
         if not presolve:
             h.setOptionValue("presolve", "off")
         h.passModel(self._lp(milp, primary))
         if start is not None:
             self._set_start(h, start)
+        checks = self._interrupt(h, check_limit(work, nnz))
         status, x, value, reached = self._run(h, primary)
+        used, cut = self._work(h, milp, checks[0])
         if status in ("infeasible", "no_solution") or x is None or value is None:
-            return SolveResult(status, None, None, math.inf, time.perf_counter() - began)
-        left = time_limit - (time.perf_counter() - began)
+            return SolveResult(status, None, None, math.inf, time.perf_counter() - began,
+                               used, cut)
+        left = work - used
         if secondary is not None and status == "optimal" and left > 0 and any(secondary):
             self._hold_primary(h, primary, value, secondary)
-            h.setOptionValue("time_limit", max(left, 0.01))
+            h.setOptionValue("mip_max_nodes", node_limit(left, nnz))
+            wall = self.guard.seconds_left()
+            if wall is not None:
+                h.setOptionValue("time_limit", wall)
             self._set_start(h, x)
+            checks[:] = [0, check_limit(left, nnz)]
             status2, x2, _, _ = self._run(h, secondary)
+            more, cut2 = self._work(h, milp, checks[0])
+            used, cut = used + more, cut or cut2
             if x2 is not None:
                 x = x2
                 if status2 == "time_limit":
                     status = "time_limit"
-        return SolveResult(status, x, value, reached, time.perf_counter() - began)
+        return SolveResult(status, x, value, reached, time.perf_counter() - began, used, cut)
+
+    def _interrupt(self, h: Any, limit: int) -> list[int]:
+        """Stop the MIP at its ``limit``-th interrupt check: HiGHS checks at fixed
+        points of its search (also inside the root, which no node limit bounds), so
+        the count is a deterministic measure of work. Returns [checks so far, limit]
+        (the caller may reset both for a second run)."""
+        checks = [0, limit]
+
+        def check(kind: Any, message: Any, out: Any, into: Any, user: Any) -> None:
+            checks[0] += 1
+            if checks[0] >= checks[1]:
+                into.user_interrupt = True
+
+        h.setCallback(check, None)
+        h.startCallback(self.hs.cb.HighsCallbackType.kCallbackMipInterrupt)
+        return checks
+
+    def _work(self, h: Any, milp: Milp, checks: int) -> tuple[float, bool]:
+        """The work seconds of the run just ended, and whether the guard stopped it."""
+        info = h.getInfo()
+        used = work_of(milp.num_rows, milp.num_cols, len(milp.row_value),
+                       max(info.simplex_iteration_count, 0), max(info.mip_node_count, 0),
+                       checks)
+        return used, h.getModelStatus() == self.hs.HighsModelStatus.kTimeLimit
 
     def _set_start(self, h: Any, x: Sequence[float]) -> None:
         sol = self.hs.HighsSolution()
@@ -327,8 +377,10 @@ def _agrees(objective: Sequence[float], x: Sequence[float], value: float) -> boo
 class CbcBackend:
     name = "CBC"
 
-    def __init__(self) -> None:
+    def __init__(self, guard: Guard | None = None) -> None:
         import pulp
+
+        self.guard = guard or Guard()
 
         self.pulp: Any = pulp
         # PuLP 3.3 deprecates its bundled binary (PULP_CBC_CMD) in favour of COIN_CMD with
@@ -375,35 +427,39 @@ class CbcBackend:
         terms = [(cols[j], c) for j, c in enumerate(coefficients) if c]
         return self.pulp.LpAffineExpression(terms or [(cols[0], 0.0)] if cols else [])
 
-    def _cbc(self, time_limit: float | None, gap: float | None, warm: bool = False) -> Any:
+    def _cbc(self, nodes: int | None, gap: float | None, warm: bool = False) -> Any:
+        # A node limit (deterministic) and the guard's wall time (CBC counts whole seconds).
+        wall = self.guard.seconds_left()
         return self.command(
-            msg=False, timeLimit=None if time_limit is None else max(1, math.ceil(time_limit)),
-            gapRel=gap, warmStart=warm,
+            msg=False, timeLimit=None if wall is None else max(1, math.ceil(wall)),
+            gapRel=gap, warmStart=warm, maxNodes=nodes, threads=1,
         )
 
     def solve(
         self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
-        time_limit: float, gap: float, start: Sequence[float] | None = None,
+        work: float, gap: float, start: Sequence[float] | None = None,
         presolve: bool = True,
     ) -> SolveResult:
         began = time.perf_counter()
         if milp.num_cols == 0:
             return SolveResult("optimal", [], 0.0, 0.0, 0.0)
+        nodes = node_limit(work, len(milp.row_value))
         prob, cols = self.to_pulp(milp, primary)
         if start is not None:
             self._set_start(milp, cols, start)
-        prob.solve(self._cbc(time_limit, gap, warm=start is not None))
+        prob.solve(self._cbc(nodes, gap, warm=start is not None))
         status = self._status(prob)
+        # CBC reports no counts through PuLP: each run is charged its fixed cost only.
+        used = work_of(milp.num_rows, milp.num_cols, len(milp.row_value), 0, 0)
         if status in ("infeasible", "no_solution"):
-            return SolveResult(status, None, None, math.inf, time.perf_counter() - began)
+            return SolveResult(status, None, None, math.inf, time.perf_counter() - began, used)
         x = [v.varValue or 0.0 for v in cols]
         # value(objective) can be stale when CBC found nothing; recompute from x instead.
         value = value_of(primary, x)
-        left = time_limit - (time.perf_counter() - began)
-        if secondary is not None and status == "optimal" and left > 0 and any(secondary):
+        if secondary is not None and status == "optimal" and any(secondary):
             self._hold_primary(prob, cols, primary, value, secondary)
             self._set_start(milp, cols, x)
-            prob.solve(self._cbc(left, gap, warm=True))
+            prob.solve(self._cbc(nodes, gap, warm=True))
             status2 = self._status(prob)
             if status2 in ("optimal", "time_limit"):
                 x = [v.varValue or 0.0 for v in cols]
@@ -413,7 +469,7 @@ class CbcBackend:
         # so an optimum is proven only to that gap (exactly, when nothing is integer).
         exact = not any(milp.col_integer)
         reached = (0.0 if exact else gap) if status == "optimal" else math.inf
-        return SolveResult(status, x, value, reached, time.perf_counter() - began)
+        return SolveResult(status, x, value, reached, time.perf_counter() - began, used)
 
     def _set_start(self, milp: Milp, cols: list[Any], x: Sequence[float]) -> None:
         for j, (v, val) in enumerate(zip(cols, x, strict=True)):
@@ -476,21 +532,42 @@ class CbcBackend:
         return None if duals is None else (x, duals)
 
 
-SOLVERS: dict[str, Callable[[], Backend]] = {"highs": HighsBackend, "cbc": CbcBackend}
+SOLVERS: dict[str, Callable[[Guard], Backend]] = {"highs": HighsBackend, "cbc": CbcBackend}
 
 
-Task = tuple[str, Milp, list[float], list[float] | None, float, float, list[float] | None]
+class Solver(NamedTuple):
+    """Which back-end solves, as tasks carry it to worker processes: a name of
+    :data:`SOLVERS` with the plan's wall-clock guard, or a back-end given by the caller
+    (``PlanOptions.backend``; such a plan solves in its own process)."""
+
+    name: str = "highs"
+    guard: Guard = Guard()
+    backend: Backend | None = None
+
+
+# (solver, model, primary, secondary, work seconds, gap, start)
+Task = tuple[Solver | str, Milp, list[float], list[float] | None, float, float,
+             list[float] | None]
 
 
 def solve_task(task: Task) -> SolveResult:
-    """Solve in a worker process: (solver, model, primary, secondary, time, gap, start)."""
-    name, milp, primary, secondary, time_limit, gap, start = task
-    return get_backend(name).solve(milp, primary, secondary, time_limit, gap, start)
+    """Solve in a worker process: (solver, model, primary, secondary, work, gap, start)."""
+    solver, milp, primary, secondary, work, gap, start = task
+    return get_backend(solver).solve(milp, primary, secondary, work, gap, start)
 
 
-def get_backend(name: str) -> Backend:
+def solver_name(solver: Solver | str) -> str:
+    return solver if isinstance(solver, str) else solver.name
+
+
+def get_backend(solver: Solver | str) -> Backend:
+    if isinstance(solver, str):
+        solver = Solver(solver)
+    if solver.backend is not None:
+        return solver.backend
     try:
-        factory = SOLVERS[name]
+        factory = SOLVERS[solver.name]
     except KeyError:
-        raise SolverError(f"unknown solver {name!r}; choose one of {', '.join(SOLVERS)}") from None
-    return factory()
+        raise SolverError(f"unknown solver {solver.name!r}; choose one of "
+                          f"{', '.join(SOLVERS)}") from None
+    return factory(solver.guard)

@@ -1,0 +1,155 @@
+"""How much work a plan may take: the one place that turns an effort into solver limits.
+
+The scheme (docs/planner-design.md draws it):
+
+- A plan's budget is counted in **work seconds**: nominal seconds of a 2-core machine of
+  the kind the defaults were measured on, computed from what HiGHS did (simplex
+  iterations, branch-and-bound nodes, model size: :func:`work_of`), never read from a
+  clock. ``--effort`` chooses the budget (:data:`EFFORTS`, or a number of work seconds).
+- A :class:`WorkClock` starts at zero and is charged, in the planner's own thread and in
+  a fixed order, with the work of every MILP result it reads. Each decision that spends
+  "the time left" reads this clock, so the same scenario and options give the same plan
+  on any machine, under any load and with any number of worker processes.
+- A MILP allotted ``w`` work seconds gets a node limit (:func:`node_limit`): its root
+  is always finished (HiGHS has no deterministic limit inside the root), so the work
+  charged may exceed the allotment; the clock then runs ahead and later phases get
+  less.
+- LPs (relaxations, polishing) run to their optimum and are not charged.
+- The wall-clock limit (``--time-limit``) is only a guard: every HiGHS call gets the
+  wall time left before it as its time limit; a call that the guard stops is reported
+  (:attr:`Guard.cut`) and the plan says that its answer may differ between runs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+__all__ = ["EFFORTS", "LANES", "SEARCH_WIDTH", "START_BATCH", "Effort", "Guard", "WorkClock",
+           "check_limit", "effort_seconds", "node_limit", "work_of"]
+
+Effort = str | float
+
+#: Work seconds per named effort. ``normal`` keeps the speed the planner had with
+#: ``--time-limit 10`` on the benchmark machine (bench/bench_planner.py).
+EFFORTS: dict[str, float] = {"low": 3.0, "normal": 10.0, "high": 60.0}
+
+
+def effort_seconds(effort: Effort) -> float:
+    """The work seconds of an effort: a name of :data:`EFFORTS` or a positive number."""
+    if isinstance(effort, str):
+        try:
+            return EFFORTS[effort]
+        except KeyError:
+            try:
+                value = float(effort)
+            except ValueError:
+                raise ValueError(f"unknown effort {effort!r}: use one of "
+                                 f"{', '.join(EFFORTS)} or a number of work seconds") from None
+            return effort_seconds(value)
+    if not math.isfinite(effort) or effort <= 0:
+        raise ValueError(f"effort must be a positive number of work seconds, not {effort!r}")
+    return float(effort)
+
+
+# How the work is shared out must not depend on --workers, or the plan would. These are
+# the values the default (one worker per core) had on the 2-core benchmark machine:
+# LANES divides the work left among the priced members of a merged block
+# (pricing.price_members), SEARCH_WIDTH neighbourhoods are solved side by side
+# (neighbourhoods.search), and a merged block's start solves START_BATCH steps together
+# (blocks.sequential_start; 4 per worker before).
+LANES = 2
+SEARCH_WIDTH = 2
+START_BATCH = 8
+
+# The cost model of work_of, fitted by least squares on the 244 MILP solves of one
+# 250-workload benchmark plan (bench/generate.py, seed 0; correlation 0.86 with their
+# wall times on the benchmark machine): a fixed cost per solve (model hand-over, Python
+# around it), per simplex iteration in proportion to the LP's size, and per node in
+# proportion to the matrix.
+PER_SOLVE = 1.75e-2
+PER_ITERATION_ENTRY = 4.2e-7  # times rows + columns
+PER_NODE_NONZERO = 1.3e-6  # times nonzeros
+
+
+# HiGHS checks for an interrupt at fixed points of its search, also inside the root
+# (separation rounds, heuristics), where no node limit reaches. The work between two
+# checks grows with the model: on a merged block of 54,672 nonzeros (100 benchmark
+# workloads) 27-35 checks in 30 s; on the 114 single-workload models of the same plan
+# that HiGHS checked more than once (~4,000 nonzeros), 0.008 s apart.
+PER_CHECK, CHECK_NONZEROS, CHECK_POWER = 1.0, 55_000, 1.8
+
+
+def per_check(nonzeros: int) -> float:
+    """Work seconds between two interrupt checks of a model of ``nonzeros``."""
+    return float(PER_CHECK * (max(nonzeros, 1) / CHECK_NONZEROS) ** CHECK_POWER)
+
+
+def work_of(rows: int, cols: int, nonzeros: int, iterations: int, nodes: int,
+            checks: int = 0) -> float:
+    """Work seconds of one HiGHS MILP run (deterministic: counts, not time): by its
+    iterations and nodes, or by its interrupt checks when that is more (a long root)."""
+    counted = (PER_SOLVE + PER_ITERATION_ENTRY * iterations * (rows + cols)
+               + PER_NODE_NONZERO * nodes * max(nonzeros, 1))
+    return max(counted, per_check(nonzeros) * (checks - 1))
+
+
+def check_limit(work: float, nonzeros: int) -> int:
+    """The interrupt check at which a MILP allotted ``work`` seconds stops (at least the
+    first: a model whose root is cheap is solved before HiGHS checks at all)."""
+    if not math.isfinite(work):
+        return 2**31 - 1
+    return max(1, min(2**31 - 1, 1 + int(work / per_check(nonzeros))))
+
+
+def node_limit(work: float, nonzeros: int) -> int:
+    """Branch-and-bound nodes that ``work`` seconds buy on a matrix of ``nonzeros``
+    (at least 1: the root is always solved)."""
+    if not math.isfinite(work):
+        return 2**31 - 1
+    return max(1, min(2**31 - 1, int(work / (PER_NODE_NONZERO * max(nonzeros, 1)))))
+
+
+class WorkClock:
+    """Work seconds spent so far by one plan (see the module docstring): charged by the
+    planner's thread with each result it reads, in a fixed order."""
+
+    def __init__(self, budget: float) -> None:
+        self.budget = budget
+        self.spent = 0.0
+        self.cut = False  # a solve charged here was stopped by the wall-clock guard
+
+    def now(self) -> float:
+        return self.spent
+
+    @property
+    def deadline(self) -> float:
+        return self.budget
+
+    def left(self, until: float | None = None) -> float:
+        """Work seconds left before ``until`` (default: the budget); may be negative."""
+        return (self.budget if until is None else until) - self.spent
+
+    def charge(self, work: float, cut: bool = False) -> None:
+        self.spent += work
+        self.cut = self.cut or cut
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The wall-clock guard of one plan: an absolute ``time.time()`` after which HiGHS
+    calls stop (None: no guard). Passed to worker processes with each task."""
+
+    until: float | None = None
+
+    @classmethod
+    def after(cls, seconds: float | None) -> Guard:
+        return cls(None if seconds is None or not math.isfinite(seconds)
+                   else time.time() + seconds)
+
+    def seconds_left(self) -> float | None:
+        """Wall seconds left for a HiGHS call (at least 0.01), or None without a guard."""
+        if self.until is None:
+            return None
+        return max(self.until - time.time(), 0.01)
