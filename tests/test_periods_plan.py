@@ -12,8 +12,8 @@ import pytest
 from conftest import FRANKFURT, inference, offering, scenario, site, solve, training
 from tierplan import PlanOptions, plan
 from tierplan.reports.document import plan_document
-from tierplan.scheduler.check import check_plan
 from tierplan.scheduler.budget import WorkClock
+from tierplan.scheduler.check import check_plan
 from tierplan.scheduler.periodic import plan_periods
 from tierplan.scheduler.strategy import Problem
 
