@@ -20,6 +20,7 @@ call) and the vectorised serving and accounting. This prints figures; it is not 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -84,13 +85,13 @@ def scenario(endpoints: int, unlimited: bool = False) -> dict[str, Any]:
 
 
 def simulation(days: float, step: str, endpoints: int, interval: str, policies: list[str],
-               seed: int) -> dict[str, Any]:
+               seed: int, optimal: dict[str, Any] | None = None) -> dict[str, Any]:
     demand = [{"workload": f"ep{i:02d}", "pattern": {
         "kind": "diurnal", "mean_rps": 30 + 3 * i, "amplitude": 0.6, "peak_hour": (9 + 2 * i) % 24,
         "noise": 0.05}} for i in range(endpoints)]
     pol: list[dict[str, Any]] = []
     for p in policies:
-        pol.append({"kind": p, "interval": interval} if p == "optimal" else {"kind": p})
+        pol.append({"kind": p, "interval": interval, **(optimal or {})} if p == "optimal" else {"kind": p})
     return {"name": "bench-simulate", "scenario": "scenario.yaml", "duration": f"{days}d", "step": step,
             "seed": seed, "demand": demand, "policies": pol,
             "events": [{"kind": "outage", "site": "aws/us-east-1", "start": "240h", "end": "244h"}]}
@@ -104,14 +105,20 @@ def main() -> None:
     parser.add_argument("--interval", default="1h")
     parser.add_argument("--policies", default="optimal")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--gap", type=float, default=None, help="optimal's planner gap (default: its own)")
+    parser.add_argument("--scaling", default=None, help="optimal's scaling: track (default) or plan")
+    parser.add_argument("--out", default="bench-simulate.json", help="results JSON")
     parser.add_argument("--unlimited", action="store_true",
                         help="no 'available' limits on edge and on-prem (endpoints do not share capacity)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "scenario.yaml").write_text(yaml.safe_dump(scenario(args.endpoints, args.unlimited)))
         path = Path(tmp, "sim.yaml")
+        extra: dict[str, Any] = {"gap": args.gap} if args.gap is not None else {}
+        if args.scaling:
+            extra["scaling"] = args.scaling
         path.write_text(yaml.safe_dump(simulation(args.days, args.step, args.endpoints, args.interval,
-                                                  args.policies.split(","), args.seed)))
+                                                  args.policies.split(","), args.seed, extra)))
         started = time.perf_counter()
         sim = load_simulation(path)
         world = build_world(sim)
@@ -120,6 +127,8 @@ def main() -> None:
           f"slots{', no shared capacity' if args.unlimited else ''}; load + world {setup_s:.2f} s")
     print(f"{'policy':<10} {'wall_s':>8} {'steps/s':>9} {'engine_s':>9} {'plan_n':>7} {'plan_s':>8} "
           f"{'ms/plan':>8} {'other_s':>8} {'serve_s':>8} {'cost_usd':>12} {'slo_%':>8}")
+    results: dict[str, Any] = {"args": vars(args), "steps": world.steps, "slots": len(world.slots),
+                               "setup_s": round(setup_s, 3), "policies": {}}
     for spec in sim.policies:
         policy = make_policy(spec.kind, spec.name, spec.params)
         t0 = time.perf_counter()
@@ -132,7 +141,13 @@ def main() -> None:
         print(f"{spec.name:<10} {wall:8.2f} {world.steps / wall:9,.0f} {t1 - t0:9.2f} {traj.plan_calls:7d} "
               f"{traj.plan_seconds:8.2f} {per_call:8.1f} {t1 - t0 - traj.plan_seconds:8.2f} {t2 - t1:8.2f} "
               f"{result.total_cost_usd:12,.2f} {result.slo_attainment_pct:8.3f}")
+        results["policies"][spec.name] = {
+            "wall_s": round(wall, 2), "engine_s": round(t1 - t0, 2), "plan_calls": traj.plan_calls,
+            "plan_s": round(traj.plan_seconds, 2), "serve_s": round(t2 - t1, 2),
+            "cost_usd": round(result.total_cost_usd, 2), "slo_pct": round(result.slo_attainment_pct, 4)}
     print("wall_s = load + world + engine + serving; other_s = engine time outside the planner")
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

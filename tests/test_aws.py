@@ -127,6 +127,7 @@ def test_spot_is_the_cheapest_zone_at_its_latest_price_across_pages():
     stubber.add_response("describe_spot_price_history", {"SpotPriceHistory": [
         spot("g6.xlarge", "eu-central-1b", "0.4100", new),
         spot("g6.xlarge", "eu-central-1c", "0.4500", new),
+        spot("g6.xlarge", "eu-central-1-ham-1a", "0.1000", new),  # a Local Zone: not this region's price
     ]}, {"InstanceTypes": ["g6.xlarge"], "ProductDescriptions": ["Linux/UNIX"], "StartTime": NOW,
          "NextToken": "s1"})
     stubber.activate()

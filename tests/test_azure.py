@@ -75,18 +75,21 @@ def test_two_pages_of_retail_prices_with_ml_sizes_and_quotas():
     assert calls[0].query["$filter"] == [
         "serviceName eq 'Virtual Machines' and priceType eq 'Consumption' and armRegionName eq 'westeurope'"]
     assert calls[0].query["currencyCode"] == ["USD"]
+    assert calls[0].query["meterRegion"] == ["'primary'"]  # non-primary meters price differently
+    assert calls[0].query["api-version"] == ["2023-01-01-preview"]
     # CPU-only sizes are left out by default; fractional A10 sizes always.
     assert sorted(rows) == ["Standard_NC24ads_A100_v4", "Standard_NC4as_T4_v3"]
     a100 = rows["Standard_NC24ads_A100_v4"]
     assert (a100.accelerator, a100.accelerator_count) == ("A100-80GB", 1)
     assert (a100.vcpus, a100.memory_gib) == (24, 220)
     assert a100.usd_per_hour == 3.673  # the Windows row is not a Linux price
-    assert a100.spot_usd_per_hour == 0.7346  # Spot beats Low Priority when both exist
+    assert a100.spot_usd_per_hour == 0.7346  # the Spot row; Low Priority is another product
     assert a100.available == 4  # 96 vCPUs / 24
     assert (a100.source, a100.as_of, a100.jurisdiction, a100.egress_usd_per_gb) == (
         "azure-retail-prices", "2026-11-23", "NL", 0.087)
     t4 = rows["Standard_NC4as_T4_v3"]
-    assert (t4.accelerator, t4.usd_per_hour, t4.spot_usd_per_hour, t4.available) == ("T4", 0.526, 0.1052, 2)
+    # only a Low Priority row: no spot price (Low Priority is never taken for Spot)
+    assert (t4.accelerator, t4.usd_per_hour, t4.spot_usd_per_hour, t4.available) == ("T4", 0.526, None, 2)
     assert ("list_sizes", "westeurope") in ml.compute.calls
     assert adapter.quotas(["westeurope"]) == {
         ("westeurope", "Standard_NC24ads_A100_v4"): 4, ("westeurope", "Standard_NC4as_T4_v3"): 2}
@@ -185,3 +188,16 @@ def test_missing_azure_core_gives_the_install_hint(monkeypatch):
     adapter = AzureAdapter(regions=REGIONS, clock=lambda: NOW)
     with pytest.raises(RefreshError, match=r"pip install 'tierplan\[azure\]'"):
         adapter.offerings(["westeurope"])
+
+
+def test_non_primary_meter_rows_are_ignored():
+    """The same size metered in another region (isPrimaryMeterRegion false) has its own price;
+    a server that ignores meterRegion='primary' must not make it the on-demand or spot price."""
+    other = {**item("Standard_NC24ads_A100_v4", "NC24ads A100 v4", 2.95), "isPrimaryMeterRegion": False}
+    other_spot = {**item("Standard_NC24ads_A100_v4", "NC24ads A100 v4 Spot", 0.31),
+                  "isPrimaryMeterRegion": False}
+    routes, state = retail_routes([[other, other_spot, *PAGE_1]])
+    with serve(routes) as server:
+        state["base"] = server.base_url
+        (a100,) = adapter_for(server).offerings(["westeurope"])
+    assert (a100.usd_per_hour, a100.spot_usd_per_hour) == (3.673, 0.7346)

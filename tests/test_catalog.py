@@ -55,7 +55,10 @@ def test_write_is_atomic_and_leaves_no_temp_file(tmp_path):
     ("usd_per_hour", "-1", ">= 0"),
     ("lat", "123", "latitude"),
     ("jurisdiction", "Germany", "ISO 3166-1"),
-    ("accelerator_count", "1.5", "whole number"),
+    ("accelerator_count", "-0.5", ">= 0"),  # a fraction (shared GPU) is fine, a negative is not
+    ("available", "1.5", "whole number"),
+    ("as_of", "23/11/2026", "ISO date"),
+    ("lon", "", "both lat and lon"),
     ("spot_usd_per_hour", "0", "spot price of 0"),
     ("provider", "", "must not be empty"),
 ])
@@ -127,12 +130,13 @@ def test_bundled_clouds_span_us_eu_and_asia_with_spot_prices():
         by_area = {area: {region for region, code in gpu_regions if code in codes}
                    for area, codes in (("US", US), ("EU", EU), ("Asia", ASIA))}
         assert by_area["US"] and len(by_area["EU"]) >= 3 and len(by_area["Asia"]) >= 2, (provider, by_area)
-        assert any(r.spot_usd_per_hour for r in rows if r.provider == provider and r.accelerator)
-    # Azure outside the US: list prices from the Retail Prices API snapshot, dated by that file
+        if provider != "azure":  # no dated public Azure Spot source: Azure rows carry none
+            assert any(r.spot_usd_per_hour for r in rows if r.provider == provider and r.accelerator)
+    # Azure: list prices from the Retail Prices API snapshot, dated by that file
     a100 = next(r for r in rows if (r.provider, r.region, r.instance_type)
                 == ("azure", "westeurope", "Standard_NC24ads_A100_v4"))
     assert (a100.usd_per_hour, a100.spot_usd_per_hour, a100.accelerator, a100.as_of) == (
-        4.775, None, "A100-80GB", "2023-12-18")
+        4.775, None, "A100-80GB", "2026-06-18")
     assert {r.region for r in rows if r.provider == "azure" and r.accelerator is None} >= {
         "westeurope", "japaneast"}
 
@@ -150,10 +154,10 @@ def test_bundled_rows_are_facts_with_a_source_and_a_date():
     g6 = next(r for r in rows
               if (r.provider, r.region, r.instance_type) == ("aws", "us-east-1", "g6.2xlarge"))
     assert (g6.usd_per_hour, g6.accelerator, g6.accelerator_count) == (0.9776, "L4", 1)
-    # GCP bills the GPU on top of the host: g2-standard-4 = 0.14679 + 0.56004 in us-central1
+    # GCP bills the GPU on top of the host: g2-standard-4 = host 0.14679 + L4 0.56004 in us-central1
     g2 = next(r for r in rows
               if (r.provider, r.region, r.instance_type) == ("gcp", "us-central1", "g2-standard-4"))
-    assert g2.usd_per_hour == pytest.approx(0.70683) and g2.accelerator == "L4"
+    assert g2.usd_per_hour == pytest.approx(0.14679 + 0.56004, abs=1e-5) and g2.accelerator == "L4"
 
 
 def test_canonical_accelerator_names_and_filters():

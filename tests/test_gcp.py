@@ -48,6 +48,8 @@ PAGE_2 = [
     sku("N1 Predefined Instance Core running in Americas", "N1Standard", 0.031611, [US]),
     sku("N1 Predefined Instance Ram running in Americas", "N1Standard", 0.004237, [US], unit="GiBy.h"),
     sku("Nvidia Tesla T4 GPU running in Americas", "GPU", 0.35, [US]),
+    sku("SSD backed Local Storage running in Netherlands", "LocalSSD", 0.088, [EU], family="Storage",
+        unit="GiBy.mo"),
     sku("Network Internet Egress from Netherlands", "PremiumInternetEgress", 0.12, [EU], family="Network",
         unit="GiBy"),
 ]
@@ -77,6 +79,9 @@ def test_machine_prices_are_summed_from_core_ram_and_gpu_skus_over_two_pages():
         96 * 0.034645 + 680 * 0.004643 + 8 * 2.934, abs=1e-6)
     ultra = rows[(EU, "a2-ultragpu-1g")]
     assert ultra.accelerator == "A100-80GB" and ultra.accelerator_memory_gib == 80
+    # a2-ultragpu-1g always comes with 375 GiB of local SSD, billed per GiB-month
+    assert ultra.usd_per_hour == pytest.approx(12 * 0.034645 + 170 * 0.004643 + 4.0 + 375 * 0.088 / 730,
+                                               abs=1e-6)
     assert ultra.spot_usd_per_hour is None  # no preemptible A100 80GB SKU
     g2 = rows[(EU, "g2-standard-24")]  # regional core SKU, not the Americas one
     assert g2.usd_per_hour == pytest.approx(24 * 0.0275 + 96 * 0.0032 + 2 * 0.6174, abs=1e-6)
@@ -145,3 +150,63 @@ def test_missing_google_cloud_billing_gives_the_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "google.cloud.billing_v1", None)
     with pytest.raises(RefreshError, match=r"pip install 'tierplan\[gcp\]'"):
         GcpAdapter(regions=REGIONS, clock=lambda: NOW).offerings([EU])
+
+
+# SKUs as the Cloud Billing Catalog lists them for us-central1 ("Americas"): the on-demand
+# H100 SKU next to the DWS, Calendar-mode and Spot ones, and A3 Mega's "A3Plus" series.
+H100_PAGE = [
+    sku("A3 Instance Core running in Americas", "CPU", 0.02755, [US]),
+    sku("A3 Instance Ram running in Americas", "RAM", 0.00201, [US], unit="GiBy.h"),
+    sku("Spot Preemptible A3 Instance Core running in Americas", "CPU", 0.0102, [US], usage="Preemptible"),
+    sku("Spot Preemptible A3 Instance Ram running in Americas", "RAM", 0.000888, [US], usage="Preemptible",
+        unit="GiBy.h"),
+    sku("Nvidia H100 80GB GPU running in Americas", "GPU", 9.79655, [US]),
+    sku("Nvidia H100 80GB GPU attached to DWS Defined Duration VMs running in Americas", "GPU", 4.200761,
+        [US]),
+    sku("Nvidia H100 80GB GPU attached to Calendar Mode VMs running in Americas", "GPU", 4.5, [US]),
+    sku("Nvidia H100 80GB GPU attached to Spot Preemptible VMs running in Americas", "GPU", 2.9926, [US],
+        usage="Preemptible"),
+    sku("A3Plus Instance Core running in Americas", "CPU", 0.0291, [US]),
+    sku("A3Plus Instance Ram running in Americas", "RAM", 0.00212, [US], unit="GiBy.h"),
+    sku("Nvidia H100 80GB Mega GPU running in Americas", "GPU", 10.2, [US]),
+    sku("SSD backed Local Storage running in Americas", "LocalSSD", 0.08, [US], family="Storage",
+        unit="GiBy.mo"),
+    sku("SSD backed Local Storage attached to Spot Preemptible VMs running in Americas", "LocalSSD", 0.032,
+        [US], family="Storage", unit="GiBy.mo", usage="Preemptible"),
+    sku("Nvidia GH200 Grace Hopper GPU running in Americas", "GPU", 5.0, [US]),
+]
+
+
+def test_h100_prices_use_the_on_demand_sku_not_dws_or_calendar_mode_and_include_local_ssd():
+    with serve({SKUS_PATH: paged([H100_PAGE])}) as server:
+        adapter = GcpAdapter(client=catalog_client(server.base_url), regions=REGIONS, clock=lambda: NOW)
+        rows = {(r.region, r.instance_type): r for r in adapter.offerings([US])}
+    h100 = rows[(US, "a3-highgpu-8g")]
+    assert h100.usd_per_hour == pytest.approx(
+        208 * 0.02755 + 1872 * 0.00201 + 8 * 9.79655 + 6000 * 0.08 / 730, abs=1e-6)
+    # Spot: the "attached to Spot Preemptible VMs" GPU SKU and the Spot local SSD
+    assert h100.spot_usd_per_hour == pytest.approx(
+        208 * 0.0102 + 1872 * 0.000888 + 8 * 2.9926 + 6000 * 0.032 / 730, abs=1e-6)
+    # sold as Spot or flex-start only: no on-demand row
+    assert not {(US, f"a3-highgpu-{n}g") for n in (1, 2, 4)} & set(rows)
+    mega = rows[(US, "a3-megagpu-8g")]  # A3 Mega's cores and memory are the A3Plus SKUs
+    assert mega.usd_per_hour == pytest.approx(
+        208 * 0.0291 + 1872 * 0.00212 + 8 * 10.2 + 6000 * 0.08 / 730, abs=1e-6)
+    assert mega.accelerator == "H100" and mega.spot_usd_per_hour is None  # no Spot A3Plus SKUs here
+    assert (US, "a3-ultragpu-8g") not in rows  # the GH200 SKU is not an H200 price
+
+
+def test_sku_modes_tell_dws_calendar_and_spot_apart():
+    from tierplan.providers.gcp import sku_mode
+
+    on_demand = "Nvidia H100 80GB GPU running in Americas"
+    assert sku_mode(on_demand, "OnDemand") == "OnDemand"
+    assert sku_mode("Nvidia H100 80GB GPU attached to DWS Defined Duration VMs running in Americas",
+                    "OnDemand") is None
+    calendar = "Nvidia H100 80GB GPU attached to Calendar Mode VMs running in Americas"
+    assert sku_mode(calendar, "OnDemand") is None
+    assert sku_mode("Nvidia H100 80GB GPU attached to Flex-start VMs running in Americas", "OnDemand") is None
+    assert sku_mode("Nvidia H100 80GB GPU attached to Spot Preemptible VMs running in Americas",
+                    "OnDemand") == "Preemptible"
+    assert sku_mode("Spot Preemptible A3 Instance Core running in Americas", "Preemptible") == "Preemptible"
+    assert sku_mode("Commitment v1: A3 Cpu in Americas for 1 Year", "Commit1Yr") is None

@@ -79,7 +79,8 @@ def test_simulation_availability_count_refuses_non_finite(tmp_path, capsys, valu
            "policies": [{"kind": "static"}]}
     code, _, err = simfiles.cli_run(capsys, "simulate", str(simfiles.write(tmp_path, sim)))
     assert code == 2, err
-    assert "events[0].column: counts must be finite numbers" in err
+    # the message names the data file and line between the field and the problem
+    assert "events[0].column: " in err and "available.csv line 3: counts must be finite numbers" in err
 
 
 def _scenario_with(value: str) -> str:

@@ -29,8 +29,10 @@ EASTUS = Region("azure", "eastus", 37.37, -79.82, "US", 0.087)
 
 @pytest.mark.parametrize(("name", "memory", "expected"), [
     ("T4", None, "T4"), ("A10G", 22.4, "A10G"), ("L4", 22.4, "L4"), ("L40S", 44.7, "L40S"),
-    ("V100", 32, "V100"), ("A100", 40, "A100"), ("A100", 80, "A100-80GB"), ("H100", 80, "H100"),
-    ("H200", 141, "H200"), ("T4g", 16, "T4G"),
+    ("V100", 16, "V100"), ("V100", 32, "V100-32GB"), ("V100-32GB", None, "V100-32GB"),
+    ("GH200", 96, "GH200"), ("NVIDIA GH200 Grace Hopper", None, "GH200"), ("GB200", None, "GB200"),
+    ("B200", 180, "B200"), ("A100", 40, "A100"), ("A100", 80, "A100-80GB"), ("H100", 80, "H100"),
+    ("H200", 141, "H200"), ("T4g", 16, "T4g"), ("T4G", None, "T4g"),
     ("nvidia-tesla-t4", None, "T4"), ("nvidia-l4", None, "L4"), ("nvidia-tesla-v100", None, "V100"),
     ("nvidia-tesla-a100", None, "A100"), ("nvidia-a100-80gb", None, "A100-80GB"),
     ("nvidia-h100-80gb", None, "H100"), ("nvidia-h100-mega-80gb", None, "H100"),

@@ -4,6 +4,7 @@ import itertools
 import math
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,31 @@ def test_html_page_is_self_contained():
     page = html_page("Plan <x>", "<p>hi</p>")
     assert page.startswith("<!DOCTYPE html>") and "<title>Plan &lt;x&gt;</title>" in page
     assert not re.search(r"<script|<link|@import|src=|https?://(?!www\.w3\.org/2000/svg)", page)
+
+
+@pytest.mark.parametrize(("lo", "hi"), [
+    (99.99999999999999, 100.0), (100.0, 100.0), (1e300, 1e300 * (1 + 1e-15)), (-1e-320, 0.0), (0.0, 0.0)])
+def test_nice_ticks_of_a_range_below_float_resolution(lo: float, hi: float) -> None:
+    # issue 26 item 7: SLO attainment of 100 % up to rounding gave [] and an IndexError
+    ticks = nice_ticks(lo, hi)
+    assert ticks and ticks[0] <= lo and ticks[-1] >= hi
+    svg = line_chart({"slo": [(0.0, lo), (1.0, hi)]}, y_min=None, y_max=hi)
+    parse(svg)
+
+
+def test_simulate_writes_a_report_when_every_step_is_in_the_slo(tmp_path: Path) -> None:
+
+    import yaml
+
+    from tierplan.simulations import load_simulation, run_simulation
+    from tierplan.simulations.output import write_results
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "simulations" / "region-outage.yaml"
+    data = yaml.safe_load(example.read_text())
+    data.update(duration="2h", step="5m", policies=[{"kind": "static"}],
+                scenario=str((example.parent / data["scenario"]).resolve()))
+    path = tmp_path / "sim.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = run_simulation(load_simulation(path))
+    written = write_results(result, tmp_path / "out")
+    assert (tmp_path / "out" / "report.html").is_file() and any("report.html" in w for w in written)

@@ -22,7 +22,11 @@ def test_region_outage() -> None:
     # The static plan sized for the peak costs most, and loses what ran in us-east-1 for the
     # three hours of the outage (plus the boot after it).
     assert static.total_cost_usd == max(p.total_cost_usd for p in out.values())
-    assert static.unserved_requests > 50 * optimal.unserved_requests
+    assert static.unserved_requests > 30 * optimal.unserved_requests
+    # The planner's mix sized every step costs less than HPA on the static placement and
+    # serves more.
+    assert optimal.total_cost_usd < out["hpa"].total_cost_usd
+    assert optimal.slo_attainment_pct > out["hpa"].slo_attainment_pct
     # Re-planning hourly is cheaper than greedy sizing every 5 minutes here, and serves all
     # but a fraction of a percent (what arrives while new instances boot).
     assert optimal.total_cost_usd < greedy.total_cost_usd

@@ -52,3 +52,23 @@ def test_chromium_renders_it_from_disk(report: Path, tmp_path: Path) -> None:
     assert dom.stdout.count("<svg") >= 10
     assert dom.stdout.count("<polyline") + dom.stdout.count("<path") >= 20
     assert "optimal-forecast" in dom.stdout
+
+
+def test_demand_per_workload_events_marked_and_a_table_that_fits(report: Path) -> None:
+    page = report.read_text()
+    assert "Demand per workload" in page and ">chat-us<" in page and ">chat-eu<" in page
+    # the 3-hour outage of aws/us-east-1 is a shaded span on the time charts
+    assert page.count('class="band"') >= 5 and "outage aws/us-east-1" in page
+    # the summary table wraps its headers instead of scrolling sideways
+    assert 'class="scroll"' not in page and '<table class="fit">' in page
+    assert "per month" in page
+
+
+def test_sweep_labels_are_shown_whole(tmp_path: Path) -> None:
+    from tierplan.simulations.output import write_sweep
+
+    rows = [{"demand_scale": d, "price_scale": p, "policy": "optimal", "total_cost_usd": 10.0 * d * p,
+             "slo_attainment_pct": 99.5} for d in (0.5, 1.0, 1.5) for p in (0.8, 1.25)]
+    write_sweep(rows, ["demand_scale", "price_scale"], tmp_path)
+    page = (tmp_path / "sweep.html").read_text()
+    assert ">demand_scale=1.5, price_scale=1.25<" in page and "…" not in page

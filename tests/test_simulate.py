@@ -258,7 +258,15 @@ def test_cli_exit_codes_and_outputs(tmp_path: Path, capsys: pytest.CaptureFixtur
     import pandas as pd
 
     frame = pd.read_parquet(out_dir / "timeseries.parquet")
-    assert len(frame) == 2 * 120 and "instances:cloud/a" in frame.columns
+    # one row per step and workload, one per step and offering used (5 rps: one instance)
+    assert set(frame["policy"]) == {"optimal", "hpa"}
+    totals = frame[frame["site"] == "*"]
+    assert len(totals) == 2 * 120 and totals["demand_rps"].eq(5).all()
+    keys = frame[frame["site"] != "*"]
+    assert set(keys["site"]) == {"cloud/a"} and keys["billed"].eq(1).all()
+    recount = frame.groupby("policy")["cost_usd"].sum()
+    for p in doc["policies"]:
+        assert recount[p["policy"]] / 2 == pytest.approx(p["total_cost_usd"], abs=0.01)  # keys + totals
     # bad usage and unreadable files: exit 2, one line, no traceback
     code, _, err = cli_run(capsys, "simulate", str(tmp_path / "missing.yaml"))
     assert code == 2 and "missing.yaml" in err and "not found" in err
@@ -331,17 +339,20 @@ def test_a_policy_asking_for_what_cannot_run_is_an_error(tmp_path: Path) -> None
         run_world(world, {}, policies=[Wrong()])
 
 
-def test_forecast_sees_the_step_observed_demand_waits_for_the_next_plan(tmp_path: Path) -> None:
+def test_forecast_looks_ahead_by_the_boot_time_observed_waits_for_the_next_plan(tmp_path: Path) -> None:
     # 5 rps, then 15 rps from 1 h; both re-plan hourly (steps 0, 60, 120).
     out = run(tmp_path, {
         "duration": "3h", "provisioning": {"cloud": "3m"},
         "demand": [{"workload": "web", "client": "c",
                     "pattern": {"kind": "step", "base_rps": 5, "levels": [{"at": "1h", "rps": 15}]}}],
-        "policies": [{"kind": "optimal", "interval": "1h"},
-                     {"kind": "optimal", "name": "forecast", "interval": "1h", "demand": "forecast"}],
+        "policies": [{"kind": "optimal", "interval": "1h", "scaling": "plan"},
+                     {"kind": "optimal", "name": "forecast", "interval": "1h", "demand": "forecast",
+                      "scaling": "plan"}],
     })
-    # forecast: at step 60 it plans for 15 rps; the second instance boots until step 63
-    assert out["forecast"].unserved_requests == pytest.approx(3 * 5 * 60)
+    # forecast: the plan at step 0 looks ahead by the 3-minute boot (steps 0..62), sees
+    # the 15 rps from step 60 and starts the second instance in time: nothing is lost
+    assert out["forecast"].unserved_requests == 0.0
+    assert out["forecast"].slo_attainment_pct == 100.0
     # observed: at step 60 the last hour peaked at 5 rps; the 15 rps are seen at step 120,
     # and the instance asked for then is ready at step 123
     assert out["optimal"].unserved_requests == pytest.approx(63 * 5 * 60)

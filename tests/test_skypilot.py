@@ -58,9 +58,10 @@ def test_fixture_aws_rows_take_the_cheapest_zone_and_aws_column_order():
     assert (row.vcpus, row.accelerator_memory_gib) == (96, 40)
     assert (row.jurisdiction, row.egress_usd_per_gb) == ("US", 0.09)
     assert row.source == "skypilot:aws/vms.csv"
-    assert {r.provider for r in imported.rows} == {"aws", "gcp"}
-    # nebius regions have no location/egress in tierplan's table: left out, and said so
-    assert "nebius/eu-north1" in imported.unknown_regions
+    # every cloud is imported; nebius regions are located by tierplan's regions table
+    assert {r.provider for r in imported.rows} == {"aws", "gcp", "nebius"}
+    nebius = next(r for r in imported.rows if (r.provider, r.region) == ("nebius", "eu-north1"))
+    assert (nebius.jurisdiction, nebius.egress_usd_per_gb) == ("FI", 0.0) and nebius.lat is not None
 
 
 @needs_fixture

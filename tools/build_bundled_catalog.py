@@ -1,31 +1,40 @@
 """Build src/tierplan/providers/data/catalog.csv, the bundled price snapshot.
 
-Run from the repository root (it reads ../shared/data, which is not part of the repo):
+Run from the repository root (the AWS spot fixture lives in ../shared/data, which is not
+part of the repo):
 
     python tools/build_bundled_catalog.py [--fixture ../shared/data/catalogs/skypilot-v8-subset]
 
-Where the rows come from (each row's ``source`` column says which):
+Where the rows come from (each row's ``source`` column says which, ``as_of`` is the date
+the source gives for its prices):
 
-- AWS p3/p4d/p4de/p5 and GCP a2/a3 (A100, A100-80GB, H100), on-demand and spot: the
-  SkyPilot v8 catalog subset in ../shared/data/catalogs/skypilot-v8-subset, imported with
-  tierplan's own SkyPilot importer (GCP GPU rows added to the host VM price).
-- AWS g4dn/g5/g6/g6e/p5en on-demand: instances.vantage.sh data (tools/catalog_sources_aws.py).
-- AWS m5zn CPU, Azure GPU and CPU sizes in US regions, GCP t2d CPU and GCP L4/T4/V100
-  (host VM + GPU): SkyPilot's public catalogs (tools/catalog_sources_aws.py,
-  catalog_sources_azure.py, catalog_sources_gcp.py).
-- Azure GPU and CPU sizes in EU, Asia and Australia regions, on-demand only: the Azure
-  Retail Prices API snapshot in github.com/Azure/karpenter-provider-azure
-  (tools/catalog_sources_azure_eu_asia.py), ``as_of`` 2023-12-18 as that file states.
+- GCP accelerator-optimized (a2, a3-highgpu, a3-megagpu), g2 (L4), t2d CPU and the n1 host
+  VM: tools/catalog_data/gcp_machine_types.csv, extracted by tools/extract_catalog_sources.py
+  from the Cloud Billing Catalog roll-up of github.com/Cyclenerd/google-cloud-pricing-cost-
+  calculator (whole VM: vCPU + memory + GPUs at the on-demand GPU SKU + bundled local SSD).
+  It never uses the DWS / flex-start GPU SKUs, which SkyPilot's GCP catalog mistakes for the
+  on-demand rate in some regions.
+- GCP n1-standard-4 + 1 T4 / V100: the host above plus the attached GPU's rate from
+  SkyPilot's GCP catalog (tools/catalog_sources_gcp.py); GCP a3-ultragpu-8g (H200): the
+  transcribed rows in the same file.
+- AWS GPU instances on-demand: tools/catalog_data/aws_on_demand.csv (instances.vantage.sh,
+  regular regions only). Spot, where a public price exists: the lowest price over the
+  regular availability zones of the SkyPilot v8 catalog subset (Local Zones such as
+  ``use1-atl2-az1`` and Wavelength zones are left out).
+- AWS m5zn CPU: SkyPilot's AWS catalog (tools/catalog_sources_aws.py).
+- Azure: tools/catalog_data/azure_on_demand.csv (Azure Retail Prices API snapshot in
+  github.com/Azure/karpenter-provider-azure). No dated public Spot price source, so Azure
+  rows carry no spot price.
 - Location, jurisdiction and internet egress of every row: providers/data/regions.csv.
 
-``as_of`` is the date the snapshot was compiled from those sources (the sources do not
-date individual prices), except where a source states its own date (the Azure EU/Asia
-rows). Re-running the script rewrites the CSV deterministically.
+Re-running the script rewrites the CSV deterministically.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import re
 import sys
 from pathlib import Path
 
@@ -33,34 +42,59 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
-from catalog_sources_aws import AWS_ON_DEMAND, AWS_SKYPILOT, SKYPILOT_SOURCE  # noqa: E402
-from catalog_sources_aws import SOURCE as AWS_SOURCE  # noqa: E402
-from catalog_sources_azure import AZURE  # noqa: E402
-from catalog_sources_azure import SOURCE as AZURE_SOURCE  # noqa: E402
-from catalog_sources_azure_eu_asia import AS_OF as AZURE_EU_ASIA_AS_OF  # noqa: E402
-from catalog_sources_azure_eu_asia import SOURCE as AZURE_EU_ASIA_SOURCE  # noqa: E402
-from catalog_sources_azure_eu_asia import azure_eu_asia_table  # noqa: E402
-from catalog_sources_gcp import GCP, gcp_gpu_table  # noqa: E402
-from catalog_sources_gcp import SOURCE as GCP_SOURCE  # noqa: E402
+from catalog_sources_aws import AWS_SKYPILOT, SKYPILOT_AS_OF, SKYPILOT_SOURCE  # noqa: E402
+from catalog_sources_gcp import (  # noqa: E402  # noqa: E402
+    GCP_A3_ULTRA,
+    GCP_A3_ULTRA_AS_OF,
+    GCP_A3_ULTRA_SOURCE,
+    GCP_ATTACHED,
+    GCP_ATTACHED_SOURCE,
+)
 
 from tierplan.providers.base import CatalogRow, Region  # noqa: E402
 from tierplan.providers.catalog import load_regions, write_catalog  # noqa: E402
-from tierplan.providers.skypilot import import_skypilot  # noqa: E402
 
-AS_OF = "2026-11-23"
-FIXTURE_TYPES = {
-    "aws": {"p3.8xlarge", "p4d.24xlarge", "p4de.24xlarge", "p5.48xlarge"},
-    "gcp": {"a2-highgpu-1g", "a2-highgpu-8g", "a2-ultragpu-1g", "a2-ultragpu-8g",
-            "a3-highgpu-1g", "a3-highgpu-2g"},
+DATA = HERE / "catalog_data"
+SOURCES = {
+    "gcp": "gcp-cloud-billing-catalog (Cyclenerd/google-cloud-pricing-cost-calculator pricing.yml)",
+    "aws": "aws-price-list (instances.vantage.sh via github.com/tsaol/aws-gpu)",
+    "azure": "azure-retail-prices-api (Azure/karpenter-provider-azure zz_generated.pricing.go)",
 }
-FIXTURE_SOURCE = "skypilot-catalog v8 subset (shared/data/catalogs/skypilot-v8-subset/{cloud}/vms.csv)"
+AWS_SPOT_SOURCE = "; spot: skypilot-catalog v8 aws/vms.csv, regular zones"
+# A regular AWS zone ID (use1-az4); Local Zones (use1-atl2-az1) and Wavelength zones differ.
+_REGULAR_ZONE = re.compile(r"^[a-z]+\d+-az\d+$")
 
 Table = dict[str, tuple[float, float, str | None, int, float | None, dict[str, tuple[float, float | None]]]]
 
 
-def _rows(
-    provider: str, table: Table, source: str, regions: dict[tuple[str, str], Region], as_of: str = AS_OF
-) -> list[CatalogRow]:
+def _row(region: Region, name: str, cells: dict[str, str], source: str) -> CatalogRow:
+    accel = cells["accelerator"] or None
+    return CatalogRow(
+        region.provider, region.region, name, float(cells["vcpus"]), float(cells["memory_gib"]), accel,
+        int(cells["accelerator_count"]), float(cells["accelerator_memory_gib"]) if accel else None,
+        float(cells["usd_per_hour"]),
+        float(cells["spot_usd_per_hour"]) if cells["spot_usd_per_hour"] else None, None,
+        region.lat, region.lon, region.jurisdiction, region.egress_usd_per_gb, source, cells["as_of"],
+    )
+
+
+def _derived(provider: str, file: str, regions: dict[tuple[str, str], Region]) -> list[CatalogRow]:
+    """Rows of a tools/catalog_data file, in the regions tierplan knows (others are listed)."""
+    rows, unknown = [], set()
+    with (DATA / file).open(encoding="utf-8", newline="") as handle:
+        for cells in csv.DictReader(handle):
+            region = regions.get((provider, cells["region"]))
+            if region is None:
+                unknown.add(cells["region"])
+                continue
+            rows.append(_row(region, cells["instance_type"], cells, SOURCES[provider]))
+    if unknown:
+        print(f"{provider}: left out regions missing from regions.csv: {', '.join(sorted(unknown))}")
+    return rows
+
+
+def _table(provider: str, table: Table, source: str, as_of: str,
+           regions: dict[tuple[str, str], Region]) -> list[CatalogRow]:
     out = []
     for name, (vcpus, mem, accel, count, accel_mem, prices) in table.items():
         for region_name, (usd, spot) in prices.items():
@@ -73,22 +107,54 @@ def _rows(
     return out
 
 
+def aws_spot(fixture: Path) -> dict[tuple[str, str], float]:
+    """Lowest spot price per (region, instance type) over regular availability zones."""
+    best: dict[tuple[str, str], float] = {}
+    with (fixture / "aws" / "vms.csv").open(encoding="utf-8", newline="") as handle:
+        for cells in csv.DictReader(handle):
+            spot = float(cells["SpotPrice"] or 0)
+            if spot <= 0 or not _REGULAR_ZONE.match(cells["AvailabilityZone"]):
+                continue
+            key = (cells["Region"], cells["InstanceType"])
+            best[key] = min(spot, best.get(key, spot))
+    return best
+
+
+def _gcp_attached(regions: dict[tuple[str, str], Region],
+                  hosts: dict[tuple[str, str], CatalogRow]) -> list[CatalogRow]:
+    """n1 host (dated GCP roll-up) + one attached GPU (SkyPilot's GPU rate), where both exist."""
+    out = []
+    for name, (host_name, accel, accel_mem, gpu_prices) in GCP_ATTACHED.items():
+        for region_name, (gpu, gpu_spot) in gpu_prices.items():
+            host = hosts.get((region_name, host_name))
+            if host is None or (("gcp", region_name) not in regions):
+                continue
+            spot = (round(host.spot_usd_per_hour + gpu_spot, 6)
+                    if host.spot_usd_per_hour is not None else None)
+            out.append(CatalogRow(**{
+                **host.__dict__, "instance_type": name, "accelerator": accel, "accelerator_count": 1,
+                "accelerator_memory_gib": float(accel_mem), "usd_per_hour": round(host.usd_per_hour + gpu, 6),
+                "spot_usd_per_hour": spot, "source": f"{host.source} + {GCP_ATTACHED_SOURCE}",
+            }))
+    return out
+
+
 def build(fixture: Path) -> list[CatalogRow]:
     regions = load_regions()
-    rows: list[CatalogRow] = []
-    imported = import_skypilot(fixture, regions, clouds=FIXTURE_TYPES)
-    for row in imported.rows:
-        if row.instance_type in FIXTURE_TYPES[row.provider]:
-            rows.append(CatalogRow(**{**row.__dict__, "source": FIXTURE_SOURCE.format(cloud=row.provider),
-                                      "as_of": AS_OF}))
-    aws_od: Table = {name: (v, m, a, c, am, {r: (p, None) for r, p in prices.items()})
-                     for name, (v, m, a, c, am, prices) in AWS_ON_DEMAND.items()}
-    rows += _rows("aws", aws_od, AWS_SOURCE, regions)
-    rows += _rows("aws", AWS_SKYPILOT, SKYPILOT_SOURCE, regions)
-    rows += _rows("azure", AZURE, AZURE_SOURCE, regions)
-    rows += _rows("azure", azure_eu_asia_table(), AZURE_EU_ASIA_SOURCE, regions, AZURE_EU_ASIA_AS_OF)
-    rows += _rows("gcp", GCP, GCP_SOURCE, regions)
-    rows += _rows("gcp", gcp_gpu_table(), GCP_SOURCE, regions)
+    gcp = _derived("gcp", "gcp_machine_types.csv", regions)
+    hosts = {(r.region, r.instance_type): r for r in gcp if r.instance_type.startswith("n1-")}
+    rows = [r for r in gcp if not r.instance_type.startswith("n1-")]
+    rows += _gcp_attached(regions, hosts)
+    rows += _table("gcp", GCP_A3_ULTRA, GCP_A3_ULTRA_SOURCE, GCP_A3_ULTRA_AS_OF, regions)
+    spot = aws_spot(fixture)
+    for row in _derived("aws", "aws_on_demand.csv", regions):
+        price = spot.get((row.region, row.instance_type))
+        if price is not None and price < row.usd_per_hour:
+            row = CatalogRow(**{**row.__dict__, "spot_usd_per_hour": price,
+                                "source": row.source + AWS_SPOT_SOURCE})
+        rows.append(row)
+    rows += _table("aws", AWS_SKYPILOT, SKYPILOT_SOURCE, SKYPILOT_AS_OF, regions)
+    rows += _derived("azure", "azure_on_demand.csv", regions)
     rows.sort(key=lambda r: (r.provider, r.region, r.instance_type))
     return rows
 

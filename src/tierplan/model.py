@@ -70,11 +70,13 @@ class Offering:
     name: str
     usd_per_hour: float
     accelerator: str | None = None
-    accelerator_count: int = 0
+    accelerator_count: float = 0  # a fraction for a shared GPU (catalog rows)
     vcpus: float = 0.0
     memory_gib: float = 0.0
     spot_usd_per_hour: float | None = None
     available: int | None = None
+    price_source: str | None = None  # catalog rows: where the price came from
+    price_as_of: str | None = None  # catalog rows: ISO date of the price
     # Owned hardware (SPEC 5.3): paid per owned instance whether it runs or not. Then
     # ``usd_per_hour`` is what one instance-hour used adds: power under ``sunk``, power
     # plus fixed under ``amortised`` (the scenario builder sets it).
@@ -313,6 +315,8 @@ class Placement:
     traffic_by_period: tuple[Mapping[str, float], ...] = ()
     hours_by_period: tuple[float, ...] = ()
     cost_by_period: tuple[float, ...] = ()
+    price_source: str | None = None  # the offering's catalog source, if priced from one
+    price_as_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from .providers.catalog import (
     read_catalog,
 )
 from .providers.edge import edge_spot_error
+from .providers.locate import known_clouds
 from .providers.onprem import HOURS_PER_YEAR
 from .validation import did_you_mean, read_yaml, validate
 
@@ -259,7 +260,7 @@ class _Builder:
         if spec is None or spec.source == "none":
             return []
         rows = self.catalog_rows(spec)
-        providers = sorted({r.provider for r in rows})
+        providers = sorted({r.provider for r in rows} | known_clouds())  # a known cloud may have no rows here
         for j, name in enumerate(spec.providers or ()):
             self.known(name.lower(), dict.fromkeys(providers, 0), f"catalog.providers[{j}]", "provider")
         rows = filter_rows(rows, providers=spec.providers)
@@ -432,12 +433,14 @@ def _catalog_site(name: str, rows: Sequence[CatalogRow]) -> Site:
                 memory_gib=r.memory_gib,
                 spot_usd_per_hour=r.spot_usd_per_hour,
                 available=r.available,
+                price_source=r.source,
+                price_as_of=r.as_of,
             )
             for r in rows
         ),
         provider=first.provider,
         region=first.region,
-        location=Location(first.lat, first.lon),
+        location=Location(first.lat, first.lon) if first.lat is not None and first.lon is not None else None,
         jurisdiction=first.jurisdiction,
         egress_usd_per_gb=first.egress_usd_per_gb,
     )

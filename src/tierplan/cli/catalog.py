@@ -20,6 +20,7 @@ import click
 
 from ..providers.base import CatalogRow
 from ..providers.catalog import bundled_catalog, canonical_accelerator, filter_rows, read_catalog, site_name
+from ..providers.locate import known_clouds
 from .common import EXIT_ERROR, EXIT_INPUT, echo_tables, fail
 
 __all__ = ["catalog"]
@@ -58,9 +59,8 @@ def _load(catalog_opt: str, skypilot_dir: str | None) -> list[CatalogRow]:
         from ..providers.skypilot import import_skypilot
 
         imported = import_skypilot(skypilot_dir)
-        if imported.unknown_regions:
-            click.echo(f"tierplan: note: left out {len(imported.unknown_regions)} region(s) with no "
-                       f"known location/egress: {', '.join(imported.unknown_regions)}", err=True)
+        for note in imported.notes:
+            click.echo(f"tierplan: note: {note}", err=True)
         return list(imported.rows)
     if catalog_opt == "bundled":
         return bundled_catalog()
@@ -82,7 +82,12 @@ def _check(option: str, wanted: Sequence[str] | None, known: Iterable[str], fold
 
 def _select(rows: list[CatalogRow], providers: Sequence[str] | None, regions: Sequence[str] | None,
             accelerators: Sequence[str] | None) -> list[CatalogRow]:
-    _check("--provider", providers, (r.provider for r in rows), fold=True)
+    _check("--provider", providers, {r.provider for r in rows} | known_clouds(), fold=True)
+    present = {r.provider.lower() for r in rows}
+    for name in providers or ():
+        if name.lower() not in present:
+            click.echo(f"tierplan: note: this catalog has no offering from {name!r}; for the clouds "
+                       "in SkyPilot's catalogs use --skypilot DIR", err=True)
     rows = filter_rows(rows, providers=providers)
     _check("--region", regions, (r.region for r in rows))
     rows = filter_rows(rows, regions=regions)
@@ -172,7 +177,7 @@ def gpus_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelerators:
     rows = _select(_load(catalog_opt, skypilot_dir), _split(providers), _split(regions), _split(accelerators))
     best: dict[tuple[str, str, str], CatalogRow] = {}
     for r in rows:
-        if not r.accelerator:
+        if not r.accelerator or r.accelerator_count <= 0:  # per-GPU price needs a count
             continue
         key = (r.accelerator, r.provider, r.region)
         old = best.get(key)
@@ -180,7 +185,7 @@ def gpus_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelerators:
             best[key] = r
     spot_best: dict[tuple[str, str, str], float] = {}
     for r in rows:
-        if r.accelerator and r.spot_usd_per_hour is not None:
+        if r.accelerator and r.accelerator_count > 0 and r.spot_usd_per_hour is not None:
             key = (r.accelerator, r.provider, r.region)
             per = r.spot_usd_per_hour / r.accelerator_count
             spot_best[key] = min(per, spot_best.get(key, per))
@@ -246,3 +251,8 @@ def refresh_cmd(provider: str, output: str | None, regions: tuple[str, ...]) -> 
              "missing); use the bundled catalog or --catalog FILE", EXIT_ERROR)
     path = module.run_refresh(provider, output, _split(regions))
     click.echo(f"wrote {path}", err=True)
+
+
+from .catalog_diff import diff_cmd  # noqa: E402  (it builds on the helpers above)
+
+catalog.add_command(diff_cmd)

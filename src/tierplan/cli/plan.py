@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import date
 
 import click
 
@@ -80,7 +81,8 @@ def plan_cmd(scenario: str, fmt: str | None, output: str | None, wide: bool,
                    "own solve and the start of workloads that share a limit); see README, "
                    "'Choices where the spec is silent'", err=True)
     total = total_note(result.total_cost_usd, result.horizon_hours) if result.placements else "no plan"
-    emit(render(result, fmt, table_width(output), wide), output, f" ({result.status}, {total})")
+    emit(render(result, fmt, table_width(output), wide, today=date.today()), output,
+         f" ({result.status}, {total})")
     if result.status == "infeasible":
         sys.exit(EXIT_INFEASIBLE)
     if not result.placements and result.status == "time_limit":

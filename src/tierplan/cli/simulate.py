@@ -41,7 +41,8 @@ def _bar(total: int, label: str) -> Iterator[Callable[[str, int], None] | None]:
         yield advance
 
 
-_HEADERS = {"total_cost_usd": "cost", "slo_attainment_pct": "in SLO", "unserved_requests": "unserved",
+_HEADERS = {"total_cost_usd": "cost", "cost_per_month_usd": "per month", "slo_attainment_pct": "in SLO",
+            "unserved_requests": "unserved",
             "instance_hours": "inst-h", "scale_events": "scalings", "jobs_missed_deadline": "late",
             "preemptions": "preempt", "plan_calls": "plans", "plan_failures": "infeasible"}
 # Shown only when some policy has a non-zero value (training-free runs skip job columns).

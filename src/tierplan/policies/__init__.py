@@ -16,7 +16,7 @@ from .base import JobChoice, JobRequest, Key, Observation, Policy
 
 __all__ = ["KINDS", "JobChoice", "JobRequest", "Key", "Observation", "Policy", "load_object", "make_policy"]
 
-KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa", "python")
+KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa", "autoscaler", "python")
 
 
 def load_object(spec: str) -> Any:
@@ -34,15 +34,25 @@ def make_policy(kind: str, name: str, params: Mapping[str, Any]) -> Policy:
     """A fresh policy (policies keep state: build one per run)."""
     from .greedy import GreedyPolicy
     from .planned import HpaPolicy, OptimalPolicy, StaticPolicy
+    from .tracking import TrackingPolicy
 
     if kind == "optimal":
-        return OptimalPolicy(name, **params)
+        options = dict(params)
+        if options.pop("scaling", "track") == "plan":
+            for only_track in ("target_utilization", "scale_down_window", "lead", "tolerance"):
+                options.pop(only_track, None)
+            return OptimalPolicy(name, **options)
+        return TrackingPolicy(name, **options)
     if kind == "static":
         return StaticPolicy(name, **params)
     if kind in ("greedy", "cloud_only", "edge_first"):
         return GreedyPolicy(name, kind, **params)
     if kind == "hpa":
         return HpaPolicy(name, **params)
+    if kind == "autoscaler":
+        from .autoscaler import AutoscalerPolicy
+
+        return AutoscalerPolicy(name, **params)
     if kind == "python":
         # The simulation loader has checked that this builds a Policy.
         built: Policy = load_object(str(params["object"]))(name, **params.get("params", {}))

@@ -2,12 +2,15 @@
 
 - ``optimal``: every ``interval``, :func:`tierplan.scheduler.plan` on the scenario with
   each inference workload's ``demand_rps`` replaced (``dataclasses.replace``) by the
-  peak of the last interval (``demand: observed``) or of the next one (``demand:
-  forecast``, a perfect forecast: a lower bound on what forecasting can give), times
-  ``headroom``. Sites that are down offer nothing, offerings with ``available`` offer
-  what jobs leave free, and prices are the ones in force. With ``churn_usd`` the planner
-  is told what runs now (``PlanOptions.current_instances``) and charges every instance
-  started or stopped. It also re-plans at once when a site goes down or comes back.
+  peak of the last interval (``demand: observed``) or of the next one plus the longest
+  provisioning delay (``demand: forecast``, a perfect forecast: what starts now is ready
+  only after booting, and must carry the load until the next plan's instances are
+  ready; the bound forecasting can reach), times ``headroom``. Sites that are down offer
+  nothing, offerings with ``available`` offer what jobs leave free, and prices are the
+  ones in force. With ``churn_usd`` the planner is told what runs now
+  (``PlanOptions.current_instances``) and charges every instance started or stopped.
+  It also re-plans at once when availability, a price or an outage changes
+  (``World.changed``).
   When a plan is infeasible (``plan_failures``), it is re-planned with ``min_sites: 1``
   and without budgets (a site is down, most often: serving comes first); when that
   fails too, the last plan stays.
@@ -28,7 +31,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from ..model import InferenceWorkload, Plan, Scenario, Site
@@ -86,14 +89,32 @@ def _options(obs: Observation, churn_usd: float, time_limit: float, gap: float =
 
 
 def _targets(result: Plan) -> dict[Key, int] | None:
+    view = _decode(result)
+    return None if view is None else view.targets
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """What a plan says about inference: instances per key and the rps per client each
+    key serves."""
+
+    targets: dict[Key, int]
+    traffic: dict[Key, dict[str, float]]
+
+
+def _decode(result: Plan) -> PlanView | None:
     if result.status == "infeasible" or (result.status == "time_limit" and not result.placements):
         return None
     out: dict[Key, int] = {}
+    traffic: dict[Key, dict[str, float]] = {}
     for p in result.placements:
         if p.kind == "inference":
             key = (p.workload, p.site, p.offering)
             out[key] = out.get(key, 0) + p.instances
-    return out
+            mine = traffic.setdefault(key, {})
+            for c, rps in p.traffic_rps.items():
+                mine[c] = mine.get(c, 0.0) + rps
+    return PlanView(out, traffic)
 
 
 class _Planned:
@@ -105,41 +126,54 @@ class _Planned:
         self.plan_calls = 0
         self.plan_seconds = 0.0
         self.plan_failures = 0
-        self._cache: dict[Any, dict[Key, int] | None] = {}
+        self._cache: dict[Any, PlanView | None] = {}
 
     def _plan(self, world: World, obs: Observation, demand: Mapping[tuple[str, str], float],
               headroom: float, churn_usd: float) -> dict[Key, int] | None:
-        if not world.inference:
-            return None
-        # Same inputs, same plan: a flat demand or a repeated pattern skips the solver.
-        rounded = tuple(sorted((k, round(v, 9)) for k, v in demand.items()))
+        view = self._plan_view(world, obs, demand, headroom, churn_usd)
+        return None if view is None else view.targets
+
+    @staticmethod
+    def _state(world: World, obs: Observation, churn_usd: float) -> tuple[Any, ...]:
+        """Everything but demand that a plan depends on (its cache key)."""
         step = min(obs.step, world.steps - 1)
         # What inference may use is what is free plus what it holds (see scenario_now).
         held = [0] * len(world.offers)
         for (_, site_name, offering), n in obs.running.items():
             held[world.offer_ix[site_name, offering]] += n
         usable = tuple(None if f is None else f + h for f, h in zip(obs.free, held, strict=True))
-        key = (rounded, usable, obs.down, world.price[step].tobytes(), world.spot_blocked[step].tobytes(),
-               tuple(sorted(obs.running.items())) if churn_usd > 0 else ())
+        return (usable, obs.down, world.price[step].tobytes(), world.spot_blocked[step].tobytes(),
+                tuple(sorted(obs.running.items())) if churn_usd > 0 else ())
+
+    def _plan_view(self, world: World, obs: Observation, demand: Mapping[tuple[str, str], float],
+                   headroom: float, churn_usd: float,
+                   same: Mapping[tuple[str, str], float] | None = None) -> PlanView | None:
+        """The plan for ``demand``; ``same`` (default: ``demand``) is what must match for an
+        earlier plan to be reused."""
+        if not world.inference:
+            return None
+        # Same inputs, same plan: a flat demand or a repeated pattern skips the solver.
+        rounded = tuple(sorted((k, round(v, 9)) for k, v in (demand if same is None else same).items()))
+        key = (rounded, *self._state(world, obs, churn_usd))
         if key in self._cache:
             return self._cache[key]
         started = time.perf_counter()
         scenario = scenario_now(world, obs, demand, headroom)
         result = plan(scenario, _options(obs, churn_usd, self.time_limit, self.gap))
         self.plan_calls += 1
-        targets = _targets(result)
-        if targets is None:
+        view = _decode(result)
+        if view is None:
             self.plan_failures += 1
             # Most often a site is down and min_sites or a budget cannot hold: serving the
             # traffic from what is up comes first.
             relaxed = replace(scenario, budgets=(), workloads=tuple(
                 replace(w, min_sites=1, budget_usd=None) if isinstance(w, InferenceWorkload) else w
                 for w in scenario.workloads))
-            targets = _targets(plan(relaxed, _options(obs, churn_usd, self.time_limit, self.gap)))
+            view = _decode(plan(relaxed, _options(obs, churn_usd, self.time_limit, self.gap)))
             self.plan_calls += 1
         self.plan_seconds += time.perf_counter() - started
-        self._cache[key] = targets
-        return targets
+        self._cache[key] = view
+        return view
 
     def place_job(self, world: World, job: JobRequest, obs: Observation) -> JobChoice | None:
         left_h = (job.deadline_s - obs.time_s) / 3600 if job.deadline_s is not None else None
@@ -155,6 +189,11 @@ class _Planned:
         return cheapest_job_choice(world, job, obs)
 
 
+def lead_steps(world: World) -> int:
+    """The longest provisioning delay (in steps) of a tier some workload can run on."""
+    return max((world.delay_steps[s.tier] for s in world.slots), default=0)
+
+
 class OptimalPolicy(_Planned):
     def __init__(self, name: str, interval: float = 1.0, demand: str = "observed", headroom: float = 1.0,
                  churn_usd: float = 0.0, time_limit: float = 30.0, gap: float = 1e-4) -> None:
@@ -166,17 +205,16 @@ class OptimalPolicy(_Planned):
         self.churn_usd = churn_usd
         self.time_limit = time_limit
         self.gap = gap
-        self._down: frozenset[str] = frozenset()
 
     def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:
         every = max(1, round(self.interval_h * 3600 / world.step_s))
-        # Re-plan on schedule, and at once when a site goes down or comes back.
-        changed = obs.down != self._down
-        self._down = obs.down
-        if obs.step % every and not changed:
+        # Re-plan on schedule, and at once when availability, a price or an outage changes.
+        if obs.step % every and not world.changed[min(obs.step, world.steps - 1)]:
             return None
         if self.forecast:
-            demand = window_peak(world, obs.step, obs.step + every)
+            # What starts now is ready after the provisioning delay and serves until the
+            # next plan's instances are ready: plan for the peak of all of that.
+            demand = window_peak(world, obs.step, obs.step + every + lead_steps(world))
         else:
             demand = observed_peak(world, obs, every)
         return self._plan(world, obs, demand, self.headroom, self.churn_usd)

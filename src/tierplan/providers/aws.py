@@ -14,7 +14,9 @@ Calls (all read-only, all paginated):
   there and is left out.
 - ``ec2.describe_spot_price_history`` with ``StartTime`` = the clock's now and
   ProductDescriptions Linux/UNIX: the price in force per availability zone; the row
-  keeps the cheapest zone (a plan can pick its zone).
+  keeps the cheapest regular zone (a plan can pick its zone). Local Zones
+  (``us-east-1-atl-2a``) and Wavelength zones are left out: they are priced on their own
+  (p5.48xlarge in Atlanta's Local Zone at $10.24 against $17.63 in us-east-1's zones).
 - ``service-quotas.list_service_quotas`` (ServiceCode ec2), then ``get_service_quota``
   for a code the list lacks: "Running On-Demand G and VT instances" (L-DB2E81BA) and
   "Running On-Demand P instances" (L-417A185B), both in vCPUs. An instance's
@@ -271,7 +273,10 @@ class AwsAdapter(RegionTable):
                         price = price_number(item.get("SpotPrice"))
                         if price is None:
                             continue
-                        key = (item["InstanceType"], item.get("AvailabilityZone", ""))
+                        zone = str(item.get("AvailabilityZone", ""))
+                        if zone and not _regular_zone(region, zone):
+                            continue  # a Local or Wavelength Zone: another price, not this region's
+                        key = (item["InstanceType"], zone)
                         stamp = item.get("Timestamp")
                         if key not in latest or (stamp is not None and stamp > latest[key][0]):
                             latest[key] = (stamp, price)
@@ -314,3 +319,9 @@ class AwsAdapter(RegionTable):
             return None
         quota = self._quota_values(region).get(code)
         return None if quota is None else int(quota // vcpus)
+
+
+def _regular_zone(region: str, zone: str) -> bool:
+    """us-east-1a is a zone of us-east-1; us-east-1-atl-2a (a Local Zone, priced on its own,
+    often far below the region) and us-east-1-wl1-bos-wlz-1 (Wavelength) are not."""
+    return len(zone) == len(region) + 1 and zone.startswith(region) and zone[-1].isalpha()

@@ -2,13 +2,17 @@
 
 Prices: ``GET https://prices.azure.com/api/retail/prices`` (anonymous) with
 ``$filter=serviceName eq 'Virtual Machines' and priceType eq 'Consumption' and
-armRegionName eq '<region>'`` and ``currencyCode=USD``, one region at a time, following
-``NextPageLink`` until it is null. Each item has ``armSkuName`` (the size, e.g.
+armRegionName eq '<region>'``, ``currencyCode=USD``, ``api-version=2023-01-01-preview`` and
+``meterRegion='primary'`` (without it the API also returns non-primary meters, which
+price the same size in the same region differently), one region at a time, following
+``NextPageLink`` until it is null; an item that still says ``isPrimaryMeterRegion: false``
+is ignored. Each item has ``armSkuName`` (the size, e.g.
 ``Standard_NC24ads_A100_v4``), ``skuName`` (``"NC24ads A100 v4"``, ``"... Spot"``,
 ``"... Low Priority"``), ``productName`` (``"... Series Windows"`` for Windows rows),
 ``unitOfMeasure`` (``"1 Hour"``) and ``retailPrice``. Windows and Cloud Services rows
-are skipped (Linux prices only); the spot price is the Spot row, else the Low Priority
-row (the Azure ML cluster discount), else none.
+are skipped (Linux prices only); the spot price is the Spot row, else none. Low Priority
+rows (Azure Batch / ML low-priority nodes, a different product with its own eviction
+rules) are never taken for spot.
 
 Sizes: the Retail API has no vCPU, memory or GPU columns. With an ``MLClient``
 (``azure-ai-ml``), ``compute.list_sizes(location=...)`` gives name, family, vCPUs, GPUs
@@ -60,6 +64,7 @@ log = logging.getLogger("tierplan.providers.azure")
 
 SOURCE = "azure-retail-prices"
 RETAIL_PRICES_URL = "https://prices.azure.com/api/retail/prices"
+API_VERSION = "2023-01-01-preview"  # the first version with the meterRegion='primary' filter
 MAX_PAGES = 2000  # a region has a few dozen pages; more means a paging loop
 
 
@@ -156,7 +161,7 @@ def ml_client_from_env() -> Any | None:
 
 
 class AzureAdapter(RegionTable):
-    """ProviderAdapter for Azure VMs (Linux, pay-as-you-go; Spot / Low Priority).
+    """ProviderAdapter for Azure VMs (Linux, pay-as-you-go and Spot).
 
     ``http``: an ``azure.core.PipelineClient`` (or ``transport``: an azure-core transport
     for a default one); ``ml_client``: an ``azure.ai.ml.MLClient`` or anything with the
@@ -195,7 +200,7 @@ class AzureAdapter(RegionTable):
             prices = self._prices(region.region)
             for size_name in sorted(prices):
                 size = sizes.get(size_name)
-                on_demand, spot, low_priority = prices[size_name]
+                on_demand, spot = prices[size_name]
                 if size is None or on_demand is None:
                     continue
                 if size.count == 0 and not self._include_cpu:
@@ -204,7 +209,7 @@ class AzureAdapter(RegionTable):
                     region, size_name, vcpus=size.vcpus, memory_gib=size.memory_gib,
                     accelerator=size.accelerator, accelerator_count=size.count,
                     accelerator_memory_gib=size.accelerator_memory_gib,
-                    usd_per_hour=on_demand, spot_usd_per_hour=spot if spot is not None else low_priority,
+                    usd_per_hour=on_demand, spot_usd_per_hour=spot,
                     available=_allowed(size, quotas), source=SOURCE, as_of=as_of,
                 ))
         return rows
@@ -232,7 +237,8 @@ class AzureAdapter(RegionTable):
         rest = require("azure.core.rest", "azure")
         query = (f"serviceName eq 'Virtual Machines' and priceType eq 'Consumption' "
                  f"and armRegionName eq '{region}'")
-        request = rest.HttpRequest("GET", self._endpoint, params={"$filter": query, "currencyCode": "USD"})
+        request = rest.HttpRequest("GET", self._endpoint, params={
+            "$filter": query, "currencyCode": "USD", "api-version": API_VERSION, "meterRegion": "'primary'"})
         seen: set[str] = set()
         for _ in range(MAX_PAGES):
             try:
@@ -251,8 +257,8 @@ class AzureAdapter(RegionTable):
             request = rest.HttpRequest("GET", link)
         raise RefreshError(f"azure: retail prices for {region}: more than {MAX_PAGES} pages")
 
-    def _prices(self, region: str) -> dict[str, tuple[float | None, float | None, float | None]]:
-        """Size -> (on-demand, spot, low priority) USD per hour, Linux only."""
+    def _prices(self, region: str) -> dict[str, tuple[float | None, float | None]]:
+        """Size -> (on-demand, spot) USD per hour, Linux, primary meter region only."""
         best: dict[tuple[str, str], float] = {}
         for page in self._pages(region):
             for item in page.get("Items") or []:
@@ -264,8 +270,7 @@ class AzureAdapter(RegionTable):
                 key = (size, kind)
                 best[key] = min(price, best.get(key, price))
         sizes = {size for size, _ in best}
-        return {s: (best.get((s, "on-demand")), best.get((s, "spot")), best.get((s, "low-priority")))
-                for s in sizes}
+        return {s: (best.get((s, "on-demand")), best.get((s, "spot"))) for s in sizes}
 
     # --- sizes and quotas (azure-ai-ml) --------------------------------------------
 
@@ -313,6 +318,8 @@ def _price_kind(item: Mapping[str, Any]) -> str | None:
     if item.get("type", "Consumption") != "Consumption" or item.get("currencyCode", "USD") != "USD":
         return None
     if item.get("unitOfMeasure") != "1 Hour" or _WINDOWS.search(str(item.get("productName", ""))):
+        return None
+    if item.get("isPrimaryMeterRegion") is False:  # the filter asks for primary meters only
         return None
     sku = str(item.get("skuName", ""))
     if sku.endswith(" Spot"):

@@ -39,14 +39,14 @@ class CatalogRow:
     vcpus: float
     memory_gib: float
     accelerator: str | None  # canonical name: T4, L4, A10G, L40S, V100, A100, A100-80GB, H100, H200, ...
-    accelerator_count: int  # 0 when CPU-only
+    accelerator_count: float  # 0 when CPU-only; a fraction for a shared GPU (Azure NV6ads_A10_v5: 1/6)
     accelerator_memory_gib: float | None
     usd_per_hour: float
     spot_usd_per_hour: float | None
     available: int | None  # quota / physical count in instances; None = unlimited
-    lat: float
-    lon: float
-    jurisdiction: str
+    lat: float | None  # None: the region's location is unknown (see providers/locate.py)
+    lon: float | None
+    jurisdiction: str | None  # ISO 3166-1 alpha-2; None when unknown
     egress_usd_per_gb: float
     source: str  # where the price came from, e.g. "aws-pricing-api", "azure-retail-prices"
     as_of: str  # ISO date (YYYY-MM-DD) of the price

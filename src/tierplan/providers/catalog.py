@@ -4,8 +4,9 @@ Catalog CSV format (the bundled snapshot, ``tierplan catalog refresh`` output an
 ``catalog: {source: file}`` all use it): UTF-8, a header row that is exactly
 ``CATALOG_COLUMNS`` (see ``providers/base.py``) and one row per (provider, region,
 instance type). An empty cell means ``None`` (no accelerator, no spot price, unlimited
-availability, unknown accelerator memory). Numbers are plain decimals; ``as_of`` is an
-ISO date.
+availability, unknown accelerator memory, unknown location or jurisdiction). Numbers are
+plain decimals (``accelerator_count`` may be a fraction for a shared GPU); ``as_of`` is
+the ISO date of the price.
 
 Regions file (``providers/data/regions.csv``): ``provider,region,lat,lon,jurisdiction,
 egress_usd_per_gb,source,as_of``, one row per cloud region.
@@ -23,6 +24,7 @@ import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import astuple
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,13 @@ def _text(cell: str) -> str:
     return cell.strip()
 
 
+def _date(cell: str) -> str:
+    try:
+        return date.fromisoformat(cell.strip()).isoformat()
+    except ValueError:
+        raise ValueError(f"expected an ISO date such as 2026-06-18, got {cell!r}") from None
+
+
 def _opt_text(cell: str) -> str | None:
     return cell.strip() or None
 
@@ -80,6 +89,12 @@ def _count(cell: str) -> int:
     if value != int(value):
         raise ValueError(f"expected a whole number, got {cell!r}")
     return int(value)
+
+
+def _gpu_count(cell: str) -> float:
+    """A whole number, or a fraction for a shared GPU (0.25); whole counts stay ints."""
+    value = _number(cell)
+    return int(value) if value.is_integer() else value
 
 
 def _opt_count(cell: str) -> int | None:
@@ -107,6 +122,18 @@ def _jurisdiction(cell: str) -> str:
     return code
 
 
+def _opt_latitude(cell: str) -> float | None:
+    return _latitude(cell) if cell.strip() else None
+
+
+def _opt_longitude(cell: str) -> float | None:
+    return _longitude(cell) if cell.strip() else None
+
+
+def _opt_jurisdiction(cell: str) -> str | None:
+    return _jurisdiction(cell) if cell.strip() else None
+
+
 def _is_float(cell: str) -> bool:
     try:
         float(cell)
@@ -122,17 +149,17 @@ _ROW_PARSERS: dict[str, Callable[[str], Any]] = {
     "vcpus": _number,
     "memory_gib": _number,
     "accelerator": _opt_text,
-    "accelerator_count": _count,
+    "accelerator_count": _gpu_count,
     "accelerator_memory_gib": _opt_number,
     "usd_per_hour": _number,
     "spot_usd_per_hour": _opt_number,
     "available": _opt_count,
-    "lat": _latitude,
-    "lon": _longitude,
-    "jurisdiction": _jurisdiction,
+    "lat": _opt_latitude,
+    "lon": _opt_longitude,
+    "jurisdiction": _opt_jurisdiction,
     "egress_usd_per_gb": _number,
     "source": _text,
-    "as_of": _text,
+    "as_of": _date,
 }
 assert tuple(_ROW_PARSERS) == CATALOG_COLUMNS
 
@@ -191,6 +218,9 @@ def parse_catalog(text: str, file: str = "<catalog>") -> list[CatalogRow]:
                 file, f"line {line}, column accelerator_count",
                 "must be 0 exactly when the accelerator cell is empty",
             )
+        if (row.lat is None) != (row.lon is None):
+            raise ScenarioError(file, f"line {line}, column {'lat' if row.lat is None else 'lon'}",
+                                "give both lat and lon, or leave both empty when the location is unknown")
         if row.spot_usd_per_hour is not None and row.spot_usd_per_hour == 0:
             # base.py: a missing spot price is None, never 0 (0 would be free compute).
             raise ScenarioError(file, f"line {line}, column spot_usd_per_hour",
@@ -298,8 +328,9 @@ def bundled_catalog() -> list[CatalogRow]:
 # --- accelerator names ----------------------------------------------------------------
 
 CANONICAL_ACCELERATORS: tuple[str, ...] = (
-    "T4", "L4", "A10", "A10G", "L40S", "V100", "V100-32GB", "A100", "A100-80GB",
-    "H100", "H200", "B200", "Jetson-AGX-Orin", "Jetson-Orin-NX", "Jetson-Orin-Nano",
+    "T4", "T4g", "L4", "A10", "A10G", "L40S", "V100", "V100-32GB", "A100", "A100-80GB",
+    "H100", "H200", "B200", "B300", "GB200", "MI300X",
+    "Jetson-AGX-Orin", "Jetson-Orin-NX", "Jetson-Orin-Nano",
 )
 """Names the catalog uses; a workload's ``accelerators`` keys must use the same names."""
 

@@ -112,26 +112,34 @@ def sdk_failure(provider: str, action: str, exc: BaseException) -> RefreshError:
 # --- accelerator names ------------------------------------------------------------------
 
 GPU_MEMORY_GIB: dict[str, float] = {
-    "T4": 16, "L4": 24, "A10G": 24, "A10": 24, "L40S": 48, "V100": 16,
-    "A100": 40, "A100-80GB": 80, "H100": 80, "H200": 141,
+    "T4": 16, "T4g": 16, "L4": 24, "A10G": 24, "A10": 24, "L40S": 48, "V100": 16, "V100-32GB": 32,
+    "A100": 40, "A100-80GB": 80, "H100": 80, "H200": 141, "B200": 180, "B300": 288, "GB200": 186,
+    "GH200": 96, "MI300X": 192,
 }
 """Per-GPU memory by canonical name, for providers whose API does not report it (GCP, Azure)."""
 
 # Checked in order; the first pattern found in the normalised name wins, so the more
-# specific names (A100 80GB, L40S, A10G, T4G) come before their prefixes.
+# specific names (GH200, A100 80GB, V100 32GB, L40S, A10G, T4g) come before their prefixes,
+# and a model is only matched as a whole word part ("H200" is not found in "GH200").
 _GPU_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"H200", "H200"),
-    (r"H100", "H100"),
-    (r"A100.?80", "A100-80GB"),
-    (r"A100", "A100"),
-    (r"L40S", "L40S"),
-    (r"L40", "L40"),
-    (r"A10G", "A10G"),
-    (r"A10(?!\d)", "A10"),
+    (r"(?<![A-Z])GH200", "GH200"),
+    (r"(?<![A-Z])GB200", "GB200"),
+    (r"(?<![A-Z])H200", "H200"),
+    (r"(?<![A-Z])H100", "H100"),
+    (r"(?<![A-Z])B300", "B300"),
+    (r"(?<![A-Z])B200", "B200"),
+    (r"(?<![A-Z])MI300X", "MI300X"),
+    (r"(?<![A-Z])A100.?80", "A100-80GB"),
+    (r"(?<![A-Z])A100", "A100"),
+    (r"(?<![A-Z])L40S", "L40S"),
+    (r"(?<![A-Z])L40(?!\d)", "L40"),
+    (r"(?<![A-Z])A10G", "A10G"),
+    (r"(?<![A-Z])A10(?!\d)", "A10"),
     (r"(?<![A-Z])L4(?!\d)", "L4"),
-    (r"T4G", "T4G"),
+    (r"(?<![A-Z])T4G", "T4g"),  # AWS Graviton g5g; the catalog and the SkyPilot import spell it T4g
     (r"(?<![A-Z])T4(?![0-9G])", "T4"),
-    (r"V100", "V100"),
+    (r"(?<![A-Z])V100.?32", "V100-32GB"),
+    (r"(?<![A-Z])V100", "V100"),
 )
 
 
@@ -152,6 +160,8 @@ def canonical_accelerator(name: str, memory_gib: float | None = None) -> str:
         if re.search(pattern, compact):
             if canonical == "A100" and memory_gib is not None and memory_gib >= 70:
                 return "A100-80GB"
+            if canonical == "V100" and memory_gib is not None and memory_gib >= 30:
+                return "V100-32GB"
             return canonical
     return name.strip()
 
@@ -215,7 +225,7 @@ def make_row(
     vcpus: float,
     memory_gib: float,
     accelerator: str | None,
-    accelerator_count: int,
+    accelerator_count: float,
     accelerator_memory_gib: float | None,
     usd_per_hour: float,
     spot_usd_per_hour: float | None,
@@ -236,7 +246,8 @@ def make_row(
         vcpus=float(vcpus),
         memory_gib=round(float(memory_gib), 3),
         accelerator=accelerator,
-        accelerator_count=int(accelerator_count),
+        accelerator_count=(int(accelerator_count) if float(accelerator_count).is_integer()
+                           else accelerator_count),
         accelerator_memory_gib=None if accelerator_memory_gib is None else round(accelerator_memory_gib, 3),
         usd_per_hour=round(usd_per_hour, 6),
         spot_usd_per_hour=spot or None,

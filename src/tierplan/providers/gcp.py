@@ -5,13 +5,25 @@ Engine service; google-cloud-billing, any transport; the pager follows
 ``next_page_token``), in USD. A GPU machine has no SKU of its own: its hourly price is
 
     vcpus * <series> Instance Core + memory_gib * <series> Instance Ram + gpus * <GPU> GPU
+    + local_ssd_gib * "SSD backed Local Storage" / 730   (machines that bundle local SSD)
 
-with the per-vCPU-hour (unit ``h``), per-GiB-hour (``GiBy.h``) and per-GPU-hour SKUs of
-the machine's region, ``usage_type`` OnDemand for the price and Preemptible (the
-"Spot Preemptible ..." SKUs) for the spot price. SKUs for commitments, custom or
-sole-tenant machines, reservations, DWS/calendar/flex modes and virtual workstations
-are ignored. When a SKU covers several regions, a single-region SKU wins over a
-multi-region one. A machine missing any component in a region is not listed there.
+with the per-vCPU-hour (unit ``h``), per-GiB-hour (``GiBy.h``), per-GPU-hour and
+per-GiB-month (``GiBy.mo``) SKUs of the machine's region. The series is the SKU's own
+word: ``A2``, ``A3``, ``A3Plus`` (a3-megagpu), ``G2``, ``N1``. Each SKU is sorted by its
+description first, then its ``usage_type``:
+
+- on-demand: "Nvidia H100 80GB GPU running in Americas", "A3 Instance Core running in ...";
+- Spot: "Spot Preemptible A3 Instance Core ...", "Nvidia H100 80GB GPU attached to Spot
+  Preemptible VMs running in ..." (or usage_type Preemptible);
+- never a price here: DWS ("attached to DWS Defined Duration VMs"), Calendar mode,
+  flex-start, commitments, reservations, custom / sole-tenant machines, virtual
+  workstations. DWS and Calendar-mode GPU SKUs carry usage_type OnDemand but a much lower
+  rate ($4.20 vs $9.80 per H100-hour in us-central1); taking them for on-demand is the
+  error that made SkyPilot's GCP catalog 35-64 % low.
+
+When a SKU covers several regions, a single-region SKU wins over a multi-region one. A
+machine missing any component in a region is not listed there. a3-highgpu-1g/2g/4g are
+sold as Spot or flex-start only (no on-demand VM), so they are not listed.
 
 The billing catalog does not say which machine types exist or what they hold, so the
 shapes of the GPU machine types (vCPUs, memory, GPU model and count; specifications,
@@ -59,12 +71,14 @@ COMPUTE_SERVICE = "services/6F81-5844-456A"
 
 @dataclass(frozen=True)
 class MachineShape:
-    series: str  # SKU series of its cores and RAM: A2, A3, G2, N1
+    series: str  # SKU series of its cores and RAM: A2, A3, A3Plus, G2, N1
     vcpus: float
     memory_gib: float
     accelerator: str | None  # canonical name
     count: int
     gpu_sku: str | None = None  # GPU SKU key when it differs from the canonical name (H100-MEGA)
+    local_ssd_gib: float = 0  # local SSD the machine type always comes with (billed per GiB)
+    spot_only: bool = False  # no on-demand VM: sold as Spot or flex-start only
 
     @property
     def gpu_key(self) -> str | None:
@@ -72,8 +86,10 @@ class MachineShape:
 
 
 def _family(prefix: str, series: str, model: str, shapes: Sequence[tuple[str, float, float, int]],
-            gpu_sku: str | None = None) -> dict[str, MachineShape]:
-    return {f"{prefix}{suffix}": MachineShape(series, vcpus, mem, model, count, gpu_sku)
+            gpu_sku: str | None = None, ssd_per_gpu: float = 0,
+            spot_only: Sequence[str] = ()) -> dict[str, MachineShape]:
+    return {f"{prefix}{suffix}": MachineShape(series, vcpus, mem, model, count, gpu_sku,
+                                              ssd_per_gpu * count, suffix in spot_only)
             for suffix, vcpus, mem, count in shapes}
 
 
@@ -82,11 +98,12 @@ MACHINE_TYPES: dict[str, MachineShape] = {
                                             ("8g", 96, 680, 8)]),
     **_family("a2-megagpu-", "A2", "A100", [("16g", 96, 1360, 16)]),
     **_family("a2-ultragpu-", "A2", "A100-80GB", [("1g", 12, 170, 1), ("2g", 24, 340, 2), ("4g", 48, 680, 4),
-                                                  ("8g", 96, 1360, 8)]),
+                                                  ("8g", 96, 1360, 8)], ssd_per_gpu=375),
     **_family("a3-highgpu-", "A3", "H100", [("1g", 26, 234, 1), ("2g", 52, 468, 2), ("4g", 104, 936, 4),
-                                            ("8g", 208, 1872, 8)]),
-    **_family("a3-megagpu-", "A3", "H100", [("8g", 208, 1872, 8)], gpu_sku="H100-MEGA"),
-    **_family("a3-ultragpu-", "A3", "H200", [("8g", 224, 2952, 8)]),
+                                            ("8g", 208, 1872, 8)], ssd_per_gpu=750,
+              spot_only=("1g", "2g", "4g")),
+    **_family("a3-megagpu-", "A3Plus", "H100", [("8g", 208, 1872, 8)], gpu_sku="H100-MEGA", ssd_per_gpu=750),
+    **_family("a3-ultragpu-", "A3", "H200", [("8g", 224, 2952, 8)], ssd_per_gpu=1500),
     **_family("g2-standard-", "G2", "L4", [("4", 4, 16, 1), ("8", 8, 32, 1), ("12", 12, 48, 1),
                                            ("16", 16, 64, 1), ("24", 24, 96, 2), ("32", 32, 128, 1),
                                            ("48", 48, 192, 4), ("96", 96, 384, 8)]),
@@ -98,18 +115,33 @@ MACHINE_TYPES: dict[str, MachineShape] = {
 """GPU machine types by published specification (vCPUs, GiB, GPU model and count)."""
 
 _SKIP = ("custom", "premium", "reserved", "sole tenancy", "commitment", "virtual workstation",
-         "dws", "calendar", "flex", "extended")
-_CORE_RAM = re.compile(r"^(?P<series>[A-Z]\d+[A-Z]?)(?: Predefined)? Instance (?P<kind>Core|Ram)\b")
+         "dws", "defined duration", "calendar", "flex", "extended")
+_CORE_RAM = re.compile(r"^(?P<series>[A-Z]\d+[A-Za-z]*)(?: Predefined)? Instance (?P<kind>Core|Ram)\b")
 _SPOT_PREFIX = re.compile(r"^(Spot )?Preemptible ")
+_SPOT_ATTACHED = re.compile(r" attached to (Spot )?Preemptible( VMs)?\b", re.IGNORECASE)
+_LOCAL_SSD = "SSD backed Local Storage"
 
-PriceKey = tuple[str, str]  # ("core" | "ram", series) or ("gpu", gpu key)
+PriceKey = tuple[str, str]  # ("core" | "ram", series), ("gpu", gpu key) or ("ssd", "local")
 
 
 def _gpu_key(description: str) -> str:
-    lower = description.lower()
-    if "h100" in lower and ("mega" in lower or "plus" in lower):
+    """The GPU a SKU prices: "Nvidia H100 80GB Mega GPU running in ..." -> H100-MEGA."""
+    name = re.split(r" GPU\b| running in | attached to ", description)[0]
+    lower = name.lower()
+    if re.search(r"(?<![a-z])h100\b", lower) and ("mega" in lower or "plus" in lower):
         return "H100-MEGA"
-    return canonical_accelerator(description.split(" running in ")[0])
+    return canonical_accelerator(name)
+
+
+def sku_mode(description: str, usage_type: str) -> str | None:
+    """OnDemand | Preemptible for a SKU that prices a VM component, None for DWS, Calendar
+    mode, flex-start, commitments and other ways of buying that are not listed here."""
+    lower = description.lower()
+    if any(word in lower for word in _SKIP):
+        return None
+    if _SPOT_PREFIX.match(description) or _SPOT_ATTACHED.search(description):
+        return "Preemptible"
+    return usage_type if usage_type in ("OnDemand", "Preemptible") else None
 
 
 def _unit_price(sku: Any) -> tuple[str, float] | None:
@@ -127,10 +159,14 @@ def _unit_price(sku: Any) -> tuple[str, float] | None:
 
 
 def _sku_key(sku: Any) -> PriceKey | None:
-    """What one hour of the SKU buys, or None when it is not a machine component we price."""
+    """What one unit of the SKU buys, or None when it is not a machine component we price."""
     category = sku.category
     description = _SPOT_PREFIX.sub("", sku.description)
-    if category.resource_family != "Compute" or any(word in description.lower() for word in _SKIP):
+    if any(word in description.lower() for word in _SKIP):
+        return None
+    if category.resource_family == "Storage" and description.startswith(_LOCAL_SSD):
+        return ("ssd", "local")
+    if category.resource_family != "Compute":
         return None
     if category.resource_group == "GPU":
         return ("gpu", _gpu_key(description))
@@ -140,7 +176,8 @@ def _sku_key(sku: Any) -> PriceKey | None:
     return ("core" if match["kind"] == "Core" else "ram", match["series"])
 
 
-_UNITS = {"core": "h", "gpu": "h", "ram": "GiBy.h"}
+_UNITS = {"core": "h", "gpu": "h", "ram": "GiBy.h", "ssd": "GiBy.mo"}
+HOURS_PER_MONTH = 730  # GCP bills local SSD per GiB-month of 730 hours
 
 
 class GcpAdapter(RegionTable):
@@ -185,6 +222,8 @@ class GcpAdapter(RegionTable):
             spot = table.get((region.region, "Preemptible"), {})
             for machine in sorted(self._machines):
                 shape = self._machines[machine]
+                if shape.spot_only:
+                    continue  # no on-demand VM of this shape, and a row needs an on-demand price
                 price = _machine_price(shape, on_demand)
                 if price is None:
                     continue
@@ -221,8 +260,8 @@ class GcpAdapter(RegionTable):
                 # The raw protobuf reads ~5x faster than proto-plus attribute access.
                 pb = getattr(type(message), "pb", None)
                 sku = pb(message) if callable(pb) else message
-                usage = sku.category.usage_type
-                if usage not in ("OnDemand", "Preemptible"):
+                usage = sku_mode(sku.description, sku.category.usage_type)
+                if usage is None:
                     continue
                 key = _sku_key(sku)
                 priced = _unit_price(sku) if key else None
@@ -255,4 +294,9 @@ def _machine_price(shape: MachineShape, prices: Mapping[PriceKey, tuple[int, flo
         if gpu is None:
             return None
         total += shape.count * gpu[1]
+    if shape.local_ssd_gib:
+        ssd = prices.get(("ssd", "local"))
+        if ssd is None:
+            return None
+        total += shape.local_ssd_gib * ssd[1] / HOURS_PER_MONTH
     return total

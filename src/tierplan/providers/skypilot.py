@@ -25,10 +25,16 @@ Rules (SkyPilot's own meaning of the rows):
   ``n1-highmem-{8 x count}`` (at most 96 vCPUs), the host SkyPilot picks by default, named
   ``n1-highmem-8+T4x1``. A host VM whose GPU has no price in its zone is skipped.
 - Accelerator names go through ``canonical_accelerator`` (``A100-80GB``, ``H100``, ...).
-- Location, jurisdiction and internet egress come from tierplan's regions table
-  (``providers/data/regions.csv``); rows in regions tierplan does not know are left out
-  and reported in ``SkyPilotImport.unknown_regions`` so the CLI can say so.
-- ``source`` is ``skypilot:<cloud>/vms.csv`` and ``as_of`` the file's modification date.
+- Every cloud folder is imported (Lambda, Nebius, RunPod, Vast, OCI, Cudo, ...), whatever
+  its name. Location, jurisdiction and internet egress come from providers/locate.py: the
+  regions table, else the country the region's name carries, else none. A region with no
+  known location is kept (usable for training, or with measured latencies) and named in
+  ``SkyPilotImport.notes``; nothing is dropped silently.
+- ``AcceleratorCount`` may be a fraction (Azure's NV6ads_A10_v5 has 1/6 of an A10, some
+  rows say 0.25): it is kept as a float. A GPU row with no count is skipped and counted
+  in a note (its per-GPU price is unknown).
+- ``source`` is ``skypilot:<cloud>/vms.csv`` and ``as_of`` the file's modification date
+  (SkyPilot's files carry no price date).
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from pathlib import Path
 from ..errors import ScenarioError
 from .base import CatalogRow, Region
 from .catalog import canonical_accelerator, load_regions
+from .locate import locate
 
 __all__ = ["SkyPilotImport", "import_skypilot"]
 
@@ -71,7 +78,24 @@ _MIB_RE = re.compile(r"SizeInMiB'?\"?\s*:\s*(\d+(?:\.\d+)?)")
 class SkyPilotImport:
     rows: tuple[CatalogRow, ...]
     files: tuple[str, ...]
-    unknown_regions: tuple[str, ...]  # "<cloud>/<region>" left out: no location/egress known
+    unknown_regions: tuple[str, ...]  # "<cloud>/<region>" kept with no known location
+    country_regions: tuple[str, ...] = ()  # "<cloud>/<region>" placed at its country's reference point
+    skipped_rows: int = 0  # GPU rows with no AcceleratorCount
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the import could not place exactly, for the user to read."""
+        out = []
+        if self.unknown_regions:
+            out.append(f"{len(self.unknown_regions)} region(s) have no known location or jurisdiction "
+                       f"(kept; give latencies in network.latency_ms to serve clients from them): "
+                       f"{', '.join(self.unknown_regions)}")
+        if self.country_regions:
+            out.append(f"{len(self.country_regions)} region(s) are located by their country only: "
+                       f"{', '.join(self.country_regions)}")
+        if self.skipped_rows:
+            out.append(f"skipped {self.skipped_rows} GPU row(s) with no AcceleratorCount")
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -81,7 +105,7 @@ class _Vm:
     name: str
     accelerator: str | None  # canonical name
     raw_accelerator: str  # SkyPilot's name: GCP host VMs and GPU rows are joined on it
-    count: int
+    count: float
     vcpus: float
     memory_gib: float
     gpu_memory_gib: float | None
@@ -106,28 +130,34 @@ def import_skypilot(folder: str | Path, regions: Mapping[tuple[str, str], Region
     table = regions if regions is not None else load_regions()
     rows: list[CatalogRow] = []
     unknown: set[str] = set()
+    by_country: set[str] = set()
+    skipped = 0
     for file in files:
         cloud = file.parent.name.lower()
         vms = _read_vms(file)
+        skipped += sum(1 for v in vms if v.accelerator and not v.count)
+        vms = [v for v in vms if not (v.accelerator and not v.count)]
         as_of = datetime.fromtimestamp(file.stat().st_mtime, UTC).date().isoformat()
         source = f"skypilot:{cloud}/vms.csv"
         offers = _gcp_offers(vms) if cloud == "gcp" else [v for v in vms if v.name]
         for vm in _per_region(offers):
-            region = table.get((cloud, vm.region))
-            if region is None:
+            where = locate(cloud, vm.region, table)
+            if where.how == "unknown":
                 unknown.add(f"{cloud}/{vm.region}")
-                continue
+            elif where.how == "country":
+                by_country.add(f"{cloud}/{vm.region}")
             rows.append(CatalogRow(
                 provider=cloud, region=vm.region, instance_type=vm.name, vcpus=vm.vcpus,
                 memory_gib=vm.memory_gib, accelerator=vm.accelerator,
                 accelerator_count=vm.count if vm.accelerator else 0,
                 accelerator_memory_gib=vm.gpu_memory_gib, usd_per_hour=vm.price,
-                spot_usd_per_hour=vm.spot, available=None, lat=region.lat, lon=region.lon,
-                jurisdiction=region.jurisdiction, egress_usd_per_gb=region.egress_usd_per_gb,
+                spot_usd_per_hour=vm.spot, available=None, lat=where.lat, lon=where.lon,
+                jurisdiction=where.jurisdiction, egress_usd_per_gb=where.egress_usd_per_gb,
                 source=source, as_of=as_of,
             ))
     rows.sort(key=lambda r: (r.provider, r.region, r.instance_type))
-    return SkyPilotImport(tuple(rows), tuple(str(f) for f in files), tuple(sorted(unknown)))
+    return SkyPilotImport(tuple(rows), tuple(str(f) for f in files), tuple(sorted(unknown)),
+                          tuple(sorted(by_country)), skipped)
 
 
 def _read_vms(file: Path) -> list[_Vm]:
@@ -181,7 +211,7 @@ def _parse(record: Mapping[str, str | None], file: str, line: int) -> _Vm | None
         name=(record.get("InstanceType") or "").strip(),
         accelerator=canonical_accelerator(accel_raw, gpu_mem) if accel_raw else None,
         raw_accelerator=accel_raw,
-        count=int(count) if accel_raw and count else 0,
+        count=_whole(count) if accel_raw and count else 0,
         vcpus=_num(record, "vCPUs", file, line) or 0.0,
         memory_gib=_num(record, "MemoryGiB", file, line) or 0.0,
         gpu_memory_gib=gpu_mem,
@@ -190,6 +220,11 @@ def _parse(record: Mapping[str, str | None], file: str, line: int) -> _Vm | None
         region=(record.get("Region") or "").strip(),
         zone=(record.get("AvailabilityZone") or "").strip(),
     )
+
+
+def _whole(value: float) -> float:
+    """8.0 -> 8 (an int), 0.25 stays a float: whole GPU counts print and compare as ints."""
+    return int(value) if value.is_integer() else value
 
 
 def _gcp_host_gpu(name: str) -> tuple[str, int] | None:
@@ -204,7 +239,8 @@ def _gcp_host_gpu(name: str) -> tuple[str, int] | None:
 
 def _gcp_offers(vms: list[_Vm]) -> list[_Vm]:
     """Join GCP host VMs with the GPU rows priced separately (same region and zone)."""
-    gpus = {(v.raw_accelerator, v.count, v.region, v.zone): v for v in vms if not v.name and v.accelerator}
+    gpus = {(v.raw_accelerator, int(v.count), v.region, v.zone): v
+            for v in vms if not v.name and v.accelerator and float(v.count).is_integer()}
     hosts = {(v.name, v.region, v.zone): v for v in vms if v.name}
     out: list[_Vm] = []
     for vm in hosts.values():

@@ -7,11 +7,12 @@ series name passes through :func:`html.escape`, so user-provided names are safe.
 Public API (stable; the simulation report uses it too)::
 
     bar_chart(items, *, title="", value_format=money, markers=None, marker_label="limit",
-              notes=None, width=720) -> str
+              notes=None, width=720, full_labels=False) -> str
         Horizontal bars, one per ``(label, value)`` in ``items`` (drawn in the given order).
         ``markers`` maps a label to a reference value drawn as a dark tick across its bar
         (a budget limit, an SLO); a bar past its marker is drawn in the warning colour.
         ``notes`` maps a label to the text shown after its bar instead of the value.
+        ``full_labels`` lets labels take up to 60 % of the width before they are cut.
 
     stacked_bar_chart(categories, series, *, title="", value_format=money, width=720) -> str
         One horizontal bar per category, split into segments: ``series`` maps a series
@@ -19,13 +20,14 @@ Public API (stable; the simulation report uses it too)::
 
     line_chart(series, *, title="", x_label="", y_label="", x_format=number,
                y_format=number, y_min=0.0, y_max=None, step=False, hlines=(),
-               width=720, height=300) -> str
+               bands=(), width=720, height=300) -> str
         Several series against a common x axis, with axes, ticks, grid and a legend.
         ``series`` maps a name to a sequence of ``(x, y)`` points (x ascending); a point
         whose y is None or NaN breaks the line. ``step=True`` draws a staircase (values
         that hold until the next point: instance counts). ``hlines`` are dashed reference
-        lines ``(label, y)`` such as an SLO target. ``y_min=None`` fits the lower end
-        to the data instead of starting at 0.
+        lines ``(label, y)`` such as an SLO target. ``bands`` are shaded spans of x
+        ``(label, x0, x1)`` such as an outage (a line where x0 == x1). ``y_min=None``
+        fits the lower end to the data instead of starting at 0.
 
     html_page(title, body_html) -> str
         A complete HTML5 document with inline CSS (print friendly). ``body_html`` is
@@ -119,8 +121,10 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     """Round tick values covering [lo, hi] (steps of 1, 2, 2.5 or 5 times a power of ten)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return [0.0]
-    if hi <= lo:
-        hi = lo + (abs(lo) or 1.0)
+    # A range below float resolution at this magnitude (100 % up to rounding) cannot be
+    # stepped through: widen it as if it were a single value.
+    if hi - lo <= max(1e-9 * max(abs(lo), abs(hi)), 1e-300):
+        hi = lo + (abs(lo) if abs(lo) > 1e-300 else 1.0)
     raw = (hi - lo) / max(1, count)
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
@@ -132,7 +136,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
         if t >= hi:
             break
         t += step
-    return ticks
+    return ticks or [lo, hi]
 
 
 def _label_width(labels: Sequence[str], lo: int = 60, hi: int = 220) -> tuple[float, int]:
@@ -143,14 +147,15 @@ def _label_width(labels: Sequence[str], lo: int = 60, hi: int = 220) -> tuple[fl
 
 def bar_chart(items: Sequence[tuple[str, float]], *, title: str = "", value_format: Format = money,
               markers: Mapping[str, float] | None = None, marker_label: str = "limit",
-              notes: Mapping[str, str] | None = None, width: int = 720) -> str:
+              notes: Mapping[str, str] | None = None, width: int = 720, full_labels: bool = False) -> str:
     """Horizontal bar chart; see the module docstring. Negative values are drawn as 0."""
     markers = markers or {}
     notes = notes or {}
     body: list[str] = []
     top = _title(title, body)
     row, bar_h = 26.0, 16.0
-    label_w, max_chars = _label_width([s for s, _ in items], hi=max(220, int(width * 0.3)))
+    label_w, max_chars = _label_width([s for s, _ in items], hi=max(220, int(width * (0.6 if full_labels
+                                                                                   else 0.3))))
     value_w = max((len(notes.get(s) or value_format(v)) for s, v in items), default=4) * _CHAR + 10
     if markers and not notes:
         widest = max(len(value_format(m)) for m in markers.values())
@@ -246,7 +251,7 @@ def line_chart(series: Mapping[str, Sequence[tuple[float, float | None]]], *, ti
                x_label: str = "", y_label: str = "", x_format: Format = number,
                y_format: Format = number, y_min: float | None = 0.0, y_max: float | None = None,
                step: bool = False, hlines: Sequence[tuple[str, float]] = (),
-               width: int = 720, height: int = 300) -> str:
+               bands: Sequence[tuple[str, float, float]] = (), width: int = 720, height: int = 300) -> str:
     """Multi-series line chart with axes and a legend; see the module docstring."""
     body: list[str] = []
     top = _title(title, body)
@@ -297,6 +302,18 @@ def line_chart(series: Mapping[str, Sequence[tuple[float, float | None]]], *, ti
         cy = (plot_top + bottom) / 2
         body.append(_text(12, cy, y_label, anchor="middle", fill=_MUTED,
                           extra=f' transform="rotate(-90 12 {cy:.1f})"'))
+    for label, x0, x1 in bands:
+        a, b = px(max(x_lo, min(x_hi, x0))), px(max(x_lo, min(x_hi, x1)))
+        tip = f"<title>{escape(label)}: {escape(x_format(x0))}" + (
+            f" to {escape(x_format(x1))}" if x1 > x0 else "") + "</title>"
+        if b - a >= 1:
+            body.append(f'<rect class="band" x="{a:.1f}" y="{plot_top:.1f}" width="{b - a:.1f}" '
+                        f'height="{bottom - plot_top:.1f}" fill="{_WARN}" fill-opacity="0.12">{tip}</rect>')
+        else:
+            body.append(f'<line class="band" x1="{a:.1f}" x2="{a:.1f}" y1="{plot_top:.1f}" y2="{bottom:.1f}" '
+                        f'stroke="{_WARN}" stroke-width="1.5" stroke-dasharray="2 2">{tip}</line>')
+        body.append(_text(a + 3, plot_top + 11, _fit(label, max(4, int((right - a) / _CHAR) - 1)),
+                          fill=_WARN, size=11))
     for label, y in hlines:
         body.append(f'<line x1="{left:.1f}" x2="{right:.1f}" y1="{py(y):.1f}" y2="{py(y):.1f}" '
                     f'stroke="{_INK}" stroke-width="1.5" stroke-dasharray="4 3">'
@@ -363,6 +380,8 @@ th { font-size: 12px; color: #616e7c; font-weight: 600; background: #f8fafc; }
 td.n, th.n { text-align: right; }
 td.wrap { white-space: normal; min-width: 12em; }
 .scroll { overflow-x: auto; }
+table.fit th { white-space: normal; }
+table.fit th, table.fit td { padding: 6px 6px; }
 tr.total td { font-weight: 650; border-top: 2px solid #cbd2d9; }
 .tag { display: inline-block; font-size: 11px; padding: 1px 6px; border-radius: 9px;
   background: #e4e7eb; color: #1f2933; }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from ..model import OwnedUse, PeriodCost, Placement, Plan
 from ..units import MONTH_HOURS
+from .provenance import price_summary
 
 __all__ = ["COMMITTED", "GROUPS", "MONTH_HOURS", "SCHEMA", "cost_breakdown", "group_split",
            "hourly", "monthly", "plan_document", "pricing"]
@@ -116,6 +117,8 @@ def _placement(p: Placement, horizon: float, periods: int = 1) -> dict[str, Any]
         "transfer_usd": _cents(p.transfer_usd), "team": p.team,
     }
     count = max(periods, 1)
+    if p.price_source is not None:
+        out["source"], out["as_of"] = p.price_source, p.price_as_of
     if p.kind == "inference":
         out["traffic_rps"] = {c: round(v, 6) for c, v in p.traffic_rps.items()}
         out["hourly_usd"] = _cents(p.cost_usd / horizon)
@@ -159,10 +162,15 @@ def _owned(u: OwnedUse) -> dict[str, Any]:
             "required": u.required}
 
 
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """Plain dict in the ``tierplan.plan/v2`` schema (SPEC 5.5); money rounded to cents."""
+def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
+    """Plain dict in the ``tierplan.plan/v2`` schema (SPEC 5.5); money rounded to cents.
+
+    ``today`` dates the prices' age check (reports/provenance.py); None skips it.
+    """
     total = plan.total_cost_usd
     count = len(plan.periods) or 1
+    placements = [_placement(p, plan.horizon_hours, count) for p in plan.placements]
+    prices = price_summary(placements, today)
     periods = [_period(q) for q in plan.periods]
     if periods:  # the periods' cents add up to the total's (the rounding on the largest)
         drift = _cents(total) - sum(q["cost_usd"] for q in periods)
@@ -180,8 +188,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "start": plan.start.strftime("%Y-%m-%dT%H:%M:%SZ") if plan.start else None,
         "cost": cost_breakdown(plan.placements, plan.owned),
         "periods": periods,
-        "placements": [_placement(p, plan.horizon_hours, count) for p in plan.placements],
+        "placements": placements,
         "owned": [_owned(u) for u in plan.owned],
+        **({"prices": prices} if prices else {}),
         "latency": [
             {"workload": s.workload, "client": s.client, "mean_ms": round(s.mean_ms, 3),
              "max_ms": round(s.max_ms, 3), "slo_ms": s.slo_ms}

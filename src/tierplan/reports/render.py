@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from ..files import write_atomic
@@ -13,6 +14,7 @@ from .fit import fitted_text
 from .html import to_html
 from .markdown import to_markdown
 from .periods import CSV_PERIOD_FIELDS, csv_period_rows
+from .provenance import price_lines
 from .safe import clean, csv_text
 from .tables import headline, plain_table, plan_tables
 
@@ -26,16 +28,18 @@ def to_json(doc: dict[str, Any]) -> str:
 def to_table(doc: dict[str, Any], width: int | None = None, wide: bool = False) -> str:
     """Tables as text: fitted to a terminal of ``width`` columns (reports.fit: the most
     important columns; numbers never wrap), or every column as wide as its content when
-    ``width`` is None (files, pipes: plain and stable) or ``wide``."""
+    ``width`` is None (files, pipes: plain and stable) or ``wide``. Under the headline: the
+    catalogs the prices came from, with their dates and any age note."""
     tables = [t for t in plan_tables(doc) if t.rows]
     if width is None or wide:
         # Files, pipes and --wide get the same bytes for the same plan: no solver timing.
-        lines = [clean(headline(doc, timing=False)),
+        lines = [clean(headline(doc, timing=False)), *(clean(line) for line in price_lines(doc)),
                  *(clean(f"  - {reason}") for reason in doc["diagnosis"])]
         for t in tables:
             lines += plain_table(t)
         return "\n".join(lines) + "\n"
-    lead = [(headline(doc), "bold"), *((f"  - {reason}", "red") for reason in doc["diagnosis"])]
+    lead = [(headline(doc), "bold"), *((line, "") for line in price_lines(doc)),
+            *((f"  - {reason}", "red") for reason in doc["diagnosis"])]
     return fitted_text(lead, tables, width)
 
 
@@ -73,7 +77,9 @@ FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def render(plan: Plan, fmt: str, width: int | None = None, wide: bool = False) -> str:
-    """The plan in ``fmt``; ``width`` fits the table to a terminal (``wide``: every column)."""
-    doc = plan_document(plan)
+def render(plan: Plan, fmt: str, width: int | None = None, wide: bool = False,
+           today: date | None = None) -> str:
+    """The plan in ``fmt``; ``width`` fits the table to a terminal (``wide``: every column);
+    ``today`` dates the prices' age check (the CLI passes the current date)."""
+    doc = plan_document(plan, today)
     return to_table(doc, width, wide) if fmt == "table" else FORMATS[fmt](doc)

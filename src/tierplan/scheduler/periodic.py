@@ -289,7 +289,8 @@ def decode_periods(universe: Universe, model: PeriodModel, x: Sequence[float]) -
                     purchase="on-demand", usd_per_hour=offering.usd_per_hour,
                     cost_usd=compute + transfer, compute_usd=compute, transfer_usd=transfer,
                     team=w.team, traffic_rps=mean, instances_by_period=tuple(counts),
-                    traffic_by_period=tuple(traffic), cost_by_period=tuple(costs)))
+                    traffic_by_period=tuple(traffic), cost_by_period=tuple(costs),
+                    price_source=offering.price_source, price_as_of=offering.price_as_of))
     for t in model.training:
         tw = t.cand.workload
         for ti, opt in enumerate(t.cand.options):
@@ -310,7 +311,8 @@ def decode_periods(universe: Universe, model: PeriodModel, x: Sequence[float]) -
                 cost_usd=opt.cost, compute_usd=opt.compute_usd, transfer_usd=opt.transfer_usd,
                 team=tw.team, compute_hours=opt.compute_hours,
                 transfer_hours=opt.transfer_hours, hours_by_period=tuple(hours),
-                cost_by_period=tuple(costs)))
+                cost_by_period=tuple(costs), price_source=offering.price_source,
+                price_as_of=offering.price_as_of))
     return out
 
 

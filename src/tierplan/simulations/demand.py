@@ -2,12 +2,19 @@
 
 Every array has one value per step: the mean request rate (rps) over that step.
 
+- ``trace`` files are CSV, JSON Lines or Parquet (:mod:`.traces`: ``reader``, by the
+  name's ending unless given); numeric times are in ``time_unit`` (s, ms, us), text
+  times ISO 8601; ``filter: {column: value}`` keeps matching rows; rows must be in time
+  order, rates finite and from 0 to 1e9.
 - ``trace`` with ``format: requests``: one row per request; the time column holds
-  timestamps (ISO text) or seconds. Requests are counted per step from the first row on
+  timestamps (ISO text) or numbers. Requests are counted per step from the first row on
   and divided by the step length. ``loop`` repeats the trace when the simulation is
   longer, otherwise demand is 0 after its end.
-- ``trace`` with ``format: rates``: a time column (timestamps or seconds) and an rps
-  column, held until the next row.
+- ``trace`` with ``format: rates``: a time column and an rps column (``value_column``;
+  rows sharing a time are summed, or averaged with ``aggregate: mean``), held until the
+  next row (the last row for the median spacing of the rows);
+  each step gets the exact mean of that series over the step, whether or not the rows
+  line up with the steps (:func:`step_means`).
 - ``diurnal``: ``mean * (1 + amplitude * cos(2 pi (h - peak_hour) / 24))`` where h is the
   hour of day (the simulation starts at 00:00).
 - ``step``: ``base_rps``, then each level from its time on.
@@ -25,16 +32,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from ..errors import ScenarioError
 from ..model import InferenceWorkload
 from . import schema as s
 from .spec import DemandSpec, Simulation
+from .traces import Table, Where, filtered, read_table, seconds
+from .traces import values as column_values
 
-__all__ = ["build_demand", "read_counts", "read_spot_series", "trace_rates"]
+__all__ = ["build_demand", "read_counts", "read_spot_series", "step_means", "trace_rates"]
 
 DemandKey = tuple[str, str]
 
@@ -102,121 +109,103 @@ def _series(spec: DemandSpec, sim: Simulation, times: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-def _seconds(column: Any, file: str, path: str) -> np.ndarray:
-    """Seconds from the first row: numbers are seconds already, text is parsed as timestamps."""
-    import pandas as pd
-
-    if pd.api.types.is_numeric_dtype(column):
-        sec = column.to_numpy(dtype=float)
-    else:
-        try:
-            stamps = pd.to_datetime(column, format="ISO8601", utc=True)
-        except (ValueError, TypeError) as exc:
-            # pandas appends advice about its own arguments after the first sentence
-            reason = str(exc).split(". You might")[0].split("\n")[0]
-            raise ScenarioError(file, path, f"cannot read the timestamps ({reason}); use "
-                                "seconds or ISO 8601 times such as 2024-05-01T12:00:00Z") from None
-        sec = (stamps - stamps.min()).dt.total_seconds().to_numpy(dtype=float)
-    if len(sec) == 0:
-        raise ScenarioError(file, path, "the file has no rows")
-    if not np.isfinite(sec).all():
-        raise ScenarioError(file, path, "every row needs a time: a finite number of seconds or "
-                                        "a timestamp (a cell is empty, inf or nan)")
-    return np.asarray(sec - float(np.min(sec)), dtype=float)
-
-
-def _read_csv(path: Path, file: str, where: str, **options: Any) -> Any:
-    """``pandas.read_csv``, with any file it cannot read reported as the user's error."""
-    import pandas as pd
-
-    try:
-        return pd.read_csv(path, **options)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:  # EmptyDataError, bad UTF-8
-        raise ScenarioError(file, where, f"cannot read {path} ({exc})") from None
-
-
 def trace_rates(path: Path, trace: s.TraceIn, step_s: float, steps: int, file: str, where: str) -> np.ndarray:
     """Mean rps per step from a per-request trace or a rate series (see the module doc)."""
-    import pandas as pd
-
-    column = trace.time_column
-    usecols = [column] if trace.format == "requests" else [column, trace.rate_column]
-    header = list(_read_csv(path, file, f"{where}.path", nrows=0).columns)
-    for field, name in (("time_column", column), ("rate_column", trace.rate_column)):
-        if name in usecols and name not in header:
-            raise ScenarioError(file, f"{where}.{field}", f"{path} has no column {name!r}; "
-                                f"its columns: {', '.join(map(str, header)) or 'none'}")
-    frame = _read_csv(path, file, f"{where}.path", usecols=usecols)
-    sec = _seconds(frame[column], file, f"{where}.time_column")
-    # Only the simulation's first `steps` steps are used (looped or not): later rows are
-    # dropped before they are binned, however far in the future they lie.
+    at = Where(file, where)
+    value = trace.value_column or trace.rate_column
+    fields = {**dict.fromkeys(trace.filter, "filter"), trace.time_column: "time_column"}
+    columns = [trace.time_column, *trace.filter]
+    if trace.format == "rates":
+        columns.append(value)
+        fields[value] = "value_column" if trace.value_column else "rate_column"
+    table = filtered(read_table(path, columns, at, trace.reader, fields), trace.filter, at)
+    sec = seconds(table, trace.time_column, at, trace.time_unit)
     if trace.format == "requests":
+        # Only the simulation's first `steps` steps are used (looped or not): later rows
+        # are dropped before they are binned, however far in the future they lie.
         buckets = np.floor(sec / step_s)
         buckets = buckets[buckets < steps].astype(np.int64)
         length = int(buckets.max()) + 1 if len(buckets) else 1
         base = np.bincount(buckets, minlength=length).astype(float) / step_s
+        if trace.loop:
+            values = np.resize(base, steps)
+        else:
+            values = np.zeros(steps)
+            n = min(steps, len(base))
+            values[:n] = base[:n]
+        return values * trace.scale
+    rates = column_values(table, value, at, fields[value], "rates (rps)")
+    times, inverse = np.unique(sec, return_inverse=True)
+    if len(times) < len(sec):  # rows sharing a time (one per container, say)
+        rates = np.bincount(inverse, weights=rates)
+        if trace.aggregate == "mean":
+            rates = rates / np.bincount(inverse)
+    return step_means(times, rates, step_s, steps, trace.loop) * trace.scale
+
+
+def step_means(sec: np.ndarray, rates: np.ndarray, step_s: float, steps: int, loop: bool) -> np.ndarray:
+    """The exact mean of a rate series over each step.
+
+    Each rate holds from its time to the next row's; the last one for the median spacing
+    of the rows (one step for a single row). Steps and rows need not align: a step gets the
+    integral of the series over it divided by its length. With ``loop`` the series repeats
+    with a period of its span, otherwise it is 0 after its end."""
+    spacing = float(np.median(np.diff(sec))) if len(sec) > 1 else step_s
+    bounds = np.append(sec, sec[-1] + spacing)
+    # Requests from the first row up to each bound: the integral is piecewise linear.
+    cum = np.concatenate(([0.0], np.cumsum(rates * np.diff(bounds))))
+    total, span = float(cum[-1]), float(bounds[-1])
+    edges = np.arange(steps + 1, dtype=float) * step_s
+    if loop and span > 0:
+        laps = np.floor(edges / span)
+        integral = laps * total + np.interp(edges - laps * span, bounds, cum)
     else:
-        rates = pd.to_numeric(frame[trace.rate_column], errors="coerce").to_numpy(dtype=float)
-        if np.isnan(rates).any() or (rates < 0).any():
-            raise ScenarioError(file, f"{where}.rate_column", "rates must be numbers >= 0")
-        order = np.argsort(sec, kind="stable")
-        sec, rates = sec[order], rates[order]
-        spacing = float(np.median(np.diff(sec))) if len(sec) > 1 else step_s
-        length = min(steps, max(1, math.ceil((sec[-1] + spacing) / step_s - 1e-9)))
-        grid = np.arange(length) * step_s
-        base = rates[np.maximum(np.searchsorted(sec, grid, side="right") - 1, 0)]
-    if trace.loop:
-        values = np.resize(base, steps)
-    else:
-        values = np.zeros(steps)
-        n = min(steps, len(base))
-        values[:n] = base[:n]
-    return values * trace.scale
+        integral = np.interp(edges, bounds, cum, right=total)
+    return np.maximum(np.diff(integral) / step_s, 0.0)
 
 
 def read_counts(path: Path, time_column: str, column: str, file: str,
-                where: str) -> list[tuple[float, float]]:
-    """(seconds from the first row, count) from a CSV of counts over time."""
-    import pandas as pd
-
-    frame = _read_csv(path, file, f"{where}.path")
-    for field, name in (("time_column", time_column), ("column", column)):
-        if name not in frame.columns:
-            raise ScenarioError(file, f"{where}.{field}", f"{path} has no column {name!r}; "
-                                f"its columns: {', '.join(map(str, frame.columns))}")
-    sec = _seconds(frame[time_column], file, f"{where}.time_column")
-    counts = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(counts).all() or (counts < 0).any():
-        raise ScenarioError(file, f"{where}.column", "counts must be finite numbers >= 0 (a cell "
-                                                     "is empty, not a number, inf or nan)")
+               where: str) -> list[tuple[float, float]]:
+    """(seconds from the first row, count) from a file of counts over time (CSV, JSON
+    Lines or Parquet by the name's ending), its rows in time order."""
+    at = Where(file, where)
+    table = read_table(path, [time_column, column], at,
+                       fields={time_column: "time_column", column: "column"})
+    sec = seconds(table, time_column, at)
+    counts = column_values(table, column, at, "column", "counts")
     return [(float(t), float(n)) for t, n in zip(sec, np.floor(counts), strict=True)]
 
 
 def read_spot_series(path: Path, instance_type: str, region: str | None, zone: str | None,
                      file: str, where: str) -> list[tuple[float, float]]:
-    """(seconds from the first row, USD per hour) from an AWS spot price history CSV.
+    """(seconds from the first row, USD per hour) from an AWS spot price history file.
 
     Columns ``Timestamp, Region, AvailabilityZone, InstanceType, SpotPrice``. Without a
-    zone, the zone with the most rows is used (prices differ per zone).
+    zone, the zone with the most rows is used (prices differ per zone). ``where`` is the
+    event's field path (``events[2]``); every error names its ``path``.
     """
     import pandas as pd
 
-    frame = _read_csv(path, file, where)
-    needed = {"Timestamp", "InstanceType", "SpotPrice", "AvailabilityZone"}
-    if not needed <= set(frame.columns):
-        raise ScenarioError(file, where, f"{path}: expected columns {', '.join(sorted(needed))}")
-    rows = frame[frame["InstanceType"] == instance_type]
-    if region is not None and "Region" in rows.columns:
-        rows = rows[rows["Region"] == region]
-    if rows.empty:
+    at = Where(file, where)
+    needed = ["Timestamp", "AvailabilityZone", "InstanceType", "SpotPrice"]
+    table = read_table(path, needed, at, fields=dict.fromkeys(needed, "path"), optional=["Region"])
+    rows = (table.columns["InstanceType"].astype(str) == instance_type).to_numpy(copy=True)
+    if region is not None and "Region" in table.columns:
+        rows &= np.asarray(table.columns["Region"].astype(str) == region)
+    if not rows.any():
         return []
+    zones = table.columns["AvailabilityZone"].astype(str)
     if zone is None:
-        counts = rows["AvailabilityZone"].value_counts()
+        counts = zones[rows].value_counts()
         zone = str(sorted(counts[counts == counts.max()].index)[0])
-    rows = rows[rows["AvailabilityZone"] == zone]
-    sec = _seconds(rows["Timestamp"], file, where)
-    prices = pd.to_numeric(rows["SpotPrice"], errors="coerce").to_numpy(dtype=float)
-    if not (np.isfinite(prices) & (prices >= 0)).all():
-        raise ScenarioError(file, where, f"{path}: SpotPrice must be numbers >= 0")
-    order = np.argsort(sec, kind="stable")
-    return [(float(sec[i]), float(prices[i])) for i in order]
+    rows &= np.asarray(zones == zone)
+    # AWS lists the newest price first: the history is put in time order, not refused.
+    stamps = pd.to_datetime(table.columns["Timestamp"][rows].astype(str), format="ISO8601", utc=True,
+                            errors="coerce")
+    order = np.argsort(stamps.to_numpy(), kind="stable")
+    picked = Table(table.path, table.kind,
+                   {c: table.columns[c][rows].iloc[order] for c in ("Timestamp", "SpotPrice")},
+                   table.lines[rows][order])
+    sec = seconds(picked, "Timestamp", at, field="path")
+    prices = column_values(picked, "SpotPrice", at, "path", "SpotPrice values (USD per hour)")
+    return [(float(t), float(p)) for t, p in zip(sec, prices, strict=True)]

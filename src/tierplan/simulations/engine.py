@@ -76,8 +76,8 @@ class Trajectory:
     """What happened under one policy: per-step arrays and the jobs.
 
     ``ready[t, slot]``: instances serving in step t; ``billed[t, slot]``: instances paid
-    for in step t (ready or booting); ``train_nodes[t, offer]`` and ``train_usd[t]``:
-    training nodes held and their cost."""
+    for in step t (ready or booting); ``train_nodes[t, offer]``, ``train_offer_usd[t, offer]``
+    and ``train_usd[t]``: training nodes held and their cost."""
 
     policy: str
     ready: np.ndarray
@@ -89,6 +89,7 @@ class Trajectory:
     plan_calls: int = 0
     plan_seconds: float = 0.0
     plan_failures: int = 0
+    train_offer_usd: np.ndarray | None = None
 
 
 def run_policy(world: World, policy: Policy, on_step: Callable[[int], None] | None = None) -> Trajectory:
@@ -149,6 +150,7 @@ class _Engine:
         billed_hist = np.zeros((steps, k), dtype=np.int32)
         train_nodes = np.zeros((steps, len(w.offers)), dtype=np.int32)
         train_usd = np.zeros(steps)
+        train_offer_usd = np.zeros((steps, len(w.offers)))
         arrivals = list(w.jobs)
         down_prev: frozenset[str] = frozenset()
         step_h = w.step_s / 3600
@@ -189,12 +191,12 @@ class _Engine:
             self._reconcile(t, down, initial=t == 0)
             ready_hist[t] = self.ready
             billed_hist[t] = self.ready + self.pend
-            train_usd[t] = self._train_step(t, step_h, train_nodes[t])
+            train_usd[t] = self._train_step(t, step_h, train_nodes[t], train_offer_usd[t])
             if on_step is not None:
                 on_step(t)
         calls = getattr(self.policy, "plan_calls", 0)
         return Trajectory(self.policy.name, ready_hist, billed_hist, train_nodes, train_usd,
-                          self.scale_events, self.jobs, plan_calls=calls,
+                          self.scale_events, self.jobs, plan_calls=calls, train_offer_usd=train_offer_usd,
                           plan_seconds=getattr(self.policy, "plan_seconds", 0.0),
                           plan_failures=getattr(self.policy, "plan_failures", 0))
 
@@ -346,7 +348,7 @@ class _Engine:
                 if o.units * speeds.get(o.speed_key, 0.0) > 0)
         return offers
 
-    def _train_step(self, t: int, step_h: float, nodes_row: np.ndarray) -> float:
+    def _train_step(self, t: int, step_h: float, nodes_row: np.ndarray, usd_row: np.ndarray) -> float:
         total = 0.0
         for job in list(self.active):
             nodes_row[job.offer] += job.nodes
@@ -363,6 +365,7 @@ class _Engine:
             else:
                 used_h = step_h
             cost = float(job.nodes * price * used_h)
+            usd_row[job.offer] += cost
             job.cost_usd += cost
             assert job.site is not None
             job.cost_by_site[job.site] = job.cost_by_site.get(job.site, 0.0) + cost

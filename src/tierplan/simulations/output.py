@@ -1,10 +1,12 @@
 """Simulation results -> files: summary (CSV, JSON), time series (CSV, Parquet), HTML.
 
-``timeseries.csv`` has one row per (policy, step): ``time_h`` (start of the step),
-``demand_rps``, ``served_rps`` (within the SLO), ``capacity_rps`` (ready instances),
-``instances`` (billed, training nodes included), ``cost_usd`` (of that step) and
-``instances:<site>`` per site. Parquet needs pyarrow (``pip install 'tierplan[parquet]'``);
-without it the Parquet file is skipped and the CLI says so.
+``timeseries.csv`` has one row per (policy, step, workload, site, offering) that held or
+served anything (:mod:`.detail`): ``time_h`` (start of the step), ``step``, ``policy``,
+``workload``, ``site``, ``offering`` (``*`` for a workload's totals, ``(training)`` for
+training nodes), ``billed`` and ``ready`` instances, ``capacity_rps``, ``demand_rps``,
+``served_rps``, ``dropped_rps``, ``compute_usd``, ``egress_usd`` and ``cost_usd`` of the
+step. Parquet needs pyarrow (``pip install 'tierplan[parquet]'``); without it the Parquet
+file is skipped and the CLI says so.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from .run import SimulationResult
 
 __all__ = ["cell", "summary_rows", "timeseries_frame", "write_html", "write_results", "write_sweep"]
 
-SUMMARY_COLUMNS = ("policy", "total_cost_usd", "slo_attainment_pct", "unserved_requests", "requests",
-                   "instance_hours", "scale_events", "jobs", "jobs_missed_deadline", "preemptions",
-                   "plan_calls", "plan_failures")
+SUMMARY_COLUMNS = ("policy", "total_cost_usd", "cost_per_month_usd", "slo_attainment_pct",
+                   "unserved_requests", "requests", "instance_hours", "scale_events", "jobs",
+                   "jobs_missed_deadline", "preemptions", "plan_calls", "plan_failures")
 
 
 def summary_rows(result: SimulationResult) -> list[dict[str, Any]]:
@@ -35,11 +37,20 @@ def timeseries_frame(result: SimulationResult) -> Any:
     import pandas as pd
 
     frames = []
-    hours = np.arange(result.steps) * result.step_s / 3600
     for p in result.policies:
-        data: dict[str, Any] = {"policy": p.policy, "time_h": hours}
-        data.update(p.series)
+        rows = p.rows
+        if rows is None:
+            continue
+        labels = np.array(rows.labels, dtype=object).reshape(-1, 3) if rows.labels else np.empty((0, 3))
+        picked = labels[rows.label] if len(rows) else np.empty((0, 3), dtype=object)
+        data: dict[str, Any] = {
+            "time_h": rows.step * result.step_s / 3600, "step": rows.step, "policy": p.policy,
+            "workload": picked[:, 0], "site": picked[:, 1], "offering": picked[:, 2],
+        }
+        data.update(rows.columns)
         frames.append(pd.DataFrame(data))
+    if not frames:
+        return pd.DataFrame(columns=["time_h", "step", "policy", "workload", "site", "offering"])
     return pd.concat(frames, ignore_index=True)
 
 
@@ -100,10 +111,10 @@ def write_sweep(rows: Sequence[dict[str, Any]], axes: Sequence[str], out_dir: st
         mine = [row for row in rows if row["policy"] == policy]
         labels = [", ".join(f"{a}={row[a]:g}" for a in axes) for row in mine]
         parts.append(bar_chart(list(zip(labels, (float(r["total_cost_usd"]) for r in mine), strict=True)),
-                               title=f"{policy}: total cost"))
+                               title=f"{policy}: total cost", width=1100, full_labels=True))
         parts.append(bar_chart(list(zip(labels, (float(r["slo_attainment_pct"]) for r in mine), strict=True)),
                                title=f"{policy}: requests within the SLO",
-                               value_format=lambda v: f"{v:.3f} %"))
+                               value_format=lambda v: f"{v:.3f} %", width=1100, full_labels=True))
     write_atomic(out / "sweep.html", html_page(f"tierplan sweep {title}", "\n".join(parts)))
     return [str(out / "sweep.csv"), str(out / "sweep.html")]
 
@@ -127,14 +138,14 @@ def _timeseries_csv(frame: Any) -> str:
 
 
 def _html_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
-    """A summary table: numbers right-aligned, scrolling sideways when it is wider than the page."""
+    """A summary table: numbers right-aligned, headers wrapping so that it fits the page."""
     def klass(value: Any) -> str:
         return ' class="n"' if isinstance(value, int | float) and not isinstance(value, bool) else ""
 
     head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td{klass(row.get(c))}>{escape(cell(c, row.get(c)))}</td>"
                                     for c in columns) + "</tr>" for row in rows)
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return f'<table class="fit"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def cell(column: str, value: Any) -> str:
@@ -173,24 +184,31 @@ def write_html(result: SimulationResult) -> str:
     parts.append(_html_table(SUMMARY_COLUMNS, summary_rows(result)))
     parts.append(bar_chart([(p.policy, p.total_cost_usd) for p in result.policies], title="Total cost"))
     cum = {p.policy: _downsample(hours, np.cumsum(p.series["cost_usd"]), how="max") for p in result.policies}
-    parts.append(line_chart(cum, title="Cost over time (cumulative)", x_label="hours", y_format=money))
+    marks = result.events
+    parts.append(line_chart(cum, title="Cost over time (cumulative)", x_label="hours", y_format=money,
+                            bands=marks))
     first = result.policies[0]
+    per_workload = {name.split(":", 1)[1]: _downsample(hours, values)
+                    for name, values in first.series.items() if name.startswith("demand:")}
+    if per_workload:
+        parts.append(line_chart(per_workload, title="Demand per workload (rps, bucket maxima)",
+                                x_label="hours", y_format=number, bands=marks))
     dem = {"demand": _downsample(hours, first.series["demand_rps"])}
     for p in result.policies:
         dem[f"capacity {p.policy}"] = _downsample(hours, p.series["capacity_rps"])
     parts.append(line_chart(dem, title="Demand vs ready capacity (rps, bucket maxima)", x_label="hours",
-                            y_format=number))
+                            y_format=number, bands=marks))
     att = {}
     for p in result.policies:
         ratio = np.where(p.series["demand_rps"] > 0,
                          p.series["served_rps"] / np.maximum(p.series["demand_rps"], 1e-12), 1.0)
         att[p.policy] = [(x, 100 * y) for x, y in _downsample(hours, ratio, how="mean")]
     parts.append(line_chart(att, title="SLO attainment per step (%, bucket means)", x_label="hours",
-                            y_min=None, y_max=100.0, hlines=()))
+                            y_min=None, y_max=100.0, hlines=(), bands=marks))
     for p in result.policies:
         per_site = {name.split(":", 1)[1]: _downsample(hours, values)
                     for name, values in p.series.items() if name.startswith("instances:") and values.any()}
         if per_site:
             parts.append(line_chart(per_site, title=f"Instances per site: {p.policy}", x_label="hours",
-                                    step=True))
+                                    step=True, bands=marks))
     return html_page(f"tierplan simulation {result.simulation}", "\n".join(parts))

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .detail import StepRows, step_rows
 from .engine import Trajectory
 from .world import World
 
@@ -58,11 +59,19 @@ class PolicyResult:
     plan_seconds: float
     plan_failures: int
     series: dict[str, np.ndarray] = field(repr=False, compare=False, default_factory=dict)
+    rows: StepRows | None = field(repr=False, compare=False, default=None)
+    hours: float = 0.0  # simulated
+
+    @property
+    def cost_per_month_usd(self) -> float:
+        """The run's cost scaled to a month of 730 hours."""
+        return self.total_cost_usd * 730 / self.hours if self.hours > 0 else 0.0
 
     def row(self) -> dict[str, Any]:
         """The summary numbers as one flat row (for tables, CSV and sweeps)."""
         return {
             "policy": self.policy, "total_cost_usd": round(self.total_cost_usd, 2),
+            "cost_per_month_usd": round(self.cost_per_month_usd, 2),
             "slo_attainment_pct": round(self.slo_attainment_pct, 4),
             "unserved_requests": round(self.unserved_requests, 1), "requests": round(self.requests, 1),
             "instance_hours": round(self.instance_hours, 3), "scale_events": self.scale_events,
@@ -163,6 +172,9 @@ def summarise(world: World, traj: Trajectory) -> PolicyResult:
         "demand_rps": demand_total, "served_rps": served_total, "capacity_rps": cap.sum(axis=1),
         "instances": instances.astype(float), "cost_usd": step_cost,
     }
+    for w in world.inference:
+        series[f"demand:{w.name}"] = sum((v for (wn, _), v in world.demand.items() if wn == w.name),
+                                         np.zeros(world.steps))
     site_names = [site.name for site in world.scenario.sites]
     for si, name in enumerate(site_names):
         cols = [s.index for s in world.slots if s.site_ix == si]
@@ -185,5 +197,6 @@ def summarise(world: World, traj: Trajectory) -> PolicyResult:
                                  for j in traj.jobs),
         preemptions=sum(j.preemptions for j in traj.jobs),
         plan_calls=traj.plan_calls, plan_seconds=traj.plan_seconds, plan_failures=traj.plan_failures,
-        series=series,
+        series=series, rows=step_rows(world, traj, load, cap, compute, egress, served),
+        hours=world.steps * step_h,
     )

@@ -40,6 +40,19 @@ class SimulationResult:
     step_s: float
     sites: tuple[str, ...]
     policies: tuple[PolicyResult, ...]
+    events: tuple[tuple[str, float, float], ...] = ()  # (label, start h, end h) for charts
+
+
+def event_marks(sim: Simulation) -> tuple[tuple[str, float, float], ...]:
+    """Events as chart marks: outages as spans, price changes and preemptions as instants."""
+    out = []
+    for e in sim.events:
+        where = e.site + (f"/{e.offering}" if e.offering else "")
+        if e.kind == "outage":
+            out.append((f"outage {where}", e.start_s / 3600, e.end_s / 3600))
+        elif e.kind in ("price_change", "preemption"):
+            out.append((f"{e.kind.replace('_', ' ')} {where}", e.start_s / 3600, e.start_s / 3600))
+    return tuple(out)
 
 
 def apply_point(sim: Simulation, point: Mapping[str, float]) -> Simulation:
@@ -82,8 +95,9 @@ def run_world(world: World, point: Mapping[str, float], progress: Progress | Non
             def report(t: int, name: str = policy.name) -> None:
                 progress(name, t + 1, world.steps)
         results.append(summarise(world, run_policy(world, policy, report)))
-    return SimulationResult(world.sim.name, dict(point), world.steps, world.step_s,
-                            tuple(s.name for s in world.scenario.sites), tuple(results))
+    sites = tuple(s.name for s in world.scenario.sites)
+    return SimulationResult(world.sim.name, dict(point), world.steps, world.step_s, sites, tuple(results),
+                            event_marks(world.sim))
 
 
 def sweep_points(axes: Mapping[str, Sequence[float]]) -> list[dict[str, float]]:
@@ -173,4 +187,4 @@ def run_parallel(path: str, trace: str | None, backend: str = "local", workers: 
     calls: list[tuple[Any, ...]] = [(path, trace, {}, i) for i in range(len(sim.policies))]
     results = _map(_policy_task, calls, backend, workers, on_done)
     return SimulationResult(sim.name, {}, sim.steps, sim.step_s, tuple(s.name for s in sim.scenario.sites),
-                            tuple(results))
+                            tuple(results), event_marks(sim))

@@ -22,13 +22,23 @@ HoursOrZero = Annotated[float, BeforeValidator(parse_duration_hours, json_schema
 
 class TraceIn(Strict):
     """Per-request rows (``format: requests``: one timestamp per row) or a rate series
-    (``format: rates``: a time column and an rps column)."""
+    (``format: rates``: a time column and an rps column, ``value_column``)."""
 
-    path: Name = doc("CSV file, relative to the simulation file (`--trace` replaces it)")
+    path: Name = doc("trace file (CSV, JSON Lines or Parquet), relative to the simulation file "
+                     "(`--trace` replaces it)")
     format: Literal["requests", "rates"] = doc(
         "requests: one row per request; rates: a time column and an rps column", default="requests")
-    time_column: Name = doc("column of ISO timestamps or seconds", default="TIMESTAMP")
+    reader: Literal["auto", "csv", "jsonl", "parquet"] = doc(
+        "how to read the file; auto: by its name's ending (.jsonl/.ndjson, .parquet/.pq, else CSV)",
+        default="auto")
+    time_column: Name = doc("column of ISO timestamps or numbers (see time_unit)", default="TIMESTAMP")
+    time_unit: Literal["s", "ms", "us"] = doc("unit of numeric times", default="s")
+    value_column: Name | None = doc("column of rps (format: rates); replaces rate_column", default=None)
     rate_column: Name = doc("column of rps (format: rates), held until the next row", default="rps")
+    aggregate: Literal["sum", "mean"] = doc(
+        "how rates of rows sharing a time combine (one row per container: sum)", default="sum")
+    filter: dict[Name, str | int | float | bool] = doc(
+        "keep only rows whose columns hold these values (numbers compared as numbers)", default_factory=dict)
     scale: PositiveFloat = doc("multiplies the rate", default=1.0)
     loop: bool = doc("repeat the trace when the run is longer", default=True)
 
@@ -165,12 +175,16 @@ EventIn = Annotated[OutageIn | PriceChangeIn | PreemptionIn | SpotSeriesIn | Ava
 
 
 class OptimalIn(Strict):
+    """The planner every ``interval``; with ``scaling: track`` (the default) a fast loop
+    sizes within the planned mix every step (:mod:`tierplan.policies.tracking`), with
+    ``scaling: plan`` the plan's counts hold until the next plan."""
+
     kind: Literal["optimal"] = doc("re-plan with tierplan's planner every interval")
     name: Name | None = doc("label in the results; tells two policies of one kind apart", default=None)
     interval: Hours = doc("time between plans", "hours", default=1.0)
     demand: Literal["observed", "forecast"] = doc(
-        "plan for the peak of the last interval (observed) or of the next (forecast: a perfect forecast)",
-        default="observed")
+        "plan for the peak of the last interval (observed) or of the next plus the provisioning delay "
+        "(forecast: a perfect forecast)", default="observed")
     headroom: PositiveFloat = doc("multiplies the demand planned for", default=1.0)
     churn_usd: NonNegFloat = doc("cost charged per instance started or stopped by a plan", "USD", default=0.0)
     time_limit: PositiveFloat = doc(
@@ -179,6 +193,20 @@ class OptimalIn(Strict):
         default=30.0)
     gap: Annotated[float, Field(ge=0, le=1)] = doc(
         "relative optimality gap of each plan", "fraction", default=1e-4)
+    scaling: Literal["track", "plan"] = doc(
+        "track: the plan fixes the mix, a loop sizes within it every step; plan: the plan's counts hold "
+        "until the next plan", default="track")
+    target_utilization: Annotated[float, Field(gt=0, le=1)] = doc(
+        "scaling: track; share of an instance's planning capacity the loop sizes for", "fraction",
+        default=1.0)
+    scale_down_window: HoursOrZero = doc(
+        "scaling: track; scale down to the highest recommendation of this window", "hours",
+        default=300 / 3600)
+    tolerance: Annotated[float, Field(ge=0, lt=1)] = doc(
+        "scaling: track; keep the count while the load is within this fraction of it (as HPA)", "fraction",
+        default=0.1)
+    lead: Literal["none", "trend"] = doc(
+        "scaling: track; trend: add the rise of the load over the provisioning delay", default="none")
 
 
 class StaticIn(Strict):
@@ -220,8 +248,18 @@ class PythonIn(Strict):
     params: dict[str, Any] = doc("keyword arguments for the class", default_factory=dict)
 
 
-PolicyIn = Annotated[OptimalIn | StaticIn | GreedyIn | HpaIn | PythonIn, Field(discriminator="kind")]
-POLICY_KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa", "python")
+class AutoscalerIn(Strict):
+    """The autoscaler's own decisions (``tierplan autoscale``) on its config file, in
+    simulated time (:mod:`tierplan.policies.autoscaler`)."""
+
+    kind: Literal["autoscaler"] = doc("the autoscaler's own decisions on its config, in simulated time")
+    name: Name | None = doc("label in the results", default=None)
+    config: Name = doc("autoscale config file, relative to the simulation file")
+
+
+PolicyIn = Annotated[OptimalIn | StaticIn | GreedyIn | HpaIn | AutoscalerIn | PythonIn,
+                     Field(discriminator="kind")]
+POLICY_KINDS = ("optimal", "static", "greedy", "cloud_only", "edge_first", "hpa", "autoscaler", "python")
 EVENT_KINDS = ("outage", "price_change", "preemption", "spot_series", "availability")
 PATTERN_KINDS = ("diurnal", "step", "spikes")
 

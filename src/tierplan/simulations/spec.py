@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, TierplanError
 from ..model import InferenceWorkload, Scenario, TrainingWorkload
 from ..scenario import load_scenario
 from ..units import count_text
@@ -143,6 +143,8 @@ class _Builder:
             params = p.model_dump(exclude={"kind", "name"})
             if isinstance(p, s.PythonIn):
                 self.user_policy(p, name, i)
+            if isinstance(p, s.AutoscalerIn):
+                params["config"] = self.autoscale_config(p, scenario, i)
             policies.append(PolicySpec(p.kind, name, params))
         return Simulation(
             name=raw.name, file=self.file, scenario=scenario, duration_s=duration_s, step_s=step_s,
@@ -152,6 +154,27 @@ class _Builder:
             events=self.events(scenario), policies=tuple(policies),
             sweep={k: tuple(v) for k, v in (raw.sweep.model_dump() if raw.sweep else {}).items() if v},
         )
+
+    def autoscale_config(self, p: s.AutoscalerIn, scenario: Scenario, i: int) -> str:
+        """The config's absolute path, once it loads and controls only what the scenario has."""
+        from ..autoscaler.config import load_config
+
+        path = self.resolve(p.config)
+        where = f"policies[{i}].config"
+        if not path.is_file():
+            raise self.fail(where, f"autoscale config {str(path)!r} not found")
+        try:
+            config = load_config(path)
+        except TierplanError as exc:
+            raise self.fail(where, f"{path}: {exc}") from None
+        for e in config.endpoints:
+            self.workload(scenario, e.workload, where, InferenceWorkload)
+            have = {(x.name, o.name) for x in scenario.sites for o in x.offerings}
+            for site in e.sites:
+                if (site.site, site.offering) not in have:
+                    raise self.fail(where, f"{path}: endpoint {e.workload!r} controls {site.site}/"
+                                           f"{site.offering}, which the simulation's scenario does not have")
+        return str(path.resolve())
 
     def user_policy(self, p: s.PythonIn, name: str, i: int) -> None:
         """Load and build the user's policy once, so that a mistake is reported here."""
@@ -274,7 +297,7 @@ class _Builder:
             else:
                 file = self.resolve(e.path)
                 series = read_spot_series(file, e.instance_type, e.region, e.availability_zone,
-                                          self.file, f"{path}.path")
+                                          self.file, path)
                 if not series:
                     raise self.fail(f"{path}.instance_type", f"no rows for {e.instance_type!r}"
                                     f"{' in ' + e.region if e.region else ''} in {str(file)!r}")

@@ -9,7 +9,8 @@ Indexing:
   changed by availability events; inf: unlimited);
 - a *slot* is one (inference workload, offer) pair the workload is eligible for
   (accelerator, filters, datasets as in SPEC section 2);
-- ``down[t, site]`` is True while the site is out.
+- ``down[t, site]`` is True while the site is out;
+- ``changed[t]`` is True when any of those differs from step t - 1 (policies re-plan then).
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class World:
     preempt: Mapping[int, tuple[int, ...]]  # step -> offers whose spot instances are lost
     delay_steps: Mapping[str, int]  # tier -> provisioning delay in steps
     jobs: tuple[JobArrival, ...]
+    changed: np.ndarray  # [steps] bool: availability, a price, spot blocking or an outage changed
 
     @property
     def inference(self) -> tuple[InferenceWorkload, ...]:
@@ -175,7 +177,18 @@ def build_world(sim: Simulation, demand_scale: float = 1.0) -> World:
         available=tuple(o.available for o in offerings), capacity=capacity, price=price, spot_price=spot,
         spot_blocked=blocked, down=down, preempt={k: tuple(v) for k, v in preempt.items()},
         delay_steps=delay, jobs=sim.jobs,
+        changed=_changes(capacity, price, spot, blocked, down),
     )
+
+
+def _changes(*arrays: np.ndarray) -> np.ndarray:
+    """Steps where any row differs from the row before (NaN equals NaN: no spot price)."""
+    out = np.zeros(len(arrays[0]), dtype=bool)
+    for a in arrays:
+        if len(a) > 1 and a.shape[1]:
+            same = (a[1:] == a[:-1]) | (np.isnan(a[1:]) & np.isnan(a[:-1]) if a.dtype.kind == "f" else False)
+            out[1:] |= ~np.all(same, axis=1)
+    return out
 
 
 def _demand_keys(sim: Simulation, w: InferenceWorkload) -> set[tuple[str, str]]:

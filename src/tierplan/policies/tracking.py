@@ -1,0 +1,269 @@
+"""``optimal`` with ``scaling: track`` (the default): a planner paired with a fast loop.
+
+The way production systems pair a slow planner with a fast autoscaler:
+
+- **Planner, every ``interval``** (and at once when availability, a price or an outage
+  changes): :func:`tierplan.scheduler.plan` on the interval's peak demand (observed, or
+  forecast ahead by the provisioning delay), times ``headroom``. The plan fixes the
+  *mix*: which (site, offering) keys each inference workload may use, and how many
+  instances of each limited offering (``available`` set: edge, on-prem, a quota) it may
+  hold. Beyond the plan, each client gets a *spill* key: its cheapest unlimited offering
+  within the SLO, so that demand above the plan still finds capacity.
+- **Fast loop, every step**: each client's load (the last step's rps; with
+  ``lead: trend`` plus the rise of its mean over the last provisioning delay, since what
+  starts now is ready only after it; with ``demand: forecast`` the peak up to the delay
+  ahead) is routed as the plan routed it, cut from the dearest keys first when it is
+  lower and poured into the cheapest keys with room when it is higher (merit order: USD
+  per rps-hour of the key, price in force plus response egress; limited offerings up to
+  what is free). Each key is then sized by Kubernetes HPA arithmetic
+  (:mod:`tierplan.policies.hpa`: ``tolerance``, the highest recommendation of the last
+  ``scale_down_window``, ``target_utilization`` of ``plan_cap_rps`` per instance);
+  ``min_instances`` and ``min_sites`` are met with the cheapest keys of the mix. At step 0
+  the first interval's peak stands in for the history the operator had before the run.
+
+Against ``hpa`` (a fixed placement with fixed traffic shares, scaled per key) this keeps
+owned and edge capacity full while it is there, and sends to the cloud only what they
+cannot carry. Training jobs are placed as by ``optimal`` (a plan of the job alone).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .base import Key, Observation, observed_peak, window_peak
+from .greedy import _meet_minimums
+from .hpa import HpaSettings, Stabiliser, desired_replicas
+from .planned import PlanView, _Planned, lead_steps
+
+if TYPE_CHECKING:
+    from ..model import InferenceWorkload
+    from ..simulations.world import Slot, World
+
+__all__ = ["TrackingPolicy"]
+
+
+
+@dataclass(frozen=True)
+class Mix:
+    """What the last plan fixed for one workload: the keys it may use (the plan's and the
+    spill keys) and the rps per client the plan routed to each key (slot index)."""
+
+    keys: tuple[Slot, ...]
+    traffic: Mapping[int, Mapping[str, float]]
+
+
+GRID = 2 ** (1 / 8)  # demand within one step of this grid (9 %) reuses a plan
+REUSE = 2  # see _reuse
+
+
+def _grid(rps: float) -> float:
+    """``rps`` rounded up to the demand grid. A plan only fixes the mix (the loop sizes
+    from the real load): an interval whose peaks fall on the same grid points as an
+    earlier one reuses that plan, so days that peak alike plan once."""
+    if rps <= 0:
+        return 0.0
+    return float(GRID ** math.ceil(math.log(rps, GRID) - 1e-9))
+
+
+class TrackingPolicy(_Planned):
+    def __init__(self, name: str, interval: float = 1.0, demand: str = "observed", headroom: float = 1.0,
+                 churn_usd: float = 0.0, time_limit: float = 30.0, gap: float = 1e-4,
+                 target_utilization: float = 1.0, scale_down_window: float = 300 / 3600,
+                 lead: str = "none", tolerance: float = 0.1) -> None:
+        super().__init__()
+        self.name = name
+        self.interval_h = interval
+        self.forecast = demand == "forecast"
+        self.headroom = headroom
+        self.churn_usd = churn_usd
+        self.time_limit = time_limit
+        self.gap = gap
+        self.target_utilization = target_utilization
+        self.trend = lead == "trend"
+        self.tolerance = tolerance
+        self.settings = HpaSettings(tolerance=tolerance, scale_down_window_s=scale_down_window * 3600)
+        self._mix: dict[str, Mix] = {}  # workload -> [(slot, instance cap)]
+        self._stabilisers: dict[Key, Stabiliser] = defaultdict(lambda: Stabiliser(self.settings))
+        self._every = 0
+        self._lead = 0
+        self._rates: np.ndarray | None = None  # [steps, slots], see _rate
+        self._made: dict[Any, list[tuple[Mapping[tuple[str, str], float], PlanView | None]]] = {}
+        self._order: dict[str, list[Slot]] = {}  # workload -> its mix's keys up, cheapest first
+        self._clients: dict[str, list[str]] = {}
+        self._inference: tuple[InferenceWorkload, ...] = ()
+
+    # ------------------------------------------------------------------ planner
+
+    def _replan(self, world: World, obs: Observation) -> None:
+        if self.forecast:
+            demand = window_peak(world, obs.step, obs.step + self._every + self._lead)
+        elif obs.step == 0:
+            demand = window_peak(world, 0, self._every)  # see _load
+        else:
+            demand = observed_peak(world, obs, self._every)
+        gridded = {k: _grid(v) for k, v in demand.items()}
+        view = self._reuse(world, obs, gridded)
+        if view is None:
+            view = self._plan_view(world, obs, demand, self.headroom, self.churn_usd, same=gridded)
+            state = self._state(world, obs, self.churn_usd)
+            self._made.setdefault(state, []).append((gridded, view))
+        if view is None:
+            if self._mix:
+                return  # the last mix stays
+            view = PlanView({}, {})
+        self._mix = self._build_mix(world, obs, view)
+
+    def _reuse(self, world: World, obs: Observation,
+               gridded: Mapping[tuple[str, str], float]) -> PlanView | None:
+        """An earlier plan made in the same state for demand from one grid step below to
+        ``REUSE`` steps above this one on every client: the loop cuts what is not needed
+        from the dearest keys and pours the rest into the cheapest keys with room (the
+        spill keys included). The closest one wins."""
+        best: tuple[float, PlanView | None] = (math.inf, None)
+        for made, view in self._made.get(self._state(world, obs, self.churn_usd), []):
+            if made.keys() != gridded.keys():
+                continue
+            ratios = [made[k] / v if v > 0 else (1.0 if made[k] == 0 else math.inf)
+                      for k, v in gridded.items()]
+            if ratios and min(ratios) >= 1 / GRID - 1e-9 and max(ratios) <= GRID ** REUSE + 1e-9:
+                score = sum(ratios)
+                if score < best[0]:
+                    best = (score, view)
+        return best[1]
+
+    def _build_mix(self, world: World, obs: Observation, view: PlanView) -> dict[str, Mix]:
+        mix: dict[str, Mix] = {}
+        for w in world.inference:
+            slots = [world.slots[i] for i in world.slots_of[w.name]]
+            keys = [s for s in slots if view.targets.get(s.key, 0) > 0]
+            # Spill: each client's cheapest unlimited key, for demand above the plan.
+            for c in sorted({c for (wn, c) in world.demand if wn == w.name}):
+                spill = [s for s in slots if c in s.reach and world.available[s.offer] is None
+                         and s.site not in obs.down]
+                if spill:
+                    best = min(spill, key=lambda s: (self._rate(world, s, obs.step), s.index))
+                    if best not in keys:
+                        keys.append(best)
+            traffic = {s.index: dict(view.traffic.get(s.key, {})) for s in keys}
+            mix[w.name] = Mix(tuple(keys), traffic)
+        return mix
+
+    def _rate(self, world: World, slot: Slot, step: int) -> float:
+        """USD per hour per rps of planning capacity: the price in force plus egress."""
+        if self._rates is None:
+            payload = {w.name: w.payload_kb for w in world.inference}
+            cap = np.array([s.plan_cap_rps for s in world.slots])
+            sites = world.scenario.sites
+            egress = np.array([sites[s.site_ix].egress_usd_per_gb * payload[s.workload] * 1e-6 * 3600
+                               for s in world.slots])
+            offers = np.array([s.offer for s in world.slots], dtype=np.int64)
+            self._rates = world.price[:, offers] / cap + egress if world.slots else np.zeros((world.steps, 0))
+        return float(self._rates[min(step, world.steps - 1), slot.index])
+
+    # ---------------------------------------------------------------- fast loop
+
+    def _load(self, world: World, w: str, c: str, step: int) -> float:
+        series = world.demand[w, c]
+        if self.forecast:
+            return float(series[min(step, world.steps - 1):min(world.steps, step + self._lead + 1)].max())
+        if step == 0:
+            # The system ran before the simulation started: the first interval's peak
+            # stands in for the history its operator had (hpa starts from the run's peak).
+            return float(series[:self._every].max())
+        last = float(series[step - 1])
+        k = self._lead + 1
+        if self.trend and self._lead and step >= 2 * k:
+            # The rise of the last k steps' mean over the k before, carried on for the k
+            # steps until what starts now is ready (means: noise is not extrapolated).
+            rise = float(series[step - k:step].mean() - series[step - 2 * k:step - k].mean())
+            last += max(0.0, rise)
+        return last
+
+    def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:
+        if not self._every:
+            self._every = max(1, round(self.interval_h * 3600 / world.step_s))
+            self._lead = lead_steps(world)
+            self._clients = {w.name: sorted(c for (wn, c) in world.demand if wn == w.name)
+                             for w in world.inference}
+            self._inference = world.inference
+        step = min(obs.step, world.steps - 1)
+        if obs.step % self._every == 0 or world.changed[step] or not self._mix:
+            self._replan(world, obs)
+            # Prices and outages change only where the world says so, and a plan follows:
+            # the merit order of each mix holds until the next plan.
+            self._order = {name: sorted((s for s in mix.keys if s.site not in obs.down),
+                                        key=lambda s: (self._rate(world, s, step), s.index))
+                           for name, mix in self._mix.items()}
+        held: dict[int, int] = defaultdict(int)
+        for k, n in obs.running.items():
+            held[world.offer_ix[k[1], k[2]]] += n
+        free = {i: math.inf if left is None else float(left + held[i]) for i, left in enumerate(obs.free)}
+        out: dict[Key, int] = {}
+        for w in self._inference:
+            mix = self._mix.get(w.name)
+            if mix is None:
+                continue
+            keys = self._order[w.name]
+            load = self._pour(world, w.name, obs.step, keys, mix.traffic, free)
+            counts: dict[int, int] = {}
+            for slot in keys:
+                current = obs.running.get(slot.key, 0)
+                if current == 0 and load.get(slot.index, 0.0) <= 1e-12:
+                    continue  # nothing runs, nothing wanted: a 0 in the window changes nothing
+                per = slot.plan_cap_rps * self.target_utilization
+                wanted = desired_replicas(current, load[slot.index], per, self.tolerance)
+                n = int(min(self._stabilisers[slot.key].apply(obs.time_s, current, wanted), free[slot.offer]))
+                if n > 0:
+                    counts[slot.index] = n
+                    free[slot.offer] -= n
+            _meet_minimums(w.min_instances, w.min_sites, keys, counts, free)
+            for i, n in counts.items():
+                out[world.slots[i].key] = n
+        return out
+
+    def _pour(self, world: World, workload: str, step: int, keys: list[Slot],
+              traffic: Mapping[int, Mapping[str, float]], free: Mapping[int, float]) -> dict[int, float]:
+        """rps per key: the plan's routing of each client, cut from the dearest keys when
+        the client sends less than planned, and the excess poured into the cheapest keys
+        with room (``keys`` is in merit order) when it sends more."""
+        load: dict[int, float] = defaultdict(float)
+        extra: dict[str, float] = {}
+        for c in self._clients[workload]:
+            mine = {s.index: traffic[s.index][c] for s in keys if c in traffic.get(s.index, ())}
+            wanted = self._load(world, workload, c, step)
+            rest = sum(mine.values()) - wanted
+            for slot in reversed(keys):  # less than planned: the dearest keys give it up
+                if rest <= 1e-12:
+                    break
+                if slot.index not in mine:
+                    continue
+                cut = min(rest, mine[slot.index])
+                mine[slot.index] -= cut
+                rest -= cut
+            placed = 0.0
+            for slot in keys:  # a limited offering another workload took meanwhile
+                if slot.index not in mine:
+                    continue
+                room = free[slot.offer] * slot.plan_cap_rps * self.target_utilization - load[slot.index]
+                take = min(mine[slot.index], max(0.0, room))
+                load[slot.index] += take
+                placed += take
+            extra[c] = wanted - placed
+        for c, more in extra.items():
+            for slot in keys:  # more than planned: the cheapest keys with room take it
+                if more <= 1e-12:
+                    break
+                if c not in slot.reach:
+                    continue
+                room = free[slot.offer] * slot.plan_cap_rps * self.target_utilization - load[slot.index]
+                take = min(more, max(0.0, room))
+                load[slot.index] += take
+                more -= take
+        return load
+

@@ -1,0 +1,114 @@
+"""Invariants of the bundled price snapshot (providers/data/catalog.csv).
+
+Each test states a property every row must have, so a rebuilt snapshot that breaks one
+(a DWS rate taken for on-demand, a Local Zone spot price, a compile date for ``as_of``)
+fails here rather than in someone's plan.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import pytest
+
+from tierplan.providers.catalog import CANONICAL_ACCELERATORS, bundled_catalog, load_regions
+
+HYPERSCALERS = ("aws", "gcp", "azure")
+# On-demand USD per GPU-hour a hyperscaler list price falls in (Nov 2026 price lists, with
+# room for the dearest regions); DWS / flex-start rates and per-zone spot minima fall below.
+PER_GPU_BANDS: dict[str, tuple[float, float]] = {
+    "T4": (0.3, 2.5), "L4": (0.5, 3.0), "A10": (2.0, 8.0), "A10G": (0.8, 4.0), "L40S": (1.5, 5.0),
+    "V100": (2.0, 7.0), "V100-32GB": (2.0, 5.0), "A100": (2.5, 7.0), "A100-80GB": (3.0, 9.0),
+    "H100": (6.0, 25.0), "H200": (7.0, 25.0), "B200": (10.0, 30.0), "B300": (12.0, 35.0),
+    "GB200": (15.0, 60.0), "MI300X": (4.0, 15.0),
+}
+
+
+def _row(rows, provider, region, instance_type):
+    key = (provider, region, instance_type)
+    return next(r for r in rows if (r.provider, r.region, r.instance_type) == key)
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return bundled_catalog()
+
+
+def test_every_accelerator_has_a_known_name(rows):
+    unknown = {r.accelerator for r in rows if r.accelerator and r.accelerator not in CANONICAL_ACCELERATORS}
+    assert not unknown
+
+
+def test_spot_is_cheaper_than_on_demand_and_never_zero(rows):
+    bad = [r for r in rows if r.spot_usd_per_hour is not None
+           and not 0 < r.spot_usd_per_hour < r.usd_per_hour]
+    assert not bad
+
+
+def test_as_of_is_an_iso_date_no_later_than_the_snapshot(rows):
+    dates = {r.as_of for r in rows}
+    for value in dates:
+        assert date.fromisoformat(value) <= date(2026, 11, 23), value
+    # the date of the price, not one compile date for everything
+    assert len({r.as_of for r in rows if r.provider in HYPERSCALERS}) >= 3
+
+
+def test_every_row_is_priced_in_a_known_region_with_a_source(rows):
+    regions = load_regions()
+    for r in rows:
+        assert r.source and r.usd_per_hour > 0 and r.egress_usd_per_gb > 0
+        assert (r.accelerator is None) == (r.accelerator_count == 0)
+        assert (r.provider, r.region) in regions
+
+
+@pytest.mark.parametrize("accelerator", sorted(PER_GPU_BANDS))
+def test_per_gpu_price_is_within_the_band_of_its_accelerator(rows, accelerator):
+    low, high = PER_GPU_BANDS[accelerator]
+    priced = [(r.usd_per_hour / r.accelerator_count, r.provider, r.region, r.instance_type)
+              for r in rows if r.accelerator == accelerator and r.provider in HYPERSCALERS]
+    assert priced, f"no {accelerator} offering in the snapshot"
+    outside = [p for p in priced if not low <= p[0] <= high]
+    assert not outside
+
+
+@pytest.mark.parametrize("family", ["a2-highgpu", "a2-ultragpu", "a3-highgpu"])
+def test_gcp_small_shapes_are_priced_at_the_on_demand_gpu_rate(rows, family):
+    """The 1g/2g/4g shapes cost (almost) the 8g shape's price per GPU in every region; the
+    DWS / flex-start GPU SKU (H100 $4.20 vs $9.80 in us-central1) would make them ~half."""
+    per_gpu: dict[str, dict[int, float]] = defaultdict(dict)
+    for r in rows:
+        if r.provider == "gcp" and r.instance_type.startswith(family + "-"):
+            per_gpu[r.region][r.accelerator_count] = r.usd_per_hour / r.accelerator_count
+    checked = 0
+    for region, by_count in per_gpu.items():
+        full = by_count.get(8)
+        for count, price in by_count.items():
+            if full is not None and count < 8:
+                assert price >= 0.95 * full, (family, region, count, price, full)
+                checked += 1
+    assert checked >= 20
+
+
+def test_gcp_h100_in_us_central1_is_the_list_price(rows):
+    one = _row(rows, "gcp", "us-central1", "a3-highgpu-1g")
+    eight = _row(rows, "gcp", "us-central1", "a3-highgpu-8g")
+    assert eight.usd_per_hour == pytest.approx(88.49, abs=0.01)  # GCP's published a3-highgpu-8g price
+    assert one.usd_per_hour > 10.5  # host + one on-demand H100 (~$9.80) + local SSD
+
+
+def test_aws_spot_excludes_local_zones(rows):
+    p5 = _row(rows, "aws", "us-east-1", "p5.48xlarge")
+    # the regular-zone minimum; use1-atl2-az1 (a Local Zone in Atlanta) offers 10.24
+    assert p5.spot_usd_per_hour == pytest.approx(17.6289)
+
+
+def test_families_users_pick_are_present(rows):
+    have = {(r.provider, r.instance_type) for r in rows}
+    for key in [("aws", "g4dn.xlarge"), ("aws", "g5.xlarge"), ("aws", "g6.xlarge"), ("aws", "p5.4xlarge"),
+                ("aws", "p6-b200.48xlarge"), ("aws", "p6-b300.48xlarge"), ("gcp", "a3-highgpu-8g"),
+                ("gcp", "a3-megagpu-8g"), ("gcp", "a3-ultragpu-8g"), ("azure", "Standard_ND96isr_H200_v5"),
+                ("azure", "Standard_ND96isr_MI300X_v5"), ("azure", "Standard_ND128isr_NDR_GB200_v6")]:
+        assert key in have, key
+    h200 = {r.region for r in rows if r.instance_type == "Standard_ND96isr_H200_v5"}
+    assert {"eastus2", "westus3"} <= h200
