@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -28,6 +29,18 @@ def system_program_missing(message: str) -> NoReturn:
     if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
         pytest.fail(f"{message} (CI=true: this test must run in CI, so it fails instead of skipping)")
     pytest.skip(message)
+
+
+CHROMIUM_INSTALL = "Chromium is needed to render HTML reports in these tests: apt-get install -y chromium"
+
+
+def chromium() -> str:
+    """The headless browser the HTML report tests drive (skip or fail as above when missing)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    system_program_missing(CHROMIUM_INSTALL)
 
 
 # Munich and Frankfurt are ~300 km apart: rtt = 5 + 0.02 * km.

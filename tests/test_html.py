@@ -1,14 +1,13 @@
 """The HTML report: self-contained, escaped, and rendered for real in headless Chromium.
 
 The browser tests need Chromium: ``apt-get install -y chromium`` (Debian; /usr/bin/chromium).
-Without it they are skipped with that hint, and fail under CI=true (conftest.system_program_missing).
+Without it they are skipped with that hint, and fail under CI=true (conftest.chromium).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import struct
 import subprocess
 import zlib
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, inference, offering, scenario, site, solve, system_program_missing
+from conftest import EXAMPLES, chromium, inference, offering, scenario, site, solve
 from conftest import run_cli as run
 from tierplan.cli import main
 from tierplan.reports.document import plan_document
@@ -25,7 +24,6 @@ from tierplan.reports.html import to_html
 
 HUB = str(EXAMPLES / "hub-and-spoke.yaml")
 NASTY = "<script>alert(1)</script>"
-INSTALL = "Chromium is needed for the HTML report tests: apt-get install -y chromium"
 
 
 @pytest.fixture(scope="module")
@@ -133,16 +131,8 @@ def test_html_on_stdout(capsys):
 # --------------------------------------------------------------------------- headless Chromium
 
 
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    system_program_missing(INSTALL)
-
-
 def _browser(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
            "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)

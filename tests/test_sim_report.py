@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from conftest import chromium
 from tierplan.simulations import load_simulation, run_simulation
 from tierplan.simulations.output import write_html, write_results
 
@@ -41,10 +41,9 @@ def test_names_are_escaped(tmp_path: Path) -> None:
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs chromium (apt-get install -y chromium)")
 def test_chromium_renders_it_from_disk(report: Path, tmp_path: Path) -> None:
     dom = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", report.as_uri()],
         capture_output=True, text=True, timeout=120, check=False)

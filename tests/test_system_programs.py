@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import test_html
-from conftest import system_program_missing
+from conftest import chromium, system_program_missing
 
 
 @pytest.mark.parametrize("ci", ["", "false"])
@@ -22,11 +21,11 @@ def test_a_missing_program_fails_under_ci(monkeypatch, ci):
         system_program_missing("Chromium is needed: apt-get install -y chromium")
 
 
-def test_chromium_hidden_from_path_skips_the_browser_tests(monkeypatch, tmp_path):
+def test_chromium_hidden_from_path_skips_the_browser_tests_or_fails_them_in_ci(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no browser on it
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match=r"apt-get install -y chromium"):
-        test_html._chromium()
+        chromium()
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match=r"apt-get install -y chromium"):
-        test_html._chromium()
+        chromium()
