@@ -618,3 +618,44 @@ def test_a_dry_run_never_leaves_pending_actions_nor_finishes_a_real_runs(tmp_pat
     # nothing of the dry run was ever written as pending (a crash mid-tick leaves none)
     assert [row[6] for row in written] == ["dry-run"]
     assert [a["request_id"] for a in store.actions("pending")] == [f"7/{E}/{CLOUD}"]
+
+
+# ------------------------------------------------------- the planner, deterministic mode
+
+
+def test_the_planner_runs_at_the_configured_effort(tmp_path, monkeypatch):
+    import tierplan.autoscaler.sizing as sizing
+
+    seen = []
+    real = sizing.plan
+    monkeypatch.setattr(sizing, "plan", lambda sc, options: seen.append(options) or real(sc, options))
+    for effort, want in ((None, "normal"), ("low", "low"), (2.5, 2.5)):
+        extra = {"planner_effort": effort} if effort is not None else {}
+        loaded = load_config(write_setup(tmp_path, config_dict(sizing="planner", **extra)))
+        first = Sizer()(loaded, {E: {"munich": 30.0, "berlin": 10.0}}, {})
+        assert seen[-1].effort == want and seen[-1].workers == 1
+        assert Sizer()(loaded, {E: {"munich": 30.0, "berlin": 10.0}}, {}).replicas == first.replicas
+
+
+def test_a_plan_the_time_guard_cut_before_any_answer_holds_instead_of_scaling_to_zero(tmp_path, monkeypatch):
+    import math
+
+    import tierplan.autoscaler.sizing as sizing
+    from tierplan.scheduler.solvers import HighsBackend, SolveResult
+
+    class Nothing(HighsBackend):
+        """Finds no plan (as HiGHS does when the wall-clock guard stops it first)."""
+
+        def solve(self, milp, primary, secondary, work, gap, start=None, presolve=True):
+            return SolveResult("no_solution", None, None, math.inf, 0.0, work)
+
+        def relax(self, milp, primary):
+            return None
+
+    real = sizing.plan
+    monkeypatch.setattr(sizing, "plan", lambda sc, options: real(sc, replace(options, backend=Nothing())))
+    ctl = {(E, EDGE): DryRunController(replicas=2), (E, CLOUD): DryRunController(replicas=1)}
+    scaler, ctl, _ = make(tmp_path, config_dict(sizing="planner"), {0: ok(3)}, controllers=ctl)
+    rec = scaler.tick()
+    assert "no feasible plan was found" in rec["held"][E] and rec["actions"] == []
+    assert replicas(ctl) == {EDGE: 2, CLOUD: 1}

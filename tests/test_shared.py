@@ -148,12 +148,12 @@ def test_budget_shadow_price_under_latency_objective():
 def test_sequential_start_is_feasible_for_the_merged_block():
     # Three 60 h jobs and one on-prem L4 (100 h): alone each takes it; the start gives it
     # to the first and sends the others to the cloud, breaking no row of the joint model.
-    from tierplan.scheduler.blocks import sequential_start, solve_choice
+    from tierplan.scheduler.blocks import StartPlan, World, sequential_start, solve_choice
 
     u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
     sc = u.scenario
-    start = sequential_start(u, block, members, [], sc.budgets, 1.0,
-                             lambda steps: [solve_choice(f.milp, f.milp.cost) for f, _ in steps])
+    start = sequential_start(World(u, members, sc.budgets, 1.0), block, [], StartPlan(
+        lambda steps: [solve_choice(f.milp, f.milp.cost) for f, _ in steps]))
     assert start is not None
     m = block.form.milp
     for r in range(m.num_rows):
@@ -165,7 +165,7 @@ def test_a_start_names_the_workload_left_without_room_and_places_promoted_ones_f
     # Three 60 h jobs that may only use the one on-prem L4 (100 h): the first placed
     # takes it and the next finds no plan. The start says which (j1 after j0); with
     # j1 promoted, j1 takes the L4 and j0 is the one left without room.
-    from tierplan.scheduler.blocks import sequential_start, solve_choice
+    from tierplan.scheduler.blocks import StartPlan, World, sequential_start, solve_choice
 
     u, members, block = onprem_jobs(THREE_JOBS, {name: ["onprem"] for name in THREE_JOBS})
 
@@ -174,8 +174,8 @@ def test_a_start_names_the_workload_left_without_room_and_places_promoted_ones_f
 
     for promoted, left in (((), 1), ((1,), 0)):
         failed: list[int] = []
-        start = sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps,
-                                 promoted=promoted, failed=failed)
+        start = sequential_start(World(u, members, u.scenario.budgets, 1.0), block, [],
+                                 StartPlan(steps, promoted=promoted), failed)
         assert start is None and failed == [left]
 
 
@@ -185,7 +185,7 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
     # Placed in order without prices, a takes it: 6 + 120 = $126. With the LP's price of
     # the on-prem hours, a's $6 saving does not pay for them: 12 + 6 = $18, the optimum.
     from tierplan.scheduler import planner, pricing
-    from tierplan.scheduler.blocks import sequential_start
+    from tierplan.scheduler.blocks import StartPlan, World, sequential_start
     from tierplan.scheduler.solvers import HighsBackend
 
     u, members, block = onprem_jobs(*PRICED_PAIR)
@@ -199,8 +199,8 @@ def test_priced_start_leaves_contested_capacity_to_the_workload_that_gains_most(
     m = block.form.milp
     value = {}
     for name, prices in (("plain", None), ("priced", pricing.shadow_prices(backend, block, "cost")[0])):
-        start = sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps,
-                                 prices=prices)
+        start = sequential_start(World(u, members, u.scenario.budgets, 1.0), block, [],
+                                 StartPlan(steps, prices=prices))
         value[name] = sum(c * v for c, v in zip(m.cost, start, strict=True))
     assert value == {"plain": pytest.approx(126.0), "priced": pytest.approx(18.0)}
     assert plan(u.scenario).total_cost_usd == pytest.approx(18.0)
@@ -210,7 +210,7 @@ def test_a_batched_start_is_the_one_by_one_start():
     # The three jobs of the first start test, solved three at a time: all three choose
     # the on-prem L4 against the same (empty) usage; the first keeps it, the other two
     # no longer fit and are placed again, both in the cloud: $6 + $120 + $120 as before.
-    from tierplan.scheduler.blocks import sequential_start, solve_choice
+    from tierplan.scheduler.blocks import StartPlan, World, sequential_start, solve_choice
 
     u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
     sc = u.scenario
@@ -220,7 +220,8 @@ def test_a_batched_start_is_the_one_by_one_start():
         calls.append(len(batch))
         return [solve_choice(f.milp, f.milp.cost) for f, _ in batch]
 
-    start = sequential_start(u, block, members, [], sc.budgets, 1.0, steps, batch=3)
+    start = sequential_start(World(u, members, sc.budgets, 1.0), block, [],
+                             StartPlan(steps, batch=3))
     m = block.form.milp
     assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 120 + 120)
     assert calls == [3, 2]
@@ -259,7 +260,7 @@ def test_a_kept_solution_stays_even_when_prices_would_move_it():
     # Job a (saves $6 on-prem) keeps the on-prem L4 its earlier block gave it, though the
     # LP's prices would give it to b (saves $114): 6 + 120 = $126 instead of the $18.
     from tierplan.scheduler import planner, pricing
-    from tierplan.scheduler.blocks import sequential_start
+    from tierplan.scheduler.blocks import StartPlan, World, sequential_start
     from tierplan.scheduler.solvers import HighsBackend
 
     u, members, block = onprem_jobs(*PRICED_PAIR)
@@ -273,8 +274,8 @@ def test_a_kept_solution_stays_even_when_prices_would_move_it():
     known = {0: {m.col_tags[_column(m, u, members, 0, "onprem")]: 1.0}}
     value = {}
     for name, keep in (("priced", ()), ("kept", [0])):
-        start = sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps, known,
-                                 prices, keep=keep)
+        start = sequential_start(World(u, members, u.scenario.budgets, 1.0), block, [],
+                                 StartPlan(steps, known=known, prices=prices, keep=keep))
         value[name] = sum(c * v for c, v in zip(m.cost, start, strict=True))
     assert value == {"priced": pytest.approx(18.0), "kept": pytest.approx(126.0)}
 
@@ -444,7 +445,7 @@ def test_a_priced_optimum_that_fits_is_the_step_and_one_that_does_not_is_solved_
     # Three 60 h jobs, one on-prem L4 (100 h): all three priced optima on-prem (a price
     # too low to move any). j0's fits and is taken as it is; j1's and j2's no longer fit,
     # so only they are solved, each within what is left: cloud-b. $6 + $120 + $120.
-    from tierplan.scheduler.blocks import sequential_start, solve_choice
+    from tierplan.scheduler.blocks import StartPlan, World, sequential_start, solve_choice
 
     u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
     m = block.form.milp
@@ -455,8 +456,8 @@ def test_a_priced_optimum_that_fits_is_the_step_and_one_that_does_not_is_solved_
         solved.extend(f.training[0].cand.workload.name for f, _ in batch)
         return [solve_choice(f.milp, f.milp.cost) for f, _ in batch]
 
-    start = sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps,
-                             optimal=optimal)
+    start = sequential_start(World(u, members, u.scenario.budgets, 1.0), block, [],
+                             StartPlan(steps, optimal=optimal))
     assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 240)
     assert solved == ["j1", "j2"]
 
@@ -480,8 +481,8 @@ def test_own_models_check_the_steps_without_writing_them(monkeypatch):
         solved.extend(f.training[0].cand.workload.name for f, _ in batch)
         return [blocks.solve_choice(f.milp, f.milp.cost) for f, _ in batch]
 
-    start = blocks.sequential_start(u, block, members, [], u.scenario.budgets, 1.0, steps,
-                                    optimal=optimal, models=models)
+    start = blocks.sequential_start(blocks.World(u, members, u.scenario.budgets, 1.0), block,
+                                    [], blocks.StartPlan(steps, optimal=optimal, models=models))
     assert sum(c * v for c, v in zip(m.cost, start, strict=True)) == pytest.approx(6 + 240)
     assert solved == ["j1", "j2"]
     assert len(written) == 2

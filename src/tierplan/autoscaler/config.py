@@ -120,6 +120,7 @@ class AutoscaleConfig:
     ops_host: str = "127.0.0.1"
     ops_port: int | None = 9464
     planner_time_limit: float = 10.0
+    planner_effort: str | float = "normal"  # PlanOptions.effort: the planner's deterministic budget
     sizing: str = "auto"  # auto | planner
     stop_grace_s: float = 20.0
     notes: tuple[str, ...] = ()  # warnings found while loading, logged when the loop starts
@@ -204,6 +205,7 @@ class _Builder:
             ops_host=raw.ops.host,
             ops_port=raw.ops.port,
             planner_time_limit=raw.planner_time_limit,
+            planner_effort=raw.planner_effort,
             sizing=raw.sizing,
             stop_grace_s=raw.stop_grace,
             notes=tuple(notes),

@@ -174,6 +174,10 @@ class Autoscaler:
             sizing = Sizing({}, 0.0, {}, 0.0, "failed")
             for name in planned_for:
                 held[name] = f"planner failed: {exc}"
+        if sizing.guard_cut:
+            log.warning("planner_time_limit (%gs) stopped the planner before its effort was spent: "
+                        "this tick's plan may differ between runs", self.config.planner_time_limit,
+                        extra={"event": "planner_cut", "tick": n})
         for endpoint, why in sizing.infeasible.items():
             held[endpoint] = f"no feasible plan: {why}"
             self.metrics.error("planner")

@@ -224,7 +224,12 @@ class AutoscaleIn(Strict):
         "plan ahead of a rise with Holt's linear trend per client", default=None)
     retry: RetryIn = doc("retries of controller calls", default_factory=RetryIn)
     ops: OpsIn = doc("the /healthz and /metrics server", default_factory=OpsIn)
-    planner_time_limit: PositiveSeconds = doc("planner time per tick", "seconds", default=10.0)
+    planner_time_limit: PositiveSeconds = doc(
+        "wall-clock guard on the planner per tick (a plan it cuts may differ between runs)", "seconds",
+        default=10.0)
+    planner_effort: Literal["low", "normal", "high"] | Annotated[float, Field(gt=0, le=3600)] = doc(
+        "planner work per tick: low, normal, high or work seconds; the same plan on any machine",
+        default="normal")
     # after SIGTERM, how long a running tick may go on before the process stops without it
     stop_grace: Annotated[Seconds, Field(le=3600)] = doc(
         "after SIGTERM, how long a running tick may go on before the process stops without it",

@@ -28,7 +28,7 @@ from typing import Any
 from ..model import InferenceWorkload, Plan, Scenario
 from ..scheduler import PlanOptions, plan
 from .config import AutoscaleConfig
-from .fastpath import FastSizer
+from .fastpath import FastResult, FastSizer
 
 __all__ = ["Sizer", "Sizing", "churn_supported", "size"]
 
@@ -47,6 +47,7 @@ class Sizing:
     # endpoint -> client -> rps its plan leaves unserved (demand beyond what it can carry)
     unmet: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     unmet_why: Mapping[str, str] = field(default_factory=dict)  # endpoint -> the planner's diagnosis
+    guard_cut: bool = False  # planner_time_limit stopped the planner: the plan may vary by run
 
     def as_dict(self) -> dict[str, Any]:
         return {"method": self.method, "seconds": round(self.seconds, 6),
@@ -56,7 +57,7 @@ class Sizing:
                 "churn": self.churn,
                 "unmet_rps": {e: {c: round(v, 6) for c, v in sorted(u.items())}
                               for e, u in sorted(self.unmet.items())},
-                "unmet_why": dict(self.unmet_why)}
+                "unmet_why": dict(self.unmet_why), "guard_cut": self.guard_cut}
 
 
 def churn_supported() -> bool:
@@ -107,7 +108,8 @@ class Sizer:
         method = "fast" if not rest else f"fast+planner ({len(rest)} by the planner)"
         return Sizing(replicas, cost, slow.infeasible if slow else {}, time.perf_counter() - started,
                       method, slow.budgets_relaxed if slow else False, config.churn_usd > 0,
-                      slow.unmet if slow else {}, slow.unmet_why if slow else {})
+                      slow.unmet if slow else {}, slow.unmet_why if slow else {},
+                      slow.guard_cut if slow else False)
 
 
 def _independent(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]]) -> set[str]:
@@ -147,58 +149,76 @@ def size(config: AutoscaleConfig, demand: Mapping[str, Mapping[str, float]],
         scenario = _without_budgets(scenario)
         result = plan(scenario, options)
     short: dict[str, str] = {}  # endpoint -> diagnosis: no plan serves all its demand
+    plans: list[Plan] = [result]
     if result.status == "infeasible":
         # Find the endpoints at fault by planning each alone; the others still get a plan.
-        plans: list[Plan] = []
+        plans = []
         for w in scenario.workloads:
             alone = plan(replace(scenario, workloads=(w,)), options)
             if alone.status == "infeasible":
                 short[w.name] = "; ".join(alone.diagnosis) or "no feasible plan"
             else:
                 plans.append(alone)
-        placements = [p for one in plans for p in one.placements]
-    else:
-        placements = list(result.placements)
+    placements = [p for one in plans for p in one.placements]
+    cut = [one for one in plans if one.status == "time_limit"]
+    # The wall-clock guard stopped the planner before it found any plan: hold, never read
+    # "no placements" as "no replicas".
+    lost = {w.name: "; ".join(cut[0].diagnosis) for w in scenario.workloads
+            if cut and sum(demand[w.name].values()) > 0 and not any(p.workload == w.name for p in placements)}
     replicas: dict[Key, int] = {}
     for e in config.endpoints:
-        if e.workload in demand and e.workload not in short:
+        if e.workload in demand and e.workload not in short and e.workload not in lost:
             for spec in e.sites:
                 replicas[(e.workload, spec.site)] = 0
     for p in placements:
         if (p.workload, p.site) in replicas:
             replicas[(p.workload, p.site)] += p.instances
     cost = sum(p.cost_usd for p in placements)
-    infeasible: dict[str, str] = {}
+    infeasible: dict[str, str] = dict(lost)
     unmet: dict[str, dict[str, float]] = {}
     if short:
-        fast = fast or FastSizer()
         # What the other endpoints' plans take from a limited offering is not there for these.
         used: dict[tuple[str, str], int] = {}
         for p in placements:
             used[(p.site, p.offering)] = used.get((p.site, p.offering), 0) + p.instances
         rest = _without_use(_with_demand(config, demand, current), used)
+        fast = fast or FastSizer()
         for name in short:
-            endpoint = config.endpoint(name)
-            w = next(x for x in rest.workloads if x.name == name)
-            assert isinstance(w, InferenceWorkload)
-            now = {s.site: current.get((name, s.site)) or 0 for s in endpoint.sites}
-            best = fast.saturate(rest, w, now, config.churn_usd)
-            if best.status != "optimal":  # its floors alone do not fit the budget: the guard cuts
-                best = fast.saturate(rest, w, now, config.churn_usd, budget=False)
-            if best.status != "optimal":
+            best = _best_there_is(config, rest, name, current, fast)
+            if best is None:
                 infeasible[name] = short[name]
                 continue
-            for s in endpoint.sites:
-                replicas[(name, s.site)] = best.replicas.get(s.site, 0)
+            for site, n in best.replicas.items():
+                replicas[(name, site)] = n
             cost += best.cost_usd_per_hour
             unmet[name] = dict(best.unmet)
     return Sizing(replicas, cost, infeasible, time.perf_counter() - started, "planner", relaxed,
                   churn_supported() and config.churn_usd > 0, unmet,
-                  {name: why for name, why in short.items() if name in unmet})
+                  {name: why for name, why in short.items() if name in unmet}, bool(cut))
+
+
+def _best_there_is(config: AutoscaleConfig, scenario: Scenario, name: str,
+                   current: Mapping[Key, int | None], fast: FastSizer) -> FastResult | None:
+    """The most demand an endpoint can serve, at the least cost, within its budget when its
+    floors fit the budget (else without it: the guard cuts); None when nothing fits.
+    ``replicas`` has every site of the endpoint."""
+    endpoint = config.endpoint(name)
+    w = next(x for x in scenario.workloads if x.name == name)
+    assert isinstance(w, InferenceWorkload)
+    now = {s.site: current.get((name, s.site)) or 0 for s in endpoint.sites}
+    best = fast.saturate(scenario, w, now, config.churn_usd)
+    if best.status != "optimal":
+        best = fast.saturate(scenario, w, now, config.churn_usd, budget=False)
+    if best.status != "optimal":
+        return None
+    return replace(best, replicas={s.site: best.replicas.get(s.site, 0) for s in endpoint.sites})
 
 
 def _options(config: AutoscaleConfig, current: Mapping[Key, int | None]) -> PlanOptions:
-    kwargs: dict[str, Any] = {"explain": False, "time_limit": config.planner_time_limit, "workers": 1}
+    # Deterministic: the effort is a work budget (the same plan on any machine and load);
+    # the time limit only guards the tick, and a plan it cuts is flagged (guard_cut).
+    kwargs: dict[str, Any] = {"explain": False, "time_limit": config.planner_time_limit, "workers": 1,
+                              "effort": config.planner_effort}
     if churn_supported() and config.churn_usd > 0:
         offering = {(e.workload, s.site): s.offering for e in config.endpoints for s in e.sites}
         kwargs["current_instances"] = {(w, site, offering[(w, site)]): n

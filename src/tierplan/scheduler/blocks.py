@@ -39,8 +39,8 @@ from .formulation import Formulation, build, objectives
 from .milp import Milp
 from .solvers import SolveResult
 
-__all__ = ["Block", "Blocks", "Key", "Step", "contested", "coupling_key", "coupling_keys",
-           "priced", "sequential_start", "solve_choice", "split"]
+__all__ = ["Block", "Blocks", "Key", "StartPlan", "Step", "World", "contested", "coupling_key",
+           "coupling_keys", "priced", "sequential_start", "solve_choice", "split"]
 
 Key = tuple[str, int]
 TOLERANCE = 1e-6
@@ -193,25 +193,35 @@ def _usage(block: Block) -> Iterator[tuple[Key, float, float]]:
 Step = tuple[Formulation, Sequence[float] | None]  # a workload's model and its column prices
 
 
-def sequential_start(
-    universe: Universe,
-    block: Block,
-    members: Sequence[InferenceCandidates | TrainingCandidates],
-    others: Iterable[Block],
-    budgets: Sequence[Budget],
-    total_demand: float,
-    solve: Callable[[Sequence[Step]], list[SolveResult]],
-    known: Mapping[int, Mapping[tuple[object, ...], float]] | None = None,
-    prices: Mapping[Key, float] | None = None,
-    batch: int = 1,
-    keep: Collection[int] = (),
-    objective: Objective = "cost",
-    optimal: Mapping[int, Mapping[tuple[object, ...], float]] | None = None,
-    models: Mapping[int, Formulation] | None = None,
-    placed: Callable[[Sequence[int], Mapping[tuple[object, ...], float]], None] | None = None,
-    promoted: Sequence[int] = (),
-    failed: list[int] | None = None,
-) -> list[float] | None:
+@dataclass(frozen=True)
+class World:
+    """What every step of a start is written against: the plan's universe, its
+    workloads' candidates (by index), the budgets and the total demand."""
+
+    universe: Universe
+    members: Sequence[InferenceCandidates | TrainingCandidates]
+    budgets: Sequence[Budget]
+    total_demand: float
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    """How one start places a block's workloads (see :func:`sequential_start`)."""
+
+    solve: Callable[[Sequence[Step]], list[SolveResult]]
+    objective: Objective = "cost"
+    known: Mapping[int, Mapping[tuple[object, ...], float]] | None = None
+    prices: Mapping[Key, float] | None = None
+    optimal: Mapping[int, Mapping[tuple[object, ...], float]] | None = None
+    models: Mapping[int, Formulation] | None = None
+    keep: Collection[int] = ()
+    promoted: Sequence[int] = ()
+    batch: int = 1
+    placed: Callable[[Sequence[int], Mapping[tuple[object, ...], float]], None] | None = None
+
+
+def sequential_start(world: World, block: Block, others: Iterable[Block], how: StartPlan,
+                     failed: list[int] | None = None) -> list[float] | None:
     """A feasible MIP start for a merged block, or None when a step finds no plan.
 
     The block's workloads are placed one after another, most constrained first, each
@@ -222,7 +232,8 @@ def sequential_start(
     ones did not exhaust. The others are re-solved as small single-workload models; the
     merged MILP then starts from an incumbent instead of searching for one.
 
-    ``prices`` (shadow prices of the block's shared rows in its LP relaxation) make the
+    The fields of ``how`` (:class:`StartPlan`): ``prices`` (shadow prices of the
+    block's shared rows in its LP relaxation) make the
     steps greedy with foresight: each step minimises its objective plus the price of
     the shared capacity and budget it takes (``solve`` gets each column's price with
     its model), so a workload that gains little from a contested GPU leaves it to a
@@ -248,21 +259,24 @@ def sequential_start(
     solutions against without writing each step's model (see :func:`_step`).
     ``placed(members, values)``: told after each batch which members it placed, with
     the start's values so far by column tag (to polish their parts meanwhile, see
-    polishing.Early).
+    polishing.Early). ``promoted``: members placed first after ``keep`` (a start tried
+    again, see planner). ``failed`` is told the member that found no plan.
     """
     if block.form is None:
         return None
+    universe, members, budgets = world.universe, world.members, world.budgets
+    known, prices, optimal, models, keep = how.known, how.prices, how.optimal, how.models, how.keep
     used: dict[Key, float] = {}
     for other in others:
         for key, activity, _ in _usage(other):
             used[key] = used.get(key, 0.0) + activity
     values: dict[tuple[object, ...], float] = {}
     first = [i for i in block.members if i in keep]
-    first += [i for i in promoted if i not in keep]
+    first += [i for i in how.promoted if i not in keep]
     queue = deque([*first, *sorted((i for i in block.members if i not in first),
                                    key=lambda i: _freedom(members[i]))])
     while queue:
-        take = [queue.popleft() for _ in range(min(batch, len(queue)))]
+        take = [queue.popleft() for _ in range(min(how.batch, len(queue)))]
         steps = []
         for i in take:
             if i in keep:  # kept as it is when it fits
@@ -271,9 +285,9 @@ def sequential_start(
                 check, previous = None, optimal[i]
             else:  # a solo optimum: kept when it fits and stays optimal under the prices
                 check, previous = prices, (known or {}).get(i)
-            steps.append(_step(universe, members[i], used, budgets, total_demand, check,
-                               previous, prices, objective, (models or {}).get(i)))
-        results = iter(solve([(form, weights) for form, weights, fixed in steps if fixed is None]))
+            steps.append(_step(universe, members[i], used, budgets, world.total_demand, check,
+                               previous, prices, how.objective, (models or {}).get(i)))
+        results = iter(how.solve([(form, weights) for form, weights, fixed in steps if fixed is None]))
         done = 0
         for pos, (i, (form, _, fixed)) in enumerate(zip(take, steps, strict=True)):
             step = Block([i], form, fixed or next(results))
@@ -290,8 +304,8 @@ def sequential_start(
                 used[key] = used.get(key, 0.0) + activity
             values.update(zip(form.milp.col_tags, step.result.x, strict=True))
             done += 1
-        if placed is not None and done:
-            placed(take[:done], values)
+        if how.placed is not None and done:
+            how.placed(take[:done], values)
     return [values.get(tag, 0.0) for tag in block.form.milp.col_tags]
 
 

@@ -226,6 +226,9 @@ class Relaxer:
     time_limit: float
     max_columns: int = 5_000  # larger blocks: no re-solve (reported as unknown)
     max_seconds: float = 5.0  # per re-solve
+    # Lifting a budget is asked of every scenario budget, not only those at their limit:
+    # only in blocks this small, where a re-solve takes milliseconds, not seconds.
+    max_lift_columns: int = 1_000
 
     def saving(self, m: Milp, row: int, delta: float) -> float | None:
         if m.num_cols > self.max_columns:
@@ -238,17 +241,24 @@ class Relaxer:
                 relaxed.col_upper[j] += delta
         return self._resolve(relaxed)
 
-    def lifted(self, m: Milp, row: int) -> float | None:
-        """What the plan would save without the row's limit at all (a budget lifted)."""
-        if m.num_cols > self.max_columns:
+    def lifted(self, m: Milp, row: int, start: Sequence[float]) -> float | None:
+        """What the plan would save without the row's limit at all (a budget lifted);
+        ``start``, the plan itself, is feasible without the limit too."""
+        if m.num_cols > self.max_lift_columns:
             return None
         relaxed = _copy(m)
         relaxed.row_upper[row] = INF
-        return self._resolve(relaxed)
+        return self._resolve(relaxed, start)
 
-    def _resolve(self, relaxed: Milp) -> float | None:
+    def moved(self, saving: float | None) -> bool:
+        """Whether a re-solve's saving is real: more than half a cent, and more than
+        the MIP gap both solves were allowed (a better solution within the gap is no
+        evidence that the limit moved the plan)."""
+        return saving is not None and saving >= max(SAVES_NOTHING, self.gap * abs(self.value))
+
+    def _resolve(self, relaxed: Milp, start: Sequence[float] | None = None) -> float | None:
         limit = min(self.time_limit, self.max_seconds)
-        result = self.backend.solve(relaxed, self.objective, None, limit, self.gap)
+        result = self.backend.solve(relaxed, self.objective, None, limit, self.gap, start)
         if result.objective is None or result.status != "optimal":
             return None
         return max(self.value - result.objective, 0.0)
@@ -277,7 +287,7 @@ def bindings(
             if not tight:
                 continue
             saving = relaxer.saving(m, r, 1.0) if relaxer else None
-            if saving is not None and saving < SAVES_NOTHING:
+            if relaxer and saving is not None and not relaxer.moved(saving):
                 continue  # full, but one more instance would not change the plan's cost
             si, offering = u.offers[int(str(tag[1]))]
             name = f"{u.sites[si].name}/{offering.name}"
@@ -286,11 +296,11 @@ def bindings(
             continue
         # Scenario budgets are few: each is re-solved without its limit, since one can
         # move whole instances elsewhere and end well under it. A workload's own
-        # budget_usd (one per workload) only when it is at its limit.
+        # budget_usd (one per workload, too many to re-solve) only when it is at its limit.
         if not tight and kind != "budget":
             continue
-        saving = relaxer.lifted(m, r) if relaxer else None
-        if not tight and (saving is None or saving < SAVES_NOTHING):
+        saving = relaxer.lifted(m, r, x) if relaxer and kind == "budget" else None
+        if not tight and not (relaxer and relaxer.moved(saving)):
             continue
         name = budgets[int(str(tag[1]))].name if kind == "budget" else str(tag[1])
         out.append(Binding(kind, name, _budget_detail(u, used, limit), dual, "objective per USD", saving))
