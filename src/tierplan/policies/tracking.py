@@ -97,6 +97,7 @@ class TrackingPolicy(_Planned):
         self._order: dict[str, list[Slot]] = {}  # workload -> its mix's keys up, cheapest first
         self._clients: dict[str, list[str]] = {}
         self._inference: tuple[InferenceWorkload, ...] = ()
+        self._keys: list[Key] = []  # slot index -> (workload, site, offering)
 
     # ------------------------------------------------------------------ planner
 
@@ -192,6 +193,7 @@ class TrackingPolicy(_Planned):
             self._clients = {w.name: sorted(c for (wn, c) in world.demand if wn == w.name)
                              for w in world.inference}
             self._inference = world.inference
+            self._keys = [s.key for s in world.slots]
         step = min(obs.step, world.steps - 1)
         if obs.step % self._every == 0 or world.changed[step] or not self._mix:
             self._replan(world, obs)
@@ -213,18 +215,19 @@ class TrackingPolicy(_Planned):
             load = self._pour(world, w.name, obs.step, keys, mix.traffic, free)
             counts: dict[int, int] = {}
             for slot in keys:
-                current = obs.running.get(slot.key, 0)
+                key = self._keys[slot.index]
+                current = obs.running.get(key, 0)
                 if current == 0 and load.get(slot.index, 0.0) <= 1e-12:
                     continue  # nothing runs, nothing wanted: a 0 in the window changes nothing
                 per = slot.plan_cap_rps * self.target_utilization
                 wanted = desired_replicas(current, load[slot.index], per, self.tolerance)
-                n = int(min(self._stabilisers[slot.key].apply(obs.time_s, current, wanted), free[slot.offer]))
+                n = int(min(self._stabilisers[key].apply(obs.time_s, current, wanted), free[slot.offer]))
                 if n > 0:
                     counts[slot.index] = n
                     free[slot.offer] -= n
             _meet_minimums(w.min_instances, w.min_sites, keys, counts, free)
             for i, n in counts.items():
-                out[world.slots[i].key] = n
+                out[self._keys[i]] = n
         return out
 
     def _pour(self, world: World, workload: str, step: int, keys: list[Slot],
