@@ -26,6 +26,8 @@ CASES = {
     "list-key.yaml": "a list cannot be a key",
     "mapping-key.yaml": "a mapping cannot be a key",
     "alias-bomb.yaml": "aliases expand to more than",
+    "merge-key-bomb.yaml": "aliases expand to more than",
+    "cyclic-anchor.yaml": "an alias refers to the anchor it is inside (a cycle)",
     "deep-lists.yaml": f"nested deeper than {MAX_DEPTH} levels",
     "deep-mappings.yaml": f"nested deeper than {MAX_DEPTH} levels",
 }

@@ -9,7 +9,8 @@ named (a :class:`~tierplan.errors.ScenarioError`, exit code 2):
   recursion limit could be reached);
 - a document whose aliases expand to more than :data:`MAX_NODES` nodes ("billion laughs":
   a few hundred bytes whose anchors multiply into billions of values). The count follows
-  each alias once per use with a memo per node, so it takes time linear in the file.
+  each alias once per use with a memo per node, so it takes time linear in the file;
+- an alias inside its own anchor (``&a [*a]``), a cycle no tierplan file can mean.
 """
 
 from __future__ import annotations
@@ -68,27 +69,36 @@ class _Loader(yaml.SafeLoader):
 
 
 def _check_expansion(root: Node) -> None:
-    """Refuse a document whose values, aliases expanded, number over MAX_NODES."""
+    """Refuse a document whose values, aliases expanded, number over MAX_NODES, and one
+    where an alias sits inside its own anchor (a cycle, which no file format can hold)."""
     sizes: dict[int, int] = {}
+    open_: set[int] = set()  # nodes whose children are still being counted
     # Iterative post-order: a node's size is 1 + its children's; an aliased node is one
     # Python object reached from several parents, so its size is computed once.
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
-        if id(node) in sizes:
+        key = id(node)
+        if done:
+            open_.discard(key)
+            size = 1 + sum(sizes[id(c)] for c in _children(node))
+            if size > MAX_NODES:
+                raise _Refused(f"its aliases expand to more than {MAX_NODES:,} values (an alias "
+                               "bomb?); write the values out or use fewer nested aliases",
+                               node.start_mark)
+            sizes[key] = size
             continue
-        children = _children(node)
-        if not done:
-            stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
+        if key in sizes:
             continue
-        # A child still missing here is an ancestor (a recursive alias): count it once.
-        size = 1 + sum(sizes.get(id(c), 1) for c in children)
-        if size > MAX_NODES:
-            raise _Refused(f"its aliases expand to more than {MAX_NODES:,} values (an alias "
-                           "bomb?); write the values out or use fewer nested aliases",
-                           node.start_mark)
-        sizes[id(node)] = size
+        if key in open_:
+            raise _Refused("an alias refers to the anchor it is inside (a cycle)", node.start_mark)
+        open_.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in open_:
+                raise _Refused("an alias refers to the anchor it is inside (a cycle)", child.start_mark)
+            if id(child) not in sizes:
+                stack.append((child, False))
 
 
 def _children(node: Node) -> list[Node]:

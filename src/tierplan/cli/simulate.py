@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..errors import ScenarioError
+from ..simulations.trust import MAX_SWEEP_POINTS, Trust, sweep_size
 from .common import echo_tables, in_file
 
 if TYPE_CHECKING:
@@ -74,12 +76,22 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str, h
                    "[default: 1, in this process].")
 @click.option("--trace", "trace", type=click.Path(dir_okay=False),
               help="Trace file for every 'trace' demand entry (overrides the path in the file).")
+@click.option("--allow-python", is_flag=True,
+              help="Let the file name Python code outside tierplan.policies (kind: python, "
+                   "object: ...): only for files you trust as code.")
+@click.option("--max-sweep-points", type=click.IntRange(min=1), default=MAX_SWEEP_POINTS,
+              show_default=True, help="Refuse a sweep of more points (the product of its axes).")
 def simulate_cmd(simulation: str, out_dir: str | None, backend: str, workers: int | None,
-                 trace: str | None) -> None:
+                 trace: str | None, allow_python: bool, max_sweep_points: int) -> None:
     """Replay the demand, events and jobs of SIMULATION through its policies and compare them."""
     from ..simulations.spec import load_simulation
 
-    sim = load_simulation(simulation, trace)
+    sim = load_simulation(simulation, trace, Trust(allow_python=allow_python))
+    points = sweep_size(sim.sweep)
+    if points > max_sweep_points:
+        raise ScenarioError(simulation, "sweep", f"{points:,} points (the product of the axes' "
+                            f"lengths); at most {max_sweep_points:,} run unless --max-sweep-points "
+                            "raises the limit")
     with in_file(f"{simulation} (scenario {sim.scenario.source})"):  # either may be at fault
         _simulate(sim, simulation, out_dir, backend, workers, trace)
 

@@ -20,6 +20,7 @@ from ..scenario import load_scenario
 from ..units import count_text
 from ..validation import did_you_mean, read_yaml, validate
 from . import schema as s
+from .trust import TRUSTED, Trust, refused_object
 
 __all__ = ["DemandSpec", "Event", "JobArrival", "PolicySpec", "Simulation", "load_simulation",
            "parse_simulation"]
@@ -92,25 +93,28 @@ class Simulation:
         return math.ceil(self.duration_s / self.step_s - 1e-9)
 
 
-def load_simulation(path: str | Path, trace: str | None = None) -> Simulation:
+def load_simulation(path: str | Path, trace: str | None = None, trust: Trust = TRUSTED) -> Simulation:
     """Load and validate a simulation file and the scenario it names.
 
-    ``trace`` replaces the path of every ``trace`` demand source (command line override).
+    ``trace`` replaces the path of every ``trace`` demand source (command line override);
+    ``trust`` says whether the file may name Python code (see :mod:`.trust`).
     """
-    return parse_simulation(read_yaml(path), str(path), trace)
+    return parse_simulation(read_yaml(path), str(path), trace, trust)
 
 
-def parse_simulation(data: Any, file: str = "<simulation>", trace: str | None = None) -> Simulation:
+def parse_simulation(data: Any, file: str = "<simulation>", trace: str | None = None,
+                     trust: Trust = TRUSTED) -> Simulation:
     raw = validate(s.SimulationIn, data, file, "expected a mapping with at least 'name', 'scenario', "
                                                "'duration' and 'policies'")
-    return _Builder(raw, file, trace).build()
+    return _Builder(raw, file, trace, trust).build()
 
 
 class _Builder:
-    def __init__(self, raw: s.SimulationIn, file: str, trace: str | None) -> None:
+    def __init__(self, raw: s.SimulationIn, file: str, trace: str | None, trust: Trust) -> None:
         self.raw = raw
         self.file = file
         self.trace = trace
+        self.trust = trust
         self.base = Path(file).expanduser().parent
 
     def fail(self, path: str, message: str) -> ScenarioError:
@@ -180,6 +184,9 @@ class _Builder:
         """Load and build the user's policy once, so that a mistake is reported here."""
         from ..policies import Policy, load_object
 
+        refused = refused_object(p.object, self.trust)
+        if refused:
+            raise self.fail(f"policies[{i}].object", refused)
         try:
             factory = load_object(p.object)
         except (ImportError, AttributeError) as exc:
