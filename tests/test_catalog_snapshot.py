@@ -112,3 +112,22 @@ def test_families_users_pick_are_present(rows):
         assert key in have, key
     h200 = {r.region for r in rows if r.instance_type == "Standard_ND96isr_H200_v5"}
     assert {"eastus2", "westus3"} <= h200
+
+
+@pytest.mark.parametrize("instance_type, at_least", [
+    ("g4dn.12xlarge", 9), ("g5.2xlarge", 12), ("g5.48xlarge", 9), ("g6.xlarge", 14), ("g6e.12xlarge", 8),
+    ("p5en.48xlarge", 9), ("p6-b200.48xlarge", 3), ("p6-b300.48xlarge", 1),
+])
+def test_aws_gpu_families_have_spot_where_the_source_had_it(rows, instance_type, at_least):
+    spot = [r for r in rows if r.provider == "aws" and r.instance_type == instance_type
+            and r.spot_usd_per_hour is not None]
+    assert len(spot) >= at_least
+    assert all("regular zones" in r.source for r in spot)
+
+
+def test_aws_g_family_spot_is_the_regular_zone_minimum(rows):
+    # usw2-lax1-az1 (a Los Angeles Local Zone) offers 0.4694; the regular zones' lowest is usw2-az1
+    assert _row(rows, "aws", "us-west-2", "g4dn.12xlarge").spot_usd_per_hour == pytest.approx(1.6658)
+    assert _row(rows, "aws", "us-east-1", "g6.xlarge").spot_usd_per_hour == pytest.approx(0.349)
+    # p6-b200 in us-east-1: the Atlanta Local Zone's 13.0338 is left out, use1-az6 gives 21.0148
+    assert _row(rows, "aws", "us-east-1", "p6-b200.48xlarge").spot_usd_per_hour == pytest.approx(21.0148)

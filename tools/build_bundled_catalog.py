@@ -20,7 +20,8 @@ the source gives for its prices):
 - AWS GPU instances on-demand: tools/catalog_data/aws_on_demand.csv (instances.vantage.sh,
   regular regions only). Spot, where a public price exists: the lowest price over the
   regular availability zones of the SkyPilot v8 catalog subset (Local Zones such as
-  ``use1-atl2-az1`` and Wavelength zones are left out).
+  ``use1-atl2-az1`` and Wavelength zones are left out), plus the zone rows of
+  tools/catalog_data/aws_spot_zones.csv for g4dn/g5/g6/g6e sizes.
 - AWS m5zn CPU: SkyPilot's AWS catalog (tools/catalog_sources_aws.py).
 - Azure: tools/catalog_data/azure_on_demand.csv (Azure Retail Prices API snapshot in
   github.com/Azure/karpenter-provider-azure). No dated public Spot price source, so Azure
@@ -61,6 +62,10 @@ SOURCES = {
     "azure": "azure-retail-prices-api (Azure/karpenter-provider-azure zz_generated.pricing.go)",
 }
 AWS_SPOT_SOURCE = "; spot: skypilot-catalog v8 aws/vms.csv, regular zones"
+# Zone rows read from github.com/skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv at
+# commit 00148f2 (g4dn, g5, g6, g6e sizes the v8 subset fixture lacks).
+AWS_SPOT_ZONES = "aws_spot_zones.csv"
+AWS_SPOT_ZONES_SOURCE = "; spot: skypilot-catalog@00148f2 catalogs/v8/aws/vms.csv, regular zones"
 # A regular AWS zone ID (use1-az4); Local Zones (use1-atl2-az1) and Wavelength zones differ.
 _REGULAR_ZONE = re.compile(r"^[a-z]+\d+-az\d+$")
 
@@ -107,10 +112,10 @@ def _table(provider: str, table: Table, source: str, as_of: str,
     return out
 
 
-def aws_spot(fixture: Path) -> dict[tuple[str, str], float]:
+def aws_spot(vms_csv: Path) -> dict[tuple[str, str], float]:
     """Lowest spot price per (region, instance type) over regular availability zones."""
     best: dict[tuple[str, str], float] = {}
-    with (fixture / "aws" / "vms.csv").open(encoding="utf-8", newline="") as handle:
+    with vms_csv.open(encoding="utf-8", newline="") as handle:
         for cells in csv.DictReader(handle):
             spot = float(cells["SpotPrice"] or 0)
             if spot <= 0 or not _REGULAR_ZONE.match(cells["AvailabilityZone"]):
@@ -146,12 +151,15 @@ def build(fixture: Path) -> list[CatalogRow]:
     rows = [r for r in gcp if not r.instance_type.startswith("n1-")]
     rows += _gcp_attached(regions, hosts)
     rows += _table("gcp", GCP_A3_ULTRA, GCP_A3_ULTRA_SOURCE, GCP_A3_ULTRA_AS_OF, regions)
-    spot = aws_spot(fixture)
+    spot = {key: (price, AWS_SPOT_SOURCE) for key, price in aws_spot(fixture / "aws" / "vms.csv").items()}
+    for key, price in aws_spot(DATA / AWS_SPOT_ZONES).items():
+        if key not in spot or price < spot[key][0]:
+            spot[key] = (price, AWS_SPOT_ZONES_SOURCE)
     for row in _derived("aws", "aws_on_demand.csv", regions):
-        price = spot.get((row.region, row.instance_type))
+        price, suffix = spot.get((row.region, row.instance_type), (None, ""))
         if price is not None and price < row.usd_per_hour:
             row = CatalogRow(**{**row.__dict__, "spot_usd_per_hour": price,
-                                "source": row.source + AWS_SPOT_SOURCE})
+                                "source": row.source + suffix})
         rows.append(row)
     rows += _table("aws", AWS_SKYPILOT, SKYPILOT_SOURCE, SKYPILOT_AS_OF, regions)
     rows += _derived("azure", "azure_on_demand.csv", regions)
