@@ -18,7 +18,7 @@ def test_plan_json_follows_the_schema(capsys):
     code, out, _ = run(capsys, "plan", HUB, "--format", "json")
     assert code == 0
     doc = json.loads(out)
-    assert doc["schema"] == "tierplan.plan/v1" and doc["status"] == "optimal"
+    assert doc["schema"] == "tierplan.plan/v2" and doc["status"] == "optimal"
     for key in ("scenario", "objective", "horizon_hours", "total_cost_usd", "cost", "placements",
                 "latency", "budgets", "binding", "diagnosis", "solver"):
         assert key in doc

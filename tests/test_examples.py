@@ -39,3 +39,31 @@ def test_multicloud_llm_keeps_eu_traffic_in_the_eu_on_two_sites():
 def test_infeasible_examples(name):
     result = solve(load_scenario(EXAMPLES / f"{name}.yaml"))
     assert result.status == "infeasible" and result.diagnosis
+
+
+def test_hub_and_spoke_quarter_runs_training_on_the_owned_dgx_it_pays_for():
+    result = solve(load_scenario(EXAMPLES / "hub-and-spoke-quarter.yaml"))
+    assert result.status == "optimal" and len(result.periods) == 3
+    by = {p.workload: p for p in result.placements}
+    # Under owned_cost: sunk the DGX costs its power (6.5 kW x 1.4 x $0.25 = $2.275/h):
+    # pretraining moves on-prem, 2 nodes x 166.7 h in its February week.
+    pre = by["vision-pretrain"]
+    assert pre.site == "onprem/fra-dc1" and pre.hours_by_period[1] == pytest.approx(333.33, abs=0.01)
+    # Committed: 2 DGX x (200000 / 35040 + 12000 / 8760) x 2160 h + 3 Jetsons x $0.045 x 2160 h.
+    dgx = 200000 / 35040 + 12000 / 8760
+    assert result.committed_usd == pytest.approx(2 * dgx * 2160 + 3 * 0.045 * 2160)
+    # The stores' demand grows, so the cloud burst grows month by month.
+    burst = next(p for p in result.placements if p.site == "aws/eu-central-1")
+    assert sum(burst.traffic_by_period[0].values()) < sum(burst.traffic_by_period[2].values())
+
+
+def test_buy_or_rent_buys_dgx_and_no_l40s():
+    result = solve(load_scenario(EXAMPLES / "buy-or-rent.yaml"))
+    owned = {u.offering: u for u in result.owned}
+    assert owned["dgx-h100"].bought == 2 and owned["dgx-h100"].arrival_hour == 744
+    assert owned["dgx-h100"].saving_usd is not None and owned["dgx-h100"].saving_usd > 0
+    assert owned["l40s-server"].bought == 0
+    buys = {b.name: b.detail for b in result.binding if b.kind == "buy"}
+    # break-even: $10.27 fixed / ($55.04 rent - $2.652 power) = 19.6 %
+    assert "a 7th dgx-h100 pays for itself at 20% utilisation" in buys["onprem/fra-dc1/dgx-h100"]
+    assert "the plan buys none" in buys["onprem/fra-dc1/l40s-server"]

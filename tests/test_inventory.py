@@ -38,12 +38,26 @@ def _owned(tier="onprem", **offering):
 
 
 def test_amortized_offering_is_priced_and_planned():
+    # owned_cost: sunk (default, SPEC 5.3): an hour used costs power, the server is paid for
     sc = scenario([_owned(amortized=DGX)], [training(accelerators={"A100": 1.0}, work_hours=80)])
     offering = sc.sites[0].offerings[0]
-    assert offering.usd_per_hour == pytest.approx(9.352626)
+    assert offering.usd_per_hour == pytest.approx(2.275)
+    assert offering.fixed_usd_per_hour == pytest.approx(5.707762557 + 1.369863014)
     result = solve(sc)
-    # 80 A100-hours on 8 GPUs = 10 h at $9.3526/h
+    # committed: 1 server x $7.077626/h x 100 h; used: 80 A100-hours on 8 GPUs = 10 h at $2.275
+    assert result.committed_usd == pytest.approx(707.76, abs=0.01)
+    assert result.total_cost_usd == pytest.approx(707.76 + 22.75, abs=0.01)
+    (owned,) = result.owned
+    assert owned.used_instance_hours == pytest.approx(10)
+    assert owned.idle_usd == pytest.approx(90 * 7.077626, abs=0.01)
+    assert owned.utilisation == pytest.approx(0.1)
+    # owned_cost: amortised keeps version 1: an hour used costs $9.3526, nothing committed
+    sc = scenario([_owned(amortized=DGX)], [training(accelerators={"A100": 1.0}, work_hours=80)],
+                  owned_cost="amortised")
+    assert sc.sites[0].offerings[0].usd_per_hour == pytest.approx(9.352626)
+    result = solve(sc)
     assert result.total_cost_usd == pytest.approx(93.53, abs=0.01)
+    assert result.committed_usd == 0 and result.idle_usd == pytest.approx(90 * 7.077626, abs=0.01)
 
 
 @pytest.mark.parametrize("offering, path, message", [
@@ -90,5 +104,7 @@ def test_edge_device_amortised_with_power_cost_serves_inference():
                   [inference(accelerators={"Jetson-AGX-Orin": {"rps": 6, "latency_ms": 40}},
                              demand={"munich": 9})])
     result = solve(sc)
-    # 9 rps / (6 rps * 0.8) = 2 devices, 100 h horizon at $0.0936035/h each
+    # 9 rps / (6 rps * 0.8) = 2 devices, 100 h horizon at $0.0936035/h each: under
+    # owned_cost: sunk both are committed ($0.076104/h) and both run ($0.0175/h power)
+    assert result.committed_usd == pytest.approx(2 * 100 * 2000 / 26280, abs=0.01)
     assert result.total_cost_usd == pytest.approx(2 * 100 * (2000 / 26280 + 0.0175), abs=0.01)

@@ -12,7 +12,7 @@ SCENARIO = EXAMPLES / "hub-and-spoke.yaml"
 
 
 @pytest.mark.parametrize(("name", "check"), [
-    ("plan.json", lambda text: json.loads(text)["schema"] == "tierplan.plan/v1"),
+    ("plan.json", lambda text: json.loads(text)["schema"] == "tierplan.plan/v2"),
     ("plan.csv", lambda text: text.startswith("workload,kind,site,")),
     ("plan.md", lambda text: text.lstrip().startswith("#")),
     ("plan.html", lambda text: text.lstrip().lower().startswith("<!doctype html")),

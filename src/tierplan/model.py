@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from .units import great_circle_km, jurisdiction_matches
@@ -28,6 +29,10 @@ __all__ = [
     "Network",
     "Objective",
     "Offering",
+    "OwnedCost",
+    "OwnedUse",
+    "Period",
+    "PeriodCost",
     "Placement",
     "Plan",
     "PlanStatus",
@@ -43,6 +48,7 @@ __all__ = [
 Tier = Literal["cloud", "onprem", "edge"]
 Objective = Literal["cost", "latency"]
 PlanStatus = Literal["optimal", "time_limit", "infeasible"]
+OwnedCost = Literal["sunk", "amortised"]
 
 #: Key of a workload's ``accelerators`` map that stands for CPU-only offerings (per vCPU).
 CPU = "cpu"
@@ -71,6 +77,16 @@ class Offering:
     available: int | None = None
     price_source: str | None = None  # catalog rows: where the price came from
     price_as_of: str | None = None  # catalog rows: ISO date of the price
+    # Owned hardware (SPEC 5.3): paid per owned instance whether it runs or not. Then
+    # ``usd_per_hour`` is what one instance-hour used adds: power under ``sunk``, power
+    # plus fixed under ``amortised`` (the scenario builder sets it).
+    fixed_usd_per_hour: float | None = None
+    buy_max: int = 0  # instances the plan may buy (SPEC 5.2)
+    buy_lead_hours: float = 0.0
+
+    @property
+    def owned(self) -> bool:
+        return self.fixed_usd_per_hour is not None
 
     @property
     def units(self) -> float:
@@ -142,7 +158,7 @@ class ServiceProfile:
 class InferenceWorkload:
     name: str
     accelerators: Mapping[str, ServiceProfile]
-    demand_rps: Mapping[str, float]
+    demand_rps: Mapping[str, float]  # per client; the peak over periods when they differ
     latency_slo_ms: float
     max_utilization: float = 0.8
     min_instances: int = 1
@@ -153,10 +169,20 @@ class InferenceWorkload:
     budget_usd: float | None = None
     filters: Filters = field(default_factory=Filters)
     kind: Literal["inference"] = "inference"
+    # client -> one rps per period, for the clients whose demand changes over time
+    demand_by_period: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
     @property
     def total_demand(self) -> float:
         return float(sum(self.demand_rps.values()))
+
+    def demand_in(self, client: str, period: int) -> float:
+        """Client's rps in period ``period`` (index from 0)."""
+        series = self.demand_by_period.get(client)
+        return series[period] if series is not None else self.demand_rps.get(client, 0.0)
+
+    def period_demand(self, period: int) -> float:
+        return float(sum(self.demand_in(c, period) for c in self.demand_rps))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +194,7 @@ class TrainingWorkload:
     max_nodes: int = 1
     multi_node_efficiency: float = 0.9
     deadline_hours: float | None = None
+    release_hours: float = 0.0  # earliest start, hours from hour 0 (SPEC 5.2)
     spot: bool = False
     spot_overhead: float = 0.1
     team: str | None = None
@@ -190,6 +217,19 @@ class Budget:
     tier: str | None = None
     provider: str | None = None
     kind: str | None = None
+    per_period: bool = False  # caps each period's cost instead of the horizon's
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Hours [start_hour, start_hour + hours) of the horizon (SPEC 5.2)."""
+
+    start_hour: float
+    hours: float
+
+    @property
+    def end_hour(self) -> float:
+        return self.start_hour + self.hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +269,14 @@ class Scenario:
     horizon_hours: float = 730.0
     objective: Objective = "cost"
     source: str = "<memory>"
+    start: datetime | None = None  # the date of hour 0 (UTC), when given
+    periods: tuple[Period, ...] = ()  # () = one period, the whole horizon
+    owned_cost: OwnedCost = "sunk"
+
+    @property
+    def timeline(self) -> tuple[Period, ...]:
+        """The periods, at least one (the whole horizon)."""
+        return self.periods or (Period(0.0, self.horizon_hours),)
 
     def site(self, name: str) -> Site:
         for site in self.sites:
@@ -261,6 +309,12 @@ class Placement:
     traffic_rps: Mapping[str, float] = field(default_factory=dict)
     compute_hours: float | None = None
     transfer_hours: float | None = None
+    # One entry per period (SPEC 5.5): inference instances and traffic, training
+    # instance-hours. Empty on a placement built without periods (read as one period).
+    instances_by_period: tuple[int, ...] = ()
+    traffic_by_period: tuple[Mapping[str, float], ...] = ()
+    hours_by_period: tuple[float, ...] = ()
+    cost_by_period: tuple[float, ...] = ()
     price_source: str | None = None  # the offering's catalog source, if priced from one
     price_as_of: str | None = None
 
@@ -281,6 +335,7 @@ class BudgetUse:
     used_usd: float
     binding: bool
     workload: str | None = None
+    per_period: bool = False  # used_usd is then the fullest period's
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +369,44 @@ class SolverInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodCost:
+    """One period of a plan: its usage plus its share of the committed cost."""
+
+    index: int
+    start_hour: float
+    hours: float
+    cost_usd: float
+    start: datetime | None = None
+    by_tier: Mapping[str, float] = field(default_factory=dict)
+    by_team: Mapping[str, float] = field(default_factory=dict)
+    committed_usd: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedUse:
+    """One owned offering over the plan: what is paid for, used and idle (SPEC 5.3)."""
+
+    site: str
+    offering: str
+    available: int
+    bought: int
+    fixed_usd_per_hour: float
+    used_instance_hours: float
+    idle_instance_hours: float
+    committed_usd: float
+    idle_usd: float
+    utilisation: float
+    usd_per_hour: float = 0.0  # per instance-hour used (power under sunk)
+    arrival_hour: float | None = None  # when bought units arrive
+    used_by_period: tuple[float, ...] = ()
+    capacity_by_period: tuple[float, ...] = ()
+    saving_usd: float | None = None  # what the bought units save against renting
+    required: bool = False  # without the bought units no plan meets every rule
+    tier: str = "onprem"
+    provider: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     scenario: str
     status: PlanStatus
@@ -325,7 +418,16 @@ class Plan:
     binding: tuple[Binding, ...]
     diagnosis: tuple[str, ...]
     solver: SolverInfo
+    periods: tuple[PeriodCost, ...] = ()
+    owned: tuple[OwnedUse, ...] = ()
+    committed_usd: float = 0.0  # owned hardware paid for whatever runs (sunk only)
+    idle_usd: float = 0.0
+    start: datetime | None = None
+
+    @property
+    def usage_usd(self) -> float:
+        return sum(p.cost_usd for p in self.placements)
 
     @property
     def total_cost_usd(self) -> float:
-        return sum(p.cost_usd for p in self.placements)
+        return self.usage_usd + self.committed_usd

@@ -7,6 +7,7 @@ Errors are :class:`~tierplan.errors.ScenarioError` naming the file, the path ins
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,14 @@ from .model import (
     Location,
     Network,
     Offering,
+    Period,
     Scenario,
     ServiceProfile,
     Site,
     TrainingWorkload,
     Workload,
 )
+from .periods import as_utc, hours_since, make_periods
 from .providers.base import CatalogRow
 from .providers.catalog import (
     CANONICAL_ACCELERATORS,
@@ -39,7 +42,7 @@ from .providers.catalog import (
 )
 from .providers.edge import edge_spot_error
 from .providers.locate import known_clouds
-from .providers.onprem import Amortization
+from .providers.onprem import HOURS_PER_YEAR
 from .validation import did_you_mean, read_yaml, validate
 
 __all__ = ["load_scenario", "parse_scenario", "read_yaml"]
@@ -65,6 +68,8 @@ class _Builder:
     def __init__(self, raw: s.ScenarioIn, file: str) -> None:
         self.raw = raw
         self.file = file
+        self.start = as_utc(raw.start) if raw.start is not None else None
+        self.periods: tuple[Period, ...] = ()
 
     def fail(self, path: str, message: str) -> ScenarioError:
         return ScenarioError(self.file, path, message)
@@ -88,6 +93,13 @@ class _Builder:
 
     def build(self) -> Scenario:
         raw = self.raw
+        if raw.periods == "month" and self.start is None:
+            raise self.fail("periods", "periods: month needs start (the date of hour 0, e.g. "
+                                       "start: 2027-01-01); or give a duration such as 7d")
+        try:
+            self.periods = make_periods(raw.horizon_hours, raw.periods, self.start)
+        except ValueError as exc:
+            raise self.fail("periods", str(exc)) from None
         site_ix = self.unique(raw.sites, "sites")
         client_ix = self.unique(raw.clients, "clients")
         dataset_ix = self.unique(raw.datasets, "datasets")
@@ -119,7 +131,8 @@ class _Builder:
         if not workloads:
             raise self.fail("workloads", "the scenario has no workloads; add at least one")
         budgets = tuple(
-            Budget(b.name, b.limit_usd, b.team, b.tier, b.provider, b.kind) for b in raw.budgets
+            Budget(b.name, b.limit_usd, b.team, b.tier, b.provider, b.kind, b.per_period)
+            for b in raw.budgets
         )
         return Scenario(
             name=raw.name,
@@ -135,6 +148,9 @@ class _Builder:
             horizon_hours=raw.horizon_hours,
             objective=raw.objective,
             source=self.file,
+            start=self.start,
+            periods=self.periods,
+            owned_cost=raw.owned_cost,
         )
 
     def site(self, i: int, site: s.SiteIn) -> Site:
@@ -149,7 +165,7 @@ class _Builder:
                 raise self.fail(f"{path}.accelerator_count", "must be at least 1 with an accelerator")
             if not o.accelerator and o.vcpus <= 0:
                 raise self.fail(f"{path}.vcpus", "a CPU-only offering needs vcpus > 0")
-            usd_per_hour = self.offering_price(site, o, path)
+            usd_per_hour, fixed = self.offering_price(site, o, path)
             offerings.append(
                 Offering(
                     name=o.name,
@@ -160,6 +176,9 @@ class _Builder:
                     memory_gib=o.memory_gib,
                     spot_usd_per_hour=o.spot_usd_per_hour,
                     available=o.available,
+                    fixed_usd_per_hour=fixed,
+                    buy_max=o.buy.max if o.buy else 0,
+                    buy_lead_hours=o.buy.lead_time_hours if o.buy else 0.0,
                 )
             )
         return Site(
@@ -174,27 +193,62 @@ class _Builder:
             bandwidth_gbps=site.bandwidth_gbps,
         )
 
-    def offering_price(self, site: s.SiteIn, o: s.OfferingIn, path: str) -> float:
-        """usd_per_hour as given, or amortised for owned hardware (providers/onprem.py)."""
+    def offering_price(self, site: s.SiteIn, o: s.OfferingIn, path: str,
+                       ) -> tuple[float, float | None]:
+        """(usd_per_hour of an instance-hour used, fixed_usd_per_hour when owned).
+
+        Owned hardware (SPEC 5.1, 5.3) has ``amortized`` or ``fixed_usd_per_hour``; an
+        instance-hour used then costs its power under ``owned_cost: sunk`` and power plus
+        fixed under ``amortised`` (version 1's price)."""
         if site.tier == "edge" and (message := edge_spot_error(o)):
             raise self.fail(f"{path}.spot_usd_per_hour", message)
-        if o.amortized is None:
+        owned = o.amortized is not None or o.fixed_usd_per_hour is not None
+        if not owned:
+            if o.buy is not None:
+                raise self.fail(f"{path}.buy", "only owned hardware can be bought: give the "
+                                               "offering an amortized block or fixed_usd_per_hour")
             if o.usd_per_hour is None:
                 raise self.fail(f"{path}.usd_per_hour", "this field is required (or, for onprem and "
                                                          "edge hardware, an amortized block)")
-            return o.usd_per_hour
-        if o.usd_per_hour is not None:
+            return o.usd_per_hour, None
+        which = "amortized" if o.amortized is not None else "fixed_usd_per_hour"
+        if o.amortized is not None and o.fixed_usd_per_hour is not None:
+            raise self.fail(f"{path}.fixed_usd_per_hour", "give either amortized or "
+                                                          "fixed_usd_per_hour, not both")
+        if o.amortized is not None and o.usd_per_hour is not None:
             raise self.fail(f"{path}.amortized", "give either usd_per_hour or amortized, not both")
         if site.tier == "cloud":
-            raise self.fail(f"{path}.amortized", "amortized pricing is for owned hardware (tiers "
-                                                  "onprem and edge); cloud offerings take usd_per_hour")
-        a = o.amortized
-        cost = Amortization(a.purchase_usd, a.lifetime_years, a.power_kw, a.electricity_usd_per_kwh,
-                            a.pue, a.ops_usd_per_year).usd_per_hour
-        if cost <= 0:
-            raise self.fail(f"{path}.amortized", "works out to $0/h: give the purchase price, power "
-                                                  "draw and electricity price or the yearly ops cost")
-        return cost
+            raise self.fail(f"{path}.{which}", "owned pricing is for owned hardware (tiers "
+                                               "onprem and edge); cloud offerings take usd_per_hour")
+        if o.spot_usd_per_hour is not None:
+            raise self.fail(f"{path}.spot_usd_per_hour", "owned hardware has no spot price; "
+                                                         "remove spot_usd_per_hour")
+        if o.available is None:
+            raise self.fail(f"{path}.available", "owned hardware needs available: how many "
+                                                 "instances are owned (0 allowed with buy)")
+        if o.buy is not None:
+            if self.raw.owned_cost == "amortised":
+                raise self.fail(f"{path}.buy", "buying needs owned_cost: sunk (under amortised "
+                                               "owned hardware has no committed cost to weigh)")
+            if o.buy.lead_time_hours >= self.raw.horizon_hours:
+                raise self.fail(f"{path}.buy.lead_time_hours",
+                                f"{o.buy.lead_time_hours:g} h is not before the end of the "
+                                f"horizon ({self.raw.horizon_hours:g} h): bought units would "
+                                "never arrive")
+        if o.amortized is not None:
+            a = o.amortized
+            fixed = a.purchase_usd / (a.lifetime_years * HOURS_PER_YEAR) + (
+                a.ops_usd_per_year / HOURS_PER_YEAR)
+            power = a.power_kw * a.pue * a.electricity_usd_per_kwh
+            if fixed + power <= 0:
+                raise self.fail(f"{path}.amortized", "works out to $0/h: give the purchase price, power "
+                                                      "draw and electricity price or the yearly ops cost")
+        else:
+            assert o.fixed_usd_per_hour is not None
+            fixed, power = o.fixed_usd_per_hour, o.usd_per_hour or 0.0
+        if self.raw.owned_cost == "amortised":
+            return fixed + power, fixed
+        return power, fixed
 
     def catalog_sites(self) -> list[Site]:
         """Cloud sites from ``catalog`` (SPEC section 1), filtered to what the scenario asks.
@@ -290,6 +344,18 @@ class _Builder:
             jurisdictions=_codes(w.jurisdictions),
         )
         if isinstance(w, s.TrainingIn):
+            deadline = self.hours(w.deadline_hours, f"{path}.deadline_hours")
+            release = self.hours(w.release_hours, f"{path}.release_hours") or 0.0
+            if deadline is not None and deadline <= 0:
+                raise self.fail(f"{path}.deadline_hours", "must be after start (hour 0)")
+            if deadline is not None and release >= deadline:
+                raise self.fail(f"{path}.release_hours",
+                                f"the release (hour {release:g}) is not before the deadline "
+                                f"(hour {deadline:g})")
+            if release >= self.raw.horizon_hours:
+                raise self.fail(f"{path}.release_hours",
+                                f"the release (hour {release:g}) is not before the end of the "
+                                f"horizon ({self.raw.horizon_hours:g} h)")
             return TrainingWorkload(
                 name=w.name,
                 accelerators=dict(w.accelerators),
@@ -297,7 +363,8 @@ class _Builder:
                 min_accelerators=w.min_accelerators,
                 max_nodes=w.max_nodes,
                 multi_node_efficiency=w.multi_node_efficiency,
-                deadline_hours=w.deadline_hours,
+                deadline_hours=deadline,
+                release_hours=release,
                 spot=w.spot,
                 spot_overhead=w.spot_overhead,
                 team=w.team,
@@ -309,9 +376,20 @@ class _Builder:
             raise self.fail(f"{path}.demand_rps", "an inference workload needs its demand in requests "
                             "per second by client (demand_rps: {munich: 10}); write demand_rps: {} "
                             "to keep it without demand")
-        for client in w.demand_rps:
+        count = len(self.periods) or 1
+        series: dict[str, tuple[float, ...]] = {}
+        for client, rps in w.demand_rps.items():
             self.known(client, client_ix, f"{path}.demand_rps.{client}", "client")
-        demand = {c: rps for c, rps in w.demand_rps.items() if rps > 0}
+            if isinstance(rps, list):
+                if len(rps) != count:
+                    raise self.fail(f"{path}.demand_rps.{client}",
+                                    f"has {len(rps)} values for {count} period"
+                                    f"{'s' if count != 1 else ''}; give one rps per period "
+                                    "(or one number for all)")
+                if len(set(rps)) > 1:
+                    series[client] = tuple(float(x) for x in rps)
+        peak = {c: float(max(r) if isinstance(r, list) else r) for c, r in w.demand_rps.items()}
+        demand = {c: rps for c, rps in peak.items() if rps > 0}
         default_min = 1 if demand else 0
         min_instances = w.min_instances if w.min_instances is not None else default_min
         return InferenceWorkload(
@@ -327,7 +405,17 @@ class _Builder:
             datasets=tuple(w.datasets),
             budget_usd=w.budget_usd,
             filters=filters,
+            demand_by_period={c: v for c, v in series.items() if c in demand},
         )
+
+    def hours(self, value: float | datetime | None, path: str) -> float | None:
+        """Hours from hour 0: as given, or from a date when ``start`` is set."""
+        if not isinstance(value, datetime):
+            return value
+        if self.start is None:
+            raise self.fail(path, "a date needs start (the date of hour 0, e.g. start: "
+                                  "2027-01-01); or give hours")
+        return hours_since(self.start, value)
 
 
 def _catalog_site(name: str, rows: Sequence[CatalogRow]) -> Site:

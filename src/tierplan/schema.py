@@ -7,6 +7,7 @@ or strings such as ``90s``, ``15m``, ``2h``, ``7d``.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -25,6 +26,38 @@ def _not_a_boolean(value: object) -> object:
 # json_schema_input_type: editors checking a file against the JSON Schema must accept "7d".
 Hours = Annotated[float, BeforeValidator(parse_duration_hours, json_schema_input_type=float | str),
                   Field(gt=0)]
+NonNegHours = Annotated[float, BeforeValidator(parse_duration_hours,
+                                               json_schema_input_type=float | str), Field(ge=0)]
+
+
+def _hours_or_date(value: object) -> float | datetime:
+    """A number of hours / a duration, or an ISO date (turned into hours by the builder,
+    which knows ``start``)."""
+    if isinstance(value, datetime | date):
+        return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-":
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 date (e.g. 2027-01-15)") from None
+    return parse_duration_hours(value)
+
+
+def _date(value: object) -> datetime:
+    if isinstance(value, datetime | date | str):
+        got = _hours_or_date(value)
+        if isinstance(got, datetime):
+            return got
+    raise ValueError(f"{value!r} is not an ISO 8601 date (e.g. 2027-01-01)")
+
+
+def _periods(value: object) -> float | str:
+    return "month" if value == "month" else parse_duration_hours(value)
+
+
+HoursOrDate = Annotated[float | datetime, BeforeValidator(_hours_or_date,
+                                                          json_schema_input_type=float | str)]
+Date = Annotated[datetime, BeforeValidator(_date, json_schema_input_type=str)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 Name = Annotated[str, Field(min_length=1)]
@@ -63,6 +96,16 @@ class AmortizedIn(Strict):
         "support, staff share and rack space of one unit", "USD/year", default=0.0)
 
 
+class BuyIn(Strict):
+    """The plan may buy up to ``max`` more owned instances, arriving after the lead time."""
+
+    max: Annotated[int, Field(ge=1, le=100_000)] = doc("instances the plan may buy at most",
+                                                       "instances")
+    lead_time_hours: NonNegHours = doc(
+        "from hour 0 to delivery; bought units arrive with the first period that starts after it",
+        "hours", default=0.0)
+
+
 class OfferingIn(Strict):
     name: Name = doc("instance type, unique within its site")
     accelerator: Name | None = doc(
@@ -73,14 +116,20 @@ class OfferingIn(Strict):
         "vCPUs per instance; CPU-only sizes count these instead of accelerators", default=0.0)
     memory_gib: NonNegFloat = doc("memory per instance (informative)", "GiB", default=0.0)
     usd_per_hour: NonNegFloat | None = doc(
-        "on-demand price of one instance; required unless `amortized` is given", "USD/hour", default=None)
-    amortized: AmortizedIn | None = doc(
-        "owned hardware (onprem/edge): its hourly rate worked out from purchase, power and operations",
+        "on-demand price of one instance; on owned hardware given fixed_usd_per_hour, what an hour "
+        "used adds (power, default 0); required otherwise unless `amortized` is given", "USD/hour",
         default=None)
+    amortized: AmortizedIn | None = doc(
+        "owned hardware (onprem/edge): fixed cost from purchase and operations, power per hour used",
+        default=None)
+    fixed_usd_per_hour: NonNegFloat | None = doc(
+        "owned hardware: cost of one owned instance per hour, used or not (instead of amortized)",
+        "USD/hour", default=None)
     spot_usd_per_hour: NonNegFloat | None = doc(
         "spot price of one instance; omit when there is no spot market", "USD/hour", default=None)
     available: Annotated[int, Field(ge=0)] | None = doc(
         "instances that can run at once (quota or boxes owned); omit = unlimited", "instances", default=None)
+    buy: BuyIn | None = doc("owned hardware: how many more the plan may buy", default=None)
 
 
 class SiteIn(Strict):
@@ -170,8 +219,12 @@ class TrainingIn(WorkloadBase):
         "most instances of one offering the job may run on at once", default=1)
     multi_node_efficiency: Annotated[float, Field(gt=0, le=1)] = doc(
         "speed factor when running on more than one node", default=0.9)
-    deadline_hours: Hours | None = doc(
-        "finish (dataset moves included) within this long from the start", "hours", default=None)
+    deadline_hours: HoursOrDate | None = doc(
+        "finish (dataset moves included) by this hour from hour 0, or this date when start is set",
+        "hours", default=None)
+    release_hours: HoursOrDate | None = doc(
+        "start no earlier than this hour from hour 0, or this date when start is set", "hours",
+        default=None)
     spot: bool = doc("may run on spot instances", default=False)
     spot_overhead: NonNegFloat = doc(
         "extra compute time lost to preemptions on spot (0.1 = 10 %)", "fraction", default=0.1)
@@ -181,8 +234,9 @@ class InferenceIn(WorkloadBase):
     kind: Literal["inference"] = doc("a service that runs the whole horizon")
     accelerators: Annotated[dict[Name, ServiceIn], Field(min_length=1)] = doc(
         "accelerators it can use, each with the rps one sustains and its service latency (cpu = per vCPU)")
-    demand_rps: dict[Name, NonNegFloat] | None = doc(
-        "request rate of each client; required ({} for a workload without demand)", "rps", default=None)
+    demand_rps: dict[Name, NonNegFloat | Annotated[list[NonNegFloat], Field(min_length=1)]] | None = doc(
+        "request rate of each client, one number or one per period; required ({} for a workload "
+        "without demand)", "rps", default=None)
     latency_slo_ms: PositiveFloat = doc("round trip + service latency every request must stay within", "ms")
     max_utilization: Annotated[float, Field(gt=0, le=1)] = doc(
         "share of an instance's rps planned for (headroom)", "fraction", default=0.8)
@@ -201,6 +255,7 @@ class BudgetIn(Strict):
     tier: TierName | None = doc("count only placements on this tier", default=None)
     provider: Name | None = doc("count only placements with this provider", default=None)
     kind: Literal["training", "inference"] | None = doc("count only training or only inference", default=None)
+    per_period: bool = doc("cap each period's cost instead of the horizon's", default=False)
 
 
 WorkloadIn = Annotated[TrainingIn | InferenceIn, Field(discriminator="kind")]
@@ -212,6 +267,15 @@ class ScenarioIn(Strict):
         "costs are summed over this horizon (730 h = a month)", "hours", default=730.0)
     objective: Literal["cost", "latency"] = doc(
         "minimise cost (ties: latency) or latency (ties: cost)", default="cost")
+    start: Date | None = doc("the date of hour 0 (ISO 8601, UTC); reports then show dates",
+                             default=None)
+    periods: Annotated[float | Literal["month"], BeforeValidator(
+        _periods, json_schema_input_type=float | str)] | None = doc(
+        "equal periods of this duration (the last may be shorter), or month (calendar months, "
+        "needs start); default one period", "hours", default=None)
+    owned_cost: Literal["sunk", "amortised"] = doc(
+        "owned hardware: sunk (paid for; an hour used costs power) or amortised (version 1: an "
+        "hour used costs fixed + power)", default="sunk")
     catalog: CatalogIn | None = doc("cloud sites from a price catalog", default=None)
     network: NetworkIn = doc(
         "how client-to-site round trips are estimated or measured", default_factory=NetworkIn)

@@ -27,7 +27,16 @@ The diff document (``--format json``, schema ``tierplan.diff/v1``)::
      "groups": {"by_tier": [{name, old_monthly_usd, new_monthly_usd, delta_monthly_usd,
                              delta_hourly_usd, delta_percent}], ...},
      "budgets": [{name, old_used_monthly_usd, new_used_monthly_usd, delta_monthly_usd,
-                  old_limit_monthly_usd, new_limit_monthly_usd, old_binding, new_binding}]}
+                  old_limit_monthly_usd, new_limit_monthly_usd, old_binding, new_binding}],
+     "committed": {old_committed_monthly_usd, new_committed_monthly_usd, delta_..., and the
+                   same for idle_},
+     "periods": [{period, start, old_usd, new_usd, delta_usd}],   # periods that changed
+     "owned": [{site, offering, old_bought, new_bought, old_utilisation, new_utilisation,
+                old_idle_monthly_usd, new_idle_monthly_usd}]}
+
+Periods (plan v2) are compared by position when both plans have the same periods (the
+same start hours and lengths), as amounts in the period, not monthly rates; otherwise
+the list is empty. A version 1 plan reads as one period with nothing committed.
 """
 
 from __future__ import annotations
@@ -180,7 +189,52 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any], old_file: str = "old",
         "unchanged_placements": same,
         "groups": _groups(old, new),
         "budgets": _budgets(old, new),
+        "committed": _committed(old, new),
+        "periods": _periods(old, new),
+        "owned": _owned(old, new),
     }
+
+
+def _committed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, float]:
+    ho, hn = old["horizon_hours"], new["horizon_hours"]
+    out: dict[str, float] = {}
+    for key in ("committed", "idle"):
+        o = monthly(old["cost"].get(f"{key}_usd", 0.0), ho)
+        n = monthly(new["cost"].get(f"{key}_usd", 0.0), hn)
+        out.update({f"old_{key}_monthly_usd": _r(o), f"new_{key}_monthly_usd": _r(n),
+                    f"delta_{key}_monthly_usd": _r(n - o)})
+    return out
+
+
+def _periods(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    a, b = old.get("periods") or [], new.get("periods") or []
+    same = len(a) == len(b) > 1 and all(
+        abs(p["start_hour"] - q["start_hour"]) < 1e-6 and abs(p["hours"] - q["hours"]) < 1e-6
+        for p, q in zip(a, b, strict=True))
+    if not same:
+        return []
+    return [{"period": i + 1, "start": q.get("start") or q["start_hour"], "old_usd": _r(p["cost_usd"]),
+             "new_usd": _r(q["cost_usd"]), "delta_usd": _r(q["cost_usd"] - p["cost_usd"])}
+            for i, (p, q) in enumerate(zip(a, b, strict=True))
+            if abs(q["cost_usd"] - p["cost_usd"]) >= _CENT]
+
+
+def _owned(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    ho, hn = old["horizon_hours"], new["horizon_hours"]
+    a = {(u["site"], u["offering"]): u for u in old.get("owned") or []}
+    b = {(u["site"], u["offering"]): u for u in new.get("owned") or []}
+    rows = []
+    for key in sorted(a.keys() | b.keys()):
+        o, n = a.get(key, {}), b.get(key, {})
+        row = {"site": key[0], "offering": key[1], "old_bought": o.get("bought"),
+               "new_bought": n.get("bought"), "old_utilisation": o.get("utilisation"),
+               "new_utilisation": n.get("utilisation"),
+               "old_idle_monthly_usd": _r(monthly(o.get("idle_usd", 0.0), ho)),
+               "new_idle_monthly_usd": _r(monthly(n.get("idle_usd", 0.0), hn))}
+        if (row["old_bought"] != row["new_bought"] or row["old_utilisation"] != row["new_utilisation"]
+                or abs(row["new_idle_monthly_usd"] - row["old_idle_monthly_usd"]) >= _CENT):
+            rows.append(row)
+    return rows
 
 
 def exceeds(diff: dict[str, Any], above_usd: float | None, above_percent: float | None) -> list[str]:

@@ -79,6 +79,35 @@ def _sections(diff: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
                 for b in diff["budgets"]]
         out.append(("Budgets", ["budget", "used / month (old)", "used / month (new)", "delta / month",
                                 "limit (old)", "limit (new)", "binding"], rows, {1, 2, 3, 4, 5}))
+    out += _time_sections(diff)
+    return out
+
+
+def _time_sections(diff: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], set[int]]]:
+    """Committed and idle cost of owned hardware, changed periods and owned offerings."""
+    out: list[tuple[str, list[str], list[list[str]], set[int]]] = []
+    c = diff.get("committed") or {}
+    rows = [[name, money(c[f"old_{key}_monthly_usd"]), money(c[f"new_{key}_monthly_usd"]),
+             _signed(c[f"delta_{key}_monthly_usd"])]
+            for key, name in (("committed", "committed (owned)"), ("idle", "idle (owned)"))
+            if c and abs(c[f"delta_{key}_monthly_usd"]) >= 0.005]
+    if rows:
+        out.append(("Owned hardware cost", ["cost", "old / month", "new / month", "delta / month"],
+                    rows, {1, 2, 3}))
+    if diff.get("periods"):
+        rows = [[str(p["period"]), str(p["start"]), money(p["old_usd"]), money(p["new_usd"]),
+                 _signed(p["delta_usd"])] for p in diff["periods"]]
+        out.append(("Periods changed", ["period", "from", "old", "new", "delta"], rows, {0, 2, 3, 4}))
+    if diff.get("owned"):
+        def share(v: float | None) -> str:
+            return "-" if v is None else f"{v:.1%}"
+
+        rows = [[f"{u['site']}/{u['offering']}", f"{u['old_bought']} → {u['new_bought']}",
+                 f"{share(u['old_utilisation'])} → {share(u['new_utilisation'])}",
+                 money(u["old_idle_monthly_usd"]), money(u["new_idle_monthly_usd"])]
+                for u in diff["owned"]]
+        out.append(("Owned hardware", ["offering", "bought", "utilisation", "idle / month (old)",
+                                       "idle / month (new)"], rows, {3, 4}))
     return out
 
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from ..model import Placement, Plan
+from ..model import OwnedUse, PeriodCost, Placement, Plan
 from ..units import MONTH_HOURS
 from .provenance import price_summary
 
-__all__ = ["GROUPS", "MONTH_HOURS", "SCHEMA", "cost_breakdown", "group_split", "hourly", "monthly",
-           "plan_document", "pricing"]
+__all__ = ["COMMITTED", "GROUPS", "MONTH_HOURS", "SCHEMA", "cost_breakdown", "group_split",
+           "hourly", "monthly", "plan_document", "pricing"]
 
-SCHEMA = "tierplan.plan/v1"
+SCHEMA = "tierplan.plan/v2"
 
 
 GROUPS: dict[str, str] = {"by_tier": "tier", "by_provider": "provider", "by_site": "site",
@@ -73,7 +73,15 @@ def _cents(value: float) -> float:
     return round(value + 0.0, 2)
 
 
-def cost_breakdown(placements: tuple[Placement, ...]) -> dict[str, Any]:
+# The name committed cost of owned hardware counts under in by_workload and by_team, so
+# every group still sums to total_cost_usd.
+COMMITTED = "(committed)"
+
+
+def cost_breakdown(placements: tuple[Placement, ...],
+                   owned: tuple[OwnedUse, ...] = ()) -> dict[str, Any]:
+    """Cost groups over the horizon; ``owned`` adds the committed cost (sunk) to its
+    site's tier, provider and site, and to ``(committed)`` in by_workload and by_team."""
     groups: dict[str, dict[str, float]] = {k: defaultdict(float) for k in
                                            ("by_tier", "by_provider", "by_site", "by_workload",
                                             "by_team")}
@@ -83,14 +91,24 @@ def cost_breakdown(placements: tuple[Placement, ...]) -> dict[str, Any]:
         groups["by_site"][p.site] += p.cost_usd
         groups["by_workload"][p.workload] += p.cost_usd
         groups["by_team"][p.team or "(none)"] += p.cost_usd
+    for u in owned:
+        if not u.committed_usd:
+            continue
+        groups["by_tier"][u.tier] += u.committed_usd
+        groups["by_provider"][u.provider or u.tier] += u.committed_usd
+        groups["by_site"][u.site] += u.committed_usd
+        groups["by_workload"][COMMITTED] += u.committed_usd
+        groups["by_team"][COMMITTED] += u.committed_usd
     return {
         "compute_usd": _cents(sum(p.compute_usd for p in placements)),
         "transfer_usd": _cents(sum(p.transfer_usd for p in placements)),
+        "committed_usd": _cents(sum(u.committed_usd for u in owned)),
+        "idle_usd": _cents(sum(u.idle_usd for u in owned)),
         **{k: {name: _cents(v) for name, v in sorted(d.items())} for k, d in groups.items()},
     }
 
 
-def _placement(p: Placement, horizon: float) -> dict[str, Any]:
+def _placement(p: Placement, horizon: float, periods: int = 1) -> dict[str, Any]:
     out: dict[str, Any] = {
         "workload": p.workload, "kind": p.kind, "site": p.site, "tier": p.tier,
         "provider": p.provider, "offering": p.offering, "accelerator": p.accelerator,
@@ -98,25 +116,66 @@ def _placement(p: Placement, horizon: float) -> dict[str, Any]:
         "cost_usd": _cents(p.cost_usd), "compute_usd": _cents(p.compute_usd),
         "transfer_usd": _cents(p.transfer_usd), "team": p.team,
     }
+    count = max(periods, 1)
     if p.price_source is not None:
         out["source"], out["as_of"] = p.price_source, p.price_as_of
     if p.kind == "inference":
         out["traffic_rps"] = {c: round(v, 6) for c, v in p.traffic_rps.items()}
         out["hourly_usd"] = _cents(p.cost_usd / horizon)
+        out["instances_by_period"] = list(p.instances_by_period or (p.instances,) * count)
+        out["traffic_rps_by_period"] = [
+            {c: round(v, 6) for c, v in t.items()}
+            for t in (p.traffic_by_period or (p.traffic_rps,) * count)]
     else:
         out["compute_hours"] = round(p.compute_hours or 0.0, 6)
         out["transfer_hours"] = round(p.transfer_hours or 0.0, 6)
+        out["hours_by_period"] = [round(h, 6) for h in (
+            p.hours_by_period or (p.instances * (p.compute_hours or 0.0),))]
+    out["cost_by_period"] = [_cents(c) for c in (p.cost_by_period or (p.cost_usd,))]
     return out
 
 
+def _period(q: PeriodCost) -> dict[str, Any]:
+    out: dict[str, Any] = {"index": q.index, "start_hour": round(q.start_hour, 6),
+                           "hours": round(q.hours, 6)}
+    if q.start is not None:
+        out["start"] = (q.start + timedelta(hours=q.start_hour)).strftime(
+            "%Y-%m-%d" if (q.start_hour + q.start.hour) % 24 == 0 else "%Y-%m-%dT%H:%MZ")
+    out.update(cost_usd=_cents(q.cost_usd), committed_usd=_cents(q.committed_usd),
+               by_tier={k: _cents(v) for k, v in sorted(q.by_tier.items())},
+               by_team={k: _cents(v) for k, v in sorted(q.by_team.items())})
+    return out
+
+
+def _owned(u: OwnedUse) -> dict[str, Any]:
+    return {"site": u.site, "offering": u.offering, "tier": u.tier, "available": u.available,
+            "bought": u.bought, "fixed_usd_per_hour": round(u.fixed_usd_per_hour, 6),
+            "usd_per_hour": round(u.usd_per_hour, 6),
+            "used_instance_hours": round(u.used_instance_hours, 4),
+            "idle_instance_hours": round(u.idle_instance_hours, 4),
+            "committed_usd": _cents(u.committed_usd), "idle_usd": _cents(u.idle_usd),
+            "utilisation": round(u.utilisation, 4),
+            "arrival_hour": u.arrival_hour,
+            "used_by_period": [round(h, 4) for h in u.used_by_period],
+            "capacity_by_period": [round(h, 4) for h in u.capacity_by_period],
+            "saving_usd": None if u.saving_usd is None else _cents(u.saving_usd),
+            "required": u.required}
+
+
 def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
-    """Plain dict in the ``tierplan.plan/v1`` schema; money rounded to cents.
+    """Plain dict in the ``tierplan.plan/v2`` schema (SPEC 5.5); money rounded to cents.
 
     ``today`` dates the prices' age check (reports/provenance.py); None skips it.
     """
     total = plan.total_cost_usd
-    placements = [_placement(p, plan.horizon_hours) for p in plan.placements]
+    count = len(plan.periods) or 1
+    placements = [_placement(p, plan.horizon_hours, count) for p in plan.placements]
     prices = price_summary(placements, today)
+    periods = [_period(q) for q in plan.periods]
+    if periods:  # the periods' cents add up to the total's (the rounding on the largest)
+        drift = _cents(total) - sum(q["cost_usd"] for q in periods)
+        big = max(periods, key=lambda q: q["cost_usd"])
+        big["cost_usd"] = _cents(big["cost_usd"] + drift)
     return {
         "schema": SCHEMA,
         "scenario": plan.scenario,
@@ -126,8 +185,11 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
         "total_cost_usd": _cents(total),
         "hourly_cost_usd": _cents(hourly(total, plan.horizon_hours)),
         "monthly_cost_usd": _cents(monthly(total, plan.horizon_hours)),
-        "cost": cost_breakdown(plan.placements),
+        "start": plan.start.strftime("%Y-%m-%dT%H:%M:%SZ") if plan.start else None,
+        "cost": cost_breakdown(plan.placements, plan.owned),
+        "periods": periods,
         "placements": placements,
+        "owned": [_owned(u) for u in plan.owned],
         **({"prices": prices} if prices else {}),
         "latency": [
             {"workload": s.workload, "client": s.client, "mean_ms": round(s.mean_ms, 3),
@@ -136,7 +198,8 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
         ],
         "budgets": [
             {"name": b.name, "limit_usd": _cents(b.limit_usd), "used_usd": _cents(b.used_usd),
-             "binding": b.binding, **({"workload": b.workload} if b.workload else {})}
+             "binding": b.binding, **({"workload": b.workload} if b.workload else {}),
+             **({"per_period": True} if b.per_period else {})}
             for b in plan.budgets
         ],
         "binding": [

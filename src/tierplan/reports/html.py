@@ -20,6 +20,7 @@ from typing import Any
 
 from .charts import bar_chart, html_page, money, stacked_bar_chart
 from .document import GROUPS, MONTH_HOURS, group_split, hourly, monthly, pricing
+from .periods import html_periods
 from .provenance import price_lines
 from .tables import binding_rows, traffic_detail
 
@@ -285,6 +286,7 @@ def _prices(doc: dict[str, Any]) -> str:
 
 def to_html(doc: dict[str, Any]) -> str:
     """The whole report page for a plan document (SPEC section 4)."""
-    body = "".join((_header(doc), _cards(doc), _prices(doc), _diagnosis(doc), _costs(doc), _budgets(doc),
+    body = "".join((_header(doc), _cards(doc), _prices(doc), _diagnosis(doc), _costs(doc),
+                    html_periods(doc), _budgets(doc),
                     _latency(doc), _binding(doc), _placements(doc), _footer(doc)))
     return html_page(f"tierplan: {doc['scenario']}", body)

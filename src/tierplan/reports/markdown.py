@@ -102,6 +102,9 @@ def to_markdown(doc: dict[str, Any]) -> str:
                                ("Binding constraints", "constraints", None)):
         if tables[title].rows:
             lines += _section(tables[title], what=what, order=order)
+    for title in ("Cost by period", "Owned hardware", "Training schedule (instance-hours per period)"):
+        if title in tables and tables[title].rows:
+            lines += _section(tables[title], what="rows")
     placements = tables["Placements"]
     if placements.rows:
         shown, note = _cap(placements, "placements (the total covers them)",

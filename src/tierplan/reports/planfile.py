@@ -15,6 +15,9 @@ from ..errors import ScenarioError
 from ..units import LARGEST, MIN_HORIZON_HOURS
 from .document import SCHEMA
 
+# Plans written before periods (SPEC 4) read as one period, with nothing committed.
+SCHEMAS = ("tierplan.plan/v1", SCHEMA)
+
 __all__ = ["PlanFileError", "load_plan_file", "validate_plan"]
 
 _STATUSES = ("optimal", "time_limit", "infeasible")
@@ -22,7 +25,7 @@ _GROUPS = ("by_tier", "by_provider", "by_site", "by_workload", "by_team")
 
 
 class PlanFileError(ScenarioError):
-    """A plan JSON file that is unreadable or not a ``tierplan.plan/v1`` document, located
+    """A plan JSON file that is unreadable or not a ``tierplan.plan/v1``/``v2`` document, located
     by file and field like any input file."""
 
 
@@ -87,7 +90,7 @@ def validate_plan(doc: Any, file: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise c.fail("", f"expected a plan JSON object (schema {SCHEMA}), got {_kind(doc)}")
     schema = c.get(doc, "schema", "")
-    if schema != SCHEMA:
+    if schema not in SCHEMAS:
         raise c.fail("schema", f"expected {SCHEMA!r}, got {json.dumps(schema)[:60]}; "
                                "is this the output of `tierplan plan --format json`?")
     c.string(doc, "scenario", "")
@@ -113,6 +116,27 @@ def validate_plan(doc: Any, file: str) -> dict[str, Any]:
         if instances != int(instances):
             raise c.fail(f"{path}.instances", f"expected a whole number, got {instances:g}")
         c.number(p, "cost_usd", path)
+        for key in ("instances_by_period", "hours_by_period", "cost_by_period"):
+            if key in p:
+                for j, value in enumerate(c.array(p[key], f"{path}.{key}")):
+                    c.number({f"{key}[{j}]": value}, f"{key}[{j}]", path)
+    for i, q in enumerate(c.array(doc.get("periods", []), "periods")):
+        path = f"periods[{i}]"
+        q = c.obj(q, path)
+        c.number(q, "start_hour", path, minimum=0)
+        c.number(q, "hours", path, minimum=0)
+        c.number(q, "cost_usd", path)
+    for i, u in enumerate(c.array(doc.get("owned", []), "owned")):
+        path = f"owned[{i}]"
+        u = c.obj(u, path)
+        c.string(u, "site", path)
+        c.string(u, "offering", path)
+        for key in ("available", "bought", "committed_usd", "idle_usd", "used_instance_hours",
+                    "fixed_usd_per_hour", "utilisation"):
+            c.number(u, key, path, minimum=0)
+    for key in ("committed_usd", "idle_usd"):
+        if key in cost:
+            c.number(cost, key, "cost", minimum=0)
     for i, b in enumerate(c.array(doc.get("budgets", []), "budgets")):
         path = f"budgets[{i}]"
         b = c.obj(b, path)

@@ -13,6 +13,7 @@ from .document import hourly, monthly, plan_document, pricing
 from .fit import fitted_text
 from .html import to_html
 from .markdown import to_markdown
+from .periods import CSV_PERIOD_FIELDS, csv_period_rows
 from .provenance import price_lines
 from .safe import clean, csv_text
 from .tables import headline, plain_table, plan_tables
@@ -45,14 +46,15 @@ def to_table(doc: dict[str, Any], width: int | None = None, wide: bool = False) 
 CSV_FIELDS = ["workload", "kind", "site", "tier", "provider", "offering", "accelerator",
               "instances", "purchase", "usd_per_hour", "cost_usd", "compute_usd",
               "transfer_usd", "team", "compute_hours", "transfer_hours", "traffic_rps",
-              "pricing", "monthly_usd", "hourly_usd"]
+              "pricing", "monthly_usd", "hourly_usd", *CSV_PERIOD_FIELDS]
 
 
 def to_csv(doc: dict[str, Any]) -> str:
-    """One row per placement (traffic as `client=rps;...`).
+    """One row per placement and period, in long form (traffic as `client=rps;...`).
 
-    ``cost_usd`` is over the horizon; ``monthly_usd`` = cost / horizon * 730 and
-    ``hourly_usd`` = cost / horizon; ``pricing`` is spot, on-demand or amortised (on-prem).
+    ``cost_usd`` is the placement's over the horizon; ``monthly_usd`` = cost / horizon *
+    730 and ``hourly_usd`` = cost / horizon; ``pricing`` is spot, on-demand or amortised
+    (on-prem). The ``period_*`` columns are that period's (SPEC 5.5), numbered from 1.
     """
     h = doc["horizon_hours"]
     rows = []
@@ -62,7 +64,7 @@ def to_csv(doc: dict[str, Any]) -> str:
         row["pricing"] = pricing(p)
         row["monthly_usd"] = round(monthly(p["cost_usd"], h), 2)
         row["hourly_usd"] = round(hourly(p["cost_usd"], h), 4)
-        rows.append(row)
+        rows += [{**row, **period} for period in csv_period_rows(doc, p)]
     return csv_text(CSV_FIELDS, rows)
 
 

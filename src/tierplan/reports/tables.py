@@ -148,6 +148,11 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     rows = []
     for b in doc["budgets"]:
         used, limit = b["used_usd"], b["limit_usd"]
+        if b.get("per_period"):  # its limit and the fullest period's cost, as they are
+            rows.append((f"{b['name']} (per period)", money(used), money(limit),
+                         f"{used / limit:.0%}" if limit else "-", money(limit - used), "",
+                         "yes" if b["binding"] else ""))
+            continue
         rows.append((b["name"], money(monthly(used, h)), money(monthly(limit, h)),
                      *([money(limit)] if over else []),
                      f"{used / limit:.0%}" if limit else "-", money(monthly(limit - used, h)),
@@ -167,7 +172,9 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     header = ("kind", "name", "detail", "shadow price", "relaxing saves")
     tables.append(TableData("Binding constraints", header, tuple(binding_rows(doc)), frozenset({3, 4}),
                             levels=(1, 0, 2, 3, 0)))
-    return tables
+    from .periods import period_tables  # it builds on TableData
+
+    return tables + period_tables(doc)
 
 
 def plain_table(t: TableData) -> list[str]:

@@ -150,10 +150,14 @@ class Universe:
         for k, (si, o) in enumerate(self.offers):
             self.by_key[si][o.speed_key].append(k)
         self.limited = [o.available is not None for _, o in self.offers]
+        # Instances of each offering the plan may buy in time (SPEC 5.2), else 0.
+        self.buyable = [o.buy_max if o.buy_max and any(
+            p.start_hour >= o.buy_lead_hours - 1e-9 for p in scenario.timeline) else 0
+            for _, o in self.offers]
         # Per site and accelerator: (offer, accelerator units, price) of what can run.
         self.priced: list[dict[str, list[tuple[int, float, float]]]] = [
             {key: [(k, self.offers[k][1].units, self.offers[k][1].usd_per_hour)
-                   for k in ks if self.offers[k][1].available != 0]
+                   for k in ks if self.offers[k][1].available != 0 or self.buyable[k]]
              for key, ks in by_key.items()} for by_key in self.by_key]
         self.rtt = self._rtt_matrix()
         self.churn_usd = churn_usd if current else 0.0
@@ -311,9 +315,10 @@ class Universe:
 
         ``prune=False`` keeps dominated options too (diagnostics look for the fastest).
         """
-        if limit is None:
+        if limit is None:  # the window's length: release to deadline or horizon (SPEC 5.2)
             horizon = self.scenario.horizon_hours
-            limit = min(horizon, w.deadline_hours) if w.deadline_hours is not None else horizon
+            end = min(horizon, w.deadline_hours) if w.deadline_hours is not None else horizon
+            limit = end - w.release_hours
         options: list[TrainOption] = []
         # Unlimited offerings: only the cheapest option per budget signature can be optimal,
         # so keep the best one on the fly instead of materialising every option.
@@ -329,8 +334,8 @@ class Universe:
                         continue
                     eligible += 1
                     max_nodes = w.max_nodes
-                    if offering.available is not None:
-                        max_nodes = min(max_nodes, offering.available)
+                    if offering.available is not None:  # with what may be bought
+                        max_nodes = min(max_nodes, offering.available + self.buyable[k])
                     prices = [(False, offering.usd_per_hour)]
                     if w.spot and offering.spot_usd_per_hour is not None:
                         prices.append((True, offering.spot_usd_per_hour))

@@ -40,7 +40,8 @@ def decode(universe: Universe, form: Formulation, x: Sequence[float]) -> list[Pl
                     accelerator=offering.accelerator, instances=n, purchase="on-demand",
                     usd_per_hour=offering.usd_per_hour, cost_usd=compute + transfer,
                     compute_usd=compute, transfer_usd=transfer, team=w.team,
-                    traffic_rps=traffic, price_source=offering.price_source,
+                    traffic_rps=traffic, instances_by_period=(n,), traffic_by_period=(traffic,),
+                    cost_by_period=(compute + transfer,), price_source=offering.price_source,
                     price_as_of=offering.price_as_of,
                 ))
     for t in form.training:
@@ -56,6 +57,7 @@ def decode(universe: Universe, form: Formulation, x: Sequence[float]) -> list[Pl
                 purchase="spot" if opt.spot else "on-demand", usd_per_hour=opt.usd_per_hour,
                 cost_usd=opt.cost, compute_usd=opt.compute_usd, transfer_usd=opt.transfer_usd,
                 team=tw.team, compute_hours=opt.compute_hours, transfer_hours=opt.transfer_hours,
+                hours_by_period=(opt.instance_hours,), cost_by_period=(opt.cost,),
                 price_source=offering.price_source, price_as_of=offering.price_as_of,
             ))
     return out

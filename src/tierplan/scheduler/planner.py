@@ -20,7 +20,10 @@ Steps, each in its own module:
 
 from __future__ import annotations
 
-from ..model import Plan, Scenario
+from dataclasses import replace
+
+from ..model import Plan, Scenario, SolverInfo
+from . import ledger, summary
 from .budget import WorkClock
 from .decoding import decode
 from .decomposition import Decomposition
@@ -33,9 +36,23 @@ __all__ = ["PlanOptions", "choose", "decode", "plan"]
 
 def plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     """The plan of ``scenario``: by the strategy ``options`` name (see :mod:`.strategy`)
-    within its effort's work budget."""
+    within its effort's work budget. Several periods or hardware to buy (SPEC 5) go to
+    the model over periods (:mod:`.periodic`); otherwise the strategy plans with each
+    budget less the committed cost of owned hardware it covers (a constant then), and
+    :func:`.ledger.finish` adds the committed, idle and per-period figures."""
     problem = Problem(scenario, options or PlanOptions())
-    return choose(problem).solve(problem, WorkClock(problem.options.work_seconds))
+    clock = WorkClock(problem.options.work_seconds)
+    if ledger.needs_periods(scenario):
+        from .periodic import plan_periods
+
+        return plan_periods(problem, clock)
+    reasons = ledger.over_committed(scenario)
+    if reasons:
+        info = SolverInfo(problem.options.solver, 0.0, 0.0)
+        return ledger.finish(scenario, summary.infeasible(scenario, problem.objective, reasons,
+                                                          info))
+    inner = Problem(replace(scenario, budgets=ledger.committed_shift(scenario)), problem.options)
+    return ledger.finish(scenario, choose(inner).solve(inner, clock))
 
 
 def choose(problem: Problem) -> Strategy:
