@@ -116,3 +116,38 @@ def test_an_autoscale_file_reports_every_problem(capsys, tmp_path):
     assert f"{config}: interval: '-30s' is negative" in err
     assert f"{config}: hpa.tolerence: unknown key 'tolerence' (did you mean 'tolerance'?)" in err
     assert f"{config}: endpoints[0].sites[2].max_replicas: must be a whole number (got 'many')" in err
+
+
+REFERENCES = """\
+name: several-mistakes
+clients:
+  - {name: munich, location: {lat: 48.1, lon: 11.6}}
+sites:
+  - name: edge/a
+    tier: edge
+    location: {lat: 48.1, lon: 11.6}
+    offerings:
+      - {name: orin, accelerator: Jetson-AGX-Orin, accelerator_count: 0, usd_per_hour: 0.05}
+  - {name: edge/a, tier: edge, location: {lat: 48.1, lon: 11.6}, offerings: []}
+datasets:
+  - {name: d, size_gb: 1, site: edge/nowhere}
+workloads:
+  - name: w1
+    kind: inference
+    accelerators: {Jetson-AGX-Orin: {rps: 5, latency_ms: 10}}
+    demand_rps: {munchen: 3}
+    latency_slo_ms: 80
+  - {name: w2, kind: training, accelerators: {A100: 1.0}, work_hours: 3, datasets: [nope]}
+"""
+
+
+def test_mistakes_in_names_and_references_are_reported_at_once(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(REFERENCES)
+    with pytest.raises(ScenarioErrors) as info:
+        load_scenario(path)
+    paths = [p.path for p in info.value.problems]
+    assert paths == ["sites[1].name", "sites[0].offerings[0].accelerator_count",
+                     "datasets[0].site", "workloads[0].demand_rps.munchen",
+                     "workloads[1].datasets[0]"]
+    assert "did you mean 'munich'" in str(info.value)

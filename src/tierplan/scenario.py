@@ -6,13 +6,14 @@ Errors are :class:`~tierplan.errors.ScenarioError` naming the file, the path ins
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import schema as s
-from .errors import ScenarioError
+from .errors import ScenarioError, ScenarioErrors
 from .model import (
     CPU,
     Budget,
@@ -47,6 +48,8 @@ from .validation import did_you_mean, read_yaml, validate
 
 __all__ = ["load_scenario", "parse_scenario", "read_yaml"]
 
+T = TypeVar("T")
+
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario file."""
@@ -70,6 +73,7 @@ class _Builder:
         self.file = file
         self.start = as_utc(raw.start) if raw.start is not None else None
         self.periods: tuple[Period, ...] = ()
+        self.problems: list[ScenarioError] = []
 
     def fail(self, path: str, message: str) -> ScenarioError:
         return ScenarioError(self.file, path, message)
@@ -78,12 +82,31 @@ class _Builder:
         seen: dict[str, int] = {}
         for i, item in enumerate(items):
             if item.name in seen:
-                raise self.fail(
+                self.problems.append(self.fail(
                     f"{where}[{i}].name",
                     f"{item.name!r} is already used by {where}[{seen[item.name]}]; names must be unique",
-                )
+                ))
+                continue
             seen[item.name] = i
         return seen
+
+    def gather(self, check: Callable[[], T]) -> T | None:
+        """Runs one check that does not depend on the others, keeping its problem so the
+        rest still run: a file with several mistakes gets them all in one answer."""
+        try:
+            return check()
+        except ScenarioErrors as exc:
+            self.problems.extend(exc.problems)
+        except ScenarioError as exc:
+            self.problems.append(exc)
+        return None
+
+    def settle(self) -> None:
+        """Raises what :meth:`gather` and :meth:`unique` kept, if anything."""
+        if len(self.problems) == 1:
+            raise self.problems[0]
+        if self.problems:
+            raise ScenarioErrors(self.problems)
 
     def known(self, name: str, names: Mapping[str, int], path: str, what: str) -> None:
         if name not in names:
@@ -105,11 +128,13 @@ class _Builder:
         dataset_ix = self.unique(raw.datasets, "datasets")
         self.unique(raw.workloads, "workloads")
         self.unique(raw.budgets, "budgets")
-        inline = tuple(self.site(i, site) for i, site in enumerate(raw.sites))
+        inline = tuple(x for x in (self.gather(partial(self.site, i, site))
+                                   for i, site in enumerate(raw.sites)) if x is not None)
         # Catalog sites come after the inline ones; an inline site with the same name
         # replaces the catalog site entirely (the way to correct or extend a region).
-        from_catalog = tuple(c for c in self.catalog_sites() if c.name not in site_ix)
-        if not inline and not from_catalog:
+        from_catalog = tuple(c for c in self.gather(self.catalog_sites) or ()
+                             if c.name not in site_ix)
+        if not inline and not from_catalog and not self.problems:
             raise self.fail("sites", "the scenario has no sites; add at least one under 'sites' "
                                      "or take them from a catalog (catalog: {source: bundled})")
         sites = inline + from_catalog
@@ -117,17 +142,18 @@ class _Builder:
         measured: dict[tuple[str, str], float] = {}
         for i, lat in enumerate(raw.network.latency_ms):
             path = f"network.latency_ms[{i}]"
-            self.known(lat.client, client_ix, f"{path}.client", "client")
-            self.known(lat.site, site_ix, f"{path}.site", "site")
+            self.gather(partial(self.known, lat.client, client_ix, f"{path}.client", "client"))
+            self.gather(partial(self.known, lat.site, site_ix, f"{path}.site", "site"))
             measured[(lat.client, lat.site)] = lat.ms
-        self.check_locations(measured)
+        self.gather(partial(self.check_locations, measured))
         datasets = []
         for i, d in enumerate(raw.datasets):
-            self.known(d.site, site_ix, f"datasets[{i}].site", "site")
+            self.gather(partial(self.known, d.site, site_ix, f"datasets[{i}].site", "site"))
             datasets.append(Dataset(d.name, d.size_gb, d.site, _codes(d.jurisdictions)))
-        workloads = tuple(
-            self.workload(i, w, site_ix, client_ix, dataset_ix) for i, w in enumerate(raw.workloads)
-        )
+        workloads = tuple(w for w in (
+            self.gather(partial(self.workload, i, w, site_ix, client_ix, dataset_ix))
+            for i, w in enumerate(raw.workloads)) if w is not None)
+        self.settle()
         if not workloads:
             raise self.fail("workloads", "the scenario has no workloads; add at least one")
         budgets = tuple(
