@@ -3,9 +3,9 @@
     python bench/bench_periods.py [--sizes 100,1000] [--periods 1,4,13,52]
                                   [--time-limit 300] [--gap 1e-4] [--out FILE]
 
-Each case takes the benchmark scenario of ``generate.py`` (seed 0, 2,000 offerings) and
-spreads it over P equal periods of one week (horizon P x 168 h, budgets scaled to the
-horizon); every inference workload's demand grows linearly from 70 % in the first week
+Each case takes the benchmark scenario of ``generate.py`` (seed 0, 2,000 offerings) over
+a quarter of 13 weeks (2,184 h, budgets scaled to it) cut into P equal periods (13 =
+weekly); every inference workload's demand grows linearly from 70 % in the first period
 to its full rate in the last, so every period is different. One period is planned by the
 decomposition of section 2 (the same as plan v1); two or more by one HiGHS model of the
 whole scenario (``scheduler/periodic.py``).
@@ -39,7 +39,7 @@ def case(workloads: int, periods: int, time_limit: float, gap: float) -> dict[st
     from tierplan.periods import make_periods
 
     base = generate(workloads)
-    horizon = periods * WEEK
+    horizon = 13 * WEEK
     scale = horizon / base.horizon_hours
     grown = []
     for w in base.workloads:
@@ -51,7 +51,7 @@ def case(workloads: int, periods: int, time_limit: float, gap: float) -> dict[st
             w = replace(w, budget_usd=w.budget_usd * scale)
         grown.append(w)
     sc = replace(base, workloads=tuple(grown), horizon_hours=horizon,
-                 periods=make_periods(horizon, WEEK, None),
+                 periods=make_periods(horizon, horizon / periods, None),
                  budgets=tuple(replace(b, limit_usd=b.limit_usd * scale) for b in base.budgets))
     began = time.perf_counter()
     result = plan(sc, PlanOptions(time_limit=time_limit, gap=gap, explain=False))
