@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import EXAMPLES, solve
+from conftest import EXAMPLES, run_cli, solve
 from tierplan import load_scenario
 
 
@@ -67,3 +67,14 @@ def test_buy_or_rent_buys_dgx_and_no_l40s():
     # break-even: $10.27 fixed / ($55.04 rent - $2.652 power) = 19.6 %
     assert "a 7th dgx-h100 pays for itself at 20% utilisation" in buys["onprem/fra-dc1/dgx-h100"]
     assert "the plan buys none" in buys["onprem/fra-dc1/l40s-server"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "html", "json"])
+@pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.yaml")))
+def test_every_example_renders_in_every_format(tmp_path, capsys, name, fmt):
+    """The plan of every example is written in every format (the budget table of a
+    per-period budget over a horizon that is not a month once lost a column and crashed)."""
+    out = tmp_path / "plan.out"
+    code, _, err = run_cli(capsys, "plan", EXAMPLES / f"{name}.yaml", "--format", fmt, "-o", out)
+    assert code in (0, 3), err
+    assert "Traceback" not in err and out.stat().st_size > 0

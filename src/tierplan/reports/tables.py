@@ -150,6 +150,7 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
         used, limit = b["used_usd"], b["limit_usd"]
         if b.get("per_period"):  # its limit and the fullest period's cost, as they are
             rows.append((f"{b['name']} (per period)", money(used), money(limit),
+                         *([""] if over else []),
                          f"{used / limit:.0%}" if limit else "-", money(limit - used), "",
                          "yes" if b["binding"] else ""))
             continue
