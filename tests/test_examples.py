@@ -78,3 +78,17 @@ def test_every_example_renders_in_every_format(tmp_path, capsys, name, fmt):
     code, _, err = run_cli(capsys, "plan", EXAMPLES / f"{name}.yaml", "--format", fmt, "-o", out)
     assert code in (0, 3), err
     assert "Traceback" not in err and out.stat().st_size > 0
+
+
+def test_owned_hardware_under_sunk_cost_is_priced_owned_and_rented_on_prem_amortised(tmp_path, capsys):
+    import csv
+
+    rows = {}
+    for name in ("buy-or-rent", "hub-and-spoke"):
+        out = tmp_path / f"{name}.csv"
+        assert run_cli(capsys, "plan", EXAMPLES / f"{name}.yaml", "-o", out)[0] == 0
+        rows[name] = {(r["site"], r["offering"]): r["pricing"] for r in csv.DictReader(out.read_text().splitlines())}
+    # buy-or-rent's DGX and L40S servers are owned: their hours cost power only
+    assert rows["buy-or-rent"][("onprem/fra-dc1", "dgx-h100")] == "owned"
+    # hub-and-spoke's DGX is priced by the hour (not owned): its rate is amortised
+    assert rows["hub-and-spoke"][("onprem/fra-dc1", "dgx-a100")] == "amortised"

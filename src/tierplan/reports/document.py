@@ -31,12 +31,20 @@ def hourly(total_usd: float, horizon_hours: float) -> float:
     return total_usd / horizon_hours if horizon_hours else 0.0
 
 
-def pricing(placement: dict[str, Any]) -> str:
-    """How a placement is priced: ``spot``, ``on-demand``, or ``amortised`` on-prem.
+def pricing(placement: dict[str, Any], doc: dict[str, Any] | None = None) -> str:
+    """How a placement is priced: ``spot``, ``on-demand``, ``amortised`` on-prem, or
+    ``owned`` on owned hardware under ``owned_cost: sunk``.
 
     An on-prem offering's ``usd_per_hour`` is its amortised rate (hardware, power and
-    operations spread over its life), not a bill; reports label it so.
+    operations spread over its life), not a bill; reports label it so. Under sunk cost an
+    owned offering is charged only its power per hour used (the hardware is committed
+    cost), and a plan with such placements always has a committed cost, which tells the
+    two modes apart in a plan file.
     """
+    if doc is not None and doc.get("cost", {}).get("committed_usd", 0) > 0:
+        owned = {(u["site"], u["offering"]) for u in doc.get("owned", [])}
+        if (placement["site"], placement["offering"]) in owned:
+            return "owned"
     return "amortised" if placement["tier"] == "onprem" else str(placement["purchase"])
 
 

@@ -254,7 +254,7 @@ def _placements(doc: dict[str, Any]) -> str:
         return f'{escape(top)}<br><span class="note">{escape(below)}</span>'
 
     rows = [(two(str(p["workload"]), str(p["kind"])), str(p["site"]), _tag(str(p["tier"])),
-             two(str(p["offering"]), str(p["accelerator"] or "cpu")), str(p["instances"]), pricing(p),
+             two(str(p["offering"]), str(p["accelerator"] or "cpu")), str(p["instances"]), pricing(p, doc),
              money(p["usd_per_hour"]), money(monthly(p["cost_usd"], h)), money(hourly(p["cost_usd"], h)),
              traffic_detail(p)) for p in doc["placements"]]
     total = ("total", "", "", "", "", "", "", money(monthly(doc["total_cost_usd"], h)),

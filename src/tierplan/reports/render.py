@@ -61,7 +61,7 @@ def to_csv(doc: dict[str, Any]) -> str:
     for p in doc["placements"]:
         row = {k: p.get(k) for k in CSV_FIELDS}
         row["traffic_rps"] = ";".join(f"{c}={r:g}" for c, r in p.get("traffic_rps", {}).items())
-        row["pricing"] = pricing(p)
+        row["pricing"] = pricing(p, doc)
         row["monthly_usd"] = round(monthly(p["cost_usd"], h), 2)
         row["hourly_usd"] = round(hourly(p["cost_usd"], h), 4)
         rows += [{**row, **period} for period in csv_period_rows(doc, p)]

@@ -3,7 +3,8 @@
 Money: every cost over the horizon is shown as a monthly rate (``total / horizon * 730``)
 and an hourly rate (``total / horizon``) side by side; when the horizon is not 730 h the
 amount over the horizon gets its own column too. On-prem placements are priced
-"amortised" (their rate spreads hardware, power and operations over their life).
+"amortised" (their rate spreads hardware, power and operations over their life), and
+placements on owned hardware under ``owned_cost: sunk`` "owned" (power only).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     tables: list[TableData] = []
 
     rows = [(p["workload"], p["kind"], p["site"], p["tier"], p["offering"], p["accelerator"] or "cpu",
-             str(p["instances"]), pricing(p), *_money_cells(doc, p["cost_usd"]), traffic_detail(p))
+             str(p["instances"]), pricing(p, doc), *_money_cells(doc, p["cost_usd"]), traffic_detail(p))
             for p in doc["placements"]]
     header = ("workload", "kind", "site", "tier", "offering", "accelerator", "instances", "pricing",
               *money_header, "detail")
