@@ -87,7 +87,8 @@ def test_owned_hardware_under_sunk_cost_is_priced_owned_and_rented_on_prem_amort
     for name in ("buy-or-rent", "hub-and-spoke"):
         out = tmp_path / f"{name}.csv"
         assert run_cli(capsys, "plan", EXAMPLES / f"{name}.yaml", "-o", out)[0] == 0
-        rows[name] = {(r["site"], r["offering"]): r["pricing"] for r in csv.DictReader(out.read_text().splitlines())}
+        table = csv.DictReader(out.read_text().splitlines())
+        rows[name] = {(r["site"], r["offering"]): r["pricing"] for r in table}
     # buy-or-rent's DGX and L40S servers are owned: their hours cost power only
     assert rows["buy-or-rent"][("onprem/fra-dc1", "dgx-h100")] == "owned"
     # hub-and-spoke's DGX is priced by the hour (not owned): its rate is amortised
