@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..model import Placement
-from .candidates import Universe
+from ..model import Placement, TrainingWorkload
+from .candidates import TrainOption, Universe
 from .formulation import Formulation
 
-__all__ = ["decode"]
+__all__ = ["decode", "training_placement"]
 
 TINY = 1e-9  # traffic below this (rps) is a solver's zero
 
@@ -48,16 +48,22 @@ def decode(universe: Universe, form: Formulation, x: Sequence[float]) -> list[Pl
         tw = t.cand.workload
         chosen = [opt for opt, col in zip(t.cand.options, t.x, strict=True) if x[col] > 0.5]
         for opt in chosen:
-            site = universe.sites[opt.site]
-            offering = universe.offers[opt.offer][1]
-            out.append(Placement(
-                workload=tw.name, kind="training", site=site.name, tier=site.tier,
-                provider=site.provider, offering=offering.name,
-                accelerator=offering.accelerator, instances=opt.nodes,
-                purchase="spot" if opt.spot else "on-demand", usd_per_hour=opt.usd_per_hour,
-                cost_usd=opt.cost, compute_usd=opt.compute_usd, transfer_usd=opt.transfer_usd,
-                team=tw.team, compute_hours=opt.compute_hours, transfer_hours=opt.transfer_hours,
-                hours_by_period=(opt.instance_hours,), cost_by_period=(opt.cost,),
-                price_source=offering.price_source, price_as_of=offering.price_as_of,
-            ))
+            out.append(training_placement(universe, tw, opt, (opt.instance_hours,), (opt.cost,)))
     return out
+
+
+def training_placement(universe: Universe, tw: TrainingWorkload, opt: TrainOption,
+                       hours_by_period: Sequence[float], cost_by_period: Sequence[float]) -> Placement:
+    """The placement of a chosen training option, with its hours and cost per period."""
+    site = universe.sites[opt.site]
+    offering = universe.offers[opt.offer][1]
+    return Placement(
+        workload=tw.name, kind="training", site=site.name, tier=site.tier,
+        provider=site.provider, offering=offering.name,
+        accelerator=offering.accelerator, instances=opt.nodes,
+        purchase="spot" if opt.spot else "on-demand", usd_per_hour=opt.usd_per_hour,
+        cost_usd=opt.cost, compute_usd=opt.compute_usd, transfer_usd=opt.transfer_usd,
+        team=tw.team, compute_hours=opt.compute_hours, transfer_hours=opt.transfer_hours,
+        hours_by_period=tuple(hours_by_period), cost_by_period=tuple(cost_by_period),
+        price_source=offering.price_source, price_as_of=offering.price_as_of,
+    )

@@ -26,7 +26,7 @@ from .formulation import Formulation, build
 from .milp import INF, Milp
 from .solvers import Backend
 
-__all__ = ["bindings", "diagnose", "precheck", "slo_bindings", "usd"]
+__all__ = ["bindings", "diagnose", "is_tight", "precheck", "slo_bindings", "usd"]
 
 
 def usd(value: float) -> str:
@@ -268,6 +268,14 @@ def _copy(m: Milp) -> Milp:
     return Milp(**{k: list(v) if isinstance(v, list) else v for k, v in vars(m).items()})
 
 
+def is_tight(m: Milp, row: int, x: Sequence[float], duals: Sequence[float] | None) -> bool:
+    """A capacity or budget row at its limit (a cent's slack for money, none for
+    instances) or with a shadow price."""
+    tolerance = 1e-6 if m.row_tags[row][0] == "capacity" else 0.005
+    dual = duals[row] if duals is not None else None
+    return m.activity(row, x) >= m.row_upper[row] - tolerance or bool(dual and abs(dual) > EPS)
+
+
 def bindings(
     u: Universe, form: Formulation, x: Sequence[float], duals: Sequence[float] | None,
     budgets: Sequence[Budget], relaxer: Relaxer | None = None,
@@ -280,9 +288,8 @@ def bindings(
             continue
         used = m.activity(r, x)
         limit = m.row_upper[r]
-        tolerance = 0.005 if kind != "capacity" else 1e-6
+        tight = is_tight(m, r, x, duals)
         dual = duals[r] if duals is not None else None
-        tight = used >= limit - tolerance or bool(dual and abs(dual) > EPS)
         if kind == "capacity":
             if not tight:
                 continue

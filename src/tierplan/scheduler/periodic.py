@@ -29,6 +29,7 @@ from . import explain, ledger, summary
 from .breakeven import buy_explanations
 from .budget import Guard, WorkClock
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
+from .decoding import training_placement
 from .milp import Milp
 from .parts import solve_by_parts
 from .period_model import PeriodModel, build_periods
@@ -297,22 +298,11 @@ def decode_periods(universe: Universe, model: PeriodModel, x: Sequence[float]) -
             col = t.x[ti]
             if col is None or x[col] <= 0.5:
                 continue
-            site = universe.sites[opt.site]
-            offering = universe.offers[opt.offer][1]
             hours = _schedule(t.h[ti], t.hours[ti], opt.instance_hours, x)
             costs = [opt.usd_per_hour * h for h in hours]
             begin = tw.release_hours + opt.transfer_hours
             costs[period_of(periods, begin)] += opt.transfer_usd
-            out.append(Placement(
-                workload=tw.name, kind="training", site=site.name, tier=site.tier,
-                provider=site.provider, offering=offering.name,
-                accelerator=offering.accelerator, instances=opt.nodes,
-                purchase="spot" if opt.spot else "on-demand", usd_per_hour=opt.usd_per_hour,
-                cost_usd=opt.cost, compute_usd=opt.compute_usd, transfer_usd=opt.transfer_usd,
-                team=tw.team, compute_hours=opt.compute_hours,
-                transfer_hours=opt.transfer_hours, hours_by_period=tuple(hours),
-                cost_by_period=tuple(costs), price_source=offering.price_source,
-                price_as_of=offering.price_as_of))
+            out.append(training_placement(universe, tw, opt, hours, costs))
     return out
 
 
@@ -343,12 +333,11 @@ def period_bindings(u: Universe, model: PeriodModel, x: Sequence[float],
         kind = tag[0]
         if kind not in ("budget", "workload_budget", "capacity"):
             continue
+        if not explain.is_tight(m, r, x, duals):
+            continue
         used = m.activity(r, x)
         limit = m.row_upper[r]
         dual = duals[r] if duals is not None else None
-        tolerance = 1e-6 if kind == "capacity" else 0.005
-        if used < limit - tolerance and not (dual and abs(dual) > 1e-9):
-            continue
         when = ""
         period = tag[2] if kind in ("capacity", "budget") and len(tag) > 2 else None
         if isinstance(period, int) and several:
