@@ -27,16 +27,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tierplan import PlanOptions, plan
+from tierplan.model import InferenceWorkload, Scenario
+from tierplan.periods import make_periods
+
 HERE = Path(__file__).resolve().parent
 WEEK = 168.0
 
 
-def case(workloads: int, periods: int, time_limit: float, gap: float) -> dict[str, Any]:
+def quarter(workloads: int, periods: int) -> Scenario:
+    """The benchmark scenario of ``workloads`` over a quarter in ``periods`` periods."""
     sys.path.insert(0, str(HERE))
     from generate import generate
-    from tierplan import PlanOptions, plan
-    from tierplan.model import InferenceWorkload
-    from tierplan.periods import make_periods
 
     base = generate(workloads)
     horizon = 13 * WEEK
@@ -53,6 +55,11 @@ def case(workloads: int, periods: int, time_limit: float, gap: float) -> dict[st
     sc = replace(base, workloads=tuple(grown), horizon_hours=horizon,
                  periods=make_periods(horizon, horizon / periods, None),
                  budgets=tuple(replace(b, limit_usd=b.limit_usd * scale) for b in base.budgets))
+    return sc
+
+
+def case(workloads: int, periods: int, time_limit: float, gap: float) -> dict[str, Any]:
+    sc = quarter(workloads, periods)
     began = time.perf_counter()
     result = plan(sc, PlanOptions(time_limit=time_limit, gap=gap, explain=False))
     wall = time.perf_counter() - began

@@ -9,10 +9,11 @@ placement one entry per period; :func:`.ledger.finish` adds committed and idle c
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from ..model import (
     Binding,
@@ -25,15 +26,17 @@ from ..model import (
     TrainingWorkload,
 )
 from ..periods import label, period_of
-from . import explain, ledger, summary
+from . import explain, gaps, ledger, summary
 from .breakeven import buy_explanations
 from .budget import Guard, WorkClock
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import training_placement
-from .milp import Milp
+from .milp import Milp, by_tag, value_of
+from .options import PlanOptions
 from .parts import solve_by_parts
 from .period_model import PeriodModel, build_periods
-from .solvers import Backend, Solver, SolveResult, get_backend
+from .period_repair import improve, priced, sequential_start
+from .solvers import Backend, Solver, SolveResult, Status, get_backend
 from .strategy import Problem, guarded
 
 __all__ = ["plan_periods"]
@@ -49,6 +52,8 @@ class _Group:
     members: list[int]
     model: PeriodModel | None = None
     result: SolveResult | None = None
+    bound: float = -math.inf  # a lower bound of its objective, once solved
+    pieces: list[_Group] = field(default_factory=list)  # the solved groups it merges
 
 
 def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
@@ -72,7 +77,10 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     if reasons:
         info = SolverInfo(backend.name, 0.0, 0.0, time.perf_counter() - started)
         return ledger.finish(scenario, summary.infeasible(scenario, objective, reasons, info))
-    groups = _first_groups(universe, cands)
+    # ``monolithic``: one model of every workload, solved by one call (the oracle the
+    # tests hold the groups and their repairs to).
+    groups = ([_Group(list(range(len(cands))))] if options.strategy == "monolithic"
+              else _first_groups(universe, cands))
     build = solve = 0.0
     while True:
         for g in groups:
@@ -82,10 +90,14 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
             g.model = build_periods(universe, *by_kind(cands[i] for i in g.members), budgets)
             build += time.perf_counter() - t0
             m = g.model.milp
-            # The tie-break is an LP over the chosen integers (polish below), as the
-            # planner's default ``routing``; ``exact`` searches them again.
-            g.result = solve_by_parts(backend, m, objective == "latency",
-                                      options.tie_break == "exact", clock, options.gap)
+            if g.pieces:
+                g.result, g.bound = solve_merged(backend, g, objective, options, clock)
+            else:
+                # The tie-break is an LP over the chosen integers (polish below), as the
+                # planner's default ``routing``; ``exact`` searches them again.
+                g.result = solve_by_parts(backend, m, objective == "latency",
+                                          options.tie_break == "exact", clock, options.gap)
+                g.bound = gaps.solver_bound(g.result)
             solve += g.result.seconds
             if g.result.x is None:
                 info = SolverInfo(backend.name, solve, 0.0, build, m.num_cols, m.num_rows,
@@ -107,7 +119,7 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     bought: dict[tuple[str, str], int] = {}
     savings: dict[tuple[str, str], float | None] = {}
     limited = False
-    gap = 0.0
+    value = lower = 0.0
     n_vars = n_rows = 0
     for g in groups:
         assert g.model is not None and g.result is not None and g.result.x is not None
@@ -128,7 +140,9 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
             savings.update(_savings(backend, g.model, primary, g.result.objective, mine, clock,
                                     options.gap))
         limited |= g.result.status == "time_limit"
-        gap = max(gap, g.result.gap)
+        value += g.result.objective or 0.0
+        lower += min(g.bound, g.result.objective or 0.0)
+    gap = gaps.relative_gap(value, lower) if limited else 0.0
     if options.explain:
         bindings += explain.slo_bindings(universe, inference)
     info = SolverInfo(backend.name, solve, gap, build, n_vars, n_rows, len(groups))
@@ -216,8 +230,77 @@ def _merged(groups: list[_Group], broken: Sequence[Sequence[int]]) -> list[_Grou
         if len(parts) == 1:
             out.append(groups[root])
         else:
-            out.append(_Group(sorted(i for gi in parts for i in groups[gi].members)))
+            out.append(_Group(sorted(i for gi in parts for i in groups[gi].members),
+                              pieces=[groups[gi] for gi in parts]))
     return out
+
+
+def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptions,
+                 clock: WorkClock) -> tuple[SolveResult, float]:
+    """A merged group: its pieces' plans repaired workload by workload into a plan that
+    breaks no shared row, then improved (see :mod:`.period_repair`); a small group is
+    then solved whole from that start. Its bound: the sum of its pieces' bounds, or the
+    solver's when that is higher. Without a start, the group is solved whole."""
+    assert g.model is not None
+    began = time.perf_counter()
+    spent = clock.now()
+    m = g.model.milp
+    latency = objective == "latency"
+    primary, _ = objectives(m, objective)
+    known: dict[tuple[object, ...], float] = {}
+    for piece in g.pieces:
+        assert piece.model is not None and piece.result is not None and piece.result.x is not None
+        known.update(by_tag(piece.model.milp, piece.result.x))
+    x0 = [known.get(tag, 0.0) for tag in m.col_tags]
+    bound = sum(piece.bound for piece in g.pieces)
+    # The LP relaxation (not charged: see budget) bounds the group and prices its
+    # shared rows for the start's steps.
+    relaxed = backend.relax(m, primary)
+    steps = list(primary)
+    if relaxed is not None:
+        bound = max(bound, gaps.lp_bound(value_of(primary, relaxed[0])))
+        steps = priced(m, primary, relaxed[1])
+    start = sequential_start(backend, m, x0, steps, latency, clock, options.gap,
+                             _placing_order(g.model))
+    if start is None:
+        whole = solve_by_parts(backend, m, latency, options.tie_break == "exact", clock,
+                               options.gap)
+        return whole, max(bound, gaps.solver_bound(whole))
+    x = start
+    if m.num_cols <= WHOLE_COLUMNS and clock.left() > 0:
+        result = backend.solve(m, primary, None, clock.left(), options.gap, x)
+        clock.charge(result.work, result.cut)
+        if result.x is not None and result.objective is not None:
+            bound = max(bound, gaps.solver_bound(result))
+            if result.objective < value_of(primary, x):
+                x = result.x
+    x = improve(backend, m, x, primary, clock, clock.deadline, options.gap)
+    value = value_of(primary, x)
+    reached = gaps.relative_gap(value, bound)
+    status: Status = "optimal" if reached <= options.gap else "time_limit"
+    return (SolveResult(status, x, value, reached, time.perf_counter() - began,
+                        clock.now() - spent), bound)
+
+
+def _placing_order(model: PeriodModel) -> Callable[[Sequence[str]], list[str]]:
+    """The order a start places the workloads it moves: training jobs first (they need
+    capacity over many hours and have the fewest ways to get it), the ones with the
+    most work first; then inference, the largest demand first."""
+    rank: dict[str, tuple[int, float]] = {}
+    for t in model.training:
+        rank[t.cand.workload.name] = (0, -t.cand.workload.work_hours)
+    for v in model.inference:
+        rank[v.cand.workload.name] = (1, -v.cand.workload.total_demand)
+
+    def order(names: Sequence[str]) -> list[str]:
+        return sorted(names, key=lambda n: (*rank.get(n, (2, 0.0)), n))
+
+    return order
+
+
+# Merged groups up to this many columns are solved whole after their start, with the
+# work left (an exact optimum for small groups); larger ones only by neighbourhoods.
+WHOLE_COLUMNS = 15_000
 
 
 def _savings(backend: Backend, model: PeriodModel, primary: Sequence[float],
