@@ -14,7 +14,7 @@ import pytest
 
 from conftest import offering, scenario, site
 from tierplan import PlanOptions, plan
-from tierplan.model import Plan, Scenario
+from tierplan.model import InferenceWorkload, Plan, Scenario
 from tierplan.reports.document import plan_document
 from tierplan.scheduler.check import check_plan
 
@@ -50,17 +50,31 @@ def _contested(seed: int) -> Scenario:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("seed", range(8))
-def test_merged_groups_reach_the_optimum_of_one_model(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "objective"), [*((s, "cost") for s in range(8)),
+                                                 *((s, "latency") for s in range(4))])
+def test_merged_groups_reach_the_optimum_of_one_model(seed: int, objective: str) -> None:
     sc = _contested(seed)
-    oracle = plan(sc, PlanOptions(strategy="monolithic", effort="high", explain=False))
-    result = plan(sc, PlanOptions(explain=False))
+    oracle = plan(sc, PlanOptions(objective=objective, strategy="monolithic",  # type: ignore[arg-type]
+                                  effort="high", explain=False))
+    result = plan(sc, PlanOptions(objective=objective, explain=False))  # type: ignore[arg-type]
     assert oracle.status in ("optimal", "infeasible")
     assert result.status == oracle.status, result.diagnosis
     if oracle.status == "infeasible":
         return
     assert check_plan(sc, result) == []
-    assert result.total_cost_usd == pytest.approx(oracle.total_cost_usd, rel=2e-4, abs=0.01)
+    if objective == "latency":
+        assert _latency(sc, result) == pytest.approx(_latency(sc, oracle), rel=2e-4)
+    else:
+        assert result.total_cost_usd == pytest.approx(oracle.total_cost_usd, rel=2e-4,
+                                                       abs=0.01)
+
+
+def _latency(sc: Scenario, result: Plan) -> float:
+    """The plan's demand-weighted mean latency (the latency objective)."""
+    demand = {(w.name, c): sum(w.demand_in(c, p) for p in range(len(sc.timeline)))
+              for w in sc.workloads if isinstance(w, InferenceWorkload) for c in w.demand_rps}
+    total = sum(demand.values())
+    return sum(s.mean_ms * demand[(s.workload, s.client)] for s in result.latency) / total
 
 
 def test_the_contested_cases_are_merged() -> None:

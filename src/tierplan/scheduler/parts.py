@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 
 from .budget import WorkClock
 from .milp import Milp, value_of
+from .period_pool import PartTask, Runner
 from .solvers import Backend, SolveResult
 
-__all__ = ["solve_by_parts"]
+__all__ = ["Pending", "collect", "hand_over", "solve_by_parts"]
 
 # Parts up to this many columns are solved without HiGHS's presolve (faster for
 # single-workload models; see alone.solve_alone).
@@ -71,49 +74,91 @@ def _sub(m: Milp, cols: Sequence[int], rows: Sequence[int]) -> Milp:
     return sub
 
 
-def solve_by_parts(backend: Backend, m: Milp, latency: bool, tie: bool, clock: WorkClock,
-                   gap: float) -> SolveResult:
-    """Minimise cost (``latency``: latency), with the other objective as an exact
-    tie-break when ``tie``; the result is the whole model's. Each solve is charged to
-    ``clock`` (work seconds, deterministic: see budget)."""
+@dataclass
+class Pending:
+    """A model whose parts were handed over: what :func:`collect` needs to finish it."""
+
+    milp: Milp
+    latency: bool
+    tie: bool
+    gap: float
+    set_aside: set[int]
+    parts: list[tuple[list[int], list[int]]]
+    futures: list[Future[SolveResult]] | None  # None: the model is solved whole
+    began: float
+
+
+def _objectives(model: Milp, latency: bool, tie: bool) -> tuple[list[float], list[float] | None]:
+    first, second = (model.latency, model.cost) if latency else (model.cost, model.latency)
+    return first, second if tie else None
+
+
+def hand_over(runner: Runner, m: Milp, latency: bool, tie: bool, work: float,
+              gap: float) -> Pending:
+    """Split ``m`` into its parts and give each to ``runner`` with ``work`` seconds
+    (the same for each, fixed now: the plan does not depend on which ends first)."""
     began = time.perf_counter()
-    spent = clock.now()
-
-    def objectives(model: Milp) -> tuple[list[float], list[float] | None]:
-        first, second = (model.latency, model.cost) if latency else (model.cost, model.latency)
-        return first, second if tie else None
-
-    def whole() -> SolveResult:
-        result = backend.solve(m, *objectives(m), max(clock.left(), 1.0), gap)
-        clock.charge(result.work, result.cut)
-        return result
-
     empty_broken = any(m.row_start[r] == m.row_start[r + 1] and not
                        m.row_lower[r] <= 0 <= m.row_upper[r] for r in range(m.num_rows))
     set_aside = {r for r, tag in enumerate(m.row_tags) if _horizon_row(tag)}
-    parts = _parts(m, set_aside)
+    parts = sorted(_parts(m, set_aside), key=lambda p: p[0][0])
     if empty_broken or len(parts) <= 1:
+        return Pending(m, latency, tie, gap, set_aside, parts, None, began)
+    futures = []
+    for cols, rows in parts:
+        sub = _sub(m, cols, rows)
+        futures.append(runner.submit(PartTask(
+            runner.solver, sub, *_objectives(sub, latency, tie), work, gap,
+            sub.num_cols > NO_PRESOLVE_COLUMNS)))
+    return Pending(m, latency, tie, gap, set_aside, parts, futures, began)
+
+
+def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult:
+    """The handed-over model's solution: its parts' work charged to ``clock`` in order,
+    and the whole model solved here when the parts do not answer for it."""
+    m = pending.milp
+    spent = clock.now()
+
+    def whole() -> SolveResult:
+        result = backend.solve(m, *_objectives(m, pending.latency, pending.tie),
+                               max(clock.left(), 1.0), pending.gap)
+        clock.charge(result.work, result.cut)
+        return result
+
+    if pending.futures is None:
         return whole()
+    results = [f.result() for f in pending.futures]
     x = [0.0] * m.num_cols
     status = "optimal"
     reached = 0.0
-    for cols, rows in sorted(parts, key=lambda p: p[0][0]):
-        sub = _sub(m, cols, rows)
-        result = backend.solve(sub, *objectives(sub), max(clock.left(), 0.5), gap,
-                               presolve=sub.num_cols > NO_PRESOLVE_COLUMNS)
+    for (cols, _), result in zip(pending.parts, results, strict=True):
         clock.charge(result.work, result.cut)
         if result.x is None:
             # the relaxation has no plan (or none in time): neither has the model
-            return whole() if set_aside else result
+            return whole() if pending.set_aside else result
         for j, v in zip(cols, result.x, strict=True):
             x[j] = v
         if result.status == "time_limit":
             status = "time_limit"
         reached = max(reached, result.gap)
-    for r in set_aside:
+    for r in pending.set_aside:
         activity = m.activity(r, x)
         if not m.row_lower[r] - 1e-6 <= activity <= m.row_upper[r] + 1e-6 * max(1.0, abs(m.row_upper[r])):
             return whole()
-    first, _ = objectives(m)
+    first, _ = _objectives(m, pending.latency, pending.tie)
     return SolveResult(status, x, value_of(first, x), reached,  # type: ignore[arg-type]
-                       time.perf_counter() - began, clock.now() - spent)
+                       time.perf_counter() - pending.began, clock.now() - spent)
+
+
+def solve_by_parts(backend: Backend, m: Milp, latency: bool, tie: bool, clock: WorkClock,
+                   gap: float, runner: Runner) -> SolveResult:
+    """Minimise cost (``latency``: latency), with the other objective as an exact
+    tie-break when ``tie``; the result is the whole model's. Each solve is charged to
+    ``clock`` (work seconds, deterministic: see budget); every part gets the work left
+    when the model is handed over (at least PART_LEAST)."""
+    return collect(hand_over(runner, m, latency, tie, max(clock.left(), PART_LEAST), gap),
+                   backend, clock)
+
+
+# Work seconds a part gets at least, however late it is handed over.
+PART_LEAST = 0.5

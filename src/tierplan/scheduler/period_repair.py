@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from .budget import WorkClock
 from .milp import Milp, column_rows, restrict, value_of
 from .parts import solve_by_parts
+from .period_pool import Runner
 from .solvers import Backend
 
 __all__ = ["Owners", "broken_rows", "improve", "priced", "sequential_start"]
@@ -94,7 +95,7 @@ def priced(m: Milp, primary: Sequence[float], duals: Sequence[float]) -> list[fl
 
 def sequential_start(backend: Backend, m: Milp, x0: Sequence[float], primary: Sequence[float],
                      latency: bool, clock: WorkClock, gap: float, order: Order,
-                     ) -> list[float] | None:
+                     runner: Runner) -> list[float] | None:
     """A plan of the group that breaks no row, from ``x0`` (its members' own plans, which
     may overbook shared rows); None when the workloads placed one at a time leave one
     without room twice. Each step minimises ``primary`` (the model's objective, or that
@@ -122,7 +123,7 @@ def sequential_start(backend: Backend, m: Milp, x0: Sequence[float], primary: Se
                 sub.latency = [primary[j] for j in part.cols]
             else:
                 sub.cost = [primary[j] for j in part.cols]
-            result = solve_by_parts(backend, sub, latency, False, clock, gap)
+            result = solve_by_parts(backend, sub, latency, False, clock, gap, runner)
             if result.x is None:
                 failed.append(w)
                 continue

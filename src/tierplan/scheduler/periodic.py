@@ -33,8 +33,9 @@ from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_ki
 from .decoding import training_placement
 from .milp import Milp, by_tag, value_of
 from .options import PlanOptions
-from .parts import solve_by_parts
-from .period_model import PeriodModel, build_periods
+from .parts import PART_LEAST, Pending, collect, hand_over, solve_by_parts
+from .period_model import PeriodModel, build_periods, join_periods
+from .period_pool import Runner
 from .period_repair import improve, priced, sequential_start
 from .solvers import Backend, Solver, SolveResult, Status, get_backend
 from .strategy import Problem, guarded
@@ -64,8 +65,8 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     so a combination that breaks no shared row is the whole scenario's optimum."""
     scenario, options, objective = problem.scenario, problem.options, problem.objective
     started = time.perf_counter()
-    backend = get_backend(Solver(options.solver, Guard.after(options.time_limit),
-                                 options.backend))
+    solver = Solver(options.solver, Guard.after(options.time_limit), options.backend)
+    backend = get_backend(solver)
     universe = Universe(scenario)
     budgets = scenario.budgets
     prune = not any(b.per_period for b in budgets)
@@ -81,39 +82,54 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     # tests hold the groups and their repairs to).
     groups = ([_Group(list(range(len(cands))))] if options.strategy == "monolithic"
               else _first_groups(universe, cands))
-    build = solve = 0.0
-    while True:
-        for g in groups:
-            if g.result is not None:
-                continue
-            t0 = time.perf_counter()
-            g.model = build_periods(universe, *by_kind(cands[i] for i in g.members), budgets)
-            build += time.perf_counter() - t0
-            m = g.model.milp
-            if g.pieces:
-                g.result, g.bound = solve_merged(backend, g, objective, options, clock)
-            else:
-                # The tie-break is an LP over the chosen integers (polish below), as the
-                # planner's default ``routing``; ``exact`` searches them again.
-                g.result = solve_by_parts(backend, m, objective == "latency",
-                                          options.tie_break == "exact", clock, options.gap)
-                g.bound = gaps.solver_bound(g.result)
-            solve += g.result.seconds
-            if g.result.x is None:
-                info = SolverInfo(backend.name, solve, 0.0, build, m.num_cols, m.num_rows,
-                                  len(groups))
-                if g.result.status == "no_solution":
-                    reason = (f"no feasible plan was found within the effort ({options.effort}); "
-                              "raise --effort or --gap")
-                    return ledger.finish(scenario, summary.infeasible(
-                        scenario, objective, [reason], info, "time_limit"))
-                members = [cands[i] for i in g.members]
-                why = diagnose(universe, *by_kind(members), backend, clock)
-                return ledger.finish(scenario, summary.infeasible(scenario, objective, why, info))
-        broken = _broken(groups)
-        if not broken:
-            break
-        groups = _merged(groups, broken)
+    build = 0.0
+    latency, exact = objective == "latency", options.tie_break == "exact"
+    began = time.perf_counter()
+    with Runner(solver, options.workers) as runner:
+        while True:
+            todo = [g for g in groups if g.result is None]
+            # Every part gets the work left now: the same wherever it is solved.
+            work = max(clock.left(), PART_LEAST)
+            handed: dict[int, Pending] = {}
+            for g in todo:  # written here while the workers solve the ones before
+                t0 = time.perf_counter()
+                g.model = (join_periods([_model(piece) for piece in g.pieces]) if g.pieces
+                           else build_periods(universe, *by_kind(cands[i] for i in g.members),
+                                              budgets))
+                build += time.perf_counter() - t0
+                if not g.pieces:
+                    # The tie-break is an LP over the chosen integers (polish below), as
+                    # the planner's default ``routing``; ``exact`` searches them again.
+                    handed[id(g)] = hand_over(runner, g.model.milp, latency, exact, work,
+                                              options.gap)
+            for g in todo:
+                assert g.model is not None
+                m = g.model.milp
+                if g.pieces:
+                    g.result, g.bound = solve_merged(backend, g, objective, options, clock,
+                                                     runner)
+                else:
+                    g.result = collect(handed[id(g)], backend, clock)
+                    g.bound = gaps.solver_bound(g.result)
+                if g.result.x is None:
+                    solve = time.perf_counter() - began - build
+                    info = SolverInfo(backend.name, solve, 0.0, build, m.num_cols, m.num_rows,
+                                      len(groups))
+                    if g.result.status == "no_solution":
+                        reason = (f"no feasible plan was found within the effort "
+                                  f"({options.effort}); raise --effort or --gap")
+                        return ledger.finish(scenario, summary.infeasible(
+                            scenario, objective, [reason], info, "time_limit"))
+                    members = [cands[i] for i in g.members]
+                    why = diagnose(universe, *by_kind(members), backend, clock)
+                    return ledger.finish(scenario, summary.infeasible(scenario, objective,
+                                                                      why, info))
+            broken = _broken(groups)
+            if not broken:
+                break
+            groups = _merged(groups, broken)
+    # Parts are solved in workers while models are written: the solve time is the rest.
+    solve = time.perf_counter() - began - build
     placements: list[Placement] = []
     bindings: list[Binding] = []
     bought: dict[tuple[str, str], int] = {}
@@ -236,7 +252,7 @@ def _merged(groups: list[_Group], broken: Sequence[Sequence[int]]) -> list[_Grou
 
 
 def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptions,
-                 clock: WorkClock) -> tuple[SolveResult, float]:
+                 clock: WorkClock, runner: Runner) -> tuple[SolveResult, float]:
     """A merged group: its pieces' plans repaired workload by workload into a plan that
     breaks no shared row, then improved (see :mod:`.period_repair`); a small group is
     then solved whole from that start. Its bound: the sum of its pieces' bounds, or the
@@ -261,10 +277,10 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
         bound = max(bound, gaps.lp_bound(value_of(primary, relaxed[0])))
         steps = priced(m, primary, relaxed[1])
     start = sequential_start(backend, m, x0, steps, latency, clock, options.gap,
-                             _placing_order(g.model))
+                             _placing_order(g.model), runner)
     if start is None:
         whole = solve_by_parts(backend, m, latency, options.tie_break == "exact", clock,
-                               options.gap)
+                               options.gap, runner)
         return whole, max(bound, gaps.solver_bound(whole))
     x = start
     if m.num_cols <= WHOLE_COLUMNS and clock.left() > 0:
@@ -280,6 +296,11 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
     status: Status = "optimal" if reached <= options.gap else "time_limit"
     return (SolveResult(status, x, value, reached, time.perf_counter() - began,
                         clock.now() - spent), bound)
+
+
+def _model(g: _Group) -> PeriodModel:
+    assert g.model is not None
+    return g.model
 
 
 def _placing_order(model: PeriodModel) -> Callable[[Sequence[str]], list[str]]:
