@@ -57,9 +57,29 @@ def test_as_of_is_an_iso_date_no_later_than_the_snapshot(rows):
 def test_every_row_is_priced_in_a_known_region_with_a_source(rows):
     regions = load_regions()
     for r in rows:
-        assert r.source and r.usd_per_hour > 0 and r.egress_usd_per_gb > 0
+        assert r.source and r.usd_per_hour > 0 and r.egress_usd_per_gb >= 0
         assert (r.accelerator is None) == (r.accelerator_count == 0)
-        assert (r.provider, r.region) in regions
+        if r.provider in HYPERSCALERS:
+            assert (r.provider, r.region) in regions and r.egress_usd_per_gb > 0
+        else:  # a neocloud region is in the table, located by its country, or kept unlocated
+            assert (r.lat is None) == (r.lon is None) == (r.jurisdiction is None)
+
+
+def test_neoclouds_are_bundled_with_dated_sources(rows):
+    lam = [r for r in rows if r.provider == "lambda"]
+    neb = [r for r in rows if r.provider == "nebius"]
+    assert len({r.region for r in lam}) >= 15 and len({r.region for r in neb}) == 5
+    assert {"H100", "B200", "A100"} <= {r.accelerator for r in lam}
+    assert {"H100", "H200", "B200", "B300", "L40S"} <= {r.accelerator for r in neb}
+    h100 = _row(rows, "lambda", "us-east-1", "gpu_8x_h100_sxm5")
+    assert (h100.usd_per_hour, h100.accelerator_count, h100.as_of) == (31.92, 8, "2026-05-07")
+    assert "skypilot-catalog@0f40703" in h100.source
+    # the dated billing-API figures (2026-08-28) replace the older SkyPilot row
+    h200 = _row(rows, "nebius", "eu-west1", "gpu-h200-sxm_8gpu-128vcpu-1600gb")
+    assert (h200.usd_per_hour, h200.spot_usd_per_hour, h200.as_of) == (36.0, 19.6, "2026-08-28")
+    assert _row(rows, "nebius", "eu-north1", "gpu-h200-sxm_8gpu-128vcpu-1600gb").as_of == "2025-08-01"
+    unlocated = {r.region for r in lam if r.lat is None}
+    assert unlocated == {"asia-northeast-2", "europe-south-1"}
 
 
 @pytest.mark.parametrize("accelerator", sorted(PER_GPU_BANDS))
