@@ -21,7 +21,8 @@ the source gives for its prices):
   regular regions only). Spot, where a public price exists: the lowest price over the
   regular availability zones of the SkyPilot v8 catalog subset (Local Zones such as
   ``use1-atl2-az1`` and Wavelength zones are left out), plus the zone rows of
-  tools/catalog_data/aws_spot_zones.csv for g4dn/g5/g6/g6e sizes.
+  tools/catalog_data/aws_spot_zones.csv for g4dn/g5/g6/g6e, p5en and p6 sizes. The spot half
+  of such a row is undated (source says so); as_of is its on-demand price's date.
 - AWS m5zn CPU: SkyPilot's AWS catalog (tools/catalog_sources_aws.py).
 - Azure: tools/catalog_data/azure_on_demand.csv (Azure Retail Prices API snapshot in
   github.com/Azure/karpenter-provider-azure). No dated public Spot price source, so Azure
@@ -68,11 +69,11 @@ SOURCES = {
     "aws": "aws-price-list (instances.vantage.sh via github.com/tsaol/aws-gpu)",
     "azure": "azure-retail-prices-api (Azure/karpenter-provider-azure zz_generated.pricing.go)",
 }
-AWS_SPOT_SOURCE = "; spot: skypilot-catalog v8 aws/vms.csv, regular zones"
+AWS_SPOT_SOURCE = "; spot: skypilot-catalog v8 aws/vms.csv, regular zones (undated)"
 # Zone rows read from github.com/skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv at
 # commit 00148f2 (g4dn, g5, g6, g6e sizes the v8 subset fixture lacks).
 AWS_SPOT_ZONES = "aws_spot_zones.csv"
-AWS_SPOT_ZONES_SOURCE = "; spot: skypilot-catalog@00148f2 catalogs/v8/aws/vms.csv, regular zones"
+AWS_SPOT_ZONES_SOURCE = "; spot: skypilot-catalog@00148f2 catalogs/v8/aws/vms.csv, regular zones (undated)"
 # A regular AWS zone ID (use1-az4); Local Zones (use1-atl2-az1) and Wavelength zones differ.
 _REGULAR_ZONE = re.compile(r"^[a-z]+\d+-az\d+$")
 
@@ -89,6 +90,11 @@ NEOCLOUDS: tuple[tuple[str, str, str, str], ...] = (
     ("nebius_billing", "nebius",
      "nebius billing API via skypilot-org/skypilot PR #9829 review (live prices of that day)",
      "2026-08-28"),
+    # nebius.com/prices per-GPU list (H100 $3.85, H200 $4.50) x GPUs, as the billing rows above
+    # price the presets; the older file's $2.95 / $3.50 were 23-29 % below it.
+    ("nebius_list", "nebius",
+     "nebius.com/prices per GPU-hour x GPUs (github.com/tgarg01/silybench-data derived/cost.json)",
+     "2026-09-25"),
 )
 
 Table = dict[str, tuple[float, float, str | None, int, float | None, dict[str, tuple[float, float | None]]]]
