@@ -74,6 +74,10 @@ def _sub(m: Milp, cols: Sequence[int], rows: Sequence[int]) -> Milp:
     return sub
 
 
+# Work seconds a part gets at least, however late it is handed over.
+PART_LEAST = 0.5
+
+
 @dataclass
 class Pending:
     """A model whose parts were handed over: what :func:`collect` needs to finish it."""
@@ -82,6 +86,7 @@ class Pending:
     latency: bool
     tie: bool
     gap: float
+    least: float  # work seconds the whole model gets at least, if it is solved whole
     set_aside: set[int]
     parts: list[tuple[list[int], list[int]]]
     futures: list[Future[SolveResult]] | None  # None: the model is solved whole
@@ -94,23 +99,24 @@ def _objectives(model: Milp, latency: bool, tie: bool) -> tuple[list[float], lis
 
 
 def hand_over(runner: Runner, m: Milp, latency: bool, tie: bool, work: float,
-              gap: float) -> Pending:
+              gap: float, least: float = 2 * PART_LEAST) -> Pending:
     """Split ``m`` into its parts and give each to ``runner`` with ``work`` seconds
-    (the same for each, fixed now: the plan does not depend on which ends first)."""
+    (the same for each, fixed now: the plan does not depend on which ends first).
+    Solved whole, the model gets the work left then, at least ``least``."""
     began = time.perf_counter()
     empty_broken = any(m.row_start[r] == m.row_start[r + 1] and not
                        m.row_lower[r] <= 0 <= m.row_upper[r] for r in range(m.num_rows))
     set_aside = {r for r, tag in enumerate(m.row_tags) if _horizon_row(tag)}
     parts = sorted(_parts(m, set_aside), key=lambda p: p[0][0])
     if empty_broken or len(parts) <= 1:
-        return Pending(m, latency, tie, gap, set_aside, parts, None, began)
+        return Pending(m, latency, tie, gap, least, set_aside, parts, None, began)
     futures = []
     for cols, rows in parts:
         sub = _sub(m, cols, rows)
         futures.append(runner.submit(PartTask(
             runner.solver, sub, *_objectives(sub, latency, tie), work, gap,
             sub.num_cols > NO_PRESOLVE_COLUMNS)))
-    return Pending(m, latency, tie, gap, set_aside, parts, futures, began)
+    return Pending(m, latency, tie, gap, least, set_aside, parts, futures, began)
 
 
 def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult:
@@ -121,7 +127,7 @@ def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult
 
     def whole() -> SolveResult:
         result = backend.solve(m, *_objectives(m, pending.latency, pending.tie),
-                               max(clock.left(), 1.0), pending.gap)
+                               max(clock.left(), pending.least), pending.gap)
         clock.charge(result.work, result.cut)
         return result
 
@@ -151,14 +157,10 @@ def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult
 
 
 def solve_by_parts(backend: Backend, m: Milp, latency: bool, tie: bool, clock: WorkClock,
-                   gap: float, runner: Runner) -> SolveResult:
+                   gap: float, runner: Runner, least: float = PART_LEAST) -> SolveResult:
     """Minimise cost (``latency``: latency), with the other objective as an exact
     tie-break when ``tie``; the result is the whole model's. Each solve is charged to
     ``clock`` (work seconds, deterministic: see budget); every part gets the work left
-    when the model is handed over (at least PART_LEAST)."""
-    return collect(hand_over(runner, m, latency, tie, max(clock.left(), PART_LEAST), gap),
-                   backend, clock)
-
-
-# Work seconds a part gets at least, however late it is handed over.
-PART_LEAST = 0.5
+    when the model is handed over, at least ``least`` (the whole model twice that)."""
+    return collect(hand_over(runner, m, latency, tie, max(clock.left(), least), gap,
+                             2 * least), backend, clock)

@@ -24,12 +24,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .budget import WorkClock
-from .milp import Milp, column_rows, restrict, value_of
+from .milp import Milp, Part, column_rows, restrict, value_of
 from .parts import solve_by_parts
 from .period_pool import Runner
 from .solvers import Backend
 
-__all__ = ["Owners", "broken_rows", "improve", "priced", "sequential_start"]
+__all__ = ["Owners", "broken_rows", "improve", "own_models", "price_of_limits", "priced",
+           "sequential_start"]
 
 TOLERANCE = 1e-6
 SHARED = ("capacity", "budget")
@@ -79,6 +80,46 @@ def _users(m: Milp, r: int, x: Sequence[float], owners: Owners) -> set[str]:
 Order = Callable[[Sequence[str]], list[str]]
 
 
+def own_models(m: Milp, owners: Owners) -> dict[str, Part]:
+    """Every workload's own model in the group's: its columns and the rows that hold
+    only them (the shared rows left out). None when a column belongs to no workload
+    (a purchase: shared, so the group does not fall apart by workload)."""
+    if any(w is None for w in owners.workload):
+        return {}
+    cols: dict[str, list[int]] = {}
+    for j, w in enumerate(owners.workload):
+        assert w is not None
+        cols.setdefault(w, []).append(j)
+    rows: dict[str, list[int]] = {w: [] for w in cols}
+    for r, tag in enumerate(m.row_tags):
+        index = m.row_index[m.row_start[r]:m.row_start[r + 1]]
+        if tag[0] in SHARED or not index:
+            continue
+        w = owners.workload[index[0]]
+        assert w is not None and all(owners.workload[j] == w for j in index), tag
+        rows[w].append(r)
+    out = {}
+    for w, cs in cols.items():
+        local = {j: k for k, j in enumerate(cs)}
+        sub = Milp()
+        for j in cs:
+            sub.add_col(m.col_tags[j], m.col_lower[j], m.col_upper[j], m.col_integer[j],
+                        m.cost[j], m.latency[j], m.penalty[j])
+        for r in rows[w]:
+            index, value = m.row(r)
+            sub.add_row(m.row_tags[r], [local[j] for j in index], value, m.row_lower[r],
+                        m.row_upper[r])
+        out[w] = Part(cs, rows[w], sub)
+    return out
+
+
+def price_of_limits(m: Milp, duals: Sequence[float]) -> float:
+    """What the shared rows' limits are worth at their LP prices (sum of price x limit):
+    the constant of the Lagrangian bound."""
+    return sum(-duals[r] * m.row_upper[r] for r, tag in enumerate(m.row_tags)
+               if tag[0] in SHARED and -duals[r] > PRICE_FLOOR)
+
+
 def priced(m: Milp, primary: Sequence[float], duals: Sequence[float]) -> list[float]:
     """``primary`` with every shared row's LP price added to the columns in it: the
     cost of a column as the group sees it (a unit of contested capacity costs what it
@@ -117,6 +158,8 @@ def sequential_start(backend: Backend, m: Milp, x0: Sequence[float], primary: Se
                 x[j] = 0.0
         failed: list[str] = []
         for w in first:
+            if _fits(m, x, x0, cols[w], rows_of):  # its own plan still has room: kept
+                continue
             part = restrict(m, cols[w], x, rows_of)
             sub = part.milp
             if latency:
@@ -124,6 +167,9 @@ def sequential_start(backend: Backend, m: Milp, x0: Sequence[float], primary: Se
             else:
                 sub.cost = [primary[j] for j in part.cols]
             result = solve_by_parts(backend, sub, latency, False, clock, gap, runner)
+            if result.status == "no_solution":  # out of work, not of room: once more
+                result = solve_by_parts(backend, sub, latency, False, clock, gap, runner,
+                                        RETRY_LEAST)
             if result.x is None:
                 failed.append(w)
                 continue
@@ -134,6 +180,19 @@ def sequential_start(backend: Backend, m: Milp, x0: Sequence[float], primary: Se
         # Those placed before left a workload no room: place it (them) first.
         first = failed + [w for w in first if w not in failed]
     return None
+
+
+def _fits(m: Milp, x: list[float], x0: Sequence[float], cols: Sequence[int],
+          rows_of: Sequence[Sequence[int]]) -> bool:
+    """Put ``x0``'s values of ``cols`` into ``x`` when that breaks no row (True);
+    otherwise leave ``x`` as it was (False)."""
+    for j in cols:
+        x[j] = x0[j]
+    if all(not _over(m, r, m.activity(r, x)) for r in {r for j in cols for r in rows_of[j]}):
+        return True
+    for j in cols:
+        x[j] = 0.0
+    return False
 
 
 def improve(backend: Backend, m: Milp, x: list[float], primary: Sequence[float],
@@ -201,6 +260,8 @@ def improve(backend: Backend, m: Milp, x: list[float], primary: Sequence[float],
 # How often a group's start is tried (the second places the workloads that found no
 # room first).
 START_TRIES = 2
+# Work seconds (at least) of a step that found no plan in its first work.
+RETRY_LEAST = 5.0
 # Prices below this (per unit of the row) are taken as none.
 PRICE_FLOOR = 1e-9
 # Workloads that could use a contested row freed beside its users, the dearest first.

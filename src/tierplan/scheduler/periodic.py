@@ -36,7 +36,14 @@ from .options import PlanOptions
 from .parts import PART_LEAST, Pending, collect, hand_over, solve_by_parts
 from .period_model import PeriodModel, build_periods, join_periods
 from .period_pool import Runner
-from .period_repair import improve, priced, sequential_start
+from .period_repair import (
+    Owners,
+    improve,
+    own_models,
+    price_of_limits,
+    priced,
+    sequential_start,
+)
 from .solvers import Backend, Solver, SolveResult, Status, get_backend
 from .strategy import Problem, guarded
 
@@ -273,11 +280,27 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
     # shared rows for the start's steps.
     relaxed = backend.relax(m, primary)
     steps = list(primary)
+    priced_plans: list[float] | None = None
     if relaxed is not None:
         bound = max(bound, gaps.lp_bound(value_of(primary, relaxed[0])))
         steps = priced(m, primary, relaxed[1])
-    start = sequential_start(backend, m, x0, steps, latency, clock, options.gap,
-                             _placing_order(g.model), runner)
+        lagrange = _priced_members(backend, m, steps, latency, clock, options.gap, runner)
+        if lagrange is not None:
+            # Each member's own model at the LP's prices: a Lagrangian bound (see
+            # gaps.lagrangian), and plans that leave the contested rows to those
+            # who gain most from them, a better start than the pieces' own.
+            priced_plans, low = lagrange
+            bound = max(bound, low - price_of_limits(m, relaxed[1]))
+    order = _placing_order(g.model)
+    start = sequential_start(backend, m, x0, steps, latency, clock, options.gap, order, runner)
+    if priced_plans is not None:
+        # Both repaired: the pieces' plans break fewer rows when a group that was merged
+        # before is merged again, the priced ones lose less where many rows break.
+        other = sequential_start(backend, m, priced_plans, steps, latency, clock,
+                                 options.gap, order, runner)
+        if other is not None and (start is None or
+                                  value_of(primary, other) < value_of(primary, start)):
+            start = other
     if start is None:
         whole = solve_by_parts(backend, m, latency, options.tie_break == "exact", clock,
                                options.gap, runner)
@@ -296,6 +319,37 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
     status: Status = "optimal" if reached <= options.gap else "time_limit"
     return (SolveResult(status, x, value, reached, time.perf_counter() - began,
                         clock.now() - spent), bound)
+
+
+def _priced_members(backend: Backend, m: Milp, costs: list[float], latency: bool,
+                    clock: WorkClock, gap: float, runner: Runner,
+                    ) -> tuple[list[float], float] | None:
+    """Every member of a merged group alone under ``costs`` (its model's objective with
+    the shared rows priced): their plans side by side and the sum of their bounds; None
+    when the group does not fall apart by workload (units to buy) or a member has no
+    plan."""
+    own = own_models(m, Owners.of(m))
+    if not own:
+        return None
+    work = max(clock.left(), PART_LEAST)
+    handed = []
+    for part in own.values():
+        sub = part.milp
+        if latency:
+            sub.latency = [costs[j] for j in part.cols]
+        else:
+            sub.cost = [costs[j] for j in part.cols]
+        handed.append(hand_over(runner, sub, latency, False, work, gap))
+    x = [0.0] * m.num_cols
+    low = 0.0
+    for part, pending in zip(own.values(), handed, strict=True):
+        result = collect(pending, backend, clock)
+        if result.x is None:
+            return None
+        low += gaps.solver_bound(result)
+        for j, v in zip(part.cols, result.x, strict=True):
+            x[j] = v
+    return x, low
 
 
 def _model(g: _Group) -> PeriodModel:
