@@ -33,44 +33,55 @@ def _horizon_row(tag: tuple[object, ...]) -> bool:
 
 
 def _parts(m: Milp, skip: set[int]) -> list[tuple[list[int], list[int]]]:
-    parent = list(range(m.num_cols))
-
-    def find(j: int) -> int:
-        while parent[j] != j:
-            parent[j] = parent[parent[j]]
-            j = parent[j]
-        return j
-
+    """The model's independent parts without the ``skip`` rows: each one's columns and
+    rows (ascending), in the order of their first column. (A search through columns
+    and rows, each visited once: at 13 periods this runs on ~100k columns per plan.)"""
+    starts, index = m.row_start, m.row_index
+    rows_of: list[list[int]] = [[] for _ in range(m.num_cols)]
     for r in range(m.num_rows):
-        if r in skip:
+        if r not in skip:
+            for j in index[starts[r]:starts[r + 1]]:
+                rows_of[j].append(r)
+    label = [False] * m.num_cols
+    seen = [False] * m.num_rows
+    out: list[tuple[list[int], list[int]]] = []
+    for first in range(m.num_cols):
+        if label[first]:
             continue
-        index = m.row_index[m.row_start[r]:m.row_start[r + 1]]
-        if index:
-            root = find(index[0])
-            for j in index[1:]:
-                other = find(j)
-                if other != root:
-                    parent[other] = root
-    cols: dict[int, list[int]] = {}
-    for j in range(m.num_cols):
-        cols.setdefault(find(j), []).append(j)
-    rows: dict[int, list[int]] = {}
-    for r in range(m.num_rows):
-        index = m.row_index[m.row_start[r]:m.row_start[r + 1]]
-        if r not in skip and index:
-            rows.setdefault(find(index[0]), []).append(r)
-    return [(cs, rows.get(root, [])) for root, cs in cols.items()]
+        label[first] = True
+        stack, cols, rows = [first], [], []
+        while stack:
+            j = stack.pop()
+            cols.append(j)
+            for r in rows_of[j]:
+                if not seen[r]:
+                    seen[r] = True
+                    rows.append(r)
+                    for i in index[starts[r]:starts[r + 1]]:
+                        if not label[i]:
+                            label[i] = True
+                            stack.append(i)
+        cols.sort()
+        rows.sort()
+        out.append((cols, rows))
+    return out
 
 
 def _sub(m: Milp, cols: Sequence[int], rows: Sequence[int]) -> Milp:
     local = {j: k for k, j in enumerate(cols)}
-    sub = Milp()
-    for j in cols:
-        sub.add_col(m.col_tags[j], m.col_lower[j], m.col_upper[j], m.col_integer[j], m.cost[j],
-                    m.latency[j], m.penalty[j])
+    sub = Milp([m.col_lower[j] for j in cols], [m.col_upper[j] for j in cols],
+               [m.col_integer[j] for j in cols], [m.cost[j] for j in cols],
+               [m.latency[j] for j in cols], [m.penalty[j] for j in cols],
+               [m.col_tags[j] for j in cols])
+    starts, index, value = m.row_start, m.row_index, m.row_value
     for r in rows:
-        index, value = m.row(r)
-        sub.add_row(m.row_tags[r], [local[j] for j in index], value, m.row_lower[r], m.row_upper[r])
+        a, b = starts[r], starts[r + 1]
+        sub.row_index.extend([local[j] for j in index[a:b]])
+        sub.row_value.extend(value[a:b])
+        sub.row_start.append(len(sub.row_index))
+        sub.row_lower.append(m.row_lower[r])
+        sub.row_upper.append(m.row_upper[r])
+        sub.row_tags.append(m.row_tags[r])
     return sub
 
 

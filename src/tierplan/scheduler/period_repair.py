@@ -44,19 +44,24 @@ class Owners:
 
     workload: list[str | None]
     period: list[int | None]
+    by_workload: dict[str, list[int]]
 
     @classmethod
     def of(cls, m: Milp) -> Owners:
         names: list[str | None] = []
         periods: list[int | None] = []
-        for tag in m.col_tags:
+        by: dict[str, list[int]] = {}
+        for j, tag in enumerate(m.col_tags):
             kind = tag[0]
-            names.append(None if kind == "b" else str(tag[1]))
+            name = None if kind == "b" else str(tag[1])
+            names.append(name)
             periods.append(int(str(tag[-1])) if kind in ("n", "y", "z") else None)
-        return cls(names, periods)
+            if name is not None:
+                by.setdefault(name, []).append(j)
+        return cls(names, periods, by)
 
     def columns(self, name: str) -> list[int]:
-        return [j for j, w in enumerate(self.workload) if w == name]
+        return self.by_workload.get(name, [])
 
 
 def _over(m: Milp, r: int, activity: float) -> bool:
