@@ -8,8 +8,8 @@ from tierplan import PlanOptions, check_plan, plan
 from tierplan.scheduler.blocks import Block, StartPlan, World, sequential_start
 from tierplan.scheduler.candidates import Universe
 from tierplan.scheduler.formulation import build, objectives
-from tierplan.scheduler.latency_start import reserved_start
-from tierplan.scheduler.milp import value_of
+from tierplan.scheduler.latency_start import choose_plans, reserved_start
+from tierplan.scheduler.milp import by_tag, value_of
 from tierplan.scheduler.solvers import get_backend
 
 
@@ -111,3 +111,42 @@ def test_decomposition_matches_the_monolithic_oracle_under_the_latency_objective
 
     assert mean(ours) == pytest.approx(mean(oracle), rel=1e-6)
     assert ours.total_cost_usd == pytest.approx(oracle.total_cost_usd, rel=1e-6)
+
+
+def test_the_choice_takes_the_best_plans_that_fit_together():
+    # Candidates: the cheapest plan (Virginia, $100 each, the reservation) and each
+    # service's own optimum (Munich, $500). Within $900 only one can have Munich.
+    sc = _three_services(900.0)
+    world, block = _block(sc)
+    cheapest = sequential_start(world, block, [], StartPlan(_solver("cost"), "cost"))
+    assert cheapest is not None
+    backend = get_backend("highs")
+    own = {}
+    for i, member in enumerate(world.members):
+        form = build(world.universe, [member], [], sc.budgets, world.total_demand)
+        primary, secondary = objectives(form, "latency")
+        solved = backend.solve(form.milp, primary, secondary, 10.0, 1e-9)
+        own[i] = [by_tag(form.milp, solved.x)]
+    calls = []
+
+    def select(milp, primary, secondary, start):
+        calls.append(start)
+        return backend.solve(milp, primary, secondary, 10.0, 1e-9, start)
+
+    x = choose_plans(world, block, [], "latency", cheapest, own, select)
+    milp = block.form.milp
+    assert _feasible(milp, x)
+    cost = objectives(block.form, "cost")[0]
+    assert value_of(cost, x) == pytest.approx(700.0)  # Munich once, Virginia twice
+    assert len(calls) == 1 and sum(calls[0]) == 3  # started from the reservation
+    latency = objectives(block.form, "latency")[0]
+    assert value_of(latency, x) < value_of(latency, cheapest)
+
+
+def test_without_an_answer_the_choice_keeps_the_reservation():
+    sc = _three_services(900.0)
+    world, block = _block(sc)
+    cheapest = sequential_start(world, block, [], StartPlan(_solver("cost"), "cost"))
+    assert cheapest is not None
+    x = choose_plans(world, block, [], "latency", cheapest, {}, lambda *a: _none())
+    assert x == pytest.approx(cheapest)

@@ -36,8 +36,8 @@ from .budget import START_BATCH, Guard, WorkClock
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
 from .formulation import Formulation, build, objectives
-from .latency_start import reserved_start
-from .milp import by_tag
+from .latency_start import CHOICE_LATE, CHOICE_SECONDS, choose_plans, reserved_start
+from .milp import Milp, by_tag
 from .options import PlanOptions
 from .polishing import Ahead, Early, Polished, PolishJob
 from .pool import Context, Pool
@@ -375,7 +375,21 @@ class PlanRun:
             feasible, and its steps' use of the shared rows is held for the workloads
             not yet placed (see latency_start)."""
             cheapest = place("cost", ())
-            return None if cheapest is None else place(objective, (), reservation=cheapest)
+            if cheapest is None:
+                return None
+            # Each member's best of that plan, its priced optimum and its own optimum
+            # that fit together (see latency_start.choose_plans) reserves more wisely.
+            plans = {i: [p for p in (optimal.get(i), self.known.get(i)) if p]
+                     for i in block.members}
+            work = min(CHOICE_SECONDS, max(self.pool.clock.left(self.solve_by), CHOICE_LATE))
+
+            def select(m: Milp, primary: list[float], secondary: list[float],
+                       x0: list[float]) -> SolveResult:
+                return self.pool.run([(self.pool.solver, m, primary, secondary, work,
+                                       self.options.gap, x0)])[0]
+
+            chosen = choose_plans(self.world, block, others, objective, cheapest, plans, select)
+            return place(objective, (), reservation=chosen)
 
         promoted: list[int] = []
         for _ in range(START_TRIES):

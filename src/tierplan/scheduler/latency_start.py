@@ -24,8 +24,10 @@ the most latency.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
+from ..model import Objective
 from .blocks import (
     Block,
     Key,
@@ -38,9 +40,12 @@ from .blocks import (
     _usage,
     coupling_key,
 )
+from .formulation import objectives
 from .milp import Milp
+from .solvers import SolveResult
 
-__all__ = ["member_usage", "reserved_start"]
+__all__ = ["CHOICE_LATE", "CHOICE_SECONDS", "Choice", "Plan", "Select", "choice_model",
+           "choose_plans", "member_usage", "reserved_start"]
 
 
 def member_usage(milp: Milp, x: Sequence[float], owners: Sequence[int],
@@ -139,3 +144,109 @@ def _without(used: Mapping[Key, float], share: Mapping[Key, float]) -> dict[Key,
     for key, v in share.items():
         out[key] = out.get(key, 0.0) - v
     return out
+
+
+Plan = Mapping[tuple[object, ...], float]  # a member's columns by tag (non-zero only)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The selection problem of :func:`choose_plans`: one binary column per (member,
+    candidate plan), one row per member (pick one) and per shared row (within what the
+    other blocks left)."""
+
+    milp: Milp
+    picks: list[tuple[int, Plan]]  # per column: the member and its plan
+
+
+def choice_model(block_milp: Milp, owners: Sequence[int], candidates: Mapping[int, Sequence[Plan]],
+                 room: Mapping[Key, float], goal: Sequence[float], tie: Sequence[float],
+                 ) -> Choice:
+    """The model that picks one of ``candidates`` (plans by column tag, the first of
+    each member feasible together) per member: minimise ``goal`` (the block's
+    objective by column) with ``tie`` second, each shared row of the block within
+    ``room``."""
+    position = {tag: j for j, tag in enumerate(block_milp.col_tags)}
+    milp = Milp()
+    picks: list[tuple[int, Plan]] = []
+    for i in sorted(candidates):
+        seen: list[Plan] = []
+        for plan in candidates[i]:
+            if any(plan == other for other in seen):
+                continue
+            seen.append(plan)
+            cols = [position[tag] for tag in plan]
+            milp.add_col(("pick", i, len(seen) - 1), 0.0, 1.0, True,
+                         cost=sum(tie[j] * plan[block_milp.col_tags[j]] for j in cols),
+                         latency=sum(goal[j] * plan[block_milp.col_tags[j]] for j in cols))
+            picks.append((i, plan))
+    first: dict[int, list[int]] = {}
+    for k, (i, _) in enumerate(picks):
+        first.setdefault(i, []).append(k)
+    for i, ks in first.items():
+        milp.add_row(("one", i), ks, [1.0] * len(ks), 1.0, 1.0)
+    for r, tag in enumerate(block_milp.row_tags):
+        key = coupling_key(tag)
+        if key is None or key not in room:
+            continue
+        index, value = block_milp.row(r)
+        coefficient = dict(zip(index, value, strict=True))
+        terms = [(k, sum(coefficient.get(position[t], 0.0) * v for t, v in plan.items()))
+                 for k, (_, plan) in enumerate(picks)]
+        terms = [(k, a) for k, a in terms if a]
+        if terms:
+            milp.add_row(("shared", *key), [k for k, _ in terms], [a for _, a in terms],
+                         upper=room[key])
+    return Choice(milp, picks)
+
+
+Select = Callable[[Milp, list[float], list[float], list[float]], SolveResult]
+
+
+def choose_plans(world: World, block: Block, others: Iterable[Block], objective: Objective,
+                 reservation: Sequence[float], plans: Mapping[int, Sequence[Plan]],
+                 select: Select) -> list[float]:
+    """The block's plan that takes, for each member, the best of its candidate plans
+    that fit together: its part of ``reservation`` (a feasible plan of the block, so
+    the choice always has one) or one of ``plans`` (by member). ``select(milp, primary,
+    secondary, start)`` solves the choice model (:func:`choice_model`); without an
+    answer the reservation stands."""
+    assert block.form is not None
+    milp = block.form.milp
+    names = {world.members[i].workload.name: i for i in block.members}
+    owners = [names.get(str(tag[1]), -1) for tag in milp.col_tags]
+    own: dict[int, dict[tuple[object, ...], float]] = {i: {} for i in block.members}
+    for j, (tag, v) in enumerate(zip(milp.col_tags, reservation, strict=True)):
+        if owners[j] >= 0 and v:
+            own[owners[j]][tag] = v
+    tags = set(milp.col_tags)
+    candidates = {i: [own[i], *(p for p in plans.get(i, ()) if all(t in tags for t in p))]
+                  for i in block.members}
+    used: dict[Key, float] = {}
+    for other in others:
+        for key, activity, _ in _usage(other):
+            used[key] = used.get(key, 0.0) + activity
+    shared = [k for k in map(coupling_key, milp.row_tags) if k is not None]
+    room = {k: _limit(world.universe, world.budgets, k) - used.get(k, 0.0) for k in shared}
+    goal, tie = objectives(block.form, objective)
+    choice = choice_model(milp, owners, candidates, room, goal, tie)
+    start = [0.0] * choice.milp.num_cols
+    seen: set[int] = set()
+    for k, (i, _) in enumerate(choice.picks):
+        if i not in seen:
+            start[k] = 1.0
+            seen.add(i)
+    m = choice.milp
+    result = select(m, m.latency, m.cost, start)
+    if result.x is None:
+        return list(reservation)
+    values: dict[tuple[object, ...], float] = {}
+    for k, (_, plan) in enumerate(choice.picks):
+        if result.x[k] > 0.5:
+            values.update(plan)
+    return [values.get(tag, 0.0) for tag in milp.col_tags]
+
+
+# Work seconds for the choice of plans (choose_plans): at most CHOICE_SECONDS, and
+# CHOICE_LATE past the deadline.
+CHOICE_SECONDS, CHOICE_LATE = 1.0, 0.2
