@@ -4,11 +4,13 @@ included; and the price-age notes are dated by SOURCE_DATE_EPOCH, never by the c
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime
 
 import pytest
 import yaml
 
+import simfiles
 from conftest import EXAMPLES, TODAY, run_cli
 from tierplan.cli import common
 from tierplan.errors import InputError
@@ -110,3 +112,12 @@ def test_a_bad_source_date_epoch_exits_2_before_planning(capsys, monkeypatch):
     assert code == 2 and out == ""
     assert err == ("tierplan: error: SOURCE_DATE_EPOCH='soon': not a date; give whole seconds since "
                    "1970-01-01 UTC (e.g. 1767225600 for 2026-01-01), or unset it\n")
+
+
+def test_a_skipped_parquet_file_is_a_note_not_a_wrote_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as without the parquet extra
+    path = simfiles.write(tmp_path, {"duration": "1h", "policies": [{"kind": "greedy"}]})
+    code, _, err = run_cli(capsys, "simulate", path, "-o", tmp_path / "out")
+    assert code == 0
+    assert "tierplan: note: timeseries.parquet skipped: pip install 'tierplan[parquet]'\n" in err
+    assert "wrote (" not in err and f"wrote {tmp_path / 'out' / 'report.html'}\n" in err

@@ -151,4 +151,5 @@ def _simulate(sim: Simulation, simulation: str, out_dir: str | None, backend: st
            sim.duration_s / 3600)
     if out_dir:
         for path in write_results(result, out_dir):
-            say(f"wrote {path}")
+            # write_results lists what it skipped as "(note)" among the files
+            say(f"tierplan: note: {path[1:-1]}" if path.startswith("(") else f"wrote {path}")
