@@ -18,6 +18,7 @@ moto, or works on the shipped examples, or is a long property or soak run; else
 
 from __future__ import annotations
 
+import functools
 import inspect
 import multiprocessing.process
 import os
@@ -66,6 +67,11 @@ def _is_ours(obj: Any) -> bool:
         file = getattr(obj, "__file__", None) or ""
     else:
         return False
+    return _in_tests(file)
+
+
+@functools.cache
+def _in_tests(file: str) -> bool:
     path = Path(file).resolve()
     return path.is_relative_to(TESTS) and path != Path(__file__).resolve()  # not this guard
 
