@@ -58,15 +58,17 @@ BOOT = {"cloud": "3m", "onprem": "1m", "edge": "20s"}
 
 def _scenario(mix: str) -> dict[str, Any]:
     """The example's edge + cloud chat scenario with the sites of ``mix``."""
-    data: dict[str, Any] = yaml.safe_load((EXAMPLES / "simulations" / "llm-edge-cloud.scenario.yaml").read_text())
+    path = EXAMPLES / "simulations" / "llm-edge-cloud.scenario.yaml"
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
     if mix == "edge":
         return data
     data["sites"] = [s for s in data["sites"] if s["tier"] == "cloud"]
     if mix == "onprem":
         data["sites"].append({
             "name": "onprem/chi-dc", "tier": "onprem", "location": {"lat": 41.85, "lon": -87.65},
-            "jurisdiction": "US", "offerings": [{"name": "l4-box", "accelerator": "L4", "accelerator_count": 1,
-                                                 "usd_per_hour": 0.25, "available": 4}]})
+            "jurisdiction": "US",
+            "offerings": [{"name": "l4-box", "accelerator": "L4", "accelerator_count": 1,
+                           "usd_per_hour": 0.25, "available": 4}]})
     elif mix == "spot":
         # A spot pool of L4s at the spot price, as many as the log shows alive.
         data["sites"].append({
@@ -184,15 +186,16 @@ def cases(unseen: Path | None) -> list[Case]:
     prices = SPOT / "aws_gpu_spot_price_history.csv"
     out.append(Case("training-queue, AWS spot price series (p3.16xlarge, us-west-2)", _example(
         "training-queue.yaml", events=[
-            {"kind": "spot_series", "site": "aws/eu-central-1", "offering": "p4d.24xlarge", "path": str(prices),
-             "instance_type": "p3.16xlarge", "region": "us-west-2", "bid_usd_per_hour": 14.2, "scale": 0.6}]),
+            {"kind": "spot_series", "site": "aws/eu-central-1", "offering": "p4d.24xlarge",
+             "path": str(prices), "instance_type": "p3.16xlarge", "region": "us-west-2",
+             "bid_usd_per_hour": 14.2, "scale": 0.6}]),
         held_out=True, needs=(prices,)))
     if unseen is not None:
         code = unseen / "AzureLLMInferenceTrace_code.csv"
         for scale in (10, 30):
             for mix in ("cloud", "edge", "onprem"):
-                out.append(_trace_case(f"azure code x{scale} (1 min, {mix})", requests(code, "TIMESTAMP", scale),
-                                       mix, held_out=True, needs=(code,)))
+                out.append(_trace_case(f"azure code x{scale} (1 min, {mix})",
+                                       requests(code, "TIMESTAMP", scale), mix, held_out=True, needs=(code,)))
         out.append(_trace_case("azure code x1 (15 s, edge)", requests(code, "TIMESTAMP", 1), "edge",
                                duration="3h", step="15s", held_out=True, needs=(code,)))
         qps = unseen / "qps.csv"
@@ -244,7 +247,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines = []
     for held_out in (False, True):
         lines += ["", "held out" if held_out else "tuned on", "",
-                  "| case | `hpa` cost | `hpa` in SLO | `optimal` cost | `optimal` in SLO | saving | verdict |",
+                  "| case | `hpa` cost | `hpa` in SLO | `optimal` cost | `optimal` in SLO | saving "
+                  "| verdict |",
                   "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
         for name, r in results.items():
             if r["held_out"] != held_out:

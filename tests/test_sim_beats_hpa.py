@@ -18,13 +18,15 @@ TRACE = EXAMPLES / "data" / "azure-llm-conversation-15s.csv"
 
 def chat_scenario(*, onprem: bool) -> dict[str, Any]:
     """The example's chat scenario with its two clouds, plus four owned L4 boxes."""
-    data: dict[str, Any] = yaml.safe_load((EXAMPLES / "simulations" / "llm-edge-cloud.scenario.yaml").read_text())
+    path = EXAMPLES / "simulations" / "llm-edge-cloud.scenario.yaml"
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
     data["sites"] = [s for s in data["sites"] if s["tier"] == "cloud"]
     if onprem:
         data["sites"].append({
             "name": "onprem/chi-dc", "tier": "onprem", "location": {"lat": 41.85, "lon": -87.65},
-            "jurisdiction": "US", "offerings": [{"name": "l4-box", "accelerator": "L4", "accelerator_count": 1,
-                                                 "usd_per_hour": 0.25, "available": 4}]})
+            "jurisdiction": "US",
+            "offerings": [{"name": "l4-box", "accelerator": "L4", "accelerator_count": 1,
+                           "usd_per_hour": 0.25, "available": 4}]})
     return data
 
 

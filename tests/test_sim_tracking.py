@@ -71,8 +71,9 @@ def test_demand_above_the_plan_spills_to_the_cheapest_cloud(tmp_path: Path) -> N
                     "pattern": {"kind": "step", "base_rps": 5, "levels": [{"at": "10m", "rps": 35}]}}],
         "policies": [{"kind": "optimal", "interval": "1h"}]}, edge_scenario())["optimal"]
     # Step 10 is sized on step 9's 5 rps: one edge box, and the cloud/a deployment's last
-    # replica (minReplicas 1) on the other, cheaper, box, so 15 rps are lost for one step; then both edge boxes and 2
-    # instances of the cheaper cloud/a carry it (steps 0-5 and 11-59).
+    # replica (minReplicas 1) on the other, cheaper, box, so 15 rps are lost for one step;
+    # then both edge boxes and 2 instances of the cheaper cloud/a carry it (steps 0-5 and
+    # 11-59).
     assert out.unserved_requests == pytest.approx(15 * 60)
     assert out.cost_by_site["cloud/a"] == pytest.approx(2 * 1.0 * (6 + 49) / 60)
     assert "cloud/b" not in out.cost_by_site or out.cost_by_site["cloud/b"] == 0.0
