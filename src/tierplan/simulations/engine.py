@@ -28,6 +28,7 @@ checkpoints) and is placed again.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -90,11 +91,15 @@ class Trajectory:
     plan_seconds: float = 0.0
     plan_failures: int = 0
     train_offer_usd: np.ndarray | None = None
+    run_seconds: float = 0.0  # wall clock of the whole run, planning included (timing only)
 
 
 def run_policy(world: World, policy: Policy, on_step: Callable[[int], None] | None = None) -> Trajectory:
     """Run ``policy`` over the whole simulation. ``on_step(t)`` reports progress."""
-    return _Engine(world, policy).run(on_step)
+    started = time.perf_counter()
+    traj = _Engine(world, policy).run(on_step)
+    traj.run_seconds = time.perf_counter() - started
+    return traj
 
 
 class _Engine:
