@@ -108,10 +108,12 @@ class _Engine:
         self.policy = policy
         k, o = len(world.slots), len(world.offers)
         self.slot_offer = np.array([s.offer for s in world.slots], dtype=np.int64)
+        self.slot_offers = [s.offer for s in world.slots]
         self.slot_site = [s.site for s in world.slots]
         self.slot_tier = [s.tier for s in world.slots]
         self.slot_workload = [s.workload for s in world.slots]
         self.workload_slots = {name: np.array(ix, dtype=np.int64) for name, ix in world.slots_of.items()}
+        self.slot_keys = [s.key for s in world.slots]
         self.key_slot = {s.key: s.index for s in world.slots}
         self.ready = np.zeros(k, dtype=np.int64)
         self.pending: list[list[tuple[int, int]]] = [[] for _ in range(k)]  # slot -> [(ready step, n)]
@@ -125,6 +127,8 @@ class _Engine:
         self.waiting: list[JobRecord] = []  # arrived (or lost their nodes), not placed
         self.active: list[JobRecord] = []  # placed, not finished
         self._offers_of: dict[str, tuple[int, ...]] = {}  # training workload -> offers it can use
+        self.due = math.inf  # no booting instance is ready before this step
+        self.caps: list[int | None] = []  # capacity per offer in step t (None: unlimited)
 
     # ----------------------------------------------------------------- capacity
 
@@ -137,13 +141,13 @@ class _Engine:
                                              minlength=len(self.train_hold)).astype(np.int64)
 
     def free(self) -> tuple[int | None, ...]:
-        used = self.used()
-        cap = self.w.capacity[min(self.t, self.w.steps - 1)]
-        return tuple(None if math.isinf(a) else max(0, int(a) - int(used[i])) for i, a in enumerate(cap))
+        return tuple(None if a is None else max(0, a - u)
+                     for a, u in zip(self.caps, self.used().tolist(), strict=True))
 
     def observation(self, t: int, down: frozenset[str]) -> Observation:
         counts = self.ready + self.pend
-        running = {self.w.slots[i].key: int(counts[i]) for i in np.flatnonzero(counts)}
+        held, keys = counts.tolist(), self.slot_keys
+        running = {keys[i]: held[i] for i in counts.nonzero()[0].tolist()}
         return Observation(t, t * self.w.step_s, MappingProxyType(running), self.free(), down)
 
     # ---------------------------------------------------------------------- run
@@ -158,32 +162,37 @@ class _Engine:
         train_offer_usd = np.zeros((steps, len(w.offers)))
         arrivals = list(w.jobs)
         down_prev: frozenset[str] = frozenset()
+        down = down_prev
         step_h = w.step_s / 3600
+        # Outages and capacity change only where the world says so (``changed``).
+        changed = w.changed.tolist()
+        shrinks = set((np.flatnonzero((w.capacity[1:] < w.capacity[:-1]).any(axis=1)) + 1).tolist())
+        key_slot = self.key_slot
         for t in range(steps):
             self.t = t
-            down = frozenset(self.site_names[i] for i in np.flatnonzero(w.down[t]))
+            if t == 0 or changed[t]:
+                down = frozenset(self.site_names[i] for i in np.flatnonzero(w.down[t]))
+                self.caps = [None if math.isinf(a) else int(a) for a in w.capacity[t].tolist()]
             for site in down - down_prev:
                 self._outage(site, t)
             down_prev = down
             for offer in w.preempt.get(t, ()):
                 self._preempt(offer, t)
-            if t and (w.capacity[t] < w.capacity[t - 1]).any():
+            if t in shrinks:
                 self._shed(t)
-            for i in np.flatnonzero(self.pend):
-                if min(s for s, _ in self.pending[i]) <= t:
-                    done = sum(n for s, n in self.pending[i] if s <= t)
-                    self.ready[i] += done
-                    self.pend[i] -= done
-                    self.pending[i] = [(s, n) for s, n in self.pending[i] if s > t]
+            if t >= self.due:
+                self._boot(t)
             obs = self.observation(t, down)
             wanted = self.policy.decide(w, obs)
             if wanted is not None:
-                self.target[:] = 0
+                target = [0] * k
                 for key, n in wanted.items():
-                    if key not in self.key_slot:
+                    slot = key_slot.get(key)
+                    if slot is None:
                         raise TierplanError(f"policy {self.policy.name!r} asked for {key}, which the "
                                             "workload cannot use")
-                    self.target[self.key_slot[key]] = max(0, int(n))
+                    target[slot] = max(0, int(n))
+                self.target[:] = target
             while arrivals and arrivals[0].at_s <= t * w.step_s + 1e-9:
                 a = arrivals.pop(0)
                 tw = w.training(a.workload)
@@ -205,17 +214,28 @@ class _Engine:
                           plan_seconds=getattr(self.policy, "plan_seconds", 0.0),
                           plan_failures=getattr(self.policy, "plan_failures", 0))
 
+    def _boot(self, t: int) -> None:
+        """Instances whose provisioning delay is over become ready."""
+        for i in np.flatnonzero(self.pend):
+            if min(s for s, _ in self.pending[i]) <= t:
+                done = sum(n for s, n in self.pending[i] if s <= t)
+                self.ready[i] += done
+                self.pend[i] -= done
+                self.pending[i] = [(s, n) for s, n in self.pending[i] if s > t]
+        self.due = min((s for p in self.pending for s, _ in p), default=math.inf)
+
     def _reconcile(self, t: int, down: frozenset[str], initial: bool) -> None:
-        diff = np.flatnonzero(self.target != self.ready + self.pend)
-        if not len(diff):
+        counts = self.ready + self.pend
+        changes = (self.target != counts).nonzero()[0].tolist()
+        if not changes:
             return
         free = list(self.free())
-        ups = [int(i) for i in diff if self.target[i] > self.ready[i] + self.pend[i]]
-        for i in ups:
-            if self.slot_site[i] in down:
+        target, running = self.target.tolist(), counts.tolist()
+        for i in changes:
+            if target[i] <= running[i] or self.slot_site[i] in down:
                 continue
-            offer = int(self.slot_offer[i])
-            add = int(self.target[i]) - self.running(i)
+            offer = self.slot_offers[i]
+            add = target[i] - running[i]
             if free[offer] is not None:
                 add = min(add, int(free[offer] or 0))
                 free[offer] = int(free[offer] or 0) - add
@@ -227,9 +247,12 @@ class _Engine:
             else:
                 self.pending[i].append((t + delay, add))
                 self.pend[i] += add
+                self.due = min(self.due, t + delay)
             self.scale_events += 1
-        for i in (int(i) for i in diff if self.target[i] < self.ready[i] + self.pend[i]):
-            cut = self.running(i) - int(self.target[i])
+        for i in changes:
+            if target[i] >= running[i]:
+                continue
+            cut = running[i] - target[i]
             while cut and self.pending[i]:  # cancel the latest starts first
                 s, n = self.pending[i].pop()
                 if n > cut:
