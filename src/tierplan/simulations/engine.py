@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
 
 from ..errors import TierplanError
-from ..policies.base import JobRequest, Observation, Policy
+from ..policies.base import JobRequest, Key, Observation, Policy
 from .world import World
 
 __all__ = ["JobRecord", "Trajectory", "run_policy"]
@@ -129,6 +129,10 @@ class _Engine:
         self._offers_of: dict[str, tuple[int, ...]] = {}  # training workload -> offers it can use
         self.due = math.inf  # no booting instance is ready before this step
         self.caps: list[int | None] = []  # capacity per offer in step t (None: unlimited)
+        self._held_state = b""  # counts and training nodes the last held() answer is for
+        self._held_caps: list[int | None] | None = None
+        self._held_view: tuple[Mapping[Key, int], tuple[int | None, ...]] = (MappingProxyType({}), ())
+        self._wanted: dict[Key, int] | None = None  # the policy's last answer, as self.target holds it
 
     # ----------------------------------------------------------------- capacity
 
@@ -141,14 +145,25 @@ class _Engine:
                                              minlength=len(self.train_hold)).astype(np.int64)
 
     def free(self) -> tuple[int | None, ...]:
-        return tuple(None if a is None else max(0, a - u)
-                     for a, u in zip(self.caps, self.used().tolist(), strict=True))
+        return self.held()[1]
+
+    def held(self) -> tuple[Mapping[Key, int], tuple[int | None, ...]]:
+        """Instances running per key, and free per offer (None: unlimited). Most steps
+        change no count: the last answer is kept until one does."""
+        counts = self.ready + self.pend
+        state = counts.tobytes() + self.train_hold.tobytes()
+        if state != self._held_state or self.caps is not self._held_caps:
+            held, keys = counts.tolist(), self.slot_keys
+            running = MappingProxyType({keys[i]: held[i] for i in counts.nonzero()[0].tolist()})
+            used = (self.train_hold + np.bincount(self.slot_offer, weights=counts, minlength=len(self.caps))
+                    .astype(np.int64)).tolist()
+            free = tuple(None if a is None else max(0, a - u) for a, u in zip(self.caps, used, strict=True))
+            self._held_state, self._held_caps, self._held_view = state, self.caps, (running, free)
+        return self._held_view
 
     def observation(self, t: int, down: frozenset[str]) -> Observation:
-        counts = self.ready + self.pend
-        held, keys = counts.tolist(), self.slot_keys
-        running = {keys[i]: held[i] for i in counts.nonzero()[0].tolist()}
-        return Observation(t, t * self.w.step_s, MappingProxyType(running), self.free(), down)
+        running, free = self.held()
+        return Observation(t, t * self.w.step_s, running, free, down)
 
     # ---------------------------------------------------------------------- run
 
@@ -173,9 +188,10 @@ class _Engine:
             if t == 0 or changed[t]:
                 down = frozenset(self.site_names[i] for i in np.flatnonzero(w.down[t]))
                 self.caps = [None if math.isinf(a) else int(a) for a in w.capacity[t].tolist()]
-            for site in down - down_prev:
-                self._outage(site, t)
-            down_prev = down
+            if down is not down_prev:
+                for site in down - down_prev:
+                    self._outage(site, t)
+                down_prev = down
             for offer in w.preempt.get(t, ()):
                 self._preempt(offer, t)
             if t in shrinks:
@@ -184,7 +200,8 @@ class _Engine:
                 self._boot(t)
             obs = self.observation(t, down)
             wanted = self.policy.decide(w, obs)
-            if wanted is not None:
+            if wanted is not None and wanted != self._wanted:  # the same answer: the same targets
+                self._wanted = dict(wanted)
                 target = [0] * k
                 for key, n in wanted.items():
                     slot = key_slot.get(key)
@@ -216,13 +233,15 @@ class _Engine:
 
     def _boot(self, t: int) -> None:
         """Instances whose provisioning delay is over become ready."""
-        for i in np.flatnonzero(self.pend):
+        due = math.inf
+        for i in self.pend.nonzero()[0].tolist():
             if min(s for s, _ in self.pending[i]) <= t:
                 done = sum(n for s, n in self.pending[i] if s <= t)
                 self.ready[i] += done
                 self.pend[i] -= done
                 self.pending[i] = [(s, n) for s, n in self.pending[i] if s > t]
-        self.due = min((s for p in self.pending for s, _ in p), default=math.inf)
+            due = min(due, min((s for s, _ in self.pending[i]), default=due))
+        self.due = due
 
     def _reconcile(self, t: int, down: frozenset[str], initial: bool) -> None:
         counts = self.ready + self.pend
