@@ -94,7 +94,7 @@ def check_competing_autoscalers(config: AutoscaleConfig, autoscaler: Autoscaler,
 @click.option("--once", is_flag=True, help="Run one tick, print its record as JSON and exit.")
 @click.option("--dry-run", is_flag=True, help="Read and decide as usual, record, but change nothing "
                                               "(each site remembers the count it would have set).")
-@click.option("--state", default=None, help="State store: a SQLite path or postgresql://... URL "
+@click.option("--state", default=None, metavar="PATH|URL", help="State store: a SQLite path or postgresql://... URL "
                                             "[default: the config's 'state', else "
                                             "<config folder>/.tierplan/state/<config name>.db].")
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
