@@ -41,6 +41,7 @@ class Deployments:
     def __init__(self, settings: HpaSettings) -> None:
         self.settings = settings
         self._keys: dict[int, _Deployment] = {}
+        self._loads: dict[str, float] = {}
 
     def retarget(self, now: float, shares: Mapping[int, Mapping[str, float]],
                  sizes: Mapping[int, tuple[float, float]], planned: Mapping[int, int]) -> None:
@@ -59,6 +60,7 @@ class Deployments:
 
     def replicas(self, now: float, loads: Mapping[str, float]) -> dict[int, int]:
         """Replicas per slot after this step's recommendation on the clients' ``loads``."""
+        self._loads = dict(loads)
         out: dict[int, int] = {}
         for key, dep in self._keys.items():
             load = sum(s * loads.get(c, 0.0) for c, s in dep.shares.items())
@@ -73,6 +75,16 @@ class Deployments:
     def per_replica(self, key: int) -> float:
         """rps one replica of ``key``'s deployment carries."""
         return self._keys[key].per_replica
+
+    def split(self, key: int) -> dict[str, float]:
+        """Which part of ``key``'s deployment each client's traffic sized: its share of
+        the deployment's load this step (else of the plan's shares)."""
+        shares = self._keys[key].shares
+        parts = {c: s * self._loads.get(c, 0.0) for c, s in shares.items()}
+        total = sum(parts.values())
+        if total <= 0:
+            parts, total = dict(shares), sum(shares.values())
+        return {c: v / total for c, v in parts.items()} if total > 0 else {}
 
     def clients(self, key: int) -> frozenset[str]:
         """The clients whose traffic ``key``'s deployment carries (its replicas may only

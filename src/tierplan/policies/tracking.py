@@ -219,10 +219,13 @@ class TrackingPolicy(_Planned):
             self._order = {name: sorted((s for s in mix.keys if s.site not in obs.down),
                                         key=lambda s: (self._rate(world, s, step), s.index))
                            for name, mix in self._mix.items()}
-        held: dict[int, int] = defaultdict(int)
+        # What a workload may use of a limited offering: what is free now plus what it holds
+        # itself. Units another workload holds are not counted even when the plan moved
+        # them: that workload keeps them until its own replacements have booted.
+        free = {i: math.inf if left is None else float(left) for i, left in enumerate(obs.free)}
+        mine: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for k, n in obs.running.items():
-            held[world.offer_ix[k[1], k[2]]] += n
-        free = {i: math.inf if left is None else float(left + held[i]) for i, left in enumerate(obs.free)}
+            mine[k[0]][world.offer_ix[k[1], k[2]]] += n
         out: dict[Key, int] = {}
         for w in self._inference:
             mix = self._mix.get(w.name)
@@ -231,11 +234,15 @@ class TrackingPolicy(_Planned):
             keys = self._order[w.name]
             loads = {c: self._load(world, w.name, c, obs.step) for c in self._clients[w.name]}
             deployments = self._deployments[w.name]
+            wanted = deployments.replicas(obs.time_s, loads)
             options = [Option(s.index, s.offer, s.site, s.plan_cap_rps * self.target_utilization,
                               frozenset(s.reach), self._rate(world, s, step),
                               self._rate(world, s, step) * s.plan_cap_rps) for s in keys]
-            counts = place(options, deployments.replicas(obs.time_s, loads), deployments, free, w.min_sites)
-            _meet_minimums(w.min_instances, w.min_sites, keys, counts, free)
+            usable = {i: f + mine[w.name].get(i, 0) for i, f in free.items()}
+            counts = place(options, wanted, deployments, usable, w.min_sites)
+            _meet_minimums(w.min_instances, w.min_sites, keys, counts, usable)
             for i, n in counts.items():
                 out[self._keys[i]] = n
+            for i, f in usable.items():  # what it newly claims is gone for the next ones
+                free[i] = min(free[i], f)
         return out
