@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from tierplan.providers.base import CatalogRow
-from tierplan.providers.catalog import CANONICAL_ACCELERATORS, bundled_catalog, load_regions
+from tierplan.providers.catalog import CANONICAL_ACCELERATORS, bundled_catalog, filter_rows, load_regions
 
 HYPERSCALERS = ("aws", "gcp", "azure")
 # On-demand USD per GPU-hour a hyperscaler list price falls in (Nov 2026 price lists, with
@@ -78,6 +78,20 @@ def test_neoclouds_are_bundled_with_dated_sources(rows):
     assert "skypilot-catalog@0f40703" in h100.source and "price confirmed 2026-09-25" in h100.source
     # no later list names the 4 x H100 size: it keeps the date that bounds SkyPilot's file
     assert _row(rows, "lambda", "us-east-1", "gpu_4x_h100_sxm5").as_of == "2026-05-07"
+
+
+def test_lambda_gh200_and_workstation_gpus_are_bundled_in_every_region(rows):
+    lam = [r for r in rows if r.provider == "lambda"]
+    regions = {r.region for r in lam}
+    for instance_type, accel, count, memory, price in [
+            ("gpu_1x_gh200", "GH200", 1, 96, 2.29), ("gpu_1x_a6000", "A6000", 1, 48, 1.09),
+            ("gpu_4x_a6000", "A6000", 4, 48, 4.36), ("gpu_1x_rtx6000", "RTX6000", 1, 24, 0.69)]:
+        sized = [r for r in lam if r.instance_type == instance_type]
+        assert {r.region for r in sized} == regions, instance_type
+        assert {(r.accelerator, r.accelerator_count, r.accelerator_memory_gib, r.usd_per_hour)
+                for r in sized} == {(accel, count, memory, price)}
+    # an H200 filter never picks the GH200 (a Grace Hopper superchip, not an H200)
+    assert "GH200" not in {r.accelerator for r in filter_rows(rows, accelerators=["H200"])}
     # the dated billing-API figures (2026-08-28) replace the older SkyPilot row
     h200 = _row(rows, "nebius", "eu-west1", "gpu-h200-sxm_8gpu-128vcpu-1600gb")
     assert (h200.usd_per_hour, h200.spot_usd_per_hour, h200.as_of) == (36.0, 19.6, "2026-08-28")
