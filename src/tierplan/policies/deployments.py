@@ -33,6 +33,7 @@ class _Deployment:
     shares: dict[str, float]  # client -> share of its traffic
     stabiliser: Stabiliser
     replicas: int = 0
+    clients: frozenset[str] = frozenset()  # those of ``shares``
 
 
 class Deployments:
@@ -57,14 +58,16 @@ class Deployments:
                 dep = self._keys[key] = _Deployment(*sizes[key], {}, Stabiliser(self.settings), n)
                 dep.stabiliser.apply(now, 0, n)
             self._keys[key].shares = dict(mine)
+            self._keys[key].clients = frozenset(mine)
 
     def replicas(self, now: float, loads: Mapping[str, float]) -> dict[int, int]:
         """Replicas per slot after this step's recommendation on the clients' ``loads``."""
         self._loads = dict(loads)
         out: dict[int, int] = {}
+        tolerance = self.settings.tolerance
         for key, dep in self._keys.items():
-            load = sum(s * loads.get(c, 0.0) for c, s in dep.shares.items())
-            wanted = max(1, desired_replicas(dep.replicas, load, dep.per_replica, self.settings.tolerance))
+            load = sum([s * loads.get(c, 0.0) for c, s in dep.shares.items()])
+            wanted = max(1, desired_replicas(dep.replicas, load, dep.per_replica, tolerance))
             if load > wanted * dep.capacity:
                 # The tolerance band defers a scale-up, but never while the replicas cannot
                 # serve the load at all (with a target of 100 % of capacity it would).
@@ -90,7 +93,7 @@ class Deployments:
         """The clients whose traffic ``key``'s deployment carries (its replicas may only
         move to keys that reach them all)."""
         dep = self._keys.get(key)
-        return frozenset(dep.shares) if dep is not None else frozenset()
+        return dep.clients if dep is not None else frozenset()
 
 
 def ceil_replicas(load: float, per_replica: float) -> int:

@@ -62,6 +62,8 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
                 served[o.index] = served[o.index] | who
                 rps -= k * o.per_replica
     for dear in reversed(options):
+        if counts.get(dear.index, 0) <= 0:
+            continue  # nothing to replace
         cheaper = [o for o in options if o.rate < dear.rate and served[dear.index] <= o.reach]
         while cheaper and counts.get(dear.index, 0) > 0:
             if counts[dear.index] == 1 and _sites(options, counts, without=dear) < min_sites:
