@@ -40,13 +40,17 @@ def solve_part(task: PartTask) -> SolveResult:
 
 
 class Runner:
-    """Solves parts here, or in ``workers`` processes when more than one (a back-end
-    the caller injected always solves here: it need not pickle)."""
+    """Solves parts here, or in ``workers`` processes when more than one and the plan
+    has many parts (a back-end the caller injected always solves here: it need not
+    pickle)."""
 
-    def __init__(self, solver: Solver, workers: int | None) -> None:
+    PARALLEL_FROM = 32  # parts (workloads x periods); below this a pool costs more than it saves
+
+    def __init__(self, solver: Solver, workers: int | None, parts: int) -> None:
         self.solver = solver
         count = workers if workers is not None else (os.cpu_count() or 1)
-        self.workers = count if solver.backend is None else 1
+        parallel = solver.backend is None and parts >= self.PARALLEL_FROM
+        self.workers = count if parallel else 1
         self.executor: ProcessPoolExecutor | None = None
 
     def submit(self, task: PartTask) -> Future[SolveResult]:

@@ -92,7 +92,7 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     build = 0.0
     latency, exact = objective == "latency", options.tie_break == "exact"
     began = time.perf_counter()
-    with Runner(solver, options.workers) as runner:
+    with Runner(solver, options.workers, len(cands) * len(scenario.timeline)) as runner:
         while True:
             todo = [g for g in groups if g.result is None]
             # Every part gets the work left now: the same wherever it is solved.
