@@ -135,7 +135,9 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
             if not broken:
                 break
             groups = _merged(groups, broken)
-    # Parts are solved in workers while models are written: the solve time is the rest.
+        # Parts are solved in workers while models are written: the solve time is the rest.
+        polished = runner.polish([(_model(g).milp, *objectives(_model(g).milp, objective),
+                                   _solution(g)) for g in groups])
     solve = time.perf_counter() - began - build
     placements: list[Placement] = []
     bindings: list[Binding] = []
@@ -144,15 +146,12 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     limited = False
     value = lower = 0.0
     n_vars = n_rows = 0
-    for g in groups:
-        assert g.model is not None and g.result is not None and g.result.x is not None
+    for g, (x, duals) in zip(groups, polished, strict=True):
+        assert g.model is not None and g.result is not None
         m = g.model.milp
         n_vars += m.num_cols
         n_rows += m.num_rows
-        primary, secondary = objectives(m, objective)
-        t0 = time.perf_counter()
-        x, duals = backend.polish(m, primary, secondary, g.result.x)
-        solve += time.perf_counter() - t0
+        primary = objectives(m, objective)[0]
         placements += decode_periods(universe, g.model, x)
         mine = {(universe.sites[universe.offers[k][0]].name, universe.offers[k][1].name):
                 round(x[col]) for k, col in g.model.bought.items()}
@@ -355,6 +354,11 @@ def _priced_members(backend: Backend, m: Milp, costs: list[float], latency: bool
 def _model(g: _Group) -> PeriodModel:
     assert g.model is not None
     return g.model
+
+
+def _solution(g: _Group) -> list[float]:
+    assert g.result is not None and g.result.x is not None
+    return g.result.x
 
 
 def _placing_order(model: PeriodModel) -> Callable[[Sequence[str]], list[str]]:
