@@ -285,7 +285,7 @@ def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     # the workloads solved alone (polishing.Ahead; from AHEAD_FROM columns, here from
     # any), and while its start places its workloads, their parts (polishing.Early).
     # Those are used at the end, and the plan is the one polished there.
-    from tierplan.scheduler import decomposition as planner
+    from tierplan.scheduler import polishing
     from tierplan.scheduler.polishing import Ahead, Early
 
     # The SLO bindings are found meanwhile too: Virginia's $0.05 L4 is out of reach.
@@ -306,7 +306,7 @@ def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     early, real_early = [], Early.found
     monkeypatch.setattr(Early, "found",
                         lambda self, *a: early.append(real_early(self, *a)) or early[-1])
-    monkeypatch.setattr(planner, "AHEAD_FROM", 0)
+    monkeypatch.setattr(polishing, "AHEAD_FROM", 0)
     ahead = plan(sc, PlanOptions(workers=2))
     assert sum(found is not None for found in used) == 4  # the four solved alone
     assert early and any(found is not None for found in early)  # the block's parts
@@ -326,9 +326,9 @@ def test_pricing_leaves_the_start_its_share_of_the_time(monkeypatch):
     priced, solved = [], []
     real_price, real_solve = planner.price_members, pool_module.Pool.solve
 
-    def price_members(pool, block, forms, prices, solo, objective, deadline, lp=None):
+    def price_members(pool, block, forms, solo, objective, deadline):
         priced.append((deadline, len(block.members)))
-        return real_price(pool, block, forms, prices, solo, objective, deadline, lp)
+        return real_price(pool, block, forms, solo, objective, deadline)
 
     def pool_solve(self, blocks, objective, deadline, *args, **kwargs):
         solved.append(deadline)
@@ -353,7 +353,6 @@ def test_a_plan_that_ends_without_one_leaves_no_thread_of_its_own_behind(monkeyp
     import threading
     import time
 
-    from tierplan.scheduler import decomposition as planner
     from tierplan.scheduler import polishing
 
     real_layout = polishing.split_layout
@@ -362,7 +361,7 @@ def test_a_plan_that_ends_without_one_leaves_no_thread_of_its_own_behind(monkeyp
         time.sleep(0.5)
         return real_layout(milp)
 
-    monkeypatch.setattr(planner, "AHEAD_FROM", 0)
+    monkeypatch.setattr(polishing, "AHEAD_FROM", 0)
     monkeypatch.setattr(polishing, "split_layout", slow_layout)
     sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=2)])]
     sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(3)])

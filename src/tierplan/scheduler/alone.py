@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Final, Literal, NamedTuple
 
 from .milp import Milp, rounding_box, value_of
 from .solvers import Solver, SolveResult, get_backend, solver_name
 
 __all__ = ["HINT_SHARE", "LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR_GAP", "RELAX",
-           "STEP_LATE_SECONDS", "AloneTask", "Hint", "alone_limits", "relax_alone",
+           "STEP_LATE_SECONDS", "AloneTask", "Hint", "Request", "alone_limits", "relax_alone",
            "solve_alone"]
 
 
@@ -43,6 +44,24 @@ HINT_SHARE = 0.5
 # solution of it, RELAX (its own LP relaxation, solved first), or None (no start).
 Hint = list[float] | Literal["relax"] | None
 RELAX: Final = "relax"
+
+
+@dataclass(frozen=True)
+class Request:
+    """How one workload's model is to be solved (see :meth:`.pool.Pool.submit`): beyond
+    its model, objective and deadline.
+
+    ``extra``: column prices added to the primary objective (left out of the result's
+    objective); ``final``: False for a start's step (no tie-break); ``cap``: work
+    seconds at most before the deadline; ``late``: its work seconds when it is handed
+    over past the deadline; ``hint`` and ``box_late``: see :func:`solve_alone`."""
+
+    extra: Sequence[float] | None = None
+    final: bool = True
+    cap: float = math.inf
+    late: float = LATE_SECONDS
+    hint: Hint = None
+    box_late: bool = False
 
 
 class AloneTask(NamedTuple):

@@ -4,7 +4,7 @@ the seam): :class:`PlanRun` holds one run's state, :data:`PHASES` names its phas
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 
@@ -20,7 +20,7 @@ from ..model import (
     TrainingWorkload,
 )
 from . import explain, gaps, summary
-from .alone import RELAX, STEP_LATE_SECONDS
+from .alone import RELAX, STEP_LATE_SECONDS, Request
 from .blocks import (
     Block,
     Blocks,
@@ -38,7 +38,7 @@ from .decoding import decode
 from .formulation import Formulation, build, objectives
 from .milp import by_tag
 from .options import PlanOptions
-from .polishing import Ahead, Early, Polished, PolishJob
+from .polishing import Ahead, Polished, PolishJob, polish_ahead, polish_early
 from .pool import Context, Pool
 from .pricing import price_members
 from .rounds import first_round, join_block, relax_merged, spend_leftover
@@ -113,7 +113,7 @@ class PlanRun:
     kept: dict[int, set[Key]] = field(default_factory=dict)
     own: dict[int, Formulation] = field(default_factory=dict)  # own models, first round
     prejoined: dict[frozenset[int], Formulation] = field(default_factory=dict)
-    ahead: Ahead | None = None  # polishing begun early (see _polish_ahead)
+    ahead: Ahead | None = None  # polishing begun early (see polishing.polish_ahead)
     slo: Future[list[Binding]] | None = None  # SLO bindings found meanwhile
     solve_by: float = 0.0  # the merged blocks' deadline (see POLISH_SECONDS)
     names: dict[str, int] = field(default_factory=dict)  # workload -> index
@@ -246,7 +246,7 @@ class PlanRun:
                                         self.scenario.budgets, self.total_demand))
                     self.build_seconds += time.thread_time() - t0
             if self.ahead is None:  # the first merged blocks' LPs: polishing begins meanwhile,
-                self.ahead = _polish_ahead(blocks, self.objective, self.pool)
+                self.ahead = polish_ahead(blocks, self.objective, self.pool.polish, self.pool.aside)
                 if self.options.explain and self.ahead.begun:  # and so do the SLO bindings
                     inference, _ = by_kind(self.members)
                     self.slo = self.pool.aside(explain.slo_bindings, self.universe, inference)
@@ -331,7 +331,7 @@ class PlanRun:
         # the block has no bound beyond its solo optima and a worse plan. (Past the
         # deadline a member keeps its LP part's rounding: see pricing.BOX_LATE.)
         assert block.prices is not None  # solved before the starts, see rounds.relax_merged
-        prices, lp = block.prices, block.lp
+        prices = block.prices
         optimal: dict[int, dict[tuple[object, ...], float]] = {}
         if prices:
             forms = {i: self.own[i] if i in self.own else
@@ -340,13 +340,13 @@ class PlanRun:
                      for i in block.members}
             solo = {i: b for i, b in self.alone.items() if i not in self.estimated}
             # The members are priced by the work that leaves room for the start's steps.
-            optimal = price_members(self.pool, block, forms, prices, solo, objective,
-                                    self.solve_by - START_SECONDS * len(block.members), lp)
+            optimal = price_members(self.pool, block, forms, solo, objective,
+                                    self.solve_by - START_SECONDS * len(block.members))
         keep = [i for i in block.members if i in self.kept and not self.kept[i] & blocks.broken]
         models = {i: self.own[i] for i in block.members if i in self.own}
         # (A part the early polish took at one try's values and a later try changes is
         # polished again at the end: see polishing.Early.found.)
-        placed = _polish_early(block, self.ahead, objective, self.backend, members)
+        placed = polish_early(block, self.ahead, objective, self.backend, members)
 
         def place(goal: Objective, keep: Sequence[int], promoted: Sequence[int] = (),
                   failed: list[int] | None = None) -> list[float] | None:
@@ -355,7 +355,8 @@ class PlanRun:
             ours = goal == objective
 
             def steps(chunk: Sequence[Step]) -> list[SolveResult]:
-                return self.pool.alone(chunk, goal, self.solve_by, 1.0, STEP_LATE_SECONDS,
+                return self.pool.alone(chunk, goal, self.solve_by,
+                                       Request(cap=1.0, late=STEP_LATE_SECONDS),
                                        [RELAX] * len(chunk))
 
             how = StartPlan(steps, goal, self.known if ours else None,
@@ -439,46 +440,6 @@ def _plan(run: PlanRun) -> Plan:
 
 def _seconds(limit: float | None) -> str:
     return "none" if limit is None else f"{limit:g} s"
-
-
-def _polish_ahead(blocks: Blocks, objective: Objective, pool: Pool) -> Ahead:
-    """Begin polishing while the merged blocks' LPs are solved (see polishing.Ahead):
-    the blocks solved alone, and the merged blocks' layouts. Only when those LPs are
-    large enough to hide it (AHEAD_FROM)."""
-    ahead = Ahead()
-    merged = [b.form.milp for b in blocks.unsolved() if len(b.members) > 1 and b.form is not None]
-    if sum(m.num_cols for m in merged) >= AHEAD_FROM:
-        jobs: list[PolishJob] = [
-            (b.form.milp, *objectives(b.form, objective), b.result.x)
-            for b in blocks.blocks.values() if len(b.members) == 1 and b.form is not None
-            and b.result is not None and b.result.x is not None]
-        ahead.begin(merged, jobs, pool.polish, pool.aside)
-    return ahead
-
-
-def _polish_early(block: Block, ahead: Ahead | None, objective: Objective, backend: Backend,
-                  members: Sequence[InferenceCandidates | TrainingCandidates],
-                  ) -> Callable[[Sequence[int], Mapping[tuple[object, ...], float]], None] | None:
-    """What the block's start tells as it places its workloads, to polish their parts
-    meanwhile (see polishing.Early): for a block laid out ahead (see _polish_ahead),
-    once its layout is there (the thread that lays it out may still be at work)."""
-    if ahead is None or block.form is None:
-        return None
-    layout = ahead.layouts.get(id(block.form.milp))
-    if layout is None or layout[0] is not block.form.milp:
-        return None
-    early = ahead.early[id(block.form.milp)] = Early(
-        block.form.milp, layout[1], *objectives(block.form, objective), backend)
-
-    def placed(done: Sequence[int], values: Mapping[tuple[object, ...], float]) -> None:
-        early.placed((members[i].workload.name for i in done), lambda tag: values.get(tag, 0.0))
-
-    return placed
-
-
-# Columns of merged blocks from which their LPs (1.3-1.6 s at 99k columns) hide the
-# polishing begun meanwhile (see _polish_ahead).
-AHEAD_FROM = 10_000
 
 
 # Seconds per member of a merged block that its pricing leaves for its start's steps

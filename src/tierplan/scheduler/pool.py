@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from ..errors import TierplanError
 from ..model import Budget, InferenceWorkload, Objective
-from .alone import LATE_SECONDS, AloneTask, Hint, relax_alone, solve_alone
+from .alone import AloneTask, Hint, Request, relax_alone, solve_alone
 from .blocks import Block, Step, coupling_keys, solve_choice
 from .budget import SEARCH_WIDTH, WorkClock
 from .candidates import InferenceCandidates, Universe
@@ -36,6 +36,8 @@ from .polishing import Early, Polished, PolishJob, polish_all, polish_task
 from .solvers import Solver, SolveResult, Task, get_backend, solve_task, solver_name
 
 T = TypeVar("T")
+
+ASKED = Request()  # a workload's model solved in full, with its tie-break
 
 __all__ = ["Context", "Pool", "Prepared", "no_worse", "prepare_alone", "relaxes", "unpriced"]
 
@@ -128,26 +130,22 @@ class Pool:
         return self.options.tie_break == "exact" or objective == "latency"
 
     def submit(self, form: Formulation, objective: Objective, deadline: float,
-               cap: float = math.inf, extra: Sequence[float] | None = None,
-               final: bool = True, late: float | None = None,
-               hint: Hint = None, box_late: bool = False) -> Future[SolveResult] | SolveResult:
+               request: Request = ASKED) -> Future[SolveResult] | SolveResult:
         """Solve one workload's model: in a worker when there are workers (:meth:`result`
         waits for it), else here and now, as is a training workload's choice.
 
-        ``deadline`` (on the work clock) and ``cap`` set its limits now (see
-        :func:`.alone.alone_limits`); ``extra``: column prices added to the primary objective,
-        left out of the result's objective. A start's step (not ``final``) has no
-        tie-break. ``late``: its seconds when it starts past the deadline (default
-        LATE_SECONDS). ``hint`` and ``box_late``: see :func:`.alone.solve_alone`."""
+        ``deadline`` (on the work clock) and the request's cap set its limits now (see
+        :func:`.alone.alone_limits`); the ``request`` says how (see :class:`.alone.Request`)."""
         primary, secondary = objectives(form, objective)
+        extra = request.extra
         if extra is not None:
             primary = [c + e for c, e in zip(primary, extra, strict=True)]
         if not form.inference and len(form.training) == 1:
             return unpriced(form, objective, extra, solve_choice(form.milp, primary))
-        tie = secondary if self.exact_ties(objective) and final else None
+        tie = secondary if self.exact_ties(objective) and request.final else None
         task = AloneTask(self.solver, form.milp, primary, tie, self.clock.left(deadline),
-                         self.options.gap, cap, LATE_SECONDS if late is None else late, hint,
-                         box_late)
+                         self.options.gap, request.cap, request.late, request.hint,
+                         request.box_late)
         if self.workers == 1:
             return unpriced(form, objective, extra, solve_alone(task))
         future = self._executor().submit(solve_alone, task)
@@ -171,14 +169,15 @@ class Pool:
         return self._executor().submit(relax_alone, task)
 
     def alone(self, steps: Sequence[Step], objective: Objective, deadline: float,
-              cap: float = math.inf, late: float | None = None,
-              hints: Sequence[Hint] | None = None, box_late: bool = False,
+              request: Request = ASKED, hints: Sequence[Hint] | None = None,
               ) -> list[SolveResult]:
         """Solve single-workload models with their column prices, side by side in the
-        workers when there are any (a start's steps, see blocks.sequential_start).
-        ``hints``: each model's :data:`.alone.Hint`; ``box_late``: see :func:`.alone.solve_alone`."""
-        outcomes = [self.submit(f, objective, deadline, cap, extra, False, late,
-                                hints[k] if hints is not None else None, box_late)
+        workers when there are any (a start's steps, see blocks.sequential_start), each
+        as ``request`` says (not ``final``: no tie-break) with its step's prices and its
+        :data:`.alone.Hint` of ``hints``."""
+        outcomes = [self.submit(f, objective, deadline, replace(
+                        request, extra=extra, final=False,
+                        hint=hints[k] if hints is not None else None))
                     for k, (f, extra) in enumerate(steps)]
         return [self.result(o) for o in outcomes]
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from ..model import Objective
 from . import gaps
+from .alone import Request
 from .blocks import Block, Blocks
 from .formulation import Formulation, extend, join, objectives
 from .milp import Milp, rounded, value_of
@@ -63,7 +64,7 @@ def first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
             if x is not None and form is not None and integral(form.milp, x):
                 exact[i] = _rounded(form.milp, guesses[i])
     # Each starts from the rounding of its relaxation's plan (see alone.solve_alone).
-    futures = {i: pool.submit(form, objective, deadline, hint=guesses[i].x) for i in heads
+    futures = {i: pool.submit(form, objective, deadline, Request(hint=guesses[i].x)) for i in heads
                if i not in exact and i not in ahead and (form := blocks.blocks[i].form) is not None}
     began = time.thread_time()
     joined = _joined(blocks, groups)
