@@ -32,7 +32,7 @@ from .blocks import (
     sequential_start,
     split,
 )
-from .budget import START_BATCH, Guard, WorkClock
+from .budget import SOLVE_CAP, START_BATCH, Guard, WorkClock, polish_work
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
 from .formulation import Formulation, build, objectives
@@ -115,7 +115,7 @@ class PlanRun:
     prejoined: dict[frozenset[int], Formulation] = field(default_factory=dict)
     ahead: Ahead | None = None  # polishing begun early (see polishing.polish_ahead)
     slo: Future[list[Binding]] | None = None  # SLO bindings found meanwhile
-    solve_by: float = 0.0  # the merged blocks' deadline (see POLISH_SECONDS)
+    solve_by: float = 0.0  # the merged blocks' deadline (see budget.polish_work)
     names: dict[str, int] = field(default_factory=dict)  # workload -> index
 
     @property
@@ -208,9 +208,9 @@ class PlanRun:
         blocks = self.blocks
         while True:
             unsolved = self.merges()
-            # What is solved after the first round ends earlier (see POLISH_SECONDS).
-            self.solve_by = self.deadline - POLISH_SECONDS * sum(
-                b.form.milp.num_cols for b in blocks.blocks.values() if b.form is not None)
+            # What is solved after the first round ends earlier (see budget.polish_work).
+            self.solve_by = self.deadline - polish_work(sum(
+                b.form.milp.num_cols for b in blocks.blocks.values() if b.form is not None))
             t0 = time.perf_counter()
             results = self.pool.solve(unsolved, self.objective, self.solve_by, self.start,
                                       gaps.slack(blocks, self.alone, self.options.gap)
@@ -250,7 +250,7 @@ class PlanRun:
                 if self.options.explain and self.ahead.begun:  # and so do the SLO bindings
                     inference, _ = by_kind(self.members)
                     self.slo = self.pool.aside(explain.slo_bindings, self.universe, inference)
-            joined = relax_merged(self.backend, blocks, self.objective)
+            joined = relax_merged(self.backend, blocks, self.objective, self.pool.clock)
             count = len(blocks.blocks)
             for involved in joined:
                 blocks.merge(involved)
@@ -292,6 +292,7 @@ class PlanRun:
         # all blocks' LPs at once, in the workers when many
         rest = iter(pool.polish(polishing, ahead.layouts, ahead.early))
         polished = [done if done is not None else next(rest) for done in found]
+        pool.clock.charge(polish_work(sum(form.milp.num_cols for form, _, _ in finals)))
         self.solve_seconds += time.perf_counter() - t0
         for (model, result, primary), (x, duals) in zip(finals, polished, strict=True):
             n_vars += model.milp.num_cols
@@ -340,8 +341,7 @@ class PlanRun:
                      for i in block.members}
             solo = {i: b for i, b in self.alone.items() if i not in self.estimated}
             # The members are priced by the work that leaves room for the start's steps.
-            optimal = price_members(self.pool, block, forms, solo, objective,
-                                    self.solve_by - START_SECONDS * len(block.members))
+            optimal = price_members(self.pool, block, forms, solo, objective, self.solve_by)
         keep = [i for i in block.members if i in self.kept and not self.kept[i] & blocks.broken]
         models = {i: self.own[i] for i in block.members if i in self.own}
         # (A part the early polish took at one try's values and a later try changes is
@@ -356,7 +356,7 @@ class PlanRun:
 
             def steps(chunk: Sequence[Step]) -> list[SolveResult]:
                 return self.pool.alone(chunk, goal, self.solve_by,
-                                       Request(cap=1.0, late=STEP_LATE_SECONDS),
+                                       Request(cap=SOLVE_CAP, late=STEP_LATE_SECONDS),
                                        [RELAX] * len(chunk))
 
             how = StartPlan(steps, goal, self.known if ours else None,
@@ -442,21 +442,5 @@ def _seconds(limit: float | None) -> str:
     return "none" if limit is None else f"{limit:g} s"
 
 
-# Seconds per member of a merged block that its pricing leaves for its start's steps
-# (see price_members: the priced solves' caps shrink with the time to their deadline,
-# and those that begin after it get pricing.PRICED_FLOOR). The 1,000-workload
-# benchmark's start takes 1.2-1.4 s for 546 members. Without it the priced solves took
-# the start's time too, and the start ended past the limit: at --time-limit 10 there,
-# 8.96-9.02 s instead of 9.16-9.42 s, gap 1.38-1.41 % against 1.24-1.26 % (two pairs
-# back to back, explanations off; with them, 1 s reserved: 9.04-9.29 s against
-# 9.61-9.83 s, three pairs); 500 workloads 9.01-9.31 s against 9.27-9.48 s, the same
-# gap; with a busy loop beside the run, 10.72 s against 10.86 s, gap 1.87 % against
-# 1.68 %. Since pricing stops on time (pricing.BOX_LATE), 1 ms: see there.
-START_SECONDS = 1e-3
-
 # How often a merged block's start is tried (see _plan's start).
 START_TRIES = 2
-
-# Seconds per column kept, when merged blocks are solved, for polishing the plan and
-# explaining it after them (measured 12-15 us at 250 to 1,000 workloads).
-POLISH_SECONDS = 2e-5

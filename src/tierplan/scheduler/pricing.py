@@ -11,7 +11,7 @@ from ..model import Objective
 from . import gaps
 from .alone import Request
 from .blocks import TINY_PRICE, TOLERANCE, Block, Key, coupling_key, priced
-from .budget import LANES
+from .budget import LANES, LEAST, SOLVE_CAP
 from .formulation import Formulation, objectives
 from .milp import Milp, by_tag, rounded, value_of
 from .pool import Pool
@@ -71,7 +71,7 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
                    if i not in optimal and (extras[i] is not None or i not in alone)),
                   key=lambda i: -risk.get(i, math.inf))
     per = pool.clock.left(deadline) * LANES / max(len(todo), 1)
-    cap = min(1.0, max(PRICED_SHARE * per, PRICED_FLOOR))
+    cap = min(SOLVE_CAP, max(PRICED_SHARE * per, PRICED_FLOOR))
     solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline,
                         Request(cap=cap, late=PRICED_FLOOR, box_late=BOX_LATE),
                         [hints.get(i) for i in todo])
@@ -99,7 +99,7 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
 # 10.09-10.99 s and 1.30-1.36 %; against 0.2 s without the rounding, 11.2-11.6 s
 # instead of 14.5-14.6 s in a slow hour, gap 1.7 % instead of 1.25 %.
 PRICED_SHARE = 4.0
-PRICED_FLOOR = 0.05
+PRICED_FLOOR = LEAST
 
 # Whether a member priced past the deadline keeps the plan of its LP part's rounding
 # box (see alone.solve_alone) instead of solving its whole model from it; its bound is

@@ -13,6 +13,7 @@ from ..model import Objective
 from . import gaps
 from .alone import Request
 from .blocks import Block, Blocks
+from .budget import SOLVE_CAP, WorkClock, lp_work
 from .formulation import Formulation, extend, join, objectives
 from .milp import Milp, rounded, value_of
 from .neighbourhoods import SEARCH_FROM
@@ -109,10 +110,12 @@ def _joined(blocks: Blocks, groups: Sequence[Sequence[int]]) -> dict[frozenset[i
             for members in merged if all(forms[i] is not None for i in members)}
 
 
-def relax_merged(backend: Backend, blocks: Blocks, objective: Objective) -> list[list[int]]:
+def relax_merged(backend: Backend, blocks: Blocks, objective: Objective,
+                 clock: WorkClock) -> list[list[int]]:
     """Solve the LP relaxation of every merged block still to be solved (its prices for
-    the start, see pricing.shadow_prices) and return the members to join where those LPs break
-    a shared row together with the other blocks' plans.
+    the start, see pricing.shadow_prices; each charged to ``clock`` by its size) and
+    return the members to join where those LPs break a shared row together with the
+    other blocks' plans.
 
     As in the first round (see first_round), such blocks are joined before their
     starts and MILPs are spent on plans that would break the row: a block's plan moves
@@ -123,6 +126,8 @@ def relax_merged(backend: Backend, blocks: Blocks, objective: Objective) -> list
     for block in fresh:
         if block.prices is None:
             block.prices, block.lp = shadow_prices(backend, block, objective)
+            if block.form is not None:
+                clock.charge(lp_work(len(block.form.milp.row_value)))
         if block.lp is not None:
             block.result = SolveResult("optimal", block.lp, None, 0.0, 0.0)
     before = blocks.broken
@@ -154,7 +159,7 @@ def spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: 
     limited = [b for b in blocks.blocks.values() if b.form is not None and b.result is not None
                and b.result.x is not None and b.result.status == "time_limit"
                and len(b.members) > 1]
-    if left < 1.0 or not limited:
+    if left < SOLVE_CAP or not limited:
         return
     block = max(limited, key=lambda b: b.form.milp.num_cols if b.form else 0)
     assert block.form is not None and block.result is not None and block.result.x is not None
