@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .blocks import contested
 from .budget import LEAST, SOLVE_CAP
@@ -22,29 +23,38 @@ from .solvers import Solver, SolveResult, Task, solve_task
 
 Run = Callable[[Sequence[Task]], list[SolveResult]]
 
-__all__ = ["SEARCH_FROM", "apply", "freed", "repair", "search"]
+__all__ = ["SEARCH_FROM", "Model", "apply", "freed", "repair", "search"]
 
 
-def repair(solver: Solver | str, milp: Milp, primary: list[float], start: list[float],
-           free: Sequence[int], seconds: float, gap: float, run: Run | None = None,
-           ) -> list[float]:
+@dataclass(frozen=True)
+class Model:
+    """A merged block's model to improve: who solves it, its MILP, the primary
+    objective and the relative gap each neighbourhood is solved to."""
+
+    solver: Solver | str
+    milp: Milp
+    primary: Sequence[float]
+    gap: float
+
+
+def repair(model: Model, start: list[float], free: Sequence[int], seconds: float,
+           run: Run | None = None) -> list[float]:
     """A better plan for a block: its MILP over the ``free`` columns with the others
     held at ``start`` (a model of the free workloads' size, see milp.restrict), from
     ``start``. A merged block's start kept some workloads' earlier solutions; only the
     ones placed again are free, which HiGHS solves well in the time a large block would
     spend on its root."""
-    part, task = freed(solver, milp, primary, start, free, seconds, gap, column_rows(milp))
+    part, task = freed(model, start, free, seconds, column_rows(model.milp))
     result = run([task])[0] if run is not None else solve_task(task)
-    return apply(milp, start, part, result) or start
+    return apply(model.milp, start, part, result) or start
 
 
-def freed(solver: Solver | str, milp: Milp, primary: Sequence[float], x: Sequence[float],
-          free: Sequence[int], seconds: float, gap: float,
+def freed(model: Model, x: Sequence[float], free: Sequence[int], seconds: float,
           rows_of: Sequence[Sequence[int]]) -> tuple[Part, Task]:
     """The MILP over the ``free`` columns with the rest held at ``x``, as a task."""
-    part = restrict(milp, free, x, rows_of)
-    return part, (solver, part.milp, [primary[j] for j in free], None, seconds, gap,
-                  [x[j] for j in free])
+    part = restrict(model.milp, free, x, rows_of)
+    return part, (model.solver, part.milp, [model.primary[j] for j in free], None, seconds,
+                  model.gap, [x[j] for j in free])
 
 
 def apply(milp: Milp, x: Sequence[float], part: Part, result: SolveResult) -> list[float] | None:
@@ -75,8 +85,7 @@ SEARCH_STEP = SOLVE_CAP  # work seconds per neighbourhood
 SEARCH_LEAST = LEAST  # work seconds below which no neighbourhood is solved
 
 
-def search(solver: Solver | str, milp: Milp, primary: list[float], x: list[float],
-           until: float, gap: float, run: Run, width: int,
+def search(model: Model, x: list[float], until: float, run: Run, width: int,
            now: Callable[[], float]) -> list[float]:
     """Improve a large block's plan one contested row at a time.
 
@@ -93,6 +102,7 @@ def search(solver: Solver | str, milp: Milp, primary: list[float], x: list[float
     0.56 -> 0.52 %)."""
     if until - now() <= SEARCH_LEAST:  # no time for a neighbourhood: skip the setup
         return x  # (0.2 s at 99k columns, mostly column_rows)
+    milp, primary = model.milp, model.primary
     value = value_of(primary, x)
     rows_of = column_rows(milp)
     owner = [str(tag[1]) for tag in milp.col_tags]
@@ -118,9 +128,8 @@ def search(solver: Solver | str, milp: Milp, primary: list[float], x: list[float
             left = until - now()
             if left <= SEARCH_LEAST:
                 return x
-            cuts = [freed(solver, milp, primary, x,
-                           [j for j, name in enumerate(owner) if name in names],
-                           min(SEARCH_STEP, left), gap, rows_of)
+            cuts = [freed(model, x, [j for j, name in enumerate(owner) if name in names],
+                          min(SEARCH_STEP, left), rows_of)
                     for names in chosen[at:at + width]]
             for (part, _), result in zip(cuts, run([task for _, task in cuts]), strict=True):
                 y = apply(milp, x, part, result)

@@ -30,7 +30,7 @@ from .candidates import InferenceCandidates, Universe
 from .formulation import Formulation, build, objectives
 from .gaps import block_gap, relative_gap, solver_bound
 from .milp import Layout, Milp, value_of
-from .neighbourhoods import SEARCH_FROM, repair, search
+from .neighbourhoods import SEARCH_FROM, Model, repair, search
 from .options import PlanOptions
 from .polishing import Early, Polished, PolishJob, polish_all, polish_task
 from .solvers import Solver, SolveResult, Task, get_backend, solve_task, solver_name
@@ -215,7 +215,7 @@ class Pool:
                until: float) -> list[float]:
         """The neighbourhood search of a block's plan (see neighbourhoods.search) until
         ``until`` on the work clock, SEARCH_WIDTH neighbourhoods side by side."""
-        return search(self.solver, milp, primary, x, until, self.options.gap, self.run,
+        return search(Model(self.solver, milp, primary, self.options.gap), x, until, self.run,
                       SEARCH_WIDTH, self.clock.now)
 
     @staticmethod
@@ -274,8 +274,8 @@ class Pool:
             x0, held = initial[i]
             if x0 is not None and held:
                 free = sorted(set(range(block.form.milp.num_cols)) - set(held))
-                x0 = repair(self.solver, block.form.milp, primary, x0, free, left / 2,
-                            self.options.gap, self.run)
+                x0 = repair(Model(self.solver, block.form.milp, primary, self.options.gap),
+                            x0, free, left / 2, self.run)
                 left /= 2
             searched = x0 is not None and block.form.milp.num_cols >= SEARCH_FROM
             if searched:
