@@ -303,7 +303,7 @@ class PlanRun:
                 bindings.extend(explain.bindings(
                     self.universe, model, x, duals, self.scenario.budgets,
                     explain.Relaxer(self.backend, primary, result.objective or 0.0,
-                                    options.gap, max(pool.clock.left(self.deadline), 0.01)),
+                                    options.gap, max(pool.clock.left(self.deadline), SOLVE_CAP)),
                 ))
             self.solve_seconds += time.perf_counter() - t0
         if options.explain:

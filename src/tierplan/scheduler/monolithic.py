@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..model import Binding, InferenceWorkload, Placement, Plan, PlanStatus, SolverInfo
 from . import explain, gaps, summary
 from .blocks import Key, coupling_keys
-from .budget import LEAST, Guard, WorkClock, polish_work
+from .budget import LEAST, SOLVE_CAP, Guard, WorkClock, polish_work
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
 from .formulation import Formulation, build, objectives
@@ -110,7 +110,7 @@ class Monolithic:
                 bindings.extend(explain.bindings(
                     universe, form, x, duals, scenario.budgets,
                     explain.Relaxer(backend, primary, result.objective, options.gap,
-                                    max(budget.left(), 0.01))))
+                                    max(budget.left(), SOLVE_CAP))))
         if options.explain:
             bindings.extend(explain.slo_bindings(universe, inf))
         gap = gaps.relative_gap(value, bound)

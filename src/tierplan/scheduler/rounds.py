@@ -21,7 +21,7 @@ from .pool import Pool
 from .pricing import integral, shadow_prices
 from .solvers import Backend, SolveResult, Status
 
-__all__ = ["LEFTOVER_SHARE", "first_round", "join_block", "relax_merged", "spend_leftover"]
+__all__ = ["first_round", "join_block", "relax_merged", "spend_leftover"]
 
 
 def first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
@@ -155,7 +155,7 @@ def spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: 
     so a better plan for it may break one of them together with another block: the
     better plan is kept only when nothing breaks (else the block keeps its own). A
     better bound from the MILP holds either way: it bounds the block's own model."""
-    left = pool.clock.left(deadline) * LEFTOVER_SHARE
+    left = pool.clock.left(deadline)
     limited = [b for b in blocks.blocks.values() if b.form is not None and b.result is not None
                and b.result.x is not None and b.result.status == "time_limit"
                and len(b.members) > 1]
@@ -191,7 +191,3 @@ def _bounded(status: Status, x: list[float], value: float, bound: float,
     return replace(before, status=status, x=x, objective=value,
                    gap=gaps.relative_gap(value, bound))
 
-
-# Share of the time left after the last merge round that goes to :func:`spend_leftover`
-# (the rest is for polishing the plan and explaining it).
-LEFTOVER_SHARE = 0.7
