@@ -214,7 +214,8 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
             {"kind": b.kind, "name": b.name, "detail": b.detail,
              "shadow_price": None if b.shadow_price is None else round(b.shadow_price, 6),
              "unit": b.unit,
-             "relax_saving": None if b.relax_saving is None else round(b.relax_saving, 2)}
+             "relax_saving": None if b.relax_saving is None else round(b.relax_saving, 2),
+             **({"period": b.period} if b.period is not None else {})}
             for b in plan.binding
         ],
         "diagnosis": list(plan.diagnosis),

@@ -233,10 +233,15 @@ def _binding(doc: dict[str, Any]) -> str:
     ordered = sorted(doc["binding"], key=lambda b: -(b["relax_saving"] or 0.0))
     rows = binding_rows(doc)
     chart = ""
-    savings = [(f"{b['kind']}: {b['name']}", monthly(b["relax_saving"], doc["horizon_hours"]))
+    # Over periods a row's saving is an amount (one more instance in one period), so
+    # the chart shows amounts over the horizon; else monthly rates like every table.
+    amounts = any(b.get("period") is not None for b in ordered)
+    savings = [(f"{b['kind']}: {b['name']}", b["relax_saving"] if amounts
+                else monthly(b["relax_saving"], doc["horizon_hours"]))
                for b in ordered if b["relax_saving"]][:2 * CHART_ROWS]
     if savings and doc["objective"] == "cost":
-        chart = bar_chart(savings, value_format=lambda v: f"saves {_rate(v)}", width=1000)
+        chart = bar_chart(savings, width=1000, value_format=(
+            (lambda v: f"saves {money(v)}") if amounts else (lambda v: f"saves {_rate(v)}")))
     return ('<section id="binding"><h2>What limits the plan</h2>'
             '<p class="note">Budgets at their limit or that moved the plan, and full capacities '
             "that cost money. The shadow price is the change of the objective per unit of the "

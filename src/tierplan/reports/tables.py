@@ -80,6 +80,9 @@ def binding_saving(doc: dict[str, Any], binding: dict[str, Any]) -> str:
         return f"{saving:.4g} ms mean latency {how}"
     if saving < 0.005:
         return f"nothing ($0.00) {how}"
+    period = binding.get("period")
+    if period is not None:  # a row of one period: an amount over the horizon, not a rate
+        return f"{money(saving)} {how} in period {period + 1}"
     h = doc["horizon_hours"]
     return f"{money(monthly(saving, h))}/month ({money(hourly(saving, h))}/h) {how}"
 
