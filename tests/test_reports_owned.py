@@ -1,0 +1,69 @@
+"""What owned hardware's money is in the reports (SPEC 5.3), and per-period budgets shown
+per period: the cost by tier under owned_cost: sunk says committed cost (used and idle,
+like OpenCost's __idle__) plus power, not "amortised"; a per-period budget's limit is a
+limit per period, never a monthly rate of the horizon."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import inference, offering, scenario, site, solve
+from tierplan.reports.document import plan_document, tier_parts
+from tierplan.reports.render import render
+
+L4 = {"L4": {"rps": 10, "latency_ms": 20}}  # 8 rps per instance
+
+
+def _case(owned_cost: str = "sunk", **extra: Any) -> Any:
+    """Two owned L4 boxes ($0.50/h fixed, $0.10/h power) over 2 x 365 h; 8 rps then 24
+    rps: one box in period 1, both and one rented ($1/h) in period 2."""
+    own = site("onprem/fra", tier="onprem", offerings=[
+        {"name": "l4-box", "accelerator": "L4", "accelerator_count": 1, "available": 2,
+         "fixed_usd_per_hour": 0.5, "usd_per_hour": 0.1}])
+    return scenario([own, site("aws/fra", provider="aws", offerings=[offering("g6", 1.0)])],
+                    [inference("svc", accelerators=L4, demand={"munich": [8, 24]})],
+                    **{"horizon_hours": 730, "periods": "365h", "owned_cost": owned_cost, **extra})
+
+
+def test_cost_by_tier_under_sunk_says_committed_idle_and_power():
+    result = solve(_case())
+    doc = plan_document(result)
+    # committed 2 x 0.50 x 730 = $730; used 365 + 730 = 1,095 of 1,460 instance-hours:
+    # idle 365 x 0.50 = $182.50; power 1,095 x 0.10 = $109.50
+    parts = dict(tier_parts(doc, "onprem"))
+    assert parts == {"owned hardware, used hours (committed)": pytest.approx(547.50),
+                     "owned hardware, idle (committed, __idle__)": pytest.approx(182.50),
+                     "power of the used hours": pytest.approx(109.50)}
+    assert sum(parts.values()) == pytest.approx(doc["cost"]["by_tier"]["onprem"])
+    for fmt in ("table", "markdown", "html"):
+        text = render(result, fmt)
+        assert "onprem (amortised)" not in text and "On-prem (amortised)" not in text, fmt
+        assert "onprem (committed + power)" in text, fmt
+        assert "idle (committed, " in text and "power of the used hours" in text, fmt
+    assert "at its amortised rate" not in render(result, "markdown")
+    (idle,) = [line for line in render(result, "table").splitlines() if "__idle__" in line]
+    assert idle.split()[-3:] == ["$182.50", "$0.25", "15.2%"]  # per month, per hour, share
+
+
+def test_cost_by_tier_under_amortised_keeps_the_amortised_label():
+    result = solve(_case("amortised"))
+    assert tier_parts(plan_document(result), "onprem") == []
+    for fmt in ("table", "markdown"):
+        assert "onprem (amortised)" in render(result, fmt)
+
+
+def test_a_per_period_budget_reads_per_period_in_the_table_and_the_html():
+    """$500 a period over two 365 h periods of a 730 h horizon: no monthly rate of it
+    (a horizon budget of $500 would read $500 per month; this one allows $1,000 over
+    the horizon)."""
+    result = solve(_case(horizon_hours=1460, periods="730h",
+                         budgets=[{"name": "cap", "limit_usd": 500, "per_period": True}]))
+    html = render(result, "html")
+    table = render(result, "table")
+    for text in (html, table):
+        assert "$500.00 per period" in text
+        assert "$1,000.00" in text  # its limit over the 1460 h horizon
+        assert "$250.00" not in text  # the limit as a monthly rate of the horizon
+    assert "per period (the fullest)" in html  # the chart's note and the card
