@@ -117,3 +117,26 @@ def test_diagnosis_of_a_full_server_gives_the_period_and_the_instance_hours():
     assert reason.startswith("onprem/fra/dgx: period 2 (2027-03-05..03-12): available is 2 "
                              "(336 instance-hours in 168 h) but the plan needs ")
     assert "instances on average over the period" in reason
+
+
+def test_a_buy_that_does_not_pay_says_what_one_would_add():
+    """One owned server ($19/h fixed, $2.652/h power), up to 2 more to buy, arriving for
+    hour 120; serving needs 1 server in hours 0-240, 3 in hours 240-480 (38 rps at 12.8
+    per server), else rented at $20/h. A bought unit costs 19 x 360 = $6,840 and replaces
+    240 rented hours, saving (20 - 2.652) x 240 = $4,163.52: buying one adds $2,676.48.
+    The break-even, 19 / (20 - 2.652) = 110 %, is never reached."""
+    own = site("onprem/fra", tier="onprem", offerings=[
+        {"name": "dgx", "accelerator": "H100", "accelerator_count": 8, "available": 1,
+         "fixed_usd_per_hour": 19.0, "usd_per_hour": 2.652,
+         "buy": {"max": 2, "lead_time_hours": 100}}])
+    cloud = site("aws/fra", provider="aws", offerings=[
+        offering("p5", 20.0, accelerator="H100", count=8)])
+    sc = scenario([own, cloud], [inference("chat", accelerators={"H100": {"rps": 2, "latency_ms": 50}},
+                                           demand={"munich": [3, 3, 38, 38]})],
+                  horizon_hours=480, periods="120h")
+    result = solve(sc)
+    assert result.owned[0].bought == 0
+    (buy,) = [b for b in result.binding if b.kind == "buy"]
+    assert buy.detail.startswith("a 2nd dgx never pays for itself (it would need 110% utilisation)")
+    assert buy.detail.endswith("the plan buys none: the 1 owned are used 100% of their hours, "
+                               "and buying one would add $2,676.48 to the plan's cost")

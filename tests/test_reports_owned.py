@@ -55,15 +55,65 @@ def test_cost_by_tier_under_amortised_keeps_the_amortised_label():
 
 
 def test_a_per_period_budget_reads_per_period_in_the_table_and_the_html():
-    """$500 a period over two 365 h periods of a 730 h horizon: no monthly rate of it
-    (a horizon budget of $500 would read $500 per month; this one allows $1,000 over
-    the horizon)."""
+    """$2,000 a period over two 730 h periods: no monthly rate of it (a horizon budget
+    of $2,000 over 1,460 h would read $1,000 per month; this one allows $4,000 over the
+    horizon). Period 2 is the fullest: committed $730, power $146, one rented $730."""
     result = solve(_case(horizon_hours=1460, periods="730h",
-                         budgets=[{"name": "cap", "limit_usd": 500, "per_period": True}]))
+                         budgets=[{"name": "cap", "limit_usd": 2000, "per_period": True}]))
+    assert result.status == "optimal"
     html = render(result, "html")
     table = render(result, "table")
     for text in (html, table):
-        assert "$500.00 per period" in text
-        assert "$1,000.00" in text  # its limit over the 1460 h horizon
-        assert "$250.00" not in text  # the limit as a monthly rate of the horizon
-    assert "per period (the fullest)" in html  # the chart's note and the card
+        assert "$2,000.00 per period" in text
+        assert "$1,606.00 (fullest period)" in text
+        assert "$4,000.00" in text  # its limit over the 1460 h horizon
+        assert "$1,000.00" not in text  # the limit as a monthly rate of the horizon
+    assert "$1,606.00 of $2,000.00 per period (the fullest)" in html  # the chart and the card
+
+
+def test_the_wrote_line_and_the_headline_agree_to_the_cent(
+        tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """The quarter's total, $35,051.55 (from $35,051.547...): per month $11,846.13 from
+    the cents the plan document carries, on the `wrote` line as in the headline."""
+    from conftest import EXAMPLES, run_cli
+
+    out = tmp_path / "plan.table"
+    code, _, err = run_cli(capsys, "plan", EXAMPLES / "hub-and-spoke-quarter.yaml", "-o", out)
+    assert code == 0
+    headline = out.read_text().splitlines()[0]
+    monthly = headline.split("total ")[1].split("/month")[0]
+    assert f"{monthly}/month" in err and monthly == "$11,846.13"
+
+
+def test_diff_of_plans_with_periods_says_owned_committed_and_per_period():
+    """tierplan diff reads owned hardware and per-period budgets as the plan reports do:
+    an owned placement is priced `owned`, the tier is committed + power, and a budget
+    of $2,000 per 730 h period over 1,460 h stays $2,000 per period (not $1,000 a month);
+    with 16 rps in both periods nothing is rented: the fullest period falls from $1,606
+    to $730 committed + 2 x 730 x $0.10 power = $876."""
+    from tierplan.reports.diff import diff_plans
+    from tierplan.reports.diffview import render_diff
+
+    budgets = [{"name": "cap", "limit_usd": 2000, "per_period": True}]
+    old = plan_document(solve(_case(horizon_hours=1460, periods="730h", budgets=budgets)))
+    new = plan_document(solve(_steady(budgets)))
+    d = diff_plans(old, new)
+    (cap,) = d["budgets"]
+    assert cap["per_period"] is True
+    assert cap["old_limit_monthly_usd"] == 2000.0
+    assert (cap["old_used_monthly_usd"], cap["new_used_monthly_usd"]) == (1606.0, 876.0)
+    owned = [p for p in d["placements"] if p["site"] == "onprem/fra"]
+    assert owned and all(p["pricing"] == "owned" for p in owned)
+    text = render_diff(d, "table")
+    assert "cap (per period)" in text and "$2,000.00 per period" in text
+    assert "onprem (committed + power)" in text and "onprem (amortised)" not in text
+
+
+def _steady(budgets: list[dict[str, Any]]) -> Any:
+    """The same case with 16 rps in both periods: both owned boxes run all the time."""
+    own = site("onprem/fra", tier="onprem", offerings=[
+        {"name": "l4-box", "accelerator": "L4", "accelerator_count": 1, "available": 2,
+         "fixed_usd_per_hour": 0.5, "usd_per_hour": 0.1}])
+    return scenario([own, site("aws/fra", provider="aws", offerings=[offering("g6", 1.0)])],
+                    [inference("svc", accelerators=L4, demand={"munich": [16, 16]})],
+                    horizon_hours=1460, periods="730h", budgets=budgets)

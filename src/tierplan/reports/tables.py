@@ -136,6 +136,7 @@ def total_note(total_usd: float, horizon_hours: float) -> str:
     """The total in the report's words, for one line: ``$5,863.43/month, $8.03/h`` (and
     ``, $X over H h`` when the horizon is not a month)."""
     h = horizon_hours
+    total_usd = round(total_usd + 0.0, 2)  # the plan document's total, so the same cents
     over = f", {money(total_usd)} over {h:g} h" if h != MONTH_HOURS else ""
     return f"{money(monthly(total_usd, h))}/month, {money(hourly(total_usd, h))}/h{over}"
 

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..model import Binding, InferenceWorkload, Period, Scenario, TrainingWorkload
 from ..periods import label, span
@@ -26,7 +26,7 @@ from .explain import Relaxer, is_tight, usd
 from .period_model import PeriodModel, build_periods
 from .solvers import Backend
 
-__all__ = ["diagnose", "period_bindings"]
+__all__ = ["buy_costs", "diagnose", "period_bindings"]
 
 
 def _when(sc: Scenario, period: object) -> str:
@@ -125,6 +125,31 @@ def _money(used: float, limit: float, when: str, committed: float = 0.0) -> str:
     share = f"{used / limit:.0%} used: " if limit > 0 else ""
     of = f" (incl. {usd(committed)} committed)" if committed > 0.005 else ""
     return f"{share}{usd(used)}{of} of {usd(limit)}{when}"
+
+
+def buy_costs(backend: Backend, model: PeriodModel, primary: Sequence[float],
+              value: float | None, bought: Mapping[tuple[str, str], int], clock: WorkClock,
+              gap: float) -> dict[tuple[str, str], float | None]:
+    """For each offering that could be bought but was not: what buying one unit would
+    add to the plan's cost (the best plan with at least one bought, re-solved, less the
+    plan's cost); None when no such plan was found. The other side of what the units
+    bought save (periodic._savings)."""
+    if value is None:
+        return {}
+    m = model.milp
+    out: dict[tuple[str, str], float | None] = {}
+    for key, col in zip(bought, model.bought.values(), strict=True):
+        if bought[key]:
+            continue
+        saved = m.col_lower[col]
+        m.col_lower[col] = 1.0
+        try:
+            other = backend.solve(m, primary, None, max(clock.left(), 0.5), gap)
+            clock.charge(other.work, other.cut)
+        finally:
+            m.col_lower[col] = saved
+        out[key] = other.objective - value if other.objective is not None else None
+    return out
 
 
 # ---------------------------------------------------------------------- elastic diagnosis

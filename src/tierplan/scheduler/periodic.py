@@ -30,7 +30,7 @@ from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_ki
 from .decoding import training_placement
 from .milp import Milp
 from .parts import solve_by_parts
-from .period_explain import diagnose, period_bindings
+from .period_explain import buy_costs, diagnose, period_bindings
 from .period_model import PeriodModel, build_periods
 from .solvers import Backend, Solver, SolveResult, get_backend
 from .strategy import Problem, guarded
@@ -105,6 +105,7 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     bindings: list[Binding] = []
     bought: dict[tuple[str, str], int] = {}
     savings: dict[tuple[str, str], float | None] = {}
+    extra: dict[tuple[str, str], float | None] = {}  # what buying one would add (none bought)
     limited = False
     gap = 0.0
     n_vars = n_rows = 0
@@ -128,6 +129,9 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
         if objective == "cost" and any(mine.values()):
             savings.update(_savings(backend, g.model, primary, g.result.objective, mine, clock,
                                     options.gap))
+        if options.explain and objective == "cost":
+            extra.update(buy_costs(backend, g.model, primary, g.result.objective, mine, clock,
+                                   options.gap))
         limited |= g.result.status == "time_limit"
         gap = max(gap, g.result.gap)
     if options.explain:
@@ -137,7 +141,7 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     plan = ledger.finish(scenario, summary.assemble(scenario, objective, status, placements,
                                                     bindings, info), bought, savings)
     if options.explain:
-        plan = replace(plan, binding=plan.binding + tuple(buy_explanations(scenario, plan)))
+        plan = replace(plan, binding=plan.binding + tuple(buy_explanations(scenario, plan, extra)))
     return guarded(plan, clock, options)
 
 
