@@ -117,3 +117,24 @@ def _steady(budgets: list[dict[str, Any]]) -> Any:
     return scenario([own, site("aws/fra", provider="aws", offerings=[offering("g6", 1.0)])],
                     [inference("svc", accelerators=L4, demand={"munich": [16, 16]})],
                     horizon_hours=1460, periods="730h", budgets=budgets)
+
+
+def test_each_period_adds_up_to_the_cent_in_the_json_and_the_html_bars():
+    """The periods' cents add up to the total (the rounding on the largest period), and
+    that period's tiers and teams to its cost; the HTML bars split it into committed and
+    usage from those figures, so the two parts add up to the period's cost too."""
+    import re
+
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.scenario import load_scenario
+
+    result = plan(load_scenario(EXAMPLES / "buy-or-rent.yaml"))
+    doc = plan_document(result)
+    for q in doc["periods"]:
+        for group in ("by_tier", "by_team"):
+            assert round(sum(q[group].values()), 2) == q["cost_usd"], (q["index"], group)
+    html = render(result, "html")
+    for q in doc["periods"]:
+        bars = re.findall(rf"{q['index'] + 1}\. [0-9-]+ · [^:<]+: \$([0-9,.]+)", html)
+        assert round(sum(float(b.replace(",", "")) for b in bars), 2) == q["cost_usd"]

@@ -235,6 +235,12 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
         drift = _cents(total) - sum(q["cost_usd"] for q in periods)
         big = max(periods, key=lambda q: q["cost_usd"])
         big["cost_usd"] = _cents(big["cost_usd"] + drift)
+        for q in periods:  # and each period's groups add up to its cost (on the largest)
+            for group in ("by_tier", "by_team"):
+                parts = q[group]
+                if parts:
+                    name = max(parts, key=lambda k: parts[k])
+                    parts[name] = _cents(parts[name] + q["cost_usd"] - sum(parts.values()))
     return {
         "schema": SCHEMA,
         "scenario": plan.scenario,
