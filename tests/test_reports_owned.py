@@ -138,3 +138,16 @@ def test_each_period_adds_up_to_the_cent_in_the_json_and_the_html_bars():
     for q in doc["periods"]:
         bars = re.findall(rf"{q['index'] + 1}\. [0-9-]+ · [^:<]+: \$([0-9,.]+)", html)
         assert round(sum(float(b.replace(",", "")) for b in bars), 2) == q["cost_usd"]
+
+
+def test_a_training_job_shows_what_it_burns_while_running():
+    """The money columns spread a job over the horizon; its detail says what it costs per
+    hour while it runs: pretrain on 4 owned DGX at $2.652/h of power = $10.61/h."""
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.scenario import load_scenario
+
+    table = render(plan(load_scenario(EXAMPLES / "buy-or-rent.yaml")), "table")
+    (row,) = [line for line in table.splitlines() if line.lstrip().startswith("pretrain ")
+              and "compute" in line]
+    assert row.rstrip().endswith("694.44 h compute, 0.00 h transfer, $10.61/h while running")
