@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from ..model import Binding, InferenceWorkload, Period, Scenario, TrainingWorkload
+from ..model import Binding, InferenceWorkload, Period, TrainingWorkload
 from ..periods import label, span
 from . import ledger
 from .budget import WorkClock
@@ -27,13 +27,6 @@ from .period_model import PeriodModel, build_periods
 from .solvers import Backend
 
 __all__ = ["buy_costs", "diagnose", "period_bindings"]
-
-
-def _when(sc: Scenario, period: object) -> str:
-    """`` in period 3 (2027-03-01..04-01)`` for a row of one period of several."""
-    if not isinstance(period, int) or len(sc.timeline) == 1:
-        return ""
-    return f" in {label(sc.start, sc.timeline, period)}"
 
 
 def period_bindings(u: Universe, model: PeriodModel, x: Sequence[float],
@@ -55,7 +48,7 @@ def period_bindings(u: Universe, model: PeriodModel, x: Sequence[float],
         elif kind == "workload_budget" and is_tight(m, r, x, duals):
             saving = relaxer.lifted(m, [r], x, small_only=False) if relaxer else None
             used, limit = m.activity(r, x), m.row_upper[r]
-            out.append(Binding("workload_budget", str(tag[1]), _money(used, limit, ""),
+            out.append(Binding("workload_budget", str(tag[1]), _money(used, limit),
                                _price(duals, r), "objective per USD", saving))
     for index, rows in sorted(budget_rows.items()):
         out.extend(_budget(u, model, index, rows, x, duals, relaxer))
@@ -85,7 +78,7 @@ def _capacity(u: Universe, model: PeriodModel, r: int, x: Sequence[float],
             f"{have - (offering.available or 0)} bought)" if have != offering.available
             else f"{have} available instance{'s' if have != 1 else ''}")
     hours = sc.timeline[p].hours
-    detail = f"all {what} in use{_when(sc, p)}: {have * hours:,.0f} instance-hours"
+    detail = f"all {what} in use: {have * hours:,.0f} instance-hours"  # the name has the period
     price = -saving / hours if saving else None
     where = f" [{label(sc.start, sc.timeline, p)}]" if len(sc.timeline) > 1 else ""
     return Binding("capacity", f"{u.sites[si].name}/{offering.name}{where}", detail, price,
@@ -114,17 +107,17 @@ def _budget(u: Universe, model: PeriodModel, b: int, rows: Sequence[int], x: Seq
         used = m.activity(r, x) + committed
         name = bud.name + (f" [{label(sc.start, sc.timeline, period)}]"
                            if isinstance(period, int) and len(sc.timeline) > 1 else "")
-        out.append(Binding("budget", name, _money(used, bud.limit_usd, _when(sc, period),
-                                                  committed),
+        out.append(Binding("budget", name, _money(used, bud.limit_usd, committed),
                            _price(duals, r), "objective per USD", saving,
                            period if isinstance(period, int) else None))
     return out
 
 
-def _money(used: float, limit: float, when: str, committed: float = 0.0) -> str:
+def _money(used: float, limit: float, committed: float = 0.0) -> str:
+    """Use against the user's limit (the name says the period, if any)."""
     share = f"{used / limit:.0%} used: " if limit > 0 else ""
     of = f" (incl. {usd(committed)} committed)" if committed > 0.005 else ""
-    return f"{share}{usd(used)}{of} of {usd(limit)}{when}"
+    return f"{share}{usd(used)}{of} of {usd(limit)}"
 
 
 def buy_costs(backend: Backend, model: PeriodModel, primary: Sequence[float],
