@@ -107,7 +107,7 @@ ASIA = {"JP", "KR", "SG", "IN", "TW", "ID"}
 
 
 def test_bundled_catalog_covers_the_gpu_families_and_cpu_on_three_clouds():
-    rows = bundled_catalog()
+    rows = [r for r in bundled_catalog() if r.provider in ("aws", "gcp", "azure")]
     families = {r.accelerator for r in rows}
     for gpu in ("T4", "L4", "A10G", "L40S", "V100", "A100", "A100-80GB", "H100", "H200"):
         assert gpu in families, gpu
@@ -144,12 +144,14 @@ def test_bundled_clouds_span_us_eu_and_asia_with_spot_prices():
 def test_bundled_rows_are_facts_with_a_source_and_a_date():
     rows = bundled_catalog()
     assert len(rows) > 200
+    regions = load_regions()
     for r in rows:
         assert r.source and len(r.as_of) == 10
-        assert r.usd_per_hour > 0 and r.egress_usd_per_gb > 0
+        assert r.usd_per_hour > 0 and r.egress_usd_per_gb >= 0
         assert r.spot_usd_per_hour is None or r.spot_usd_per_hour > 0
         assert (r.accelerator is None) == (r.accelerator_count == 0)
-        assert (r.provider, r.region) in load_regions()
+        if r.provider in ("aws", "gcp", "azure"):  # neoclouds may have unlocated regions
+            assert (r.provider, r.region) in regions and r.egress_usd_per_gb > 0
     # spot-check a published list price (AWS g6.2xlarge in us-east-1, Linux on demand)
     g6 = next(r for r in rows
               if (r.provider, r.region, r.instance_type) == ("aws", "us-east-1", "g6.2xlarge"))

@@ -109,3 +109,15 @@ def test_refresh_calls_run_refresh(capsys, monkeypatch, tmp_path):
     assert "out.csv" in err
     code, _, _ = run(capsys, "catalog", "refresh", "--provider", "oracle")
     assert code == 2
+
+
+def test_neocloud_offerings_come_from_the_bundled_snapshot_without_skypilot(capsys):
+    code, out, err = run(capsys, "catalog", "offerings", "--provider", "lambda", "--region", "us-east-1",
+                         "--accelerator", "H100", "--format", "json")
+    assert code == 0 and "--skypilot" not in err
+    offers = json.loads(out)
+    assert {o["instance_type"] for o in offers} >= {"gpu_1x_h100_sxm5", "gpu_8x_h100_sxm5"}
+    assert all(o["provider"] == "lambda" and o["as_of"] == "2026-05-07" for o in offers)
+    code, out, err = run(capsys, "catalog", "gpus", "--provider", "nebius", "--format", "json")
+    assert code == 0 and "--skypilot" not in err
+    assert {g["accelerator"] for g in json.loads(out)} >= {"H100", "H200", "B200", "B300"}

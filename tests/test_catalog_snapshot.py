@@ -57,9 +57,32 @@ def test_as_of_is_an_iso_date_no_later_than_the_snapshot(rows):
 def test_every_row_is_priced_in_a_known_region_with_a_source(rows):
     regions = load_regions()
     for r in rows:
-        assert r.source and r.usd_per_hour > 0 and r.egress_usd_per_gb > 0
+        assert r.source and r.usd_per_hour > 0 and r.egress_usd_per_gb >= 0
         assert (r.accelerator is None) == (r.accelerator_count == 0)
-        assert (r.provider, r.region) in regions
+        if r.provider in HYPERSCALERS:
+            assert (r.provider, r.region) in regions and r.egress_usd_per_gb > 0
+        else:  # a neocloud region is in the table, located by its country, or kept unlocated
+            assert (r.lat is None) == (r.lon is None) == (r.jurisdiction is None)
+
+
+def test_neoclouds_are_bundled_with_dated_sources(rows):
+    lam = [r for r in rows if r.provider == "lambda"]
+    neb = [r for r in rows if r.provider == "nebius"]
+    assert len({r.region for r in lam}) >= 15 and len({r.region for r in neb}) == 5
+    assert {"H100", "B200", "A100"} <= {r.accelerator for r in lam}
+    assert {"H100", "H200", "B200", "B300", "L40S"} <= {r.accelerator for r in neb}
+    h100 = _row(rows, "lambda", "us-east-1", "gpu_8x_h100_sxm5")
+    assert (h100.usd_per_hour, h100.accelerator_count, h100.as_of) == (31.92, 8, "2026-05-07")
+    assert "skypilot-catalog@0f40703" in h100.source
+    # the dated billing-API figures (2026-08-28) replace the older SkyPilot row
+    h200 = _row(rows, "nebius", "eu-west1", "gpu-h200-sxm_8gpu-128vcpu-1600gb")
+    assert (h200.usd_per_hour, h200.spot_usd_per_hour, h200.as_of) == (36.0, 19.6, "2026-08-28")
+    # nebius.com's per-GPU list of 2026-09-25 ($4.50 per H200) replaces the older file's $28.00
+    old = _row(rows, "nebius", "eu-north1", "gpu-h200-sxm_8gpu-128vcpu-1600gb")
+    assert (old.usd_per_hour, old.spot_usd_per_hour, old.as_of) == (36.0, None, "2026-09-25")
+    assert _row(rows, "nebius", "eu-north1", "gpu-l40s-a_1gpu-8vcpu-32gb").as_of == "2025-08-01"
+    unlocated = {r.region for r in lam if r.lat is None}
+    assert unlocated == {"asia-northeast-2", "europe-south-1"}
 
 
 @pytest.mark.parametrize("accelerator", sorted(PER_GPU_BANDS))
@@ -117,6 +140,8 @@ def test_families_users_pick_are_present(rows):
 @pytest.mark.parametrize("instance_type, at_least", [
     ("g4dn.12xlarge", 9), ("g5.2xlarge", 12), ("g5.48xlarge", 9), ("g6.xlarge", 14), ("g6e.12xlarge", 8),
     ("p5en.48xlarge", 9), ("p6-b200.48xlarge", 3), ("p6-b300.48xlarge", 1),
+    ("g4dn.xlarge", 20), ("g5.xlarge", 15), ("g5.12xlarge", 15), ("g6.2xlarge", 14), ("g6.12xlarge", 14),
+    ("g6e.xlarge", 7),
 ])
 def test_aws_gpu_families_have_spot_where_the_source_had_it(rows, instance_type, at_least):
     spot = [r for r in rows if r.provider == "aws" and r.instance_type == instance_type
@@ -131,3 +156,44 @@ def test_aws_g_family_spot_is_the_regular_zone_minimum(rows):
     assert _row(rows, "aws", "us-east-1", "g6.xlarge").spot_usd_per_hour == pytest.approx(0.349)
     # p6-b200 in us-east-1: the Atlanta Local Zone's 13.0338 is left out, use1-az6 gives 21.0148
     assert _row(rows, "aws", "us-east-1", "p6-b200.48xlarge").spot_usd_per_hour == pytest.approx(21.0148)
+    # g4dn.xlarge in us-west-2: usw2-lax1-az1 offers 0.0631; the regular zones' lowest is usw2-az3
+    assert _row(rows, "aws", "us-west-2", "g4dn.xlarge").spot_usd_per_hour == pytest.approx(0.2386)
+
+
+def _check_tool():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "check_catalog_prices.py"
+    spec = importlib.util.spec_from_file_location("check_catalog_prices", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("check_catalog_prices", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_price_check_compares_rows_and_regionless_references():
+    tool = _check_tool()
+    rows = [r for r in bundled_catalog() if r.provider == "lambda" and r.instance_type == "gpu_1x_a10"]
+    a10 = {"provider": "lambda", "instance_type": "gpu_1x_a10", "reference": "list"}
+    refs = [{**a10, "region": "*", "usd_per_hour": "1.40"},
+            {**a10, "region": "us-east-1", "usd_per_hour": "1.29"}]
+    result = tool.summary(tool.compare(rows, refs), 0.05)
+    # 1.29 vs 1.40 is 7.9 % below: every region fails the first reference; us-east-1 passes the second
+    assert result["compared"] == len(rows) + 1 and result["within"] == 1
+    assert result["outside"][0]["deviation_percent"] == pytest.approx(-7.86, abs=0.01)
+
+
+def test_the_snapshot_agrees_with_the_aws_and_neocloud_references():
+    tool = _check_tool()
+    references = tool.read_references(tool.CHECK.glob("*.csv"))
+    result = tool.summary(tool.compare(bundled_catalog(), references), 0.05)
+    per_cloud = result["per_cloud"]
+    for cloud in ("aws", "lambda", "nebius"):
+        assert per_cloud[cloud]["fraction"] == 1.0, cloud
+    # every GCP row outside 5 % is one where SkyPilot's reference is 35-64 % lower (its DWS rate)
+    gcp_out = [o for o in result["outside"] if o["provider"] == "gcp"]
+    assert gcp_out and all(o["deviation_percent"] > 50 for o in gcp_out)
+    assert all("skypilot" in o["reference_source"] for o in gcp_out)

@@ -82,11 +82,14 @@ def test_cli_reads_any_cloud_and_gpus_divides_by_fractional_counts(capsys):
 
 def test_bundled_catalog_knows_clouds_it_has_no_rows_for(capsys):
     assert {"lambda", "nebius", "runpod", "vast", "oci"} <= known_clouds()
-    code, out, err = run(capsys, "catalog", "offerings", "--provider", "nebius", "--format", "json")
+    code, out, err = run(capsys, "catalog", "offerings", "--provider", "runpod", "--format", "json")
     assert code == 0 and json.loads(out) == [] and "--skypilot" in err
     job = training(accelerators={"A100": 1.0}, work_hours=10)
-    sc = scenario([], [job], catalog={"source": "bundled", "providers": ["aws", "gcp", "nebius"]})
+    sc = scenario([], [job], catalog={"source": "bundled", "providers": ["aws", "gcp", "runpod"]})
     assert {s.provider for s in sc.sites} <= {"aws", "gcp"}
+    h100 = training(accelerators={"H100": 1.0}, work_hours=10)
+    sc = scenario([], [h100], catalog={"source": "bundled", "providers": ["nebius", "lambda"]})
+    assert {s.provider for s in sc.sites} == {"nebius", "lambda"}  # bundled since issue 24
 
 
 def test_a_scenario_plans_on_a_neocloud_and_an_unlocated_region(tmp_path):

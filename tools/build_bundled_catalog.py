@@ -21,12 +21,19 @@ the source gives for its prices):
   regular regions only). Spot, where a public price exists: the lowest price over the
   regular availability zones of the SkyPilot v8 catalog subset (Local Zones such as
   ``use1-atl2-az1`` and Wavelength zones are left out), plus the zone rows of
-  tools/catalog_data/aws_spot_zones.csv for g4dn/g5/g6/g6e sizes.
+  tools/catalog_data/aws_spot_zones.csv for g4dn/g5/g6/g6e, p5en and p6 sizes. The spot half
+  of such a row is undated (source says so); as_of is its on-demand price's date.
 - AWS m5zn CPU: SkyPilot's AWS catalog (tools/catalog_sources_aws.py).
 - Azure: tools/catalog_data/azure_on_demand.csv (Azure Retail Prices API snapshot in
   github.com/Azure/karpenter-provider-azure). No dated public Spot price source, so Azure
   rows carry no spot price.
-- Location, jurisdiction and internet egress of every row: providers/data/regions.csv.
+- Lambda and Nebius: SkyPilot-format rows in tools/catalog_data/skypilot_v8/<cloud>/vms.csv
+  (copied from github.com/skypilot-org/skypilot-catalog catalogs/v8) and, for Nebius, the
+  newer rows of tools/catalog_data/nebius_billing/ (the Nebius billing API figures posted in
+  skypilot-org/skypilot PR #9829 on 2026-08-28), read by the SkyPilot importer; a newer row
+  replaces the older one of the same (region, instance type). See NEOCLOUDS for the dates.
+- Location, jurisdiction and internet egress of every row: providers/data/regions.csv (a
+  neocloud region missing from it is located by its country, or kept unlocated).
 
 Re-running the script rewrites the CSV deterministically.
 """
@@ -53,7 +60,8 @@ from catalog_sources_gcp import (  # noqa: E402  # noqa: E402
 )
 
 from tierplan.providers.base import CatalogRow, Region  # noqa: E402
-from tierplan.providers.catalog import load_regions, write_catalog  # noqa: E402
+from tierplan.providers.catalog import CANONICAL_ACCELERATORS, load_regions, write_catalog  # noqa: E402
+from tierplan.providers.skypilot import import_skypilot  # noqa: E402
 
 DATA = HERE / "catalog_data"
 SOURCES = {
@@ -61,13 +69,33 @@ SOURCES = {
     "aws": "aws-price-list (instances.vantage.sh via github.com/tsaol/aws-gpu)",
     "azure": "azure-retail-prices-api (Azure/karpenter-provider-azure zz_generated.pricing.go)",
 }
-AWS_SPOT_SOURCE = "; spot: skypilot-catalog v8 aws/vms.csv, regular zones"
+AWS_SPOT_SOURCE = "; spot: skypilot-catalog v8 aws/vms.csv, regular zones (undated)"
 # Zone rows read from github.com/skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv at
 # commit 00148f2 (g4dn, g5, g6, g6e sizes the v8 subset fixture lacks).
 AWS_SPOT_ZONES = "aws_spot_zones.csv"
-AWS_SPOT_ZONES_SOURCE = "; spot: skypilot-catalog@00148f2 catalogs/v8/aws/vms.csv, regular zones"
+AWS_SPOT_ZONES_SOURCE = "; spot: skypilot-catalog@00148f2 catalogs/v8/aws/vms.csv, regular zones (undated)"
 # A regular AWS zone ID (use1-az4); Local Zones (use1-atl2-az1) and Wavelength zones differ.
 _REGULAR_ZONE = re.compile(r"^[a-z]+\d+-az\d+$")
+
+# Neocloud price files (folder under catalog_data, cloud) -> (source, as_of). SkyPilot's files
+# carry no price date and the commits' dates cannot be read here, so as_of is the date of the
+# public record that proves the file is no older (a lower bound, see docs/catalog.md).
+NEOCLOUDS: tuple[tuple[str, str, str, str], ...] = (
+    ("skypilot_v8", "lambda",
+     "skypilot-catalog@0f40703 catalogs/v8/lambda/vms.csv (Lambda API; no older than catalog PR #179)",
+     "2026-05-07"),
+    ("skypilot_v8", "nebius",
+     "skypilot-catalog@0082b04 catalogs/v8/nebius/vms.csv (Nebius prices; no older than skypilot PR #6478)",
+     "2025-08-01"),
+    ("nebius_billing", "nebius",
+     "nebius billing API via skypilot-org/skypilot PR #9829 review (live prices of that day)",
+     "2026-08-28"),
+    # nebius.com/prices per-GPU list (H100 $3.85, H200 $4.50) x GPUs, as the billing rows above
+    # price the presets; the older file's $2.95 / $3.50 were 23-29 % below it.
+    ("nebius_list", "nebius",
+     "nebius.com/prices per GPU-hour x GPUs (github.com/tgarg01/silybench-data derived/cost.json)",
+     "2026-09-25"),
+)
 
 Table = dict[str, tuple[float, float, str | None, int, float | None, dict[str, tuple[float, float | None]]]]
 
@@ -144,6 +172,18 @@ def _gcp_attached(regions: dict[tuple[str, str], Region],
     return out
 
 
+def neoclouds() -> list[CatalogRow]:
+    """Lambda and Nebius rows; a later file's row replaces an earlier one's, known chips only."""
+    rows: dict[tuple[str, str, str], CatalogRow] = {}
+    for folder, cloud, source, as_of in NEOCLOUDS:
+        for row in import_skypilot(DATA / folder, clouds=[cloud]).rows:
+            if row.accelerator is not None and row.accelerator not in CANONICAL_ACCELERATORS:
+                continue
+            rows[(row.provider, row.region, row.instance_type)] = CatalogRow(
+                **{**row.__dict__, "source": source, "as_of": as_of})
+    return list(rows.values())
+
+
 def build(fixture: Path) -> list[CatalogRow]:
     regions = load_regions()
     gcp = _derived("gcp", "gcp_machine_types.csv", regions)
@@ -163,6 +203,7 @@ def build(fixture: Path) -> list[CatalogRow]:
         rows.append(row)
     rows += _table("aws", AWS_SKYPILOT, SKYPILOT_SOURCE, SKYPILOT_AS_OF, regions)
     rows += _derived("azure", "azure_on_demand.csv", regions)
+    rows += neoclouds()
     rows.sort(key=lambda r: (r.provider, r.region, r.instance_type))
     return rows
 
