@@ -23,6 +23,7 @@ from . import ledger
 from .budget import WorkClock
 from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .explain import Relaxer, is_tight, usd
+from .milp import Milp
 from .period_model import PeriodModel, build_periods
 from .solvers import Backend
 
@@ -35,24 +36,49 @@ def period_bindings(u: Universe, model: PeriodModel, x: Sequence[float],
     """Capacity and budget rows that moved the plan, naming their period, with what
     relaxing each saves (see the module's docstring)."""
     m = model.milp
+    measure = _Measure(relaxer) if relaxer is not None else None
     out: list[Binding] = []
     budget_rows: dict[int, list[int]] = defaultdict(list)
     for r, tag in enumerate(m.row_tags):
         kind = tag[0]
         if kind == "capacity":
-            found = _capacity(u, model, r, x, duals, relaxer)
+            found = _capacity(u, model, r, x, duals, measure)
             if found is not None:
                 out.append(found)
         elif kind == "budget":
             budget_rows[int(str(tag[1]))].append(r)
         elif kind == "workload_budget" and is_tight(m, r, x, duals):
-            saving = relaxer.lifted(m, [r], x, small_only=False) if relaxer else None
+            saving = measure.lifted(m, [r], x, small_only=False) if measure else None
             used, limit = m.activity(r, x), m.row_upper[r]
             out.append(Binding("workload_budget", str(tag[1]), _money(used, limit),
                                _price(duals, r), "objective per USD", saving))
     for index, rows in sorted(budget_rows.items()):
-        out.extend(_budget(u, model, index, rows, x, duals, relaxer))
+        out.extend(_budget(u, model, index, rows, x, duals, measure))
     return out
+
+
+class _Measure:
+    """The relaxer, with at most ``limit`` re-solves for one model: a scenario whose model
+    has hundreds of full rows gets the first ones measured and the rest listed with the
+    saving blank, rather than minutes of re-solves."""
+
+    def __init__(self, relaxer: Relaxer, limit: int = 100) -> None:
+        self.relaxer = relaxer
+        self.left = limit
+
+    def _spend(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
+
+    def saving(self, m: Milp, row: int, delta: float, start: Sequence[float]) -> float | None:
+        return self.relaxer.saving(m, row, delta, start) if self._spend() else None
+
+    def lifted(self, m: Milp, rows: Sequence[int], start: Sequence[float],
+               small_only: bool = True) -> float | None:
+        return self.relaxer.lifted(m, rows, start, small_only) if self._spend() else None
+
+    def moved(self, saving: float | None) -> bool:
+        return self.relaxer.moved(saving)
 
 
 def _price(duals: Sequence[float] | None, r: int) -> float | None:
@@ -61,7 +87,7 @@ def _price(duals: Sequence[float] | None, r: int) -> float | None:
 
 
 def _capacity(u: Universe, model: PeriodModel, r: int, x: Sequence[float],
-              duals: Sequence[float] | None, relaxer: Relaxer | None) -> Binding | None:
+              duals: Sequence[float] | None, relaxer: _Measure | None) -> Binding | None:
     m, sc = model.milp, u.scenario
     if not is_tight(m, r, x, duals):
         return None
@@ -86,7 +112,7 @@ def _capacity(u: Universe, model: PeriodModel, r: int, x: Sequence[float],
 
 
 def _budget(u: Universe, model: PeriodModel, b: int, rows: Sequence[int], x: Sequence[float],
-            duals: Sequence[float] | None, relaxer: Relaxer | None) -> list[Binding]:
+            duals: Sequence[float] | None, relaxer: _Measure | None) -> list[Binding]:
     """A scenario budget's rows (one, or one per period) that moved the plan: at their
     limit, or whose lifting saves money (a budget can move whole instances elsewhere and
     end under its limit). Rows not at their limit are re-solved only in small models,
