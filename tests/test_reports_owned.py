@@ -150,4 +150,4 @@ def test_a_training_job_shows_what_it_burns_while_running():
     table = render(plan(load_scenario(EXAMPLES / "buy-or-rent.yaml")), "table")
     (row,) = [line for line in table.splitlines() if line.lstrip().startswith("pretrain ")
               and "compute" in line]
-    assert row.rstrip().endswith("694.44 h compute, 0.00 h transfer, $10.61/h while running")
+    assert row.rstrip().endswith("694.44 h compute at $10.61/h, 0.00 h transfer")

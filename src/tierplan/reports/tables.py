@@ -68,9 +68,9 @@ def traffic_detail(p: dict[str, Any]) -> str:
     if p["kind"] == "inference":
         return ", ".join(f"{c} {r:g} rps" for c, r in p.get("traffic_rps", {}).items())
     hours = p.get("compute_hours", 0)
-    out = f"{hours:.2f} h compute, {p.get('transfer_hours', 0):.2f} h transfer"
-    # the money columns spread a job over the horizon; this is what it burns while it runs
-    return out + (f", {money(p['compute_usd'] / hours)}/h while running" if hours else "")
+    # the money columns spread a job over the horizon; "at" is what it burns while it runs
+    rate = f" at {money(p['compute_usd'] / hours)}/h" if hours else ""
+    return f"{hours:.2f} h compute{rate}, {p.get('transfer_hours', 0):.2f} h transfer"
 
 
 def budget_name(b: dict[str, Any]) -> str:
