@@ -141,7 +141,7 @@ def test_families_users_pick_are_present(rows):
     ("g4dn.12xlarge", 9), ("g5.2xlarge", 12), ("g5.48xlarge", 9), ("g6.xlarge", 14), ("g6e.12xlarge", 8),
     ("p5en.48xlarge", 9), ("p6-b200.48xlarge", 3), ("p6-b300.48xlarge", 1),
     ("g4dn.xlarge", 20), ("g5.xlarge", 15), ("g5.12xlarge", 15), ("g6.2xlarge", 14), ("g6.12xlarge", 14),
-    ("g6e.xlarge", 7),
+    ("g6e.xlarge", 7), ("p3.2xlarge", 11),
 ])
 def test_aws_gpu_families_have_spot_where_the_source_had_it(rows, instance_type, at_least):
     spot = [r for r in rows if r.provider == "aws" and r.instance_type == instance_type

@@ -30,12 +30,12 @@ def test_edge_first_cloud_for_the_rest_and_cheaper_than_hpa(tmp_path: Path) -> N
                      {"kind": "optimal", "name": "margin", "interval": "1h", "target_utilization": 0.95}]},
         edge_scenario())
     hpa, track = out["hpa"], out["optimal"]
-    # HPA's static placement is sized for the day's peak: the default costs a quarter less
-    # but drops a little more of the noise; a 5 % margin costs a fifth less and drops less
-    assert track.total_cost_usd < 0.8 * hpa.total_cost_usd
-    assert track.slo_attainment_pct > 99.8
-    assert out["margin"].total_cost_usd < 0.85 * hpa.total_cost_usd
-    assert out["margin"].slo_attainment_pct >= hpa.slo_attainment_pct
+    # HPA's static placement is sized for the day's peak; the planner's mix with the same
+    # target tracking per deployment, moved to the cheaper edge boxes, costs less and drops
+    # no more of the noise; a 5 % margin drops less still
+    assert track.total_cost_usd < hpa.total_cost_usd
+    assert track.slo_attainment_pct >= hpa.slo_attainment_pct
+    assert out["margin"].slo_attainment_pct >= track.slo_attainment_pct
     # the edge boxes (5x cheaper) are kept busier than HPA's fixed traffic shares keep them
     assert track.cost_by_tier["edge"] > hpa.cost_by_tier["edge"]
     assert track.cost_by_tier["cloud"] < hpa.cost_by_tier["cloud"]
@@ -55,9 +55,10 @@ def test_sizing_follows_demand_within_the_plan(tmp_path: Path) -> None:
     track, planned = out["optimal"], out["plan"]
     assert track.slo_attainment_pct == planned.slo_attainment_pct == 100.0
     # 2 edge boxes and one cloud/a instance until the 5 rps seen at step 31 are 5 minutes
-    # old (step 36, the scale-down window); then the one edge box carries the 5 rps
+    # old (step 36, the scale-down window); then one edge box carries the 5 rps and the
+    # cloud/a deployment's last replica (minReplicas 1) runs on the other, cheaper, box
     assert track.cost_by_site["cloud/a"] == pytest.approx(1.0 * 36 / 60)
-    assert track.cost_by_site["edge/box"] == pytest.approx(2 * 0.2 * 36 / 60 + 0.2 * 24 / 60)
+    assert track.cost_by_site["edge/box"] == pytest.approx(2 * 0.2)
     assert planned.total_cost_usd == pytest.approx(2 * 0.2 + 1.0)
 
 
@@ -69,8 +70,10 @@ def test_demand_above_the_plan_spills_to_the_cheapest_cloud(tmp_path: Path) -> N
         "demand": [{"workload": "web", "client": "c",
                     "pattern": {"kind": "step", "base_rps": 5, "levels": [{"at": "10m", "rps": 35}]}}],
         "policies": [{"kind": "optimal", "interval": "1h"}]}, edge_scenario())["optimal"]
-    # Step 10 is sized on step 9's 5 rps: 25 rps are lost for one step; then both edge
-    # boxes and 2 instances of the cheaper cloud/a carry it (steps 0-5 and 11-59).
-    assert out.unserved_requests == pytest.approx(25 * 60)
+    # Step 10 is sized on step 9's 5 rps: one edge box, and the cloud/a deployment's last
+    # replica (minReplicas 1) on the other, cheaper, box, so 15 rps are lost for one step;
+    # then both edge boxes and 2 instances of the cheaper cloud/a carry it (steps 0-5 and
+    # 11-59).
+    assert out.unserved_requests == pytest.approx(15 * 60)
     assert out.cost_by_site["cloud/a"] == pytest.approx(2 * 1.0 * (6 + 49) / 60)
     assert "cloud/b" not in out.cost_by_site or out.cost_by_site["cloud/b"] == 0.0

@@ -43,7 +43,7 @@ from .hpa import HpaSettings, Stabiliser, desired_replicas
 if TYPE_CHECKING:
     from ..simulations.world import World
 
-__all__ = ["HpaPolicy", "OptimalPolicy", "StaticPolicy", "scenario_now"]
+__all__ = ["HpaPolicy", "OptimalPolicy", "PlanSettings", "StaticPolicy", "scenario_now"]
 
 _HAS_CHURN = {"current_instances", "churn_usd"} <= {f.name for f in fields(PlanOptions)}
 
@@ -117,12 +117,29 @@ def _decode(result: Plan) -> PlanView | None:
     return PlanView(out, traffic)
 
 
-class _Planned:
-    name: str
+@dataclass(frozen=True)
+class PlanSettings:
+    """How a planner policy plans (``optimal`` in both ``scaling`` modes): every
+    ``interval`` hours, for the ``demand`` peak (``observed`` or ``forecast``) times
+    ``headroom``; ``churn_usd`` per instance started or stopped; each solve bounded by
+    ``time_limit`` seconds and the relative ``gap``."""
+
+    interval: float = 1.0
+    demand: str = "observed"
+    headroom: float = 1.0
+    churn_usd: float = 0.0
     time_limit: float = 30.0
     gap: float = 1e-4
 
-    def __init__(self) -> None:
+    @property
+    def forecast(self) -> bool:
+        return self.demand == "forecast"
+
+
+class _Planned:
+    def __init__(self, name: str, planner: PlanSettings | None = None) -> None:
+        self.name = name
+        self.planner = planner or PlanSettings()
         self.plan_calls = 0
         self.plan_seconds = 0.0
         self.plan_failures = 0
@@ -159,7 +176,7 @@ class _Planned:
             return self._cache[key]
         started = time.perf_counter()
         scenario = scenario_now(world, obs, demand, headroom)
-        result = plan(scenario, _options(obs, churn_usd, self.time_limit, self.gap))
+        result = plan(scenario, _options(obs, churn_usd, self.planner.time_limit, self.planner.gap))
         self.plan_calls += 1
         view = _decode(result)
         if view is None:
@@ -169,7 +186,7 @@ class _Planned:
             relaxed = replace(scenario, budgets=(), workloads=tuple(
                 replace(w, min_sites=1, budget_usd=None) if isinstance(w, InferenceWorkload) else w
                 for w in scenario.workloads))
-            view = _decode(plan(relaxed, _options(obs, churn_usd, self.time_limit, self.gap)))
+            view = _decode(plan(relaxed, _options(obs, churn_usd, self.planner.time_limit, self.planner.gap)))
             self.plan_calls += 1
         self.plan_seconds += time.perf_counter() - started
         self._cache[key] = view
@@ -181,7 +198,7 @@ class _Planned:
             w = replace(job.workload, work_hours=job.remaining_hours, deadline_hours=left_h, budget_usd=None)
             scenario = replace(scenario_now(world, obs, {}, workloads=(w,)), budgets=(),
                                horizon_hours=max(left_h, 1e-6))
-            result = plan(scenario, PlanOptions(explain=False, workers=1, time_limit=self.time_limit))
+            result = plan(scenario, PlanOptions(explain=False, workers=1, time_limit=self.planner.time_limit))
             self.plan_calls += 1
             for p in result.placements:
                 return JobChoice(p.site, p.offering, p.instances, p.purchase == "spot")
@@ -195,49 +212,39 @@ def lead_steps(world: World) -> int:
 
 
 class OptimalPolicy(_Planned):
-    def __init__(self, name: str, interval: float = 1.0, demand: str = "observed", headroom: float = 1.0,
-                 churn_usd: float = 0.0, time_limit: float = 30.0, gap: float = 1e-4) -> None:
-        super().__init__()
-        self.name = name
-        self.interval_h = interval
-        self.forecast = demand == "forecast"
-        self.headroom = headroom
-        self.churn_usd = churn_usd
-        self.time_limit = time_limit
-        self.gap = gap
+    def __init__(self, name: str, **planner: Any) -> None:
+        super().__init__(name, PlanSettings(**planner))
 
     def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:
-        every = max(1, round(self.interval_h * 3600 / world.step_s))
+        p = self.planner
+        every = max(1, round(p.interval * 3600 / world.step_s))
         # Re-plan on schedule, and at once when availability, a price or an outage changes.
         if obs.step % every and not world.changed[min(obs.step, world.steps - 1)]:
             return None
-        if self.forecast:
+        if p.forecast:
             # What starts now is ready after the provisioning delay and serves until the
             # next plan's instances are ready: plan for the peak of all of that.
             demand = window_peak(world, obs.step, obs.step + every + lead_steps(world))
         else:
             demand = observed_peak(world, obs, every)
-        return self._plan(world, obs, demand, self.headroom, self.churn_usd)
+        return self._plan(world, obs, demand, p.headroom, p.churn_usd)
 
 
 class StaticPolicy(_Planned):
     def __init__(self, name: str, headroom: float = 1.0) -> None:
-        super().__init__()
-        self.name = name
-        self.headroom = headroom
+        super().__init__(name, PlanSettings(headroom=headroom))
 
     def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:
         if obs.step:
             return None
-        return self._plan(world, obs, window_peak(world, 0, world.steps), self.headroom, 0.0)
+        return self._plan(world, obs, window_peak(world, 0, world.steps), self.planner.headroom, 0.0)
 
 
 class HpaPolicy(_Planned):
     def __init__(self, name: str, tolerance: float = 0.1, scale_down_window: float = 300 / 3600,
                  scale_up_window: float = 0.0, target_utilization: float = 1.0,
                  max_step: int | None = None) -> None:
-        super().__init__()
-        self.name = name
+        super().__init__(name)
         self.tolerance = tolerance
         self.target_utilization = target_utilization
         self.settings = HpaSettings(tolerance=tolerance, scale_up_window_s=scale_up_window * 3600,
@@ -263,7 +270,7 @@ class HpaPolicy(_Planned):
     def _fix_placement(self, world: World, obs: Observation) -> dict[Key, int] | None:
         demand = window_peak(world, 0, world.steps)
         started = time.perf_counter()
-        result = plan(scenario_now(world, obs, demand), _options(obs, 0.0, self.time_limit))
+        result = plan(scenario_now(world, obs, demand), _options(obs, 0.0, self.planner.time_limit))
         self.plan_seconds += time.perf_counter() - started
         self.plan_calls += 1
         targets = _targets(result)

@@ -37,9 +37,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .base import Key, Observation, observed_peak, window_peak
+from .deployments import Deployments
 from .greedy import _meet_minimums
-from .hpa import HpaSettings, Stabiliser, desired_replicas
-from .planned import PlanView, _Planned, lead_steps
+from .hpa import HpaSettings
+from .placement import Option, place
+from .planned import PlanSettings, PlanView, _Planned, lead_steps
 
 if TYPE_CHECKING:
     from ..model import InferenceWorkload
@@ -72,24 +74,14 @@ def _grid(rps: float) -> float:
 
 
 class TrackingPolicy(_Planned):
-    def __init__(self, name: str, interval: float = 1.0, demand: str = "observed", headroom: float = 1.0,
-                 churn_usd: float = 0.0, time_limit: float = 30.0, gap: float = 1e-4,
-                 target_utilization: float = 1.0, scale_down_window: float = 300 / 3600,
-                 lead: str = "none", tolerance: float = 0.1) -> None:
-        super().__init__()
-        self.name = name
-        self.interval_h = interval
-        self.forecast = demand == "forecast"
-        self.headroom = headroom
-        self.churn_usd = churn_usd
-        self.time_limit = time_limit
-        self.gap = gap
+    def __init__(self, name: str, target_utilization: float = 1.0, scale_down_window: float = 300 / 3600,
+                 lead: str = "none", tolerance: float = 0.1, **planner: Any) -> None:
+        super().__init__(name, PlanSettings(**planner))
         self.target_utilization = target_utilization
         self.trend = lead == "trend"
-        self.tolerance = tolerance
         self.settings = HpaSettings(tolerance=tolerance, scale_down_window_s=scale_down_window * 3600)
         self._mix: dict[str, Mix] = {}  # workload -> [(slot, instance cap)]
-        self._stabilisers: dict[Key, Stabiliser] = defaultdict(lambda: Stabiliser(self.settings))
+        self._deployments: dict[str, Deployments] = {}  # workload -> what target tracking holds
         self._every = 0
         self._lead = 0
         self._rates: np.ndarray | None = None  # [steps, slots], see _rate
@@ -102,7 +94,7 @@ class TrackingPolicy(_Planned):
     # ------------------------------------------------------------------ planner
 
     def _replan(self, world: World, obs: Observation) -> None:
-        if self.forecast:
+        if self.planner.forecast:
             demand = window_peak(world, obs.step, obs.step + self._every + self._lead)
         elif obs.step == 0:
             demand = window_peak(world, 0, self._every)  # see _load
@@ -111,14 +103,39 @@ class TrackingPolicy(_Planned):
         gridded = {k: _grid(v) for k, v in demand.items()}
         view = self._reuse(world, obs, gridded)
         if view is None:
-            view = self._plan_view(world, obs, demand, self.headroom, self.churn_usd, same=gridded)
-            state = self._state(world, obs, self.churn_usd)
+            view = self._plan_view(world, obs, demand, self.planner.headroom, self.planner.churn_usd,
+                                   same=gridded)
+            state = self._state(world, obs, self.planner.churn_usd)
             self._made.setdefault(state, []).append((gridded, view))
         if view is None:
             if self._mix:
                 return  # the last mix stays
             view = PlanView({}, {})
         self._mix = self._build_mix(world, obs, view)
+        for w in world.inference:
+            mix = self._mix[w.name]
+            self._deployments.setdefault(w.name, Deployments(self.settings)).retarget(
+                obs.time_s, self._shares(world, w.name, mix, view),
+                {s.index: (s.plan_cap_rps * self.target_utilization, s.cap_rps) for s in mix.keys},
+                {s.index: view.targets.get(s.key, 0) for s in mix.keys})
+
+    def _shares(self, world: World, workload: str, mix: Mix, view: PlanView) -> dict[int, dict[str, float]]:
+        """slot -> client -> share of the client's traffic, as the plan routed it. A client
+        the plan routed nothing (no demand then) goes to the planned keys that reach it in
+        equal parts, or to its spill key."""
+        planned = [s for s in mix.keys if view.targets.get(s.key, 0) > 0]
+        out: dict[int, dict[str, float]] = {}
+        for c in self._clients[workload]:
+            routed = {s.index: mix.traffic[s.index].get(c, 0.0) for s in planned}
+            total = sum(routed.values())
+            if total <= 0:
+                reach = [s.index for s in planned if c in s.reach] or [
+                    s.index for s in mix.keys if c in s.reach and world.available[s.offer] is None][:1]
+                routed, total = dict.fromkeys(reach, 1.0), float(len(reach))
+            for i, rps in routed.items():
+                if rps > 0:
+                    out.setdefault(i, {})[c] = rps / total
+        return out
 
     def _reuse(self, world: World, obs: Observation,
                gridded: Mapping[tuple[str, str], float]) -> PlanView | None:
@@ -127,7 +144,7 @@ class TrackingPolicy(_Planned):
         from the dearest keys and pours the rest into the cheapest keys with room (the
         spill keys included). The closest one wins."""
         best: tuple[float, PlanView | None] = (math.inf, None)
-        for made, view in self._made.get(self._state(world, obs, self.churn_usd), []):
+        for made, view in self._made.get(self._state(world, obs, self.planner.churn_usd), []):
             if made.keys() != gridded.keys():
                 continue
             ratios = [made[k] / v if v > 0 else (1.0 if made[k] == 0 else math.inf)
@@ -171,7 +188,7 @@ class TrackingPolicy(_Planned):
 
     def _load(self, world: World, w: str, c: str, step: int) -> float:
         series = world.demand[w, c]
-        if self.forecast:
+        if self.planner.forecast:
             return float(series[min(step, world.steps - 1):min(world.steps, step + self._lead + 1)].max())
         if step == 0:
             # The system ran before the simulation started: the first interval's peak
@@ -188,7 +205,7 @@ class TrackingPolicy(_Planned):
 
     def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:
         if not self._every:
-            self._every = max(1, round(self.interval_h * 3600 / world.step_s))
+            self._every = max(1, round(self.planner.interval * 3600 / world.step_s))
             self._lead = lead_steps(world)
             self._clients = {w.name: sorted(c for (wn, c) in world.demand if wn == w.name)
                              for w in world.inference}
@@ -212,61 +229,13 @@ class TrackingPolicy(_Planned):
             if mix is None:
                 continue
             keys = self._order[w.name]
-            load = self._pour(world, w.name, obs.step, keys, mix.traffic, free)
-            counts: dict[int, int] = {}
-            for slot in keys:
-                key = self._keys[slot.index]
-                current = obs.running.get(key, 0)
-                if current == 0 and load.get(slot.index, 0.0) <= 1e-12:
-                    continue  # nothing runs, nothing wanted: a 0 in the window changes nothing
-                per = slot.plan_cap_rps * self.target_utilization
-                wanted = desired_replicas(current, load[slot.index], per, self.tolerance)
-                n = int(min(self._stabilisers[key].apply(obs.time_s, current, wanted), free[slot.offer]))
-                if n > 0:
-                    counts[slot.index] = n
-                    free[slot.offer] -= n
+            loads = {c: self._load(world, w.name, c, obs.step) for c in self._clients[w.name]}
+            deployments = self._deployments[w.name]
+            options = [Option(s.index, s.offer, s.site, s.plan_cap_rps * self.target_utilization,
+                              frozenset(s.reach), self._rate(world, s, step),
+                              self._rate(world, s, step) * s.plan_cap_rps) for s in keys]
+            counts = place(options, deployments.replicas(obs.time_s, loads), deployments, free, w.min_sites)
             _meet_minimums(w.min_instances, w.min_sites, keys, counts, free)
             for i, n in counts.items():
                 out[self._keys[i]] = n
         return out
-
-    def _pour(self, world: World, workload: str, step: int, keys: list[Slot],
-              traffic: Mapping[int, Mapping[str, float]], free: Mapping[int, float]) -> dict[int, float]:
-        """rps per key: the plan's routing of each client, cut from the dearest keys when
-        the client sends less than planned, and the excess poured into the cheapest keys
-        with room (``keys`` is in merit order) when it sends more."""
-        load: dict[int, float] = defaultdict(float)
-        extra: dict[str, float] = {}
-        for c in self._clients[workload]:
-            mine = {s.index: traffic[s.index][c] for s in keys if c in traffic.get(s.index, ())}
-            wanted = self._load(world, workload, c, step)
-            rest = sum(mine.values()) - wanted
-            for slot in reversed(keys):  # less than planned: the dearest keys give it up
-                if rest <= 1e-12:
-                    break
-                if slot.index not in mine:
-                    continue
-                cut = min(rest, mine[slot.index])
-                mine[slot.index] -= cut
-                rest -= cut
-            placed = 0.0
-            for slot in keys:  # a limited offering another workload took meanwhile
-                if slot.index not in mine:
-                    continue
-                room = free[slot.offer] * slot.plan_cap_rps * self.target_utilization - load[slot.index]
-                take = min(mine[slot.index], max(0.0, room))
-                load[slot.index] += take
-                placed += take
-            extra[c] = wanted - placed
-        for c, more in extra.items():
-            for slot in keys:  # more than planned: the cheapest keys with room take it
-                if more <= 1e-12:
-                    break
-                if c not in slot.reach:
-                    continue
-                room = free[slot.offer] * slot.plan_cap_rps * self.target_utilization - load[slot.index]
-                take = min(more, max(0.0, room))
-                load[slot.index] += take
-                more -= take
-        return load
-

@@ -7,6 +7,10 @@ training nodes), ``billed`` and ``ready`` instances, ``capacity_rps``, ``demand_
 ``served_rps``, ``dropped_rps``, ``compute_usd``, ``egress_usd`` and ``cost_usd`` of the
 step. Parquet needs pyarrow (``pip install 'tierplan[parquet]'``); without it the Parquet
 file is skipped and the CLI says so.
+
+Every file but ``timing.json`` is a function of the inputs alone: the same on a busy and
+an idle machine. ``timing.json`` holds the wall-clock seconds of each policy's run and of
+its planner calls.
 """
 
 from __future__ import annotations
@@ -60,10 +64,18 @@ def _document(result: SimulationResult) -> dict[str, Any]:
         "steps": result.steps, "step_seconds": result.step_s,
         "policies": [
             {**p.row(), "cost_by_tier": _cents(p.cost_by_tier), "cost_by_site": _cents(p.cost_by_site),
-             "cost_by_workload": _cents(p.cost_by_workload), "jobs_finished": p.jobs_finished,
-             "plan_seconds": round(p.plan_seconds, 3)}
+             "cost_by_workload": _cents(p.cost_by_workload), "jobs_finished": p.jobs_finished}
             for p in result.policies
         ],
+    }
+
+
+def _timing(result: SimulationResult) -> dict[str, Any]:
+    """Wall-clock seconds: the one output that changes with the machine and its load."""
+    return {
+        "schema": "tierplan.simulation-timing/v1", "simulation": result.simulation,
+        "policies": [{"policy": p.policy, "run_seconds": round(p.run_seconds, 3),
+                      "plan_seconds": round(p.plan_seconds, 3)} for p in result.policies],
     }
 
 
@@ -80,7 +92,8 @@ def write_results(result: SimulationResult, out_dir: str | Path) -> list[str]:
     write_atomic(out / "summary.json", json.dumps(_document(result), indent=2) + "\n")
     write_atomic(out / "summary.csv", _csv(summary_rows(result), SUMMARY_COLUMNS))
     write_atomic(out / "timeseries.csv", _timeseries_csv(frame))
-    written += ["summary.json", "summary.csv", "timeseries.csv"]
+    write_atomic(out / "timing.json", json.dumps(_timing(result), indent=2) + "\n")
+    written += ["summary.json", "summary.csv", "timeseries.csv", "timing.json"]
     try:
         import pyarrow  # noqa: F401
     except ImportError:

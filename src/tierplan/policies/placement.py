@@ -1,0 +1,96 @@
+"""Where the fast loop of ``optimal`` runs what its deployments hold.
+
+The deployments (:mod:`tierplan.policies.deployments`) say how many replicas each key of
+the plan's mix should have. This module keeps that capacity and only changes where it
+runs: replicas a key has no room for (a limited offering another workload took, a site
+that is down) go to the cheapest keys with room that reach their clients; then, dearest
+key first, an instance is replaced by whole instances of cheaper keys (cheapest first)
+that carry at least as much and cost less, as long as those keys reach every client the
+dear key serves and ``min_sites`` sites keep an instance. No client ever has less
+capacity than its deployments hold; what it costs is the merit order's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .deployments import Deployments, ceil_replicas
+
+__all__ = ["Option", "place"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One key of a workload's mix as the loop sees it this step."""
+
+    index: int  # slot index
+    offer: int
+    site: str
+    per_replica: float  # rps one instance carries at the target utilisation
+    reach: frozenset[str]  # clients within the SLO
+    rate: float  # USD per rps-hour (merit order)
+    hourly: float  # USD per instance-hour
+
+
+def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: Deployments,
+          free: dict[int, float], min_sites: int) -> dict[int, int]:
+    """Instances per slot for ``replicas`` (per slot) over ``options`` (the mix's keys that
+    are up, in merit order); ``free`` (instances left per offer) is updated."""
+    by_index = {o.index: o for o in options}
+    served = {o.index: deployments.clients(o.index) for o in options}
+    counts: dict[int, int] = {}
+    owed: list[tuple[float, frozenset[str]]] = []
+    for i, n in replicas.items():
+        option = by_index.get(i)
+        take = 0 if option is None else int(min(n, free[option.offer]))
+        if option is not None and take:
+            counts[i] = take
+            free[option.offer] -= take
+        if n > take:
+            owed.append(((n - take) * deployments.per_replica(i), deployments.clients(i)))
+    for rps, who in owed:
+        for o in options:
+            if rps <= 1e-12:
+                break
+            if who <= o.reach and free[o.offer] >= 1:
+                k = int(min(free[o.offer], ceil_replicas(rps, o.per_replica)))
+                counts[o.index] = counts.get(o.index, 0) + k
+                free[o.offer] -= k
+                served[o.index] = served[o.index] | who
+                rps -= k * o.per_replica
+    for dear in reversed(options):
+        cheaper = [o for o in options if o.rate < dear.rate and served[dear.index] <= o.reach]
+        while cheaper and counts.get(dear.index, 0) > 0:
+            if counts[dear.index] == 1 and _sites(options, counts, without=dear) < min_sites:
+                break
+            added = _replacement(dear, cheaper, free)
+            if added is None:
+                break
+            for i, k in added.items():
+                counts[i] = counts.get(i, 0) + k
+                free[by_index[i].offer] -= k
+                served[i] = served[i] | served[dear.index]
+            counts[dear.index] -= 1
+            free[dear.offer] += 1
+    return {i: n for i, n in counts.items() if n > 0}
+
+
+def _replacement(dear: Option, cheaper: Sequence[Option], free: Mapping[int, float]) -> dict[int, int] | None:
+    """Whole instances of the ``cheaper`` keys, cheapest first, that carry what one
+    instance of ``dear`` does, if they cost less; else None."""
+    added: dict[int, int] = {}
+    rps = usd = 0.0
+    for o in cheaper:
+        while rps < dear.per_replica - 1e-9 and free[o.offer] - added.get(o.index, 0) >= 1:
+            added[o.index] = added.get(o.index, 0) + 1
+            rps += o.per_replica
+            usd += o.hourly
+    if rps < dear.per_replica - 1e-9 or usd >= dear.hourly:
+        return None
+    return added
+
+
+def _sites(options: Sequence[Option], counts: Mapping[int, int], without: Option) -> int:
+    """Sites that keep an instance if ``without`` gives up its last one."""
+    return len({o.site for o in options if counts.get(o.index) and o is not without})
