@@ -235,7 +235,9 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
         drift = _cents(total) - sum(q["cost_usd"] for q in periods)
         big = max(periods, key=lambda q: q["cost_usd"])
         big["cost_usd"] = _cents(big["cost_usd"] + drift)
-        for q in periods:  # and each period's groups add up to its cost (on the largest)
+        # and each of several periods' groups add up to its cost (on the largest); one
+        # period keeps the figures of the plan's cost groups
+        for q in periods if len(periods) > 1 else ():
             for group in ("by_tier", "by_team"):
                 parts = q[group]
                 if parts:
