@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 
+from tierplan.providers.base import CatalogRow
 from tierplan.providers.catalog import CANONICAL_ACCELERATORS, bundled_catalog, load_regions
 
 HYPERSCALERS = ("aws", "gcp", "azure")
@@ -72,8 +73,11 @@ def test_neoclouds_are_bundled_with_dated_sources(rows):
     assert {"H100", "B200", "A100"} <= {r.accelerator for r in lam}
     assert {"H100", "H200", "B200", "B300", "L40S"} <= {r.accelerator for r in neb}
     h100 = _row(rows, "lambda", "us-east-1", "gpu_8x_h100_sxm5")
-    assert (h100.usd_per_hour, h100.accelerator_count, h100.as_of) == (31.92, 8, "2026-05-07")
-    assert "skypilot-catalog@0f40703" in h100.source
+    # lambda.ai's list of 2026-09-25 repeats the price ($3.99 x 8): the row takes that date
+    assert (h100.usd_per_hour, h100.accelerator_count, h100.as_of) == (31.92, 8, "2026-09-25")
+    assert "skypilot-catalog@0f40703" in h100.source and "price confirmed 2026-09-25" in h100.source
+    # no later list names the 4 x H100 size: it keeps the date that bounds SkyPilot's file
+    assert _row(rows, "lambda", "us-east-1", "gpu_4x_h100_sxm5").as_of == "2026-05-07"
     # the dated billing-API figures (2026-08-28) replace the older SkyPilot row
     h200 = _row(rows, "nebius", "eu-west1", "gpu-h200-sxm_8gpu-128vcpu-1600gb")
     assert (h200.usd_per_hour, h200.spot_usd_per_hour, h200.as_of) == (36.0, 19.6, "2026-08-28")
@@ -197,3 +201,28 @@ def test_the_snapshot_agrees_with_the_aws_and_neocloud_references():
     gcp_out = [o for o in result["outside"] if o["provider"] == "gcp"]
     assert gcp_out and all(o["deviation_percent"] > 50 for o in gcp_out)
     assert all("skypilot" in o["reference_source"] for o in gcp_out)
+
+
+def test_a_later_dated_list_confirms_only_an_identical_price_without_spot():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "build_bundled_catalog.py"
+    spec = importlib.util.spec_from_file_location("build_bundled_catalog", path)
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("build_bundled_catalog", tool)
+    spec.loader.exec_module(tool)
+    base = _row(bundled_catalog(), "lambda", "us-east-1", "gpu_4x_h100_sxm5")
+    row = CatalogRow(**{**base.__dict__, "as_of": "2026-05-07", "source": "file"})
+    spotted = CatalogRow(**{**row.__dict__, "spot_usd_per_hour": 5.0})
+    ref = {"provider": "lambda", "region": "*", "instance_type": "gpu_4x_h100_sxm5",
+           "usd_per_hour": "16.36", "as_of": "2026-09-25", "reference": "list"}
+    moved, kept = tool.confirm([row, spotted], [ref])
+    assert (moved.as_of, moved.source) == ("2026-09-25", "file; price confirmed 2026-09-25 by list")
+    assert kept.as_of == "2026-05-07"  # its spot price is not confirmed by an on-demand list
+    other = {**ref, "usd_per_hour": "16.37"}
+    assert tool.confirm([row], [other])[0].as_of == "2026-05-07"
+    older = {**ref, "as_of": "2026-01-01"}
+    assert tool.confirm([row], [older])[0].as_of == "2026-05-07"

@@ -3,8 +3,9 @@
     python tools/check_catalog_prices.py [--catalog PATH] [--tolerance 0.05] [--json OUT]
 
 The references are in tools/catalog_data/check/*.csv (``provider,region,instance_type,
-usd_per_hour,reference``), each row copied from a public list other than the one the snapshot
-row was built from (see tools/catalog_data/README.md). For every reference row with a
+usd_per_hour,as_of,reference``; ``as_of`` empty when the list is undated), each row copied
+from a public list other than the one the snapshot row was built from (see
+tools/catalog_data/README.md). For every reference row with a
 matching snapshot row (same provider, region and instance type) the script says whether the
 snapshot's on-demand price is within the tolerance of the reference, prints the fraction per
 cloud and overall, and lists the rows outside it. Exit 1 when the overall fraction is below
