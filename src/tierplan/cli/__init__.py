@@ -62,7 +62,10 @@ class _LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="`tierplan COMMAND --help` lists a command's options. Exit codes: 0 done, 2 bad "
+                    "input (the message names the file and the field), 3 infeasible, 4 `diff` "
+                    "threshold exceeded, 1 anything else.")
 @click.version_option(__version__, prog_name="tierplan")
 def cli() -> None:
     """Cost-aware placement of AI workloads across cloud, on-prem and edge."""

@@ -131,7 +131,8 @@ _source_options = [
                  help="The bundled snapshot or a catalog CSV file (from `catalog refresh`)."),
     click.option("--skypilot", "skypilot_dir", metavar="DIR", type=click.Path(file_okay=False),
                  help="Read a SkyPilot catalog folder of <cloud>/vms.csv instead."),
-    click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True),
+    click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                 help="Output format."),
     click.option("--wide", is_flag=True, help="On a terminal, show every column in full."),
 ]
 
@@ -235,7 +236,8 @@ def sites_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelerators
 
 
 @catalog.command("refresh")
-@click.option("--provider", type=click.Choice(["aws", "gcp", "azure"]), required=True)
+@click.option("--provider", type=click.Choice(["aws", "gcp", "azure"]), required=True,
+              help="The cloud whose prices to fetch (its SDK and credentials).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Catalog CSV to write.")
 @click.option("--region", "regions", multiple=True, help="Only these regions (repeatable).")
 def refresh_cmd(provider: str, output: str | None, regions: tuple[str, ...]) -> None:
