@@ -142,6 +142,17 @@ def _example(file: str, scenario: Any = None, **changes: Any) -> Callable[[Path]
     return build
 
 
+def _shared_world(_: Path) -> tuple[dict[str, Any], Any]:
+    """bench_simulate.py's world for a day: 10 endpoints of 3 clients each, diurnal with
+    noise, sharing 12 on-prem A100s and two edge sites of 6 Orins with three clouds."""
+    from bench_simulate import scenario, simulation
+
+    sim = simulation(1, "60s", 10, "1h", [], 0)
+    for key in ("name", "scenario", "policies"):
+        sim.pop(key)
+    return sim, scenario(10)
+
+
 def cases(unseen: Path | None) -> list[Case]:
     conv15 = EXAMPLES / "data" / "azure-llm-conversation-15s.csv"
 
@@ -164,6 +175,7 @@ def cases(unseen: Path | None) -> list[Case]:
                 {"workload": "chat-eu", "pattern": {"kind": "diurnal", "mean_rps": 12, "amplitude": 0.6,
                                                     "peak_hour": 9, "noise": 0.1}}]},
             EXAMPLES / "multicloud-llm.yaml")),
+        Case("bench_simulate's world, 1 day (10 endpoints share on-prem and edge)", _shared_world),
         _trace_case("azure conv requests x1 (15 s, edge)", requests(AZURE, "TIMESTAMP", 1), "edge",
                     duration="3h", step="15s", needs=(AZURE,)),
     ]

@@ -1,13 +1,14 @@
 """How fast `tierplan simulate` runs: 30 days at 1-minute steps, 10 inference endpoints,
-the optimal planner re-run every hour (720 planner calls).
+the optimal policy planning every hour (720 intervals; it reuses a plan that covers an
+interval's demand, so it plans far fewer times).
 
     python bench/bench_simulate.py [--days 30] [--step 60s] [--endpoints 10]
                                    [--interval 1h] [--policies optimal,greedy,hpa] [--seed 0]
 
 The world: 3 cloud regions (2 providers), 1 on-prem site with limited GPUs and 2 edge
 sites with a few Jetson boxes; 6 clients; each endpoint serves 3 clients with diurnal
-demand (its own peak hour, 5 % noise, so no two hours plan alike and the policy's plan
-cache cannot help). A cloud region goes down for 4 hours on day 10.
+demand (its own peak hour, 5 % noise, so no two hours have exactly the same demand). A
+cloud region goes down for 4 hours on day 10.
 
 ``--unlimited`` drops the ``available`` limits of the edge and on-prem offerings, so no
 endpoint shares capacity with another and the planner solves each one apart.

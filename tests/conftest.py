@@ -1,18 +1,33 @@
-"""Small scenario builders: tests write scenarios as the dicts a YAML file would hold."""
+"""Small scenario builders: tests write scenarios as the dicts a YAML file would hold.
+
+Also the suite's rules: every test is marked ``unit`` or ``integration`` (markers.py
+checks it, and keeps a ``unit`` test in process), and no test reads the real date.
+"""
 
 from __future__ import annotations
 
 import copy
 import os
 import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 
+from markers import pytest_collection_modifyitems, unit_tests_stay_in_process  # noqa: F401 (hook, fixture)
 from tierplan import PlanOptions, parse_scenario, plan
 from tierplan.model import Plan, Scenario
 from tierplan.scheduler.check import check_plan
+
+pytest_plugins = ["pytester"]
+
+TODAY = date(2026, 12, 7)
+"""The date every test runs on: the CLI dates the prices' age notes by SOURCE_DATE_EPOCH
+(cli.common.today), set here for this process and the subprocesses it starts, so no
+output or golden file changes with the calendar."""
+os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime(TODAY.year, TODAY.month, TODAY.day,
+                                                    tzinfo=UTC).timestamp()))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

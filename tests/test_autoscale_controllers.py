@@ -156,6 +156,7 @@ def test_vertex_errors_are_retried():
 # ------------------------------------------------------------------------------ azureml
 
 
+@pytest.mark.integration  # azure-ai-ml starts a subprocess while it loads
 def test_azureml_instance_count_through_a_custom_transport():
     from azure.ai.ml import MLClient
 

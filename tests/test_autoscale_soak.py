@@ -23,6 +23,8 @@ from tierplan.autoscaler import Autoscaler, FakeClock, load_config, open_store
 from tierplan.autoscaler.controllers import DryRunController
 from tierplan.autoscaler.metrics.replay import ReplaySource
 
+pytestmark = pytest.mark.integration  # soak runs of the autoscaler, seconds each
+
 E = "detector"
 STEP = 30.0
 CHURN = 0.3  # USD per instance added or removed

@@ -168,6 +168,8 @@ def test_canonical_accelerator_names_and_filters():
     assert canonical_accelerator("A100", memory_gib=80) == "A100-80GB"
     assert canonical_accelerator("H100-MEGA") == "H100"
     assert canonical_accelerator("Gaudi2") == "Gaudi2"
+    assert [canonical_accelerator(n) for n in ("gh200", "nvidia-gh200", "rtx-a6000", "quadro-rtx-6000")] == [
+        "GH200", "GH200", "A6000", "RTX6000"]
     rows = [ROW, CPU_ROW, replace(ROW, provider="gcp", region="us-central1")]
     assert filter_rows(rows, providers=["AWS"]) == [ROW, CPU_ROW]
     assert filter_rows(rows, accelerators=["L4"]) == [ROW, rows[2]]

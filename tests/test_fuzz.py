@@ -30,6 +30,8 @@ from tierplan.autoscaler.config import load_config
 from tierplan.errors import InputError
 from tierplan.simulations import load_simulation
 
+pytestmark = pytest.mark.integration  # long hypothesis runs over every input file
+
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 PEAK_BYTES = 200 * 2**20  # resident growth per input; the alias bomb alone took gigabytes
 CHILD_HEADROOM = 2 * 2**30  # address space a child may add: numpy's thread pools reserve some

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from tierplan.errors import ScenarioError
-from tierplan.safeyaml import MAX_DEPTH, load_yaml
+from tierplan.errors import InputError, ScenarioError
+from tierplan.safeyaml import DEFAULT_MAX_MIB, MAX_DEPTH, SIZE_VARIABLE, load_yaml, max_bytes, read_yaml
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 
@@ -81,3 +81,56 @@ def test_a_huge_value_in_an_error_is_shown_cut_short(tmp_path, capsys):
                     + "]\n")
     code, _, err = run_cli(capsys, "validate", path)
     assert code == 2 and "name:" in err and len(err) < 300
+
+
+# ------------------------------------------------------------------------ the size cap
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_a_yaml_file_over_the_size_limit_is_refused_naming_the_file_and_the_variable(
+        tmp_path, capsys, monkeypatch, surface):
+    monkeypatch.setenv(SIZE_VARIABLE, "0.01")  # 10,485 bytes
+    path = tmp_path / "long.yaml"
+    path.write_text("values:\n" + "  - 1\n" * 2000)  # 12,008 bytes of a valid document
+    code, out, err = run_cli(capsys, *SURFACES[surface][:1], path, *SURFACES[surface][1:])
+    assert code == 2 and "Traceback" not in err + out
+    assert err == (f"tierplan: error: {path}: the file is larger than 0.01 MiB, the limit for a YAML "
+                   f"input (parsing takes ~10 s a MiB); if it is meant to be this large, raise the "
+                   f"limit, e.g. {SIZE_VARIABLE}=0.02\n")
+
+
+def test_the_limit_is_the_variable_or_the_default(tmp_path, monkeypatch):
+    path = tmp_path / "f.yaml"
+    path.write_text("values:\n" + "  - 1\n" * 2000)
+    monkeypatch.setenv(SIZE_VARIABLE, "0.02")  # raised past the file's size: read as usual
+    assert len(read_yaml(path)["values"]) == 2000
+    monkeypatch.setenv(SIZE_VARIABLE, str(12_008 / 2**20))  # exactly the file's size
+    assert len(read_yaml(path)["values"]) == 2000
+    monkeypatch.setenv(SIZE_VARIABLE, str(12_007 / 2**20))
+    with pytest.raises(ScenarioError, match="larger than"):
+        read_yaml(path)
+    with pytest.raises(ScenarioError, match="larger than"):  # text given whole, too
+        load_yaml(path.read_text(), str(path))
+    monkeypatch.delenv(SIZE_VARIABLE)
+    assert max_bytes() == DEFAULT_MAX_MIB * 2**20
+    for bad in ("", " "):
+        assert max_bytes({SIZE_VARIABLE: bad}) == DEFAULT_MAX_MIB * 2**20
+    for bad in ("lots", "0", "-1", "nan", "inf"):
+        with pytest.raises(InputError, match=f"{SIZE_VARIABLE}=.*not a size"):
+            max_bytes({SIZE_VARIABLE: bad})
+
+
+def test_a_huge_file_is_refused_without_reading_it_whole(tmp_path):
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as fh:  # sparse: 1 GiB that takes no disk
+        fh.truncate(2**30)
+    tracemalloc.start()
+    try:
+        began = time.perf_counter()
+        with pytest.raises(ScenarioError, match=f"larger than {DEFAULT_MAX_MIB} MiB"):
+            read_yaml(path)
+        took = time.perf_counter() - began
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * DEFAULT_MAX_MIB * 2**20 and took < 5

@@ -12,6 +12,8 @@ from conftest import FRANKFURT, MUNICH, VIRGINIA
 from tierplan import PlanOptions, check_plan, parse_scenario, plan
 from tierplan.model import TrainingWorkload
 
+pytestmark = pytest.mark.integration  # property runs against the oracle, seconds each
+
 LOCATIONS = [MUNICH, FRANKFURT, VIRGINIA]
 ACCELERATORS = ["L4", "A100", None]
 

@@ -41,6 +41,9 @@ EASTUS = Region("azure", "eastus", 37.37, -79.82, "US", 0.087)
     ("NVIDIA_TESLA_A100", None, "A100"), ("NVIDIA_A100_80GB", None, "A100-80GB"), ("NVIDIA_L4", None, "L4"),
     ("NC24ads_A100_v4", None, "A100"), ("NC4as_T4_v3", None, "T4"), ("ND96isr_H100_v5", None, "H100"),
     ("NV36ads_A10_v5", None, "A10"),
+    ("NVIDIA RTX A6000", None, "A6000"), ("A6000", 48, "A6000"), ("Quadro RTX 6000", None, "RTX6000"),
+    ("RTX6000", 24, "RTX6000"),
+    ("NVIDIA RTX 6000 Ada Generation", None, "NVIDIA RTX 6000 Ada Generation"),  # another chip: kept
     ("Radeon Pro V520", None, "Radeon Pro V520"), ("K80", None, "K80"),  # unknown: kept as named
 ])
 def test_provider_gpu_names_map_to_the_catalog_names(name, memory, expected):

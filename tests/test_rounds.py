@@ -8,6 +8,7 @@ from tierplan import PlanOptions, check_plan, plan
 from tierplan.scheduler import pool as pool_module
 
 
+@pytest.mark.integration  # worker processes
 def test_worker_processes_give_the_same_plan(monkeypatch):
     # 40 independent services: enough blocks for the planner to use worker processes.
     pools = []
@@ -26,6 +27,7 @@ def test_worker_processes_give_the_same_plan(monkeypatch):
     assert check_plan(sc, two) == []
 
 
+@pytest.mark.integration  # worker processes
 def test_contested_capacity_with_worker_processes_gives_the_optimum():
     # 36 services, each 10 rps (one L4 at 10 rps x 100 % = one instance), and 12 on-prem
     # L4s at $0.10/h against $1/h in the cloud: alone each takes an on-prem L4, together
@@ -43,6 +45,7 @@ def test_contested_capacity_with_worker_processes_gives_the_optimum():
     assert check_plan(sc, two) == []
 
 
+@pytest.mark.integration  # worker processes
 def test_workers_write_the_candidates_and_models_the_planner_would(monkeypatch):
     # With worker processes that fork, the 36 services' candidates, models and LPs are
     # written in the workers (Pool.prepare); the planner reads each one with its model
@@ -78,6 +81,7 @@ def _planned_as_alone(sc):
     assert check_plan(sc, two) == []
 
 
+@pytest.mark.integration  # worker processes
 def test_chunks_no_worker_has_begun_are_prepared_by_the_planner(monkeypatch):
     # The planner takes over a chunk of Pool.prepare that no worker has begun when it
     # needs it (the future can still be cancelled). Here no worker ever begins one: the
@@ -110,6 +114,7 @@ def test_chunks_no_worker_has_begun_are_prepared_by_the_planner(monkeypatch):
     assert len(kept) == 5 and all(f.cancelled() for f in kept)  # 36 in chunks of 8
 
 
+@pytest.mark.integration  # worker processes
 def test_spawned_workers_get_the_models_from_the_planner(monkeypatch):
     # Where workers cannot fork (Windows), they are spawned: the planner writes every
     # model itself and hands each over, and nothing else is sent to them at start.
@@ -129,6 +134,7 @@ def test_spawned_workers_get_the_models_from_the_planner(monkeypatch):
     assert result.total_cost_usd == pytest.approx((12 * 0.1 + 24 * 1.0) * 100)
 
 
+@pytest.mark.integration  # worker processes
 def test_a_model_a_worker_cannot_write_is_reported_as_the_planner_would():
     # 1e14 rps on 10-rps instances: 1e13 instances, too large to plan exactly. The
     # worker gives up on it; the planner writes it again itself and names the workload.
@@ -246,6 +252,7 @@ def test_a_workload_whose_relaxation_is_integral_is_not_solved_again(monkeypatch
         assert {tag[0]: round(v, 6) for tag, v in hint.items() if v} == {"n": 1, "y": 10}
 
 
+@pytest.mark.integration  # worker processes
 def test_polishing_in_the_workers_gives_what_polishing_here_gives():
     # The two-service routing LP of test_solvers (fixed n, two parts) as 40 models: 80
     # parts, enough for the workers to share them. Values and duals are those of the
@@ -280,6 +287,7 @@ def test_polishing_in_the_workers_gives_what_polishing_here_gives():
     assert here[3][0][3:] == pytest.approx([10.0, 0.0], abs=1e-6)  # 10 rps, the cheaper route
 
 
+@pytest.mark.integration  # worker processes
 def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     # While the merged block's LP is solved, a thread lays out its model and polishes
     # the workloads solved alone (polishing.Ahead; from AHEAD_FROM columns, here from

@@ -32,6 +32,8 @@ the source gives for its prices):
   newer rows of tools/catalog_data/nebius_billing/ (the Nebius billing API figures posted in
   skypilot-org/skypilot PR #9829 on 2026-08-28), read by the SkyPilot importer; a newer row
   replaces the older one of the same (region, instance type). See NEOCLOUDS for the dates.
+- A row without a spot price whose on-demand price a later dated list in
+  tools/catalog_data/check/ repeats exactly takes that later date (``confirm``).
 - Location, jurisdiction and internet egress of every row: providers/data/regions.csv (a
   neocloud region missing from it is located by its country, or kept unlocated).
 
@@ -184,6 +186,27 @@ def neoclouds() -> list[CatalogRow]:
     return list(rows.values())
 
 
+def confirm(rows: list[CatalogRow], references: list[dict[str, str]]) -> list[CatalogRow]:
+    """A row whose on-demand price a later dated public list repeats exactly takes that date.
+
+    Only rows without a spot price: their single price is then known to hold on the later
+    date (the reference rows are tools/catalog_data/check/*.csv, region ``*`` = every region).
+    """
+    out = []
+    for row in rows:
+        later = [ref for ref in references
+                 if ref["as_of"] and ref["as_of"] > row.as_of and row.spot_usd_per_hour is None
+                 and (ref["provider"], ref["instance_type"]) == (row.provider, row.instance_type)
+                 and ref["region"] in ("*", row.region)
+                 and abs(float(ref["usd_per_hour"]) - row.usd_per_hour) < 5e-7]
+        if later:
+            ref = max(later, key=lambda r: r["as_of"])
+            note = f"; price confirmed {ref['as_of']} by {ref['reference']}"
+            row = CatalogRow(**{**row.__dict__, "as_of": ref["as_of"], "source": row.source + note})
+        out.append(row)
+    return out
+
+
 def build(fixture: Path) -> list[CatalogRow]:
     regions = load_regions()
     gcp = _derived("gcp", "gcp_machine_types.csv", regions)
@@ -204,6 +227,11 @@ def build(fixture: Path) -> list[CatalogRow]:
     rows += _table("aws", AWS_SKYPILOT, SKYPILOT_SOURCE, SKYPILOT_AS_OF, regions)
     rows += _derived("azure", "azure_on_demand.csv", regions)
     rows += neoclouds()
+    references: list[dict[str, str]] = []
+    for file in sorted((DATA / "check").glob("*.csv")):
+        with file.open(encoding="utf-8", newline="") as handle:
+            references.extend(csv.DictReader(handle))
+    rows = confirm(rows, references)
     rows.sort(key=lambda r: (r.provider, r.region, r.instance_type))
     return rows
 

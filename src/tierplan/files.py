@@ -16,19 +16,33 @@ from pathlib import Path
 
 from .errors import ScenarioError
 
-__all__ = ["read_text", "write_atomic"]
+__all__ = ["TooLarge", "read_text", "write_atomic"]
 
 
-def read_text(path: str | os.PathLike[str], what: str = "file") -> str:
+def read_text(path: str | os.PathLike[str], what: str = "file", max_bytes: int | None = None) -> str:
     """The text of ``path`` (``~`` expanded); errors say ``<what> not found`` or
-    ``cannot read the <what> (...)``."""
+    ``cannot read the <what> (...)``. With ``max_bytes``, at most that many bytes are
+    read: a longer file raises :class:`TooLarge` (the caller says which limit to raise)."""
     file = str(path)
     try:
-        return Path(path).expanduser().read_text(encoding="utf-8")
+        with Path(path).expanduser().open("rb") as fh:
+            data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+        if max_bytes is not None and len(data) > max_bytes:
+            raise TooLarge(file, max_bytes)
+        # Line ends as text mode reads them (universal newlines), as before the limit.
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except FileNotFoundError:
         raise ScenarioError(file, "", f"{what} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(file, "", f"cannot read the {what} ({exc})") from None
+
+
+class TooLarge(ScenarioError):
+    """An input file longer than the limit its reader set (``read_text(max_bytes=...)``)."""
+
+    def __init__(self, file: str, max_bytes: int) -> None:
+        super().__init__(file, "", f"longer than {max_bytes:,} bytes")
+        self.max_bytes = max_bytes
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:

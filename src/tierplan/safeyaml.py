@@ -10,11 +10,16 @@ named (a :class:`~tierplan.errors.ScenarioError`, exit code 2):
 - a document whose aliases expand to more than :data:`MAX_NODES` nodes ("billion laughs":
   a few hundred bytes whose anchors multiply into billions of values). The count follows
   each alias once per use with a memo per node, so it takes time linear in the file;
-- an alias inside its own anchor (``&a [*a]``), a cycle no tierplan file can mean.
+- an alias inside its own anchor (``&a [*a]``), a cycle no tierplan file can mean;
+- a file longer than :func:`max_bytes` (``TIERPLAN_MAX_YAML_MIB``, default
+  :data:`DEFAULT_MAX_MIB` MiB): PyYAML parses about 0.1-0.2 MiB a second, so a cap on
+  the size is a cap on the time; the file is not read past the limit.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +27,11 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from .errors import ScenarioError
-from .files import read_text
+from .errors import InputError, ScenarioError
+from .files import TooLarge, read_text
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "load_yaml", "read_yaml"]
+__all__ = ["DEFAULT_MAX_MIB", "MAX_DEPTH", "MAX_NODES", "SIZE_VARIABLE", "load_yaml", "max_bytes",
+           "read_yaml"]
 
 MAX_DEPTH = 100
 """Deepest nesting of lists and mappings a file may have (real files stay under ~10)."""
@@ -33,6 +39,38 @@ MAX_DEPTH = 100
 MAX_NODES = 1_000_000
 """Most values a document may hold once its aliases are expanded (a 1,000-workload
 scenario holds ~30,000)."""
+
+
+SIZE_VARIABLE = "TIERPLAN_MAX_YAML_MIB"
+"""The environment variable that raises (or lowers) the size limit of a YAML file."""
+
+DEFAULT_MAX_MIB = 2
+"""Largest YAML file read by default, in MiB: about 3,000 workloads (a 1,000-workload
+scenario with 2,000 offerings is ~0.7 MiB and parses in ~4 s), and about 20 s of parsing
+at worst (a long list of one-character items parses at ~10 s a MiB)."""
+
+
+def max_bytes(environ: Mapping[str, str] | None = None) -> int:
+    """The size limit of a YAML file in bytes: ``TIERPLAN_MAX_YAML_MIB`` MiB when set
+    (a positive number), else :data:`DEFAULT_MAX_MIB`."""
+    env = os.environ if environ is None else environ
+    raw = env.get(SIZE_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_MAX_MIB * 2**20
+    try:
+        mib = float(raw)
+    except ValueError:
+        mib = float("nan")
+    if not 0 < mib < 2**20:  # also refuses nan and inf
+        raise InputError(f"{SIZE_VARIABLE}={raw!r}: not a size; give the largest YAML file "
+                         "to read in MiB, a positive number (e.g. 16)")
+    return max(1, round(mib * 2**20))
+
+
+def _too_large(file: str, limit: int) -> ScenarioError:
+    return ScenarioError(file, "", f"the file is larger than {limit / 2**20:.4g} MiB, the limit for a "
+                         f"YAML input (parsing takes ~10 s a MiB); if it is meant to be this large, "
+                         f"raise the limit, e.g. {SIZE_VARIABLE}={2 * limit / 2**20:.4g}")
 
 
 class _Refused(yaml.YAMLError):
@@ -136,6 +174,9 @@ def _short(value: Any, limit: int = 60) -> str:
 
 def load_yaml(text: str, file: str) -> Any:
     """Parse ``text`` (the contents of ``file``) safely; errors name the file, line and column."""
+    limit = max_bytes()
+    if len(text) > limit:  # characters: at most the bytes of the file
+        raise _too_large(file, limit)
     try:
         return yaml.load(text, Loader=_Loader)  # a SafeLoader: no python tags
     except yaml.YAMLError as exc:
@@ -146,5 +187,11 @@ def load_yaml(text: str, file: str) -> Any:
 
 
 def read_yaml(path: str | Path) -> Any:
-    """Read and parse a YAML file safely (see the module's notes)."""
-    return load_yaml(read_text(path), str(path))
+    """Read and parse a YAML file safely (see the module's notes); a file over the size
+    limit is refused before it is read whole."""
+    limit = max_bytes()
+    try:
+        text = read_text(path, max_bytes=limit)
+    except TooLarge:
+        raise _too_large(str(path), limit) from None
+    return load_yaml(text, str(path))

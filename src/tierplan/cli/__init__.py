@@ -10,15 +10,20 @@ plan` never pays for pandas, the simulator or the cloud SDKs.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
 import importlib.util
+import io
+import os
+import sys
 from typing import Any
 
 import click
 
 from .. import __version__
 from ..errors import InputError, TierplanError
-from .common import EXIT_ERROR, EXIT_INPUT, fail
+from .common import EXIT_ERROR, EXIT_INPUT, EXIT_OK, fail, say
 
 __all__ = ["cli", "main"]
 
@@ -57,19 +62,51 @@ class _LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="`tierplan COMMAND --help` lists a command's options. Exit codes: 0 done, 2 bad "
+                    "input (the message names the file and the field), 3 infeasible, 4 `diff` "
+                    "threshold exceeded, 1 anything else.")
 @click.version_option(__version__, prog_name="tierplan")
 def cli() -> None:
     """Cost-aware placement of AI workloads across cloud, on-prem and edge."""
 
 
+class _Terminal(io.StringIO):
+    """Where click writes an error for :func:`main` to clean: click strips escape
+    sequences from text bound for a file, so this says it is a terminal, and the
+    sequences get shown as escapes like any others."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: errors are caught here, at the boundary, and only here."""
+    """Entry point: errors are caught here, at the boundary, and only here.
+
+    click runs without its standalone mode so that its own errors (a bad option, a
+    missing file argument, whose text holds what the user typed) are printed here, made
+    safe for the terminal like every other message (common.say)."""
     try:
-        return cli.main(args=argv, prog_name="tierplan", standalone_mode=True)
+        code = cli.main(args=argv, prog_name="tierplan", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+    except click.ClickException as exc:
+        shown = _Terminal()
+        exc.show(file=shown)
+        say(shown.getvalue().rstrip("\n"))
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        say("Aborted!")
+        sys.exit(EXIT_ERROR)
     except InputError as exc:
         fail(str(exc), EXIT_INPUT)
     except TierplanError as exc:
         fail(str(exc), EXIT_ERROR)
     except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            # The reader of a pipe went away (`tierplan ... | head`): exit quietly, as
+            # click's standalone mode does; stdout goes to /dev/null so that the
+            # interpreter's final flush does not fail again (Python's signal docs).
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_ERROR)
         fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_ERROR)

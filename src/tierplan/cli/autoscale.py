@@ -94,15 +94,15 @@ def check_competing_autoscalers(config: AutoscaleConfig, autoscaler: Autoscaler,
 @click.option("--once", is_flag=True, help="Run one tick, print its record as JSON and exit.")
 @click.option("--dry-run", is_flag=True, help="Read and decide as usual, record, but change nothing "
                                               "(each site remembers the count it would have set).")
-@click.option("--state", default=None, help="State store: a SQLite path or postgresql://... URL "
-                                            "[default: the config's 'state', else "
-                                            "<config folder>/.tierplan/state/<config name>.db].")
+@click.option("--state", default=None, metavar="PATH|URL",
+              help="State store: a SQLite path or postgresql://... URL [default: the config's "
+                   "'state', else <config folder>/.tierplan/state/<config name>.db].")
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Port of /healthz and /metrics [default: the config's ops.port].")
 @click.option("--force", is_flag=True, help="Start even when an HPA or KEDA ScaledObject already "
                                             "scales one of the Deployments.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
-              show_default=True)
+              show_default=True, help="Least severe JSON log record written to stderr.")
 def autoscale_cmd(config: str, once: bool, dry_run: bool, state: str | None, port: int | None,
                   force: bool, log_level: str) -> None:
     """Size the inference endpoints of CONFIG every interval (JSON logs on stderr)."""

@@ -21,7 +21,7 @@ import click
 from ..providers.base import CatalogRow
 from ..providers.catalog import bundled_catalog, canonical_accelerator, filter_rows, read_catalog, site_name
 from ..providers.locate import known_clouds
-from .common import EXIT_ERROR, EXIT_INPUT, echo_tables, fail
+from .common import EXIT_ERROR, EXIT_INPUT, echo_tables, fail, say
 
 __all__ = ["catalog"]
 
@@ -60,7 +60,7 @@ def _load(catalog_opt: str, skypilot_dir: str | None) -> list[CatalogRow]:
 
         imported = import_skypilot(skypilot_dir)
         for note in imported.notes:
-            click.echo(f"tierplan: note: {note}", err=True)
+            say(f"tierplan: note: {note}")
         return list(imported.rows)
     if catalog_opt == "bundled":
         return bundled_catalog()
@@ -86,8 +86,8 @@ def _select(rows: list[CatalogRow], providers: Sequence[str] | None, regions: Se
     present = {r.provider.lower() for r in rows}
     for name in providers or ():
         if name.lower() not in present:
-            click.echo(f"tierplan: note: this catalog has no offering from {name!r}; for the clouds "
-                       "in SkyPilot's catalogs use --skypilot DIR", err=True)
+            say(f"tierplan: note: this catalog has no offering from {name!r}; for the clouds "
+                "in SkyPilot's catalogs use --skypilot DIR")
     rows = filter_rows(rows, providers=providers)
     _check("--region", regions, (r.region for r in rows))
     rows = filter_rows(rows, regions=regions)
@@ -131,7 +131,8 @@ _source_options = [
                  help="The bundled snapshot or a catalog CSV file (from `catalog refresh`)."),
     click.option("--skypilot", "skypilot_dir", metavar="DIR", type=click.Path(file_okay=False),
                  help="Read a SkyPilot catalog folder of <cloud>/vms.csv instead."),
-    click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True),
+    click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                 help="Output format."),
     click.option("--wide", is_flag=True, help="On a terminal, show every column in full."),
 ]
 
@@ -235,7 +236,8 @@ def sites_cmd(providers: tuple[str, ...], regions: tuple[str, ...], accelerators
 
 
 @catalog.command("refresh")
-@click.option("--provider", type=click.Choice(["aws", "gcp", "azure"]), required=True)
+@click.option("--provider", type=click.Choice(["aws", "gcp", "azure"]), required=True,
+              help="The cloud whose prices to fetch (its SDK and credentials).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Catalog CSV to write.")
 @click.option("--region", "regions", multiple=True, help="Only these regions (repeatable).")
 def refresh_cmd(provider: str, output: str | None, regions: tuple[str, ...]) -> None:
@@ -250,7 +252,7 @@ def refresh_cmd(provider: str, output: str | None, regions: tuple[str, ...]) -> 
         fail("catalog refresh is not available in this build (tierplan.providers.refresh is "
              "missing); use the bundled catalog or --catalog FILE", EXIT_ERROR)
     path = module.run_refresh(provider, output, _split(regions))
-    click.echo(f"wrote {path}", err=True)
+    say(f"wrote {path}")
 
 
 from .catalog_diff import diff_cmd  # noqa: E402  (it builds on the helpers above)

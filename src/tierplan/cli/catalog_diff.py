@@ -54,7 +54,7 @@ def _record(c: CatalogChange) -> dict[str, Any]:
 @click.option("--min-percent", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="Only list price moves of at least this many percent (added and gone are always listed).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
+              show_default=True, help="Output format.")
 def diff_cmd(old: str, new: str, min_percent: float, fmt: str) -> None:
     """Prices moved (with %), offerings added or gone between catalogs OLD and NEW
     (catalog CSV files, SkyPilot catalog folders or 'bundled')."""

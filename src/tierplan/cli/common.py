@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from ..errors import InputError, ScenarioError
 from ..files import write_atomic
+from ..reports.safe import clean
 
 if TYPE_CHECKING:
     from ..reports.tables import TableData
 
 __all__ = [
     "EXIT_ERROR", "EXIT_INFEASIBLE", "EXIT_INPUT", "EXIT_OK", "EXIT_THRESHOLD",
-    "FORMAT_HELP", "echo_tables", "emit", "fail", "in_file", "output_format", "progress", "table_width",
+    "FORMAT_HELP", "echo_tables", "emit", "fail", "in_file", "output_format", "progress", "say",
+    "table_width", "terminal_text", "today",
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
@@ -33,7 +38,7 @@ def progress(message: str) -> Iterator[None]:
     """A spinner on a terminal; nothing at all when stderr is piped."""
     err = Console(stderr=True)
     if sys.stderr.isatty():
-        with err.status(message):
+        with err.status(Text(terminal_text(message))):
             yield
     else:
         yield
@@ -77,9 +82,41 @@ def output_format(fmt: str | None, output: str | None, offered: Sequence[str]) -
     return fmt
 
 
+def terminal_text(text: str) -> str:
+    """``text`` safe for a terminal: each line through :func:`~tierplan.reports.safe.clean`
+    (control and bidi characters, from a file name or a field value, shown as escapes);
+    the line breaks between lines are kept."""
+    return "\n".join(clean(line) for line in text.split("\n"))
+
+
+def say(message: str) -> None:
+    """A line for the user on stderr (an error, a note, ``wrote FILE``), made safe first.
+    Every message the commands print on stderr goes through here."""
+    click.echo(terminal_text(message), err=True)
+
+
 def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"tierplan: error: {message}", err=True)
+    say(f"tierplan: error: {message}")
     sys.exit(code)
+
+
+CLOCK_VARIABLE = "SOURCE_DATE_EPOCH"
+"""The reproducible-builds convention: seconds since 1970 (UTC) that stand for "now"."""
+
+
+def today(environ: Mapping[str, str] | None = None) -> date:
+    """The date the reports measure the prices' age against: the day ``SOURCE_DATE_EPOCH``
+    names when it is set (so that a report, a golden output or a test does not change
+    with the calendar), else the current date. The one place a command reads the date."""
+    env = os.environ if environ is None else environ
+    raw = env.get(CLOCK_VARIABLE, "").strip()
+    if not raw:
+        return date.today()
+    try:
+        return datetime.fromtimestamp(int(raw), UTC).date()
+    except (ValueError, OverflowError, OSError):
+        raise InputError(f"{CLOCK_VARIABLE}={raw!r}: not a date; give whole seconds since "
+                         "1970-01-01 UTC (e.g. 1767225600 for 2026-01-01), or unset it") from None
 
 
 def table_width(output: str | None) -> int | None:
@@ -91,7 +128,7 @@ def emit(text: str, output: str | None, note: str = "") -> None:
     """Write ``text`` to ``output`` atomically (saying so on stderr), or to stdout."""
     if output:
         write_atomic(output, text)
-        click.echo(f"wrote {output}{note}", err=True)
+        say(f"wrote {output}{note}")
     else:
         click.echo(text, nl=False)
 

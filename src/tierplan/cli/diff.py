@@ -9,7 +9,7 @@ import click
 from ..reports.diff import diff_plans, exceeds
 from ..reports.diffview import DIFF_FORMATS, render_diff
 from ..reports.planfile import load_plan_file
-from .common import EXIT_THRESHOLD, FORMAT_HELP, emit, output_format, table_width
+from .common import EXIT_THRESHOLD, emit, output_format, say, table_width
 from .params import Finite
 
 __all__ = ["diff_cmd"]
@@ -19,7 +19,8 @@ __all__ = ["diff_cmd"]
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default=None,
-              help=FORMAT_HELP.removesuffix(".") + " (markdown fits a pull-request comment).")
+              help="Output format [default: from -o FILE's extension (.json .md), else table]; "
+                   "markdown fits a pull-request comment.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically).")
 @click.option("--wide", is_flag=True, help="On a terminal, show every column of the tables in full.")
 @click.option("--fail-above-usd", type=Finite(min=0), default=None, metavar="X",
@@ -39,5 +40,5 @@ def diff_cmd(old: str, new: str, fmt: str | None, output: str | None, wide: bool
     emit(render_diff(diff, fmt, table_width(output), wide), output)
     reasons = exceeds(diff, fail_above_usd, fail_above_percent)
     if reasons:
-        click.echo(f"tierplan: cost check failed: {'; '.join(reasons)}", err=True)
+        say(f"tierplan: cost check failed: {'; '.join(reasons)}")
         sys.exit(EXIT_THRESHOLD)

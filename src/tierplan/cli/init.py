@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..starter import CLOUDS, TIERS, starter_scenario
-from .common import EXIT_INPUT, emit, fail
+from .common import EXIT_INPUT, emit, fail, say
 
 __all__ = ["init_cmd"]
 
@@ -45,4 +45,4 @@ def init_cmd(file: str, tiers: str, clouds: str, name: str | None, force: bool) 
         fail(f"{file} exists; pass --force to overwrite it", EXIT_INPUT)
     text = starter_scenario(tier_list, cloud_list, name or Path(file).stem or "my-scenario")
     emit(text, file)
-    click.echo(f"next: tierplan validate {file} && tierplan plan {file}", err=True)
+    say(f"next: tierplan validate {file} && tierplan plan {file}")

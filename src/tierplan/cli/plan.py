@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import date
 
 import click
 
@@ -21,7 +20,10 @@ from .common import (
     in_file,
     output_format,
     progress,
+    say,
     table_width,
+    terminal_text,
+    today,
 )
 from .params import Finite
 
@@ -36,7 +38,8 @@ __all__ = ["plan_cmd", "validate_cmd"]
               "(by default the table fits the terminal, least important columns first to go).")
 @click.option("--objective", type=click.Choice(["cost", "latency"]),
               help="Override the scenario's objective.")
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
+              help="MILP solver: HiGHS (highspy) or CBC (through PuLP).")
 @click.option("--effort", default="normal", show_default=True,
               help="How much work the solver may do: low, normal, high, or a number of work "
                    "seconds. The same scenario and effort give the same plan on any machine.")
@@ -66,6 +69,7 @@ def plan_cmd(scenario: str, fmt: str | None, output: str | None, wide: bool,
         effort_seconds(effort)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--effort'") from None
+    as_of = today()  # before planning: a bad SOURCE_DATE_EPOCH fails at once
     loaded = load_scenario(scenario)
     options = PlanOptions(objective=objective, solver=solver, effort=effort,  # type: ignore[arg-type]
                           strategy=strategy, time_limit=time_limit,  # type: ignore[arg-type]
@@ -76,12 +80,12 @@ def plan_cmd(scenario: str, fmt: str | None, output: str | None, wide: bool,
         result = plan(loaded, options)
     took = time.perf_counter() - began
     if took > time_limit + max(OVERRUN_SLACK, OVERRUN_SHARE * time_limit):
-        click.echo(f"tierplan: note: planning took {took:.1f} s, past --time-limit "
-                   f"{time_limit:g} s: a feasible plan is always finished (each workload's "
-                   "own solve and the start of workloads that share a limit); see README, "
-                   "'Choices where the spec is silent'", err=True)
+        say(f"tierplan: note: planning took {took:.1f} s, past --time-limit "
+            f"{time_limit:g} s: a feasible plan is always finished (each workload's "
+            "own solve and the start of workloads that share a limit); see README, "
+            "'Choices where the spec is silent'")
     total = total_note(result.total_cost_usd, result.horizon_hours) if result.placements else "no plan"
-    emit(render(result, fmt, table_width(output), wide, today=date.today()), output,
+    emit(render(result, fmt, table_width(output), wide, today=as_of), output,
          f" ({result.status}, {total})")
     if result.status == "infeasible":
         sys.exit(EXIT_INFEASIBLE)
@@ -100,6 +104,6 @@ def validate_cmd(scenario: str) -> None:
     """Check SCENARIO without planning: exit 0 if valid, 2 with the field at fault if not."""
     loaded = load_scenario(scenario)
     n_off = sum(len(s.offerings) for s in loaded.sites)
-    click.echo(f"{scenario}: valid: {len(loaded.sites)} sites, {n_off} offerings, "
+    click.echo(f"{terminal_text(scenario)}: valid: {len(loaded.sites)} sites, {n_off} offerings, "
                f"{len(loaded.clients)} clients, {len(loaded.workloads)} workloads, "
                f"{len(loaded.budgets)} budgets")

@@ -11,7 +11,7 @@ import click
 
 from ..errors import ScenarioError
 from ..simulations.trust import MAX_SWEEP_POINTS, Trust, sweep_size
-from .common import echo_tables, in_file
+from .common import echo_tables, in_file, say, terminal_text
 
 if TYPE_CHECKING:
     from ..simulations.spec import Simulation
@@ -26,18 +26,20 @@ def _bar(total: int, label: str) -> Iterator[Callable[[str, int], None] | None]:
         yield None
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
+        task = bar.add_task(escape(terminal_text(label)), total=total)
         done = 0
 
         def advance(description: str, completed: int) -> None:
             nonlocal done
             # Redraw every ~1 %: rich's own refresh is throttled, but the call is not free.
             if completed - done >= max(1, total // 100) or completed == total:
-                bar.update(task, completed=completed, description=description)
+                # The description holds the simulation's name: shown as text, never as markup.
+                bar.update(task, completed=completed, description=escape(terminal_text(description)))
                 done = completed
 
         yield advance
@@ -118,7 +120,7 @@ def _simulate(sim: Simulation, simulation: str, out_dir: str | None, backend: st
                       "instance_hours", "jobs_missed_deadline"], f"{sim.name}: sweep", sim.duration_s / 3600)
         if out_dir:
             for path in write_sweep(rows, axes, out_dir, sim.name):
-                click.echo(f"wrote {path}", err=True)
+                say(f"wrote {path}")
         return
     if backend == "ray" or (workers or 1) > 1:
         # One worker per policy; the bar counts finished policies.
@@ -149,4 +151,5 @@ def _simulate(sim: Simulation, simulation: str, out_dir: str | None, backend: st
            sim.duration_s / 3600)
     if out_dir:
         for path in write_results(result, out_dir):
-            click.echo(f"wrote {path}", err=True)
+            # write_results lists what it skipped as "(note)" among the files
+            say(f"tierplan: note: {path[1:-1]}" if path.startswith("(") else f"wrote {path}")

@@ -33,6 +33,7 @@ class _Deployment:
     shares: dict[str, float]  # client -> share of its traffic
     stabiliser: Stabiliser
     replicas: int = 0
+    clients: frozenset[str] = frozenset()  # those of ``shares``
 
 
 class Deployments:
@@ -41,6 +42,7 @@ class Deployments:
     def __init__(self, settings: HpaSettings) -> None:
         self.settings = settings
         self._keys: dict[int, _Deployment] = {}
+        self._loads: dict[str, float] = {}
 
     def retarget(self, now: float, shares: Mapping[int, Mapping[str, float]],
                  sizes: Mapping[int, tuple[float, float]], planned: Mapping[int, int]) -> None:
@@ -56,13 +58,16 @@ class Deployments:
                 dep = self._keys[key] = _Deployment(*sizes[key], {}, Stabiliser(self.settings), n)
                 dep.stabiliser.apply(now, 0, n)
             self._keys[key].shares = dict(mine)
+            self._keys[key].clients = frozenset(mine)
 
     def replicas(self, now: float, loads: Mapping[str, float]) -> dict[int, int]:
         """Replicas per slot after this step's recommendation on the clients' ``loads``."""
+        self._loads = dict(loads)
         out: dict[int, int] = {}
+        tolerance = self.settings.tolerance
         for key, dep in self._keys.items():
-            load = sum(s * loads.get(c, 0.0) for c, s in dep.shares.items())
-            wanted = max(1, desired_replicas(dep.replicas, load, dep.per_replica, self.settings.tolerance))
+            load = sum([s * loads.get(c, 0.0) for c, s in dep.shares.items()])
+            wanted = max(1, desired_replicas(dep.replicas, load, dep.per_replica, tolerance))
             if load > wanted * dep.capacity:
                 # The tolerance band defers a scale-up, but never while the replicas cannot
                 # serve the load at all (with a target of 100 % of capacity it would).
@@ -74,11 +79,21 @@ class Deployments:
         """rps one replica of ``key``'s deployment carries."""
         return self._keys[key].per_replica
 
+    def split(self, key: int) -> dict[str, float]:
+        """Which part of ``key``'s deployment each client's traffic sized: its share of
+        the deployment's load this step (else of the plan's shares)."""
+        shares = self._keys[key].shares
+        parts = {c: s * self._loads.get(c, 0.0) for c, s in shares.items()}
+        total = sum(parts.values())
+        if total <= 0:
+            parts, total = dict(shares), sum(shares.values())
+        return {c: v / total for c, v in parts.items()} if total > 0 else {}
+
     def clients(self, key: int) -> frozenset[str]:
         """The clients whose traffic ``key``'s deployment carries (its replicas may only
         move to keys that reach them all)."""
         dep = self._keys.get(key)
-        return frozenset(dep.shares) if dep is not None else frozenset()
+        return dep.clients if dep is not None else frozenset()
 
 
 def ceil_replicas(load: float, per_replica: float) -> int:

@@ -57,8 +57,17 @@ class Stabiliser:
         horizon = max(s.scale_up_window_s, s.scale_down_window_s)
         while self._history and self._history[0][0] < now - horizon:
             self._history.popleft()
-        up = min(r for t, r in self._history if t >= now - s.scale_up_window_s)
-        down = max(r for t, r in self._history if t >= now - s.scale_down_window_s)
+        # The lowest recommendation of the scale-up window and the highest of the
+        # scale-down window, in one pass (this runs for every key at every step).
+        up_from, down_from = now - s.scale_up_window_s, now - s.scale_down_window_s
+        up = down = None
+        for t, r in self._history:
+            if t >= up_from and (up is None or r < up):
+                up = r
+            if t >= down_from and (down is None or r > down):
+                down = r
+        if up is None or down is None:
+            raise ValueError("a stabilisation window holds no recommendation")
         result = current
         if result < up:
             result = up

@@ -48,8 +48,10 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
             counts[i] = take
             free[option.offer] -= take
         if n > take:
-            owed.append(((n - take) * deployments.per_replica(i), deployments.clients(i)))
-    for rps, who in owed:
+            # each client's part of what found no room, to be placed where it reaches
+            rps = (n - take) * deployments.per_replica(i)
+            owed += [(rps * part, frozenset((c,))) for c, part in deployments.split(i).items() if part > 0]
+    for rps, who in _merged(owed):
         for o in options:
             if rps <= 1e-12:
                 break
@@ -60,6 +62,8 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
                 served[o.index] = served[o.index] | who
                 rps -= k * o.per_replica
     for dear in reversed(options):
+        if counts.get(dear.index, 0) <= 0:
+            continue  # nothing to replace
         cheaper = [o for o in options if o.rate < dear.rate and served[dear.index] <= o.reach]
         while cheaper and counts.get(dear.index, 0) > 0:
             if counts[dear.index] == 1 and _sites(options, counts, without=dear) < min_sites:
@@ -74,6 +78,14 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
             counts[dear.index] -= 1
             free[dear.offer] += 1
     return {i: n for i, n in counts.items() if n > 0}
+
+
+def _merged(owed: Sequence[tuple[float, frozenset[str]]]) -> list[tuple[float, frozenset[str]]]:
+    """rps owed per client set, summed (so that parts of one client round up once)."""
+    out: dict[frozenset[str], float] = {}
+    for rps, who in owed:
+        out[who] = out.get(who, 0.0) + rps
+    return sorted(((rps, who) for who, rps in out.items()), key=lambda x: sorted(x[1]))
 
 
 def _replacement(dear: Option, cheaper: Sequence[Option], free: Mapping[int, float]) -> dict[int, int] | None:

@@ -87,7 +87,19 @@ class TrackingPolicy(_Planned):
         self._rates: np.ndarray | None = None  # [steps, slots], see _rate
         self._made: dict[Any, list[tuple[Mapping[tuple[str, str], float], PlanView | None]]] = {}
         self._order: dict[str, list[Slot]] = {}  # workload -> its mix's keys up, cheapest first
+        # The same keys as the loop sees them: prices and outages change only where the
+        # world says so, and a plan follows, so they hold until the next plan.
+        self._options: dict[str, list[Option]] = {}
+        self._offers: dict[str, tuple[int, ...]] = {}  # the offers of those keys
+        # (replicas, usable on those offers) -> (instances per slot, usable after), until the next plan
+        self._placed: dict[str, dict[Any, tuple[dict[int, int], tuple[float, ...]]]] = {}
         self._clients: dict[str, list[str]] = {}
+        self._series: dict[str, list[tuple[str, np.ndarray]]] = {}  # workload -> (client, demand)
+        # the last observation's free and running; instances free per offer then, and what
+        # each workload held per offer
+        self._seen: tuple[Any, Any] = (None, None)
+        self._free: dict[int, float] = {}
+        self._mine: dict[str, dict[int, int]] = {}
         self._inference: tuple[InferenceWorkload, ...] = ()
         self._keys: list[Key] = []  # slot index -> (workload, site, offering)
 
@@ -203,12 +215,20 @@ class TrackingPolicy(_Planned):
             last += max(0.0, rise)
         return last
 
+    def _loads(self, world: World, workload: str, step: int) -> dict[str, float]:
+        """:meth:`_load` of every client of ``workload``."""
+        if self.planner.forecast or step == 0 or (self.trend and self._lead and step >= 2 * (self._lead + 1)):
+            return {c: self._load(world, workload, c, step) for c in self._clients[workload]}
+        return {c: float(series[step - 1]) for c, series in self._series[workload]}  # the last step's
+
     def decide(self, world: World, obs: Observation) -> Mapping[Key, int] | None:
         if not self._every:
             self._every = max(1, round(self.planner.interval * 3600 / world.step_s))
             self._lead = lead_steps(world)
             self._clients = {w.name: sorted(c for (wn, c) in world.demand if wn == w.name)
                              for w in world.inference}
+            self._series = {w.name: [(c, world.demand[w.name, c]) for c in self._clients[w.name]]
+                            for w in world.inference}
             self._inference = world.inference
             self._keys = [s.key for s in world.slots]
         step = min(obs.step, world.steps - 1)
@@ -219,23 +239,49 @@ class TrackingPolicy(_Planned):
             self._order = {name: sorted((s for s in mix.keys if s.site not in obs.down),
                                         key=lambda s: (self._rate(world, s, step), s.index))
                            for name, mix in self._mix.items()}
-        held: dict[int, int] = defaultdict(int)
-        for k, n in obs.running.items():
-            held[world.offer_ix[k[1], k[2]]] += n
-        free = {i: math.inf if left is None else float(left + held[i]) for i, left in enumerate(obs.free)}
+            self._options = {name: [Option(s.index, s.offer, s.site, s.plan_cap_rps * self.target_utilization,
+                                           frozenset(s.reach), self._rate(world, s, step),
+                                           self._rate(world, s, step) * s.plan_cap_rps) for s in keys]
+                             for name, keys in self._order.items()}
+            self._offers = {name: tuple(dict.fromkeys(s.offer for s in keys))
+                            for name, keys in self._order.items()}
+            self._placed = {name: {} for name in self._order}
+        if obs.free is not self._seen[0]:  # else as last step
+            self._free = {i: math.inf if left is None else float(left) for i, left in enumerate(obs.free)}
+        if obs.running is not self._seen[1]:
+            # What each workload holds of each offer (its own units count as usable to it).
+            mine: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+            for k, n in obs.running.items():
+                mine[k[0]][world.offer_ix[k[1], k[2]]] += n
+            self._mine = mine
+        self._seen = (obs.free, obs.running)
+        # What a workload may use of a limited offering: what is free now plus what it holds
+        # itself. Units another workload holds are not counted even when the plan moved
+        # them: that workload keeps them until its own replacements have booted.
+        free = dict(self._free)
         out: dict[Key, int] = {}
         for w in self._inference:
             mix = self._mix.get(w.name)
             if mix is None:
                 continue
             keys = self._order[w.name]
-            loads = {c: self._load(world, w.name, c, obs.step) for c in self._clients[w.name]}
+            loads = self._loads(world, w.name, obs.step)
             deployments = self._deployments[w.name]
-            options = [Option(s.index, s.offer, s.site, s.plan_cap_rps * self.target_utilization,
-                              frozenset(s.reach), self._rate(world, s, step),
-                              self._rate(world, s, step) * s.plan_cap_rps) for s in keys]
-            counts = place(options, deployments.replicas(obs.time_s, loads), deployments, free, w.min_sites)
-            _meet_minimums(w.min_instances, w.min_sites, keys, counts, free)
+            replicas = deployments.replicas(obs.time_s, loads)
+            # Placing depends only on the replicas and on what this workload may use of the
+            # mix's offers (the rest holds until the next plan): most steps repeat an answer.
+            offers = self._offers[w.name]
+            own = self._mine.get(w.name, {})
+            usable = {o: free[o] + own.get(o, 0) for o in offers}
+            memo = (tuple(replicas.items()), tuple(usable.values()))
+            placed = self._placed[w.name].get(memo)
+            if placed is None:
+                counts = place(self._options[w.name], replicas, deployments, usable, w.min_sites)
+                _meet_minimums(w.min_instances, w.min_sites, keys, counts, usable)
+                placed = self._placed[w.name][memo] = (counts, tuple(usable.values()))
+            counts = placed[0]
+            for o, left in zip(offers, placed[1], strict=True):  # what it newly claims is gone
+                free[o] = min(free[o], left)
             for i, n in counts.items():
                 out[self._keys[i]] = n
         return out

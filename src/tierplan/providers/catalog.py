@@ -329,7 +329,7 @@ def bundled_catalog() -> list[CatalogRow]:
 
 CANONICAL_ACCELERATORS: tuple[str, ...] = (
     "T4", "T4g", "L4", "A10", "A10G", "L40S", "V100", "V100-32GB", "A100", "A100-80GB",
-    "H100", "H200", "B200", "B300", "GB200", "MI300X",
+    "H100", "H200", "GH200", "B200", "B300", "GB200", "MI300X", "A6000", "RTX6000",
     "Jetson-AGX-Orin", "Jetson-Orin-NX", "Jetson-Orin-Nano",
 )
 """Names the catalog uses; a workload's ``accelerators`` keys must use the same names."""
@@ -344,7 +344,12 @@ _ALIASES: dict[str, str] = {
     "nvidiah100": "H100", "nvidiah10080gb": "H100", "h10080gb": "H100", "h100sxm": "H100",
     "h100mega": "H100", "nvidiah100mega80gb": "H100",  # same chip, faster interconnect
     "nvidiah200": "H200", "nvidiah200141gb": "H200", "h200141gb": "H200",
-    "nvidiab200": "B200", "agxorin": "Jetson-AGX-Orin", "jetsonorin": "Jetson-AGX-Orin",
+    "nvidiab200": "B200", "nvidiagh200": "GH200", "nvidiagh200gracehopper": "GH200",
+    # Lambda's workstation GPUs, as SkyPilot names them: RTX A6000 (Ampere, 48 GB) and Quadro
+    # RTX 6000 (Turing, 24 GB); the RTX 6000 Ada is a different chip and not aliased here.
+    "rtxa6000": "A6000", "nvidiartxa6000": "A6000",
+    "quadrortx6000": "RTX6000", "nvidiaquadrortx6000": "RTX6000",
+    "agxorin": "Jetson-AGX-Orin", "jetsonorin": "Jetson-AGX-Orin",
 }
 
 

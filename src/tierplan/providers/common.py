@@ -114,7 +114,7 @@ def sdk_failure(provider: str, action: str, exc: BaseException) -> RefreshError:
 GPU_MEMORY_GIB: dict[str, float] = {
     "T4": 16, "T4g": 16, "L4": 24, "A10G": 24, "A10": 24, "L40S": 48, "V100": 16, "V100-32GB": 32,
     "A100": 40, "A100-80GB": 80, "H100": 80, "H200": 141, "B200": 180, "B300": 288, "GB200": 186,
-    "GH200": 96, "MI300X": 192,
+    "GH200": 96, "MI300X": 192, "A6000": 48, "RTX6000": 24,
 }
 """Per-GPU memory by canonical name, for providers whose API does not report it (GCP, Azure)."""
 
@@ -140,6 +140,8 @@ _GPU_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"(?<![A-Z])T4(?![0-9G])", "T4"),
     (r"(?<![A-Z])V100.?32", "V100-32GB"),
     (r"(?<![A-Z])V100", "V100"),
+    (r"(?<![A-Z])A6000", "A6000"),  # RTX A6000
+    (r"(?<![A-Z])RTX ?6000(?! ?ADA)", "RTX6000"),  # Quadro RTX 6000; the RTX 6000 Ada is another chip
 )
 
 

@@ -36,7 +36,8 @@ from .budget import SOLVE_CAP, START_BATCH, Guard, WorkClock, polish_work
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
 from .formulation import Formulation, build, objectives
-from .milp import by_tag
+from .latency_start import CHOICE_LATE, CHOICE_SECONDS, choose_plans, reserved_start
+from .milp import Milp, by_tag
 from .options import PlanOptions
 from .polishing import Ahead, Polished, PolishJob, polish_ahead, polish_early
 from .pool import Context, Pool
@@ -349,9 +350,12 @@ class PlanRun:
         placed = polish_early(block, self.ahead, objective, self.backend, members)
 
         def place(goal: Objective, keep: Sequence[int], promoted: Sequence[int] = (),
-                  failed: list[int] | None = None) -> list[float] | None:
+                  failed: list[int] | None = None,
+                  reservation: list[float] | None = None) -> list[float] | None:
             """The start with its steps solved under ``goal``: with the known solutions
-            and the prices when that is the plan's objective, without them otherwise."""
+            and the prices when that is the plan's objective, without them otherwise;
+            with a ``reservation``, steps that keep room for the others (see
+            latency_start)."""
             ours = goal == objective
 
             def steps(chunk: Sequence[Step]) -> list[SolveResult]:
@@ -362,7 +366,31 @@ class PlanRun:
             how = StartPlan(steps, goal, self.known if ours else None,
                             prices if ours else None, optimal if ours else None, models,
                             keep, promoted, START_BATCH, placed)
+            if reservation is not None:
+                return reserved_start(self.world, block, others, how, reservation)
             return sequential_start(self.world, block, others, how, failed)
+
+        def reserved() -> list[float] | None:
+            """Steps that put latency first can spend a shared budget before the last
+            workloads find a plan within it: the cheapest start (cost first) is
+            feasible, and its steps' use of the shared rows is held for the workloads
+            not yet placed (see latency_start)."""
+            cheapest = place("cost", ())
+            if cheapest is None:
+                return None
+            # Each member's best of that plan, its priced optimum and its own optimum
+            # that fit together (see latency_start.choose_plans) reserves more wisely.
+            plans = {i: [p for p in (optimal.get(i), self.known.get(i)) if p]
+                     for i in block.members}
+            work = min(CHOICE_SECONDS, max(self.pool.clock.left(self.solve_by), CHOICE_LATE))
+
+            def select(m: Milp, primary: list[float], secondary: list[float],
+                       x0: list[float]) -> SolveResult:
+                return self.pool.run([(self.pool.solver, m, primary, secondary, work,
+                                       self.options.gap, x0)])[0]
+
+            chosen = choose_plans(self.world, block, others, objective, cheapest, plans, select)
+            return place(objective, (), reservation=chosen)
 
         promoted: list[int] = []
         for _ in range(START_TRIES):
@@ -375,9 +403,7 @@ class PlanRun:
             promoted.append(failed[0])
             keep = []
         if x is None and failed and objective != "cost":
-            # The cheapest start: steps that put latency first can spend a shared budget
-            # before the last workloads find a plan within it; cost first spends least.
-            x = place("cost", ())
+            x = reserved()
         assert block.form is not None
         held = {members[i].workload.name for i in keep}
         return x, [j for j, tag in enumerate(block.form.milp.col_tags) if tag[1] in held]

@@ -28,14 +28,15 @@ checkpoints) and is placed again.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
 
 from ..errors import TierplanError
-from ..policies.base import JobRequest, Observation, Policy
+from ..policies.base import JobRequest, Key, Observation, Policy
 from .world import World
 
 __all__ = ["JobRecord", "Trajectory", "run_policy"]
@@ -90,11 +91,15 @@ class Trajectory:
     plan_seconds: float = 0.0
     plan_failures: int = 0
     train_offer_usd: np.ndarray | None = None
+    run_seconds: float = 0.0  # wall clock of the whole run, planning included (timing only)
 
 
 def run_policy(world: World, policy: Policy, on_step: Callable[[int], None] | None = None) -> Trajectory:
     """Run ``policy`` over the whole simulation. ``on_step(t)`` reports progress."""
-    return _Engine(world, policy).run(on_step)
+    started = time.perf_counter()
+    traj = _Engine(world, policy).run(on_step)
+    traj.run_seconds = time.perf_counter() - started
+    return traj
 
 
 class _Engine:
@@ -103,10 +108,12 @@ class _Engine:
         self.policy = policy
         k, o = len(world.slots), len(world.offers)
         self.slot_offer = np.array([s.offer for s in world.slots], dtype=np.int64)
+        self.slot_offers = [s.offer for s in world.slots]
         self.slot_site = [s.site for s in world.slots]
         self.slot_tier = [s.tier for s in world.slots]
         self.slot_workload = [s.workload for s in world.slots]
         self.workload_slots = {name: np.array(ix, dtype=np.int64) for name, ix in world.slots_of.items()}
+        self.slot_keys = [s.key for s in world.slots]
         self.key_slot = {s.key: s.index for s in world.slots}
         self.ready = np.zeros(k, dtype=np.int64)
         self.pending: list[list[tuple[int, int]]] = [[] for _ in range(k)]  # slot -> [(ready step, n)]
@@ -120,6 +127,12 @@ class _Engine:
         self.waiting: list[JobRecord] = []  # arrived (or lost their nodes), not placed
         self.active: list[JobRecord] = []  # placed, not finished
         self._offers_of: dict[str, tuple[int, ...]] = {}  # training workload -> offers it can use
+        self.due = math.inf  # no booting instance is ready before this step
+        self.caps: list[int | None] = []  # capacity per offer in step t (None: unlimited)
+        self._held_state = b""  # counts and training nodes the last held() answer is for
+        self._held_caps: list[int | None] | None = None
+        self._held_view: tuple[Mapping[Key, int], tuple[int | None, ...]] = (MappingProxyType({}), ())
+        self._wanted: dict[Key, int] | None = None  # the policy's last answer, as self.target holds it
 
     # ----------------------------------------------------------------- capacity
 
@@ -132,14 +145,25 @@ class _Engine:
                                              minlength=len(self.train_hold)).astype(np.int64)
 
     def free(self) -> tuple[int | None, ...]:
-        used = self.used()
-        cap = self.w.capacity[min(self.t, self.w.steps - 1)]
-        return tuple(None if math.isinf(a) else max(0, int(a) - int(used[i])) for i, a in enumerate(cap))
+        return self.held()[1]
+
+    def held(self) -> tuple[Mapping[Key, int], tuple[int | None, ...]]:
+        """Instances running per key, and free per offer (None: unlimited). Most steps
+        change no count: the last answer is kept until one does."""
+        counts = self.ready + self.pend
+        state = counts.tobytes() + self.train_hold.tobytes()
+        if state != self._held_state or self.caps is not self._held_caps:
+            held, keys = counts.tolist(), self.slot_keys
+            running = MappingProxyType({keys[i]: held[i] for i in counts.nonzero()[0].tolist()})
+            used = (self.train_hold + np.bincount(self.slot_offer, weights=counts, minlength=len(self.caps))
+                    .astype(np.int64)).tolist()
+            free = tuple(None if a is None else max(0, a - u) for a, u in zip(self.caps, used, strict=True))
+            self._held_state, self._held_caps, self._held_view = state, self.caps, (running, free)
+        return self._held_view
 
     def observation(self, t: int, down: frozenset[str]) -> Observation:
-        counts = self.ready + self.pend
-        running = {self.w.slots[i].key: int(counts[i]) for i in np.flatnonzero(counts)}
-        return Observation(t, t * self.w.step_s, MappingProxyType(running), self.free(), down)
+        running, free = self.held()
+        return Observation(t, t * self.w.step_s, running, free, down)
 
     # ---------------------------------------------------------------------- run
 
@@ -153,32 +177,39 @@ class _Engine:
         train_offer_usd = np.zeros((steps, len(w.offers)))
         arrivals = list(w.jobs)
         down_prev: frozenset[str] = frozenset()
+        down = down_prev
         step_h = w.step_s / 3600
+        # Outages and capacity change only where the world says so (``changed``).
+        changed = w.changed.tolist()
+        shrinks = set((np.flatnonzero((w.capacity[1:] < w.capacity[:-1]).any(axis=1)) + 1).tolist())
+        key_slot = self.key_slot
         for t in range(steps):
             self.t = t
-            down = frozenset(self.site_names[i] for i in np.flatnonzero(w.down[t]))
-            for site in down - down_prev:
-                self._outage(site, t)
-            down_prev = down
+            if t == 0 or changed[t]:
+                down = frozenset(self.site_names[i] for i in np.flatnonzero(w.down[t]))
+                self.caps = [None if math.isinf(a) else int(a) for a in w.capacity[t].tolist()]
+            if down is not down_prev:
+                for site in down - down_prev:
+                    self._outage(site, t)
+                down_prev = down
             for offer in w.preempt.get(t, ()):
                 self._preempt(offer, t)
-            if t and (w.capacity[t] < w.capacity[t - 1]).any():
+            if t in shrinks:
                 self._shed(t)
-            for i in np.flatnonzero(self.pend):
-                if min(s for s, _ in self.pending[i]) <= t:
-                    done = sum(n for s, n in self.pending[i] if s <= t)
-                    self.ready[i] += done
-                    self.pend[i] -= done
-                    self.pending[i] = [(s, n) for s, n in self.pending[i] if s > t]
+            if t >= self.due:
+                self._boot(t)
             obs = self.observation(t, down)
             wanted = self.policy.decide(w, obs)
-            if wanted is not None:
-                self.target[:] = 0
+            if wanted is not None and wanted != self._wanted:  # the same answer: the same targets
+                self._wanted = dict(wanted)
+                target = [0] * k
                 for key, n in wanted.items():
-                    if key not in self.key_slot:
+                    slot = key_slot.get(key)
+                    if slot is None:
                         raise TierplanError(f"policy {self.policy.name!r} asked for {key}, which the "
                                             "workload cannot use")
-                    self.target[self.key_slot[key]] = max(0, int(n))
+                    target[slot] = max(0, int(n))
+                self.target[:] = target
             while arrivals and arrivals[0].at_s <= t * w.step_s + 1e-9:
                 a = arrivals.pop(0)
                 tw = w.training(a.workload)
@@ -200,17 +231,30 @@ class _Engine:
                           plan_seconds=getattr(self.policy, "plan_seconds", 0.0),
                           plan_failures=getattr(self.policy, "plan_failures", 0))
 
+    def _boot(self, t: int) -> None:
+        """Instances whose provisioning delay is over become ready."""
+        due = math.inf
+        for i in self.pend.nonzero()[0].tolist():
+            if min(s for s, _ in self.pending[i]) <= t:
+                done = sum(n for s, n in self.pending[i] if s <= t)
+                self.ready[i] += done
+                self.pend[i] -= done
+                self.pending[i] = [(s, n) for s, n in self.pending[i] if s > t]
+            due = min(due, min((s for s, _ in self.pending[i]), default=due))
+        self.due = due
+
     def _reconcile(self, t: int, down: frozenset[str], initial: bool) -> None:
-        diff = np.flatnonzero(self.target != self.ready + self.pend)
-        if not len(diff):
+        counts = self.ready + self.pend
+        changes = (self.target != counts).nonzero()[0].tolist()
+        if not changes:
             return
         free = list(self.free())
-        ups = [int(i) for i in diff if self.target[i] > self.ready[i] + self.pend[i]]
-        for i in ups:
-            if self.slot_site[i] in down:
+        target, running = self.target.tolist(), counts.tolist()
+        for i in changes:
+            if target[i] <= running[i] or self.slot_site[i] in down:
                 continue
-            offer = int(self.slot_offer[i])
-            add = int(self.target[i]) - self.running(i)
+            offer = self.slot_offers[i]
+            add = target[i] - running[i]
             if free[offer] is not None:
                 add = min(add, int(free[offer] or 0))
                 free[offer] = int(free[offer] or 0) - add
@@ -222,9 +266,12 @@ class _Engine:
             else:
                 self.pending[i].append((t + delay, add))
                 self.pend[i] += add
+                self.due = min(self.due, t + delay)
             self.scale_events += 1
-        for i in (int(i) for i in diff if self.target[i] < self.ready[i] + self.pend[i]):
-            cut = self.running(i) - int(self.target[i])
+        for i in changes:
+            if target[i] >= running[i]:
+                continue
+            cut = running[i] - target[i]
             while cut and self.pending[i]:  # cancel the latest starts first
                 s, n = self.pending[i].pop()
                 if n > cut:

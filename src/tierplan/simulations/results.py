@@ -56,11 +56,12 @@ class PolicyResult:
     jobs_missed_deadline: int
     preemptions: int
     plan_calls: int
-    plan_seconds: float
+    plan_seconds: float = field(compare=False)  # wall clock: timing only, never in summaries
     plan_failures: int
     series: dict[str, np.ndarray] = field(repr=False, compare=False, default_factory=dict)
     rows: StepRows | None = field(repr=False, compare=False, default=None)
     hours: float = 0.0  # simulated
+    run_seconds: float = field(compare=False, default=0.0)  # wall clock: timing only
 
     @property
     def cost_per_month_usd(self) -> float:
@@ -198,5 +199,5 @@ def summarise(world: World, traj: Trajectory) -> PolicyResult:
         preemptions=sum(j.preemptions for j in traj.jobs),
         plan_calls=traj.plan_calls, plan_seconds=traj.plan_seconds, plan_failures=traj.plan_failures,
         series=series, rows=step_rows(world, traj, load, cap, compute, egress, served),
-        hours=world.steps * step_h,
+        hours=world.steps * step_h, run_seconds=traj.run_seconds,
     )

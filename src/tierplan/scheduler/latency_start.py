@@ -1,0 +1,252 @@
+"""A merged block's start under the latency objective: greedy steps that keep room for
+the workloads still to be placed.
+
+A start (:func:`.blocks.sequential_start`) places a block's workloads one by one, each
+within what the others left. Under the cost objective each step spends as little as it
+can, so the last ones still find room. Under the latency objective each step buys the
+lowest latency it can afford: even priced by the block's LP (whose prices make a step
+pay for the budget it takes), its whole instances cost more than its fractional share of
+the LP, the early steps spend a shared budget, and a late workload finds no plan within
+what is left. The start then fell back to the cost objective's start: feasible, but its
+latency is what the cheapest plan gives (at 1,000 benchmark workloads, 45.4 ms where
+the block's bound is 21.0 ms).
+
+:func:`reserved_start` makes every step feasible by construction. It starts from a
+*reservation*: a feasible plan of the whole block (the cost start), whose use of each
+shared row is held for every workload not yet placed. A step may use what the others
+left less those reservations, and its own reservation fits that room, so it always has a
+plan; when it takes it, the invariant (placed + reserved <= limit on every shared row)
+holds for the next step. The steps are the priced steps of the ordinary start, so the
+budget a workload takes beyond its reservation goes where the LP's prices say it buys
+the most latency.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ..model import Objective
+from .blocks import (
+    Block,
+    Key,
+    StartPlan,
+    World,
+    _freedom,
+    _limit,
+    _over,
+    _step,
+    _usage,
+    coupling_key,
+)
+from .formulation import objectives
+from .milp import Milp
+from .solvers import SolveResult
+
+__all__ = ["CHOICE_LATE", "CHOICE_SECONDS", "Choice", "Plan", "Select", "choice_model",
+           "choose_plans", "member_usage", "reserved_start"]
+
+
+def member_usage(milp: Milp, x: Sequence[float], owners: Sequence[int],
+                 ) -> dict[int, dict[Key, float]]:
+    """Each member's use of the block's shared rows in the plan ``x`` (``owners``: the
+    member of each column, -1 for none)."""
+    usage: dict[int, dict[Key, float]] = {}
+    for r, tag in enumerate(milp.row_tags):
+        key = coupling_key(tag)
+        if key is None:
+            continue
+        index, value = milp.row(r)
+        for j, a in zip(index, value, strict=True):
+            if owners[j] >= 0 and x[j]:
+                share = usage.setdefault(owners[j], {})
+                share[key] = share.get(key, 0.0) + a * x[j]
+    return usage
+
+
+def reserved_start(world: World, block: Block, others: Iterable[Block], how: StartPlan,
+                   reservation: Sequence[float]) -> list[float] | None:
+    """A feasible MIP start for a merged block whose steps keep, on every shared row,
+    what the feasible plan ``reservation`` (the block's columns) gives the workloads
+    not yet placed (this module's docstring). ``how`` as for
+    :func:`.blocks.sequential_start` (``how.promoted`` is not used: no step fails).
+
+    A step whose solve finds no plan in its work (it has one: its reservation) keeps
+    its reservation."""
+    if block.form is None:
+        return None
+    universe, members, budgets = world.universe, world.members, world.budgets
+    milp = block.form.milp
+    names = {members[i].workload.name: i for i in block.members}
+    owners = [names.get(str(tag[1]), -1) for tag in milp.col_tags]
+    held = member_usage(milp, reservation, owners)
+    reserved_values: dict[int, dict[tuple[object, ...], float]] = {}
+    for j, (tag, v) in enumerate(zip(milp.col_tags, reservation, strict=True)):
+        if owners[j] >= 0 and v:
+            reserved_values.setdefault(owners[j], {})[tag] = v
+    used: dict[Key, float] = {}
+    for other in others:
+        for key, activity, _ in _usage(other):
+            used[key] = used.get(key, 0.0) + activity
+    for share in held.values():
+        for key, v in share.items():
+            used[key] = used.get(key, 0.0) + v
+    known, prices, optimal, models, keep = how.known, how.prices, how.optimal, how.models, how.keep
+    values: dict[tuple[object, ...], float] = {}
+    first = [i for i in block.members if i in keep]
+    queue = deque([*first, *sorted((i for i in block.members if i not in first),
+                                   key=lambda i: _freedom(members[i]))])
+    while queue:
+        take = [queue.popleft() for _ in range(min(how.batch, len(queue)))]
+        steps = []
+        for i in take:
+            room = _without(used, held.get(i, {}))
+            if i in keep:
+                check, previous = None, (known or {}).get(i)
+            elif optimal and i in optimal:
+                check, previous = None, optimal[i]
+            else:
+                check, previous = prices, (known or {}).get(i)
+            steps.append(_step(universe, members[i], room, budgets, world.total_demand, check,
+                               previous, prices, how.objective, (models or {}).get(i)))
+        results = iter(how.solve([(form, weights) for form, weights, fixed in steps
+                                  if fixed is None]))
+        done = 0
+        for pos, (i, (form, _, fixed)) in enumerate(zip(take, steps, strict=True)):
+            result = fixed or next(results)
+            base = _without(used, held.get(i, {}))
+            if result.x is None:  # its reservation fits by construction: it keeps that
+                plan = reserved_values.get(i, {})
+                usage = held.get(i, {})
+            else:
+                step = Block([i], form, result)
+                plan = dict(zip(form.milp.col_tags, result.x, strict=True))
+                usage = {key: activity for key, activity, _ in _usage(step)}
+                if pos and any(_over(base.get(key, 0.0) + v, _limit(universe, budgets, key))
+                               for key, v in usage.items()):
+                    queue.extendleft(reversed(take[pos:]))
+                    break
+            for key, v in usage.items():
+                base[key] = base.get(key, 0.0) + v
+            used = base
+            values.update(plan)
+            held.pop(i, None)
+            done += 1
+        if how.placed is not None and done:
+            how.placed(take[:done], values)
+    return [values.get(tag, 0.0) for tag in milp.col_tags]
+
+
+def _without(used: Mapping[Key, float], share: Mapping[Key, float]) -> dict[Key, float]:
+    """``used`` less a member's reservation ``share``."""
+    out = dict(used)
+    for key, v in share.items():
+        out[key] = out.get(key, 0.0) - v
+    return out
+
+
+Plan = Mapping[tuple[object, ...], float]  # a member's columns by tag (non-zero only)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The selection problem of :func:`choose_plans`: one binary column per (member,
+    candidate plan), one row per member (pick one) and per shared row (within what the
+    other blocks left)."""
+
+    milp: Milp
+    picks: list[tuple[int, Plan]]  # per column: the member and its plan
+
+
+def choice_model(block_milp: Milp, owners: Sequence[int], candidates: Mapping[int, Sequence[Plan]],
+                 room: Mapping[Key, float], goal: Sequence[float], tie: Sequence[float],
+                 ) -> Choice:
+    """The model that picks one of ``candidates`` (plans by column tag, the first of
+    each member feasible together) per member: minimise ``goal`` (the block's
+    objective by column) with ``tie`` second, each shared row of the block within
+    ``room``."""
+    position = {tag: j for j, tag in enumerate(block_milp.col_tags)}
+    milp = Milp()
+    picks: list[tuple[int, Plan]] = []
+    for i in sorted(candidates):
+        seen: list[Plan] = []
+        for plan in candidates[i]:
+            if any(plan == other for other in seen):
+                continue
+            seen.append(plan)
+            cols = [position[tag] for tag in plan]
+            milp.add_col(("pick", i, len(seen) - 1), 0.0, 1.0, True,
+                         cost=sum(tie[j] * plan[block_milp.col_tags[j]] for j in cols),
+                         latency=sum(goal[j] * plan[block_milp.col_tags[j]] for j in cols))
+            picks.append((i, plan))
+    first: dict[int, list[int]] = {}
+    for k, (i, _) in enumerate(picks):
+        first.setdefault(i, []).append(k)
+    for i, ks in first.items():
+        milp.add_row(("one", i), ks, [1.0] * len(ks), 1.0, 1.0)
+    for r, tag in enumerate(block_milp.row_tags):
+        key = coupling_key(tag)
+        if key is None or key not in room:
+            continue
+        index, value = block_milp.row(r)
+        coefficient = dict(zip(index, value, strict=True))
+        terms = [(k, sum(coefficient.get(position[t], 0.0) * v for t, v in plan.items()))
+                 for k, (_, plan) in enumerate(picks)]
+        terms = [(k, a) for k, a in terms if a]
+        if terms:
+            milp.add_row(("shared", *key), [k for k, _ in terms], [a for _, a in terms],
+                         upper=room[key])
+    return Choice(milp, picks)
+
+
+Select = Callable[[Milp, list[float], list[float], list[float]], SolveResult]
+
+
+def choose_plans(world: World, block: Block, others: Iterable[Block], objective: Objective,
+                 reservation: Sequence[float], plans: Mapping[int, Sequence[Plan]],
+                 select: Select) -> list[float]:
+    """The block's plan that takes, for each member, the best of its candidate plans
+    that fit together: its part of ``reservation`` (a feasible plan of the block, so
+    the choice always has one) or one of ``plans`` (by member). ``select(milp, primary,
+    secondary, start)`` solves the choice model (:func:`choice_model`); without an
+    answer the reservation stands."""
+    assert block.form is not None
+    milp = block.form.milp
+    names = {world.members[i].workload.name: i for i in block.members}
+    owners = [names.get(str(tag[1]), -1) for tag in milp.col_tags]
+    own: dict[int, dict[tuple[object, ...], float]] = {i: {} for i in block.members}
+    for j, (tag, v) in enumerate(zip(milp.col_tags, reservation, strict=True)):
+        if owners[j] >= 0 and v:
+            own[owners[j]][tag] = v
+    tags = set(milp.col_tags)
+    candidates = {i: [own[i], *(p for p in plans.get(i, ()) if all(t in tags for t in p))]
+                  for i in block.members}
+    used: dict[Key, float] = {}
+    for other in others:
+        for key, activity, _ in _usage(other):
+            used[key] = used.get(key, 0.0) + activity
+    shared = [k for k in map(coupling_key, milp.row_tags) if k is not None]
+    room = {k: _limit(world.universe, world.budgets, k) - used.get(k, 0.0) for k in shared}
+    goal, tie = objectives(block.form, objective)
+    choice = choice_model(milp, owners, candidates, room, goal, tie)
+    start = [0.0] * choice.milp.num_cols
+    seen: set[int] = set()
+    for k, (i, _) in enumerate(choice.picks):
+        if i not in seen:
+            start[k] = 1.0
+            seen.add(i)
+    m = choice.milp
+    result = select(m, m.latency, m.cost, start)
+    if result.x is None:
+        return list(reservation)
+    values: dict[tuple[object, ...], float] = {}
+    for k, (_, plan) in enumerate(choice.picks):
+        if result.x[k] > 0.5:
+            values.update(plan)
+    return [values.get(tag, 0.0) for tag in milp.col_tags]
+
+
+# Work seconds for the choice of plans (choose_plans): at most CHOICE_SECONDS, and
+# CHOICE_LATE past the deadline.
+CHOICE_SECONDS, CHOICE_LATE = 1.0, 0.2
