@@ -34,9 +34,11 @@ class Option:
 
 
 def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: Deployments,
-          free: dict[int, float], min_sites: int) -> dict[int, int]:
+          free: dict[int, float], min_sites: int, hold: Mapping[int, int] | None = None) -> dict[int, int]:
     """Instances per slot for ``replicas`` (per slot) over ``options`` (the mix's keys that
-    are up, in merit order); ``free`` (instances left per offer) is updated."""
+    are up, in merit order); ``free`` (instances left per offer) is updated. With ``hold``
+    (instances per slot running now), moves to cheaper keys start nothing: a cheaper key
+    takes at most what it runs now."""
     by_index = {o.index: o for o in options}
     served = {o.index: deployments.clients(o.index) for o in options}
     counts: dict[int, int] = {}
@@ -66,10 +68,10 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
             continue  # nothing to replace
         cheaper = [o for o in options if o.rate < dear.rate and served[dear.index] <= o.reach]
         while cheaper and counts.get(dear.index, 0) > 0:
-            if counts[dear.index] == 1 and _sites(options, counts, without=dear) < min_sites:
-                break
-            added = _replacement(dear, cheaper, free)
+            added = _replacement(dear, cheaper, free if hold is None else _held(cheaper, counts, hold, free))
             if added is None:
+                break
+            if counts[dear.index] == 1 and _sites(options, counts, without=dear, added=added) < min_sites:
                 break
             for i, k in added.items():
                 counts[i] = counts.get(i, 0) + k
@@ -103,6 +105,17 @@ def _replacement(dear: Option, cheaper: Sequence[Option], free: Mapping[int, flo
     return added
 
 
-def _sites(options: Sequence[Option], counts: Mapping[int, int], without: Option) -> int:
-    """Sites that keep an instance if ``without`` gives up its last one."""
-    return len({o.site for o in options if counts.get(o.index) and o is not without})
+def _held(cheaper: Sequence[Option], counts: Mapping[int, int], hold: Mapping[int, int],
+          free: Mapping[int, float]) -> dict[int, float]:
+    """``free`` as a move may use it when it starts nothing: per offer, the instances its
+    keys run now beyond what they are placed (one key per offer in a mix)."""
+    room = dict(free)
+    for o in cheaper:
+        room[o.offer] = max(0.0, min(free[o.offer], hold.get(o.index, 0) - counts.get(o.index, 0)))
+    return room
+
+
+def _sites(options: Sequence[Option], counts: Mapping[int, int], without: Option,
+           added: Mapping[int, int]) -> int:
+    """Sites that keep an instance if ``without`` gives up its last one for ``added``."""
+    return len({o.site for o in options if (counts.get(o.index) or added.get(o.index)) and o is not without})
