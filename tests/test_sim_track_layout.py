@@ -107,6 +107,22 @@ def test_units_laid_out_for_a_workload_are_lent_while_it_does_not_want_them(tmp_
     assert boxes("big", 200) == 2 and boxes("small", 200) == 0
 
 
+def test_capacity_with_no_room_is_replaced_only_as_far_as_the_rest_cannot_carry_it() -> None:
+    # Deployment 0 (a quarter of the traffic) lost its key (no room); deployment 1 holds 3
+    # replicas of 10 rps.
+    def placed(load: float) -> dict[int, int]:
+        deployments = Deployments(HpaSettings())
+        deployments.retarget(0.0, {0: {"c": 0.25}, 1: {"c": 0.75}}, {0: (10.0, 10.0), 1: (10.0, 10.0)},
+                             {0: 1, 1: 3})
+        replicas = deployments.replicas(0.0, {"c": load})
+        options = [Option(1, 1, "cloud", 10.0, frozenset({"c"}), 0.1, 1.0),
+                   Option(0, 0, "edge", 10.0, frozenset({"c"}), 0.02, 0.2)]
+        return place(options, replicas, deployments, {0: 0.0, 1: np.inf}, 1)
+
+    assert placed(20.0) == {1: 3}  # the other 3 carry 30 rps: nothing to add
+    assert placed(25.0) == {1: 4}  # 5 rps they cannot carry: one more
+
+
 @pytest.mark.parametrize("layout", ["peak", "plan"])
 def test_both_layouts_serve_a_flat_load_from_the_cheapest_key(tmp_path: Path, layout: str) -> None:
     out = run(tmp_path, {

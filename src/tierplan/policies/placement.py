@@ -53,7 +53,13 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
             # each client's part of what found no room, to be placed where it reaches
             rps = (n - take) * deployments.per_replica(i)
             owed += [(rps * part, frozenset((c,))) for c, part in deployments.split(i).items() if part > 0]
+    lent = 0.0  # spare capacity already counted against what is owed
     for rps, who in _merged(owed):
+        # Only what the instances placed so far cannot carry: ``hpa`` keeps none of what
+        # found no room, so any part of it keeps at least its capacity.
+        spare = min(rps, max(0.0, _spare(options, counts, served, who, deployments) - lent))
+        lent += spare
+        rps -= spare
         for o in options:
             if rps <= 1e-12:
                 break
@@ -80,6 +86,15 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
             counts[dear.index] -= 1
             free[dear.offer] += 1
     return {i: n for i, n in counts.items() if n > 0}
+
+
+def _spare(options: Sequence[Option], counts: Mapping[int, int], served: Mapping[int, frozenset[str]],
+           who: frozenset[str], deployments: Deployments) -> float:
+    """rps the instances placed on keys that reach all of ``who`` have beyond the load of
+    every client those keys serve (an upper bound on the load they must carry)."""
+    reaching = [o for o in options if who <= o.reach and counts.get(o.index)]
+    clients = set(who).union(*(served[o.index] for o in reaching))
+    return sum(counts[o.index] * o.per_replica for o in reaching) - sum(deployments.load(c) for c in clients)
 
 
 def _merged(owed: Sequence[tuple[float, frozenset[str]]]) -> list[tuple[float, frozenset[str]]]:
