@@ -7,19 +7,22 @@ Each case takes the benchmark scenario of ``generate.py`` (seed 0, 2,000 offerin
 a quarter of 13 weeks (2,184 h, budgets scaled to it) cut into P equal periods (13 =
 weekly); every inference workload's demand grows linearly from 70 % in the first period
 to its full rate in the last, so every period is different. One period is planned by the
-decomposition of section 2 (the same as plan v1); two or more by one HiGHS model of the
-whole scenario (``scheduler/periodic.py``).
+decomposition of section 2 (the same as plan v1); two or more by the groups over periods
+(``scheduler/periodic.py``: each workload's parts per period, merged groups repaired).
 
-Columns: workloads, periods, vars and rows of the model(s), build_s (candidates and
-model, CPU), solve_s (solver), plan_s (wall time of plan(), explanations off), status,
-gap. Each case runs in its own subprocess. Writes bench/results/periods.json. This
-prints figures; it is not a test.
+Columns: workloads, periods, vars and rows of the model(s), build_s (writing the models,
+wall), solve_s (the rest of the solving, wall), plan_s (wall time of plan(), explanations
+off), cpu_s (CPU seconds of the process and its worker processes: the steadier figure on
+a shared machine), status, gap. Each case runs in its own subprocess. Writes
+bench/results/periods.json. This prints figures; it is not a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import time
@@ -27,16 +30,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tierplan import PlanOptions, plan
+from tierplan.model import InferenceWorkload, Scenario
+from tierplan.periods import make_periods
+
 HERE = Path(__file__).resolve().parent
 WEEK = 168.0
 
 
-def case(workloads: int, periods: int, time_limit: float, gap: float) -> dict[str, Any]:
+def quarter(workloads: int, periods: int) -> Scenario:
+    """The benchmark scenario of ``workloads`` over a quarter in ``periods`` periods."""
     sys.path.insert(0, str(HERE))
     from generate import generate
-    from tierplan import PlanOptions, plan
-    from tierplan.model import InferenceWorkload
-    from tierplan.periods import make_periods
 
     base = generate(workloads)
     horizon = 13 * WEEK
@@ -53,14 +58,29 @@ def case(workloads: int, periods: int, time_limit: float, gap: float) -> dict[st
     sc = replace(base, workloads=tuple(grown), horizon_hours=horizon,
                  periods=make_periods(horizon, horizon / periods, None),
                  budgets=tuple(replace(b, limit_usd=b.limit_usd * scale) for b in base.budgets))
+    return sc
+
+
+def case(workloads: int, periods: int, time_limit: float, gap: float) -> dict[str, Any]:
+    sc = quarter(workloads, periods)
     began = time.perf_counter()
+    cpu = _cpu()
     result = plan(sc, PlanOptions(time_limit=time_limit, gap=gap, explain=False))
     wall = time.perf_counter() - began
     s = result.solver
     return {"workloads": workloads, "periods": periods, "vars": s.variables,
             "rows": s.constraints, "build_s": round(s.build_seconds, 3),
-            "solve_s": round(s.seconds, 3), "plan_s": round(wall, 3), "status": result.status,
-            "gap": s.gap, "total_usd": round(result.total_cost_usd, 2)}
+            "solve_s": round(s.seconds, 3), "plan_s": round(wall, 3),
+            "cpu_s": round(_cpu() - cpu, 3), "status": result.status,
+            "gap": s.gap, "total_usd": round(result.total_cost_usd, 2),
+            "placements": len(result.placements), "load": os.getloadavg()[0]}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its ended children (the worker processes)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -79,7 +99,7 @@ def main() -> None:
         return
     rows = []
     print(f"{'workloads':>9} {'periods':>7} {'vars':>9} {'rows':>9} {'build_s':>8} {'solve_s':>8} "
-          f"{'plan_s':>8} {'status':>10} {'gap':>8}")
+          f"{'plan_s':>8} {'cpu_s':>8} {'status':>10} {'gap':>8}")
     for w in (int(x) for x in args.sizes.split(",")):
         for p in (int(x) for x in args.periods.split(",")):
             cmd = [sys.executable, __file__, "--case", f"{w},{p}", "--time-limit",
@@ -93,7 +113,8 @@ def main() -> None:
             rows.append(row)
             print(f"{w:>9} {p:>7} {row.get('vars', 0):>9} {row.get('rows', 0):>9} "
                   f"{row.get('build_s', 0):>8.2f} {row.get('solve_s', 0):>8.2f} "
-                  f"{row.get('plan_s', 0):>8.2f} {row['status']:>10} {row.get('gap', 0):>8.1e}",
+                  f"{row.get('plan_s', 0):>8.2f} {row.get('cpu_s', 0):>8.2f} {row['status']:>10} "
+                  f"{row.get('gap', 0):>8.1e}",
                   flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(rows, indent=2) + "\n")

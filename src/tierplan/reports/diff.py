@@ -21,18 +21,25 @@ The diff document (``--format json``, schema ``tierplan.diff/v1``)::
      "new": {...}, "total": {old_monthly_usd, new_monthly_usd, delta_monthly_usd,
      old_hourly_usd, new_hourly_usd, delta_hourly_usd, delta_percent},
      "moves": [{workload, from: [site/offering], to: [...]}],
-     "placements": [{change, workload, site, offering, purchase, tier, old_instances,
+     "placements": [{change, workload, site, offering, purchase, tier, pricing, old_instances,
                      new_instances, old_monthly_usd, new_monthly_usd, delta_monthly_usd}],
      "unchanged_placements": n,
-     "groups": {"by_tier": [{name, old_monthly_usd, new_monthly_usd, delta_monthly_usd,
+     "groups": {"by_tier": [{name, label, old_monthly_usd, new_monthly_usd, delta_monthly_usd,
                              delta_hourly_usd, delta_percent}], ...},
      "budgets": [{name, old_used_monthly_usd, new_used_monthly_usd, delta_monthly_usd,
-                  old_limit_monthly_usd, new_limit_monthly_usd, old_binding, new_binding}],
+                  old_limit_monthly_usd, new_limit_monthly_usd, old_binding, new_binding,
+                  per_period}],      # per_period: true -> per-period amounts, see below
      "committed": {old_committed_monthly_usd, new_committed_monthly_usd, delta_..., and the
                    same for idle_},
      "periods": [{period, start, old_usd, new_usd, delta_usd}],   # periods that changed
      "owned": [{site, offering, old_bought, new_bought, old_utilisation, new_utilisation,
                 old_idle_monthly_usd, new_idle_monthly_usd}]}
+
+A budget with ``per_period: true`` caps each period: its row carries ``"per_period":
+true`` and its ``*_monthly_usd`` figures are then amounts per period (the fullest
+period's use, the limit per period), not monthly rates. A placement row's ``pricing``
+and a tier row's ``label`` are the plan reports' words (``owned``, ``onprem (committed +
+power)``, ``onprem (amortised)``).
 
 Periods (plan v2) are compared by position when both plans have the same periods (the
 same start hours and lengths), as amounts in the period, not monthly rates; otherwise
@@ -44,7 +51,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from .document import GROUPS, MONTH_HOURS, hourly, monthly
+from .document import GROUPS, MONTH_HOURS, hourly, monthly, pricing, tier_label
 
 __all__ = ["DIFF_SCHEMA", "diff_plans", "exceeds"]
 
@@ -117,8 +124,10 @@ def _changes(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> tuple[list[dic
             same += 1
             continue
         tier = (n or o or {}).get("tier", "")
+        how = pricing(n, new_doc) if n else pricing(o, old_doc) if o else ""
         rows.append({"change": change, "workload": key[0], "site": key[1], "offering": key[2],
-                     "purchase": key[3], "tier": tier, "old_instances": o_inst, "new_instances": n_inst,
+                     "purchase": key[3], "tier": tier, "pricing": how,
+                     "old_instances": o_inst, "new_instances": n_inst,
                      "old_monthly_usd": _r(o_cost), "new_monthly_usd": _r(n_cost),
                      "delta_monthly_usd": _r(n_cost - o_cost)})
     rows.sort(key=lambda r: (-abs(r["delta_monthly_usd"]), r["workload"], r["site"], r["offering"]))
@@ -135,12 +144,22 @@ def _groups(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> dict[str, list[
             o, n = monthly(a.get(name, 0.0), ho), monthly(b.get(name, 0.0), hn)
             if abs(n - o) < _CENT:
                 continue
-            rows.append({"name": name, "old_monthly_usd": _r(o), "new_monthly_usd": _r(n),
-                         "delta_monthly_usd": _r(n - o), "delta_hourly_usd": round((n - o) / MONTH_HOURS, 4),
-                         "delta_percent": _pct(o, n)})
+            row = {"name": name, "old_monthly_usd": _r(o), "new_monthly_usd": _r(n),
+                   "delta_monthly_usd": _r(n - o), "delta_hourly_usd": round((n - o) / MONTH_HOURS, 4),
+                   "delta_percent": _pct(o, n)}
+            if group == "by_tier":  # what the tier's money is: amortised, or committed + power
+                row["label"] = tier_label(new_doc if name in b else old_doc, name)
+            rows.append(row)
         rows.sort(key=lambda r: (-abs(r["delta_monthly_usd"]), r["name"]))
         out[group] = rows
     return out
+
+
+def _amount(b: dict[str, Any] | None, key: str, horizon: float, per_period: bool) -> float | None:
+    """A budget's figure: as it is for a per-period budget, else a monthly rate."""
+    if b is None:
+        return None
+    return float(b[key]) if per_period else monthly(b[key], horizon)
 
 
 def _budgets(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -150,10 +169,11 @@ def _budgets(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> list[dict[str,
     rows = []
     for name in sorted(a.keys() | b.keys()):
         o, n = a.get(name), b.get(name)
-        ou = monthly(o["used_usd"], ho) if o else None
-        nu = monthly(n["used_usd"], hn) if n else None
-        ol = monthly(o["limit_usd"], ho) if o else None
-        nl = monthly(n["limit_usd"], hn) if n else None
+        # A per-period budget caps each period: its fullest period's use and its limit per
+        # period are compared as they are, never as monthly rates ("per_period": true).
+        per_period = bool((o or {}).get("per_period")) or bool((n or {}).get("per_period"))
+        ou, nu = _amount(o, "used_usd", ho, per_period), _amount(n, "used_usd", hn, per_period)
+        ol, nl = _amount(o, "limit_usd", ho, per_period), _amount(n, "limit_usd", hn, per_period)
         ob = bool(o.get("binding")) if o else None
         nb = bool(n.get("binding")) if n else None
         changed = (ou is None or nu is None or ol is None or nl is None or abs(nu - ou) >= _CENT
@@ -166,7 +186,8 @@ def _budgets(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> list[dict[str,
                      "delta_monthly_usd": _r((nu or 0.0) - (ou or 0.0)),
                      "old_limit_monthly_usd": None if ol is None else _r(ol),
                      "new_limit_monthly_usd": None if nl is None else _r(nl),
-                     "old_binding": ob, "new_binding": nb})
+                     "old_binding": ob, "new_binding": nb,
+                     **({"per_period": True} if per_period else {})})
     return rows
 
 

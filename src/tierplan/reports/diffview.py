@@ -54,7 +54,7 @@ def _sections(diff: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
         out.append(("Moved", ["workload", "from", "to"], moves, set()))
     if diff["placements"]:
         rows = [[p["change"], p["workload"], p["site"], p["offering"],
-                 "amortised" if p["tier"] == "onprem" else p["purchase"],
+                 p.get("pricing") or ("amortised" if p["tier"] == "onprem" else p["purchase"]),
                  f"{p['old_instances']} → {p['new_instances']}", money(p["old_monthly_usd"]),
                  money(p["new_monthly_usd"]), _signed(p["delta_monthly_usd"]),
                  _signed(p["delta_monthly_usd"] / MONTH_HOURS)] for p in diff["placements"]]
@@ -62,7 +62,8 @@ def _sections(diff: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
                     ["change", "workload", "site", "offering", "pricing", "instances", "old / month",
                      "new / month", "delta / month", "delta / hour"], rows, {5, 6, 7, 8, 9}))
     for key, label in _GROUP_TITLES:
-        rows = [[g["name"] + (" (amortised)" if key == "by_tier" and g["name"] == "onprem" else ""),
+        rows = [[g.get("label") or (g["name"] + (" (amortised)" if key == "by_tier" and g["name"] == "onprem"
+                                                else "")),
                  money(g["old_monthly_usd"]), money(g["new_monthly_usd"]), _signed(g["delta_monthly_usd"]),
                  _signed(g["delta_hourly_usd"]), _pct(g["delta_percent"])] for g in diff["groups"][key]]
         if rows:
@@ -72,10 +73,18 @@ def _sections(diff: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
         def binding(v: bool | None) -> str:
             return "-" if v is None else "binding" if v else "free"
 
-        rows = [[b["name"], _opt(b["old_used_monthly_usd"]), _opt(b["new_used_monthly_usd"]),
-                 _signed(b["delta_monthly_usd"]), _opt(b["old_limit_monthly_usd"]),
-                 _opt(b["new_limit_monthly_usd"]),
-                 f"{binding(b['old_binding'])} → {binding(b['new_binding'])}"]
+        def cells(b: dict[str, Any]) -> list[str]:
+            if not b.get("per_period"):
+                return [b["name"], _opt(b["old_used_monthly_usd"]), _opt(b["new_used_monthly_usd"]),
+                        _signed(b["delta_monthly_usd"]), _opt(b["old_limit_monthly_usd"]),
+                        _opt(b["new_limit_monthly_usd"])]
+            # amounts per period (the fullest period's use, the limit per period)
+            return [f"{b['name']} (per period)", _opt(b["old_used_monthly_usd"]) + " (fullest period)",
+                    _opt(b["new_used_monthly_usd"]) + " (fullest period)",
+                    _signed(b["delta_monthly_usd"]), _opt(b["old_limit_monthly_usd"]) + " per period",
+                    _opt(b["new_limit_monthly_usd"]) + " per period"]
+
+        rows = [[*cells(b), f"{binding(b['old_binding'])} → {binding(b['new_binding'])}"]
                 for b in diff["budgets"]]
         out.append(("Budgets", ["budget", "used / month (old)", "used / month (new)", "delta / month",
                                 "limit (old)", "limit (new)", "binding"], rows, {1, 2, 3, 4, 5}))

@@ -11,7 +11,8 @@ from ..units import MONTH_HOURS
 from .provenance import price_summary
 
 __all__ = ["COMMITTED", "GROUPS", "MONTH_HOURS", "SCHEMA", "cost_breakdown", "group_split",
-           "hourly", "monthly", "plan_document", "pricing"]
+           "hourly", "monthly", "owned_note", "plan_document", "pricing", "tier_label",
+           "tier_parts"]
 
 SCHEMA = "tierplan.plan/v2"
 
@@ -46,6 +47,56 @@ def pricing(placement: dict[str, Any], doc: dict[str, Any] | None = None) -> str
         if (placement["site"], placement["offering"]) in owned:
             return "owned"
     return "amortised" if placement["tier"] == "onprem" else str(placement["purchase"])
+
+
+def _owned_in(doc: dict[str, Any], tier: str) -> list[dict[str, Any]]:
+    """The owned offerings of ``tier`` whose cost is committed (owned_cost: sunk)."""
+    if not doc["cost"].get("committed_usd"):
+        return []
+    return [u for u in doc.get("owned", []) if u.get("tier") == tier and u["committed_usd"]]
+
+
+def tier_parts(doc: dict[str, Any], tier: str) -> list[tuple[str, float]]:
+    """What a tier's cost is made of when it holds owned hardware under ``owned_cost:
+    sunk``, as OpenCost shows it: the committed cost of the hardware split into the
+    share of its used hours and the idle rest (``__idle__``), the power of the hours
+    used, and the rest (rented instances, data transfer). Amounts over the horizon that
+    add up to ``doc["cost"]["by_tier"][tier]``; empty for a tier without owned hardware
+    or under ``amortised`` (nothing is committed then)."""
+    owned = _owned_in(doc, tier)
+    if not owned:
+        return []
+    keys = {(u["site"], u["offering"]) for u in owned}
+    committed = sum(u["committed_usd"] for u in owned)
+    idle = sum(u["idle_usd"] for u in owned)
+    power = sum(p["compute_usd"] for p in doc["placements"] if (p["site"], p["offering"]) in keys)
+    rest = doc["cost"]["by_tier"].get(tier, 0.0) - committed - power
+    parts = [("owned hardware, used hours (committed)", committed - idle),
+             ("owned hardware, idle (committed, __idle__)", idle),
+             ("power of the used hours", power)]
+    if abs(rest) >= 0.005:
+        parts.append(("rented and data transfer", rest))
+    return parts
+
+
+def tier_label(doc: dict[str, Any], tier: str) -> str:
+    """A tier's name in the cost tables: ``onprem (amortised)`` when on-prem hours carry
+    their amortised rate (version 1 and ``owned_cost: amortised``), ``edge (committed +
+    power)`` when the tier's owned hardware is committed cost (its parts follow, see
+    :func:`tier_parts`)."""
+    if _owned_in(doc, tier):
+        return f"{tier} (committed + power)"
+    if tier == "onprem" and not doc["cost"].get("committed_usd"):
+        return f"{tier} (amortised)"
+    return tier
+
+
+def owned_note(doc: dict[str, Any]) -> str:
+    """How owned hardware is priced in this plan, for a report's footnote."""
+    if doc["cost"].get("committed_usd"):
+        return ("owned hardware: its committed cost (paid whether used or not; the idle "
+                "share apart) plus power per hour used")
+    return "on-prem at its amortised rate"
 
 
 def _group_key(placement: dict[str, Any], group: str) -> str:
@@ -184,6 +235,14 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
         drift = _cents(total) - sum(q["cost_usd"] for q in periods)
         big = max(periods, key=lambda q: q["cost_usd"])
         big["cost_usd"] = _cents(big["cost_usd"] + drift)
+        # and each of several periods' groups add up to its cost (on the largest); one
+        # period keeps the figures of the plan's cost groups
+        for q in periods if len(periods) > 1 else ():
+            for group in ("by_tier", "by_team"):
+                parts = q[group]
+                if parts:
+                    name = max(parts, key=lambda k: parts[k])
+                    parts[name] = _cents(parts[name] + q["cost_usd"] - sum(parts.values()))
     return {
         "schema": SCHEMA,
         "scenario": plan.scenario,
@@ -214,7 +273,8 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
             {"kind": b.kind, "name": b.name, "detail": b.detail,
              "shadow_price": None if b.shadow_price is None else round(b.shadow_price, 6),
              "unit": b.unit,
-             "relax_saving": None if b.relax_saving is None else round(b.relax_saving, 2)}
+             "relax_saving": None if b.relax_saving is None else round(b.relax_saving, 2),
+             **({"period": b.period} if b.period is not None else {})}
             for b in plan.binding
         ],
         "diagnosis": list(plan.diagnosis),

@@ -151,12 +151,18 @@ def html_periods(doc: dict[str, Any]) -> str:
 
 
 def _committed_in(doc: dict[str, Any], q: dict[str, Any], tier: str) -> float:
-    """The committed share of one tier in one period (owned offerings of that tier)."""
+    """The committed share of one tier in one period: the period's committed cost (as the
+    document has it, to the cent) split by the owned offerings' capacity there."""
     if not doc["cost"].get("committed_usd"):  # owned_cost: amortised commits nothing
         return 0.0
-    return sum(float(u["fixed_usd_per_hour"]) * float(u["capacity_by_period"][q["index"]])
-               for u in doc.get("owned") or []
-               if u.get("tier", "onprem") == tier and u["capacity_by_period"])
+    share = {t: 0.0 for t in ("onprem",)}
+    for u in doc.get("owned") or []:
+        if u["capacity_by_period"]:
+            t = u.get("tier", "onprem")
+            share[t] = share.get(t, 0.0) + (float(u["fixed_usd_per_hour"]) *
+                                            float(u["capacity_by_period"][q["index"]]))
+    total = sum(share.values())
+    return float(q.get("committed_usd", 0.0)) * share.get(tier, 0.0) / total if total else 0.0
 
 
 def _gantt(doc: dict[str, Any], periods: list[dict[str, Any]]) -> str:

@@ -230,24 +230,32 @@ class Relaxer:
     # only in blocks this small, where a re-solve takes milliseconds, not seconds.
     max_lift_columns: int = 1_000
 
-    def saving(self, m: Milp, row: int, delta: float) -> float | None:
+    def saving(self, m: Milp, row: int, delta: float,
+               start: Sequence[float] | None = None) -> float | None:
+        """What raising the row's limit by ``delta`` would save (``start``: the plan,
+        feasible under the raised limit too, if given)."""
         if m.num_cols > self.max_columns:
             return None
         relaxed = _copy(m)
         relaxed.row_upper[row] += delta
-        index, _ = m.row(row)
-        for j in index:  # instance counts are also bounded by the limit itself
-            if relaxed.col_integer[j]:
+        index, value = m.row(row)
+        for j, v in zip(index, value, strict=True):
+            # instance counts are also bounded by the limit itself; a column that gives
+            # capacity (units bought, coefficient -1) keeps its own bound
+            if relaxed.col_integer[j] and v > 0:
                 relaxed.col_upper[j] += delta
-        return self._resolve(relaxed)
+        return self._resolve(relaxed, start)
 
-    def lifted(self, m: Milp, row: int, start: Sequence[float]) -> float | None:
-        """What the plan would save without the row's limit at all (a budget lifted);
-        ``start``, the plan itself, is feasible without the limit too."""
-        if m.num_cols > self.max_lift_columns:
+    def lifted(self, m: Milp, rows: Sequence[int], start: Sequence[float],
+               small_only: bool = True) -> float | None:
+        """What the plan would save without the rows' limits at all (a budget lifted);
+        ``start``, the plan itself, is feasible without them too. ``small_only``: only
+        in blocks of at most ``max_lift_columns`` (else up to ``max_columns``)."""
+        if m.num_cols > (self.max_lift_columns if small_only else self.max_columns):
             return None
         relaxed = _copy(m)
-        relaxed.row_upper[row] = INF
+        for row in rows:
+            relaxed.row_upper[row] = INF
         return self._resolve(relaxed, start)
 
     def moved(self, saving: float | None) -> bool:
@@ -306,7 +314,7 @@ def bindings(
         # budget_usd (one per workload, too many to re-solve) only when it is at its limit.
         if not tight and kind != "budget":
             continue
-        saving = relaxer.lifted(m, r, x) if relaxer and kind == "budget" else None
+        saving = relaxer.lifted(m, [r], x) if relaxer and kind == "budget" else None
         if not tight and not (relaxer and relaxer.moved(saving)):
             continue
         name = budgets[int(str(tag[1]))].name if kind == "budget" else str(tag[1])

@@ -41,7 +41,7 @@ from .candidates import (
 from .formulation import _SOFT_WEIGHT, InferenceVars, _cover_cuts, _route_cuts
 from .milp import INF, Milp
 
-__all__ = ["PeriodModel", "build_periods", "overlap_hours"]
+__all__ = ["PeriodModel", "build_periods", "join_periods", "overlap_hours"]
 
 
 @dataclass
@@ -65,6 +65,7 @@ class PeriodModel:
     inference: list[PeriodInference] = field(default_factory=list)
     training: list[PeriodTraining] = field(default_factory=list)
     bought: dict[int, int] = field(default_factory=dict)  # offer -> b column
+    demand_hours: float = 0.0  # what the latency objective is weighted by (rps x hours)
 
 
 def overlap_hours(scenario: Scenario, w: TrainingWorkload, opt: TrainOption,
@@ -127,8 +128,9 @@ def build_periods(universe: Universe, inference: Sequence[InferenceCandidates],
     used |= {o.offer for c in training for o in c.options}
     _buy_columns(wr, used)
     model.bought = wr.bought
-    weight = sum(c.workload.demand_in(cl, p) * q.hours for c in inference
-                 for cl in c.workload.demand_rps for p, q in enumerate(wr.periods)) or 1.0
+    model.demand_hours = sum(c.workload.demand_in(cl, p) * q.hours for c in inference
+                             for cl in c.workload.demand_rps for p, q in enumerate(wr.periods))
+    weight = model.demand_hours or 1.0
     for cand in inference:
         model.inference.append(_inference(wr, cand, weight))
     for tcand in training:
@@ -330,3 +332,62 @@ def _charge_period(wr: _Writer, w: TrainingWorkload, site: int, col: int, usd: f
     for b, bud in enumerate(wr.budgets):
         if bud.per_period and budget_matches(bud, w, wr.u.sites[site]):
             wr.budget_terms[(b, period)].append((col, usd))
+
+
+_SHARED_ROWS = ("capacity", "budget")
+
+
+def join_periods(models: Sequence[PeriodModel]) -> PeriodModel:
+    """One model of several groups' models (a merged group), as :func:`build_periods`
+    would write it for all their workloads, without writing it again: their columns side
+    by side, their own rows, and each shared row (a capacity or budget of the same tag)
+    summed into one. The latency objective is weighted again by the joint demand."""
+    m = Milp()
+    out = PeriodModel(m, demand_hours=sum(model.demand_hours for model in models))
+    weight = out.demand_hours or 1.0
+    shared: dict[tuple[object, ...], tuple[list[int], list[float], float, float]] = {}
+    order: list[tuple[object, ...] | int] = []  # a shared row's tag, or an own row
+    own: list[tuple[tuple[object, ...], list[int], list[float], float, float]] = []
+    offset = 0
+    for model in models:
+        src = model.milp
+        scale = (model.demand_hours or 1.0) / weight
+        m.col_lower += src.col_lower
+        m.col_upper += src.col_upper
+        m.col_integer += src.col_integer
+        m.cost += src.cost
+        m.latency += [v * scale for v in src.latency]
+        m.penalty += src.penalty
+        m.col_tags += src.col_tags
+        for r, tag in enumerate(src.row_tags):
+            index, value = src.row(r)
+            moved = [j + offset for j in index]
+            if tag[0] in _SHARED_ROWS:
+                if tag not in shared:
+                    shared[tag] = ([], [], src.row_lower[r], src.row_upper[r])
+                    order.append(tag)
+                shared[tag][0].extend(moved)
+                shared[tag][1].extend(value)
+            else:
+                order.append(len(own))
+                own.append((tag, moved, value, src.row_lower[r], src.row_upper[r]))
+        out.inference += [PeriodInference(
+            v.cand, [[[c + offset if c is not None else None for c in unit] for unit in group]
+                     for group in v.n],
+            [[{ci: c + offset for ci, c in ys.items()} for ys in group] for group in v.y])
+            for v in model.inference]
+        out.training += [PeriodTraining(
+            t.cand, [c + offset if c is not None else None for c in t.x],
+            [[c + offset if c is not None else None for c in hs] for hs in t.h], t.hours)
+            for t in model.training]
+        for k, col in model.bought.items():
+            assert k not in out.bought, "an offering that can be bought is in one group only"
+            out.bought[k] = col + offset
+        offset += src.num_cols
+    for item in order:
+        if isinstance(item, int):
+            m.add_row(*own[item])
+        else:
+            index, value, lower, upper = shared[item]
+            m.add_row(item, index, value, lower, upper)
+    return out

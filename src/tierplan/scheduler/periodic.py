@@ -9,10 +9,11 @@ placement one entry per period; :func:`.ledger.finish` adds committed and idle c
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from ..model import (
     Binding,
@@ -20,20 +21,29 @@ from ..model import (
     Placement,
     Plan,
     PlanStatus,
-    Scenario,
     SolverInfo,
-    TrainingWorkload,
 )
-from ..periods import label, period_of
-from . import explain, ledger, summary
+from ..periods import period_of
+from . import explain, gaps, ledger, summary
 from .breakeven import buy_explanations
 from .budget import Guard, WorkClock
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import training_placement
-from .milp import Milp
-from .parts import solve_by_parts
-from .period_model import PeriodModel, build_periods
-from .solvers import Backend, Solver, SolveResult, get_backend
+from .milp import Milp, by_tag, value_of
+from .options import PlanOptions
+from .parts import PART_LEAST, Pending, collect, hand_over, solve_by_parts
+from .period_explain import buy_costs, diagnose, period_bindings
+from .period_model import PeriodModel, build_periods, join_periods
+from .period_pool import Runner
+from .period_repair import (
+    Owners,
+    improve,
+    own_models,
+    price_of_limits,
+    priced,
+    sequential_start,
+)
+from .solvers import Backend, Solver, SolveResult, Status, get_backend
 from .strategy import Problem, guarded
 
 __all__ = ["plan_periods"]
@@ -49,6 +59,8 @@ class _Group:
     members: list[int]
     model: PeriodModel | None = None
     result: SolveResult | None = None
+    bound: float = -math.inf  # a lower bound of its objective, once solved
+    pieces: list[_Group] = field(default_factory=list)  # the solved groups it merges
 
 
 def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
@@ -59,8 +71,8 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     so a combination that breaks no shared row is the whole scenario's optimum."""
     scenario, options, objective = problem.scenario, problem.options, problem.objective
     started = time.perf_counter()
-    backend = get_backend(Solver(options.solver, Guard.after(options.time_limit),
-                                 options.backend))
+    solver = Solver(options.solver, Guard.after(options.time_limit), options.backend)
+    backend = get_backend(solver)
     universe = Universe(scenario)
     budgets = scenario.budgets
     prune = not any(b.per_period for b in budgets)
@@ -72,42 +84,65 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     if reasons:
         info = SolverInfo(backend.name, 0.0, 0.0, time.perf_counter() - started)
         return ledger.finish(scenario, summary.infeasible(scenario, objective, reasons, info))
-    groups = _first_groups(universe, cands)
-    build = solve = 0.0
-    while True:
-        for g in groups:
-            if g.result is not None:
-                continue
-            t0 = time.perf_counter()
-            g.model = build_periods(universe, *by_kind(cands[i] for i in g.members), budgets)
-            build += time.perf_counter() - t0
-            m = g.model.milp
-            # The tie-break is an LP over the chosen integers (polish below), as the
-            # planner's default ``routing``; ``exact`` searches them again.
-            g.result = solve_by_parts(backend, m, objective == "latency",
-                                      options.tie_break == "exact", clock, options.gap)
-            solve += g.result.seconds
-            if g.result.x is None:
-                info = SolverInfo(backend.name, solve, 0.0, build, m.num_cols, m.num_rows,
-                                  len(groups))
-                if g.result.status == "no_solution":
-                    reason = (f"no feasible plan was found within the effort ({options.effort}); "
-                              "raise --effort or --gap")
-                    return ledger.finish(scenario, summary.infeasible(
-                        scenario, objective, [reason], info, "time_limit"))
-                members = [cands[i] for i in g.members]
-                why = diagnose(universe, *by_kind(members), backend, clock)
-                return ledger.finish(scenario, summary.infeasible(scenario, objective, why, info))
-        broken = _broken(groups)
-        if not broken:
-            break
-        groups = _merged(groups, broken)
+    # ``monolithic``: one model of every workload, solved by one call (the oracle the
+    # tests hold the groups and their repairs to).
+    groups = ([_Group(list(range(len(cands))))] if options.strategy == "monolithic"
+              else _first_groups(universe, cands))
+    build = 0.0
+    latency, exact = objective == "latency", options.tie_break == "exact"
+    began = time.perf_counter()
+    with Runner(solver, options.workers, len(cands) * len(scenario.timeline)) as runner:
+        while True:
+            todo = [g for g in groups if g.result is None]
+            # Every part gets the work left now: the same wherever it is solved.
+            work = max(clock.left(), PART_LEAST)
+            handed: dict[int, Pending] = {}
+            for g in todo:  # written here while the workers solve the ones before
+                t0 = time.perf_counter()
+                g.model = (join_periods([_model(piece) for piece in g.pieces]) if g.pieces
+                           else build_periods(universe, *by_kind(cands[i] for i in g.members),
+                                              budgets))
+                build += time.perf_counter() - t0
+                if not g.pieces:
+                    # The tie-break is an LP over the chosen integers (polish below), as
+                    # the planner's default ``routing``; ``exact`` searches them again.
+                    handed[id(g)] = hand_over(runner, g.model.milp, latency, exact, work,
+                                              options.gap)
+            for g in todo:
+                assert g.model is not None
+                m = g.model.milp
+                if g.pieces:
+                    g.result, g.bound = solve_merged(backend, g, objective, options, clock,
+                                                     runner)
+                else:
+                    g.result = collect(handed[id(g)], backend, clock)
+                    g.bound = gaps.solver_bound(g.result)
+                if g.result.x is None:
+                    solve = time.perf_counter() - began - build
+                    info = SolverInfo(backend.name, solve, 0.0, build, m.num_cols, m.num_rows,
+                                      len(groups))
+                    if g.result.status == "no_solution":
+                        reason = (f"no feasible plan was found within the effort "
+                                  f"({options.effort}); raise --effort or --gap")
+                        return ledger.finish(scenario, summary.infeasible(
+                            scenario, objective, [reason], info, "time_limit"))
+                    members = [cands[i] for i in g.members]
+                    why = diagnose(universe, *by_kind(members), backend, clock)
+                    return ledger.finish(scenario, summary.infeasible(scenario, objective,
+                                                                      why, info))
+            broken = _broken(groups)
+            if not broken:
+                break
+            groups = _merged(groups, broken)
+    # Parts are solved in workers while models are written: the solve time is the rest.
+    solve = time.perf_counter() - began - build
     placements: list[Placement] = []
     bindings: list[Binding] = []
     bought: dict[tuple[str, str], int] = {}
     savings: dict[tuple[str, str], float | None] = {}
+    extra: dict[tuple[str, str], float | None] = {}  # what buying one would add (none bought)
     limited = False
-    gap = 0.0
+    value = lower = 0.0
     n_vars = n_rows = 0
     for g in groups:
         assert g.model is not None and g.result is not None and g.result.x is not None
@@ -123,12 +158,19 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
                 round(x[col]) for k, col in g.model.bought.items()}
         bought.update(mine)
         if options.explain:
-            bindings += period_bindings(universe, g.model, x, duals)
+            bindings += period_bindings(universe, g.model, x, duals, explain.Relaxer(
+                backend, primary, g.result.objective or 0.0, options.gap,
+                max(clock.left(), 0.01)))
         if objective == "cost" and any(mine.values()):
             savings.update(_savings(backend, g.model, primary, g.result.objective, mine, clock,
                                     options.gap))
+        if options.explain and objective == "cost":
+            extra.update(buy_costs(backend, g.model, primary, g.result.objective, mine, clock,
+                                   options.gap))
         limited |= g.result.status == "time_limit"
-        gap = max(gap, g.result.gap)
+        value += g.result.objective or 0.0
+        lower += min(g.bound, g.result.objective or 0.0)
+    gap = gaps.relative_gap(value, lower) if limited else 0.0
     if options.explain:
         bindings += explain.slo_bindings(universe, inference)
     info = SolverInfo(backend.name, solve, gap, build, n_vars, n_rows, len(groups))
@@ -136,7 +178,7 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     plan = ledger.finish(scenario, summary.assemble(scenario, objective, status, placements,
                                                     bindings, info), bought, savings)
     if options.explain:
-        plan = replace(plan, binding=plan.binding + tuple(buy_explanations(scenario, plan)))
+        plan = replace(plan, binding=plan.binding + tuple(buy_explanations(scenario, plan, extra)))
     return guarded(plan, clock, options)
 
 
@@ -216,8 +258,129 @@ def _merged(groups: list[_Group], broken: Sequence[Sequence[int]]) -> list[_Grou
         if len(parts) == 1:
             out.append(groups[root])
         else:
-            out.append(_Group(sorted(i for gi in parts for i in groups[gi].members)))
+            out.append(_Group(sorted(i for gi in parts for i in groups[gi].members),
+                              pieces=[groups[gi] for gi in parts]))
     return out
+
+
+def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptions,
+                 clock: WorkClock, runner: Runner) -> tuple[SolveResult, float]:
+    """A merged group: its pieces' plans repaired workload by workload into a plan that
+    breaks no shared row, then improved (see :mod:`.period_repair`); a small group is
+    then solved whole from that start. Its bound: the sum of its pieces' bounds, or the
+    solver's when that is higher. Without a start, the group is solved whole."""
+    assert g.model is not None
+    began = time.perf_counter()
+    spent = clock.now()
+    m = g.model.milp
+    latency = objective == "latency"
+    primary, _ = objectives(m, objective)
+    known: dict[tuple[object, ...], float] = {}
+    for piece in g.pieces:
+        assert piece.model is not None and piece.result is not None and piece.result.x is not None
+        known.update(by_tag(piece.model.milp, piece.result.x))
+    x0 = [known.get(tag, 0.0) for tag in m.col_tags]
+    bound = sum(piece.bound for piece in g.pieces)
+    # The LP relaxation (not charged: see budget) bounds the group and prices its
+    # shared rows for the start's steps.
+    relaxed = backend.relax(m, primary)
+    steps = list(primary)
+    priced_plans: list[float] | None = None
+    if relaxed is not None:
+        bound = max(bound, gaps.lp_bound(value_of(primary, relaxed[0])))
+        steps = priced(m, primary, relaxed[1])
+        lagrange = _priced_members(backend, m, steps, latency, clock, options.gap, runner)
+        if lagrange is not None:
+            # Each member's own model at the LP's prices: a Lagrangian bound (see
+            # gaps.lagrangian), and plans that leave the contested rows to those
+            # who gain most from them, a better start than the pieces' own.
+            priced_plans, low = lagrange
+            bound = max(bound, low - price_of_limits(m, relaxed[1]))
+    order = _placing_order(g.model)
+    start = sequential_start(backend, m, x0, steps, latency, clock, options.gap, order, runner)
+    if priced_plans is not None:
+        # Both repaired: the pieces' plans break fewer rows when a group that was merged
+        # before is merged again, the priced ones lose less where many rows break.
+        other = sequential_start(backend, m, priced_plans, steps, latency, clock,
+                                 options.gap, order, runner)
+        if other is not None and (start is None or
+                                  value_of(primary, other) < value_of(primary, start)):
+            start = other
+    if start is None:
+        whole = solve_by_parts(backend, m, latency, options.tie_break == "exact", clock,
+                               options.gap, runner)
+        return whole, max(bound, gaps.solver_bound(whole))
+    x = start
+    if m.num_cols <= WHOLE_COLUMNS and clock.left() > 0:
+        result = backend.solve(m, primary, None, clock.left(), options.gap, x)
+        clock.charge(result.work, result.cut)
+        if result.x is not None and result.objective is not None:
+            bound = max(bound, gaps.solver_bound(result))
+            if result.objective < value_of(primary, x):
+                x = result.x
+    x = improve(backend, m, x, primary, clock, clock.deadline, options.gap)
+    value = value_of(primary, x)
+    reached = gaps.relative_gap(value, bound)
+    status: Status = "optimal" if reached <= options.gap else "time_limit"
+    return (SolveResult(status, x, value, reached, time.perf_counter() - began,
+                        clock.now() - spent), bound)
+
+
+def _priced_members(backend: Backend, m: Milp, costs: list[float], latency: bool,
+                    clock: WorkClock, gap: float, runner: Runner,
+                    ) -> tuple[list[float], float] | None:
+    """Every member of a merged group alone under ``costs`` (its model's objective with
+    the shared rows priced): their plans side by side and the sum of their bounds; None
+    when the group does not fall apart by workload (units to buy) or a member has no
+    plan."""
+    own = own_models(m, Owners.of(m))
+    if not own:
+        return None
+    work = max(clock.left(), PART_LEAST)
+    handed = []
+    for part in own.values():
+        sub = part.milp
+        if latency:
+            sub.latency = [costs[j] for j in part.cols]
+        else:
+            sub.cost = [costs[j] for j in part.cols]
+        handed.append(hand_over(runner, sub, latency, False, work, gap))
+    x = [0.0] * m.num_cols
+    low = 0.0
+    for part, pending in zip(own.values(), handed, strict=True):
+        result = collect(pending, backend, clock)
+        if result.x is None:
+            return None
+        low += gaps.solver_bound(result)
+        for j, v in zip(part.cols, result.x, strict=True):
+            x[j] = v
+    return x, low
+
+
+def _model(g: _Group) -> PeriodModel:
+    assert g.model is not None
+    return g.model
+
+
+def _placing_order(model: PeriodModel) -> Callable[[Sequence[str]], list[str]]:
+    """The order a start places the workloads it moves: training jobs first (they need
+    capacity over many hours and have the fewest ways to get it), the ones with the
+    most work first; then inference, the largest demand first."""
+    rank: dict[str, tuple[int, float]] = {}
+    for t in model.training:
+        rank[t.cand.workload.name] = (0, -t.cand.workload.work_hours)
+    for v in model.inference:
+        rank[v.cand.workload.name] = (1, -v.cand.workload.total_demand)
+
+    def order(names: Sequence[str]) -> list[str]:
+        return sorted(names, key=lambda n: (*rank.get(n, (2, 0.0)), n))
+
+    return order
+
+
+# Merged groups up to this many columns are solved whole after their start, with the
+# work left (an exact optimum for small groups); larger ones only by neighbourhoods.
+WHOLE_COLUMNS = 15_000
 
 
 def _savings(backend: Backend, model: PeriodModel, primary: Sequence[float],
@@ -320,104 +483,3 @@ def _schedule(cols: Sequence[int | None], most: Sequence[float], total: float,
         out.append(take)
         left -= take
     return out
-
-
-def period_bindings(u: Universe, model: PeriodModel, x: Sequence[float],
-                    duals: Sequence[float] | None) -> list[Binding]:
-    """Capacity and budget rows at their limit, naming their period, with shadow prices."""
-    sc = u.scenario
-    m = model.milp
-    several = len(sc.timeline) > 1
-    out = []
-    for r, tag in enumerate(m.row_tags):
-        kind = tag[0]
-        if kind not in ("budget", "workload_budget", "capacity"):
-            continue
-        if not explain.is_tight(m, r, x, duals):
-            continue
-        used = m.activity(r, x)
-        limit = m.row_upper[r]
-        dual = duals[r] if duals is not None else None
-        when = ""
-        period = tag[2] if kind in ("capacity", "budget") and len(tag) > 2 else None
-        if isinstance(period, int) and several:
-            when = f" in {label(sc.start, sc.timeline, period)}"
-        if kind == "capacity":
-            si, offering = u.offers[int(str(tag[1]))]
-            name = f"{u.sites[si].name}/{offering.name}"
-            detail = f"every instance-hour of the available instances is in use{when}"
-            unit = "objective per instance-hour"
-            price = dual / sc.timeline[int(str(tag[2]))].hours + 0.0 if dual is not None else None
-            out.append(Binding("capacity", name + (f" [{when.strip()[3:]}]" if when else ""),
-                               detail, price, unit))
-        else:
-            b = sc.budgets[int(str(tag[1]))] if kind == "budget" else None
-            name = b.name if b is not None else str(tag[1])
-            detail = f"{explain.usd(used)} of {explain.usd(limit)} used{when}"
-            out.append(Binding(kind, name, detail, dual, "objective per USD"))
-    return out
-
-
-def diagnose(universe: Universe, inference: Sequence[InferenceCandidates],
-             training: Sequence[TrainingCandidates], backend: Backend,
-             clock: WorkClock) -> list[str]:
-    """The elastic model over periods: each row that needs slack, in words, naming the
-    period and the numbers (SPEC 5.4)."""
-    sc = universe.scenario
-    model = build_periods(universe, inference, training, sc.budgets, elastic=True)
-    m = model.milp
-    result = backend.solve(m, m.penalty, None, max(clock.left(), 1.0), 1e-6)
-    clock.charge(result.work, result.cut)
-    if result.x is None:
-        return ["the solver reports no plan exists, and the elastic relaxation did not finish; "
-                "raise --time-limit to get a diagnosis"]
-    out = []
-    for j, tag in enumerate(m.col_tags):
-        if tag[0] == "slack" and result.x[j] > 1e-6:
-            out.append(_slack_message(sc, universe, m, tag[1:], result.x[j]))
-    return out or ["no plan meets every rule at once, but no single rule explains it; relax "
-                   "budgets, SLOs or capacity limits one at a time to find it"]
-
-
-def _slack_message(sc: Scenario, u: Universe, m: Milp, tag: tuple[object, ...],
-                   slack: float) -> str:
-    del m
-    kind = tag[0]
-    periods = sc.timeline
-
-    def when(p: object) -> str:
-        return f"{label(sc.start, periods, int(str(p)))}: " if len(periods) > 1 else ""
-
-    if kind == "demand":
-        w = next(x for x in sc.workloads if x.name == tag[1])
-        assert isinstance(w, InferenceWorkload)
-        need = w.demand_in(str(tag[2]), int(str(tag[3])))
-        return (f"{tag[1]}: {when(tag[3])}needs {need:g} rps for {tag[2]}, the offerings within "
-                f"its SLO can carry {need - slack:.4g} at most (with the capacity and budgets "
-                "available)")
-    if kind == "choose":
-        return (f"{tag[1]}: no option fits its window ({_window(sc, str(tag[1]))}) beside the "
-                "capacity and budgets the other workloads need")
-    if kind == "capacity":
-        si, o = u.offers[int(str(tag[1]))]
-        return (f"{u.sites[si].name}/{o.name}: {when(tag[2])}available is {o.available} but the "
-                f"plan needs {(o.available or 0) + slack:.2f} instances on average over the "
-                "period; raise available, allow buying, or admit other sites")
-    if kind == "min_instances":
-        return f"{tag[1]}: {when(tag[2])}min_instances cannot be met ({slack:.0f} short)"
-    if kind == "min_sites":
-        return f"{tag[1]}: {when(tag[2])}min_sites cannot be met ({slack:.0f} site(s) short)"
-    if kind == "budget":
-        b = sc.budgets[int(str(tag[1]))]
-        period = tag[2]
-        within = when(period) if period is not None else ""
-        return (f"budget {b.name} ({explain.usd(b.limit_usd)}): {within}needs about "
-                f"{explain.usd(slack)} more to meet every SLO and job")
-    return f"{tag[1]}: budget_usd cannot be met; it needs about {explain.usd(slack)} more"
-
-
-def _window(sc: Scenario, name: str) -> str:
-    w = next(x for x in sc.workloads if x.name == name)
-    assert isinstance(w, TrainingWorkload)
-    end = min(sc.horizon_hours, w.deadline_hours or sc.horizon_hours)
-    return f"hours {w.release_hours:g} to {end:g}"

@@ -1,0 +1,75 @@
+"""The parts of models over periods solved in worker processes (see :mod:`.parts`).
+
+Over 13 periods a plan of 100 workloads is ~1,300 small MILPs (one per workload and
+period), too many for one core. They are independent, so they go to worker processes
+as they are written, while this process writes the next workloads' models. Each part's
+limits are set when it is handed over and its work is charged to the clock when its
+result is read, in the order the parts were handed over, so the plan does not depend on
+the number of workers or on which finishes first (see :mod:`.budget`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import NamedTuple
+
+from .milp import Milp
+from .solvers import Solver, SolveResult, get_backend
+
+__all__ = ["PartTask", "Runner", "solve_part"]
+
+
+class PartTask(NamedTuple):
+    """One part to solve: its model, objectives, work seconds, gap and presolve."""
+
+    solver: Solver
+    milp: Milp
+    primary: list[float]
+    secondary: list[float] | None
+    work: float
+    gap: float
+    presolve: bool
+
+
+def solve_part(task: PartTask) -> SolveResult:
+    return get_backend(task.solver).solve(task.milp, task.primary, task.secondary, task.work,
+                                          task.gap, None, task.presolve)
+
+
+class Runner:
+    """Solves parts here, or in ``workers`` processes when more than one and the plan
+    has many parts (a back-end the caller injected always solves here: it need not
+    pickle)."""
+
+    PARALLEL_FROM = 32  # parts (workloads x periods); below this a pool costs more than it saves
+
+    def __init__(self, solver: Solver, workers: int | None, parts: int) -> None:
+        self.solver = solver
+        count = workers if workers is not None else (os.cpu_count() or 1)
+        parallel = solver.backend is None and parts >= self.PARALLEL_FROM
+        self.workers = count if parallel else 1
+        self.executor: ProcessPoolExecutor | None = None
+
+    def submit(self, task: PartTask) -> Future[SolveResult]:
+        if self.workers <= 1:
+            done: Future[SolveResult] = Future()
+            done.set_result(solve_part(task))
+            return done
+        if self.executor is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self.executor.submit(solve_part, task)
+
+    def run(self, tasks: Sequence[PartTask]) -> list[SolveResult]:
+        return [f.result() for f in [self.submit(t) for t in tasks]]
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(cancel_futures=True)

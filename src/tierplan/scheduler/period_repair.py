@@ -1,0 +1,278 @@
+"""A merged group's plan over periods without one MILP of the whole group.
+
+A group is merged because its workloads' own plans overbook a capacity or budget they
+share. Solving it as one model gets HiGHS nowhere at 50 workloads x 4 periods (no plan
+within the effort), so the group is planned as the decomposition plans a merged block:
+
+1. :func:`sequential_start`: the members' own plans, with those that use an overbooked
+   row taken out and placed again one at a time, each as a model of its own columns
+   with the others held (:func:`.milp.restrict`: the capacity and budget they leave).
+   That model falls apart by period again (:func:`.parts.solve_by_parts`), so each step
+   is as cheap as a workload alone. A workload that finds no room is placed first in a
+   second try.
+2. :func:`improve`: for every shared row the plan fills, its users and a few that could
+   use it are re-optimised together, only in that row's period (a few small MILPs),
+   while they lower the cost and work is left.
+
+Every decision reads the work clock (see :mod:`.budget`), so the plan is the same on
+every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .budget import WorkClock
+from .milp import Milp, Part, column_rows, restrict, value_of
+from .parts import solve_by_parts
+from .period_pool import Runner
+from .solvers import Backend
+
+__all__ = ["Owners", "broken_rows", "improve", "own_models", "price_of_limits", "priced",
+           "sequential_start"]
+
+TOLERANCE = 1e-6
+SHARED = ("capacity", "budget")
+
+
+@dataclass(frozen=True)
+class Owners:
+    """Which workload each column of a group's model belongs to (None: a purchase, which
+    every user of the offering shares), and which period (None: all, as a training
+    option's choice or a purchase)."""
+
+    workload: list[str | None]
+    period: list[int | None]
+    by_workload: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, m: Milp) -> Owners:
+        names: list[str | None] = []
+        periods: list[int | None] = []
+        by: dict[str, list[int]] = {}
+        for j, tag in enumerate(m.col_tags):
+            kind = tag[0]
+            name = None if kind == "b" else str(tag[1])
+            names.append(name)
+            periods.append(int(str(tag[-1])) if kind in ("n", "y", "z") else None)
+            if name is not None:
+                by.setdefault(name, []).append(j)
+        return cls(names, periods, by)
+
+    def columns(self, name: str) -> list[int]:
+        return self.by_workload.get(name, [])
+
+
+def _over(m: Milp, r: int, activity: float) -> bool:
+    upper, lower = m.row_upper[r], m.row_lower[r]
+    return (activity > upper + TOLERANCE * max(1.0, abs(upper))
+            or activity < lower - TOLERANCE * max(1.0, abs(lower)))
+
+
+def broken_rows(m: Milp, x: Sequence[float]) -> list[int]:
+    """The shared rows (capacity, budgets) that ``x`` breaks."""
+    return [r for r, tag in enumerate(m.row_tags)
+            if tag[0] in SHARED and _over(m, r, m.activity(r, x))]
+
+
+def _users(m: Milp, r: int, x: Sequence[float], owners: Owners) -> set[str]:
+    index, value = m.row(r)
+    return {w for j, a in zip(index, value, strict=True)
+            if (w := owners.workload[j]) is not None and a * x[j] > TOLERANCE}
+
+
+Order = Callable[[Sequence[str]], list[str]]
+
+
+def own_models(m: Milp, owners: Owners) -> dict[str, Part]:
+    """Every workload's own model in the group's: its columns and the rows that hold
+    only them (the shared rows left out). None when a column belongs to no workload
+    (a purchase: shared, so the group does not fall apart by workload)."""
+    if any(w is None for w in owners.workload):
+        return {}
+    cols: dict[str, list[int]] = {}
+    for j, w in enumerate(owners.workload):
+        assert w is not None
+        cols.setdefault(w, []).append(j)
+    rows: dict[str, list[int]] = {w: [] for w in cols}
+    for r, tag in enumerate(m.row_tags):
+        index = m.row_index[m.row_start[r]:m.row_start[r + 1]]
+        if tag[0] in SHARED or not index:
+            continue
+        w = owners.workload[index[0]]
+        assert w is not None and all(owners.workload[j] == w for j in index), tag
+        rows[w].append(r)
+    out = {}
+    for w, cs in cols.items():
+        local = {j: k for k, j in enumerate(cs)}
+        sub = Milp()
+        for j in cs:
+            sub.add_col(m.col_tags[j], m.col_lower[j], m.col_upper[j], m.col_integer[j],
+                        m.cost[j], m.latency[j], m.penalty[j])
+        for r in rows[w]:
+            index, value = m.row(r)
+            sub.add_row(m.row_tags[r], [local[j] for j in index], value, m.row_lower[r],
+                        m.row_upper[r])
+        out[w] = Part(cs, rows[w], sub)
+    return out
+
+
+def price_of_limits(m: Milp, duals: Sequence[float]) -> float:
+    """What the shared rows' limits are worth at their LP prices (sum of price x limit):
+    the constant of the Lagrangian bound."""
+    return sum(-duals[r] * m.row_upper[r] for r, tag in enumerate(m.row_tags)
+               if tag[0] in SHARED and -duals[r] > PRICE_FLOOR)
+
+
+def priced(m: Milp, primary: Sequence[float], duals: Sequence[float]) -> list[float]:
+    """``primary`` with every shared row's LP price added to the columns in it: the
+    cost of a column as the group sees it (a unit of contested capacity costs what it
+    is worth to the others)."""
+    out = list(primary)
+    for r, tag in enumerate(m.row_tags):
+        price = -duals[r]  # d objective / d bound <= 0 on a binding upper limit
+        if tag[0] in SHARED and price > PRICE_FLOOR:
+            index, value = m.row(r)
+            for j, a in zip(index, value, strict=True):
+                out[j] += price * a
+    return out
+
+
+def sequential_start(backend: Backend, m: Milp, x0: Sequence[float], primary: Sequence[float],
+                     latency: bool, clock: WorkClock, gap: float, order: Order,
+                     runner: Runner) -> list[float] | None:
+    """A plan of the group that breaks no row, from ``x0`` (its members' own plans, which
+    may overbook shared rows); None when the workloads placed one at a time leave one
+    without room twice. Each step minimises ``primary`` (the model's objective, or that
+    objective priced: see :func:`priced`) over the room the others leave."""
+    owners = Owners.of(m)
+    rows_of = column_rows(m)
+    broken = broken_rows(m, x0)
+    if not broken:
+        return list(x0)
+    moved: set[str] = set()
+    for r in broken:
+        moved |= _users(m, r, x0, owners)
+    first = order(sorted(moved))
+    for _ in range(START_TRIES):
+        x = list(x0)
+        cols = {w: owners.columns(w) for w in first}
+        for w in first:
+            for j in cols[w]:
+                x[j] = 0.0
+        failed: list[str] = []
+        for w in first:
+            if _fits(m, x, x0, cols[w], rows_of):  # its own plan still has room: kept
+                continue
+            part = restrict(m, cols[w], x, rows_of)
+            sub = part.milp
+            if latency:
+                sub.latency = [primary[j] for j in part.cols]
+            else:
+                sub.cost = [primary[j] for j in part.cols]
+            result = solve_by_parts(backend, sub, latency, False, clock, gap, runner)
+            if result.status == "no_solution":  # out of work, not of room: once more
+                result = solve_by_parts(backend, sub, latency, False, clock, gap, runner,
+                                        RETRY_LEAST)
+            if result.x is None:
+                failed.append(w)
+                continue
+            for j, v in zip(part.cols, result.x, strict=True):
+                x[j] = v
+        if not failed:
+            return x
+        # Those placed before left a workload no room: place it (them) first.
+        first = failed + [w for w in first if w not in failed]
+    return None
+
+
+def _fits(m: Milp, x: list[float], x0: Sequence[float], cols: Sequence[int],
+          rows_of: Sequence[Sequence[int]]) -> bool:
+    """Put ``x0``'s values of ``cols`` into ``x`` when that breaks no row (True);
+    otherwise leave ``x`` as it was (False)."""
+    for j in cols:
+        x[j] = x0[j]
+    if all(not _over(m, r, m.activity(r, x)) for r in {r for j in cols for r in rows_of[j]}):
+        return True
+    for j in cols:
+        x[j] = 0.0
+    return False
+
+
+def improve(backend: Backend, m: Milp, x: list[float], primary: Sequence[float],
+            clock: WorkClock, until: float, gap: float) -> list[float]:
+    """``x`` improved one contested row at a time (see the module docstring), while the
+    work clock is before ``until``. Each neighbourhood is the row's users and up to
+    NEIGHBOURS of those that could use it (the dearest first), freed only in the row's
+    period (a training job is freed whole: its hours move between periods)."""
+    if until - clock.now() <= LEAST:
+        return x
+    owners = Owners.of(m)
+    rows_of = column_rows(m)
+    value = value_of(primary, x)
+    tried: set[tuple[int | None, frozenset[str]]] = set()
+    improved = True
+    while improved and clock.now() < until:
+        improved = False
+        spend: dict[str, float] = {}
+        for j, v in enumerate(x):
+            w = owners.workload[j]
+            if v and w is not None:
+                spend[w] = spend.get(w, 0.0) + primary[j] * v
+        for r, tag in enumerate(m.row_tags):
+            if tag[0] not in SHARED:
+                continue
+            upper = m.row_upper[r]
+            if m.activity(r, x) < upper - TOLERANCE * max(1.0, abs(upper)):
+                continue
+            period = tag[2] if tag[0] == "capacity" or (len(tag) > 2 and tag[2] is not None) \
+                else None
+            p = int(str(period)) if period is not None else None
+            users = _users(m, r, x, owners)
+            index, _ = m.row(r)
+            others = sorted({w for j in index if (w := owners.workload[j]) is not None} - users,
+                            key=lambda n: (-spend.get(n, 0.0), n))[:NEIGHBOURS]
+            names = frozenset(users | set(others))
+            if len(names) < 2 or (p, names) in tried:
+                continue
+            tried.add((p, names))
+            free = [j for j, w in enumerate(owners.workload)
+                    if w in names and (p is None or owners.period[j] in (None, p))]
+            if len(free) > MOST_COLUMNS:
+                continue
+            left = until - clock.now()
+            if left <= LEAST:
+                return x
+            part = restrict(m, free, x, rows_of)
+            result = backend.solve(part.milp, [primary[j] for j in free], None,
+                                   min(STEP, left), gap, [x[j] for j in free])
+            clock.charge(result.work, result.cut)
+            if result.x is None:
+                continue
+            y = list(x)
+            for j, v in zip(free, result.x, strict=True):
+                y[j] = v
+            if any(_over(m, q, m.activity(q, y)) for q in part.rows):
+                continue
+            new = value_of(primary, y)
+            if new < value - 1e-9 * max(1.0, abs(value)):
+                x, value, improved = y, new, True
+                tried.clear()
+    return x
+
+
+# How often a group's start is tried (the second places the workloads that found no
+# room first).
+START_TRIES = 2
+# Work seconds (at least) of a step that found no plan in its first work.
+RETRY_LEAST = 5.0
+# Prices below this (per unit of the row) are taken as none.
+PRICE_FLOOR = 1e-9
+# Workloads that could use a contested row freed beside its users, the dearest first.
+NEIGHBOURS = 2
+# Work seconds per neighbourhood, and below which none is solved.
+STEP = 1.0
+LEAST = 0.05
+# Neighbourhoods larger than this are skipped (HiGHS would spend the step on its root).
+MOST_COLUMNS = 20_000

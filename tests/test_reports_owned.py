@@ -1,0 +1,153 @@
+"""What owned hardware's money is in the reports (SPEC 5.3), and per-period budgets shown
+per period: the cost by tier under owned_cost: sunk says committed cost (used and idle,
+like OpenCost's __idle__) plus power, not "amortised"; a per-period budget's limit is a
+limit per period, never a monthly rate of the horizon."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import inference, offering, scenario, site, solve
+from tierplan.reports.document import plan_document, tier_parts
+from tierplan.reports.render import render
+
+L4 = {"L4": {"rps": 10, "latency_ms": 20}}  # 8 rps per instance
+
+
+def _case(owned_cost: str = "sunk", **extra: Any) -> Any:
+    """Two owned L4 boxes ($0.50/h fixed, $0.10/h power) over 2 x 365 h; 8 rps then 24
+    rps: one box in period 1, both and one rented ($1/h) in period 2."""
+    own = site("onprem/fra", tier="onprem", offerings=[
+        {"name": "l4-box", "accelerator": "L4", "accelerator_count": 1, "available": 2,
+         "fixed_usd_per_hour": 0.5, "usd_per_hour": 0.1}])
+    return scenario([own, site("aws/fra", provider="aws", offerings=[offering("g6", 1.0)])],
+                    [inference("svc", accelerators=L4, demand={"munich": [8, 24]})],
+                    **{"horizon_hours": 730, "periods": "365h", "owned_cost": owned_cost, **extra})
+
+
+def test_cost_by_tier_under_sunk_says_committed_idle_and_power():
+    result = solve(_case())
+    doc = plan_document(result)
+    # committed 2 x 0.50 x 730 = $730; used 365 + 730 = 1,095 of 1,460 instance-hours:
+    # idle 365 x 0.50 = $182.50; power 1,095 x 0.10 = $109.50
+    parts = dict(tier_parts(doc, "onprem"))
+    assert parts == {"owned hardware, used hours (committed)": pytest.approx(547.50),
+                     "owned hardware, idle (committed, __idle__)": pytest.approx(182.50),
+                     "power of the used hours": pytest.approx(109.50)}
+    assert sum(parts.values()) == pytest.approx(doc["cost"]["by_tier"]["onprem"])
+    for fmt in ("table", "markdown", "html"):
+        text = render(result, fmt)
+        assert "onprem (amortised)" not in text and "On-prem (amortised)" not in text, fmt
+        assert "onprem (committed + power)" in text, fmt
+        assert "idle (committed, " in text and "power of the used hours" in text, fmt
+    assert "at its amortised rate" not in render(result, "markdown")
+    (idle,) = [line for line in render(result, "table").splitlines() if "__idle__" in line]
+    assert idle.split()[-3:] == ["$182.50", "$0.25", "15.2%"]  # per month, per hour, share
+
+
+def test_cost_by_tier_under_amortised_keeps_the_amortised_label():
+    result = solve(_case("amortised"))
+    assert tier_parts(plan_document(result), "onprem") == []
+    for fmt in ("table", "markdown"):
+        assert "onprem (amortised)" in render(result, fmt)
+
+
+def test_a_per_period_budget_reads_per_period_in_the_table_and_the_html():
+    """$2,000 a period over two 730 h periods: no monthly rate of it (a horizon budget
+    of $2,000 over 1,460 h would read $1,000 per month; this one allows $4,000 over the
+    horizon). Period 2 is the fullest: committed $730, power $146, one rented $730."""
+    result = solve(_case(horizon_hours=1460, periods="730h",
+                         budgets=[{"name": "cap", "limit_usd": 2000, "per_period": True}]))
+    assert result.status == "optimal"
+    html = render(result, "html")
+    table = render(result, "table")
+    for text in (html, table):
+        assert "$2,000.00 per period" in text
+        assert "$1,606.00 (fullest period)" in text
+        assert "$4,000.00" in text  # its limit over the 1460 h horizon
+        assert "$1,000.00" not in text  # the limit as a monthly rate of the horizon
+    assert "$1,606.00 of $2,000.00 per period (the fullest)" in html  # the chart and the card
+
+
+def test_the_wrote_line_and_the_headline_agree_to_the_cent(
+        tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """The quarter's total, $35,051.55 (from $35,051.547...): per month $11,846.13 from
+    the cents the plan document carries, on the `wrote` line as in the headline."""
+    from conftest import EXAMPLES, run_cli
+
+    out = tmp_path / "plan.table"
+    code, _, err = run_cli(capsys, "plan", EXAMPLES / "hub-and-spoke-quarter.yaml", "-o", out)
+    assert code == 0
+    headline = out.read_text().splitlines()[0]
+    monthly = headline.split("total ")[1].split("/month")[0]
+    assert f"{monthly}/month" in err and monthly == "$11,846.13"
+
+
+def test_diff_of_plans_with_periods_says_owned_committed_and_per_period():
+    """tierplan diff reads owned hardware and per-period budgets as the plan reports do:
+    an owned placement is priced `owned`, the tier is committed + power, and a budget
+    of $2,000 per 730 h period over 1,460 h stays $2,000 per period (not $1,000 a month);
+    with 16 rps in both periods nothing is rented: the fullest period falls from $1,606
+    to $730 committed + 2 x 730 x $0.10 power = $876."""
+    from tierplan.reports.diff import diff_plans
+    from tierplan.reports.diffview import render_diff
+
+    budgets = [{"name": "cap", "limit_usd": 2000, "per_period": True}]
+    old = plan_document(solve(_case(horizon_hours=1460, periods="730h", budgets=budgets)))
+    new = plan_document(solve(_steady(budgets)))
+    d = diff_plans(old, new)
+    (cap,) = d["budgets"]
+    assert cap["per_period"] is True
+    assert cap["old_limit_monthly_usd"] == 2000.0
+    assert (cap["old_used_monthly_usd"], cap["new_used_monthly_usd"]) == (1606.0, 876.0)
+    owned = [p for p in d["placements"] if p["site"] == "onprem/fra"]
+    assert owned and all(p["pricing"] == "owned" for p in owned)
+    text = render_diff(d, "table")
+    assert "cap (per period)" in text and "$2,000.00 per period" in text
+    assert "onprem (committed + power)" in text and "onprem (amortised)" not in text
+
+
+def _steady(budgets: list[dict[str, Any]]) -> Any:
+    """The same case with 16 rps in both periods: both owned boxes run all the time."""
+    own = site("onprem/fra", tier="onprem", offerings=[
+        {"name": "l4-box", "accelerator": "L4", "accelerator_count": 1, "available": 2,
+         "fixed_usd_per_hour": 0.5, "usd_per_hour": 0.1}])
+    return scenario([own, site("aws/fra", provider="aws", offerings=[offering("g6", 1.0)])],
+                    [inference("svc", accelerators=L4, demand={"munich": [16, 16]})],
+                    horizon_hours=1460, periods="730h", budgets=budgets)
+
+
+def test_each_period_adds_up_to_the_cent_in_the_json_and_the_html_bars():
+    """The periods' cents add up to the total (the rounding on the largest period), and
+    that period's tiers and teams to its cost; the HTML bars split it into committed and
+    usage from those figures, so the two parts add up to the period's cost too."""
+    import re
+
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.scenario import load_scenario
+
+    result = plan(load_scenario(EXAMPLES / "buy-or-rent.yaml"))
+    doc = plan_document(result)
+    for q in doc["periods"]:
+        for group in ("by_tier", "by_team"):
+            assert round(sum(q[group].values()), 2) == q["cost_usd"], (q["index"], group)
+    html = render(result, "html")
+    for q in doc["periods"]:
+        bars = re.findall(rf"{q['index'] + 1}\. [0-9-]+ · [^:<]+: \$([0-9,.]+)", html)
+        assert round(sum(float(b.replace(",", "")) for b in bars), 2) == q["cost_usd"]
+
+
+def test_a_training_job_shows_what_it_burns_while_running():
+    """The money columns spread a job over the horizon; its detail says what it costs per
+    hour while it runs: pretrain on 4 owned DGX at $2.652/h of power = $10.61/h."""
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.scenario import load_scenario
+
+    table = render(plan(load_scenario(EXAMPLES / "buy-or-rent.yaml")), "table")
+    (row,) = [line for line in table.splitlines() if line.lstrip().startswith("pretrain ")
+              and "compute" in line]
+    assert row.rstrip().endswith("694.44 h compute at $10.61/h, 0.00 h transfer")
