@@ -103,6 +103,7 @@ class TrackingPolicy(_Planned):
             raise ValueError(f"deployments must be 'peak' or 'plan', not {deployments!r}")
         self.layout = deployments
         self._reference: PlanView | None = None  # deployments: peak, the plan they follow
+        self._peak: dict[tuple[str, str], float] = {}  # and the demand it was made for
         # deployments: peak; workload -> slot on a limited offering -> (offer, units laid out there)
         self._laid: dict[str, dict[int, tuple[int, int]]] = {}
         self.target_utilization = target_utilization
@@ -143,19 +144,23 @@ class TrackingPolicy(_Planned):
             demand = window_peak(world, 0, self._every)  # see _load
         else:
             demand = observed_peak(world, obs, self._every)
+        if self.layout == "peak" and self._reference is None:
+            self._lay_out(world, obs)
         gridded = {k: _grid(v) for k, v in demand.items()}
         view = self._reuse(world, obs, gridded)
         if view is None:
-            view = self._plan_view(world, obs, demand, self.planner.headroom, self.planner.churn_usd,
-                                   same=gridded)
+            if (obs.step == 0 and demand == self._peak and self.planner.headroom == 1.0
+                    and not self.planner.churn_usd):
+                view = self._reference  # the first interval peaks at the run's peak: the same plan
+            else:
+                view = self._plan_view(world, obs, demand, self.planner.headroom, self.planner.churn_usd,
+                                       same=gridded)
             state = self._state(world, obs, self.planner.churn_usd)
             self._made.setdefault(state, []).append((gridded, view))
         if view is None:
             if self._mix:
                 return  # the last mix stays
             view = PlanView({}, {})
-        if self.layout == "peak" and self._reference is None:
-            self._lay_out(world, obs)
         self._mix = self._build_mix(world, obs, view)
         if self.layout == "peak":
             return  # the deployments stay as laid out; only the mix they may move into changes
@@ -172,7 +177,8 @@ class TrackingPolicy(_Planned):
         starting counts, for the whole run. How much they hold is HPA arithmetic on them,
         so capacity per client is what ``hpa`` holds; the planner's mix only decides where
         whole instances of it run (cheaper keys, never less capacity)."""
-        view = self._plan_view(world, obs, window_peak(world, 0, world.steps), 1.0, 0.0)
+        self._peak = window_peak(world, 0, world.steps)
+        view = self._plan_view(world, obs, self._peak, 1.0, 0.0)
         self._reference = view = view if view is not None else PlanView({}, {})
         self._laid = {w.name: {s.index: (s.offer, view.targets[s.key]) for s in world.slots
                                if s.workload == w.name and s.key in view.targets
