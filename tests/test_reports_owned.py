@@ -5,6 +5,7 @@ limit per period, never a monthly rate of the horizon."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -120,8 +121,8 @@ def _steady(budgets: list[dict[str, Any]]) -> Any:
 
 
 def test_each_period_adds_up_to_the_cent_in_the_json_and_the_html_bars():
-    """The periods' cents add up to the total (the rounding on the largest period), and
-    that period's tiers and teams to its cost; the HTML bars split it into committed and
+    """The periods' cents add up to the total, and each period's tiers and teams to its
+    cost; the HTML bars split it into committed and
     usage from those figures, so the two parts add up to the period's cost too."""
     import re
 
@@ -138,6 +139,50 @@ def test_each_period_adds_up_to_the_cent_in_the_json_and_the_html_bars():
     for q in doc["periods"]:
         bars = re.findall(rf"{q['index'] + 1}\. [0-9-]+ · [^:<]+: \$([0-9,.]+)", html)
         assert round(sum(float(b.replace(",", "")) for b in bars), 2) == q["cost_usd"]
+
+
+def test_periods_committed_usage_teams_and_a_per_period_budget_agree_to_the_cent():
+    """The hub-and-spoke quarter: raw period costs $11,657.672 / $11,526.561 /
+    $11,867.314 round to a cent less than the total ($35,051.55). The committed shares add
+    up to the committed cost and the usage to the rest, so no period shows a negative
+    usage; each period's (committed) team is its committed share; the per-period budget
+    over everything reads its fullest period's cents (it read $11,867.31 beside a period
+    of $11,867.32)."""
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.scenario import load_scenario
+
+    result = plan(load_scenario(EXAMPLES / "hub-and-spoke-quarter.yaml"))
+    doc = plan_document(result)
+    periods = doc["periods"]
+    assert round(sum(q["cost_usd"] for q in periods), 2) == doc["total_cost_usd"]
+    assert round(sum(q["committed_usd"] for q in periods), 2) == doc["cost"]["committed_usd"]
+    for q, raw in zip(periods, result.periods, strict=True):
+        assert abs(q["cost_usd"] - raw.cost_usd) < 0.02
+        assert q["cost_usd"] - q["committed_usd"] >= 0
+        assert q["by_team"]["(committed)"] == q["committed_usd"]
+        assert round(sum(q["by_team"].values()), 2) == q["cost_usd"]
+        assert round(sum(q["by_tier"].values()), 2) == q["cost_usd"]
+    (monthly,) = [b for b in doc["budgets"] if b["name"] == "monthly"]
+    assert monthly["used_usd"] == max(q["cost_usd"] for q in periods)
+    table = render(result, "table")
+    assert f"${monthly['used_usd']:,.2f} (fullest period)" in table
+
+
+def test_an_idle_plan_has_no_negative_usage_in_any_period():
+    """Infeasible (the per-period budget is below the committed cost plus the cheapest
+    usage): the plan is the committed cost alone, and every period's usage is $0.00."""
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.scenario import load_scenario
+
+    sc = load_scenario(EXAMPLES / "hub-and-spoke-quarter.yaml")
+    sc = replace(sc, budgets=tuple(replace(b, limit_usd=11000) if b.per_period else b
+                                   for b in sc.budgets))
+    result = plan(sc)
+    assert result.status == "infeasible"
+    doc = plan_document(result)
+    assert [q["cost_usd"] - q["committed_usd"] for q in doc["periods"]] == [0.0, 0.0, 0.0]
 
 
 def test_a_training_job_shows_what_it_burns_while_running():

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from ..model import OwnedUse, PeriodCost, Placement, Plan
+from ..model import BudgetUse, OwnedUse, PeriodCost, Placement, Plan
 from ..units import MONTH_HOURS
 from .provenance import price_summary
 
@@ -132,6 +134,25 @@ def _cents(value: float) -> float:
     return round(value + 0.0, 2)
 
 
+def apportion(values: Sequence[float], total: float) -> list[float]:
+    """``values`` in cents that add up to ``total`` (in cents): each rounded down, and the
+    cents left over go to the largest remainders (Hamilton's method), so each figure stays
+    within a cent of its value and the one a plain rounding would give is kept wherever
+    the sum allows."""
+    if not values:
+        return []
+    cents = [math.floor(v * 100 + 1e-7) for v in values]
+    left = round(total * 100) - sum(cents)
+    rest = [v * 100 - c for v, c in zip(values, cents, strict=True)]
+    if left >= 0:
+        order = sorted(range(len(values)), key=lambda i: (-rest[i], i))
+    else:  # taken from the smallest remainders, never from a figure already at 0
+        order = sorted(range(len(values)), key=lambda i: (cents[i] <= 0, rest[i], i))
+    for n in range(abs(left)):
+        cents[order[n % len(order)]] += 1 if left > 0 else -1
+    return [c / 100 for c in cents]
+
+
 # The name committed cost of owned hardware counts under in by_workload and by_team, so
 # every group still sums to total_cost_usd.
 COMMITTED = "(committed)"
@@ -190,7 +211,7 @@ def _placement(p: Placement, horizon: float, periods: int = 1) -> dict[str, Any]
         out["transfer_hours"] = round(p.transfer_hours or 0.0, 6)
         out["hours_by_period"] = [round(h, 6) for h in (
             p.hours_by_period or (p.instances * (p.compute_hours or 0.0),))]
-    out["cost_by_period"] = [_cents(c) for c in (p.cost_by_period or (p.cost_usd,))]
+    out["cost_by_period"] = apportion(p.cost_by_period or (p.cost_usd,), _cents(p.cost_usd))
     return out
 
 
@@ -204,6 +225,48 @@ def _period(q: PeriodCost) -> dict[str, Any]:
                by_tier={k: _cents(v) for k, v in sorted(q.by_tier.items())},
                by_team={k: _cents(v) for k, v in sorted(q.by_team.items())})
     return out
+
+
+def _periods(plan: Plan, total: float, committed: float) -> list[dict[str, Any]]:
+    """The periods, their cents adding up as the tables show them: committed shares to
+    the committed cost, usage to the rest of the total, each period's cost their sum,
+    and (several periods) each period's tiers to its cost, its ``(committed)`` team to
+    its committed share and the other teams to its usage. One period keeps the figures
+    of the plan's cost groups."""
+    periods = [_period(q) for q in plan.periods]
+    if not periods:
+        return periods
+    shares = apportion([q.committed_usd for q in plan.periods], committed)
+    usage = apportion([q.cost_usd - q.committed_usd for q in plan.periods],
+                      _cents(total - committed))
+    for q, raw, share, used in zip(periods, plan.periods, shares, usage, strict=True):
+        c = _cents(share + used)
+        q["cost_usd"], q["committed_usd"] = c, share
+        if len(periods) == 1:
+            continue
+        q["by_tier"] = _apportioned(raw.by_tier, c)
+        teams = dict(raw.by_team)
+        if COMMITTED in teams:
+            del teams[COMMITTED]
+            q["by_team"] = dict(sorted({COMMITTED: share, **_apportioned(teams, used)}.items()))
+        else:
+            q["by_team"] = _apportioned(teams, c)
+    return periods
+
+
+def _apportioned(parts: Mapping[str, float], total: float) -> dict[str, float]:
+    names = sorted(parts)
+    return dict(zip(names, apportion([parts[k] for k in names], total), strict=True))
+
+
+def _budget_cents(b: BudgetUse, raw: Sequence[PeriodCost], periods: list[dict[str, Any]]) -> float:
+    """A budget's use in cents; a per-period budget whose fullest period is a whole
+    period's cost reads that period's cents, so the budget and the period agree."""
+    if b.per_period:
+        for q, doc in zip(raw, periods, strict=True):
+            if abs(q.cost_usd - b.used_usd) < 1e-6:
+                return float(doc["cost_usd"])
+    return _cents(b.used_usd)
 
 
 def _owned(u: OwnedUse) -> dict[str, Any]:
@@ -230,19 +293,8 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
     count = len(plan.periods) or 1
     placements = [_placement(p, plan.horizon_hours, count) for p in plan.placements]
     prices = price_summary(placements, today)
-    periods = [_period(q) for q in plan.periods]
-    if periods:  # the periods' cents add up to the total's (the rounding on the largest)
-        drift = _cents(total) - sum(q["cost_usd"] for q in periods)
-        big = max(periods, key=lambda q: q["cost_usd"])
-        big["cost_usd"] = _cents(big["cost_usd"] + drift)
-        # and each of several periods' groups add up to its cost (on the largest); one
-        # period keeps the figures of the plan's cost groups
-        for q in periods if len(periods) > 1 else ():
-            for group in ("by_tier", "by_team"):
-                parts = q[group]
-                if parts:
-                    name = max(parts, key=lambda k: parts[k])
-                    parts[name] = _cents(parts[name] + q["cost_usd"] - sum(parts.values()))
+    cost = cost_breakdown(plan.placements, plan.owned)
+    periods = _periods(plan, _cents(total), cost["committed_usd"])
     return {
         "schema": SCHEMA,
         "scenario": plan.scenario,
@@ -253,7 +305,7 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
         "hourly_cost_usd": _cents(hourly(total, plan.horizon_hours)),
         "monthly_cost_usd": _cents(monthly(total, plan.horizon_hours)),
         "start": plan.start.strftime("%Y-%m-%dT%H:%M:%SZ") if plan.start else None,
-        "cost": cost_breakdown(plan.placements, plan.owned),
+        "cost": cost,
         "periods": periods,
         "placements": placements,
         "owned": [_owned(u) for u in plan.owned],
@@ -264,7 +316,8 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
             for s in plan.latency
         ],
         "budgets": [
-            {"name": b.name, "limit_usd": _cents(b.limit_usd), "used_usd": _cents(b.used_usd),
+            {"name": b.name, "limit_usd": _cents(b.limit_usd),
+             "used_usd": _budget_cents(b, plan.periods, periods),
              "binding": b.binding, **({"workload": b.workload} if b.workload else {}),
              **({"per_period": True} if b.per_period else {})}
             for b in plan.budgets
