@@ -196,3 +196,29 @@ def test_a_training_job_shows_what_it_burns_while_running():
     (row,) = [line for line in table.splitlines() if line.lstrip().startswith("pretrain ")
               and "compute" in line]
     assert row.rstrip().endswith("694.44 h compute at $10.61/h, 0.00 h transfer")
+
+
+def test_html_cost_bars_split_committed_compute_and_transfer_as_the_plan_has_them():
+    """The hub-and-spoke quarter: on-prem's $31,593.30 is $30,575.34 committed (the two
+    DGX), the jobs' power and $180.00 of dataset transfer. The bars split a group into
+    the committed cost, compute and transfer; they read on-prem's transfer as $1,888/month
+    when they split the committed cost in the placements' compute : transfer ratio."""
+    import re
+
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.reports.document import group_split
+    from tierplan.scenario import load_scenario
+
+    result = plan(load_scenario(EXAMPLES / "hub-and-spoke-quarter.yaml"))
+    doc = plan_document(result)
+    committed, compute, transfer = group_split(doc, "by_tier")["onprem"]
+    assert committed == pytest.approx(30575.34)
+    assert transfer == pytest.approx(180.0)
+    assert committed + compute + transfer == pytest.approx(doc["cost"]["by_tier"]["onprem"])
+    team = group_split(doc, "by_team")["(committed)"]
+    assert team == pytest.approx((doc["cost"]["committed_usd"], 0.0, 0.0))
+    html = render(result, "html")
+    # $180.00 over 2160 h is $60.83 a month
+    assert re.search(r"onprem \(committed \+ power\) · data transfer: \$60\.83/mo", html)
+    assert re.search(r"onprem \(committed \+ power\) · committed \(owned\): \$10,333\.33/mo", html)

@@ -110,23 +110,38 @@ def _group_key(placement: dict[str, Any], group: str) -> str:
     return str(placement[GROUPS[group]])
 
 
-def group_split(doc: dict[str, Any], group: str) -> dict[str, tuple[float, float]]:
-    """``name -> (compute_usd, transfer_usd)`` over the horizon for one cost group.
+def _committed_key(u: dict[str, Any], group: str) -> str:
+    """The name an owned offering's committed cost counts under in ``doc["cost"][group]``
+    (as cost_breakdown)."""
+    if group in ("by_workload", "by_team"):
+        return COMMITTED
+    if group == "by_provider":
+        return str(u.get("provider") or u.get("tier") or "onprem")
+    return str(u["site"] if group == "by_site" else u.get("tier") or "onprem")
 
-    The pair adds up to the group's published figure in ``doc["cost"][group]`` (the
-    placements' compute and transfer are rounded to cents one by one, so their plain sum
-    can be a cent off the total that the tables show).
+
+def group_split(doc: dict[str, Any], group: str) -> dict[str, tuple[float, float, float]]:
+    """``name -> (committed_usd, compute_usd, transfer_usd)`` over the horizon for one
+    cost group: the committed cost of owned hardware (``owned_cost: sunk``), what the
+    placements pay for instance-hours, and data transfer.
+
+    The three add up to the group's published figure in ``doc["cost"][group]``: the
+    committed cost and the transfer are the owned offerings' and the placements' own
+    figures, compute the rest (so the cents that rounding placements one by one leaves
+    fall there, never into transfer).
     """
-    parts: dict[str, tuple[float, float]] = {}
+    transfer: dict[str, float] = defaultdict(float)
     for p in doc["placements"]:
-        name = _group_key(p, group)
-        c, t = parts.get(name, (0.0, 0.0))
-        parts[name] = (c + p["compute_usd"], t + p["transfer_usd"])
-    out: dict[str, tuple[float, float]] = {}
+        transfer[_group_key(p, group)] += p["transfer_usd"]
+    committed: dict[str, float] = defaultdict(float)
+    if doc["cost"].get("committed_usd"):
+        for u in doc.get("owned") or []:
+            committed[_committed_key(u, group)] += u["committed_usd"]
+    out: dict[str, tuple[float, float, float]] = {}
     for name, total in doc["cost"][group].items():
-        c, t = parts.get(name, (total, 0.0))
-        share = c / (c + t) if c + t else 1.0
-        out[name] = (total * share, total * (1.0 - share))
+        c = min(committed.get(name, 0.0), total)
+        t = min(transfer.get(name, 0.0), total - c)
+        out[name] = (c, total - c - t, t)
     return out
 
 
@@ -276,6 +291,7 @@ def _owned(u: OwnedUse) -> dict[str, Any]:
             "used_instance_hours": round(u.used_instance_hours, 4),
             "idle_instance_hours": round(u.idle_instance_hours, 4),
             "committed_usd": _cents(u.committed_usd), "idle_usd": _cents(u.idle_usd),
+            **({"provider": u.provider} if u.provider else {}),
             "utilisation": round(u.utilisation, 4),
             "arrival_hour": u.arrival_hour,
             "used_by_period": [round(h, 4) for h in u.used_by_period],

@@ -150,45 +150,49 @@ def _costs(doc: dict[str, Any]) -> str:
     h = doc["horizon_hours"]
     grand = doc["total_cost_usd"]
     charts, tables = [], []
+    committed = bool(doc["cost"].get("committed_usd"))
     for group in GROUPS:
         split = group_split(doc, group)
         names = sorted(split, key=lambda n: (-sum(split[n]), n))
         if not names:
             continue
         shown, rest = names[:CHART_ROWS], names[CHART_ROWS:]
-        labels = [_label(doc, group, n) for n in shown]
-        compute = [monthly(split[n][0], h) for n in shown]
-        transfer = [monthly(split[n][1], h) for n in shown]
         if len(rest) == 1:
             shown, rest = names, []
-            labels.append(_label(doc, group, names[-1]))
-            compute.append(monthly(split[names[-1]][0], h))
-            transfer.append(monthly(split[names[-1]][1], h))
-        elif rest:
+        labels = [_label(doc, group, n) for n in shown]
+        parts = [split[n] for n in shown]
+        if rest:
             labels.append(f"{len(rest)} others")
-            compute.append(monthly(sum(split[n][0] for n in rest), h))
-            transfer.append(monthly(sum(split[n][1] for n in rest), h))
-        series = {"compute": compute, "data transfer": transfer} if any(transfer) else {"compute": compute}
+            parts.append((sum(split[n][0] for n in rest), sum(split[n][1] for n in rest),
+                          sum(split[n][2] for n in rest)))
+        series = {name: [monthly(x[i], h) for x in parts] for i, name in
+                  enumerate(("committed (owned)", "compute", "data transfer"))}
+        series = {k: v for k, v in series.items() if k == "compute" or any(v)}
         charts.append(stacked_bar_chart(labels, series, title=_GROUP_TITLES[group], value_format=_rate,
                                         width=540))
+        # the committed column only when owned hardware is committed cost (sunk)
+        cols = (0, 1, 2) if committed else (1, 2)
         rows = []
         for n in names:
             rows.append((_label(doc, group, n), money(monthly(sum(split[n]), h)),
-                         money(hourly(sum(split[n]), h)), money(monthly(split[n][0], h)),
-                         money(monthly(split[n][1], h)),
+                         money(hourly(sum(split[n]), h)),
+                         *(money(monthly(split[n][i], h)) for i in cols),
                          f"{sum(split[n]) / grand:.1%}" if grand else "-"))
             if group == "by_tier":  # what owned hardware's money is (see tier_parts)
-                rows += [(f"· {part}", money(monthly(usd, h)), money(hourly(usd, h)), "", "",
-                          f"{usd / grand:.1%}" if grand else "-")
+                rows += [(f"· {part}", money(monthly(usd, h)), money(hourly(usd, h)),
+                          *("" for _ in cols), f"{usd / grand:.1%}" if grand else "-")
                          for part, usd in tier_parts(doc, n)]
+        head = ((("committed / month",) if committed else ()) + ("compute / month", "transfer / month"))
         tables.append(f"<h3>{escape(_GROUP_TITLES[group])}</h3>" + _table(
-            (GROUPS[group], "per month", "per hour", "compute / month", "transfer / month", "share"),
-            rows, {1, 2, 3, 4, 5}))
+            (GROUPS[group], "per month", "per hour", *head, "share"), rows,
+            set(range(1, len(head) + 4))))
     if not charts:
         return ""
+    split_words = ("the committed cost of owned hardware (paid whether used or not), compute "
+                   "and data transfer" if committed else "compute and data transfer")
     return ('<section id="costs"><h2>Where the money goes</h2>'
-            '<p class="note">Monthly rate (730 h) and hourly rate; bars split into compute and '
-            "data transfer (dataset moves and response egress).</p>"
+            f'<p class="note">Monthly rate (730 h) and hourly rate; bars split into {split_words} '
+            "(dataset moves and response egress).</p>"
             f'<div class="grid2">{"".join(charts)}</div>'
             f'<details><summary>Cost tables</summary>{"".join(tables)}</details></section>')
 
