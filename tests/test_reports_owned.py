@@ -222,3 +222,22 @@ def test_html_cost_bars_split_committed_compute_and_transfer_as_the_plan_has_the
     # $180.00 over 2160 h is $60.83 a month
     assert re.search(r"onprem \(committed \+ power\) · data transfer: \$60\.83/mo", html)
     assert re.search(r"onprem \(committed \+ power\) · committed \(owned\): \$10,333\.33/mo", html)
+
+
+def test_html_training_gantt_names_its_periods_and_what_a_job_runs():
+    """Each period's column carries its start date, and a job's bar says its instance-
+    hours, nodes and share of the period (vision-pretrain: 333.3 instance-hours on 2 DGX
+    in February's 672 h, 25 %)."""
+    import re
+
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.scenario import load_scenario
+
+    html = render(plan(load_scenario(EXAMPLES / "hub-and-spoke-quarter.yaml")), "html")
+    gantt = html[html.index("<title>Training by period"):]
+    gantt = gantt[:gantt.index("</svg>")]
+    assert re.findall(r'text-anchor="middle">([0-9-]+)</text>', gantt) == [
+        "2027-01-01", "2027-02-01", "2027-03-01"]
+    assert ("vision-pretrain: 333.3 instance-hours on 2 node(s) in period 2 (2027-02-01), "
+            "25% of the period") in gantt

@@ -269,14 +269,16 @@ def _binding(doc: dict[str, Any]) -> str:
                 else monthly(b["relax_saving"], doc["horizon_hours"]))
                for b in ordered if b["relax_saving"]][:2 * CHART_ROWS]
     if savings and doc["objective"] == "cost":
-        chart = bar_chart(savings, width=1000, value_format=(
+        # full labels: a row over periods is told apart by the period at the name's end
+        chart = bar_chart(savings, width=1000, full_labels=amounts, value_format=(
             (lambda v: f"saves {money(v)}") if amounts else (lambda v: f"saves {_rate(v)}")))
     return ('<section id="binding"><h2>What limits the plan</h2>'
             '<p class="note">Budgets at their limit or that moved the plan, and full capacities '
             "that cost money. The shadow price is the change of the objective per unit of the "
             "limit; \"relaxing saves\" is what one more instance, or the budget lifted, would "
             "save, from a re-solve.</p>" + chart
-            + _table(("kind", "name", "detail", "shadow price", "relaxing saves"), rows, {3, 4}, wrap={2})
+            + _table(("kind", "name", "detail", "shadow price", "relaxing saves"), rows, {3, 4},
+                     wrap={1, 2, 3, 4})
             + "</section>")
 
 

@@ -174,12 +174,21 @@ def _gantt(doc: dict[str, Any], periods: list[dict[str, Any]]) -> str:
     horizon = doc["horizon_hours"]
     label_w, width, row = 180.0, 720.0, 22.0
     plot = width - label_w - 10
-    height = 30 + row * len(train) + 20
+    bottom = 30 + row * len(train) + 4
+    height = bottom + 20
     body = ['<text x="0" y="16" font-size="14" font-weight="600">Training by period</text>']
     for q in periods:
         x = label_w + plot * q["start_hour"] / horizon
-        body.append(f'<line x1="{x:.1f}" y1="24" x2="{x:.1f}" y2="{height - 18:.1f}" '
-                    'stroke="#ddd"/>')
+        w = plot * q["hours"] / horizon
+        body.append(f'<line x1="{x:.1f}" y1="24" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#ddd"/>')
+        # the period under its column: its start date where it fits, else its number
+        name = period_name(doc, q)
+        text = name if len(name) * 6.2 <= w - 4 else str(q["index"] + 1) if w >= 10 else ""
+        if text:
+            body.append(f'<text x="{x + w / 2:.1f}" y="{bottom + 14:.1f}" font-size="11" '
+                        f'fill="#555" text-anchor="middle">{escape(text)}</text>')
+    end = label_w + plot  # the horizon's end closes the last period
+    body.append(f'<line x1="{end:.1f}" y1="24" x2="{end:.1f}" y2="{bottom:.1f}" stroke="#ddd"/>')
     for r, p in enumerate(train):
         y = 30 + r * row
         body.append(f'<text x="{label_w - 8:.1f}" y="{y + 14:.1f}" font-size="12" '
@@ -192,8 +201,10 @@ def _gantt(doc: dict[str, Any], periods: list[dict[str, Any]]) -> str:
             w = plot * q["hours"] / horizon
             body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="16" '
                         f'fill="#4e79a7" fill-opacity="{0.25 + 0.75 * share:.2f}">'
-                        f'<title>{escape(p["workload"])}: {h:,.1f} instance-hours in '
-                        f'period {q["index"] + 1}</title></rect>')
+                        f'<title>{escape(p["workload"])}: {h:,.1f} instance-hours on '
+                        f'{p["instances"]} node(s) in period {q["index"] + 1} '
+                        f'({escape(period_name(doc, q))}), {share:.0%} of the period'
+                        '</title></rect>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
             f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
             'style="max-width:100%;height:auto" font-family="system-ui, sans-serif">'
