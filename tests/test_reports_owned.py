@@ -17,14 +17,16 @@ from tierplan.reports.render import render
 L4 = {"L4": {"rps": 10, "latency_ms": 20}}  # 8 rps per instance
 
 
-def _case(owned_cost: str = "sunk", **extra: Any) -> Any:
+def _case(owned_cost: str = "sunk", demand: list[float] | None = None, available: int = 2,
+          workloads_extra: list[dict[str, Any]] | None = None, **extra: Any) -> Any:
     """Two owned L4 boxes ($0.50/h fixed, $0.10/h power) over 2 x 365 h; 8 rps then 24
     rps: one box in period 1, both and one rented ($1/h) in period 2."""
     own = site("onprem/fra", tier="onprem", offerings=[
-        {"name": "l4-box", "accelerator": "L4", "accelerator_count": 1, "available": 2,
+        {"name": "l4-box", "accelerator": "L4", "accelerator_count": 1, "available": available,
          "fixed_usd_per_hour": 0.5, "usd_per_hour": 0.1}])
     return scenario([own, site("aws/fra", provider="aws", offerings=[offering("g6", 1.0)])],
-                    [inference("svc", accelerators=L4, demand={"munich": [8, 24]})],
+                    [inference("svc", accelerators=L4, demand={"munich": demand or [8, 24]}),
+                     *(workloads_extra or [])],
                     **{"horizon_hours": 730, "periods": "365h", "owned_cost": owned_cost, **extra})
 
 
@@ -241,3 +243,36 @@ def test_html_training_gantt_names_its_periods_and_what_a_job_runs():
         "2027-01-01", "2027-02-01", "2027-03-01"]
     assert ("vision-pretrain: 333.3 instance-hours on 2 node(s) in period 2 (2027-02-01), "
             "25% of the period") in gantt
+
+
+def test_diff_over_periods_lists_the_periods_a_placement_changed_in():
+    """Same periods: the rented L4 runs in period 2 only (8 then 24 rps), then in both
+    (24 rps in both): its maximum stays 1, so only the period shows the change. A job
+    due in period 1, then released in period 2 (8 rps: a box is free in both), moves its
+    10 instance-hours between periods at the same cost. A third owned box (and nothing
+    rented) shows as owned 2 -> 3 with its committed cost."""
+    from tierplan.reports.diff import diff_plans
+    from tierplan.reports.diffview import render_diff
+
+    old = plan_document(solve(_case()))
+    d = diff_plans(old, plan_document(solve(_case(demand=[24, 24]))))
+    (rented,) = [p for p in d["placements"] if p["site"] == "aws/fra"]
+    assert (rented["change"], rented["old_instances"], rented["new_instances"]) == ("resized", 1, 1)
+    assert rented["period_changes"] == [{"period": 1, "old": 0, "new": 1, "unit": "instances"}]
+    assert "p1: 0 → 1" in render_diff(d, "table")
+
+    job = {"name": "ft", "kind": "training", "accelerators": {"L4": 1.0}, "work_hours": 10}
+    early = _case(demand=[8, 8], workloads_extra=[{**job, "deadline_hours": 365}])
+    late = _case(demand=[8, 8], workloads_extra=[{**job, "release_hours": 365}])
+    d = diff_plans(plan_document(solve(early)), plan_document(solve(late)))
+    (moved,) = d["placements"]
+    assert (moved["workload"], moved["change"]) == ("ft", "rescheduled")
+    assert [(c["period"], c["old"], c["new"]) for c in moved["period_changes"]] == [
+        (1, 10.0, 0.0), (2, 0.0, 10.0)]
+    assert "p1: 10 → 0 h, p2: 0 → 10 h" in render_diff(d, "table")
+
+    third = diff_plans(old, plan_document(solve(_case(demand=[24, 24], available=3))))
+    (box,) = third["owned"]
+    assert (box["old_available"], box["new_available"]) == (2, 3)
+    assert box["new_committed_monthly_usd"] == pytest.approx(3 * 0.5 * 730)
+    assert "2 → 3" in render_diff(third, "table")
