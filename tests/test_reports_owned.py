@@ -276,3 +276,22 @@ def test_diff_over_periods_lists_the_periods_a_placement_changed_in():
     assert (box["old_available"], box["new_available"]) == (2, 3)
     assert box["new_committed_monthly_usd"] == pytest.approx(3 * 0.5 * 730)
     assert "2 → 3" in render_diff(third, "table")
+
+
+def test_training_schedule_says_which_dates_a_job_runs_in():
+    """buy-or-rent: pretrain works in January and February (1,488 then 1,289.8
+    instance-hours on 4 DGX), so it runs in 2027-01-01..03-01; without a start date the
+    span is in hours."""
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.scenario import load_scenario
+
+    result = plan(load_scenario(EXAMPLES / "buy-or-rent.yaml"))
+    table = render(result, "table")
+    row = next(line for line in table.splitlines() if line.strip().startswith("pretrain ")
+               and "p1-p2" in line)
+    assert "2027-01-01..03-01" in row
+    job = {"name": "ft", "kind": "training", "accelerators": {"L4": 1.0}, "work_hours": 10,
+           "release_hours": 365}
+    hours = render(solve(_case(demand=[8, 8], workloads_extra=[job])), "table")
+    assert "365-730 h" in hours

@@ -7,9 +7,12 @@ hardware has none of these views (version 1 plans read the same as before).
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from typing import Any
 
+from ..model import Period
+from ..periods import span
 from .charts import money, stacked_bar_chart
 from .tables import TableData
 
@@ -37,6 +40,19 @@ def _hours_text(hours: list[float]) -> str:
     return f"{span}: " + ", ".join(f"{h:g}" for h in (round(x, 1) for x in hours[a:b + 1]))
 
 
+def _when(doc: dict[str, Any], hours: list[float]) -> str:
+    """From the start of the first period a job works in to the end of the last one:
+    ``2027-02-01..03-01``, or ``336-504 h`` without a start date."""
+    periods = _periods(doc)
+    busy = [i for i, h in enumerate(hours) if h > 1e-9 and i < len(periods)]
+    if not busy:
+        return "-"
+    a, b = periods[busy[0]], periods[busy[-1]]
+    start = (datetime.strptime(doc["start"], "%Y-%m-%dT%H:%M:%SZ") if doc.get("start")
+             else None)
+    return span(start, Period(a["start_hour"], b["start_hour"] + b["hours"] - a["start_hour"]))
+
+
 def period_tables(doc: dict[str, Any]) -> list[TableData]:
     """Cost by period (more than one period), owned hardware (when there is some) and
     the training schedule (more than one period)."""
@@ -55,10 +71,11 @@ def period_tables(doc: dict[str, Any]) -> list[TableData]:
         train = [p for p in doc["placements"] if p["kind"] == "training"]
         if train:
             rows = tuple((p["workload"], f"{p['site']}/{p['offering']}", str(p["instances"]),
+                          _when(doc, p.get("hours_by_period", [])),
                           _hours_text(p.get("hours_by_period", []))) for p in train)
             out.append(TableData("Training schedule (instance-hours per period)",
-                                 ("workload", "offering", "nodes", "instance-hours"), rows,
-                                 frozenset({2})))
+                                 ("workload", "offering", "nodes", "runs in", "instance-hours"),
+                                 rows, frozenset({2})))
     owned = doc.get("owned") or []
     if owned:
         rows = tuple((f"{u['site']}/{u['offering']}", str(u["available"]), str(u["bought"]),
