@@ -174,6 +174,8 @@ def test_periods_committed_usage_teams_and_a_per_period_budget_agree_to_the_cent
 def test_an_idle_plan_has_no_negative_usage_in_any_period():
     """Infeasible (the per-period budget is below the committed cost plus the cheapest
     usage): the plan is the committed cost alone, and every period's usage is $0.00."""
+    import re
+
     from conftest import EXAMPLES
     from tierplan import plan
     from tierplan.scenario import load_scenario
@@ -185,6 +187,10 @@ def test_an_idle_plan_has_no_negative_usage_in_any_period():
     assert result.status == "infeasible"
     doc = plan_document(result)
     assert [q["cost_usd"] - q["committed_usd"] for q in doc["periods"]] == [0.0, 0.0, 0.0]
+    # the HTML legends name only money there is: committed cost, no usage or compute
+    legends = set(re.findall(r'data-series="([^"]+)"', render(result, "html")))
+    assert "committed (owned)" in legends
+    assert not {"compute", "onprem usage", "edge usage", "data transfer"} & legends
 
 
 def test_a_training_job_shows_what_it_burns_while_running():

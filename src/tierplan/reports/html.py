@@ -167,7 +167,9 @@ def _costs(doc: dict[str, Any]) -> str:
                           sum(split[n][2] for n in rest)))
         series = {name: [monthly(x[i], h) for x in parts] for i, name in
                   enumerate(("committed (owned)", "compute", "data transfer"))}
-        series = {k: v for k, v in series.items() if k == "compute" or any(v)}
+        # a legend entry only for money there is (compute stays when nothing else does)
+        series = {k: v for k, v in series.items()
+                  if any(v) or (k == "compute" and not any(map(any, series.values())))}
         charts.append(stacked_bar_chart(labels, series, title=_GROUP_TITLES[group], value_format=_rate,
                                         width=540))
         # the committed column only when owned hardware is committed cost (sunk)

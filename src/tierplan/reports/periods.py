@@ -140,8 +140,8 @@ def html_periods(doc: dict[str, Any]) -> str:
         for t in tiers:  # a period's by_tier holds the committed share of owned tiers too
             series[f"{t} usage"] = [max(0.0, q.get("by_tier", {}).get(t, 0.0) -
                                         _committed_in(doc, q, t)) for q in periods]
-        if not any(series["committed (owned)"]):
-            del series["committed (owned)"]
+        # a legend entry only for money there is (an idle plan: committed cost alone)
+        series = {k: v for k, v in series.items() if max(v) >= 0.005} or series
         parts.append(stacked_bar_chart(labels, series, title="Cost by period", width=720))
         gantt = _gantt(doc, periods)
         if gantt:
