@@ -301,3 +301,17 @@ def test_training_schedule_says_which_dates_a_job_runs_in():
            "release_hours": 365}
     hours = render(solve(_case(demand=[8, 8], workloads_extra=[job])), "table")
     assert "365-730 h" in hours
+
+
+def test_owned_hardware_says_when_bought_units_arrive():
+    """buy-or-rent buys 2 DGX with a 720 h lead time: they arrive with the first period
+    that starts after it, February (hour 744)."""
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.scenario import load_scenario
+
+    result = plan(load_scenario(EXAMPLES / "buy-or-rent.yaml"))
+    (dgx,) = [u for u in plan_document(result)["owned"] if u["offering"] == "dgx-h100"]
+    assert (dgx["bought"], dgx["arrival_hour"]) == (2, 744.0)
+    for fmt in ("table", "markdown", "html"):
+        assert "2 from 2027-02-01" in render(result, fmt), fmt

@@ -7,7 +7,7 @@ hardware has none of these views (version 1 plans read the same as before).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -40,6 +40,20 @@ def _hours_text(hours: list[float]) -> str:
     return f"{span}: " + ", ".join(f"{h:g}" for h in (round(x, 1) for x in hours[a:b + 1]))
 
 
+def _start(doc: dict[str, Any]) -> datetime | None:
+    return datetime.strptime(doc["start"], "%Y-%m-%dT%H:%M:%SZ") if doc.get("start") else None
+
+
+def _bought(doc: dict[str, Any], u: dict[str, Any]) -> str:
+    """Units bought and when they arrive: ``2 from 2027-02-01`` (``2 from 744 h``)."""
+    if not u["bought"] or u.get("arrival_hour") is None:
+        return str(u["bought"])
+    start = _start(doc)
+    hour = float(u["arrival_hour"])
+    when = ((start + timedelta(hours=hour)).strftime("%Y-%m-%d") if start else f"{hour:g} h")
+    return f"{u['bought']} from {when}"
+
+
 def _when(doc: dict[str, Any], hours: list[float]) -> str:
     """From the start of the first period a job works in to the end of the last one:
     ``2027-02-01..03-01``, or ``336-504 h`` without a start date."""
@@ -48,9 +62,7 @@ def _when(doc: dict[str, Any], hours: list[float]) -> str:
     if not busy:
         return "-"
     a, b = periods[busy[0]], periods[busy[-1]]
-    start = (datetime.strptime(doc["start"], "%Y-%m-%dT%H:%M:%SZ") if doc.get("start")
-             else None)
-    return span(start, Period(a["start_hour"], b["start_hour"] + b["hours"] - a["start_hour"]))
+    return span(_start(doc), Period(a["start_hour"], b["start_hour"] + b["hours"] - a["start_hour"]))
 
 
 def period_tables(doc: dict[str, Any]) -> list[TableData]:
@@ -78,7 +90,7 @@ def period_tables(doc: dict[str, Any]) -> list[TableData]:
                                  rows, frozenset({2})))
     owned = doc.get("owned") or []
     if owned:
-        rows = tuple((f"{u['site']}/{u['offering']}", str(u["available"]), str(u["bought"]),
+        rows = tuple((f"{u['site']}/{u['offering']}", str(u["available"]), _bought(doc, u),
                       f"{u['used_instance_hours']:,.1f}", f"{u['idle_instance_hours']:,.1f}",
                       f"{u['utilisation']:.1%}", money(u["committed_usd"]), money(u["idle_usd"]),
                       "" if u.get("saving_usd") is None else money(u["saving_usd"]))
@@ -150,7 +162,7 @@ def html_periods(doc: dict[str, Any]) -> str:
     if owned:
         rows = "".join(
             f"<tr><td>{escape(u['site'])}/{escape(u['offering'])}</td>"
-            f"<td class=num>{u['available']}</td><td class=num>{u['bought']}</td>"
+            f"<td class=num>{u['available']}</td><td class=num>{escape(_bought(doc, u))}</td>"
             f"<td class=num>{u['utilisation']:.1%}</td>"
             f"<td class=num>{escape(money(u['committed_usd']))}</td>"
             f"<td class=num>{escape(money(u['idle_usd']))}</td>"
