@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import inference, offering, scenario, site, solve
+from conftest import inference, offering, scenario, site, solve, training
 from tierplan import plan
 from tierplan.reports.document import plan_document
 from tierplan.reports.render import render
@@ -140,3 +140,15 @@ def test_a_buy_that_does_not_pay_says_what_one_would_add():
     assert buy.detail.startswith("a 2nd dgx never pays for itself (it would need 110% utilisation)")
     assert buy.detail.endswith("the plan buys none: the 1 owned are used 100% of their hours, "
                                "and buying one would add $2,676.48 to the plan's cost")
+
+
+def test_a_job_whose_window_is_too_short_names_the_window_not_the_deadline():
+    """Released at 2027-02-01, due 2027-02-04: 72 h, though the deadline is 816 h from
+    hour 0. 100 L4-hours on at most 1 node take 100 h: the message gives the window."""
+    sc = scenario([site("aws/fra", provider="aws", offerings=[offering("g6", 1.0)])],
+                  [training("ft", work_hours=100, release_hours="2027-02-01",
+                            deadline_hours="2027-02-04")],
+                  horizon_hours=2160, periods="month", start="2027-01-01")
+    (reason,) = plan(sc).diagnosis
+    assert reason.startswith("ft: no option finishes within its window of 72 h "
+                             "(2027-02-01..02-04, release to deadline); the fastest is 1 x g6")

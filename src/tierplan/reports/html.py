@@ -150,45 +150,51 @@ def _costs(doc: dict[str, Any]) -> str:
     h = doc["horizon_hours"]
     grand = doc["total_cost_usd"]
     charts, tables = [], []
+    committed = bool(doc["cost"].get("committed_usd"))
     for group in GROUPS:
         split = group_split(doc, group)
         names = sorted(split, key=lambda n: (-sum(split[n]), n))
         if not names:
             continue
         shown, rest = names[:CHART_ROWS], names[CHART_ROWS:]
-        labels = [_label(doc, group, n) for n in shown]
-        compute = [monthly(split[n][0], h) for n in shown]
-        transfer = [monthly(split[n][1], h) for n in shown]
         if len(rest) == 1:
             shown, rest = names, []
-            labels.append(_label(doc, group, names[-1]))
-            compute.append(monthly(split[names[-1]][0], h))
-            transfer.append(monthly(split[names[-1]][1], h))
-        elif rest:
+        labels = [_label(doc, group, n) for n in shown]
+        parts = [split[n] for n in shown]
+        if rest:
             labels.append(f"{len(rest)} others")
-            compute.append(monthly(sum(split[n][0] for n in rest), h))
-            transfer.append(monthly(sum(split[n][1] for n in rest), h))
-        series = {"compute": compute, "data transfer": transfer} if any(transfer) else {"compute": compute}
+            parts.append((sum(split[n][0] for n in rest), sum(split[n][1] for n in rest),
+                          sum(split[n][2] for n in rest)))
+        series = {name: [monthly(x[i], h) for x in parts] for i, name in
+                  enumerate(("committed (owned)", "compute", "data transfer"))}
+        # a legend entry only for money there is (compute stays when nothing else does)
+        series = {k: v for k, v in series.items()
+                  if any(v) or (k == "compute" and not any(map(any, series.values())))}
         charts.append(stacked_bar_chart(labels, series, title=_GROUP_TITLES[group], value_format=_rate,
                                         width=540))
+        # the committed column only when owned hardware is committed cost (sunk)
+        cols = (0, 1, 2) if committed else (1, 2)
         rows = []
         for n in names:
             rows.append((_label(doc, group, n), money(monthly(sum(split[n]), h)),
-                         money(hourly(sum(split[n]), h)), money(monthly(split[n][0], h)),
-                         money(monthly(split[n][1], h)),
+                         money(hourly(sum(split[n]), h)),
+                         *(money(monthly(split[n][i], h)) for i in cols),
                          f"{sum(split[n]) / grand:.1%}" if grand else "-"))
             if group == "by_tier":  # what owned hardware's money is (see tier_parts)
-                rows += [(f"· {part}", money(monthly(usd, h)), money(hourly(usd, h)), "", "",
-                          f"{usd / grand:.1%}" if grand else "-")
+                rows += [(f"· {part}", money(monthly(usd, h)), money(hourly(usd, h)),
+                          *("" for _ in cols), f"{usd / grand:.1%}" if grand else "-")
                          for part, usd in tier_parts(doc, n)]
+        head = ((("committed / month",) if committed else ()) + ("compute / month", "transfer / month"))
         tables.append(f"<h3>{escape(_GROUP_TITLES[group])}</h3>" + _table(
-            (GROUPS[group], "per month", "per hour", "compute / month", "transfer / month", "share"),
-            rows, {1, 2, 3, 4, 5}))
+            (GROUPS[group], "per month", "per hour", *head, "share"), rows,
+            set(range(1, len(head) + 4))))
     if not charts:
         return ""
+    split_words = ("the committed cost of owned hardware (paid whether used or not), compute "
+                   "and data transfer" if committed else "compute and data transfer")
     return ('<section id="costs"><h2>Where the money goes</h2>'
-            '<p class="note">Monthly rate (730 h) and hourly rate; bars split into compute and '
-            "data transfer (dataset moves and response egress).</p>"
+            f'<p class="note">Monthly rate (730 h) and hourly rate; bars split into {split_words} '
+            "(dataset moves and response egress).</p>"
             f'<div class="grid2">{"".join(charts)}</div>'
             f'<details><summary>Cost tables</summary>{"".join(tables)}</details></section>')
 
@@ -265,14 +271,16 @@ def _binding(doc: dict[str, Any]) -> str:
                 else monthly(b["relax_saving"], doc["horizon_hours"]))
                for b in ordered if b["relax_saving"]][:2 * CHART_ROWS]
     if savings and doc["objective"] == "cost":
-        chart = bar_chart(savings, width=1000, value_format=(
+        # full labels: a row over periods is told apart by the period at the name's end
+        chart = bar_chart(savings, width=1000, full_labels=amounts, value_format=(
             (lambda v: f"saves {money(v)}") if amounts else (lambda v: f"saves {_rate(v)}")))
     return ('<section id="binding"><h2>What limits the plan</h2>'
             '<p class="note">Budgets at their limit or that moved the plan, and full capacities '
             "that cost money. The shadow price is the change of the objective per unit of the "
             "limit; \"relaxing saves\" is what one more instance, or the budget lifted, would "
             "save, from a re-solve.</p>" + chart
-            + _table(("kind", "name", "detail", "shadow price", "relaxing saves"), rows, {3, 4}, wrap={2})
+            + _table(("kind", "name", "detail", "shadow price", "relaxing saves"), rows, {3, 4},
+                     wrap={1, 2, 3, 4})
             + "</section>")
 
 

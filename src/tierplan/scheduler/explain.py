@@ -19,7 +19,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import Binding, Budget, InferenceWorkload, TrainingWorkload, Workload
+from ..model import (
+    Binding,
+    Budget,
+    InferenceWorkload,
+    Period,
+    Scenario,
+    TrainingWorkload,
+    Workload,
+)
+from ..periods import span
 from ..units import MONTH_HOURS
 from .candidates import EPS, InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
@@ -105,16 +114,25 @@ def _nearest(u: Universe, w: InferenceWorkload, ci: int,
     return best
 
 
+def _window_words(sc: Scenario, w: TrainingWorkload) -> str:
+    """The time a job has, as the user set it: "its deadline of 816 h", or with a release
+    "its window of 72 h (2027-02-01..02-04, release to deadline)"."""
+    horizon = sc.horizon_hours
+    end = min(horizon, w.deadline_hours) if w.deadline_hours is not None else horizon
+    until = "deadline" if w.deadline_hours is not None and w.deadline_hours < horizon else "horizon"
+    if w.release_hours <= 0:
+        return f"its deadline of {end:g} h" if until == "deadline" else f"the horizon of {end:g} h"
+    when = span(sc.start, Period(w.release_hours, end - w.release_hours))
+    return f"its window of {end - w.release_hours:g} h ({when}, release to {until})"
+
+
 def _training_reasons(u: Universe, cand: TrainingCandidates) -> list[str]:
     w = cand.workload
     if cand.eligible_offers == 0:
         return [_no_offering(u, w)]
     if not cand.options:
         unlimited = u.training(w, (), limit=math.inf, prune=False).options
-        limit = u.scenario.horizon_hours
-        what = f"the horizon of {limit:g} h"
-        if w.deadline_hours is not None and w.deadline_hours < limit:
-            limit, what = w.deadline_hours, f"its deadline of {w.deadline_hours:g} h"
+        what = _window_words(u.scenario, w)
         if not unlimited:
             return [f"{w.name}: no eligible offering has capacity for it"]
         fastest = min(unlimited, key=lambda o: o.compute_hours + o.transfer_hours)

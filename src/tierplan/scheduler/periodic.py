@@ -144,15 +144,15 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     limited = False
     value = lower = 0.0
     n_vars = n_rows = 0
-    for g in groups:
+    t0 = time.perf_counter()
+    polished = _polished(backend, groups, objective)
+    solve += time.perf_counter() - t0
+    for g, (x, duals) in zip(groups, polished, strict=True):
         assert g.model is not None and g.result is not None and g.result.x is not None
         m = g.model.milp
         n_vars += m.num_cols
         n_rows += m.num_rows
-        primary, secondary = objectives(m, objective)
-        t0 = time.perf_counter()
-        x, duals = backend.polish(m, primary, secondary, g.result.x)
-        solve += time.perf_counter() - t0
+        primary, _ = objectives(m, objective)
         placements += decode_periods(universe, g.model, x)
         mine = {(universe.sites[universe.offers[k][0]].name, universe.offers[k][1].name):
                 round(x[col]) for k, col in g.model.bought.items()}
@@ -217,14 +217,38 @@ def _first_groups(u: Universe, cands: Sequence[InferenceCandidates | TrainingCan
 _SHARED = ("capacity", "budget")
 
 
-def _broken(groups: Sequence[_Group]) -> list[list[int]]:
-    """For every shared row the groups' solutions break together: the groups (by
-    position) that use it."""
+def _polished(backend: Backend, groups: Sequence[_Group], objective: str,
+              ) -> list[tuple[list[float], list[float] | None]]:
+    """Each group's solution re-solved as an LP with its integers fixed (clean values and
+    the tie-break). That LP sees only the group's own model, so it may move training
+    hours into a period another group fills (the same cost to it): a group whose polish
+    breaks a shared row is polished again with each shared row capped at its use in
+    the group's MILP solution, which the groups' solutions together respect."""
+    out = []
+    for g in groups:
+        assert g.model is not None and g.result is not None and g.result.x is not None
+        out.append(backend.polish(g.model.milp, *objectives(g.model.milp, objective), g.result.x))
+    if len(groups) > 1:
+        for gi in sorted({gi for users in _broken(groups, [x for x, _ in out]) for gi in users}):
+            g = groups[gi]
+            assert g.model is not None and g.result is not None and g.result.x is not None
+            m, x = g.model.milp, g.result.x
+            # (an LP this makes infeasible by the MILP's noise returns x as it is)
+            upper = [min(u, m.activity(r, x)) if tag[0] in _SHARED else u
+                     for r, (tag, u) in enumerate(zip(m.row_tags, m.row_upper, strict=True))]
+            out[gi] = backend.polish(replace(m, row_upper=upper), *objectives(m, objective), x)
+    return out
+
+
+def _broken(groups: Sequence[_Group], xs: Sequence[Sequence[float]] | None = None,
+            ) -> list[list[int]]:
+    """For every shared row the groups' solutions (``xs``, else their MILP solutions)
+    break together: the groups (by position) that use it."""
     use: dict[tuple[object, ...], list[tuple[int, float]]] = defaultdict(list)
     limit: dict[tuple[object, ...], float] = {}
     for gi, g in enumerate(groups):
         assert g.model is not None and g.result is not None and g.result.x is not None
-        m, x = g.model.milp, g.result.x
+        m, x = g.model.milp, (xs[gi] if xs is not None else g.result.x)
         for r, tag in enumerate(m.row_tags):
             if tag[0] in _SHARED:
                 value = m.activity(r, x)
