@@ -315,3 +315,19 @@ def test_owned_hardware_says_when_bought_units_arrive():
     assert (dgx["bought"], dgx["arrival_hour"]) == (2, 744.0)
     for fmt in ("table", "markdown", "html"):
         assert "2 from 2027-02-01" in render(result, fmt), fmt
+
+
+def test_a_narrow_terminal_keeps_the_buy_explanation_and_the_owned_names():
+    """At 100 columns the buy rows' detail (their whole explanation) wraps instead of
+    hiding, and the owned hardware table drops its hour columns before it would fold an
+    offering's name into 6-character pieces."""
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.scenario import load_scenario
+
+    out = render(plan(load_scenario(EXAMPLES / "buy-or-rent.yaml")), "table", width=100)
+    assert max(map(len, out.splitlines())) <= 100
+    words = " ".join(out.split())
+    assert "a 7th dgx-h100 pays for itself at 20% utilisation" in words
+    assert "buying one would add $4,389.60 to the plan's cost" in words
+    assert "onprem/fra-dc1/dgx-h100 4 2 from 2027-02-01" in words
