@@ -331,3 +331,24 @@ def test_a_narrow_terminal_keeps_the_buy_explanation_and_the_owned_names():
     assert "a 7th dgx-h100 pays for itself at 20% utilisation" in words
     assert "buying one would add $4,389.60 to the plan's cost" in words
     assert "onprem/fra-dc1/dgx-h100 4 2 from 2027-02-01" in words
+
+
+def test_diff_leaves_out_a_cent_moved_between_periods_by_the_rounding():
+    """The same plan with a cent moved from period 1 to period 2 (as apportioning the
+    cents of another plan's total can do) shows no period or per-period budget change;
+    a change of 5 cents does."""
+    import copy
+
+    from tierplan.reports.diff import diff_plans
+
+    budgets = [{"name": "cap", "limit_usd": 2000, "per_period": True}]
+    old = plan_document(solve(_case(horizon_hours=1460, periods="730h", budgets=budgets)))
+    new = copy.deepcopy(old)
+    new["periods"][0]["cost_usd"] -= 0.01
+    new["periods"][1]["cost_usd"] += 0.01
+    (cap,) = [b for b in new["budgets"] if b["name"] == "cap"]
+    cap["used_usd"] += 0.01
+    d = diff_plans(old, new)
+    assert d["periods"] == [] and d["budgets"] == []
+    new["periods"][1]["cost_usd"] += 0.04
+    assert [p["period"] for p in diff_plans(old, new)["periods"]] == [2]
