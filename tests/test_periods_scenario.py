@@ -126,4 +126,4 @@ def test_validate_cli_exits_2_with_the_path(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["validate", str(f)])
     assert exit_info.value.code == 2
-    assert "s.yaml: periods: periods: month needs start" in capsys.readouterr().err
+    assert "s.yaml: periods: month needs start" in capsys.readouterr().err

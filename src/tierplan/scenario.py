@@ -117,7 +117,7 @@ class _Builder:
     def build(self) -> Scenario:
         raw = self.raw
         if raw.periods == "month" and self.start is None:
-            raise self.fail("periods", "periods: month needs start (the date of hour 0, e.g. "
+            raise self.fail("periods", "month needs start (the date of hour 0, e.g. "
                                        "start: 2027-01-01); or give a duration such as 7d")
         try:
             self.periods = make_periods(raw.horizon_hours, raw.periods, self.start)
