@@ -315,3 +315,40 @@ def test_owned_hardware_says_when_bought_units_arrive():
     assert (dgx["bought"], dgx["arrival_hour"]) == (2, 744.0)
     for fmt in ("table", "markdown", "html"):
         assert "2 from 2027-02-01" in render(result, fmt), fmt
+
+
+def test_a_narrow_terminal_keeps_the_buy_explanation_and_the_owned_names():
+    """At 100 columns the buy rows' detail (their whole explanation) wraps instead of
+    hiding, and the owned hardware table drops its hour columns before it would fold an
+    offering's name into 6-character pieces."""
+    from conftest import EXAMPLES
+    from tierplan import plan
+    from tierplan.scenario import load_scenario
+
+    out = render(plan(load_scenario(EXAMPLES / "buy-or-rent.yaml")), "table", width=100)
+    assert max(map(len, out.splitlines())) <= 100
+    words = " ".join(out.split())
+    assert "a 7th dgx-h100 pays for itself at 20% utilisation" in words
+    assert "buying one would add $4,389.60 to the plan's cost" in words
+    assert "onprem/fra-dc1/dgx-h100 4 2 from 2027-02-01" in words
+
+
+def test_diff_leaves_out_a_cent_moved_between_periods_by_the_rounding():
+    """The same plan with a cent moved from period 1 to period 2 (as apportioning the
+    cents of another plan's total can do) shows no period or per-period budget change;
+    a change of 5 cents does."""
+    import copy
+
+    from tierplan.reports.diff import diff_plans
+
+    budgets = [{"name": "cap", "limit_usd": 2000, "per_period": True}]
+    old = plan_document(solve(_case(horizon_hours=1460, periods="730h", budgets=budgets)))
+    new = copy.deepcopy(old)
+    new["periods"][0]["cost_usd"] -= 0.01
+    new["periods"][1]["cost_usd"] += 0.01
+    (cap,) = [b for b in new["budgets"] if b["name"] == "cap"]
+    cap["used_usd"] += 0.01
+    d = diff_plans(old, new)
+    assert d["periods"] == [] and d["budgets"] == []
+    new["periods"][1]["cost_usd"] += 0.04
+    assert [p["period"] for p in diff_plans(old, new)["periods"]] == [2]

@@ -49,7 +49,10 @@ power)``, ``onprem (amortised)``).
 
 Periods (plan v2) are compared by position when both plans have the same periods (the
 same start hours and lengths), as amounts in the period, not monthly rates; otherwise
-the list is empty. A version 1 plan reads as one period with nothing committed.
+the list is empty. A version 1 plan reads as one period with nothing committed. A
+plan's period costs are cents apportioned to add up to its total, which can move a cent
+or two between periods whose cost did not change; so a period, or a per-period budget,
+counts as changed from 5 cents on (``_PERIOD_NOISE``).
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ __all__ = ["DIFF_SCHEMA", "diff_plans", "exceeds"]
 
 DIFF_SCHEMA = "tierplan.diff/v1"
 _CENT = 0.005
+_PERIOD_NOISE = 0.05  # below this a period's change may be the apportioned cents alone
 
 Key = tuple[str, str, str, str]
 
@@ -216,7 +220,8 @@ def _budgets(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> list[dict[str,
         ol, nl = _amount(o, "limit_usd", ho, per_period), _amount(n, "limit_usd", hn, per_period)
         ob = bool(o.get("binding")) if o else None
         nb = bool(n.get("binding")) if n else None
-        changed = (ou is None or nu is None or ol is None or nl is None or abs(nu - ou) >= _CENT
+        changed = (ou is None or nu is None or ol is None or nl is None
+                   or abs(_r(nu - ou)) >= (_PERIOD_NOISE if per_period else _CENT)
                    or abs(nl - ol) >= _CENT or ob != nb)
         if not changed:
             continue
@@ -274,7 +279,7 @@ def _periods(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"period": i + 1, "start": q.get("start") or q["start_hour"], "old_usd": _r(p["cost_usd"]),
              "new_usd": _r(q["cost_usd"]), "delta_usd": _r(q["cost_usd"] - p["cost_usd"])}
             for i, (p, q) in enumerate(zip(a, b, strict=True))
-            if abs(q["cost_usd"] - p["cost_usd"]) >= _CENT]
+            if abs(_r(q["cost_usd"] - p["cost_usd"])) >= _PERIOD_NOISE]
 
 
 def _owned(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:

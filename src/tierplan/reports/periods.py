@@ -87,7 +87,7 @@ def period_tables(doc: dict[str, Any]) -> list[TableData]:
                           _hours_text(p.get("hours_by_period", []))) for p in train)
             out.append(TableData("Training schedule (instance-hours per period)",
                                  ("workload", "offering", "nodes", "runs in", "instance-hours"),
-                                 rows, frozenset({2})))
+                                 rows, frozenset({2}), levels=(0, 0, 1, 0, 0)))
     owned = doc.get("owned") or []
     if owned:
         rows = tuple((f"{u['site']}/{u['offering']}", str(u["available"]), _bought(doc, u),
@@ -102,7 +102,9 @@ def period_tables(doc: dict[str, Any]) -> list[TableData]:
         out.append(TableData("Owned hardware", ("offering", "owned", "bought", "used h", "idle h",
                                                 "utilisation", "committed", "idle cost",
                                                 "buying saves"),
-                             rows, frozenset({1, 2, 3, 4, 5, 6, 7, 8}), total))
+                             rows, frozenset({1, 2, 3, 4, 5, 6, 7, 8}), total,
+                             # a narrow terminal keeps owned, bought, utilisation, idle cost
+                             levels=(0, 0, 0, 2, 2, 0, 1, 0, 1)))
     return out
 
 

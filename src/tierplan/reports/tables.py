@@ -198,7 +198,8 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
 
     header = ("kind", "name", "detail", "shadow price", "relaxing saves")
     tables.append(TableData("Binding constraints", header, tuple(binding_rows(doc)), frozenset({3, 4}),
-                            levels=(1, 0, 2, 3, 0)))
+                            # the detail is what a buy row says, so it wraps, never hides
+                            levels=(1, 0, 0, 3, 0)))
     from .periods import period_tables  # it builds on TableData
 
     return tables + period_tables(doc)
