@@ -130,13 +130,16 @@ def test_bundled_clouds_span_us_eu_and_asia_with_spot_prices():
         by_area = {area: {region for region, code in gpu_regions if code in codes}
                    for area, codes in (("US", US), ("EU", EU), ("Asia", ASIA))}
         assert by_area["US"] and len(by_area["EU"]) >= 3 and len(by_area["Asia"]) >= 2, (provider, by_area)
-        if provider != "azure":  # no dated public Azure Spot source: Azure rows carry none
-            assert any(r.spot_usd_per_hour for r in rows if r.provider == provider and r.accelerator)
-    # Azure: list prices from the Retail Prices API snapshot, dated by that file
+        assert any(r.spot_usd_per_hour for r in rows if r.provider == provider and r.accelerator)
+    # Azure: list prices from the Retail Prices API snapshots, dated by the file they come from;
+    # Spot (the "... Spot" meter) only where a dated snapshot had it
     a100 = next(r for r in rows if (r.provider, r.region, r.instance_type)
                 == ("azure", "westeurope", "Standard_NC24ads_A100_v4"))
     assert (a100.usd_per_hour, a100.spot_usd_per_hour, a100.accelerator, a100.as_of) == (
-        4.775, None, "A100-80GB", "2026-06-18")
+        4.775, 1.097295, "A100-80GB", "2026-08-22")
+    east = next(r for r in rows if (r.provider, r.region, r.instance_type)
+                == ("azure", "eastus2", "Standard_NC24ads_A100_v4"))
+    assert (east.spot_usd_per_hour, east.as_of) == (None, "2026-06-18")
     assert {r.region for r in rows if r.provider == "azure" and r.accelerator is None} >= {
         "westeurope", "japaneast"}
 

@@ -220,3 +220,23 @@ def test_diff_shows_periods_committed_and_owned_changes():
     assert (owned["old_bought"], owned["new_bought"]) == (0, 2)
     text = render_diff(d, "table")
     assert "Periods changed" in text and "Owned hardware" in text and "0 → 2" in text
+
+
+def test_a_job_solved_apart_keeps_to_the_period_its_milp_solution_left_free():
+    """Serving fills both owned L4 boxes in period 2 (8 then 24 rps, 8 per box); a
+    10-hour job, solved apart, fits only in period 1. Its LP polish (integers fixed, its
+    own model only) found period 2 as cheap and moved the hours there: 740 instance-
+    hours on 730 available. The polish now keeps each shared row to the MILP's use."""
+    own = site("onprem/fra", tier="onprem", offerings=[
+        {"name": "l4-box", "accelerator": "L4", "accelerator_count": 1, "available": 2,
+         "fixed_usd_per_hour": 0.5, "usd_per_hour": 0.1}])
+    sc = scenario([own, site("aws/fra", provider="aws", offerings=[offering("g6", 1.0)])],
+                  [inference("svc", accelerators={"L4": {"rps": 10, "latency_ms": 20}},
+                             demand={"munich": [8, 24]}),
+                   training("ft", accelerators={"L4": 1.0}, work_hours=10)],
+                  horizon_hours=730, periods="365h")
+    result = plan(sc, PlanOptions(strategy="auto"))
+    assert check_plan(sc, result) == []
+    (job,) = [p for p in result.placements if p.workload == "ft"]
+    assert job.site == "onprem/fra"
+    assert list(job.hours_by_period) == pytest.approx([10.0, 0.0], abs=1e-6)

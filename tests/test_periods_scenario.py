@@ -79,6 +79,9 @@ def test_owned_prices_sunk_and_amortised():
      "workloads[0].release_hours", "not before the deadline"),
     ({"workloads": [training(release_hours=100)]}, "workloads[0].release_hours", "end of the horizon"),
     ({"periods": "month"}, "periods", "needs start"),
+    ({"periods": "0h"}, "periods", "longer than 0 h"),
+    ({"workloads": [training(release_hours="2026-12-15")], "start": "2027-01-01"},
+     "workloads[0].release_hours", "before start"),
     ({"periods": "1m"}, "periods", "at most 1000"),
     ({"workloads": [training(deadline_hours="2027-01-02")]}, "workloads[0].deadline_hours",
      "needs start"),
@@ -126,4 +129,4 @@ def test_validate_cli_exits_2_with_the_path(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["validate", str(f)])
     assert exit_info.value.code == 2
-    assert "s.yaml: periods: periods: month needs start" in capsys.readouterr().err
+    assert "s.yaml: periods: month needs start" in capsys.readouterr().err

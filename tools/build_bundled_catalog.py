@@ -25,8 +25,11 @@ the source gives for its prices):
   of such a row is undated (source says so); as_of is its on-demand price's date.
 - AWS m5zn CPU: SkyPilot's AWS catalog (tools/catalog_sources_aws.py).
 - Azure: tools/catalog_data/azure_on_demand.csv (Azure Retail Prices API snapshot in
-  github.com/Azure/karpenter-provider-azure). No dated public Spot price source, so Azure
-  rows carry no spot price.
+  github.com/Azure/karpenter-provider-azure, pay-as-you-go only). In westeurope, northeurope,
+  francecentral and swedencentral the rows of tools/catalog_data/azure_spot.csv (the same API
+  as github.com/andy-diericks/azure-pricing-radar recorded it on 2026-08-22, pay-as-you-go and
+  Spot, Linux) replace both prices and the date (``azure_spot``); elsewhere Azure rows carry no
+  spot price.
 - Lambda and Nebius: SkyPilot-format rows in tools/catalog_data/skypilot_v8/<cloud>/vms.csv
   (copied from github.com/skypilot-org/skypilot-catalog catalogs/v8) and, for Nebius, the
   newer rows of tools/catalog_data/nebius_billing/ (the Nebius billing API figures posted in
@@ -71,6 +74,9 @@ SOURCES = {
     "aws": "aws-price-list (instances.vantage.sh via github.com/tsaol/aws-gpu)",
     "azure": "azure-retail-prices-api (Azure/karpenter-provider-azure zz_generated.pricing.go)",
 }
+AZURE_SPOT = "azure_spot.csv"
+AZURE_SPOT_SOURCE = ("azure-retail-prices-api pay-as-you-go + Spot, Linux "
+                     "(github.com/andy-diericks/azure-pricing-radar data/latest)")
 AWS_SPOT_SOURCE = "; spot: skypilot-catalog v8 aws/vms.csv, regular zones (undated)"
 # Zone rows read from github.com/skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv at
 # commit 00148f2 (g4dn, g5, g6, g6e sizes the v8 subset fixture lacks).
@@ -174,6 +180,35 @@ def _gcp_attached(regions: dict[tuple[str, str], Region],
     return out
 
 
+def azure_spot(rows: list[CatalogRow]) -> list[CatalogRow]:
+    """Azure rows priced again from the dated Spot snapshot, where it has the size.
+
+    The snapshot's pay-as-you-go price replaces the older one (it is the later reading of
+    the same API) and its date becomes the row's: both halves of the row are then that
+    day's. A pay-as-you-go price equal to the older snapshot's says so in ``source``.
+    """
+    newer: dict[tuple[str, str], dict[str, str]] = {}
+    with (DATA / AZURE_SPOT).open(encoding="utf-8", newline="") as handle:
+        for cells in csv.DictReader(handle):
+            newer[(cells["region"], cells["instance_type"])] = cells
+    out = []
+    for row in rows:
+        cells = newer.get((row.region, row.instance_type))
+        if cells is not None:
+            usd = float(cells["usd_per_hour"])
+            same = abs(usd - row.usd_per_hour) < 5e-7
+            source = AZURE_SPOT_SOURCE
+            if same:
+                source += f"; same pay-as-you-go price {row.as_of} in {row.source}"
+            spot = cells["spot_usd_per_hour"]
+            row = CatalogRow(**{
+                **row.__dict__, "usd_per_hour": usd, "spot_usd_per_hour": float(spot) if spot else None,
+                "source": source, "as_of": cells["as_of"],
+            })
+        out.append(row)
+    return out
+
+
 def neoclouds() -> list[CatalogRow]:
     """Lambda and Nebius rows; a later file's row replaces an earlier one's, known chips only."""
     rows: dict[tuple[str, str, str], CatalogRow] = {}
@@ -225,7 +260,7 @@ def build(fixture: Path) -> list[CatalogRow]:
                                 "source": row.source + suffix})
         rows.append(row)
     rows += _table("aws", AWS_SKYPILOT, SKYPILOT_SOURCE, SKYPILOT_AS_OF, regions)
-    rows += _derived("azure", "azure_on_demand.csv", regions)
+    rows += azure_spot(_derived("azure", "azure_on_demand.csv", regions))
     rows += neoclouds()
     references: list[dict[str, str]] = []
     for file in sorted((DATA / "check").glob("*.csv")):

@@ -19,8 +19,19 @@ Inputs (neither is part of this repository; both are public, see docs/catalog.md
 
     python tools/extract_catalog_sources.py --azure zz_generated.pricing.go
 
-Outputs ``tools/catalog_data/gcp_machine_types.csv``, ``aws_on_demand.csv`` and
-``azure_on_demand.csv``, read by tools/build_bundled_catalog.py. Only the machine types
+- ``data/latest/vm-<scope>.json`` of github.com/andy-diericks/azure-pricing-radar (MIT): the
+  Azure Retail Prices API (``serviceName eq 'Virtual Machines'``, ``priceType eq
+  'Consumption'``) of one region per file, pay-as-you-go, Spot and Low Priority rows, as
+  that repository's fetcher last saw them. Their date is ``data/latest/last-checked.json``
+  (the fetcher rewrites every scope before it writes that stamp). Only Linux rows; only
+  sizes whose pay-as-you-go price and Spot price are each one unambiguous figure (a size
+  that shows two different Spot prices in a region, as a non-primary meter does, is
+  skipped); never Low Priority.
+
+    python tools/extract_catalog_sources.py --azure-radar DIR    # DIR holds those files
+
+Outputs ``tools/catalog_data/gcp_machine_types.csv``, ``aws_on_demand.csv``,
+``azure_on_demand.csv`` and ``azure_spot.csv``, read by tools/build_bundled_catalog.py. Only the machine types
 below are kept.
 """
 
@@ -169,11 +180,67 @@ def azure(path: Path) -> None:
     _write("azure_on_demand.csv", rows)
 
 
+# radar file -> Azure region of its rows
+AZURE_RADAR_SCOPES = {
+    "vm-eu-west.json": "westeurope", "vm-northeurope.json": "northeurope",
+    "vm-francecentral.json": "francecentral", "vm-swedencentral.json": "swedencentral",
+    "vm-belgium.json": "belgiumcentral",
+}
+# The API's skuName spells one size several ways (NC16asT4 v3, Standard_NC24ads_A100_v4,
+# ND96asr_A100_v4): compare sizes without case, spaces, underscores or the Standard_ prefix.
+# ND96asr_v4 is the only bundled size whose skuName adds the GPU to the name.
+_AZURE_SKU_ALIASES = {"nd96asra100v4": "nd96asrv4"}
+
+
+def _azure_key(name: str) -> str:
+    key = re.sub(r"[\s_]", "", name.removeprefix("Standard_")).lower()
+    return _AZURE_SKU_ALIASES.get(key, key)
+
+
+def azure_radar(folder: Path) -> None:
+    stamp = json.loads((folder / "last-checked.json").read_text(encoding="utf-8"))["at"]
+    as_of = stamp[:10]
+    sizes = {_azure_key(name): name for name in AZURE_SIZES}
+    rows: list[dict[str, object]] = []
+    for file, region in AZURE_RADAR_SCOPES.items():
+        path = folder / file
+        if not path.exists():
+            continue
+        prices: dict[tuple[str, str], set[float]] = {}
+        for item in json.loads(path.read_text(encoding="utf-8")).values():
+            product = item["productName"] or ""
+            if "Windows" in product or product.endswith(" Win") or item["unitOfMeasure"] != "1 Hour":
+                continue
+            sku = item["skuName"] or ""
+            kind = "spot" if sku.endswith(" Spot") else "low" if sku.endswith(" Low Priority") else "od"
+            base = sku.removesuffix(" Spot").removesuffix(" Low Priority")
+            if kind != "low" and _azure_key(base) in sizes and item["armRegionName"] == region:
+                prices.setdefault((sizes[_azure_key(base)], kind), set()).add(float(item["retailPrice"]))
+        for size in sorted({name for name, _ in prices}):
+            od, spot = prices.get((size, "od"), set()), prices.get((size, "spot"), set())
+            if len(od) != 1 or len(spot) > 1:
+                print(f"azure-radar: {region} {size}: skipped, prices {sorted(od)} / spot {sorted(spot)}")
+                continue
+            usd = od.pop()
+            spot_usd = spot.pop() if spot else None
+            vcpus, memory, accel, count, accel_mem = AZURE_SIZES[size]
+            rows.append({
+                "region": region, "instance_type": size, "vcpus": vcpus, "memory_gib": memory,
+                "accelerator": accel or "", "accelerator_count": count,
+                "accelerator_memory_gib": accel_mem or "", "usd_per_hour": usd,
+                "spot_usd_per_hour": spot_usd if spot_usd is not None and spot_usd < usd else "",
+                "as_of": as_of,
+            })
+    _write("azure_spot.csv", rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gcp", type=Path, help="Cyclenerd pricing.yml")
     parser.add_argument("--aws", type=Path, help="tsaol/aws-gpu data/all_gpu_instances.js")
     parser.add_argument("--azure", type=Path, help="karpenter-provider-azure zz_generated.pricing.go")
+    parser.add_argument("--azure-radar", type=Path,
+                        help="folder with azure-pricing-radar data/latest/*.json")
     args = parser.parse_args()
     if args.gcp:
         gcp(args.gcp)
@@ -181,6 +248,8 @@ def main() -> None:
         aws(args.aws)
     if args.azure:
         azure(args.azure)
+    if args.azure_radar:
+        azure_radar(args.azure_radar)
 
 
 if __name__ == "__main__":

@@ -346,7 +346,9 @@ class Binding:
     side (USD per USD of budget, ...), from the LP with the integer decisions fixed at their
     optimal values. A capacity row holds only integer decisions, so its fixed-LP price is
     always 0; ``relax_saving`` says instead what one more instance would save, from a
-    re-solve of the MILP.
+    re-solve of the MILP. Over periods (``period``: the row's period index, None for a
+    horizon-wide row) a capacity row's price is that measured saving per instance-hour
+    of the period, since its fixed-LP dual is 0 too (see scheduler.period_explain).
     """
 
     kind: str
@@ -355,6 +357,7 @@ class Binding:
     shadow_price: float | None = None
     unit: str = ""
     relax_saving: float | None = None  # objective gained by relaxing the limit by one unit
+    period: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,7 @@ class _Builder:
     def build(self) -> Scenario:
         raw = self.raw
         if raw.periods == "month" and self.start is None:
-            raise self.fail("periods", "periods: month needs start (the date of hour 0, e.g. "
+            raise self.fail("periods", "month needs start (the date of hour 0, e.g. "
                                        "start: 2027-01-01); or give a duration such as 7d")
         try:
             self.periods = make_periods(raw.horizon_hours, raw.periods, self.start)
@@ -374,6 +374,10 @@ class _Builder:
             release = self.hours(w.release_hours, f"{path}.release_hours") or 0.0
             if deadline is not None and deadline <= 0:
                 raise self.fail(f"{path}.deadline_hours", "must be after start (hour 0)")
+            if release < 0:  # a date before start
+                raise self.fail(f"{path}.release_hours",
+                                f"the release (hour {release:g}) is before start (hour 0); a job "
+                                "that may start at once needs no release_hours")
             if deadline is not None and release >= deadline:
                 raise self.fail(f"{path}.release_hours",
                                 f"the release (hour {release:g}) is not before the deadline "

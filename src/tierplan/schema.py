@@ -52,7 +52,12 @@ def _date(value: object) -> datetime:
 
 
 def _periods(value: object) -> float | str:
-    return "month" if value == "month" else parse_duration_hours(value)
+    if value == "month":
+        return "month"
+    hours = parse_duration_hours(value)
+    if not hours > 0:  # (a period of 0 h would never end)
+        raise ValueError(f"a period must be longer than 0 h (got {value!r}); give e.g. 7d or month")
+    return hours
 
 
 HoursOrDate = Annotated[float | datetime, BeforeValidator(_hours_or_date,

@@ -39,7 +39,8 @@ def make_policy(kind: str, name: str, params: Mapping[str, Any]) -> Policy:
     if kind == "optimal":
         options = dict(params)
         if options.pop("scaling", "track") == "plan":
-            for only_track in ("target_utilization", "scale_down_window", "lead", "tolerance"):
+            for only_track in ("target_utilization", "scale_down_window", "lead", "tolerance",
+                               "deployments"):
                 options.pop(only_track, None)
             return OptimalPolicy(name, **options)
         return TrackingPolicy(name, **options)

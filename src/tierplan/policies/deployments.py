@@ -75,6 +75,10 @@ class Deployments:
             dep.replicas = out[key] = dep.stabiliser.apply(now, dep.replicas, wanted)
         return out
 
+    def load(self, client: str) -> float:
+        """``client``'s load at the last :meth:`replicas`."""
+        return self._loads.get(client, 0.0)
+
     def per_replica(self, key: int) -> float:
         """rps one replica of ``key``'s deployment carries."""
         return self._keys[key].per_replica

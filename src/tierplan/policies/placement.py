@@ -34,9 +34,11 @@ class Option:
 
 
 def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: Deployments,
-          free: dict[int, float], min_sites: int) -> dict[int, int]:
+          free: dict[int, float], min_sites: int, hold: Mapping[int, int] | None = None) -> dict[int, int]:
     """Instances per slot for ``replicas`` (per slot) over ``options`` (the mix's keys that
-    are up, in merit order); ``free`` (instances left per offer) is updated."""
+    are up, in merit order); ``free`` (instances left per offer) is updated. With ``hold``
+    (instances per slot running now), moves to cheaper keys start nothing: a cheaper key
+    takes at most what it runs now."""
     by_index = {o.index: o for o in options}
     served = {o.index: deployments.clients(o.index) for o in options}
     counts: dict[int, int] = {}
@@ -51,7 +53,13 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
             # each client's part of what found no room, to be placed where it reaches
             rps = (n - take) * deployments.per_replica(i)
             owed += [(rps * part, frozenset((c,))) for c, part in deployments.split(i).items() if part > 0]
+    lent = 0.0  # spare capacity already counted against what is owed
     for rps, who in _merged(owed):
+        # Only what the instances placed so far cannot carry: ``hpa`` keeps none of what
+        # found no room, so any part of it keeps at least its capacity.
+        spare = min(rps, max(0.0, _spare(options, counts, served, who, deployments) - lent))
+        lent += spare
+        rps -= spare
         for o in options:
             if rps <= 1e-12:
                 break
@@ -66,10 +74,10 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
             continue  # nothing to replace
         cheaper = [o for o in options if o.rate < dear.rate and served[dear.index] <= o.reach]
         while cheaper and counts.get(dear.index, 0) > 0:
-            if counts[dear.index] == 1 and _sites(options, counts, without=dear) < min_sites:
-                break
-            added = _replacement(dear, cheaper, free)
+            added = _replacement(dear, cheaper, free if hold is None else _held(cheaper, counts, hold, free))
             if added is None:
+                break
+            if counts[dear.index] == 1 and _sites(options, counts, without=dear, added=added) < min_sites:
                 break
             for i, k in added.items():
                 counts[i] = counts.get(i, 0) + k
@@ -78,6 +86,15 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
             counts[dear.index] -= 1
             free[dear.offer] += 1
     return {i: n for i, n in counts.items() if n > 0}
+
+
+def _spare(options: Sequence[Option], counts: Mapping[int, int], served: Mapping[int, frozenset[str]],
+           who: frozenset[str], deployments: Deployments) -> float:
+    """rps the instances placed on keys that reach all of ``who`` have beyond the load of
+    every client those keys serve (an upper bound on the load they must carry)."""
+    reaching = [o for o in options if who <= o.reach and counts.get(o.index)]
+    clients = set(who).union(*(served[o.index] for o in reaching))
+    return sum(counts[o.index] * o.per_replica for o in reaching) - sum(deployments.load(c) for c in clients)
 
 
 def _merged(owed: Sequence[tuple[float, frozenset[str]]]) -> list[tuple[float, frozenset[str]]]:
@@ -103,6 +120,17 @@ def _replacement(dear: Option, cheaper: Sequence[Option], free: Mapping[int, flo
     return added
 
 
-def _sites(options: Sequence[Option], counts: Mapping[int, int], without: Option) -> int:
-    """Sites that keep an instance if ``without`` gives up its last one."""
-    return len({o.site for o in options if counts.get(o.index) and o is not without})
+def _held(cheaper: Sequence[Option], counts: Mapping[int, int], hold: Mapping[int, int],
+          free: Mapping[int, float]) -> dict[int, float]:
+    """``free`` as a move may use it when it starts nothing: per offer, the instances its
+    keys run now beyond what they are placed (one key per offer in a mix)."""
+    room = dict(free)
+    for o in cheaper:
+        room[o.offer] = max(0.0, min(free[o.offer], hold.get(o.index, 0) - counts.get(o.index, 0)))
+    return room
+
+
+def _sites(options: Sequence[Option], counts: Mapping[int, int], without: Option,
+           added: Mapping[int, int]) -> int:
+    """Sites that keep an instance if ``without`` gives up its last one for ``added``."""
+    return len({o.site for o in options if (counts.get(o.index) or added.get(o.index)) and o is not without})

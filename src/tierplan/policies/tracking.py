@@ -9,28 +9,33 @@ The way production systems pair a slow planner with a fast autoscaler:
   instances of each limited offering (``available`` set: edge, on-prem, a quota) it may
   hold. Beyond the plan, each client gets a *spill* key: its cheapest unlimited offering
   within the SLO, so that demand above the plan still finds capacity.
-- **Fast loop, every step**: each client's load (the last step's rps; with
-  ``lead: trend`` plus the rise of its mean over the last provisioning delay, since what
-  starts now is ready only after it; with ``demand: forecast`` the peak up to the delay
-  ahead) is routed as the plan routed it, cut from the dearest keys first when it is
-  lower and poured into the cheapest keys with room when it is higher (merit order: USD
-  per rps-hour of the key, price in force plus response egress; limited offerings up to
-  what is free). Each key is then sized by Kubernetes HPA arithmetic
-  (:mod:`tierplan.policies.hpa`: ``tolerance``, the highest recommendation of the last
-  ``scale_down_window``, ``target_utilization`` of ``plan_cap_rps`` per instance);
-  ``min_instances`` and ``min_sites`` are met with the cheapest keys of the mix. At step 0
-  the first interval's peak stands in for the history the operator had before the run.
+- **How much, every step**: target tracking per deployment
+  (:mod:`tierplan.policies.deployments`, Kubernetes HPA arithmetic: ``tolerance``, the
+  highest recommendation of the last ``scale_down_window``, ``target_utilization`` of
+  ``plan_cap_rps`` per replica) on each client's load (the last step's rps; with
+  ``lead: trend`` plus the rise of its mean over the last provisioning delay; with
+  ``demand: forecast`` the peak up to the delay ahead). With ``deployments: peak`` (the
+  default) the deployments are those ``hpa`` runs: the plan for the run's peak demand
+  lays out their keys, traffic shares and starting counts once, so the loop holds what
+  ``hpa`` holds; with ``deployments: plan`` they follow each interval's plan.
+- **Where, every step** (:mod:`tierplan.policies.placement`): whole instances move to
+  cheaper keys of the mix (merit order: USD per rps-hour, price in force plus response
+  egress), never leaving a client less capacity. Units of a limited offering that the
+  layout gives a deployment, as many as it wants now, are its claim; other workloads use
+  only what no deployment claims. While a workload scales down, a move starts nothing
+  (the engine keeps the instances it stops until what it starts is ready).
+  ``min_instances`` and ``min_sites`` are met with the cheapest keys of the mix.
 
-Against ``hpa`` (a fixed placement with fixed traffic shares, scaled per key) this keeps
-owned and edge capacity full while it is there, and sends to the cloud only what they
-cannot carry. Training jobs are placed as by ``optimal`` (a plan of the job alone).
+Against ``hpa`` (the same deployments on fixed keys) this keeps owned and edge capacity
+busy while it is there, and sends to the cloud only what it cannot carry. Training jobs
+are placed as by ``optimal`` (a plan of the job alone).
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -73,10 +78,34 @@ def _grid(rps: float) -> float:
     return float(GRID ** math.ceil(math.log(rps, GRID) - 1e-9))
 
 
+def reference_shares(view: PlanView, keys: Sequence[Slot],
+                     clients: Sequence[str]) -> dict[int, dict[str, float]]:
+    """slot -> client -> share of the client's traffic, as ``view`` routed it over ``keys``
+    (``hpa``'s rule: a client it routed nothing goes to every key in equal parts)."""
+    out: dict[int, dict[str, float]] = {s.index: {} for s in keys}
+    for c in clients:
+        routed = {s.index: view.traffic.get(s.key, {}).get(c, 0.0) for s in keys}
+        total = sum(routed.values())
+        if total <= 0:
+            routed, total = dict.fromkeys(out, 1.0), float(len(out))
+        for i, rps in routed.items():
+            if rps > 0:
+                out[i][c] = rps / total
+    return out
+
+
 class TrackingPolicy(_Planned):
     def __init__(self, name: str, target_utilization: float = 1.0, scale_down_window: float = 300 / 3600,
-                 lead: str = "none", tolerance: float = 0.1, **planner: Any) -> None:
+                 lead: str = "none", tolerance: float = 0.1, deployments: str = "peak",
+                 **planner: Any) -> None:
         super().__init__(name, PlanSettings(**planner))
+        if deployments not in ("peak", "plan"):
+            raise ValueError(f"deployments must be 'peak' or 'plan', not {deployments!r}")
+        self.layout = deployments
+        self._reference: PlanView | None = None  # deployments: peak, the plan they follow
+        self._peak: dict[tuple[str, str], float] = {}  # and the demand it was made for
+        # deployments: peak; workload -> slot on a limited offering -> (offer, units laid out there)
+        self._laid: dict[str, dict[int, tuple[int, int]]] = {}
         self.target_utilization = target_utilization
         self.trend = lead == "trend"
         self.settings = HpaSettings(tolerance=tolerance, scale_down_window_s=scale_down_window * 3600)
@@ -91,7 +120,8 @@ class TrackingPolicy(_Planned):
         # world says so, and a plan follows, so they hold until the next plan.
         self._options: dict[str, list[Option]] = {}
         self._offers: dict[str, tuple[int, ...]] = {}  # the offers of those keys
-        # (replicas, usable on those offers) -> (instances per slot, usable after), until the next plan
+        # (replicas, usable on those offers, held when scaling down) -> (instances per slot,
+        # units used per offer), until the next plan
         self._placed: dict[str, dict[Any, tuple[dict[int, int], tuple[float, ...]]]] = {}
         self._clients: dict[str, list[str]] = {}
         self._series: dict[str, list[tuple[str, np.ndarray]]] = {}  # workload -> (client, demand)
@@ -102,6 +132,8 @@ class TrackingPolicy(_Planned):
         self._mine: dict[str, dict[int, int]] = {}
         self._inference: tuple[InferenceWorkload, ...] = ()
         self._keys: list[Key] = []  # slot index -> (workload, site, offering)
+        self._slot: dict[Key, int] = {}
+        self._total: dict[str, int] = {}  # workload -> replicas its deployments held last step
 
     # ------------------------------------------------------------------ planner
 
@@ -112,11 +144,17 @@ class TrackingPolicy(_Planned):
             demand = window_peak(world, 0, self._every)  # see _load
         else:
             demand = observed_peak(world, obs, self._every)
+        if self.layout == "peak" and self._reference is None:
+            self._lay_out(world, obs)
         gridded = {k: _grid(v) for k, v in demand.items()}
         view = self._reuse(world, obs, gridded)
         if view is None:
-            view = self._plan_view(world, obs, demand, self.planner.headroom, self.planner.churn_usd,
-                                   same=gridded)
+            if (obs.step == 0 and demand == self._peak and self.planner.headroom == 1.0
+                    and not self.planner.churn_usd):
+                view = self._reference  # the first interval peaks at the run's peak: the same plan
+            else:
+                view = self._plan_view(world, obs, demand, self.planner.headroom, self.planner.churn_usd,
+                                       same=gridded)
             state = self._state(world, obs, self.planner.churn_usd)
             self._made.setdefault(state, []).append((gridded, view))
         if view is None:
@@ -124,12 +162,33 @@ class TrackingPolicy(_Planned):
                 return  # the last mix stays
             view = PlanView({}, {})
         self._mix = self._build_mix(world, obs, view)
+        if self.layout == "peak":
+            return  # the deployments stay as laid out; only the mix they may move into changes
         for w in world.inference:
             mix = self._mix[w.name]
             self._deployments.setdefault(w.name, Deployments(self.settings)).retarget(
                 obs.time_s, self._shares(world, w.name, mix, view),
                 {s.index: (s.plan_cap_rps * self.target_utilization, s.cap_rps) for s in mix.keys},
                 {s.index: view.targets.get(s.key, 0) for s in mix.keys})
+
+    def _lay_out(self, world: World, obs: Observation) -> None:
+        """``deployments: peak``: the deployments an operator runs, as ``hpa`` runs them: the
+        plan for the run's peak demand fixes the keys, their traffic shares and their
+        starting counts, for the whole run. How much they hold is HPA arithmetic on them,
+        so capacity per client is what ``hpa`` holds; the planner's mix only decides where
+        whole instances of it run (cheaper keys, never less capacity)."""
+        self._peak = window_peak(world, 0, world.steps)
+        view = self._plan_view(world, obs, self._peak, 1.0, 0.0)
+        self._reference = view = view if view is not None else PlanView({}, {})
+        self._laid = {w.name: {s.index: (s.offer, view.targets[s.key]) for s in world.slots
+                               if s.workload == w.name and s.key in view.targets
+                               and world.available[s.offer] is not None} for w in world.inference}
+        for w in world.inference:
+            keys = [world.slots[i] for i in world.slots_of[w.name] if world.slots[i].key in view.targets]
+            self._deployments[w.name] = deployments = Deployments(self.settings)
+            sizes = {s.index: (s.plan_cap_rps * self.target_utilization, s.cap_rps) for s in keys}
+            deployments.retarget(obs.time_s, reference_shares(view, keys, self._clients[w.name]), sizes,
+                                 {s.index: view.targets[s.key] for s in keys})
 
     def _shares(self, world: World, workload: str, mix: Mix, view: PlanView) -> dict[int, dict[str, float]]:
         """slot -> client -> share of the client's traffic, as the plan routed it. A client
@@ -180,6 +239,10 @@ class TrackingPolicy(_Planned):
                     best = min(spill, key=lambda s: (self._rate(world, s, obs.step), s.index))
                     if best not in keys:
                         keys.append(best)
+            if self._reference is not None:
+                # the deployments' own keys: their instances stay there unless cheaper keys take them
+                keys += [s for s in slots if s.key in self._reference.targets and s not in keys
+                         and s.site not in obs.down]
             traffic = {s.index: dict(view.traffic.get(s.key, {})) for s in keys}
             mix[w.name] = Mix(tuple(keys), traffic)
         return mix
@@ -231,6 +294,7 @@ class TrackingPolicy(_Planned):
                             for w in world.inference}
             self._inference = world.inference
             self._keys = [s.key for s in world.slots]
+            self._slot = {s.key: s.index for s in world.slots}
         step = min(obs.step, world.steps - 1)
         if obs.step % self._every == 0 or world.changed[step] or not self._mix:
             self._replan(world, obs)
@@ -260,28 +324,55 @@ class TrackingPolicy(_Planned):
         # them: that workload keeps them until its own replacements have booted.
         free = dict(self._free)
         out: dict[Key, int] = {}
+        wanted = {w.name: self._deployments[w.name].replicas(obs.time_s, self._loads(world, w.name, obs.step))
+                  for w in self._inference if w.name in self._mix}
+        # A limited offering's units laid out for a workload's deployment, as many as that
+        # deployment wants now, are its claim: another workload may not take them (else the
+        # owner's growth finds them taken and goes to a slower, dearer key), but may use
+        # what no deployment claims now.
+        claims = {name: {o: min(n, wanted.get(name, {}).get(i, 0)) for i, (o, n) in laid.items()}
+                  for name, laid in self._laid.items()}
+        claimed: dict[int, int] = defaultdict(int)
+        for mine_c in claims.values():
+            for o, n in mine_c.items():
+                claimed[o] += n
         for w in self._inference:
             mix = self._mix.get(w.name)
             if mix is None:
                 continue
             keys = self._order[w.name]
-            loads = self._loads(world, w.name, obs.step)
             deployments = self._deployments[w.name]
-            replicas = deployments.replicas(obs.time_s, loads)
+            replicas = wanted[w.name]
             # Placing depends only on the replicas and on what this workload may use of the
             # mix's offers (the rest holds until the next plan): most steps repeat an answer.
             offers = self._offers[w.name]
             own = self._mine.get(w.name, {})
             usable = {o: free[o] + own.get(o, 0) for o in offers}
-            memo = (tuple(replicas.items()), tuple(usable.values()))
+            if claimed:
+                capacity, mine_c = world.capacity[step], claims.get(w.name, {})
+                for o, n in claimed.items():
+                    if o in usable:
+                        usable[o] = max(0.0, min(usable[o], float(capacity[o]) - n + mine_c.get(o, 0)))
+            total = sum(replicas.values())
+            hold: dict[int, int] | None = None
+            if total < self._total.get(w.name, 0):
+                # Scaling down: the engine keeps every instance of a workload that is
+                # stopping until what it starts is ready, so a move that starts something
+                # now would keep the whole cut running for a boot; moves wait a step.
+                hold = {self._slot[k]: n for k, n in obs.running.items() if k[0] == w.name}
+            self._total[w.name] = total
+            memo = (tuple(replicas.items()), tuple(usable.values()),
+                    None if hold is None else tuple(sorted(hold.items())))
             placed = self._placed[w.name].get(memo)
             if placed is None:
-                counts = place(self._options[w.name], replicas, deployments, usable, w.min_sites)
+                before = tuple(usable.values())
+                counts = place(self._options[w.name], replicas, deployments, usable, w.min_sites, hold)
                 _meet_minimums(w.min_instances, w.min_sites, keys, counts, usable)
-                placed = self._placed[w.name][memo] = (counts, tuple(usable.values()))
+                placed = self._placed[w.name][memo] = (counts, tuple(
+                    b - left for b, left in zip(before, usable.values(), strict=True)))
             counts = placed[0]
-            for o, left in zip(offers, placed[1], strict=True):  # what it newly claims is gone
-                free[o] = min(free[o], left)
+            for o, used in zip(offers, placed[1], strict=True):  # what it newly takes is gone
+                free[o] -= max(0.0, used - own.get(o, 0))
             for i, n in counts.items():
                 out[self._keys[i]] = n
         return out

@@ -53,16 +53,23 @@ def _sections(diff: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
         moves = [[m["workload"], ", ".join(m["from"]), ", ".join(m["to"])] for m in diff["moves"]]
         out.append(("Moved", ["workload", "from", "to"], moves, set()))
     if diff["placements"]:
+        by_period = any(p.get("period_changes") for p in diff["placements"])
         rows = [[p["change"], p["workload"], p["site"], p["offering"],
-                 "amortised" if p["tier"] == "onprem" else p["purchase"],
-                 f"{p['old_instances']} → {p['new_instances']}", money(p["old_monthly_usd"]),
-                 money(p["new_monthly_usd"]), _signed(p["delta_monthly_usd"]),
-                 _signed(p["delta_monthly_usd"] / MONTH_HOURS)] for p in diff["placements"]]
-        out.append((f"Placements changed ({diff['unchanged_placements']} unchanged)",
-                    ["change", "workload", "site", "offering", "pricing", "instances", "old / month",
-                     "new / month", "delta / month", "delta / hour"], rows, {5, 6, 7, 8, 9}))
+                 p.get("pricing") or ("amortised" if p["tier"] == "onprem" else p["purchase"]),
+                 f"{p['old_instances']} → {p['new_instances']}",
+                 *([_period_changes(p.get("period_changes") or [])] if by_period else []),
+                 money(p["old_monthly_usd"]), money(p["new_monthly_usd"]),
+                 _signed(p["delta_monthly_usd"]), _signed(p["delta_monthly_usd"] / MONTH_HOURS)]
+                for p in diff["placements"]]
+        header = ["change", "workload", "site", "offering", "pricing", "instances",
+                  *(["by period"] if by_period else []), "old / month", "new / month",
+                  "delta / month", "delta / hour"]
+        first = 6 + by_period
+        out.append((f"Placements changed ({diff['unchanged_placements']} unchanged)", header,
+                    rows, {5, *range(first, first + 4)}))
     for key, label in _GROUP_TITLES:
-        rows = [[g["name"] + (" (amortised)" if key == "by_tier" and g["name"] == "onprem" else ""),
+        rows = [[g.get("label") or (g["name"] + (" (amortised)" if key == "by_tier" and g["name"] == "onprem"
+                                                else "")),
                  money(g["old_monthly_usd"]), money(g["new_monthly_usd"]), _signed(g["delta_monthly_usd"]),
                  _signed(g["delta_hourly_usd"]), _pct(g["delta_percent"])] for g in diff["groups"][key]]
         if rows:
@@ -72,15 +79,36 @@ def _sections(diff: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
         def binding(v: bool | None) -> str:
             return "-" if v is None else "binding" if v else "free"
 
-        rows = [[b["name"], _opt(b["old_used_monthly_usd"]), _opt(b["new_used_monthly_usd"]),
-                 _signed(b["delta_monthly_usd"]), _opt(b["old_limit_monthly_usd"]),
-                 _opt(b["new_limit_monthly_usd"]),
-                 f"{binding(b['old_binding'])} → {binding(b['new_binding'])}"]
+        def cells(b: dict[str, Any]) -> list[str]:
+            if not b.get("per_period"):
+                return [b["name"], _opt(b["old_used_monthly_usd"]), _opt(b["new_used_monthly_usd"]),
+                        _signed(b["delta_monthly_usd"]), _opt(b["old_limit_monthly_usd"]),
+                        _opt(b["new_limit_monthly_usd"])]
+            # amounts per period (the fullest period's use, the limit per period)
+            return [f"{b['name']} (per period)", _opt(b["old_used_monthly_usd"]) + " (fullest period)",
+                    _opt(b["new_used_monthly_usd"]) + " (fullest period)",
+                    _signed(b["delta_monthly_usd"]), _opt(b["old_limit_monthly_usd"]) + " per period",
+                    _opt(b["new_limit_monthly_usd"]) + " per period"]
+
+        rows = [[*cells(b), f"{binding(b['old_binding'])} → {binding(b['new_binding'])}"]
                 for b in diff["budgets"]]
         out.append(("Budgets", ["budget", "used / month (old)", "used / month (new)", "delta / month",
                                 "limit (old)", "limit (new)", "binding"], rows, {1, 2, 3, 4, 5}))
     out += _time_sections(diff)
     return out
+
+
+def _period_changes(changes: list[dict[str, Any]], most: int = 4) -> str:
+    """``p3: 1 → 2, p4: 1 → 2`` (instances) or ``p1: 35 → 0 h`` (instance-hours), the
+    first ``most`` and how many more."""
+    def n(v: float) -> str:
+        return f"{v:,.1f}".removesuffix(".0")
+
+    words = [f"p{c['period']}: {n(c['old'])} → {n(c['new'])}"
+             + (" h" if c["unit"] == "instance-hours" else "") for c in changes[:most]]
+    if len(changes) > most:
+        words.append(f"+{len(changes) - most} more")
+    return ", ".join(words)
 
 
 def _time_sections(diff: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]], set[int]]]:
@@ -102,12 +130,20 @@ def _time_sections(diff: dict[str, Any]) -> list[tuple[str, list[str], list[list
         def share(v: float | None) -> str:
             return "-" if v is None else f"{v:.1%}"
 
-        rows = [[f"{u['site']}/{u['offering']}", f"{u['old_bought']} → {u['new_bought']}",
+        def count(u: dict[str, Any], key: str) -> str:
+            return f"{'-' if u.get('old_' + key) is None else u['old_' + key]} → " \
+                   f"{'-' if u.get('new_' + key) is None else u['new_' + key]}"
+
+        rows = [[f"{u['site']}/{u['offering']}", count(u, "available"), count(u, "bought"),
                  f"{share(u['old_utilisation'])} → {share(u['new_utilisation'])}",
+                 money(u.get("old_committed_monthly_usd", 0.0)),
+                 money(u.get("new_committed_monthly_usd", 0.0)),
                  money(u["old_idle_monthly_usd"]), money(u["new_idle_monthly_usd"])]
                 for u in diff["owned"]]
-        out.append(("Owned hardware", ["offering", "bought", "utilisation", "idle / month (old)",
-                                       "idle / month (new)"], rows, {3, 4}))
+        out.append(("Owned hardware", ["offering", "owned", "bought", "utilisation",
+                                       "committed / month (old)", "committed / month (new)",
+                                       "idle / month (old)", "idle / month (new)"],
+                    rows, {4, 5, 6, 7}))
     return out
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from ..model import OwnedUse, PeriodCost, Placement, Plan
+from ..model import BudgetUse, OwnedUse, PeriodCost, Placement, Plan
 from ..units import MONTH_HOURS
 from .provenance import price_summary
 
 __all__ = ["COMMITTED", "GROUPS", "MONTH_HOURS", "SCHEMA", "cost_breakdown", "group_split",
-           "hourly", "monthly", "plan_document", "pricing"]
+           "hourly", "monthly", "owned_note", "plan_document", "pricing", "tier_label",
+           "tier_parts"]
 
 SCHEMA = "tierplan.plan/v2"
 
@@ -48,6 +51,56 @@ def pricing(placement: dict[str, Any], doc: dict[str, Any] | None = None) -> str
     return "amortised" if placement["tier"] == "onprem" else str(placement["purchase"])
 
 
+def _owned_in(doc: dict[str, Any], tier: str) -> list[dict[str, Any]]:
+    """The owned offerings of ``tier`` whose cost is committed (owned_cost: sunk)."""
+    if not doc["cost"].get("committed_usd"):
+        return []
+    return [u for u in doc.get("owned", []) if u.get("tier") == tier and u["committed_usd"]]
+
+
+def tier_parts(doc: dict[str, Any], tier: str) -> list[tuple[str, float]]:
+    """What a tier's cost is made of when it holds owned hardware under ``owned_cost:
+    sunk``, as OpenCost shows it: the committed cost of the hardware split into the
+    share of its used hours and the idle rest (``__idle__``), the power of the hours
+    used, and the rest (rented instances, data transfer). Amounts over the horizon that
+    add up to ``doc["cost"]["by_tier"][tier]``; empty for a tier without owned hardware
+    or under ``amortised`` (nothing is committed then)."""
+    owned = _owned_in(doc, tier)
+    if not owned:
+        return []
+    keys = {(u["site"], u["offering"]) for u in owned}
+    committed = sum(u["committed_usd"] for u in owned)
+    idle = sum(u["idle_usd"] for u in owned)
+    power = sum(p["compute_usd"] for p in doc["placements"] if (p["site"], p["offering"]) in keys)
+    rest = doc["cost"]["by_tier"].get(tier, 0.0) - committed - power
+    parts = [("owned hardware, used hours (committed)", committed - idle),
+             ("owned hardware, idle (committed, __idle__)", idle),
+             ("power of the used hours", power)]
+    if abs(rest) >= 0.005:
+        parts.append(("rented and data transfer", rest))
+    return parts
+
+
+def tier_label(doc: dict[str, Any], tier: str) -> str:
+    """A tier's name in the cost tables: ``onprem (amortised)`` when on-prem hours carry
+    their amortised rate (version 1 and ``owned_cost: amortised``), ``edge (committed +
+    power)`` when the tier's owned hardware is committed cost (its parts follow, see
+    :func:`tier_parts`)."""
+    if _owned_in(doc, tier):
+        return f"{tier} (committed + power)"
+    if tier == "onprem" and not doc["cost"].get("committed_usd"):
+        return f"{tier} (amortised)"
+    return tier
+
+
+def owned_note(doc: dict[str, Any]) -> str:
+    """How owned hardware is priced in this plan, for a report's footnote."""
+    if doc["cost"].get("committed_usd"):
+        return ("owned hardware: its committed cost (paid whether used or not; the idle "
+                "share apart) plus power per hour used")
+    return "on-prem at its amortised rate"
+
+
 def _group_key(placement: dict[str, Any], group: str) -> str:
     """The name a placement counts under in ``doc["cost"][group]`` (as cost_breakdown)."""
     if group == "by_provider":
@@ -57,28 +110,62 @@ def _group_key(placement: dict[str, Any], group: str) -> str:
     return str(placement[GROUPS[group]])
 
 
-def group_split(doc: dict[str, Any], group: str) -> dict[str, tuple[float, float]]:
-    """``name -> (compute_usd, transfer_usd)`` over the horizon for one cost group.
+def _committed_key(u: dict[str, Any], group: str) -> str:
+    """The name an owned offering's committed cost counts under in ``doc["cost"][group]``
+    (as cost_breakdown)."""
+    if group in ("by_workload", "by_team"):
+        return COMMITTED
+    if group == "by_provider":
+        return str(u.get("provider") or u.get("tier") or "onprem")
+    return str(u["site"] if group == "by_site" else u.get("tier") or "onprem")
 
-    The pair adds up to the group's published figure in ``doc["cost"][group]`` (the
-    placements' compute and transfer are rounded to cents one by one, so their plain sum
-    can be a cent off the total that the tables show).
+
+def group_split(doc: dict[str, Any], group: str) -> dict[str, tuple[float, float, float]]:
+    """``name -> (committed_usd, compute_usd, transfer_usd)`` over the horizon for one
+    cost group: the committed cost of owned hardware (``owned_cost: sunk``), what the
+    placements pay for instance-hours, and data transfer.
+
+    The three add up to the group's published figure in ``doc["cost"][group]``: the
+    committed cost and the transfer are the owned offerings' and the placements' own
+    figures, compute the rest (so the cents that rounding placements one by one leaves
+    fall there, never into transfer).
     """
-    parts: dict[str, tuple[float, float]] = {}
+    transfer: dict[str, float] = defaultdict(float)
     for p in doc["placements"]:
-        name = _group_key(p, group)
-        c, t = parts.get(name, (0.0, 0.0))
-        parts[name] = (c + p["compute_usd"], t + p["transfer_usd"])
-    out: dict[str, tuple[float, float]] = {}
+        transfer[_group_key(p, group)] += p["transfer_usd"]
+    committed: dict[str, float] = defaultdict(float)
+    if doc["cost"].get("committed_usd"):
+        for u in doc.get("owned") or []:
+            committed[_committed_key(u, group)] += u["committed_usd"]
+    out: dict[str, tuple[float, float, float]] = {}
     for name, total in doc["cost"][group].items():
-        c, t = parts.get(name, (total, 0.0))
-        share = c / (c + t) if c + t else 1.0
-        out[name] = (total * share, total * (1.0 - share))
+        c = min(committed.get(name, 0.0), total)
+        t = min(transfer.get(name, 0.0), total - c)
+        out[name] = (c, total - c - t, t)
     return out
 
 
 def _cents(value: float) -> float:
     return round(value + 0.0, 2)
+
+
+def apportion(values: Sequence[float], total: float) -> list[float]:
+    """``values`` in cents that add up to ``total`` (in cents): each rounded down, and the
+    cents left over go to the largest remainders (Hamilton's method), so each figure stays
+    within a cent of its value and the one a plain rounding would give is kept wherever
+    the sum allows."""
+    if not values:
+        return []
+    cents = [math.floor(v * 100 + 1e-7) for v in values]
+    left = round(total * 100) - sum(cents)
+    rest = [v * 100 - c for v, c in zip(values, cents, strict=True)]
+    if left >= 0:
+        order = sorted(range(len(values)), key=lambda i: (-rest[i], i))
+    else:  # taken from the smallest remainders, never from a figure already at 0
+        order = sorted(range(len(values)), key=lambda i: (cents[i] <= 0, rest[i], i))
+    for n in range(abs(left)):
+        cents[order[n % len(order)]] += 1 if left > 0 else -1
+    return [c / 100 for c in cents]
 
 
 # The name committed cost of owned hardware counts under in by_workload and by_team, so
@@ -139,7 +226,7 @@ def _placement(p: Placement, horizon: float, periods: int = 1) -> dict[str, Any]
         out["transfer_hours"] = round(p.transfer_hours or 0.0, 6)
         out["hours_by_period"] = [round(h, 6) for h in (
             p.hours_by_period or (p.instances * (p.compute_hours or 0.0),))]
-    out["cost_by_period"] = [_cents(c) for c in (p.cost_by_period or (p.cost_usd,))]
+    out["cost_by_period"] = apportion(p.cost_by_period or (p.cost_usd,), _cents(p.cost_usd))
     return out
 
 
@@ -155,6 +242,48 @@ def _period(q: PeriodCost) -> dict[str, Any]:
     return out
 
 
+def _periods(plan: Plan, total: float, committed: float) -> list[dict[str, Any]]:
+    """The periods, their cents adding up as the tables show them: committed shares to
+    the committed cost, usage to the rest of the total, each period's cost their sum,
+    and (several periods) each period's tiers to its cost, its ``(committed)`` team to
+    its committed share and the other teams to its usage. One period keeps the figures
+    of the plan's cost groups."""
+    periods = [_period(q) for q in plan.periods]
+    if not periods:
+        return periods
+    shares = apportion([q.committed_usd for q in plan.periods], committed)
+    usage = apportion([q.cost_usd - q.committed_usd for q in plan.periods],
+                      _cents(total - committed))
+    for q, raw, share, used in zip(periods, plan.periods, shares, usage, strict=True):
+        c = _cents(share + used)
+        q["cost_usd"], q["committed_usd"] = c, share
+        if len(periods) == 1:
+            continue
+        q["by_tier"] = _apportioned(raw.by_tier, c)
+        teams = dict(raw.by_team)
+        if COMMITTED in teams:
+            del teams[COMMITTED]
+            q["by_team"] = dict(sorted({COMMITTED: share, **_apportioned(teams, used)}.items()))
+        else:
+            q["by_team"] = _apportioned(teams, c)
+    return periods
+
+
+def _apportioned(parts: Mapping[str, float], total: float) -> dict[str, float]:
+    names = sorted(parts)
+    return dict(zip(names, apportion([parts[k] for k in names], total), strict=True))
+
+
+def _budget_cents(b: BudgetUse, raw: Sequence[PeriodCost], periods: list[dict[str, Any]]) -> float:
+    """A budget's use in cents; a per-period budget whose fullest period is a whole
+    period's cost reads that period's cents, so the budget and the period agree."""
+    if b.per_period:
+        for q, doc in zip(raw, periods, strict=True):
+            if abs(q.cost_usd - b.used_usd) < 1e-6:
+                return float(doc["cost_usd"])
+    return _cents(b.used_usd)
+
+
 def _owned(u: OwnedUse) -> dict[str, Any]:
     return {"site": u.site, "offering": u.offering, "tier": u.tier, "available": u.available,
             "bought": u.bought, "fixed_usd_per_hour": round(u.fixed_usd_per_hour, 6),
@@ -162,6 +291,7 @@ def _owned(u: OwnedUse) -> dict[str, Any]:
             "used_instance_hours": round(u.used_instance_hours, 4),
             "idle_instance_hours": round(u.idle_instance_hours, 4),
             "committed_usd": _cents(u.committed_usd), "idle_usd": _cents(u.idle_usd),
+            **({"provider": u.provider} if u.provider else {}),
             "utilisation": round(u.utilisation, 4),
             "arrival_hour": u.arrival_hour,
             "used_by_period": [round(h, 4) for h in u.used_by_period],
@@ -179,11 +309,8 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
     count = len(plan.periods) or 1
     placements = [_placement(p, plan.horizon_hours, count) for p in plan.placements]
     prices = price_summary(placements, today)
-    periods = [_period(q) for q in plan.periods]
-    if periods:  # the periods' cents add up to the total's (the rounding on the largest)
-        drift = _cents(total) - sum(q["cost_usd"] for q in periods)
-        big = max(periods, key=lambda q: q["cost_usd"])
-        big["cost_usd"] = _cents(big["cost_usd"] + drift)
+    cost = cost_breakdown(plan.placements, plan.owned)
+    periods = _periods(plan, _cents(total), cost["committed_usd"])
     return {
         "schema": SCHEMA,
         "scenario": plan.scenario,
@@ -194,7 +321,7 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
         "hourly_cost_usd": _cents(hourly(total, plan.horizon_hours)),
         "monthly_cost_usd": _cents(monthly(total, plan.horizon_hours)),
         "start": plan.start.strftime("%Y-%m-%dT%H:%M:%SZ") if plan.start else None,
-        "cost": cost_breakdown(plan.placements, plan.owned),
+        "cost": cost,
         "periods": periods,
         "placements": placements,
         "owned": [_owned(u) for u in plan.owned],
@@ -205,7 +332,8 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
             for s in plan.latency
         ],
         "budgets": [
-            {"name": b.name, "limit_usd": _cents(b.limit_usd), "used_usd": _cents(b.used_usd),
+            {"name": b.name, "limit_usd": _cents(b.limit_usd),
+             "used_usd": _budget_cents(b, plan.periods, periods),
              "binding": b.binding, **({"workload": b.workload} if b.workload else {}),
              **({"per_period": True} if b.per_period else {})}
             for b in plan.budgets
@@ -214,7 +342,8 @@ def plan_document(plan: Plan, today: date | None = None) -> dict[str, Any]:
             {"kind": b.kind, "name": b.name, "detail": b.detail,
              "shadow_price": None if b.shadow_price is None else round(b.shadow_price, 6),
              "unit": b.unit,
-             "relax_saving": None if b.relax_saving is None else round(b.relax_saving, 2)}
+             "relax_saving": None if b.relax_saving is None else round(b.relax_saving, 2),
+             **({"period": b.period} if b.period is not None else {})}
             for b in plan.binding
         ],
         "diagnosis": list(plan.diagnosis),

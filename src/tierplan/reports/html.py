@@ -19,10 +19,19 @@ from html import escape
 from typing import Any
 
 from .charts import bar_chart, html_page, money, stacked_bar_chart
-from .document import GROUPS, MONTH_HOURS, group_split, hourly, monthly, pricing
+from .document import (
+    GROUPS,
+    MONTH_HOURS,
+    group_split,
+    hourly,
+    monthly,
+    pricing,
+    tier_label,
+    tier_parts,
+)
 from .periods import html_periods
 from .provenance import price_lines
-from .tables import binding_rows, traffic_detail
+from .tables import binding_rows, budget_cells, budget_name, traffic_detail
 
 __all__ = ["to_html"]
 
@@ -92,7 +101,13 @@ def _cards(doc: dict[str, Any]) -> str:
                        f"{money(hourly(compute, h))} per hour; + {money(monthly(transfer, h))}/month "
                        "data transfer"))
     onprem = doc["cost"]["by_tier"].get("onprem")
-    if onprem:
+    committed = doc["cost"].get("committed_usd", 0.0)
+    if committed:  # owned hardware paid for whatever runs; its idle share apart
+        idle = doc["cost"].get("idle_usd", 0.0)
+        cards.append(_card("Owned hardware per month", money(monthly(committed, h)),
+                           f"committed; {money(monthly(idle, h))}/month of it idle "
+                           f"({idle / committed:.0%}); power per hour used is in the placements"))
+    elif onprem:
         cards.append(_card("On-prem (amortised)", money(monthly(onprem, h)),
                            f"{money(hourly(onprem, h))} per hour; included in the total"))
     if doc["budgets"]:
@@ -100,14 +115,20 @@ def _cards(doc: dict[str, Any]) -> str:
         share = tight["used_usd"] / tight["limit_usd"] if tight["limit_usd"] else 0.0
         n_bind = sum(1 for b in doc["budgets"] if b["binding"])
         cards.append(_card("Tightest budget", f"{share:.0%} used",
-                           f"{tight['name']}: {money(monthly(tight['used_usd'], h))} of "
-                           f"{money(monthly(tight['limit_usd'], h))} per month"
+                           f"{tight['name']}: {_budget_use(tight, h)}"
                            f" · {n_bind} of {len(doc['budgets'])} budgets binding"))
     sites = {p["site"] for p in doc["placements"]}
     workloads = {p["workload"] for p in doc["placements"]}
     cards.append(_card("Placements", str(len(doc["placements"])),
                        f"{len(workloads)} workloads on {len(sites)} sites"))
     return f'<div class="cards">{"".join(cards)}</div>'
+
+
+def _budget_use(b: dict[str, Any], h: float) -> str:
+    """Use against limit in words: per month, or per period for a per-period budget."""
+    if b.get("per_period"):
+        return f"{money(b['used_usd'])} of {money(b['limit_usd'])} per period (the fullest)"
+    return f"{money(monthly(b['used_usd'], h))} of {money(monthly(b['limit_usd'], h))} per month"
 
 
 def _diagnosis(doc: dict[str, Any]) -> str:
@@ -119,46 +140,61 @@ def _diagnosis(doc: dict[str, Any]) -> str:
             "(a limit, an SLO, a filter) and plan again.</p></section>")
 
 
-def _label(group: str, name: str) -> str:
-    return f"{name} (amortised)" if group == "by_tier" and name == "onprem" else name
+
+
+def _label(doc: dict[str, Any], group: str, name: str) -> str:
+    return tier_label(doc, name) if group == "by_tier" else name
 
 
 def _costs(doc: dict[str, Any]) -> str:
     h = doc["horizon_hours"]
     grand = doc["total_cost_usd"]
     charts, tables = [], []
+    committed = bool(doc["cost"].get("committed_usd"))
     for group in GROUPS:
         split = group_split(doc, group)
         names = sorted(split, key=lambda n: (-sum(split[n]), n))
         if not names:
             continue
         shown, rest = names[:CHART_ROWS], names[CHART_ROWS:]
-        labels = [_label(group, n) for n in shown]
-        compute = [monthly(split[n][0], h) for n in shown]
-        transfer = [monthly(split[n][1], h) for n in shown]
         if len(rest) == 1:
             shown, rest = names, []
-            labels.append(_label(group, names[-1]))
-            compute.append(monthly(split[names[-1]][0], h))
-            transfer.append(monthly(split[names[-1]][1], h))
-        elif rest:
+        labels = [_label(doc, group, n) for n in shown]
+        parts = [split[n] for n in shown]
+        if rest:
             labels.append(f"{len(rest)} others")
-            compute.append(monthly(sum(split[n][0] for n in rest), h))
-            transfer.append(monthly(sum(split[n][1] for n in rest), h))
-        series = {"compute": compute, "data transfer": transfer} if any(transfer) else {"compute": compute}
+            parts.append((sum(split[n][0] for n in rest), sum(split[n][1] for n in rest),
+                          sum(split[n][2] for n in rest)))
+        series = {name: [monthly(x[i], h) for x in parts] for i, name in
+                  enumerate(("committed (owned)", "compute", "data transfer"))}
+        # a legend entry only for money there is (compute stays when nothing else does)
+        series = {k: v for k, v in series.items()
+                  if any(v) or (k == "compute" and not any(map(any, series.values())))}
         charts.append(stacked_bar_chart(labels, series, title=_GROUP_TITLES[group], value_format=_rate,
                                         width=540))
-        rows = [(_label(group, n), money(monthly(sum(split[n]), h)), money(hourly(sum(split[n]), h)),
-                 money(monthly(split[n][0], h)), money(monthly(split[n][1], h)),
-                 f"{sum(split[n]) / grand:.1%}" if grand else "-") for n in names]
+        # the committed column only when owned hardware is committed cost (sunk)
+        cols = (0, 1, 2) if committed else (1, 2)
+        rows = []
+        for n in names:
+            rows.append((_label(doc, group, n), money(monthly(sum(split[n]), h)),
+                         money(hourly(sum(split[n]), h)),
+                         *(money(monthly(split[n][i], h)) for i in cols),
+                         f"{sum(split[n]) / grand:.1%}" if grand else "-"))
+            if group == "by_tier":  # what owned hardware's money is (see tier_parts)
+                rows += [(f"· {part}", money(monthly(usd, h)), money(hourly(usd, h)),
+                          *("" for _ in cols), f"{usd / grand:.1%}" if grand else "-")
+                         for part, usd in tier_parts(doc, n)]
+        head = ((("committed / month",) if committed else ()) + ("compute / month", "transfer / month"))
         tables.append(f"<h3>{escape(_GROUP_TITLES[group])}</h3>" + _table(
-            (GROUPS[group], "per month", "per hour", "compute / month", "transfer / month", "share"),
-            rows, {1, 2, 3, 4, 5}))
+            (GROUPS[group], "per month", "per hour", *head, "share"), rows,
+            set(range(1, len(head) + 4))))
     if not charts:
         return ""
+    split_words = ("the committed cost of owned hardware (paid whether used or not), compute "
+                   "and data transfer" if committed else "compute and data transfer")
     return ('<section id="costs"><h2>Where the money goes</h2>'
-            '<p class="note">Monthly rate (730 h) and hourly rate; bars split into compute and '
-            "data transfer (dataset moves and response egress).</p>"
+            f'<p class="note">Monthly rate (730 h) and hourly rate; bars split into {split_words} '
+            "(dataset moves and response egress).</p>"
             f'<div class="grid2">{"".join(charts)}</div>'
             f'<details><summary>Cost tables</summary>{"".join(tables)}</details></section>')
 
@@ -180,18 +216,13 @@ def _budgets(doc: dict[str, Any]) -> str:
                 "the table lists all.</p>")
     items = [(str(b["name"]), share(b)) for b in budgets]
     limits = {str(b["name"]): 100.0 for b in budgets}
-    notes = {str(b["name"]): f"{share(b):.0f}% · {money(monthly(b['used_usd'], h))} of "
-                             f"{money(monthly(b['limit_usd'], h))} per month" for b in budgets}
+    notes = {str(b["name"]): f"{share(b):.0f}% · {_budget_use(b, h)}" for b in budgets}
     chart = note + bar_chart(items, markers=limits, marker_label="limit", notes=notes,
                              value_format=lambda v: f"{v:.0f}%", width=1000)
     # Limits are written over the horizon: shown per month, and as written when the horizon
     # is not a month.
     over = h != MONTH_HOURS
-    rows = [(str(b["name"]), money(monthly(b["used_usd"], h)), money(monthly(b["limit_usd"], h)),
-             *([money(b["limit_usd"])] if over else []),
-             f"{b['used_usd'] / b['limit_usd']:.0%}" if b["limit_usd"] else "-",
-             money(monthly(b["limit_usd"] - b["used_usd"], h)), money(hourly(b["used_usd"], h)),
-             "binding" if b["binding"] else "")
+    rows = [(budget_name(b), *budget_cells(doc, b), "binding" if b["binding"] else "")
             for b in doc["budgets"]]
     extra = (f"limit over {h:g} h",) if over else ()
     return ('<section id="budgets"><h2>Budgets: used against limit</h2>'
@@ -233,17 +264,30 @@ def _binding(doc: dict[str, Any]) -> str:
     ordered = sorted(doc["binding"], key=lambda b: -(b["relax_saving"] or 0.0))
     rows = binding_rows(doc)
     chart = ""
-    savings = [(f"{b['kind']}: {b['name']}", monthly(b["relax_saving"], doc["horizon_hours"]))
+    # Over periods a row's saving is an amount (one more instance in one period), so
+    # the chart shows amounts over the horizon; else monthly rates like every table.
+    amounts = any(b.get("period") is not None for b in ordered)
+    savings = [(f"{b['kind']}: {b['name']}", b["relax_saving"] if amounts
+                else monthly(b["relax_saving"], doc["horizon_hours"]))
                for b in ordered if b["relax_saving"]][:2 * CHART_ROWS]
     if savings and doc["objective"] == "cost":
-        chart = bar_chart(savings, value_format=lambda v: f"saves {_rate(v)}", width=1000)
+        # full labels: a row over periods is told apart by the period at the name's end
+        chart = bar_chart(savings, width=1000, full_labels=amounts, value_format=(
+            (lambda v: f"saves {money(v)}") if amounts else (lambda v: f"saves {_rate(v)}")))
     return ('<section id="binding"><h2>What limits the plan</h2>'
             '<p class="note">Budgets at their limit or that moved the plan, and full capacities '
             "that cost money. The shadow price is the change of the objective per unit of the "
             "limit; \"relaxing saves\" is what one more instance, or the budget lifted, would "
             "save, from a re-solve.</p>" + chart
-            + _table(("kind", "name", "detail", "shadow price", "relaxing saves"), rows, {3, 4}, wrap={2})
+            + _table(("kind", "name", "detail", "shadow price", "relaxing saves"), rows, {3, 4},
+                     wrap={1, 2, 3, 4})
             + "</section>")
+
+
+def _rate_note(doc: dict[str, Any]) -> str:
+    if doc["cost"].get("committed_usd"):
+        return "owned hardware: power only, its committed cost is apart"
+    return "on-prem: amortised hardware, power and operations"
 
 
 def _placements(doc: dict[str, Any]) -> str:
@@ -260,9 +304,9 @@ def _placements(doc: dict[str, Any]) -> str:
     total = ("total", "", "", "", "", "", "", money(monthly(doc["total_cost_usd"], h)),
              money(hourly(doc["total_cost_usd"], h)), "")
     return ('<section id="placements"><h2>Placements</h2>'
-            '<p class="note">Rate is the price of one instance-hour (on-prem: amortised hardware, '
-            "power and operations). Training cost is spread over the horizon for the monthly and "
-            "hourly figures.</p>"
+            '<p class="note">Rate is the price of one instance-hour ('
+            + escape(_rate_note(doc)) + "). Training cost is spread over the horizon for the "
+            "monthly and hourly figures.</p>"
             + _table(("workload", "site", "tier", "offering", "instances", "pricing", "rate / h",
                       "per month", "per hour", "detail"), rows, {4, 6, 7, 8},
                      total, raw={0, 2, 3}, wrap={9})

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from .charts import money
-from .document import hourly, monthly
+from .document import hourly, monthly, owned_note
 from .tables import TableData, plan_tables
 
 __all__ = ["MAX_ROWS", "md_escape", "md_table", "to_markdown"]
@@ -127,5 +127,5 @@ def to_markdown(doc: dict[str, Any]) -> str:
     solver = doc["solver"]
     lines.append(f"<sub>{md_escape(doc.get('schema', ''))} · solver {md_escape(solver['name'])}"
                  f" · horizon {h:g} h · per month = total / horizon × 730, "
-                 "per hour = total / horizon · on-prem at its amortised rate</sub>")
+                 f"per hour = total / horizon · {owned_note(doc)}</sub>")
     return "\n".join(lines) + "\n"

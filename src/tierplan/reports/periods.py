@@ -7,9 +7,12 @@ hardware has none of these views (version 1 plans read the same as before).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
+from ..model import Period
+from ..periods import span
 from .charts import money, stacked_bar_chart
 from .tables import TableData
 
@@ -37,6 +40,31 @@ def _hours_text(hours: list[float]) -> str:
     return f"{span}: " + ", ".join(f"{h:g}" for h in (round(x, 1) for x in hours[a:b + 1]))
 
 
+def _start(doc: dict[str, Any]) -> datetime | None:
+    return datetime.strptime(doc["start"], "%Y-%m-%dT%H:%M:%SZ") if doc.get("start") else None
+
+
+def _bought(doc: dict[str, Any], u: dict[str, Any]) -> str:
+    """Units bought and when they arrive: ``2 from 2027-02-01`` (``2 from 744 h``)."""
+    if not u["bought"] or u.get("arrival_hour") is None:
+        return str(u["bought"])
+    start = _start(doc)
+    hour = float(u["arrival_hour"])
+    when = ((start + timedelta(hours=hour)).strftime("%Y-%m-%d") if start else f"{hour:g} h")
+    return f"{u['bought']} from {when}"
+
+
+def _when(doc: dict[str, Any], hours: list[float]) -> str:
+    """From the start of the first period a job works in to the end of the last one:
+    ``2027-02-01..03-01``, or ``336-504 h`` without a start date."""
+    periods = _periods(doc)
+    busy = [i for i, h in enumerate(hours) if h > 1e-9 and i < len(periods)]
+    if not busy:
+        return "-"
+    a, b = periods[busy[0]], periods[busy[-1]]
+    return span(_start(doc), Period(a["start_hour"], b["start_hour"] + b["hours"] - a["start_hour"]))
+
+
 def period_tables(doc: dict[str, Any]) -> list[TableData]:
     """Cost by period (more than one period), owned hardware (when there is some) and
     the training schedule (more than one period)."""
@@ -55,13 +83,14 @@ def period_tables(doc: dict[str, Any]) -> list[TableData]:
         train = [p for p in doc["placements"] if p["kind"] == "training"]
         if train:
             rows = tuple((p["workload"], f"{p['site']}/{p['offering']}", str(p["instances"]),
+                          _when(doc, p.get("hours_by_period", [])),
                           _hours_text(p.get("hours_by_period", []))) for p in train)
             out.append(TableData("Training schedule (instance-hours per period)",
-                                 ("workload", "offering", "nodes", "instance-hours"), rows,
-                                 frozenset({2})))
+                                 ("workload", "offering", "nodes", "runs in", "instance-hours"),
+                                 rows, frozenset({2}), levels=(0, 0, 1, 0, 0)))
     owned = doc.get("owned") or []
     if owned:
-        rows = tuple((f"{u['site']}/{u['offering']}", str(u["available"]), str(u["bought"]),
+        rows = tuple((f"{u['site']}/{u['offering']}", str(u["available"]), _bought(doc, u),
                       f"{u['used_instance_hours']:,.1f}", f"{u['idle_instance_hours']:,.1f}",
                       f"{u['utilisation']:.1%}", money(u["committed_usd"]), money(u["idle_usd"]),
                       "" if u.get("saving_usd") is None else money(u["saving_usd"]))
@@ -73,7 +102,9 @@ def period_tables(doc: dict[str, Any]) -> list[TableData]:
         out.append(TableData("Owned hardware", ("offering", "owned", "bought", "used h", "idle h",
                                                 "utilisation", "committed", "idle cost",
                                                 "buying saves"),
-                             rows, frozenset({1, 2, 3, 4, 5, 6, 7, 8}), total))
+                             rows, frozenset({1, 2, 3, 4, 5, 6, 7, 8}), total,
+                             # a narrow terminal keeps owned, bought, utilisation, idle cost
+                             levels=(0, 0, 0, 2, 2, 0, 1, 0, 1)))
     return out
 
 
@@ -123,8 +154,8 @@ def html_periods(doc: dict[str, Any]) -> str:
         for t in tiers:  # a period's by_tier holds the committed share of owned tiers too
             series[f"{t} usage"] = [max(0.0, q.get("by_tier", {}).get(t, 0.0) -
                                         _committed_in(doc, q, t)) for q in periods]
-        if not any(series["committed (owned)"]):
-            del series["committed (owned)"]
+        # a legend entry only for money there is (an idle plan: committed cost alone)
+        series = {k: v for k, v in series.items() if max(v) >= 0.005} or series
         parts.append(stacked_bar_chart(labels, series, title="Cost by period", width=720))
         gantt = _gantt(doc, periods)
         if gantt:
@@ -133,7 +164,7 @@ def html_periods(doc: dict[str, Any]) -> str:
     if owned:
         rows = "".join(
             f"<tr><td>{escape(u['site'])}/{escape(u['offering'])}</td>"
-            f"<td class=num>{u['available']}</td><td class=num>{u['bought']}</td>"
+            f"<td class=num>{u['available']}</td><td class=num>{escape(_bought(doc, u))}</td>"
             f"<td class=num>{u['utilisation']:.1%}</td>"
             f"<td class=num>{escape(money(u['committed_usd']))}</td>"
             f"<td class=num>{escape(money(u['idle_usd']))}</td>"
@@ -151,12 +182,18 @@ def html_periods(doc: dict[str, Any]) -> str:
 
 
 def _committed_in(doc: dict[str, Any], q: dict[str, Any], tier: str) -> float:
-    """The committed share of one tier in one period (owned offerings of that tier)."""
+    """The committed share of one tier in one period: the period's committed cost (as the
+    document has it, to the cent) split by the owned offerings' capacity there."""
     if not doc["cost"].get("committed_usd"):  # owned_cost: amortised commits nothing
         return 0.0
-    return sum(float(u["fixed_usd_per_hour"]) * float(u["capacity_by_period"][q["index"]])
-               for u in doc.get("owned") or []
-               if u.get("tier", "onprem") == tier and u["capacity_by_period"])
+    share = {t: 0.0 for t in ("onprem",)}
+    for u in doc.get("owned") or []:
+        if u["capacity_by_period"]:
+            t = u.get("tier", "onprem")
+            share[t] = share.get(t, 0.0) + (float(u["fixed_usd_per_hour"]) *
+                                            float(u["capacity_by_period"][q["index"]]))
+    total = sum(share.values())
+    return float(q.get("committed_usd", 0.0)) * share.get(tier, 0.0) / total if total else 0.0
 
 
 def _gantt(doc: dict[str, Any], periods: list[dict[str, Any]]) -> str:
@@ -168,12 +205,21 @@ def _gantt(doc: dict[str, Any], periods: list[dict[str, Any]]) -> str:
     horizon = doc["horizon_hours"]
     label_w, width, row = 180.0, 720.0, 22.0
     plot = width - label_w - 10
-    height = 30 + row * len(train) + 20
+    bottom = 30 + row * len(train) + 4
+    height = bottom + 20
     body = ['<text x="0" y="16" font-size="14" font-weight="600">Training by period</text>']
     for q in periods:
         x = label_w + plot * q["start_hour"] / horizon
-        body.append(f'<line x1="{x:.1f}" y1="24" x2="{x:.1f}" y2="{height - 18:.1f}" '
-                    'stroke="#ddd"/>')
+        w = plot * q["hours"] / horizon
+        body.append(f'<line x1="{x:.1f}" y1="24" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#ddd"/>')
+        # the period under its column: its start date where it fits, else its number
+        name = period_name(doc, q)
+        text = name if len(name) * 6.2 <= w - 4 else str(q["index"] + 1) if w >= 10 else ""
+        if text:
+            body.append(f'<text x="{x + w / 2:.1f}" y="{bottom + 14:.1f}" font-size="11" '
+                        f'fill="#555" text-anchor="middle">{escape(text)}</text>')
+    end = label_w + plot  # the horizon's end closes the last period
+    body.append(f'<line x1="{end:.1f}" y1="24" x2="{end:.1f}" y2="{bottom:.1f}" stroke="#ddd"/>')
     for r, p in enumerate(train):
         y = 30 + r * row
         body.append(f'<text x="{label_w - 8:.1f}" y="{y + 14:.1f}" font-size="12" '
@@ -186,8 +232,10 @@ def _gantt(doc: dict[str, Any], periods: list[dict[str, Any]]) -> str:
             w = plot * q["hours"] / horizon
             body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="16" '
                         f'fill="#4e79a7" fill-opacity="{0.25 + 0.75 * share:.2f}">'
-                        f'<title>{escape(p["workload"])}: {h:,.1f} instance-hours in '
-                        f'period {q["index"] + 1}</title></rect>')
+                        f'<title>{escape(p["workload"])}: {h:,.1f} instance-hours on '
+                        f'{p["instances"]} node(s) in period {q["index"] + 1} '
+                        f'({escape(period_name(doc, q))}), {share:.0%} of the period'
+                        '</title></rect>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
             f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
             'style="max-width:100%;height:auto" font-family="system-ui, sans-serif">'

@@ -16,10 +16,11 @@ from typing import Any
 from rich.cells import cell_len
 
 from .charts import money
-from .document import MONTH_HOURS, hourly, monthly, pricing
+from .document import MONTH_HOURS, hourly, monthly, pricing, tier_label, tier_parts
 from .safe import clean
 
-__all__ = ["WIDE", "TableData", "binding_rows", "binding_saving", "headline", "plain_table", "plan_tables",
+__all__ = ["WIDE", "TableData", "binding_rows", "binding_saving", "budget_cells", "budget_name",
+           "headline", "plain_table", "plan_tables",
            "total_note", "traffic_detail"]
 
 _GROUP_TITLES = (("by_tier", "Cost by tier", "tier"), ("by_provider", "Cost by provider", "provider"),
@@ -66,7 +67,32 @@ def _money_header(doc: dict[str, Any]) -> list[str]:
 def traffic_detail(p: dict[str, Any]) -> str:
     if p["kind"] == "inference":
         return ", ".join(f"{c} {r:g} rps" for c, r in p.get("traffic_rps", {}).items())
-    return f"{p.get('compute_hours', 0):.2f} h compute, {p.get('transfer_hours', 0):.2f} h transfer"
+    hours = p.get("compute_hours", 0)
+    # the money columns spread a job over the horizon; "at" is what it burns while it runs
+    rate = f" at {money(p['compute_usd'] / hours)}/h" if hours else ""
+    return f"{hours:.2f} h compute{rate}, {p.get('transfer_hours', 0):.2f} h transfer"
+
+
+def budget_name(b: dict[str, Any]) -> str:
+    return f"{b['name']} (per period)" if b.get("per_period") else str(b["name"])
+
+
+def budget_cells(doc: dict[str, Any], b: dict[str, Any]) -> tuple[str, ...]:
+    """A budget's used, limit, (limit over the horizon,) share, headroom and used per
+    hour, for the table and the HTML. A horizon budget reads per month like every
+    amount; a per-period one caps each period, so its cells are its limit per period
+    and the fullest period's cost as they are, and its limit over the horizon is the
+    limit times the number of periods."""
+    h = doc["horizon_hours"]
+    used, limit = b["used_usd"], b["limit_usd"]
+    share = f"{used / limit:.0%}" if limit else "-"
+    if b.get("per_period"):
+        count = max(len(doc.get("periods") or ()), 1)
+        return (f"{money(used)} (fullest period)", f"{money(limit)} per period",
+                *([money(limit * count)] if _over(doc) else []), share,
+                f"{money(limit - used)} (fullest period)", "")
+    return (money(monthly(used, h)), money(monthly(limit, h)), *([money(limit)] if _over(doc) else []),
+            share, money(monthly(limit - used, h)), money(hourly(used, h)))
 
 
 def binding_saving(doc: dict[str, Any], binding: dict[str, Any]) -> str:
@@ -80,6 +106,9 @@ def binding_saving(doc: dict[str, Any], binding: dict[str, Any]) -> str:
         return f"{saving:.4g} ms mean latency {how}"
     if saving < 0.005:
         return f"nothing ($0.00) {how}"
+    period = binding.get("period")
+    if period is not None:  # a row of one period: an amount over the horizon, not a rate
+        return f"{money(saving)} {how} in period {period + 1}"
     h = doc["horizon_hours"]
     return f"{money(monthly(saving, h))}/month ({money(hourly(saving, h))}/h) {how}"
 
@@ -110,6 +139,7 @@ def total_note(total_usd: float, horizon_hours: float) -> str:
     """The total in the report's words, for one line: ``$5,863.43/month, $8.03/h`` (and
     ``, $X over H h`` when the horizon is not a month)."""
     h = horizon_hours
+    total_usd = round(total_usd + 0.0, 2)  # the plan document's total, so the same cents
     over = f", {money(total_usd)} over {h:g} h" if h != MONTH_HOURS else ""
     return f"{money(monthly(total_usd, h))}/month, {money(hourly(total_usd, h))}/h{over}"
 
@@ -136,9 +166,15 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     grand = doc["total_cost_usd"]
     for key, title, label in _GROUP_TITLES:
         group = doc["cost"][key]
-        rows = [(name + (" (amortised)" if key == "by_tier" and name == "onprem" else ""),
-                 *_money_cells(doc, v), f"{v / grand:.1%}" if grand else "-")
-                for name, v in sorted(group.items(), key=lambda kv: (-kv[1], kv[0]))]
+        rows = []
+        for name, v in sorted(group.items(), key=lambda kv: (-kv[1], kv[0])):
+            if key != "by_tier":
+                rows.append((name, *_money_cells(doc, v), f"{v / grand:.1%}" if grand else "-"))
+                continue
+            rows.append((tier_label(doc, name), *_money_cells(doc, v),
+                         f"{v / grand:.1%}" if grand else "-"))
+            rows += [(f"  · {part}", *_money_cells(doc, usd), f"{usd / grand:.1%}" if grand else "-")
+                     for part, usd in tier_parts(doc, name)]
         levels = (0, 0, 2, *([1] * (n_money - 2)), 1)
         tables.append(TableData(title, (label, *money_header, "share"), tuple(rows),
                                 frozenset(range(1, 2 + n_money)), levels=levels))
@@ -146,19 +182,8 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
     # Limits are written over the horizon; shown as monthly rates like every amount, with
     # the limit as written beside them when the horizon is not a month.
     over = _over(doc)
-    rows = []
-    for b in doc["budgets"]:
-        used, limit = b["used_usd"], b["limit_usd"]
-        if b.get("per_period"):  # its limit and the fullest period's cost, as they are
-            rows.append((f"{b['name']} (per period)", money(used), money(limit),
-                         *([""] if over else []),
-                         f"{used / limit:.0%}" if limit else "-", money(limit - used), "",
-                         "yes" if b["binding"] else ""))
-            continue
-        rows.append((b["name"], money(monthly(used, h)), money(monthly(limit, h)),
-                     *([money(limit)] if over else []),
-                     f"{used / limit:.0%}" if limit else "-", money(monthly(limit - used, h)),
-                     money(hourly(used, h)), "yes" if b["binding"] else ""))
+    rows = [(budget_name(b), *budget_cells(doc, b), "yes" if b["binding"] else "")
+            for b in doc["budgets"]]
     extra = (f"limit over {h:g} h",) if over else ()
     tables.append(TableData("Budgets", ("budget", "used per month", "limit per month", *extra, "share",
                                         "headroom per month", "used per hour", "binding"),
@@ -173,7 +198,8 @@ def plan_tables(doc: dict[str, Any]) -> list[TableData]:
 
     header = ("kind", "name", "detail", "shadow price", "relaxing saves")
     tables.append(TableData("Binding constraints", header, tuple(binding_rows(doc)), frozenset({3, 4}),
-                            levels=(1, 0, 2, 3, 0)))
+                            # the detail is what a buy row says, so it wraps, never hides
+                            levels=(1, 0, 0, 3, 0)))
     from .periods import period_tables  # it builds on TableData
 
     return tables + period_tables(doc)

@@ -9,6 +9,8 @@ same accelerator, scaled to the owned instance's accelerator count.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..model import Binding, Offering, Plan, Scenario
 from .explain import usd
 
@@ -44,9 +46,13 @@ def break_even(scenario: Scenario, o: Offering) -> tuple[float, float, str] | No
     return o.fixed_usd_per_hour / (rent[0] - o.usd_per_hour), rent[0], rent[1]
 
 
-def buy_explanations(scenario: Scenario, plan: Plan) -> list[Binding]:
+def buy_explanations(scenario: Scenario, plan: Plan,
+                     extra: Mapping[tuple[str, str], float | None] | None = None,
+                     ) -> list[Binding]:
     """For every offering that may be bought: what was bought, what it saves against
-    renting, and the utilisation at which the next unit pays for itself."""
+    renting, and the utilisation at which the next unit pays for itself; when none was
+    bought, how much the owned units are used and what buying one would add (``extra``,
+    from a re-solve with one bought)."""
     out = []
     offerings = {(s.name, o.name): o for s in scenario.sites for o in s.offerings}
     for u in plan.owned:
@@ -56,7 +62,11 @@ def buy_explanations(scenario: Scenario, plan: Plan) -> list[Binding]:
         found = break_even(scenario, o)
         have = u.available + u.bought
         bought = (f"the plan buys {u.bought} (of at most {o.buy_max})" if u.bought else
-                  "the plan buys none")
+                  f"the plan buys none: the {u.available} owned are used {u.utilisation:.0%} "
+                  f"of their hours")
+        more = (extra or {}).get((u.site, u.offering))
+        if not u.bought and more is not None and more >= 0.005:
+            bought += f", and buying one would add {usd(more)} to the plan's cost"
         if u.bought and u.saving_usd is not None:
             bought += f", saving {usd(u.saving_usd)} against renting"
         elif u.bought and u.required:

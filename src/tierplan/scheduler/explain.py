@@ -19,7 +19,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import Binding, Budget, InferenceWorkload, TrainingWorkload, Workload
+from ..model import (
+    Binding,
+    Budget,
+    InferenceWorkload,
+    Period,
+    Scenario,
+    TrainingWorkload,
+    Workload,
+)
+from ..periods import span
 from ..units import MONTH_HOURS
 from .candidates import EPS, InferenceCandidates, TrainingCandidates, Universe
 from .formulation import Formulation, build
@@ -105,16 +114,25 @@ def _nearest(u: Universe, w: InferenceWorkload, ci: int,
     return best
 
 
+def _window_words(sc: Scenario, w: TrainingWorkload) -> str:
+    """The time a job has, as the user set it: "its deadline of 816 h", or with a release
+    "its window of 72 h (2027-02-01..02-04, release to deadline)"."""
+    horizon = sc.horizon_hours
+    end = min(horizon, w.deadline_hours) if w.deadline_hours is not None else horizon
+    until = "deadline" if w.deadline_hours is not None and w.deadline_hours < horizon else "horizon"
+    if w.release_hours <= 0:
+        return f"its deadline of {end:g} h" if until == "deadline" else f"the horizon of {end:g} h"
+    when = span(sc.start, Period(w.release_hours, end - w.release_hours))
+    return f"its window of {end - w.release_hours:g} h ({when}, release to {until})"
+
+
 def _training_reasons(u: Universe, cand: TrainingCandidates) -> list[str]:
     w = cand.workload
     if cand.eligible_offers == 0:
         return [_no_offering(u, w)]
     if not cand.options:
         unlimited = u.training(w, (), limit=math.inf, prune=False).options
-        limit = u.scenario.horizon_hours
-        what = f"the horizon of {limit:g} h"
-        if w.deadline_hours is not None and w.deadline_hours < limit:
-            limit, what = w.deadline_hours, f"its deadline of {w.deadline_hours:g} h"
+        what = _window_words(u.scenario, w)
         if not unlimited:
             return [f"{w.name}: no eligible offering has capacity for it"]
         fastest = min(unlimited, key=lambda o: o.compute_hours + o.transfer_hours)
@@ -230,24 +248,32 @@ class Relaxer:
     # only in blocks this small, where a re-solve takes milliseconds, not seconds.
     max_lift_columns: int = 1_000
 
-    def saving(self, m: Milp, row: int, delta: float) -> float | None:
+    def saving(self, m: Milp, row: int, delta: float,
+               start: Sequence[float] | None = None) -> float | None:
+        """What raising the row's limit by ``delta`` would save (``start``: the plan,
+        feasible under the raised limit too, if given)."""
         if m.num_cols > self.max_columns:
             return None
         relaxed = _copy(m)
         relaxed.row_upper[row] += delta
-        index, _ = m.row(row)
-        for j in index:  # instance counts are also bounded by the limit itself
-            if relaxed.col_integer[j]:
+        index, value = m.row(row)
+        for j, v in zip(index, value, strict=True):
+            # instance counts are also bounded by the limit itself; a column that gives
+            # capacity (units bought, coefficient -1) keeps its own bound
+            if relaxed.col_integer[j] and v > 0:
                 relaxed.col_upper[j] += delta
-        return self._resolve(relaxed)
+        return self._resolve(relaxed, start)
 
-    def lifted(self, m: Milp, row: int, start: Sequence[float]) -> float | None:
-        """What the plan would save without the row's limit at all (a budget lifted);
-        ``start``, the plan itself, is feasible without the limit too."""
-        if m.num_cols > self.max_lift_columns:
+    def lifted(self, m: Milp, rows: Sequence[int], start: Sequence[float],
+               small_only: bool = True) -> float | None:
+        """What the plan would save without the rows' limits at all (a budget lifted);
+        ``start``, the plan itself, is feasible without them too. ``small_only``: only
+        in blocks of at most ``max_lift_columns`` (else up to ``max_columns``)."""
+        if m.num_cols > (self.max_lift_columns if small_only else self.max_columns):
             return None
         relaxed = _copy(m)
-        relaxed.row_upper[row] = INF
+        for row in rows:
+            relaxed.row_upper[row] = INF
         return self._resolve(relaxed, start)
 
     def moved(self, saving: float | None) -> bool:
@@ -306,7 +332,7 @@ def bindings(
         # budget_usd (one per workload, too many to re-solve) only when it is at its limit.
         if not tight and kind != "budget":
             continue
-        saving = relaxer.lifted(m, r, x) if relaxer and kind == "budget" else None
+        saving = relaxer.lifted(m, [r], x) if relaxer and kind == "budget" else None
         if not tight and not (relaxer and relaxer.moved(saving)):
             continue
         name = budgets[int(str(tag[1]))].name if kind == "budget" else str(tag[1])

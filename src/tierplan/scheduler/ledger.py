@@ -192,10 +192,14 @@ def _with_committed_words(scenario: Scenario, plan: Plan, uses: Sequence[BudgetU
                                                  scenario.budgets):
         return plan
     by_name = {u.name: u for u in uses if u.workload is None}
+    # only budgets that cover committed cost, and not the model over periods' words
+    # (they name their period, or the committed cost they include, already)
+    covers = {b.name for b in scenario.budgets if budget_committed(scenario, b)}
     binding = tuple(
         replace(b, detail=f"{_usd(by_name[b.name].used_usd)} of {_usd(by_name[b.name].limit_usd)} "
                           "used (with the committed cost of owned hardware)")
-        if b.kind == "budget" and b.name in by_name and "period" not in b.detail else b
+        if b.kind == "budget" and b.name in by_name and b.name in covers
+        and "period" not in b.detail and "committed" not in b.detail else b
         for b in plan.binding)
     diagnosis = []
     for reason in plan.diagnosis:

@@ -21,11 +21,9 @@ from ..model import (
     Placement,
     Plan,
     PlanStatus,
-    Scenario,
     SolverInfo,
-    TrainingWorkload,
 )
-from ..periods import label, period_of
+from ..periods import period_of
 from . import explain, gaps, ledger, summary
 from .breakeven import buy_explanations
 from .budget import Guard, WorkClock
@@ -34,6 +32,7 @@ from .decoding import training_placement
 from .milp import Milp, by_tag, value_of
 from .options import PlanOptions
 from .parts import PART_LEAST, Pending, collect, hand_over, solve_by_parts
+from .period_explain import buy_costs, diagnose, period_bindings
 from .period_model import PeriodModel, build_periods, join_periods
 from .period_pool import Runner
 from .period_repair import (
@@ -44,6 +43,7 @@ from .period_repair import (
     priced,
     sequential_start,
 )
+from .polishing import PolishJob
 from .solvers import Backend, Solver, SolveResult, Status, get_backend
 from .strategy import Problem, guarded
 
@@ -135,14 +135,14 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
             if not broken:
                 break
             groups = _merged(groups, broken)
-        # Parts are solved in workers while models are written: the solve time is the rest.
-        polished = runner.polish([(_model(g).milp, *objectives(_model(g).milp, objective),
-                                   _solution(g)) for g in groups])
+        polished = _polished(runner, groups, objective)
+    # Parts are solved in workers while models are written: the solve time is the rest.
     solve = time.perf_counter() - began - build
     placements: list[Placement] = []
     bindings: list[Binding] = []
     bought: dict[tuple[str, str], int] = {}
     savings: dict[tuple[str, str], float | None] = {}
+    extra: dict[tuple[str, str], float | None] = {}  # what buying one would add (none bought)
     limited = False
     value = lower = 0.0
     n_vars = n_rows = 0
@@ -157,10 +157,15 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
                 round(x[col]) for k, col in g.model.bought.items()}
         bought.update(mine)
         if options.explain:
-            bindings += period_bindings(universe, g.model, x, duals)
+            bindings += period_bindings(universe, g.model, x, duals, explain.Relaxer(
+                backend, primary, g.result.objective or 0.0, options.gap,
+                max(clock.left(), 0.01)))
         if objective == "cost" and any(mine.values()):
             savings.update(_savings(backend, g.model, primary, g.result.objective, mine, clock,
                                     options.gap))
+        if options.explain and objective == "cost":
+            extra.update(buy_costs(backend, g.model, primary, g.result.objective, mine, clock,
+                                   options.gap))
         limited |= g.result.status == "time_limit"
         value += g.result.objective or 0.0
         lower += min(g.bound, g.result.objective or 0.0)
@@ -172,7 +177,7 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     plan = ledger.finish(scenario, summary.assemble(scenario, objective, status, placements,
                                                     bindings, info), bought, savings)
     if options.explain:
-        plan = replace(plan, binding=plan.binding + tuple(buy_explanations(scenario, plan)))
+        plan = replace(plan, binding=plan.binding + tuple(buy_explanations(scenario, plan, extra)))
     return guarded(plan, clock, options)
 
 
@@ -211,14 +216,39 @@ def _first_groups(u: Universe, cands: Sequence[InferenceCandidates | TrainingCan
 _SHARED = ("capacity", "budget")
 
 
-def _broken(groups: Sequence[_Group]) -> list[list[int]]:
-    """For every shared row the groups' solutions break together: the groups (by
-    position) that use it."""
+def _polished(runner: Runner, groups: Sequence[_Group], objective: str,
+              ) -> list[tuple[list[float], list[float] | None]]:
+    """Each group's solution re-solved as an LP with its integers fixed (clean values and
+    the tie-break). That LP sees only the group's own model, so it may move training
+    hours into a period another group fills (the same cost to it): a group whose polish
+    breaks a shared row is polished again with each shared row capped at its use in
+    the group's MILP solution, which the groups' solutions together respect."""
+    # Part by part (the LP falls apart by workload and period), in the workers when many.
+    out = runner.polish([(_model(g).milp, *objectives(_model(g).milp, objective), _solution(g))
+                         for g in groups])
+    if len(groups) > 1:
+        again = sorted({gi for users in _broken(groups, [x for x, _ in out]) for gi in users})
+        jobs: list[PolishJob] = []
+        for gi in again:
+            m, x = _model(groups[gi]).milp, _solution(groups[gi])
+            # (an LP this makes infeasible by the MILP's noise returns x as it is)
+            upper = [min(u, m.activity(r, x)) if tag[0] in _SHARED else u
+                     for r, (tag, u) in enumerate(zip(m.row_tags, m.row_upper, strict=True))]
+            jobs.append((replace(m, row_upper=upper), *objectives(m, objective), x))
+        for gi, done in zip(again, runner.polish(jobs), strict=True):
+            out[gi] = done
+    return out
+
+
+def _broken(groups: Sequence[_Group], xs: Sequence[Sequence[float]] | None = None,
+            ) -> list[list[int]]:
+    """For every shared row the groups' solutions (``xs``, else their MILP solutions)
+    break together: the groups (by position) that use it."""
     use: dict[tuple[object, ...], list[tuple[int, float]]] = defaultdict(list)
     limit: dict[tuple[object, ...], float] = {}
     for gi, g in enumerate(groups):
         assert g.model is not None and g.result is not None and g.result.x is not None
-        m, x = g.model.milp, g.result.x
+        m, x = g.model.milp, (xs[gi] if xs is not None else g.result.x)
         for r, tag in enumerate(m.row_tags):
             if tag[0] in _SHARED:
                 value = m.activity(r, x)
@@ -482,104 +512,3 @@ def _schedule(cols: Sequence[int | None], most: Sequence[float], total: float,
         out.append(take)
         left -= take
     return out
-
-
-def period_bindings(u: Universe, model: PeriodModel, x: Sequence[float],
-                    duals: Sequence[float] | None) -> list[Binding]:
-    """Capacity and budget rows at their limit, naming their period, with shadow prices."""
-    sc = u.scenario
-    m = model.milp
-    several = len(sc.timeline) > 1
-    out = []
-    for r, tag in enumerate(m.row_tags):
-        kind = tag[0]
-        if kind not in ("budget", "workload_budget", "capacity"):
-            continue
-        if not explain.is_tight(m, r, x, duals):
-            continue
-        used = m.activity(r, x)
-        limit = m.row_upper[r]
-        dual = duals[r] if duals is not None else None
-        when = ""
-        period = tag[2] if kind in ("capacity", "budget") and len(tag) > 2 else None
-        if isinstance(period, int) and several:
-            when = f" in {label(sc.start, sc.timeline, period)}"
-        if kind == "capacity":
-            si, offering = u.offers[int(str(tag[1]))]
-            name = f"{u.sites[si].name}/{offering.name}"
-            detail = f"every instance-hour of the available instances is in use{when}"
-            unit = "objective per instance-hour"
-            price = dual / sc.timeline[int(str(tag[2]))].hours + 0.0 if dual is not None else None
-            out.append(Binding("capacity", name + (f" [{when.strip()[3:]}]" if when else ""),
-                               detail, price, unit))
-        else:
-            b = sc.budgets[int(str(tag[1]))] if kind == "budget" else None
-            name = b.name if b is not None else str(tag[1])
-            detail = f"{explain.usd(used)} of {explain.usd(limit)} used{when}"
-            out.append(Binding(kind, name, detail, dual, "objective per USD"))
-    return out
-
-
-def diagnose(universe: Universe, inference: Sequence[InferenceCandidates],
-             training: Sequence[TrainingCandidates], backend: Backend,
-             clock: WorkClock) -> list[str]:
-    """The elastic model over periods: each row that needs slack, in words, naming the
-    period and the numbers (SPEC 5.4)."""
-    sc = universe.scenario
-    model = build_periods(universe, inference, training, sc.budgets, elastic=True)
-    m = model.milp
-    result = backend.solve(m, m.penalty, None, max(clock.left(), 1.0), 1e-6)
-    clock.charge(result.work, result.cut)
-    if result.x is None:
-        return ["the solver reports no plan exists, and the elastic relaxation did not finish; "
-                "raise --time-limit to get a diagnosis"]
-    out = []
-    for j, tag in enumerate(m.col_tags):
-        if tag[0] == "slack" and result.x[j] > 1e-6:
-            out.append(_slack_message(sc, universe, m, tag[1:], result.x[j]))
-    return out or ["no plan meets every rule at once, but no single rule explains it; relax "
-                   "budgets, SLOs or capacity limits one at a time to find it"]
-
-
-def _slack_message(sc: Scenario, u: Universe, m: Milp, tag: tuple[object, ...],
-                   slack: float) -> str:
-    del m
-    kind = tag[0]
-    periods = sc.timeline
-
-    def when(p: object) -> str:
-        return f"{label(sc.start, periods, int(str(p)))}: " if len(periods) > 1 else ""
-
-    if kind == "demand":
-        w = next(x for x in sc.workloads if x.name == tag[1])
-        assert isinstance(w, InferenceWorkload)
-        need = w.demand_in(str(tag[2]), int(str(tag[3])))
-        return (f"{tag[1]}: {when(tag[3])}needs {need:g} rps for {tag[2]}, the offerings within "
-                f"its SLO can carry {need - slack:.4g} at most (with the capacity and budgets "
-                "available)")
-    if kind == "choose":
-        return (f"{tag[1]}: no option fits its window ({_window(sc, str(tag[1]))}) beside the "
-                "capacity and budgets the other workloads need")
-    if kind == "capacity":
-        si, o = u.offers[int(str(tag[1]))]
-        return (f"{u.sites[si].name}/{o.name}: {when(tag[2])}available is {o.available} but the "
-                f"plan needs {(o.available or 0) + slack:.2f} instances on average over the "
-                "period; raise available, allow buying, or admit other sites")
-    if kind == "min_instances":
-        return f"{tag[1]}: {when(tag[2])}min_instances cannot be met ({slack:.0f} short)"
-    if kind == "min_sites":
-        return f"{tag[1]}: {when(tag[2])}min_sites cannot be met ({slack:.0f} site(s) short)"
-    if kind == "budget":
-        b = sc.budgets[int(str(tag[1]))]
-        period = tag[2]
-        within = when(period) if period is not None else ""
-        return (f"budget {b.name} ({explain.usd(b.limit_usd)}): {within}needs about "
-                f"{explain.usd(slack)} more to meet every SLO and job")
-    return f"{tag[1]}: budget_usd cannot be met; it needs about {explain.usd(slack)} more"
-
-
-def _window(sc: Scenario, name: str) -> str:
-    w = next(x for x in sc.workloads if x.name == name)
-    assert isinstance(w, TrainingWorkload)
-    end = min(sc.horizon_hours, w.deadline_hours or sc.horizon_hours)
-    return f"hours {w.release_hours:g} to {end:g}"

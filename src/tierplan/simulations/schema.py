@@ -207,6 +207,10 @@ class OptimalIn(Strict):
         default=0.1)
     lead: Literal["none", "trend"] = doc(
         "scaling: track; trend: add the rise of the load over the provisioning delay", default="none")
+    deployments: Literal["peak", "plan"] = doc(
+        "scaling: track; peak: the loop sizes the deployments of the plan for the run's peak (those hpa "
+        "runs) and moves their instances to cheaper keys of each plan's mix; plan: the deployments follow "
+        "each plan", default="peak")
 
 
 class StaticIn(Strict):
