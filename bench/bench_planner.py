@@ -29,6 +29,8 @@ Columns
                         the wall time of the merged rounds (starts with their LP and steps,
                         repairs, searches, MILPs), polishing and explanations
     plan_s              wall time of plan(explain=True)
+    cpu_s               CPU seconds (user + system) of plan(explain=True), its worker
+                        processes included: on a shared machine the steadier figure
     fast_s              wall time of plan(explain=False)
     peak_MB             peak RSS of the subprocess after plan(explain=True)
     kids_MB             largest peak RSS of a worker process plan() started (0: none)
@@ -56,7 +58,8 @@ COLUMNS = (
     ("objective", 9, "s"), ("strategy", 13, "s"),
     ("workloads", 9, "d"), ("offerings", 9, "d"), ("clients", 7, "d"), ("vars", 8, "d"),
     ("rows", 7, "d"), ("comps", 5, "d"), ("gen_s", 7, ".2f"), ("build_s", 7, ".2f"),
-    ("solve_s", 8, ".2f"), ("plan_s", 8, ".2f"), ("fast_s", 8, ".2f"), ("peak_MB", 7, ".0f"),
+    ("solve_s", 8, ".2f"), ("plan_s", 8, ".2f"), ("cpu_s", 7, ".2f"), ("fast_s", 8, ".2f"),
+    ("peak_MB", 7, ".0f"),
     ("kids_MB", 7, ".0f"),
     ("status", 10, "s"), ("gap", 7, ".1e"), ("build/solve", 11, ".3f"), ("cand_s", 6, ".2f"),
     ("form_s", 6, ".2f"),
@@ -197,6 +200,13 @@ def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its children that have ended
+    (plan()'s worker processes end with it)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def child(job: dict[str, Any]) -> None:
     from generate import generate
     from tierplan import PlanOptions, plan
@@ -210,13 +220,14 @@ def child(job: dict[str, Any]) -> None:
 
     options = {"time_limit": float(job["time_limit"]), "gap": float(job["gap"]),
                "effort": str(job["effort"]), "strategy": job["strategy"], "objective": job["objective"]}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     result = plan(scenario, PlanOptions(explain=True, **options))
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     info = result.solver
     notes = list(result.diagnosis[:2])
     emit(stage="plan", vars=info.variables, rows=info.constraints, comps=info.components,
-         build_s=info.build_seconds, solve_s=info.seconds, plan_s=wall, peak_MB=peak_mb(),
+         build_s=info.build_seconds, solve_s=info.seconds, plan_s=wall, cpu_s=cpu,
+         peak_MB=peak_mb(),
          kids_MB=peak_mb(resource.RUSAGE_CHILDREN),
          status=result.status, gap=info.gap,
          **{"build/solve": info.build_seconds / info.seconds if info.seconds else None},

@@ -1,6 +1,7 @@
 """The gap of a plan is the gap of the whole scenario, summed over the blocks solved apart."""
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -113,7 +114,8 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     assert list(prices.values()) == [pytest.approx(10.01)]
     forms = {i: build(u, [], [members[i]], u.scenario.budgets, 1.0) for i in block.members}
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
-    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", 5.0)
+    block.prices, block.lp = prices, None
+    optimal = pricing.price_members(pool, block, forms, {}, "cost", 5.0)
     assert block.dual == pytest.approx(13.996)
     sites = {i: {u.sites[members[i].options[tag[2]].site].name for tag in sol}
              for i, sol in optimal.items()}
@@ -121,13 +123,14 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     # Given the LP's solution, b's part of it (all 60 h on-prem) is integral: optimal for
     # b at the LP's own price ($10: 6 + 0.6 x 10 = $12), so b is not solved; only a is
     # (at $10.01, $12 as before). 12 + 12 - 10.01 = $13.99.
-    prices, lp = pricing.shadow_prices(HighsBackend(), block, "cost")
+    block.prices, block.lp = pricing.shadow_prices(HighsBackend(), block, "cost")
+    lp = block.lp
     solved, hints = [], []
     real = pool.alone
-    pool.alone = lambda steps, *a, **k: (solved.extend(steps) or hints.extend(a[-1])
-                                         or real(steps, *a, **k))
-    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", 5.0,
-                                     lp)
+    pool.alone = lambda steps, objective, deadline, request, given: (
+        solved.extend(steps) or hints.extend(given)
+        or real(steps, objective, deadline, request, given))
+    optimal = pricing.price_members(pool, block, forms, {}, "cost", 5.0)
     assert len(solved) == 1 and solved[0][0] is forms[0]
     # a's solve is hinted with its part of the LP, to round for a start (alone.solve_alone)
     at_lp = dict(zip(block.form.milp.col_tags, lp, strict=True))
@@ -163,19 +166,19 @@ def test_a_priced_member_without_a_bound_from_its_solve_is_bounded_by_its_part_o
     real = pool.alone
     asked = []
 
-    def boxed(steps, objective, deadline, cap, late, hints, box_late):
-        asked.append(box_late)
+    def boxed(steps, objective, deadline, request, hints):
+        asked.append(request.box_late)
         return [SolveResult("time_limit", r.x, r.objective, float("inf"), r.seconds)
-                for r in real(steps, objective, deadline, cap, late, hints)]
+                for r in real(steps, objective, deadline, replace(request, box_late=False),
+                              hints)]
 
     pool.alone = boxed
-    optimal = pricing.price_members(pool, block, forms, prices, {}, "cost", -1.0, lp)
+    block.prices, block.lp = prices, lp
+    optimal = pricing.price_members(pool, block, forms, {}, "cost", -1.0)
     assert asked == [True] and set(optimal) == {0, 1}
     assert block.dual == pytest.approx(13.99)
-    pool.alone = lambda steps, *a, **k: [SolveResult("time_limit", r.x, r.objective,
-                                                     float("inf"), r.seconds)
-                                         for r in real(steps, *a)]
-    pricing.price_members(pool, block, forms, prices, {}, "cost", -1.0)  # no LP
+    block.lp = None
+    pricing.price_members(pool, block, forms, {}, "cost", -1.0)  # no LP
     assert block.dual == -math.inf
 
 
@@ -222,9 +225,9 @@ def test_merged_blocks_keep_a_reserve_for_a_further_merge(monkeypatch):
 
 
 def test_priced_solves_get_less_time_when_time_is_short():
-    # Each priced solve is capped at a work second, or at 4x its even share of the work
-    # left when that is less (at least 0.05, also what one gets past the limit): with 10
-    # left for two members, 1; with 0.01 left, 0.05.
+    # Each priced solve is capped, and at less when the work left is short (down to what
+    # one gets past the limit): with 10 work seconds left for two members, more than
+    # with 0.01 left.
     from conftest import PRICED_PAIR, onprem_jobs
     from tierplan.scheduler import planner, pricing
     from tierplan.scheduler import pool as pool_module
@@ -237,8 +240,10 @@ def test_priced_solves_get_less_time_when_time_is_short():
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
     caps = []
     real = pool.alone
-    pool.alone = lambda steps, objective, deadline, cap, late, hints, box_late: caps.append(
-        (cap, late)) or real(steps, objective, deadline, cap, late, hints, box_late)
+    pool.alone = lambda steps, objective, deadline, request, hints: caps.append(
+        (request.cap, request.late)) or real(steps, objective, deadline, request, hints)
+    block.prices, block.lp = prices, None
     for left in (10.0, 0.01):
-        pricing.price_members(pool, block, forms, prices, {}, "cost", pool.clock.now() + left)
-    assert caps == [(1.0, 0.05), (pytest.approx(0.05), 0.05)]
+        pricing.price_members(pool, block, forms, {}, "cost", pool.clock.now() + left)
+    (plenty, late), (short, late_too) = caps
+    assert plenty > short >= late and late == late_too

@@ -293,7 +293,7 @@ def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     # the workloads solved alone (polishing.Ahead; from AHEAD_FROM columns, here from
     # any), and while its start places its workloads, their parts (polishing.Early).
     # Those are used at the end, and the plan is the one polished there.
-    from tierplan.scheduler import decomposition as planner
+    from tierplan.scheduler import polishing
     from tierplan.scheduler.polishing import Ahead, Early
 
     # The SLO bindings are found meanwhile too: Virginia's $0.05 L4 is out of reach.
@@ -314,7 +314,7 @@ def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     early, real_early = [], Early.found
     monkeypatch.setattr(Early, "found",
                         lambda self, *a: early.append(real_early(self, *a)) or early[-1])
-    monkeypatch.setattr(planner, "AHEAD_FROM", 0)
+    monkeypatch.setattr(polishing, "AHEAD_FROM", 0)
     ahead = plan(sc, PlanOptions(workers=2))
     assert sum(found is not None for found in used) == 4  # the four solved alone
     assert early and any(found is not None for found in early)  # the block's parts
@@ -325,35 +325,6 @@ def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     assert check_plan(sc, ahead) == []
 
 
-def test_pricing_leaves_the_start_its_share_of_the_time(monkeypatch):
-    # Four services merged on two on-prem L4s: their block is priced by a deadline
-    # before the one its start and MILP get (solve_by), which leaves the start's steps
-    # room.
-    from tierplan.scheduler import decomposition as planner
-
-    priced, solved = [], []
-    real_price, real_solve = planner.price_members, pool_module.Pool.solve
-
-    def price_members(pool, block, forms, prices, solo, objective, deadline, lp=None):
-        priced.append((deadline, len(block.members)))
-        return real_price(pool, block, forms, prices, solo, objective, deadline, lp)
-
-    def pool_solve(self, blocks, objective, deadline, *args, **kwargs):
-        solved.append(deadline)
-        return real_solve(self, blocks, objective, deadline, *args, **kwargs)
-
-    monkeypatch.setattr(planner, "price_members", price_members)
-    monkeypatch.setattr(pool_module.Pool, "solve", pool_solve)
-    sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=2)]),
-             site("cloud", offerings=[offering("l4", 1.0)])]
-    sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(4)])
-    result = solve(sc, workers=1)
-    assert result.total_cost_usd == pytest.approx((2 * 0.1 + 2 * 1.0) * 100)
-    [(deadline, members)] = priced
-    assert members == 4
-    assert deadline < solved[0]
-
-
 def test_a_plan_that_ends_without_one_leaves_no_thread_of_its_own_behind(monkeypatch):
     # Three 10-rps services and two on-prem L4s, nothing else: each fits alone, together
     # they do not, so the merged block has no plan and the run ends there. Its layout is
@@ -361,7 +332,6 @@ def test_a_plan_that_ends_without_one_leaves_no_thread_of_its_own_behind(monkeyp
     import threading
     import time
 
-    from tierplan.scheduler import decomposition as planner
     from tierplan.scheduler import polishing
 
     real_layout = polishing.split_layout
@@ -370,7 +340,7 @@ def test_a_plan_that_ends_without_one_leaves_no_thread_of_its_own_behind(monkeyp
         time.sleep(0.5)
         return real_layout(milp)
 
-    monkeypatch.setattr(planner, "AHEAD_FROM", 0)
+    monkeypatch.setattr(polishing, "AHEAD_FROM", 0)
     monkeypatch.setattr(polishing, "split_layout", slow_layout)
     sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=2)])]
     sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(3)])

@@ -36,7 +36,8 @@ def _search(m, x, work=5.0, run=None, width=1):
             clock.charge(r.work)
         return results
 
-    return neighbourhoods.search("highs", m, m.cost, x, work, 1e-4, charged, width, clock.now)
+    model = neighbourhoods.Model("highs", m, m.cost, 1e-4)
+    return neighbourhoods.search(model, x, work, charged, width, clock.now)
 
 
 def test_inference_and_training_share_limited_capacity(solver):
@@ -289,7 +290,7 @@ def test_repair_frees_only_the_workloads_that_were_placed_again():
     m = block.form.milp
     x = _placed(m, u, members, ("cloud-b", "cloud-b", "cloud-b"))
     free = [j for j, tag in enumerate(m.col_tags) if tag[1] != "j0"]
-    better = neighbourhoods.repair("highs", m, m.cost, x, free, 5.0, 1e-4)
+    better = neighbourhoods.repair(neighbourhoods.Model("highs", m, m.cost, 1e-4), x, free, 5.0)
     assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(246.0)
     assert better[_column(m, u, members, 0, "cloud-b")] == pytest.approx(1.0)
 
@@ -391,7 +392,8 @@ def test_search_two_at_a_time_takes_what_still_fits():
     m = block.form.milp
     x = _placed(m, u, members, ("cloud-b", "cloud-b", "cloud-b"))
     free = [j for j, tag in enumerate(m.col_tags) if tag[1] == "j1"]
-    part, task = neighbourhoods.freed("highs", m, m.cost, x, free, 5.0, 1e-4, column_rows(m))
+    part, task = neighbourhoods.freed(neighbourhoods.Model("highs", m, m.cost, 1e-4), x, free, 5.0,
+                                      column_rows(m))
     result = solve_task(task)
     assert neighbourhoods.apply(m, x, part, result)[_column(m, u, members, 1, "onprem")] == 1.0
     moved = _placed(m, u, members, ("onprem", "cloud-b", "cloud-b"))

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Final, Literal, NamedTuple
 
+from .budget import LATE_SOLVE, LEAST, lp_work
 from .milp import Milp, rounding_box, value_of
 from .solvers import Solver, SolveResult, get_backend, solver_name
 
 __all__ = ["HINT_SHARE", "LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR_GAP", "RELAX",
-           "STEP_LATE_SECONDS", "AloneTask", "Hint", "alone_limits", "relax_alone",
+           "STEP_LATE_SECONDS", "AloneTask", "Hint", "Request", "alone_limits", "relax_alone",
            "solve_alone"]
 
 
@@ -25,7 +27,7 @@ __all__ = ["HINT_SHARE", "LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR
 # 1,000-workload run's step stopped at $309,761 (gap 99 %) where it takes $2,589 in
 # 0.07-0.1 s, and the whole plan came out 8 % dearer. In other runs no step or priced
 # model stopped above 38 %.
-LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS, POOR_GAP = 0.2, 0.01, 5.0, 0.5
+LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS, POOR_GAP = LATE_SOLVE, 0.01, 25 * LATE_SOLVE, 0.5
 
 # A start's steps past the deadline get less (see planner._plan's start): ~50 of them,
 # in batches that wait for each other, at 1,000 workloads. With --time-limit 10 there,
@@ -34,7 +36,7 @@ LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS, POOR_GAP = 0.2, 0.01, 5.0, 0.5
 # each step starts from the rounding of its own LP (RELAX), 0.05 s: the start took
 # 1.26-1.31 s instead of 1.52-1.98 s, gap 1.39-1.57 % against 1.58-1.89 % (three
 # pairs back to back).
-STEP_LATE_SECONDS = 0.05
+STEP_LATE_SECONDS = LEAST
 
 # The share of a hinted model's seconds that its rounding box may take (solve_alone).
 HINT_SHARE = 0.5
@@ -43,6 +45,24 @@ HINT_SHARE = 0.5
 # solution of it, RELAX (its own LP relaxation, solved first), or None (no start).
 Hint = list[float] | Literal["relax"] | None
 RELAX: Final = "relax"
+
+
+@dataclass(frozen=True)
+class Request:
+    """How one workload's model is to be solved (see :meth:`.pool.Pool.submit`): beyond
+    its model, objective and deadline.
+
+    ``extra``: column prices added to the primary objective (left out of the result's
+    objective); ``final``: False for a start's step (no tie-break); ``cap``: work
+    seconds at most before the deadline; ``late``: its work seconds when it is handed
+    over past the deadline; ``hint`` and ``box_late``: see :func:`solve_alone`."""
+
+    extra: Sequence[float] | None = None
+    final: bool = True
+    cap: float = math.inf
+    late: float = LATE_SECONDS
+    hint: Hint = None
+    box_late: bool = False
 
 
 class AloneTask(NamedTuple):
@@ -63,9 +83,9 @@ class AloneTask(NamedTuple):
 def alone_limits(left: float, gap: float, cap: float = math.inf,
                  late: float = LATE_SECONDS) -> tuple[float, float]:
     """Work seconds and relative gap for one workload's model: the work ``left`` before
-    the deadline (at most ``cap``, at least 0.05), or past it ``late`` with LATE_GAP."""
+    the deadline (at most ``cap``, at least LEAST), or past it ``late`` with LATE_GAP."""
     if left > 0:
-        return max(min(cap, left), 0.05), gap
+        return max(min(cap, left), LEAST), gap
     return late, max(gap, LATE_GAP)
 
 
@@ -97,6 +117,7 @@ def solve_alone(task: AloneTask) -> SolveResult:
     elif hint == RELAX:
         relaxed = backend.relax(milp, primary)
         hint = relaxed[0] if relaxed is not None else None
+        spent = lp_work(len(milp.row_value))
     if isinstance(hint, list):
         boxed = backend.solve(rounding_box(milp, hint), primary, None, seconds * HINT_SHARE,
                               gap)
@@ -104,7 +125,7 @@ def solve_alone(task: AloneTask) -> SolveResult:
             return SolveResult("time_limit", boxed.x, boxed.objective, math.inf,
                                boxed.seconds, boxed.work, boxed.cut)
         start, seconds = boxed.x, max(seconds - boxed.work, 0.01)
-        spent, cut = boxed.work, boxed.cut
+        spent, cut = spent + boxed.work, boxed.cut
     # Without presolve: the 324 priced models of the 1,000-workload benchmark's block take
     # 12.4-12.8 s instead of 14.4-15.4 s (1 s cap each). (Larger models, such as the
     # neighbourhoods of a search, keep it: at 250 workloads the gap grew without.)
@@ -122,11 +143,11 @@ def solve_alone(task: AloneTask) -> SolveResult:
 
 def relax_alone(task: tuple[Solver | str, Milp, list[float]]) -> SolveResult:
     """One workload's LP relaxation (solver, model, objective), here or in a worker:
-    no solution when it has no optimum. (LPs are not charged: see :mod:`.budget`.)"""
+    no solution when it has no optimum. (Charged by its size: see :func:`.budget.lp_work`.)"""
     solver, milp, primary = task
     began = time.perf_counter()
     solved = get_backend(solver).relax(milp, primary)
-    seconds = time.perf_counter() - began
+    seconds, work = time.perf_counter() - began, lp_work(len(milp.row_value))
     if solved is None:
-        return SolveResult("no_solution", None, None, math.inf, seconds)
-    return SolveResult("optimal", solved[0], value_of(primary, solved[0]), 0.0, seconds)
+        return SolveResult("no_solution", None, None, math.inf, seconds, work)
+    return SolveResult("optimal", solved[0], value_of(primary, solved[0]), 0.0, seconds, work)

@@ -265,7 +265,7 @@ def sequential_start(world: World, block: Block, others: Iterable[Block], how: S
     if block.form is None:
         return None
     universe, members, budgets = world.universe, world.members, world.budgets
-    known, prices, optimal, models, keep = how.known, how.prices, how.optimal, how.models, how.keep
+    known, prices, optimal, keep = how.known, how.prices, how.optimal, how.keep
     used: dict[Key, float] = {}
     for other in others:
         for key, activity, _ in _usage(other):
@@ -285,8 +285,7 @@ def sequential_start(world: World, block: Block, others: Iterable[Block], how: S
                 check, previous = None, optimal[i]
             else:  # a solo optimum: kept when it fits and stays optimal under the prices
                 check, previous = prices, (known or {}).get(i)
-            steps.append(_step(universe, members[i], used, budgets, world.total_demand, check,
-                               previous, prices, how.objective, (models or {}).get(i)))
+            steps.append(_step(world, i, used, check, previous, how))
         results = iter(how.solve([(form, weights) for form, weights, fixed in steps if fixed is None]))
         done = 0
         for pos, (i, (form, _, fixed)) in enumerate(zip(take, steps, strict=True)):
@@ -309,22 +308,20 @@ def sequential_start(world: World, block: Block, others: Iterable[Block], how: S
     return [values.get(tag, 0.0) for tag in block.form.milp.col_tags]
 
 
-def _step(universe: Universe, cand: InferenceCandidates | TrainingCandidates,
-          used: Mapping[Key, float], budgets: Sequence[Budget], total_demand: float,
-          check: Mapping[Key, float] | None,
-          previous: Mapping[tuple[object, ...], float] | None,
-          prices: Mapping[Key, float] | None, objective: Objective,
-          own: Formulation | None = None,
+def _step(world: World, i: int, used: Mapping[Key, float], check: Mapping[Key, float] | None,
+          previous: Mapping[tuple[object, ...], float] | None, how: StartPlan,
           ) -> tuple[Formulation, list[float] | None, SolveResult | None]:
-    """One workload's model within what ``used`` leaves, its column ``prices``, and its
-    ``previous`` solution when that still fits and pays none of the prices in ``check``
-    (else None: solve it).
+    """Member ``i``'s model within what ``used`` leaves, its column prices (``how``'s),
+    and its ``previous`` solution when that still fits and pays none of the prices in
+    ``check`` (else None: solve it).
 
-    ``own``: the workload's own model (the step's, but with every shared row at its
+    ``own`` (from ``how.models``): the workload's own model (the step's, but with every shared row at its
     full limit). ``previous`` is then checked against it with the shared rows cut to
     what ``used`` leaves, and the step's model is only written when it must be solved:
     the two checks agree, as the step's model differs only in those limits, the column
     bounds they imply and cuts that every integer solution within them satisfies."""
+    universe, budgets, prices, objective = world.universe, world.budgets, how.prices, how.objective
+    own = (how.models or {}).get(i)
     room = {key: max(0.0, _limit(universe, budgets, key) - v) for key, v in used.items()}
     if previous is not None and own is not None:
         fixed = _kept(own, previous, check, objective, room)
@@ -334,7 +331,8 @@ def _step(universe: Universe, cand: InferenceCandidates | TrainingCandidates,
     capacity = {key[1]: v for key, v in room.items() if key[0] == "capacity"}
     left = [replace(b, limit_usd=room.get(("budget", j), b.limit_usd))
             for j, b in enumerate(budgets)]
-    form = build(universe, *by_kind([cand]), left, total_demand, capacity=capacity)
+    form = build(universe, *by_kind([world.members[i]]), left, world.total_demand,
+                 capacity=capacity)
     weights = priced(form.milp, prices) if prices else None
     fixed = None if previous is None else _kept(form, previous, check, objective)
     return form, weights, fixed

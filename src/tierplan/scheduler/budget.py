@@ -26,8 +26,9 @@ import math
 import time
 from dataclasses import dataclass
 
-__all__ = ["EFFORTS", "LANES", "SEARCH_WIDTH", "START_BATCH", "Effort", "Guard", "WorkClock",
-           "check_limit", "effort_seconds", "node_limit", "work_of"]
+__all__ = ["EFFORTS", "LANES", "LATE_SOLVE", "LEAST", "SEARCH_WIDTH", "SOLVE_CAP", "START_BATCH",
+           "Effort", "Guard", "WorkClock", "check_limit", "effort_seconds", "lp_work",
+           "node_limit", "polish_work", "work_of"]
 
 Effort = str | float
 
@@ -63,22 +64,30 @@ LANES = 2
 SEARCH_WIDTH = 2
 START_BATCH = 8
 
-# The cost model of work_of, fitted by least squares on the 244 MILP solves of one
-# 250-workload benchmark plan (bench/generate.py, seed 0; correlation 0.86 with their
-# wall times on the benchmark machine): a fixed cost per solve (model hand-over, Python
-# around it), per simplex iteration in proportion to the LP's size, and per node in
-# proportion to the matrix.
-PER_SOLVE = 1.75e-2
-PER_ITERATION_ENTRY = 4.2e-7  # times rows + columns
-PER_NODE_NONZERO = 1.3e-6  # times nonzeros
-
+# The cost model (work_of, lp_work, polish_work): least squares on the HiGHS runs and LPs
+# of three benchmark plans (bench/bench_work.py: 100, 250 and 1,000 workloads, 1,800
+# MILP runs; thread CPU seconds, which on a quiet machine are its wall seconds;
+# correlation 0.95): a fixed cost per run, per simplex iteration in proportion to the
+# LP's size, per node in proportion to the matrix; LPs by their size.
+PER_SOLVE = 8.7e-3
+PER_ITERATION_ENTRY = 7.4e-8  # times rows + columns
+PER_NODE_NONZERO = 1.1e-6  # times nonzeros
+LP_PER_NONZERO = 2e-6  # an LP relaxation solved to its optimum
+POLISH_PER_COLUMN = 2.5e-5  # a solved model's LP with its integers fixed, part by part
 
 # HiGHS checks for an interrupt at fixed points of its search, also inside the root
 # (separation rounds, heuristics), where no node limit reaches. The work between two
-# checks grows with the model: on a merged block of 54,672 nonzeros (100 benchmark
-# workloads) 27-35 checks in 30 s; on the 114 single-workload models of the same plan
-# that HiGHS checked more than once (~4,000 nonzeros), 0.008 s apart.
-PER_CHECK, CHECK_NONZEROS, CHECK_POWER = 1.0, 55_000, 1.8
+# checks grows with the model (bench/bench_work.py: about 1 ms at 1,000 nonzeros, 6 ms
+# at 8,000, 38 ms at 55,000).
+PER_CHECK, CHECK_NONZEROS, CHECK_POWER = 0.038, 55_000, 1.0
+
+# What one workload's model gets at most before the deadline (a start's step, a
+# priced member, a neighbourhood), and past it: the CPU limits these solves had before
+# the cost model was fitted to CPU seconds (1.0 and 0.2 work seconds then, 0.3 s
+# of CPU), where the 1,000-workload plan was tuned.
+SOLVE_CAP = 0.3
+LATE_SOLVE = 0.06
+LEAST = 0.015  # the least any MILP is given
 
 
 def per_check(nonzeros: int) -> float:
@@ -93,6 +102,17 @@ def work_of(rows: int, cols: int, nonzeros: int, iterations: int, nodes: int,
     counted = (PER_SOLVE + PER_ITERATION_ENTRY * iterations * (rows + cols)
                + PER_NODE_NONZERO * nodes * max(nonzeros, 1))
     return max(counted, per_check(nonzeros) * (checks - 1))
+
+
+def lp_work(nonzeros: int) -> float:
+    """Work seconds of an LP relaxation of a model of ``nonzeros`` (solved to its optimum:
+    charged by its size)."""
+    return LP_PER_NONZERO * nonzeros
+
+
+def polish_work(columns: int) -> float:
+    """Work seconds of polishing a solved model of ``columns`` (see :mod:`.polishing`)."""
+    return POLISH_PER_COLUMN * columns
 
 
 def check_limit(work: float, nonzeros: int) -> int:

@@ -4,7 +4,7 @@ the seam): :class:`PlanRun` holds one run's state, :data:`PHASES` names its phas
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 
@@ -20,7 +20,7 @@ from ..model import (
     TrainingWorkload,
 )
 from . import explain, gaps, summary
-from .alone import RELAX, STEP_LATE_SECONDS
+from .alone import RELAX, STEP_LATE_SECONDS, Request
 from .blocks import (
     Block,
     Blocks,
@@ -32,14 +32,14 @@ from .blocks import (
     sequential_start,
     split,
 )
-from .budget import START_BATCH, Guard, WorkClock
+from .budget import SOLVE_CAP, START_BATCH, Guard, WorkClock, polish_work
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
 from .formulation import Formulation, build, objectives
 from .latency_start import CHOICE_LATE, CHOICE_SECONDS, choose_plans, reserved_start
 from .milp import Milp, by_tag
 from .options import PlanOptions
-from .polishing import Ahead, Early, Polished, PolishJob
+from .polishing import Ahead, Polished, PolishJob, polish_ahead, polish_early
 from .pool import Context, Pool
 from .pricing import price_members
 from .rounds import first_round, join_block, relax_merged, spend_leftover
@@ -114,9 +114,9 @@ class PlanRun:
     kept: dict[int, set[Key]] = field(default_factory=dict)
     own: dict[int, Formulation] = field(default_factory=dict)  # own models, first round
     prejoined: dict[frozenset[int], Formulation] = field(default_factory=dict)
-    ahead: Ahead | None = None  # polishing begun early (see _polish_ahead)
+    ahead: Ahead | None = None  # polishing begun early (see polishing.polish_ahead)
     slo: Future[list[Binding]] | None = None  # SLO bindings found meanwhile
-    solve_by: float = 0.0  # the merged blocks' deadline (see POLISH_SECONDS)
+    solve_by: float = 0.0  # the merged blocks' deadline (see budget.polish_work)
     names: dict[str, int] = field(default_factory=dict)  # workload -> index
 
     @property
@@ -209,9 +209,9 @@ class PlanRun:
         blocks = self.blocks
         while True:
             unsolved = self.merges()
-            # What is solved after the first round ends earlier (see POLISH_SECONDS).
-            self.solve_by = self.deadline - POLISH_SECONDS * sum(
-                b.form.milp.num_cols for b in blocks.blocks.values() if b.form is not None)
+            # What is solved after the first round ends earlier (see budget.polish_work).
+            self.solve_by = self.deadline - polish_work(sum(
+                b.form.milp.num_cols for b in blocks.blocks.values() if b.form is not None))
             t0 = time.perf_counter()
             results = self.pool.solve(unsolved, self.objective, self.solve_by, self.start,
                                       gaps.slack(blocks, self.alone, self.options.gap)
@@ -247,11 +247,11 @@ class PlanRun:
                                         self.scenario.budgets, self.total_demand))
                     self.build_seconds += time.thread_time() - t0
             if self.ahead is None:  # the first merged blocks' LPs: polishing begins meanwhile,
-                self.ahead = _polish_ahead(blocks, self.objective, self.pool)
+                self.ahead = polish_ahead(blocks, self.objective, self.pool.polish, self.pool.aside)
                 if self.options.explain and self.ahead.begun:  # and so do the SLO bindings
                     inference, _ = by_kind(self.members)
                     self.slo = self.pool.aside(explain.slo_bindings, self.universe, inference)
-            joined = relax_merged(self.backend, blocks, self.objective)
+            joined = relax_merged(self.backend, blocks, self.objective, self.pool.clock)
             count = len(blocks.blocks)
             for involved in joined:
                 blocks.merge(involved)
@@ -293,6 +293,7 @@ class PlanRun:
         # all blocks' LPs at once, in the workers when many
         rest = iter(pool.polish(polishing, ahead.layouts, ahead.early))
         polished = [done if done is not None else next(rest) for done in found]
+        pool.clock.charge(polish_work(sum(form.milp.num_cols for form, _, _ in finals)))
         self.solve_seconds += time.perf_counter() - t0
         for (model, result, primary), (x, duals) in zip(finals, polished, strict=True):
             n_vars += model.milp.num_cols
@@ -303,7 +304,7 @@ class PlanRun:
                 bindings.extend(explain.bindings(
                     self.universe, model, x, duals, self.scenario.budgets,
                     explain.Relaxer(self.backend, primary, result.objective or 0.0,
-                                    options.gap, max(pool.clock.left(self.deadline), 0.01)),
+                                    options.gap, max(pool.clock.left(self.deadline), SOLVE_CAP)),
                 ))
             self.solve_seconds += time.perf_counter() - t0
         if options.explain:
@@ -332,7 +333,7 @@ class PlanRun:
         # the block has no bound beyond its solo optima and a worse plan. (Past the
         # deadline a member keeps its LP part's rounding: see pricing.BOX_LATE.)
         assert block.prices is not None  # solved before the starts, see rounds.relax_merged
-        prices, lp = block.prices, block.lp
+        prices = block.prices
         optimal: dict[int, dict[tuple[object, ...], float]] = {}
         if prices:
             forms = {i: self.own[i] if i in self.own else
@@ -341,13 +342,12 @@ class PlanRun:
                      for i in block.members}
             solo = {i: b for i, b in self.alone.items() if i not in self.estimated}
             # The members are priced by the work that leaves room for the start's steps.
-            optimal = price_members(self.pool, block, forms, prices, solo, objective,
-                                    self.solve_by - START_SECONDS * len(block.members), lp)
+            optimal = price_members(self.pool, block, forms, solo, objective, self.solve_by)
         keep = [i for i in block.members if i in self.kept and not self.kept[i] & blocks.broken]
         models = {i: self.own[i] for i in block.members if i in self.own}
         # (A part the early polish took at one try's values and a later try changes is
         # polished again at the end: see polishing.Early.found.)
-        placed = _polish_early(block, self.ahead, objective, self.backend, members)
+        placed = polish_early(block, self.ahead, objective, self.backend, members)
 
         def place(goal: Objective, keep: Sequence[int], promoted: Sequence[int] = (),
                   failed: list[int] | None = None,
@@ -359,7 +359,8 @@ class PlanRun:
             ours = goal == objective
 
             def steps(chunk: Sequence[Step]) -> list[SolveResult]:
-                return self.pool.alone(chunk, goal, self.solve_by, 1.0, STEP_LATE_SECONDS,
+                return self.pool.alone(chunk, goal, self.solve_by,
+                                       Request(cap=SOLVE_CAP, late=STEP_LATE_SECONDS),
                                        [RELAX] * len(chunk))
 
             how = StartPlan(steps, goal, self.known if ours else None,
@@ -467,61 +468,5 @@ def _seconds(limit: float | None) -> str:
     return "none" if limit is None else f"{limit:g} s"
 
 
-def _polish_ahead(blocks: Blocks, objective: Objective, pool: Pool) -> Ahead:
-    """Begin polishing while the merged blocks' LPs are solved (see polishing.Ahead):
-    the blocks solved alone, and the merged blocks' layouts. Only when those LPs are
-    large enough to hide it (AHEAD_FROM)."""
-    ahead = Ahead()
-    merged = [b.form.milp for b in blocks.unsolved() if len(b.members) > 1 and b.form is not None]
-    if sum(m.num_cols for m in merged) >= AHEAD_FROM:
-        jobs: list[PolishJob] = [
-            (b.form.milp, *objectives(b.form, objective), b.result.x)
-            for b in blocks.blocks.values() if len(b.members) == 1 and b.form is not None
-            and b.result is not None and b.result.x is not None]
-        ahead.begin(merged, jobs, pool.polish, pool.aside)
-    return ahead
-
-
-def _polish_early(block: Block, ahead: Ahead | None, objective: Objective, backend: Backend,
-                  members: Sequence[InferenceCandidates | TrainingCandidates],
-                  ) -> Callable[[Sequence[int], Mapping[tuple[object, ...], float]], None] | None:
-    """What the block's start tells as it places its workloads, to polish their parts
-    meanwhile (see polishing.Early): for a block laid out ahead (see _polish_ahead),
-    once its layout is there (the thread that lays it out may still be at work)."""
-    if ahead is None or block.form is None:
-        return None
-    layout = ahead.layouts.get(id(block.form.milp))
-    if layout is None or layout[0] is not block.form.milp:
-        return None
-    early = ahead.early[id(block.form.milp)] = Early(
-        block.form.milp, layout[1], *objectives(block.form, objective), backend)
-
-    def placed(done: Sequence[int], values: Mapping[tuple[object, ...], float]) -> None:
-        early.placed((members[i].workload.name for i in done), lambda tag: values.get(tag, 0.0))
-
-    return placed
-
-
-# Columns of merged blocks from which their LPs (1.3-1.6 s at 99k columns) hide the
-# polishing begun meanwhile (see _polish_ahead).
-AHEAD_FROM = 10_000
-
-
-# Seconds per member of a merged block that its pricing leaves for its start's steps
-# (see price_members: the priced solves' caps shrink with the time to their deadline,
-# and those that begin after it get pricing.PRICED_FLOOR). The 1,000-workload
-# benchmark's start takes 1.2-1.4 s for 546 members. Without it the priced solves took
-# the start's time too, and the start ended past the limit: at --time-limit 10 there,
-# 8.96-9.02 s instead of 9.16-9.42 s, gap 1.38-1.41 % against 1.24-1.26 % (two pairs
-# back to back, explanations off; with them, 1 s reserved: 9.04-9.29 s against
-# 9.61-9.83 s, three pairs); 500 workloads 9.01-9.31 s against 9.27-9.48 s, the same
-# gap; with a busy loop beside the run, 10.72 s against 10.86 s, gap 1.87 % against
-# 1.68 %. Since pricing stops on time (pricing.BOX_LATE), 1 ms: see there.
-START_SECONDS = 1e-3
-
 # How often a merged block's start is tried (see _plan's start).
 START_TRIES = 2
-
-# Seconds per column kept, when merged blocks are solved, for polishing the plan and
-# explaining it after them (measured 12-15 us at 250 to 1,000 workloads).
-POLISH_SECONDS = 2e-5

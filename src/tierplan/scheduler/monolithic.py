@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..model import Binding, InferenceWorkload, Placement, Plan, PlanStatus, SolverInfo
 from . import explain, gaps, summary
 from .blocks import Key, coupling_keys
-from .budget import Guard, WorkClock
+from .budget import LEAST, SOLVE_CAP, Guard, WorkClock, polish_work
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
 from .formulation import Formulation, build, objectives
@@ -81,7 +81,7 @@ class Monolithic:
             share = budget.left() * form.milp.num_cols / max(
                 sum(f.milp.num_cols for f in forms[k:]), 1)
             result = backend.solve(form.milp, primary, secondary if exact else None,
-                                   max(share, 0.01), options.gap)
+                                   max(share, LEAST), options.gap)
             budget.charge(result.work, result.cut)
             solve_seconds += result.seconds
             if result.x is None:
@@ -104,12 +104,13 @@ class Monolithic:
             value += result.objective
             bound += min(gaps.solver_bound(result), result.objective)
             x, duals = backend.polish(form.milp, primary, secondary, result.x)
+            budget.charge(polish_work(form.milp.num_cols))
             placements.extend(decode(universe, form, x))
             if options.explain:
                 bindings.extend(explain.bindings(
                     universe, form, x, duals, scenario.budgets,
                     explain.Relaxer(backend, primary, result.objective, options.gap,
-                                    max(budget.left(), 0.01))))
+                                    max(budget.left(), SOLVE_CAP))))
         if options.explain:
             bindings.extend(explain.slo_bindings(universe, inf))
         gap = gaps.relative_gap(value, bound)

@@ -14,36 +14,47 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .blocks import contested
+from .budget import LEAST, SOLVE_CAP
 from .milp import Milp, Part, column_rows, restrict, value_of
 from .solvers import Solver, SolveResult, Task, solve_task
 
 Run = Callable[[Sequence[Task]], list[SolveResult]]
 
-__all__ = ["SEARCH_FROM", "SEARCH_SHARE", "apply", "freed", "repair", "search"]
+__all__ = ["SEARCH_FROM", "Model", "apply", "freed", "repair", "search"]
 
 
-def repair(solver: Solver | str, milp: Milp, primary: list[float], start: list[float],
-           free: Sequence[int], seconds: float, gap: float, run: Run | None = None,
-           ) -> list[float]:
+@dataclass(frozen=True)
+class Model:
+    """A merged block's model to improve: who solves it, its MILP, the primary
+    objective and the relative gap each neighbourhood is solved to."""
+
+    solver: Solver | str
+    milp: Milp
+    primary: Sequence[float]
+    gap: float
+
+
+def repair(model: Model, start: list[float], free: Sequence[int], seconds: float,
+           run: Run | None = None) -> list[float]:
     """A better plan for a block: its MILP over the ``free`` columns with the others
     held at ``start`` (a model of the free workloads' size, see milp.restrict), from
     ``start``. A merged block's start kept some workloads' earlier solutions; only the
     ones placed again are free, which HiGHS solves well in the time a large block would
     spend on its root."""
-    part, task = freed(solver, milp, primary, start, free, seconds, gap, column_rows(milp))
+    part, task = freed(model, start, free, seconds, column_rows(model.milp))
     result = run([task])[0] if run is not None else solve_task(task)
-    return apply(milp, start, part, result) or start
+    return apply(model.milp, start, part, result) or start
 
 
-def freed(solver: Solver | str, milp: Milp, primary: Sequence[float], x: Sequence[float],
-          free: Sequence[int], seconds: float, gap: float,
+def freed(model: Model, x: Sequence[float], free: Sequence[int], seconds: float,
           rows_of: Sequence[Sequence[int]]) -> tuple[Part, Task]:
     """The MILP over the ``free`` columns with the rest held at ``x``, as a task."""
-    part = restrict(milp, free, x, rows_of)
-    return part, (solver, part.milp, [primary[j] for j in free], None, seconds, gap,
-                  [x[j] for j in free])
+    part = restrict(model.milp, free, x, rows_of)
+    return part, (model.solver, part.milp, [model.primary[j] for j in free], None, seconds,
+                  model.gap, [x[j] for j in free])
 
 
 def apply(milp: Milp, x: Sequence[float], part: Part, result: SolveResult) -> list[float] | None:
@@ -63,18 +74,18 @@ def apply(milp: Milp, x: Sequence[float], part: Part, result: SolveResult) -> li
     return y
 
 
-# Blocks of this many columns first get a neighbourhood search (:func:`_search`) for
-# this share of their time: HiGHS spends minutes on the root of such a block.
-SEARCH_FROM = 15_000
-SEARCH_SHARE = 2 / 3
+# Merged blocks of this many columns get a neighbourhood search instead of one MILP
+# (see pool.Pool.solve): HiGHS does not finish their root (which no work limit stops)
+# in their share. The 100-workload benchmark's 8,081-column block: its MILP left the
+# plan at gap 2.4-2.9 %, the search at 0.8 % with less work.
+SEARCH_FROM = 3_000
 SEARCH_MEMBERS = 40  # largest neighbourhood (workloads freed at once)
 SEARCH_OTHERS = 2  # workloads not on the row freed with its users (the dearest)
-SEARCH_STEP = 1.0  # work seconds per neighbourhood
-SEARCH_LEAST = 0.05  # work seconds below which no neighbourhood is solved
+SEARCH_STEP = SOLVE_CAP  # work seconds per neighbourhood
+SEARCH_LEAST = LEAST  # work seconds below which no neighbourhood is solved
 
 
-def search(solver: Solver | str, milp: Milp, primary: list[float], x: list[float],
-           until: float, gap: float, run: Run, width: int,
+def search(model: Model, x: list[float], until: float, run: Run, width: int,
            now: Callable[[], float]) -> list[float]:
     """Improve a large block's plan one contested row at a time.
 
@@ -91,6 +102,7 @@ def search(solver: Solver | str, milp: Milp, primary: list[float], x: list[float
     0.56 -> 0.52 %)."""
     if until - now() <= SEARCH_LEAST:  # no time for a neighbourhood: skip the setup
         return x  # (0.2 s at 99k columns, mostly column_rows)
+    milp, primary = model.milp, model.primary
     value = value_of(primary, x)
     rows_of = column_rows(milp)
     owner = [str(tag[1]) for tag in milp.col_tags]
@@ -116,9 +128,8 @@ def search(solver: Solver | str, milp: Milp, primary: list[float], x: list[float
             left = until - now()
             if left <= SEARCH_LEAST:
                 return x
-            cuts = [freed(solver, milp, primary, x,
-                           [j for j, name in enumerate(owner) if name in names],
-                           min(SEARCH_STEP, left), gap, rows_of)
+            cuts = [freed(model, x, [j for j, name in enumerate(owner) if name in names],
+                          min(SEARCH_STEP, left), rows_of)
                     for names in chosen[at:at + width]]
             for (part, _), result in zip(cuts, run([task for _, task in cuts]), strict=True):
                 y = apply(milp, x, part, result)

@@ -9,10 +9,15 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Literal
 
+from ..model import Objective
+from .blocks import Block, Blocks
+from .candidates import InferenceCandidates, TrainingCandidates
+from .formulation import objectives
 from .milp import Layout, Milp, Part, fixed_part, rounded, split_fixed, split_layout
 from .solvers import Backend, get_backend
 
-__all__ = ["Ahead", "Early", "PolishJob", "Polished", "polish", "polish_all", "polish_task"]
+__all__ = ["Ahead", "Early", "PolishJob", "Polished", "polish", "polish_ahead", "polish_all",
+           "polish_early", "polish_task"]
 
 
 Polished = tuple[list[float], list[float] | None]  # clean values, row duals (see polish)
@@ -231,3 +236,46 @@ class Ahead:
         """What was polished ahead for ``milp`` at this very solution ``x``, if anything."""
         entry = self.polished.get(id(milp))
         return entry[2] if entry is not None and entry[0] is milp and entry[1] is x else None
+
+
+def polish_ahead(blocks: Blocks, objective: Objective,
+                 polish_jobs: Callable[[Sequence[PolishJob]], list[Polished]],
+                 aside: Callable[[Callable[[], None]], Future[None]]) -> Ahead:
+    """Begin polishing while the merged blocks' LPs are solved (see :class:`Ahead`):
+    the blocks solved alone, and the merged blocks' layouts. Only when those LPs are
+    large enough to hide it (AHEAD_FROM)."""
+    ahead = Ahead()
+    merged = [b.form.milp for b in blocks.unsolved() if len(b.members) > 1 and b.form is not None]
+    if sum(m.num_cols for m in merged) >= AHEAD_FROM:
+        jobs: list[PolishJob] = [
+            (b.form.milp, *objectives(b.form, objective), b.result.x)
+            for b in blocks.blocks.values() if len(b.members) == 1 and b.form is not None
+            and b.result is not None and b.result.x is not None]
+        ahead.begin(merged, jobs, polish_jobs, aside)
+    return ahead
+
+
+def polish_early(block: Block, ahead: Ahead | None, objective: Objective, backend: Backend,
+                 members: Sequence[InferenceCandidates | TrainingCandidates],
+                 ) -> Callable[[Sequence[int], Mapping[tuple[object, ...], float]], None] | None:
+    """What the block's start tells as it places its workloads, to polish their parts
+    meanwhile (see :class:`Early`): for a block laid out ahead (see :func:`polish_ahead`),
+    once its layout is there (the thread that lays it out may still be at work)."""
+    if ahead is None or block.form is None:
+        return None
+    layout = ahead.layouts.get(id(block.form.milp))
+    if layout is None or layout[0] is not block.form.milp:
+        return None
+    early = ahead.early[id(block.form.milp)] = Early(
+        block.form.milp, layout[1], *objectives(block.form, objective), backend)
+
+    def placed(done: Sequence[int], values: Mapping[tuple[object, ...], float]) -> None:
+        early.placed((members[i].workload.name for i in done), lambda tag: values.get(tag, 0.0))
+
+    return placed
+
+
+# Columns of merged blocks from which polishing begins while their LPs are solved: a
+# wall-time overlap only (the plan is the same either way); below it the thread costs
+# more than it hides.
+AHEAD_FROM = 10_000

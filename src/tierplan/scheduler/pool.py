@@ -23,19 +23,21 @@ from typing import TypeVar
 
 from ..errors import TierplanError
 from ..model import Budget, InferenceWorkload, Objective
-from .alone import LATE_SECONDS, AloneTask, Hint, relax_alone, solve_alone
+from .alone import AloneTask, Hint, Request, relax_alone, solve_alone
 from .blocks import Block, Step, coupling_keys, solve_choice
-from .budget import SEARCH_WIDTH, WorkClock
+from .budget import LEAST, SEARCH_WIDTH, WorkClock
 from .candidates import InferenceCandidates, Universe
 from .formulation import Formulation, build, objectives
 from .gaps import block_gap, relative_gap, solver_bound
 from .milp import Layout, Milp, value_of
-from .neighbourhoods import SEARCH_FROM, SEARCH_SHARE, repair, search
+from .neighbourhoods import SEARCH_FROM, Model, repair, search
 from .options import PlanOptions
 from .polishing import Early, Polished, PolishJob, polish_all, polish_task
 from .solvers import Solver, SolveResult, Task, get_backend, solve_task, solver_name
 
 T = TypeVar("T")
+
+ASKED = Request()  # a workload's model solved in full, with its tie-break
 
 __all__ = ["Context", "Pool", "Prepared", "no_worse", "prepare_alone", "relaxes", "unpriced"]
 
@@ -128,26 +130,22 @@ class Pool:
         return self.options.tie_break == "exact" or objective == "latency"
 
     def submit(self, form: Formulation, objective: Objective, deadline: float,
-               cap: float = math.inf, extra: Sequence[float] | None = None,
-               final: bool = True, late: float | None = None,
-               hint: Hint = None, box_late: bool = False) -> Future[SolveResult] | SolveResult:
+               request: Request = ASKED) -> Future[SolveResult] | SolveResult:
         """Solve one workload's model: in a worker when there are workers (:meth:`result`
         waits for it), else here and now, as is a training workload's choice.
 
-        ``deadline`` (on the work clock) and ``cap`` set its limits now (see
-        :func:`.alone.alone_limits`); ``extra``: column prices added to the primary objective,
-        left out of the result's objective. A start's step (not ``final``) has no
-        tie-break. ``late``: its seconds when it starts past the deadline (default
-        LATE_SECONDS). ``hint`` and ``box_late``: see :func:`.alone.solve_alone`."""
+        ``deadline`` (on the work clock) and the request's cap set its limits now (see
+        :func:`.alone.alone_limits`); the ``request`` says how (see :class:`.alone.Request`)."""
         primary, secondary = objectives(form, objective)
+        extra = request.extra
         if extra is not None:
             primary = [c + e for c, e in zip(primary, extra, strict=True)]
         if not form.inference and len(form.training) == 1:
             return unpriced(form, objective, extra, solve_choice(form.milp, primary))
-        tie = secondary if self.exact_ties(objective) and final else None
+        tie = secondary if self.exact_ties(objective) and request.final else None
         task = AloneTask(self.solver, form.milp, primary, tie, self.clock.left(deadline),
-                         self.options.gap, cap, LATE_SECONDS if late is None else late, hint,
-                         box_late)
+                         self.options.gap, request.cap, request.late, request.hint,
+                         request.box_late)
         if self.workers == 1:
             return unpriced(form, objective, extra, solve_alone(task))
         future = self._executor().submit(solve_alone, task)
@@ -171,14 +169,15 @@ class Pool:
         return self._executor().submit(relax_alone, task)
 
     def alone(self, steps: Sequence[Step], objective: Objective, deadline: float,
-              cap: float = math.inf, late: float | None = None,
-              hints: Sequence[Hint] | None = None, box_late: bool = False,
+              request: Request = ASKED, hints: Sequence[Hint] | None = None,
               ) -> list[SolveResult]:
         """Solve single-workload models with their column prices, side by side in the
-        workers when there are any (a start's steps, see blocks.sequential_start).
-        ``hints``: each model's :data:`.alone.Hint`; ``box_late``: see :func:`.alone.solve_alone`."""
-        outcomes = [self.submit(f, objective, deadline, cap, extra, False, late,
-                                hints[k] if hints is not None else None, box_late)
+        workers when there are any (a start's steps, see blocks.sequential_start), each
+        as ``request`` says (not ``final``: no tie-break) with its step's prices and its
+        :data:`.alone.Hint` of ``hints``."""
+        outcomes = [self.submit(f, objective, deadline, replace(
+                        request, extra=extra, final=False,
+                        hint=hints[k] if hints is not None else None))
                     for k, (f, extra) in enumerate(steps)]
         return [self.result(o) for o in outcomes]
 
@@ -216,7 +215,7 @@ class Pool:
                until: float) -> list[float]:
         """The neighbourhood search of a block's plan (see neighbourhoods.search) until
         ``until`` on the work clock, SEARCH_WIDTH neighbourhoods side by side."""
-        return search(self.solver, milp, primary, x, until, self.options.gap, self.run,
+        return search(Model(self.solver, milp, primary, self.options.gap), x, until, self.run,
                       SEARCH_WIDTH, self.clock.now)
 
     @staticmethod
@@ -263,7 +262,7 @@ class Pool:
         size = sum(b.form.milp.num_cols for _, b in merged if b.form is not None) or 1
         left_now = clock.left(deadline)
         share = max(min(left_now / 2, left_now - RESERVE_STARTS * starts),
-                    MILP_SHARE * left_now, 0.01)
+                    MILP_SHARE * left_now, LEAST)
         tasks: list[tuple[int, Task]] = []
         begun: dict[int, tuple[list[float], list[float]]] = {}  # start and primary, by block
         skipped: dict[int, SolveResult] = {}  # MILPs not run (see no_worse)
@@ -271,23 +270,23 @@ class Pool:
             assert block.form is not None
             primary, secondary = objectives(block.form, objective)
             part = block.form.milp.num_cols / size
-            left = max(share * part, 0.01)
+            left = max(share * part, LEAST)
             x0, held = initial[i]
             if x0 is not None and held:
                 free = sorted(set(range(block.form.milp.num_cols)) - set(held))
-                x0 = repair(self.solver, block.form.milp, primary, x0, free, left / 2,
-                            self.options.gap, self.run)
+                x0 = repair(Model(self.solver, block.form.milp, primary, self.options.gap),
+                            x0, free, left / 2, self.run)
                 left /= 2
-            if x0 is not None and block.form.milp.num_cols >= SEARCH_FROM:
-                began = clock.now()
-                x0 = self.search(block.form.milp, primary, x0, began + left * SEARCH_SHARE)
-                left = max(left - (clock.now() - began), 0.01)
+            searched = x0 is not None and block.form.milp.num_cols >= SEARCH_FROM
+            if searched:
+                assert x0 is not None
+                x0 = self.search(block.form.milp, primary, x0, clock.now() + left)
             gap = block_gap(self.options.gap, slack * part, primary, x0)
             if x0 is not None:
                 begun[i] = (x0, primary)
-                if block.form.milp.num_cols >= SEARCH_FROM and clock.now() >= deadline:
-                    # Past the deadline a large block's MILP only reads the model and
-                    # hands back the start (0.3 s at 99k columns): the start stands.
+                if searched:
+                    # A large block's MILP would not finish its root (which no work
+                    # limit stops) in its share: the searched start stands.
                     skipped[i] = SolveResult("no_solution", None, None, math.inf, 0.0)
                     continue
             tasks.append((i, (self.solver, block.form.milp, primary,

@@ -9,8 +9,9 @@ from collections.abc import Mapping, Sequence
 
 from ..model import Objective
 from . import gaps
+from .alone import Request
 from .blocks import TINY_PRICE, TOLERANCE, Block, Key, coupling_key, priced
-from .budget import LANES
+from .budget import LANES, LEAST, SOLVE_CAP
 from .formulation import Formulation, objectives
 from .milp import Milp, by_tag, rounded, value_of
 from .pool import Pool
@@ -21,11 +22,11 @@ __all__ = ["BOX_LATE", "PRICED_FLOOR", "PRICED_SHARE", "PRICE_MARKUP", "integral
 
 
 def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
-                  prices: Mapping[Key, float], alone: Mapping[int, float],
-                  objective: Objective, deadline: float, lp: Sequence[float] | None = None,
+                  alone: Mapping[int, float], objective: Objective, deadline: float,
                   ) -> dict[int, dict[tuple[object, ...], float]]:
     """Solve each member's own model (``forms``: the block's rows but the shared ones)
-    at the shared rows' prices, side by side in the workers: their bounds give the
+    at the shared rows' prices (``block.prices``, from its LP relaxation ``block.lp``:
+    see :func:`shadow_prices`), side by side in the workers: their bounds give the
     block's Lagrangian bound (``block.dual``, see gaps.lagrangian), and their
     solutions, by column tag, are the start's steps where they fit what it leaves.
 
@@ -40,6 +41,7 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
     gives a weaker one or none: one that starts past ``deadline`` keeps its rounding's
     plan without searching further (BOX_LATE)."""
     assert block.form is not None
+    prices, lp = block.prices or {}, block.lp
     extras = {i: priced(forms[i].milp, prices) for i in block.members}
     bounds: dict[int, float] = {}
     optimal: dict[int, dict[tuple[object, ...], float]] = {}
@@ -69,9 +71,10 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
                    if i not in optimal and (extras[i] is not None or i not in alone)),
                   key=lambda i: -risk.get(i, math.inf))
     per = pool.clock.left(deadline) * LANES / max(len(todo), 1)
-    cap = min(1.0, max(PRICED_SHARE * per, PRICED_FLOOR))
-    solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, cap,
-                        PRICED_FLOOR, [hints.get(i) for i in todo], box_late=BOX_LATE)
+    cap = min(SOLVE_CAP, max(PRICED_SHARE * per, PRICED_FLOOR))
+    solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline,
+                        Request(cap=cap, late=PRICED_FLOOR, box_late=BOX_LATE),
+                        [hints.get(i) for i in todo])
     for i, result in zip(todo, solved, strict=True):
         if result.x is None or result.objective is None:
             return optimal  # no bound from this member, so none for the block
@@ -96,7 +99,7 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
 # 10.09-10.99 s and 1.30-1.36 %; against 0.2 s without the rounding, 11.2-11.6 s
 # instead of 14.5-14.6 s in a slow hour, gap 1.7 % instead of 1.25 %.
 PRICED_SHARE = 4.0
-PRICED_FLOOR = 0.05
+PRICED_FLOOR = LEAST
 
 # Whether a member priced past the deadline keeps the plan of its LP part's rounding
 # box (see alone.solve_alone) instead of solving its whole model from it; its bound is

@@ -11,7 +11,9 @@ from dataclasses import replace
 
 from ..model import Objective
 from . import gaps
+from .alone import Request
 from .blocks import Block, Blocks
+from .budget import SOLVE_CAP, WorkClock, lp_work
 from .formulation import Formulation, extend, join, objectives
 from .milp import Milp, rounded, value_of
 from .neighbourhoods import SEARCH_FROM
@@ -19,7 +21,7 @@ from .pool import Pool
 from .pricing import integral, shadow_prices
 from .solvers import Backend, SolveResult, Status
 
-__all__ = ["LEFTOVER_SHARE", "first_round", "join_block", "relax_merged", "spend_leftover"]
+__all__ = ["first_round", "join_block", "relax_merged", "spend_leftover"]
 
 
 def first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
@@ -63,7 +65,7 @@ def first_round(pool: Pool, blocks: Blocks, guesses: Sequence[SolveResult],
             if x is not None and form is not None and integral(form.milp, x):
                 exact[i] = _rounded(form.milp, guesses[i])
     # Each starts from the rounding of its relaxation's plan (see alone.solve_alone).
-    futures = {i: pool.submit(form, objective, deadline, hint=guesses[i].x) for i in heads
+    futures = {i: pool.submit(form, objective, deadline, Request(hint=guesses[i].x)) for i in heads
                if i not in exact and i not in ahead and (form := blocks.blocks[i].form) is not None}
     began = time.thread_time()
     joined = _joined(blocks, groups)
@@ -108,10 +110,12 @@ def _joined(blocks: Blocks, groups: Sequence[Sequence[int]]) -> dict[frozenset[i
             for members in merged if all(forms[i] is not None for i in members)}
 
 
-def relax_merged(backend: Backend, blocks: Blocks, objective: Objective) -> list[list[int]]:
+def relax_merged(backend: Backend, blocks: Blocks, objective: Objective,
+                 clock: WorkClock) -> list[list[int]]:
     """Solve the LP relaxation of every merged block still to be solved (its prices for
-    the start, see pricing.shadow_prices) and return the members to join where those LPs break
-    a shared row together with the other blocks' plans.
+    the start, see pricing.shadow_prices; each charged to ``clock`` by its size) and
+    return the members to join where those LPs break a shared row together with the
+    other blocks' plans.
 
     As in the first round (see first_round), such blocks are joined before their
     starts and MILPs are spent on plans that would break the row: a block's plan moves
@@ -122,6 +126,8 @@ def relax_merged(backend: Backend, blocks: Blocks, objective: Objective) -> list
     for block in fresh:
         if block.prices is None:
             block.prices, block.lp = shadow_prices(backend, block, objective)
+            if block.form is not None:
+                clock.charge(lp_work(len(block.form.milp.row_value)))
         if block.lp is not None:
             block.result = SolveResult("optimal", block.lp, None, 0.0, 0.0)
     before = blocks.broken
@@ -149,11 +155,11 @@ def spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: 
     so a better plan for it may break one of them together with another block: the
     better plan is kept only when nothing breaks (else the block keeps its own). A
     better bound from the MILP holds either way: it bounds the block's own model."""
-    left = pool.clock.left(deadline) * LEFTOVER_SHARE
+    left = pool.clock.left(deadline)
     limited = [b for b in blocks.blocks.values() if b.form is not None and b.result is not None
                and b.result.x is not None and b.result.status == "time_limit"
                and len(b.members) > 1]
-    if left < 1.0 or not limited:
+    if left < SOLVE_CAP or not limited:
         return
     block = max(limited, key=lambda b: b.form.milp.num_cols if b.form else 0)
     assert block.form is not None and block.result is not None and block.result.x is not None
@@ -185,7 +191,3 @@ def _bounded(status: Status, x: list[float], value: float, bound: float,
     return replace(before, status=status, x=x, objective=value,
                    gap=gaps.relative_gap(value, bound))
 
-
-# Share of the time left after the last merge round that goes to :func:`spend_leftover`
-# (the rest is for polishing the plan and explaining it).
-LEFTOVER_SHARE = 0.7

@@ -9,11 +9,13 @@ picks one (``--strategy auto``).
   their shared limits bind, with starts, prices and neighbourhood searches for large
   merged blocks (:mod:`.planner` explains it).
 
-``auto`` is the decomposition for every size: on bench/generate.py scenarios at the
-default effort the monolithic strategy was never better (the same plan at 10 workloads
-but slower, dearer plans at 25 and 50 and no usable plan at 100: see
-docs/planner-design.md). Monolithic stays the oracle, and the choice of a user who wants
-one exact MILP per component (``--strategy monolithic --effort high``).
+``auto`` picks the monolithic strategy where it gives a plan at least as good in no
+more wall time, else the decomposition; on the bench/generate.py scenarios at the
+default effort that is nowhere (10-1,000 workloads, cost and latency: the same plan at
+10 workloads in twice the time, a smaller gap at 100 in 2.4x the time, no plan in
+420 s from 250: docs/planner-design.md has the table). Monolithic stays the oracle,
+and the choice of a user who wants one exact MILP per component (``--strategy
+monolithic --effort high``).
 """
 
 from __future__ import annotations

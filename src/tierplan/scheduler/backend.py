@@ -1,0 +1,84 @@
+"""What every solver back-end offers (:class:`Backend`) and answers (:class:`SolveResult`),
+apart from the back-ends themselves (:mod:`.highs`, :mod:`.cbc`) and the registry that
+picks one (:mod:`.solvers`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from .milp import Milp
+
+__all__ = ["Backend", "SolveResult", "Status", "fixed_bounds", "lexicographic_tolerance"]
+
+Status = Literal["optimal", "time_limit", "infeasible", "no_solution"]
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """A solve's answer. ``seconds``: wall time (reported, never used to decide);
+    ``work``: work seconds (see :mod:`.budget`), deterministic; ``cut``: the wall-clock
+    guard stopped it, so the answer may differ between runs."""
+
+    status: Status
+    x: list[float] | None
+    objective: float | None
+    gap: float
+    seconds: float
+    work: float = 0.0
+    cut: bool = False
+
+
+class Backend(Protocol):
+    name: str
+
+    def solve(
+        self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+        work: float, gap: float, start: Sequence[float] | None = None,
+        presolve: bool = True,
+    ) -> SolveResult:
+        """Minimise ``primary``, then ``secondary`` with the first held (lexicographic).
+
+        ``work``: work seconds allotted (see :mod:`.budget`; a deterministic limit, and
+        the root is always finished). ``start``: a feasible solution to begin from (a
+        MIP start), if one is known.
+        ``presolve=False`` leaves HiGHS's presolve out: a single workload's model is
+        solved faster without it (see alone.solve_alone); CBC ignores it.
+        """
+        ...
+
+    def polish(
+        self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+        x: Sequence[float],
+    ) -> tuple[list[float], list[float] | None]:
+        """Re-solve the LP with the integer columns fixed at ``x``.
+
+        Returns clean vertex values (the MIP's are only feasible to its tolerance), chosen
+        lexicographically like :meth:`solve`, and the row duals of the primary LP
+        (d objective / d row bound), or None when the LP gives none.
+        """
+        ...
+
+    def relax(self, milp: Milp, primary: Sequence[float],
+              ) -> tuple[list[float], list[float]] | None:
+        """The LP relaxation under ``primary``: its solution and row duals, or None when
+        it has no optimum (or no duals)."""
+        ...
+
+
+def lexicographic_tolerance(value: float) -> float:
+    """How far the primary objective may move in the tie-break phase.
+
+    Any slack here is spent by the tie-break (e.g. shifting 4e-6 rps to a faster site
+    for 1e-4 USD), so it is kept near the solvers' own feasibility tolerance.
+    """
+    return 1e-9 * max(1.0, abs(value))
+
+
+def fixed_bounds(milp: Milp, x: Sequence[float]) -> tuple[list[float], list[float]]:
+    lower, upper = list(milp.col_lower), list(milp.col_upper)
+    for j, integer in enumerate(milp.col_integer):
+        if integer:
+            lower[j] = upper[j] = float(round(x[j]))
+    return lower, upper
