@@ -13,7 +13,8 @@ decomposition of section 2 (the same as plan v1); two or more by the groups over
 Columns: workloads, periods, vars and rows of the model(s), build_s (writing the models,
 wall), solve_s (the rest of the solving, wall), plan_s (wall time of plan(), explanations
 off), cpu_s (CPU seconds of the process and its worker processes: the steadier figure on
-a shared machine), status, gap. Each case runs in its own subprocess. Writes
+a shared machine), status, gap, plan_json_kb (the plan v2 JSON), peak_mb (peak resident
+memory of the process or its largest worker). Each case runs in its own subprocess. Writes
 bench/results/periods.json. This prints figures; it is not a test.
 """
 
@@ -33,6 +34,7 @@ from typing import Any
 from tierplan import PlanOptions, plan
 from tierplan.model import InferenceWorkload, Scenario
 from tierplan.periods import make_periods
+from tierplan.reports import render
 
 HERE = Path(__file__).resolve().parent
 WEEK = 168.0
@@ -73,7 +75,15 @@ def case(workloads: int, periods: int, time_limit: float, gap: float) -> dict[st
             "solve_s": round(s.seconds, 3), "plan_s": round(wall, 3),
             "cpu_s": round(_cpu() - cpu, 3), "status": result.status,
             "gap": s.gap, "total_usd": round(result.total_cost_usd, 2),
-            "placements": len(result.placements), "load": os.getloadavg()[0]}
+            "placements": len(result.placements),
+            "plan_json_kb": round(len(render(result, "json")) / 1024, 1),
+            "peak_mb": round(_peak_mb(), 1), "load": os.getloadavg()[0]}
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process or its largest worker process, in MB."""
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
 def _cpu() -> float:
@@ -99,7 +109,7 @@ def main() -> None:
         return
     rows = []
     print(f"{'workloads':>9} {'periods':>7} {'vars':>9} {'rows':>9} {'build_s':>8} {'solve_s':>8} "
-          f"{'plan_s':>8} {'cpu_s':>8} {'status':>10} {'gap':>8}")
+          f"{'plan_s':>8} {'cpu_s':>8} {'status':>10} {'gap':>8} {'json_kb':>8} {'peak_mb':>8}")
     for w in (int(x) for x in args.sizes.split(",")):
         for p in (int(x) for x in args.periods.split(",")):
             cmd = [sys.executable, __file__, "--case", f"{w},{p}", "--time-limit",
@@ -114,7 +124,8 @@ def main() -> None:
             print(f"{w:>9} {p:>7} {row.get('vars', 0):>9} {row.get('rows', 0):>9} "
                   f"{row.get('build_s', 0):>8.2f} {row.get('solve_s', 0):>8.2f} "
                   f"{row.get('plan_s', 0):>8.2f} {row.get('cpu_s', 0):>8.2f} {row['status']:>10} "
-                  f"{row.get('gap', 0):>8.1e}",
+                  f"{row.get('gap', 0):>8.1e} {row.get('plan_json_kb', 0):>8.1f} "
+                  f"{row.get('peak_mb', 0):>8.1f}",
                   flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(rows, indent=2) + "\n")

@@ -352,3 +352,19 @@ def test_diff_leaves_out_a_cent_moved_between_periods_by_the_rounding():
     assert d["periods"] == [] and d["budgets"] == []
     new["periods"][1]["cost_usd"] += 0.04
     assert [p["period"] for p in diff_plans(old, new)["periods"]] == [2]
+
+
+def test_diff_says_when_the_plans_periods_differ():
+    """Two periods of 365 h against three of 730/3 h: periods are not compared, and the
+    diff says so (JSON, table and Markdown) instead of leaving the section out silently."""
+    from tierplan.reports.diff import diff_plans
+    from tierplan.reports.diffview import render_diff
+
+    old = plan_document(solve(_case(demand=[8, 8])))
+    new = plan_document(solve(_case(demand=[8, 8, 8], periods=f"{730 / 3}h")))
+    d = diff_plans(old, new)
+    assert d["periods"] == []
+    assert d["periods_note"].startswith("The plans' periods differ (2 and 3 periods)")
+    for fmt in ("table", "markdown"):
+        assert "periods differ (2 and 3 periods)" in render_diff(d, fmt), fmt
+    assert diff_plans(old, old)["periods_note"] is None

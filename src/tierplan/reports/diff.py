@@ -37,6 +37,7 @@ The diff document (``--format json``, schema ``tierplan.diff/v1``)::
      "committed": {old_committed_monthly_usd, new_committed_monthly_usd, delta_..., and the
                    same for idle_},
      "periods": [{period, start, old_usd, new_usd, delta_usd}],   # periods that changed
+     "periods_note": null or why periods are not compared (the plans' periods differ),
      "owned": [{site, offering, old_available, new_available, old_bought, new_bought,
                 old_utilisation, new_utilisation, old_committed_monthly_usd,
                 new_committed_monthly_usd, old_idle_monthly_usd, new_idle_monthly_usd}]}
@@ -257,6 +258,7 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any], old_file: str = "old",
         "budgets": _budgets(old, new),
         "committed": _committed(old, new),
         "periods": _periods(old, new),
+        "periods_note": _periods_note(old, new),
         "owned": _owned(old, new),
     }
 
@@ -280,6 +282,16 @@ def _periods(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
              "new_usd": _r(q["cost_usd"]), "delta_usd": _r(q["cost_usd"] - p["cost_usd"])}
             for i, (p, q) in enumerate(zip(a, b, strict=True))
             if abs(_r(q["cost_usd"] - p["cost_usd"])) >= _PERIOD_NOISE]
+
+
+def _periods_note(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """Why periods are not compared, when either plan has several and they differ."""
+    a, b = len(old.get("periods") or []), len(new.get("periods") or [])
+    if max(a, b) <= 1 or _same_periods(old, new):
+        return None
+    counts = f"{a} and {b} periods" if a != b else f"{a} periods of other dates or lengths"
+    return (f"The plans' periods differ ({counts}): periods and changes within them are not "
+            "compared, only the plans as a whole.")
 
 
 def _owned(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:

@@ -164,6 +164,7 @@ def diff_table(diff: dict[str, Any], width: int | None = None, wide: bool = Fals
                         levels=tuple(_LEVELS.get(h, 0) for h in header))
               for title, header, rows, numeric in _sections(diff)]
     unchanged = [] if tables else ["No placement, group or budget changed."]
+    unchanged += [diff["periods_note"]] if diff.get("periods_note") else []
     if width is None or wide:
         lines = [clean(_title(diff)), clean(diff_headline(diff)), *unchanged]
         for table in tables:
@@ -188,6 +189,8 @@ def diff_markdown(diff: dict[str, Any]) -> str:
     sections = _sections(diff)
     if not sections:
         lines += ["No placement, group or budget changed.", ""]
+    if diff.get("periods_note"):
+        lines += [f"_{md_escape(diff['periods_note'])}_", ""]
     groups = [s for s in sections if s[0].startswith("Cost by")]
     for title, header, rows, numeric in sections:
         if title.startswith("Cost by"):

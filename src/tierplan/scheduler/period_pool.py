@@ -17,9 +17,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import NamedTuple
 
 from .milp import Milp
+from .polishing import Polished, PolishJob, polish_all
 from .solvers import Solver, SolveResult, get_backend
 
-__all__ = ["PartTask", "Runner", "solve_part"]
+__all__ = ["PartTask", "Runner", "polish_part", "solve_part"]
 
 
 class PartTask(NamedTuple):
@@ -32,6 +33,13 @@ class PartTask(NamedTuple):
     work: float
     gap: float
     presolve: bool
+
+
+def polish_part(task: tuple[Solver, Milp, Sequence[float], Sequence[float] | None,
+                            Sequence[float]]) -> Polished:
+    """:meth:`Backend.polish` in a worker process: (solver, model, primary, secondary, x)."""
+    solver, milp, primary, secondary, x = task
+    return get_backend(solver).polish(milp, primary, secondary, x)
 
 
 def solve_part(task: PartTask) -> SolveResult:
@@ -58,11 +66,31 @@ class Runner:
             done: Future[SolveResult] = Future()
             done.set_result(solve_part(task))
             return done
+        return self._executor().submit(solve_part, task)
+
+    def _executor(self) -> ProcessPoolExecutor:
         if self.executor is None:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             self.executor = ProcessPoolExecutor(self.workers, mp_context=context)
-        return self.executor.submit(solve_part, task)
+        return self.executor
+
+    def polish(self, jobs: Sequence[PolishJob]) -> list[Polished]:
+        """:func:`.polishing.polish` for every model (milp, primary, secondary, x): their
+        parts' LPs (one per workload and period, mostly, once the integers are fixed)
+        side by side in the workers when there are many. LPs are solved to their
+        optimum, so where they run does not change the plan."""
+        backend = get_backend(self.solver)
+
+        def run(tasks: Sequence[PolishJob]) -> list[Polished]:
+            if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
+                executor = self._executor()
+                chunk = max(1, len(tasks) // (4 * self.workers))
+                return list(executor.map(polish_part, [(self.solver, *t) for t in tasks],
+                                         chunksize=chunk))
+            return [backend.polish(*task) for task in tasks]
+
+        return polish_all(jobs, run)
 
     def run(self, tasks: Sequence[PartTask]) -> list[SolveResult]:
         return [f.result() for f in [self.submit(t) for t in tasks]]

@@ -43,6 +43,7 @@ from .period_repair import (
     priced,
     sequential_start,
 )
+from .polishing import PolishJob
 from .solvers import Backend, Solver, SolveResult, Status, get_backend
 from .strategy import Problem, guarded
 
@@ -134,6 +135,7 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
             if not broken:
                 break
             groups = _merged(groups, broken)
+        polished = _polished(runner, groups, objective)
     # Parts are solved in workers while models are written: the solve time is the rest.
     solve = time.perf_counter() - began - build
     placements: list[Placement] = []
@@ -144,15 +146,12 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     limited = False
     value = lower = 0.0
     n_vars = n_rows = 0
-    t0 = time.perf_counter()
-    polished = _polished(backend, groups, objective)
-    solve += time.perf_counter() - t0
     for g, (x, duals) in zip(groups, polished, strict=True):
-        assert g.model is not None and g.result is not None and g.result.x is not None
+        assert g.model is not None and g.result is not None
         m = g.model.milp
         n_vars += m.num_cols
         n_rows += m.num_rows
-        primary, _ = objectives(m, objective)
+        primary = objectives(m, objective)[0]
         placements += decode_periods(universe, g.model, x)
         mine = {(universe.sites[universe.offers[k][0]].name, universe.offers[k][1].name):
                 round(x[col]) for k, col in g.model.bought.items()}
@@ -217,26 +216,27 @@ def _first_groups(u: Universe, cands: Sequence[InferenceCandidates | TrainingCan
 _SHARED = ("capacity", "budget")
 
 
-def _polished(backend: Backend, groups: Sequence[_Group], objective: str,
+def _polished(runner: Runner, groups: Sequence[_Group], objective: str,
               ) -> list[tuple[list[float], list[float] | None]]:
     """Each group's solution re-solved as an LP with its integers fixed (clean values and
     the tie-break). That LP sees only the group's own model, so it may move training
     hours into a period another group fills (the same cost to it): a group whose polish
     breaks a shared row is polished again with each shared row capped at its use in
     the group's MILP solution, which the groups' solutions together respect."""
-    out = []
-    for g in groups:
-        assert g.model is not None and g.result is not None and g.result.x is not None
-        out.append(backend.polish(g.model.milp, *objectives(g.model.milp, objective), g.result.x))
+    # Part by part (the LP falls apart by workload and period), in the workers when many.
+    out = runner.polish([(_model(g).milp, *objectives(_model(g).milp, objective), _solution(g))
+                         for g in groups])
     if len(groups) > 1:
-        for gi in sorted({gi for users in _broken(groups, [x for x, _ in out]) for gi in users}):
-            g = groups[gi]
-            assert g.model is not None and g.result is not None and g.result.x is not None
-            m, x = g.model.milp, g.result.x
+        again = sorted({gi for users in _broken(groups, [x for x, _ in out]) for gi in users})
+        jobs: list[PolishJob] = []
+        for gi in again:
+            m, x = _model(groups[gi]).milp, _solution(groups[gi])
             # (an LP this makes infeasible by the MILP's noise returns x as it is)
             upper = [min(u, m.activity(r, x)) if tag[0] in _SHARED else u
                      for r, (tag, u) in enumerate(zip(m.row_tags, m.row_upper, strict=True))]
-            out[gi] = backend.polish(replace(m, row_upper=upper), *objectives(m, objective), x)
+            jobs.append((replace(m, row_upper=upper), *objectives(m, objective), x))
+        for gi, done in zip(again, runner.polish(jobs), strict=True):
+            out[gi] = done
     return out
 
 
@@ -384,6 +384,11 @@ def _priced_members(backend: Backend, m: Milp, costs: list[float], latency: bool
 def _model(g: _Group) -> PeriodModel:
     assert g.model is not None
     return g.model
+
+
+def _solution(g: _Group) -> list[float]:
+    assert g.result is not None and g.result.x is not None
+    return g.result.x
 
 
 def _placing_order(model: PeriodModel) -> Callable[[Sequence[str]], list[str]]:
