@@ -25,7 +25,7 @@ from .candidates import InferenceCandidates, TrainingCandidates, Universe
 from .explain import Relaxer, is_tight, usd
 from .milp import Milp
 from .period_model import PeriodModel, build_periods
-from .solvers import Backend
+from .solvers import Backend, SolveResult
 
 __all__ = ["buy_costs", "diagnose", "period_bindings"]
 
@@ -152,23 +152,51 @@ def buy_costs(backend: Backend, model: PeriodModel, primary: Sequence[float],
     """For each offering that could be bought but was not: what buying one unit would
     add to the plan's cost (the best plan with at least one bought, re-solved, less the
     plan's cost); None when no such plan was found. The other side of what the units
-    bought save (periodic._savings)."""
+    bought save (buy_savings)."""
     if value is None:
         return {}
-    m = model.milp
     out: dict[tuple[str, str], float | None] = {}
     for key, col in zip(bought, model.bought.values(), strict=True):
         if bought[key]:
             continue
-        saved = m.col_lower[col]
-        m.col_lower[col] = 1.0
-        try:
-            other = backend.solve(m, primary, None, max(clock.left(), 0.5), gap)
-            clock.charge(other.work, other.cut)
-        finally:
-            m.col_lower[col] = saved
+        other = _resolved(backend, model.milp, (col, "lower", 1.0), primary, clock, gap)
         out[key] = other.objective - value if other.objective is not None else None
     return out
+
+
+def buy_savings(backend: Backend, model: PeriodModel, primary: Sequence[float],
+                value: float | None, bought: Mapping[tuple[str, str], int], clock: WorkClock,
+                gap: float) -> dict[tuple[str, str], float | None]:
+    """What the units bought save against renting: the cost of the best plan that buys
+    none of them (the other offerings' purchases kept free) less the plan's cost; None
+    when no plan meets every rule without them."""
+    assert value is not None
+    out: dict[tuple[str, str], float | None] = {}
+    for key, col in zip(bought, model.bought.values(), strict=True):
+        if not bought[key]:
+            continue
+        other = _resolved(backend, model.milp, (col, "upper", 0.0), primary, clock, gap)
+        if other.objective is not None:
+            out[key] = other.objective - value
+        elif other.status == "infeasible":
+            out[key] = None
+    return out
+
+
+def _resolved(backend: Backend, m: Milp, bound: tuple[int, str, float], primary: Sequence[float],
+              clock: WorkClock, gap: float) -> SolveResult:
+    """``m`` re-solved with one column's lower or upper bound set to a value (restored
+    after), its work charged to ``clock``."""
+    col, side, fixed = bound
+    bounds = m.col_lower if side == "lower" else m.col_upper
+    saved = bounds[col]
+    bounds[col] = fixed
+    try:
+        other = backend.solve(m, primary, None, max(clock.left(), 0.5), gap)
+        clock.charge(other.work, other.cut)
+    finally:
+        bounds[col] = saved
+    return other
 
 
 # ---------------------------------------------------------------------- elastic diagnosis

@@ -32,7 +32,7 @@ from .decoding import training_placement
 from .milp import Milp, by_tag, value_of
 from .options import PlanOptions
 from .parts import PART_LEAST, Pending, collect, hand_over, solve_by_parts
-from .period_explain import buy_costs, diagnose, period_bindings
+from .period_explain import buy_costs, buy_savings, diagnose, period_bindings
 from .period_model import PeriodModel, build_periods, join_periods
 from .period_pool import Runner
 from .period_repair import (
@@ -161,7 +161,7 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
                 backend, primary, g.result.objective or 0.0, options.gap,
                 max(clock.left(), 0.01)))
         if objective == "cost" and any(mine.values()):
-            savings.update(_savings(backend, g.model, primary, g.result.objective, mine, clock,
+            savings.update(buy_savings(backend, g.model, primary, g.result.objective, mine, clock,
                                     options.gap))
         if options.explain and objective == "cost":
             extra.update(buy_costs(backend, g.model, primary, g.result.objective, mine, clock,
@@ -410,33 +410,6 @@ def _placing_order(model: PeriodModel) -> Callable[[Sequence[str]], list[str]]:
 # Merged groups up to this many columns are solved whole after their start, with the
 # work left (an exact optimum for small groups); larger ones only by neighbourhoods.
 WHOLE_COLUMNS = 15_000
-
-
-def _savings(backend: Backend, model: PeriodModel, primary: Sequence[float],
-             value: float | None, bought: dict[tuple[str, str], int], clock: WorkClock,
-             gap: float) -> dict[tuple[str, str], float | None]:
-    """What the units bought save against renting: the cost of the best plan that buys
-    none of them (the other offerings' purchases kept free) less the plan's cost; None
-    when no plan meets every rule without them."""
-    assert value is not None
-    m = model.milp
-    out: dict[tuple[str, str], float | None] = {}
-    keys = list(bought)
-    for key, col in zip(keys, model.bought.values(), strict=True):
-        if not bought[key]:
-            continue
-        saved = m.col_upper[col]
-        m.col_upper[col] = 0.0
-        try:
-            other = backend.solve(m, primary, None, max(clock.left(), 0.5), gap)
-            clock.charge(other.work, other.cut)
-        finally:
-            m.col_upper[col] = saved
-        if other.objective is not None:
-            out[key] = other.objective - value
-        elif other.status == "infeasible":
-            out[key] = None
-    return out
 
 
 def decode_periods(universe: Universe, model: PeriodModel, x: Sequence[float]) -> list[Placement]:
