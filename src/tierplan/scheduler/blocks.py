@@ -168,15 +168,25 @@ def split(block: Block, names: Mapping[str, int]) -> dict[int, tuple[dict[tuple[
     for j, (tag, v) in enumerate(zip(m.col_tags, x, strict=True)):
         if owner[j] >= 0 and v:
             parts.setdefault(owner[j], ({}, set()))[0][tag] = v
-    for r, tag in enumerate(m.row_tags):
+    for member, key, used in coupled_use(m, x, owner):
+        if used > TOLERANCE:
+            parts.setdefault(member, ({}, set()))[1].add(key)
+    return parts
+
+
+def coupled_use(milp: Milp, x: Sequence[float], owners: Sequence[int],
+                ) -> Iterator[tuple[int, Key, float]]:
+    """(member, coupling row, the column's use of it) for every non-zero column of a
+    member in the plan ``x`` (``owners``: the member of each column, -1 for none), in
+    row order."""
+    for r, tag in enumerate(milp.row_tags):
         key = coupling_key(tag)
         if key is None:
             continue
-        index, value = m.row(r)
+        index, value = milp.row(r)
         for j, a in zip(index, value, strict=True):
-            if owner[j] >= 0 and a * x[j] > TOLERANCE:
-                parts.setdefault(owner[j], ({}, set()))[1].add(key)
-    return parts
+            if owners[j] >= 0 and x[j]:
+                yield owners[j], key, a * x[j]
 
 
 def _usage(block: Block) -> Iterator[tuple[Key, float, float]]:

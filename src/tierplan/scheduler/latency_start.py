@@ -38,6 +38,7 @@ from .blocks import (
     _over,
     _step,
     _usage,
+    coupled_use,
     coupling_key,
 )
 from .budget import LATE_SOLVE, SOLVE_CAP
@@ -54,15 +55,9 @@ def member_usage(milp: Milp, x: Sequence[float], owners: Sequence[int],
     """Each member's use of the block's shared rows in the plan ``x`` (``owners``: the
     member of each column, -1 for none)."""
     usage: dict[int, dict[Key, float]] = {}
-    for r, tag in enumerate(milp.row_tags):
-        key = coupling_key(tag)
-        if key is None:
-            continue
-        index, value = milp.row(r)
-        for j, a in zip(index, value, strict=True):
-            if owners[j] >= 0 and x[j]:
-                share = usage.setdefault(owners[j], {})
-                share[key] = share.get(key, 0.0) + a * x[j]
+    for member, key, used in coupled_use(milp, x, owners):
+        share = usage.setdefault(member, {})
+        share[key] = share.get(key, 0.0) + used
     return usage
 
 
