@@ -27,8 +27,8 @@ import time
 from dataclasses import dataclass
 
 __all__ = ["EFFORTS", "LANES", "LATE_SOLVE", "LEAST", "SEARCH_WIDTH", "SOLVE_CAP", "START_BATCH",
-           "Effort", "Guard", "WorkClock", "check_limit", "effort_seconds", "lp_work",
-           "node_limit", "polish_work", "work_of"]
+           "Effort", "Guard", "WorkClock", "check_limit", "effort_seconds", "lp_iteration_work",
+           "lp_work", "node_limit", "polish_work", "work_of"]
 
 Effort = str | float
 
@@ -73,6 +73,8 @@ PER_SOLVE = 8.7e-3
 PER_ITERATION_ENTRY = 7.4e-8  # times rows + columns
 PER_NODE_NONZERO = 1.1e-6  # times nonzeros
 LP_PER_NONZERO = 2e-6  # an LP relaxation solved to its optimum
+LP_PER_SOLVE = 1e-3  # and by its simplex iterations when they are known
+LP_PER_ITERATION_ENTRY = 2e-9  # times rows + columns
 POLISH_PER_COLUMN = 2.5e-5  # a solved model's LP with its integers fixed, part by part
 
 # HiGHS checks for an interrupt at fixed points of its search, also inside the root
@@ -108,6 +110,12 @@ def lp_work(nonzeros: int) -> float:
     """Work seconds of an LP relaxation of a model of ``nonzeros`` (solved to its optimum:
     charged by its size)."""
     return LP_PER_NONZERO * nonzeros
+
+
+def lp_iteration_work(rows: int, cols: int, iterations: int) -> float:
+    """Work seconds of an LP relaxation solved to its optimum in ``iterations`` simplex
+    iterations (a merged block's, which may start from an earlier basis)."""
+    return LP_PER_SOLVE + LP_PER_ITERATION_ENTRY * iterations * (rows + cols)
 
 
 def polish_work(columns: int) -> float:
