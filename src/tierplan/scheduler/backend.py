@@ -5,10 +5,10 @@ picks one (:mod:`.solvers`)."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol, runtime_checkable
 
-from .budget import lp_work
+from .budget import lp_iteration_work, lp_work
 from .milp import Milp
 
 __all__ = ["Backend", "Basis", "Relaxation", "SolveResult", "Status", "WarmBackend",
@@ -99,35 +99,43 @@ class Basis:
 @dataclass(frozen=True)
 class Relaxation:
     """An LP relaxation's optimum: its solution, row duals, the basis it ended in (None
-    when the back-end gives none) and its work seconds (see :mod:`.budget`)."""
+    when the back-end gives none), its simplex iterations (None when not counted) and
+    its work seconds (see :func:`relax_warm`)."""
 
     x: list[float]
     duals: list[float]
     basis: Basis | None
-    work: float
+    iterations: int | None
+    work: float = 0.0
 
 
 @runtime_checkable
 class WarmBackend(Protocol):
     """A back-end whose LP relaxation can start from a :class:`Basis` and reports the
-    basis it ends in and the work it did (HiGHS)."""
+    basis it ends in and its simplex iterations (HiGHS)."""
 
     def relax_from(self, milp: Milp, primary: Sequence[float], basis: Basis | None,
                    ) -> Relaxation | None:
         ...
 
 
-def relax_warm(backend: Backend, milp: Milp, primary: Sequence[float],
+def relax_warm(backend: Backend, milp: Milp, primary: Sequence[float], objective: str,
                basis: Basis | None = None) -> Relaxation | None:
-    """The LP relaxation under ``primary``, from ``basis`` when the back-end can start
-    from one (:class:`WarmBackend`); otherwise cold, charged by its size. None when it
-    has no optimum."""
+    """The LP relaxation under ``primary`` (the ``objective``'s costs), from ``basis``
+    when the back-end can start from one (:class:`WarmBackend`), otherwise cold; with
+    its work: by its iterations when counted, else by its size (see :mod:`.budget`).
+    None when it has no optimum."""
     if isinstance(backend, WarmBackend):
-        return backend.relax_from(milp, primary, basis)
-    solved = backend.relax(milp, primary)
+        solved = backend.relax_from(milp, primary, basis)
+    else:
+        plain = backend.relax(milp, primary)
+        solved = None if plain is None else Relaxation(plain[0], plain[1], None, None)
     if solved is None:
         return None
-    return Relaxation(solved[0], solved[1], None, lp_work(len(milp.row_value)))
+    nnz = len(milp.row_value)
+    work = (lp_work(nnz) if solved.iterations is None else
+            lp_iteration_work(milp.num_rows, milp.num_cols, nnz, solved.iterations, objective))
+    return replace(solved, work=work)
 
 
 def lexicographic_tolerance(value: float) -> float:

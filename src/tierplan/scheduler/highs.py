@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import SolverError
 from .backend import Basis, Relaxation, SolveResult, Status, fixed_bounds, lexicographic_tolerance
-from .budget import Guard, check_limit, lp_iteration_work, node_limit, work_of
+from .budget import Guard, check_limit, node_limit, work_of
 from .milp import Milp, value_of
 
 __all__ = ["LIGHT_COLUMNS", "LP_OPTIONS", "HighsBackend", "new_highs"]
@@ -259,7 +259,7 @@ class HighsBackend:
         """The LP relaxation under ``primary`` (as :meth:`relax`), its simplex started
         from ``basis`` where its tags match this model's: a merged block grown by a few
         workloads re-solves its LP in a few hundred iterations instead of tens of
-        thousands. Charged by its simplex iterations."""
+        thousands."""
         hs = self.hs
         h = self._highs()
         for option, value in LP_OPTIONS.items():
@@ -280,7 +280,7 @@ class HighsBackend:
             list(sol.col_value), list(sol.row_dual),
             Basis(dict(zip(milp.col_tags, map(int, ended.col_status), strict=True)),
                   dict(zip(milp.row_tags, map(int, ended.row_status), strict=True))),
-            lp_iteration_work(milp.num_rows, milp.num_cols, iterations))
+            iterations)
 
     def _basis(self, milp: Milp, lp: Any, hint: Basis) -> Any:
         """``hint`` mapped onto ``milp`` by tag: a column it does not know is at a finite

@@ -146,7 +146,7 @@ def shadow_prices(backend: Backend, block: Block, objective: Objective,
         return {}, None
     m = block.form.milp
     primary, _ = objectives(block.form, objective)
-    solved = relax_warm(backend, m, primary, block.basis)
+    solved = relax_warm(backend, m, primary, objective, block.basis)
     if clock is not None:
         clock.charge(lp_work(len(m.row_value)) if solved is None else solved.work)
     if solved is None:
