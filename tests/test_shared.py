@@ -400,6 +400,33 @@ def test_search_two_at_a_time_takes_what_still_fits():
     assert neighbourhoods.apply(m, moved, part, result) is None
 
 
+def test_fill_gives_the_room_a_priced_start_left_to_the_workload_the_lp_put_there():
+    # a (50 h) is on-prem, b (40 h) pays $80 in cloud-b and c (10 h) $2 in cloud-a: the
+    # priced start left 50 of the L4's 100 h. The LP put b there, not c: only b is
+    # re-optimised, and takes it ($4). Without a price on the row nothing is tried.
+    from tierplan.scheduler.blocks import coupling_key
+
+    u, members, block = onprem_jobs({"a": 50, "b": 40, "c": 10},
+                                    {"a": ["onprem", "cloud-a"], "b": ["onprem", "cloud-b"],
+                                     "c": ["onprem", "cloud-a"]})
+    m = block.form.milp
+    x = _placed(m, u, members, ("onprem", "cloud-b", "cloud-a"))
+    lp = _placed(m, u, members, ("onprem", "onprem", "cloud-a"))
+    key = next(k for tag in m.row_tags if (k := coupling_key(tag)) is not None)
+    freed = []
+
+    def run(tasks):
+        freed.extend({str(tag[1]) for tag in t[1].col_tags} for t in tasks)
+        return [solve_task(t) for t in tasks]
+
+    model = neighbourhoods.Model("highs", m, m.cost, 1e-4)
+    better = neighbourhoods.fill(model, x, {key: 0.05}, lp, 1.0, run, 2)
+    assert sum(c * v for c, v in zip(m.cost, better, strict=True)) == pytest.approx(11.0)
+    assert freed == [{"b"}]
+    assert neighbourhoods.fill(model, x, {}, lp, 1.0, run, 2) is x
+    assert len(freed) == 1
+
+
 def _leftover(monkeypatch, breaks, gap):
     """The full-row plan ($210) as a merged block that stopped at its time limit (with
     ``gap``) and time left after the last merge round: its result after
