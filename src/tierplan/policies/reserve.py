@@ -5,10 +5,11 @@ this step may be lent to moves, but not
 
 - the ones it wanted within its scale-down window: it is likely to want them again, and
   a move undone a minute later pays both keys' bills for nothing;
-- room for growth while it grows: as many replicas as its load would need if its rise
-  over the provisioning lead went on for one more lead (or, if more, as many as it has
-  just grown by). Growth then finds its own key's units, which may boot faster than the
-  key a move came from; ``hpa`` leaves them idle and boots them.
+- where its key boots faster than the slowest key in reach (the caller decides), room
+  for growth while it grows: as many replicas as its load would need if its rise over
+  the provisioning lead went on for one more lead (or, if more, as many as it has just
+  grown by). Growth then finds its own key's units, which boot faster than the key a
+  move came from; ``hpa`` leaves them idle and boots them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Recent:
         self._loads: dict[int, deque[float]] = {}
         self.most: dict[int, int] = {}  # the most replicas wanted within the window
         self.kept: dict[int, int] = {}  # units a move should leave beyond those wanted now
+        self.lately: dict[int, int] = {}  # of which wanted within the window
 
     def update(self, key: int, now: float, wanted: int, load: float, per_replica: float) -> None:
         """This step's replicas ``wanted`` by ``key``'s deployment, its load and rps per replica."""
@@ -54,3 +56,4 @@ class Recent:
             growth = max(growth, math.ceil((load + rise) / per_replica - 1e-9) - wanted)
         most = self.most[key] = window[0][1]
         self.kept[key] = most - wanted + growth
+        self.lately[key] = most - wanted

@@ -137,6 +137,7 @@ class TrackingPolicy(_Planned):
         self._inference: tuple[InferenceWorkload, ...] = ()
         self._keys: list[Key] = []  # slot index -> (workload, site, offering)
         self._offer_of: list[int] = []  # slot index -> offer index
+        self._fast: set[int] = set()  # slots that boot faster than the slowest key
         self._slot: dict[Key, int] = {}
         self._total: dict[str, int] = {}  # workload -> replicas its deployments held last step
         self._recent: Recent | None = None  # what deployments on limited offerings wanted lately
@@ -322,6 +323,9 @@ class TrackingPolicy(_Planned):
                              for w in world.inference}
             self._keys = [s.key for s in world.slots]
             self._offer_of = [s.offer for s in world.slots]
+            # room for the owner matters where its own units boot faster than the cloud
+            # capacity a displaced move waits for (a quota on a cloud key does not)
+            self._fast = {s.index for s in world.slots if world.delay_steps[s.tier] < self._lead}
             self._slot = {s.key: s.index for s in world.slots}
         step = min(obs.step, world.steps - 1)
         if obs.step % self._every == 0 or world.changed[step] or not self._mix:
@@ -403,7 +407,7 @@ class TrackingPolicy(_Planned):
             keep: dict[int, float] = defaultdict(float)
             for i in self._limited[w.name]:
                 if i in replicas:
-                    keep[self._offer_of[i]] += recent.kept[i]
+                    keep[self._offer_of[i]] += recent.kept[i] if i in self._fast else recent.lately[i]
             memo = (tuple(replicas.items()), tuple(usable.values()),
                     None if hold is None else tuple(sorted(hold.items())), tuple(sorted(keep.items())))
             placed = self._placed[w.name].get(memo)
