@@ -321,15 +321,13 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
             priced_plans, low = lagrange
             bound = max(bound, low - price_of_limits(m, relaxed[1]))
     order = _placing_order(g.model)
-    start = sequential_start(backend, m, x0, steps, latency, clock, options.gap, order, runner)
-    if priced_plans is not None:
-        # Both repaired: the pieces' plans break fewer rows when a group that was merged
-        # before is merged again, the priced ones lose less where many rows break.
-        other = sequential_start(backend, m, priced_plans, steps, latency, clock,
-                                 options.gap, order, runner)
-        if other is not None and (start is None or
-                                  value_of(primary, other) < value_of(primary, start)):
-            start = other
+    # The priced plans leave the contested rows to those who gain most from them: they
+    # are repaired, and the pieces' own plans only when that finds no plan.
+    start = (sequential_start(backend, m, priced_plans, steps, latency, clock, options.gap,
+                              order, runner) if priced_plans is not None else None)
+    if start is None:
+        start = sequential_start(backend, m, x0, steps, latency, clock, options.gap, order,
+                                 runner)
     if start is None:
         whole = solve_by_parts(backend, m, latency, options.tie_break == "exact", clock,
                                options.gap, runner)
