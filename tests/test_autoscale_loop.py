@@ -208,6 +208,7 @@ def test_ops_server_serves_health_and_metrics(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(f"{base}/healthz", timeout=5)
         assert err.value.code == 503
+        err.value.close()  # an HTTPError holds the response's socket open until closed
     finally:
         server.stop()
 

@@ -6,6 +6,8 @@ few (:func:`.milp.restrict`), which it solves well. Two uses:
 
 - :func:`repair`: a merged block's start kept some workloads' earlier solutions and
   placed the others again, one by one; the others are re-optimised together.
+- :func:`fill`: a start priced by the block's LP leaves some priced rows with room;
+  the workloads the LP put on them are re-optimised one at a time to use it.
 - :func:`search`: for every shared row the plan fills, the workloads on it and a few
   that could use it are re-optimised together (a large-neighbourhood search).
 """
@@ -13,17 +15,17 @@ few (:func:`.milp.restrict`), which it solves well. Two uses:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .blocks import contested
+from .blocks import TOLERANCE, Key, contested, coupling_key
 from .budget import LEAST, SOLVE_CAP
 from .milp import Milp, Part, column_rows, restrict, value_of
 from .solvers import Solver, SolveResult, Task, solve_task
 
 Run = Callable[[Sequence[Task]], list[SolveResult]]
 
-__all__ = ["SEARCH_FROM", "Model", "apply", "freed", "repair", "search"]
+__all__ = ["FILL_TRIES", "SEARCH_FROM", "Model", "apply", "fill", "freed", "repair", "search"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,63 @@ def apply(milp: Milp, x: Sequence[float], part: Part, result: SolveResult) -> li
                 activity > upper + 1e-6 * max(1.0, abs(upper)):
             return None
     return y
+
+
+def fill(model: Model, x: list[float], prices: Mapping[Key, float], lp: Sequence[float],
+         work: float, run: Run, width: int) -> list[float]:
+    """A start priced by the block's LP (blocks.sequential_start) with the room it
+    leaves on priced rows used.
+
+    The LP prices a shared row because its capacity or budget is worth more than it
+    costs, yet each step of the start pays that price, so the start often leaves part of
+    such a row unused (at the prices, the Lagrangian bound counts that room as value
+    given away). For each such row, by the price of its room, the FILL_TRIES workloads
+    that the LP's solution puts on it most beyond the plan are re-optimised one at a
+    time at their true costs, everything else held (:func:`freed`); ``width`` of them
+    side by side (``run``), sharing ``work`` (each between LEAST and SOLVE_CAP), and
+    each answer taken when it improves the plan and fits with those taken before it."""
+    milp, primary = model.milp, model.primary
+    owner = [str(tag[1]) for tag in milp.col_tags]
+    cols: dict[str, list[int]] = {}
+    for j, name in enumerate(owner):
+        cols.setdefault(name, []).append(j)
+    rooms: list[tuple[float, int]] = []
+    for r, tag in enumerate(milp.row_tags):
+        key = coupling_key(tag)
+        if key is not None and key in prices:
+            room = milp.row_upper[r] - milp.activity(r, x)
+            if room > TOLERANCE * max(1.0, abs(milp.row_upper[r])):
+                rooms.append((-prices[key] * room, r))
+    tries: list[str] = []
+    for _, r in sorted(rooms):
+        index, value = milp.row(r)
+        short: dict[str, float] = {}
+        for j, a in zip(index, value, strict=True):
+            short[owner[j]] = short.get(owner[j], 0.0) + a * (lp[j] - x[j])
+        tries += [n for n in sorted(short, key=lambda n: (-short[n], n))
+                  if short[n] > TOLERANCE and n not in tries][:FILL_TRIES]
+    if not tries:
+        return x
+    rows_of = column_rows(milp)
+    seconds = max(LEAST, min(SOLVE_CAP, work / len(tries)))
+    for at in range(0, len(tries), width):
+        cuts = [freed(model, x, cols[name], seconds, rows_of) for name in tries[at:at + width]]
+        for (part, _), result in zip(cuts, run([task for _, task in cuts]), strict=True):
+            y = apply(milp, x, part, result)
+            if y is not None and _saves(primary, x, y, part.cols):
+                x = y
+    return x
+
+
+def _saves(primary: Sequence[float], x: Sequence[float], y: Sequence[float],
+           cols: Sequence[int]) -> bool:
+    """``y``, which differs from ``x`` only in ``cols``, is worth less."""
+    before = sum(primary[j] * x[j] for j in cols)
+    after = sum(primary[j] * y[j] for j in cols)
+    return after < before - 1e-9 * max(1.0, abs(before))
+
+
+FILL_TRIES = 4  # workloads re-optimised per priced row with room left (see fill)
 
 
 # Merged blocks of this many columns get a neighbourhood search instead of one MILP

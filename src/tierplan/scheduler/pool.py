@@ -30,7 +30,7 @@ from .candidates import InferenceCandidates, Universe
 from .formulation import Formulation, build, objectives
 from .gaps import block_gap, relative_gap, solver_bound
 from .milp import Layout, Milp, value_of
-from .neighbourhoods import SEARCH_FROM, Model, repair, search
+from .neighbourhoods import SEARCH_FROM, Model, fill, repair, search
 from .options import PlanOptions
 from .polishing import Early, Polished, PolishJob, polish_all, polish_task
 from .solvers import Solver, SolveResult, Task, get_backend, solve_task, solver_name
@@ -277,6 +277,14 @@ class Pool:
                 x0 = repair(Model(self.solver, block.form.milp, primary, self.options.gap),
                             x0, free, left / 2, self.run)
                 left /= 2
+            if (x0 is not None and block.prices and block.lp is not None
+                    and not self.exact_ties(objective)):
+                # The room the priced start left on priced rows (half the block's share);
+                # fill minds the primary objective alone, so not where ties are exact.
+                before = clock.now()
+                x0 = fill(Model(self.solver, block.form.milp, primary, self.options.gap), x0,
+                          block.prices, block.lp, left / 2, self.run, SEARCH_WIDTH)
+                left = max(left - (clock.now() - before), LEAST)
             searched = x0 is not None and block.form.milp.num_cols >= SEARCH_FROM
             if searched:
                 assert x0 is not None
