@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 __all__ = ["EFFORTS", "LANES", "LATE_SOLVE", "LEAST", "SEARCH_WIDTH", "SOLVE_CAP", "START_BATCH",
            "Effort", "Guard", "WorkClock", "check_limit", "effort_seconds", "lp_iteration_work",
@@ -176,18 +177,25 @@ class WorkClock:
 
 @dataclass(frozen=True)
 class Guard:
-    """The wall-clock guard of one plan: an absolute ``time.time()`` after which HiGHS
-    calls stop (None: no guard). Passed to worker processes with each task."""
+    """The wall-clock guard of one plan: an absolute time of ``clock`` (``time.time``
+    unless a test injects one) after which HiGHS calls stop and no new solve starts
+    (None: no guard). Passed to worker processes with each task."""
 
     until: float | None = None
+    clock: Callable[[], float] = field(default=time.time, compare=False)
 
     @classmethod
-    def after(cls, seconds: float | None) -> Guard:
+    def after(cls, seconds: float | None, clock: Callable[[], float] | None = None) -> Guard:
+        now = clock or time.time
         return cls(None if seconds is None or not math.isfinite(seconds)
-                   else time.time() + seconds)
+                   else now() + seconds, now)
 
     def seconds_left(self) -> float | None:
         """Wall seconds left for a HiGHS call (at least 0.01), or None without a guard."""
         if self.until is None:
             return None
-        return max(self.until - time.time(), 0.01)
+        return max(self.until - self.clock(), 0.01)
+
+    def expired(self) -> bool:
+        """The guard's time is up: a caller starts no new solve or search."""
+        return self.until is not None and self.clock() >= self.until
