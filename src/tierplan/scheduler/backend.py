@@ -115,7 +115,7 @@ class WarmBackend(Protocol):
     basis it ends in and its simplex iterations (HiGHS)."""
 
     def relax_from(self, milp: Milp, primary: Sequence[float], basis: Basis | None,
-                   objective: str) -> Relaxation | None:
+                   ) -> Relaxation | None:
         ...
 
 
@@ -126,7 +126,7 @@ def relax_warm(backend: Backend, milp: Milp, primary: Sequence[float], objective
     its work: by its iterations when counted, else by its size (see :mod:`.budget`).
     None when it has no optimum."""
     if isinstance(backend, WarmBackend):
-        solved = backend.relax_from(milp, primary, basis, objective)
+        solved = backend.relax_from(milp, primary, basis)
     else:
         plain = backend.relax(milp, primary)
         solved = None if plain is None else Relaxation(plain[0], plain[1], None, None)

@@ -16,7 +16,7 @@ from .backend import Basis, Relaxation, SolveResult, Status, fixed_bounds, lexic
 from .budget import Guard, check_limit, node_limit, work_of
 from .milp import Milp, value_of
 
-__all__ = ["LIGHT_COLUMNS", "LP_OPTIONS", "MERGED_LP_OPTIONS", "HighsBackend", "new_highs"]
+__all__ = ["LIGHT_COLUMNS", "LP_OPTIONS", "HighsBackend", "new_highs"]
 
 
 #: Models up to this many columns are solved without HiGHS's primal heuristics.
@@ -31,12 +31,6 @@ LIGHT_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens",
 # 0.6 s; presolve finds little to remove in them. (A model with its integers fixed is
 # another matter: presolve removes them, and polishing is faster with it.)
 LP_OPTIONS: dict[str, object] = {"presolve": "off", "simplex_dual_edge_weight_strategy": 1}
-# Under the latency objective a merged block's LP goes faster with HiGHS's default
-# pricing (dual steepest edge): at 1,000 workloads 16,940 iterations in 6.4-6.7 CPU s
-# against Devex's 22,177 in 10.5-10.7 s (back to back); the cost LP is the other way
-# round (2.6-2.8 s against 2.3-2.4 s).
-MERGED_LP_OPTIONS: dict[str, dict[str, object]] = {"cost": LP_OPTIONS,
-                                                   "latency": {"presolve": "off"}}
 
 _BANNER_LOCK = threading.Lock()
 _banner_done = False
@@ -261,14 +255,14 @@ class HighsBackend:
         return None if duals is None else (x, duals)
 
     def relax_from(self, milp: Milp, primary: Sequence[float], basis: Basis | None,
-                   objective: str) -> Relaxation | None:
-        """The LP relaxation under ``primary`` (as :meth:`relax`; ``objective`` names it,
-        see MERGED_LP_OPTIONS), its simplex started from ``basis`` where its tags match
-        this model's: a merged block grown by a few workloads re-solves its LP in a few
-        hundred iterations instead of tens of thousands."""
+                   ) -> Relaxation | None:
+        """The LP relaxation under ``primary`` (as :meth:`relax`), its simplex started
+        from ``basis`` where its tags match this model's: a merged block grown by a few
+        workloads re-solves its LP in a few hundred iterations instead of tens of
+        thousands."""
         hs = self.hs
         h = self._highs()
-        for option, value in MERGED_LP_OPTIONS.get(objective, LP_OPTIONS).items():
+        for option, value in LP_OPTIONS.items():
             h.setOptionValue(option, value)
         lp = self._lp(milp, primary, integer=False)
         h.passModel(lp)
