@@ -16,6 +16,7 @@ from simfiles import run, scenario
 from tierplan.policies.deployments import Deployments
 from tierplan.policies.hpa import HpaSettings
 from tierplan.policies.placement import Option, place
+from tierplan.policies.reserve import Recent
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -132,3 +133,36 @@ def test_both_layouts_serve_a_flat_load_from_the_cheapest_key(tmp_path: Path, la
         "policies": [{"kind": "optimal", "deployments": layout}]}, scenario())
     assert out["optimal"].slo_attainment_pct == 100.0
     assert out["optimal"].cost_by_site["cloud/a"] == pytest.approx(3 * 2.0)
+
+
+def test_moves_leave_the_units_kept_for_their_owner() -> None:
+    options, deployments = _edge_and_cloud()
+    assert place(options, {0: 3}, deployments, {0: np.inf, 1: 2.0}, 1, keep={1: 1.0}) == {0: 2, 1: 1}
+    assert place(options, {0: 3}, deployments, {0: np.inf, 1: 2.0}, 1, keep={1: 2.0}) == {0: 3}
+
+
+def test_moves_onto_a_volatile_offer_only_as_far_as_the_rest_carries_the_load() -> None:
+    # 3 cloud replicas of 10 rps (15 rps each at most) carry 30 rps; two free boxes of a
+    # pool whose availability fell: if both moved replicas were lost, one cloud instance
+    # would be left (15 rps < 30); with one moved, two (30 rps) still carry the load.
+    deployments = Deployments(HpaSettings())
+    deployments.retarget(0.0, {0: {"c": 1.0}}, {0: (10.0, 15.0)}, {0: 3})
+    deployments.replicas(0.0, {"c": 30.0})
+    def options(volatile: bool) -> list[Option]:
+        return [Option(1, 1, "spot", 10.0, frozenset({"c"}), 0.02, 0.2, 15.0, volatile),
+                Option(0, 0, "cloud", 10.0, frozenset({"c"}), 0.1, 1.0, 15.0)]
+    assert place(options(False), {0: 3}, deployments, {0: np.inf, 1: 2.0}, 1) == {0: 1, 1: 2}
+    assert place(options(True), {0: 3}, deployments, {0: np.inf, 1: 2.0}, 1) == {0: 2, 1: 1}
+
+
+def test_recent_keeps_what_was_wanted_within_the_window_and_room_to_grow() -> None:
+    recent = Recent(window_s=300.0, lead=2)
+    recent.update(7, 0.0, 3, 30.0, 10.0)
+    recent.update(7, 60.0, 1, 10.0, 10.0)
+    assert recent.most[7] == 3 and recent.kept[7] == 2  # wanted 3 a minute ago
+    for t in range(2, 8):
+        recent.update(7, 60.0 * t, 1, 10.0, 10.0)
+    assert recent.most[7] == 1 and recent.kept[7] == 0  # the window is over, the load flat
+    recent.update(7, 480.0, 2, 20.0, 10.0)
+    # it grew by one (10 rps in a lead): room for one more
+    assert recent.most[7] == 2 and recent.kept[7] == 1

@@ -55,10 +55,12 @@ def test_sizing_follows_demand_within_the_plan(tmp_path: Path) -> None:
     track, planned = out["optimal"], out["plan"]
     assert track.slo_attainment_pct == planned.slo_attainment_pct == 100.0
     # 2 edge boxes and one cloud/a instance until the 5 rps seen at step 31 are 5 minutes
-    # old (step 36, the scale-down window); then one edge box carries the 5 rps and the
-    # cloud/a deployment's last replica (minReplicas 1) runs on the other, cheaper, box
-    assert track.cost_by_site["cloud/a"] == pytest.approx(1.0 * 36 / 60)
-    assert track.cost_by_site["edge/box"] == pytest.approx(2 * 0.2)
+    # old (step 36, the scale-down window); the box the edge deployment let go is kept for
+    # it for one more window (it wanted it within the window); then one edge box carries
+    # the 5 rps and the cloud/a deployment's last replica (minReplicas 1) runs on the
+    # other, cheaper, box
+    assert track.cost_by_site["cloud/a"] == pytest.approx(1.0 * 41 / 60)
+    assert track.cost_by_site["edge/box"] == pytest.approx(2 * 0.2 - 0.2 * 5 / 60)
     assert planned.total_cost_usd == pytest.approx(2 * 0.2 + 1.0)
 
 
@@ -71,9 +73,10 @@ def test_demand_above_the_plan_spills_to_the_cheapest_cloud(tmp_path: Path) -> N
                     "pattern": {"kind": "step", "base_rps": 5, "levels": [{"at": "10m", "rps": 35}]}}],
         "policies": [{"kind": "optimal", "interval": "1h"}]}, edge_scenario())["optimal"]
     # Step 10 is sized on step 9's 5 rps: one edge box, and the cloud/a deployment's last
-    # replica (minReplicas 1) on the other, cheaper, box, so 15 rps are lost for one step;
-    # then both edge boxes and 2 instances of the cheaper cloud/a carry it (steps 0-5 and
-    # 11-59).
+    # replica (minReplicas 1) on the other, cheaper, box (from step 11 on: the box the edge
+    # deployment let go at step 6 is kept for it for a scale-down window), so 15 rps are
+    # lost for one step; then both edge boxes and 2 instances of the cheaper cloud/a carry
+    # it (steps 0-5 and 11-59; one instance in steps 6-10).
     assert out.unserved_requests == pytest.approx(15 * 60)
-    assert out.cost_by_site["cloud/a"] == pytest.approx(2 * 1.0 * (6 + 49) / 60)
+    assert out.cost_by_site["cloud/a"] == pytest.approx((2 * (6 + 49) + 5) / 60)
     assert "cloud/b" not in out.cost_by_site or out.cost_by_site["cloud/b"] == 0.0

@@ -34,6 +34,7 @@ class _Deployment:
     stabiliser: Stabiliser
     replicas: int = 0
     clients: frozenset[str] = frozenset()  # those of ``shares``
+    load: float = 0.0  # rps at the last recommendation
 
 
 class Deployments:
@@ -66,7 +67,7 @@ class Deployments:
         out: dict[int, int] = {}
         tolerance = self.settings.tolerance
         for key, dep in self._keys.items():
-            load = sum([s * loads.get(c, 0.0) for c, s in dep.shares.items()])
+            load = dep.load = sum([s * loads.get(c, 0.0) for c, s in dep.shares.items()])
             wanted = max(1, desired_replicas(dep.replicas, load, dep.per_replica, tolerance))
             if load > wanted * dep.capacity:
                 # The tolerance band defers a scale-up, but never while the replicas cannot
@@ -78,6 +79,11 @@ class Deployments:
     def load(self, client: str) -> float:
         """``client``'s load at the last :meth:`replicas`."""
         return self._loads.get(client, 0.0)
+
+    def key_load(self, key: int) -> float:
+        """The load ``key``'s deployment received at the last :meth:`replicas`."""
+        dep = self._keys.get(key)
+        return 0.0 if dep is None else dep.load
 
     def per_replica(self, key: int) -> float:
         """rps one replica of ``key``'s deployment carries."""

@@ -31,14 +31,21 @@ class Option:
     reach: frozenset[str]  # clients within the SLO
     rate: float  # USD per rps-hour (merit order)
     hourly: float  # USD per instance-hour
+    capacity: float = 0.0  # rps one instance serves at all (0: ``per_replica``)
+    volatile: bool = False  # its availability fell during the run
+
+    @property
+    def serves(self) -> float:
+        return self.capacity or self.per_replica
 
 
 def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: Deployments,
-          free: dict[int, float], min_sites: int, hold: Mapping[int, int] | None = None) -> dict[int, int]:
+          free: dict[int, float], min_sites: int, hold: Mapping[int, int] | None = None,
+          keep: Mapping[int, float] | None = None) -> dict[int, int]:
     """Instances per slot for ``replicas`` (per slot) over ``options`` (the mix's keys that
     are up, in merit order); ``free`` (instances left per offer) is updated. With ``hold``
     (instances per slot running now), moves to cheaper keys start nothing: a cheaper key
-    takes at most what it runs now."""
+    takes at most what it runs now. Moves leave ``keep[offer]`` units free."""
     by_index = {o.index: o for o in options}
     served = {o.index: deployments.clients(o.index) for o in options}
     counts: dict[int, int] = {}
@@ -69,16 +76,29 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
                 free[o.offer] -= k
                 served[o.index] = served[o.index] | who
                 rps -= k * o.per_replica
+    # Real capacity that stays if every moved instance on a volatile offer were lost.
+    at_risk = 0.0
+    steady = sum(counts.get(o.index, 0) * o.serves for o in options)
+    load = sum(deployments.load(c) for c in set().union(*served.values())) if served else 0.0
     for dear in reversed(options):
         if counts.get(dear.index, 0) <= 0:
             continue  # nothing to replace
         cheaper = [o for o in options if o.rate < dear.rate and served[dear.index] <= o.reach]
         while cheaper and counts.get(dear.index, 0) > 0:
-            added = _replacement(dear, cheaper, free if hold is None else _held(cheaper, counts, hold, free))
+            room = free if hold is None else _held(cheaper, counts, hold, free)
+            if keep:
+                room = {o: max(0.0, left - keep.get(o, 0.0)) for o, left in room.items()}
+            added = _replacement(dear, cheaper, room)
             if added is None:
                 break
             if counts[dear.index] == 1 and _sites(options, counts, without=dear, added=added) < min_sites:
                 break
+            risky = sum(k * by_index[i].serves for i, k in added.items() if by_index[i].volatile)
+            if risky and steady - dear.serves + sum(
+                    k * by_index[i].serves for i, k in added.items()) - at_risk - risky < load - 1e-9:
+                break
+            at_risk += risky
+            steady += sum(k * by_index[i].serves for i, k in added.items()) - dear.serves
             for i, k in added.items():
                 counts[i] = counts.get(i, 0) + k
                 free[by_index[i].offer] -= k
@@ -94,7 +114,7 @@ def _spare(options: Sequence[Option], counts: Mapping[int, int], served: Mapping
     every client those keys serve (an upper bound on the load they must carry)."""
     reaching = [o for o in options if who <= o.reach and counts.get(o.index)]
     clients = set(who).union(*(served[o.index] for o in reaching))
-    return sum(counts[o.index] * o.per_replica for o in reaching) - sum(deployments.load(c) for c in clients)
+    return sum(counts[o.index] * o.serves for o in reaching) - sum(deployments.load(c) for c in clients)
 
 
 def _merged(owed: Sequence[tuple[float, frozenset[str]]]) -> list[tuple[float, frozenset[str]]]:

@@ -21,9 +21,12 @@ The way production systems pair a slow planner with a fast autoscaler:
 - **Where, every step** (:mod:`tierplan.policies.placement`): whole instances move to
   cheaper keys of the mix (merit order: USD per rps-hour, price in force plus response
   egress), never leaving a client less capacity. Units of a limited offering that the
-  layout gives a deployment, as many as it wants now, are its claim; other workloads use
-  only what no deployment claims. While a workload scales down, a move starts nothing
-  (the engine keeps the instances it stops until what it starts is ready).
+  layout gives a deployment, as many as it wanted within its scale-down window, are its
+  claim; other workloads use only what no deployment claims, and moves leave it room to
+  grow (:mod:`tierplan.policies.reserve`). Moves onto an offering whose availability fell
+  during the run stop where losing all of them would leave less than the load. While a
+  workload scales down, a move starts nothing (the engine keeps the instances it stops
+  until what it starts is ready).
   ``min_instances`` and ``min_sites`` are met with the cheapest keys of the mix.
 
 Against ``hpa`` (the same deployments on fixed keys) this keeps owned and edge capacity
@@ -47,6 +50,7 @@ from .greedy import _meet_minimums
 from .hpa import HpaSettings
 from .placement import Option, place
 from .planned import PlanSettings, PlanView, _Planned, lead_steps
+from .reserve import Recent
 
 if TYPE_CHECKING:
     from ..model import InferenceWorkload
@@ -132,8 +136,16 @@ class TrackingPolicy(_Planned):
         self._mine: dict[str, dict[int, int]] = {}
         self._inference: tuple[InferenceWorkload, ...] = ()
         self._keys: list[Key] = []  # slot index -> (workload, site, offering)
+        self._offer_of: list[int] = []  # slot index -> offer index
+        self._fast: set[int] = set()  # slots that boot faster than the slowest key
         self._slot: dict[Key, int] = {}
         self._total: dict[str, int] = {}  # workload -> replicas its deployments held last step
+        self._recent: Recent | None = None  # what deployments on limited offerings wanted lately
+        self._limited: dict[str, tuple[int, ...]] = {}  # workload -> its slots on limited offerings
+        # per offer: the most instances it had so far, and whether it has had fewer since
+        self._most: np.ndarray | None = None
+        self._volatile: np.ndarray | None = None
+        self._scanned = 0
 
     # ------------------------------------------------------------------ planner
 
@@ -247,6 +259,18 @@ class TrackingPolicy(_Planned):
             mix[w.name] = Mix(tuple(keys), traffic)
         return mix
 
+    def _see_availability(self, world: World, step: int) -> None:
+        """Offers whose availability fell at some step up to ``step`` (seen, not foreseen)."""
+        seen = world.capacity[self._scanned:step + 1]
+        if not len(seen):
+            return
+        most = np.maximum.accumulate(seen, axis=0)
+        if self._most is not None:
+            most = np.maximum(most, self._most)
+        fell = np.asarray((seen < most).any(axis=0), dtype=bool)
+        self._volatile = fell if self._volatile is None else self._volatile | fell
+        self._most, self._scanned = most[-1], step + 1
+
     def _rate(self, world: World, slot: Slot, step: int) -> float:
         """USD per hour per rps of planning capacity: the price in force plus egress."""
         if self._rates is None:
@@ -293,19 +317,30 @@ class TrackingPolicy(_Planned):
             self._series = {w.name: [(c, world.demand[w.name, c]) for c in self._clients[w.name]]
                             for w in world.inference}
             self._inference = world.inference
+            self._recent = Recent(self.settings.scale_down_window_s, self._lead)
+            self._limited = {w.name: tuple(i for i in world.slots_of[w.name]
+                                           if world.available[world.slots[i].offer] is not None)
+                             for w in world.inference}
             self._keys = [s.key for s in world.slots]
+            self._offer_of = [s.offer for s in world.slots]
+            # room for the owner matters where its own units boot faster than the cloud
+            # capacity a displaced move waits for (a quota on a cloud key does not)
+            self._fast = {s.index for s in world.slots if world.delay_steps[s.tier] < self._lead}
             self._slot = {s.key: s.index for s in world.slots}
         step = min(obs.step, world.steps - 1)
         if obs.step % self._every == 0 or world.changed[step] or not self._mix:
             self._replan(world, obs)
+            self._see_availability(world, step)
             # Prices and outages change only where the world says so, and a plan follows:
             # the merit order of each mix holds until the next plan.
             self._order = {name: sorted((s for s in mix.keys if s.site not in obs.down),
                                         key=lambda s: (self._rate(world, s, step), s.index))
                            for name, mix in self._mix.items()}
+            volatile = self._volatile
             self._options = {name: [Option(s.index, s.offer, s.site, s.plan_cap_rps * self.target_utilization,
                                            frozenset(s.reach), self._rate(world, s, step),
-                                           self._rate(world, s, step) * s.plan_cap_rps) for s in keys]
+                                           self._rate(world, s, step) * s.plan_cap_rps, s.cap_rps,
+                                           volatile is not None and bool(volatile[s.offer])) for s in keys]
                              for name, keys in self._order.items()}
             self._offers = {name: tuple(dict.fromkeys(s.offer for s in keys))
                             for name, keys in self._order.items()}
@@ -326,11 +361,19 @@ class TrackingPolicy(_Planned):
         out: dict[Key, int] = {}
         wanted = {w.name: self._deployments[w.name].replicas(obs.time_s, self._loads(world, w.name, obs.step))
                   for w in self._inference if w.name in self._mix}
+        recent = self._recent
+        assert recent is not None
+        for name, mine_w in wanted.items():
+            deps = self._deployments[name]
+            for i in self._limited[name]:
+                if i in mine_w:
+                    recent.update(i, obs.time_s, mine_w[i], deps.key_load(i), deps.per_replica(i))
         # A limited offering's units laid out for a workload's deployment, as many as that
-        # deployment wants now, are its claim: another workload may not take them (else the
-        # owner's growth finds them taken and goes to a slower, dearer key), but may use
-        # what no deployment claims now.
-        claims = {name: {o: min(n, wanted.get(name, {}).get(i, 0)) for i, (o, n) in laid.items()}
+        # deployment wanted within its scale-down window, are its claim: another workload
+        # may not take them (else the owner's growth finds them taken and goes to a slower,
+        # dearer key), but may use what no deployment claims now.
+        most = recent.most
+        claims = {name: {o: min(n, most.get(i, 0)) for i, (o, n) in laid.items()}
                   for name, laid in self._laid.items()}
         claimed: dict[int, int] = defaultdict(int)
         for mine_c in claims.values():
@@ -361,12 +404,16 @@ class TrackingPolicy(_Planned):
                 # now would keep the whole cut running for a boot; moves wait a step.
                 hold = {self._slot[k]: n for k, n in obs.running.items() if k[0] == w.name}
             self._total[w.name] = total
+            keep: dict[int, float] = defaultdict(float)
+            for i in self._limited[w.name]:
+                if i in replicas:
+                    keep[self._offer_of[i]] += recent.kept[i] if i in self._fast else recent.lately[i]
             memo = (tuple(replicas.items()), tuple(usable.values()),
-                    None if hold is None else tuple(sorted(hold.items())))
+                    None if hold is None else tuple(sorted(hold.items())), tuple(sorted(keep.items())))
             placed = self._placed[w.name].get(memo)
             if placed is None:
                 before = tuple(usable.values())
-                counts = place(self._options[w.name], replicas, deployments, usable, w.min_sites, hold)
+                counts = place(self._options[w.name], replicas, deployments, usable, w.min_sites, hold, keep)
                 _meet_minimums(w.min_instances, w.min_sites, keys, counts, usable)
                 placed = self._placed[w.name][memo] = (counts, tuple(
                     b - left for b, left in zip(before, usable.values(), strict=True)))
