@@ -3,7 +3,7 @@ the scheduler can name it without an import cycle."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -41,6 +41,8 @@ class PlanOptions:
     that solve independent blocks in parallel (None: one per core when there are many
     blocks). ``backend``: a solver back-end to use instead of ``solver`` (tests inject
     one, as a transport is injected into an HTTP client); it runs in this process.
+    ``wall_clock``: what the ``time_limit`` guard reads (None: ``time.time``; tests
+    inject a clock they move).
 
     ``current_instances`` maps (workload, site, offering) to the instances running now and
     ``churn_usd`` is the objective penalty per instance started or stopped; together they
@@ -60,6 +62,7 @@ class PlanOptions:
     current_instances: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
     churn_usd: float = 0.0
     backend: Backend | None = field(default=None, compare=False)
+    wall_clock: Callable[[], float] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         effort_seconds(self.effort)  # raises ValueError naming the bad value

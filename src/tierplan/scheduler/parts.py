@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .budget import WorkClock
 from .milp import Milp, value_of
-from .period_pool import PartTask, Runner
+from .period_pool import CUT, PartTask, Runner
 from .solvers import Backend, SolveResult
 
 __all__ = ["Pending", "collect", "hand_over", "solve_by_parts"]
@@ -102,6 +102,7 @@ class Pending:
     parts: list[tuple[list[int], list[int]]]
     futures: list[Future[SolveResult]] | None  # None: the model is solved whole
     began: float
+    runner: Runner
 
 
 def _objectives(model: Milp, latency: bool, tie: bool) -> tuple[list[float], list[float] | None]:
@@ -115,19 +116,21 @@ def hand_over(runner: Runner, m: Milp, latency: bool, tie: bool, work: float,
     (the same for each, fixed now: the plan does not depend on which ends first).
     Solved whole, the model gets the work left then, at least ``least``."""
     began = time.perf_counter()
+    if runner.expired():  # past the wall-clock guard: not even split
+        return Pending(m, latency, tie, gap, least, set(), [], [], began, runner)
     empty_broken = any(m.row_start[r] == m.row_start[r + 1] and not
                        m.row_lower[r] <= 0 <= m.row_upper[r] for r in range(m.num_rows))
     set_aside = {r for r, tag in enumerate(m.row_tags) if _horizon_row(tag)}
     parts = sorted(_parts(m, set_aside), key=lambda p: p[0][0])
     if empty_broken or len(parts) <= 1:
-        return Pending(m, latency, tie, gap, least, set_aside, parts, None, began)
+        return Pending(m, latency, tie, gap, least, set_aside, parts, None, began, runner)
     futures = []
     for cols, rows in parts:
         sub = _sub(m, cols, rows)
         futures.append(runner.submit(PartTask(
             runner.solver, sub, *_objectives(sub, latency, tie), work, gap,
             sub.num_cols > NO_PRESOLVE_COLUMNS)))
-    return Pending(m, latency, tie, gap, least, set_aside, parts, futures, began)
+    return Pending(m, latency, tie, gap, least, set_aside, parts, futures, began, runner)
 
 
 def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult:
@@ -137,12 +140,17 @@ def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult
     spent = clock.now()
 
     def whole() -> SolveResult:
+        if pending.runner.expired():
+            clock.charge(0.0, True)
+            return CUT
         result = backend.solve(m, *_objectives(m, pending.latency, pending.tie),
                                max(clock.left(), pending.least), pending.gap)
         clock.charge(result.work, result.cut)
         return result
 
     if pending.futures is None:
+        return whole()
+    if not pending.futures and m.num_cols:  # handed over past the wall-clock guard
         return whole()
     results = [f.result() for f in pending.futures]
     x = [0.0] * m.num_cols
@@ -152,7 +160,7 @@ def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult
         clock.charge(result.work, result.cut)
         if result.x is None:
             # the relaxation has no plan (or none in time): neither has the model
-            return whole() if pending.set_aside else result
+            return whole() if pending.set_aside and not result.cut else result
         for j, v in zip(cols, result.x, strict=True):
             x[j] = v
         if result.status == "time_limit":

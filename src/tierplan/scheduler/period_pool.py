@@ -10,6 +10,7 @@ the number of workers or on which finishes first (see :mod:`.budget`).
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from .milp import Milp
 from .polishing import Polished, PolishJob, polish_all
 from .solvers import Solver, SolveResult, get_backend
 
-__all__ = ["PartTask", "Runner", "polish_part", "solve_part"]
+__all__ = ["CUT", "PartTask", "Runner", "polish_part", "solve_part"]
 
 
 class PartTask(NamedTuple):
@@ -37,14 +38,24 @@ class PartTask(NamedTuple):
 
 def polish_part(task: tuple[Solver, Milp, Sequence[float], Sequence[float] | None,
                             Sequence[float]]) -> Polished:
-    """:meth:`Backend.polish` in a worker process: (solver, model, primary, secondary, x)."""
+    """:meth:`Backend.polish` in a worker process: (solver, model, primary, secondary, x);
+    past the wall-clock guard, ``x`` as it is."""
     solver, milp, primary, secondary, x = task
+    if solver.guard.expired():
+        return list(x), None
     return get_backend(solver).polish(milp, primary, secondary, x)
 
 
 def solve_part(task: PartTask) -> SolveResult:
+    """A part solved, or (past the wall-clock guard) none: :data:`CUT`."""
+    if task.solver.guard.expired():
+        return CUT
     return get_backend(task.solver).solve(task.milp, task.primary, task.secondary, task.work,
                                           task.gap, None, task.presolve)
+
+
+#: The answer of a solve the wall-clock guard did not let start.
+CUT = SolveResult("no_solution", None, None, math.inf, 0.0, 0.0, True)
 
 
 class Runner:
@@ -61,8 +72,12 @@ class Runner:
         self.workers = count if parallel else 1
         self.executor: ProcessPoolExecutor | None = None
 
+    def expired(self) -> bool:
+        """The plan's wall-clock guard is past: no new solve or search starts."""
+        return self.solver.guard.expired()
+
     def submit(self, task: PartTask) -> Future[SolveResult]:
-        if self.workers <= 1:
+        if self.workers <= 1 or self.expired():
             done: Future[SolveResult] = Future()
             done.set_result(solve_part(task))
             return done
@@ -88,7 +103,8 @@ class Runner:
                 chunk = max(1, len(tasks) // (4 * self.workers))
                 return list(executor.map(polish_part, [(self.solver, *t) for t in tasks],
                                          chunksize=chunk))
-            return [backend.polish(*task) for task in tasks]
+            return [(list(task[3]), None) if self.expired() else backend.polish(*task)
+                    for task in tasks]
 
         return polish_all(jobs, run)
 

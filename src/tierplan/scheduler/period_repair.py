@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .budget import WorkClock
+from .budget import Guard, WorkClock
 from .milp import Milp, Part, column_rows, restrict, value_of
 from .parts import solve_by_parts
 from .period_pool import Runner
@@ -156,6 +156,8 @@ def sequential_start(backend: Backend, m: Milp, x0: Sequence[float], primary: Se
         moved |= _users(m, r, x0, owners)
     first = order(sorted(moved))
     for _ in range(START_TRIES):
+        if runner.expired():
+            return None
         x = list(x0)
         cols = {w: owners.columns(w) for w in first}
         for w in first:
@@ -165,6 +167,8 @@ def sequential_start(backend: Backend, m: Milp, x0: Sequence[float], primary: Se
         for w in first:
             if _fits(m, x, x0, cols[w], rows_of):  # its own plan still has room: kept
                 continue
+            if runner.expired():
+                return None
             part = restrict(m, cols[w], x, rows_of)
             sub = part.milp
             if latency:
@@ -201,7 +205,8 @@ def _fits(m: Milp, x: list[float], x0: Sequence[float], cols: Sequence[int],
 
 
 def improve(backend: Backend, m: Milp, x: list[float], primary: Sequence[float],
-            clock: WorkClock, until: float, gap: float) -> list[float]:
+            clock: WorkClock, until: float, gap: float, guard: Guard | None = None,
+            ) -> list[float]:
     """``x`` improved one contested row at a time (see the module docstring), while the
     work clock is before ``until``. Each neighbourhood is the row's users and up to
     NEIGHBOURS of those that could use it (the dearest first), freed only in the row's
@@ -243,6 +248,9 @@ def improve(backend: Backend, m: Milp, x: list[float], primary: Sequence[float],
                 continue
             left = until - clock.now()
             if left <= LEAST:
+                return x
+            if guard is not None and guard.expired():
+                clock.charge(0.0, True)  # the plan says the guard cut it short
                 return x
             part = restrict(m, free, x, rows_of)
             result = backend.solve(part.milp, [primary[j] for j in free], None,

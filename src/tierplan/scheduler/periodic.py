@@ -72,7 +72,8 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     so a combination that breaks no shared row is the whole scenario's optimum."""
     scenario, options, objective = problem.scenario, problem.options, problem.objective
     started = time.perf_counter()
-    solver = Solver(options.solver, Guard.after(options.time_limit), options.backend)
+    solver = Solver(options.solver, Guard.after(options.time_limit, options.wall_clock),
+                    options.backend)
     backend = get_backend(solver)
     universe = Universe(scenario)
     budgets = scenario.budgets
@@ -99,6 +100,8 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
             work = max(clock.left(), PART_LEAST)
             handed: dict[int, Pending] = {}
             for g in todo:  # written here while the workers solve the ones before
+                if runner.expired():
+                    return _cut_short(problem, clock, backend.name, time.perf_counter() - started)
                 t0 = time.perf_counter()
                 g.model = (join_periods([_model(piece) for piece in g.pieces]) if g.pieces
                            else build_periods(universe, *by_kind(cands[i] for i in g.members),
@@ -118,6 +121,8 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
                 else:
                     g.result = collect(handed[id(g)], backend, clock)
                     g.bound = gaps.solver_bound(g.result)
+                if g.result.x is None and (g.result.cut or runner.expired()):
+                    return _cut_short(problem, clock, backend.name, time.perf_counter() - started)
                 if g.result.x is None:
                     solve = time.perf_counter() - began - build
                     info = SolverInfo(backend.name, solve, 0.0, build, m.num_cols, m.num_rows,
@@ -136,6 +141,8 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
                 break
             groups = _merged(groups, broken)
         polished = _polished(runner, groups, objective)
+        if runner.expired():  # (its polish skipped, at least): the plan says so
+            clock.charge(0.0, True)
     # Parts are solved in workers while models are written: the solve time is the rest.
     solve = time.perf_counter() - began - build
     placements: list[Placement] = []
@@ -179,6 +186,17 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     if options.explain:
         plan = replace(plan, binding=plan.binding + tuple(buy_explanations(scenario, plan, extra)))
     return guarded(plan, clock, options)
+
+
+def _cut_short(problem: Problem, clock: WorkClock, backend: str, seconds: float) -> Plan:
+    """No plan: the wall-clock guard stopped planning before one was found."""
+    clock.charge(0.0, True)
+    limit = problem.options.time_limit
+    reason = (f"the wall-clock limit ({limit:g} s) stopped planning before a plan was found; "
+              "raise --time-limit or lower --effort")
+    info = SolverInfo(backend, seconds, 0.0, 0.0)
+    return ledger.finish(problem.scenario, summary.infeasible(
+        problem.scenario, problem.objective, [reason], info, "time_limit"))
 
 
 def objectives(m: Milp, objective: str) -> tuple[list[float], list[float]]:
@@ -307,10 +325,10 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
     bound = sum(piece.bound for piece in g.pieces)
     # The LP relaxation (not charged: see budget) bounds the group and prices its
     # shared rows for the start's steps.
-    relaxed = backend.relax(m, primary)
+    relaxed = None if runner.expired() else backend.relax(m, primary)
     steps = list(primary)
     priced_plans: list[float] | None = None
-    if relaxed is not None:
+    if relaxed is not None and not runner.expired():
         bound = max(bound, gaps.lp_bound(value_of(primary, relaxed[0])))
         steps = priced(m, primary, relaxed[1])
         lagrange = _priced_members(backend, m, steps, latency, clock, options.gap, runner)
@@ -321,28 +339,28 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
             priced_plans, low = lagrange
             bound = max(bound, low - price_of_limits(m, relaxed[1]))
     order = _placing_order(g.model)
-    start = sequential_start(backend, m, x0, steps, latency, clock, options.gap, order, runner)
-    if priced_plans is not None:
-        # Both repaired: the pieces' plans break fewer rows when a group that was merged
-        # before is merged again, the priced ones lose less where many rows break.
-        other = sequential_start(backend, m, priced_plans, steps, latency, clock,
-                                 options.gap, order, runner)
-        if other is not None and (start is None or
-                                  value_of(primary, other) < value_of(primary, start)):
-            start = other
+    # The priced plans leave the contested rows to those who gain most from them: they
+    # are repaired, and the pieces' own plans only when that finds no plan.
+    start = (sequential_start(backend, m, priced_plans, steps, latency, clock, options.gap,
+                              order, runner) if priced_plans is not None else None)
+    if start is None:
+        start = sequential_start(backend, m, x0, steps, latency, clock, options.gap, order,
+                                 runner)
     if start is None:
         whole = solve_by_parts(backend, m, latency, options.tie_break == "exact", clock,
                                options.gap, runner)
         return whole, max(bound, gaps.solver_bound(whole))
     x = start
-    if m.num_cols <= WHOLE_COLUMNS and clock.left() > 0:
+    if runner.expired():
+        clock.charge(0.0, True)  # the plan says the guard cut it short
+    elif m.num_cols <= WHOLE_COLUMNS and clock.left() > 0:
         result = backend.solve(m, primary, None, clock.left(), options.gap, x)
         clock.charge(result.work, result.cut)
         if result.x is not None and result.objective is not None:
             bound = max(bound, gaps.solver_bound(result))
             if result.objective < value_of(primary, x):
                 x = result.x
-    x = improve(backend, m, x, primary, clock, clock.deadline, options.gap)
+    x = improve(backend, m, x, primary, clock, clock.deadline, options.gap, runner.solver.guard)
     value = value_of(primary, x)
     reached = gaps.relative_gap(value, bound)
     status: Status = "optimal" if reached <= options.gap else "time_limit"
