@@ -4,13 +4,15 @@ picks one (:mod:`.solvers`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal, Protocol, runtime_checkable
 
+from .budget import lp_iteration_work, lp_work
 from .milp import Milp
 
-__all__ = ["Backend", "SolveResult", "Status", "fixed_bounds", "lexicographic_tolerance"]
+__all__ = ["Backend", "Basis", "Relaxation", "SolveResult", "Status", "WarmBackend",
+           "fixed_bounds", "lexicographic_tolerance", "relax_warm"]
 
 Status = Literal["optimal", "time_limit", "infeasible", "no_solution"]
 
@@ -65,6 +67,75 @@ class Backend(Protocol):
         """The LP relaxation under ``primary``: its solution and row duals, or None when
         it has no optimum (or no duals)."""
         ...
+
+
+@dataclass(frozen=True)
+class Basis:
+    """A simplex basis by column and row tag, so that an LP of another model with many
+    of the same columns and rows (a merged block grown by a few workloads) can start
+    from it. Statuses are HiGHS's ``HighsBasisStatus`` values (0 lower, 1 basic,
+    2 upper, 3 zero)."""
+
+    cols: Mapping[Hashable, int]
+    rows: Mapping[Hashable, int]
+
+    @staticmethod
+    def joined(bases: Iterable[Basis | None]) -> Basis | None:
+        """One hint from the bases of blocks merged into one (the first's status wins
+        for a row they share); None when none has one."""
+        known = [b for b in bases if b is not None]
+        if not known:
+            return None
+        cols: dict[Hashable, int] = {}
+        rows: dict[Hashable, int] = {}
+        for basis in known:
+            for tag, status in basis.cols.items():
+                cols.setdefault(tag, status)
+            for tag, status in basis.rows.items():
+                rows.setdefault(tag, status)
+        return Basis(cols, rows)
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """An LP relaxation's optimum: its solution, row duals, the basis it ended in (None
+    when the back-end gives none), its simplex iterations (None when not counted) and
+    its work seconds (see :func:`relax_warm`)."""
+
+    x: list[float]
+    duals: list[float]
+    basis: Basis | None
+    iterations: int | None
+    work: float = 0.0
+
+
+@runtime_checkable
+class WarmBackend(Protocol):
+    """A back-end whose LP relaxation can start from a :class:`Basis` and reports the
+    basis it ends in and its simplex iterations (HiGHS)."""
+
+    def relax_from(self, milp: Milp, primary: Sequence[float], basis: Basis | None,
+                   ) -> Relaxation | None:
+        ...
+
+
+def relax_warm(backend: Backend, milp: Milp, primary: Sequence[float], objective: str,
+               basis: Basis | None = None) -> Relaxation | None:
+    """The LP relaxation under ``primary`` (the ``objective``'s costs), from ``basis``
+    when the back-end can start from one (:class:`WarmBackend`), otherwise cold; with
+    its work: by its iterations when counted, else by its size (see :mod:`.budget`).
+    None when it has no optimum."""
+    if isinstance(backend, WarmBackend):
+        solved = backend.relax_from(milp, primary, basis)
+    else:
+        plain = backend.relax(milp, primary)
+        solved = None if plain is None else Relaxation(plain[0], plain[1], None, None)
+    if solved is None:
+        return None
+    nnz = len(milp.row_value)
+    work = (lp_work(nnz) if solved.iterations is None else
+            lp_iteration_work(milp.num_rows, milp.num_cols, nnz, solved.iterations, objective))
+    return replace(solved, work=work)
 
 
 def lexicographic_tolerance(value: float) -> float:

@@ -28,6 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field, replace
 
 from ..model import Budget, Objective
+from .backend import Basis
 from .candidates import (
     InferenceCandidates,
     TrainingCandidates,
@@ -81,6 +82,7 @@ class Block:
     dual: float | None = None  # its Lagrangian bound at the LP's prices, when it was found
     prices: dict[Key, float] | None = None  # its shared rows' prices in that LP, once solved
     lp: list[float] | None = None  # and that LP's solution (None when it has none)
+    basis: Basis | None = None  # that LP's last basis (its merged parts' before it is solved)
 
 
 @dataclass
@@ -110,6 +112,9 @@ class Blocks:
         if len(roots) < 2:
             return
         head = roots[0]
+        # The merged block's LP starts from its parts' bases (largest first).
+        basis = Basis.joined(self.blocks[r].basis for r in sorted(
+            roots, key=lambda r: -len(self.blocks[r].members)))
         for r in roots[1:]:
             self.parent[r] = head
             self.blocks[head].members.extend(self.blocks.pop(r).members)
@@ -117,6 +122,7 @@ class Blocks:
         head_block = self.blocks[head]
         head_block.form = head_block.result = head_block.relaxed = head_block.dual = None
         head_block.prices = head_block.lp = None
+        head_block.basis = basis
 
     def violated(self) -> list[list[int]]:
         """For every coupling row the blocks break together, the members to join.

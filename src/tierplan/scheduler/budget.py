@@ -28,8 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = ["EFFORTS", "LANES", "LATE_SOLVE", "LEAST", "SEARCH_WIDTH", "SOLVE_CAP", "START_BATCH",
-           "Effort", "Guard", "WorkClock", "check_limit", "effort_seconds", "lp_work",
-           "node_limit", "polish_work", "work_of"]
+           "Effort", "Guard", "WorkClock", "check_limit", "effort_seconds", "lp_iteration_work",
+           "lp_work", "node_limit", "polish_work", "work_of"]
 
 Effort = str | float
 
@@ -65,16 +65,24 @@ LANES = 2
 SEARCH_WIDTH = 2
 START_BATCH = 8
 
-# The cost model (work_of, lp_work, polish_work): least squares on the HiGHS runs and LPs
-# of three benchmark plans (bench/bench_work.py: 100, 250 and 1,000 workloads, 1,800
-# MILP runs; thread CPU seconds, which on a quiet machine are its wall seconds;
-# correlation 0.95): a fixed cost per run, per simplex iteration in proportion to the
-# LP's size, per node in proportion to the matrix; LPs by their size.
+# The cost model (work_of, lp_work, lp_iteration_work, polish_work), fitted by least
+# squares to thread CPU seconds on the HiGHS runs and LPs of six benchmark plans
+# (bench/bench_work.py: 100, 250 and 1,000 workloads under the cost and the latency
+# objective; docs/planner-design.md has the measurements): a fixed cost per MILP run,
+# per simplex iteration in proportion to the LP's size, per node in proportion to the
+# matrix; LPs by their size, or by their iterations when counted, whose cost depends
+# on the objective (a latency LP's iteration costs several times a cost LP's, and so
+# does polishing its plan, which breaks ties exactly).
 PER_SOLVE = 8.7e-3
 PER_ITERATION_ENTRY = 7.4e-8  # times rows + columns
 PER_NODE_NONZERO = 1.1e-6  # times nonzeros
-LP_PER_NONZERO = 2e-6  # an LP relaxation solved to its optimum
-POLISH_PER_COLUMN = 2.5e-5  # a solved model's LP with its integers fixed, part by part
+LP_PER_NONZERO = 1.2e-6  # an LP relaxation solved to its optimum
+# A merged block's LP (its iterations known): setting it up and its first
+# factorisation by its nonzeros, then its iterations times rows + columns.
+LP_SETUP_PER_NONZERO = 7.3e-7
+LP_PER_ITERATION_ENTRY: dict[str, float] = {"cost": 2.8e-10, "latency": 3.3e-9}
+# A solved model's LP with its integers fixed, part by part, per column.
+POLISH_PER_COLUMN: dict[str, float] = {"cost": 2.6e-5, "latency": 5.4e-5}
 
 # HiGHS checks for an interrupt at fixed points of its search, also inside the root
 # (separation rounds, heuristics), where no node limit reaches. The work between two
@@ -111,9 +119,19 @@ def lp_work(nonzeros: int) -> float:
     return LP_PER_NONZERO * nonzeros
 
 
-def polish_work(columns: int) -> float:
-    """Work seconds of polishing a solved model of ``columns`` (see :mod:`.polishing`)."""
-    return POLISH_PER_COLUMN * columns
+def lp_iteration_work(rows: int, cols: int, nonzeros: int, iterations: int,
+                      objective: str) -> float:
+    """Work seconds of an LP relaxation under ``objective`` solved to its optimum in
+    ``iterations`` simplex iterations (a merged block's, which may start from an earlier
+    basis)."""
+    return (LP_SETUP_PER_NONZERO * nonzeros
+            + LP_PER_ITERATION_ENTRY[objective] * iterations * (rows + cols))
+
+
+def polish_work(columns: int, objective: str) -> float:
+    """Work seconds of polishing a solved model of ``columns`` under ``objective`` (see
+    :mod:`.polishing`)."""
+    return POLISH_PER_COLUMN[objective] * columns
 
 
 def check_limit(work: float, nonzeros: int) -> int:

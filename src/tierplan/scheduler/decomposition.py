@@ -211,7 +211,8 @@ class PlanRun:
             unsolved = self.merges()
             # What is solved after the first round ends earlier (see budget.polish_work).
             self.solve_by = self.deadline - polish_work(sum(
-                b.form.milp.num_cols for b in blocks.blocks.values() if b.form is not None))
+                b.form.milp.num_cols for b in blocks.blocks.values() if b.form is not None),
+                self.objective)
             t0 = time.perf_counter()
             results = self.pool.solve(unsolved, self.objective, self.solve_by, self.start,
                                       gaps.slack(blocks, self.alone, self.options.gap)
@@ -293,7 +294,8 @@ class PlanRun:
         # all blocks' LPs at once, in the workers when many
         rest = iter(pool.polish(polishing, ahead.layouts, ahead.early))
         polished = [done if done is not None else next(rest) for done in found]
-        pool.clock.charge(polish_work(sum(form.milp.num_cols for form, _, _ in finals)))
+        pool.clock.charge(polish_work(sum(form.milp.num_cols for form, _, _ in finals),
+                                      self.objective))
         self.solve_seconds += time.perf_counter() - t0
         for (model, result, primary), (x, duals) in zip(finals, polished, strict=True):
             n_vars += model.milp.num_cols

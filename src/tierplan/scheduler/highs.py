@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import SolverError
-from .backend import SolveResult, Status, fixed_bounds, lexicographic_tolerance
+from .backend import Basis, Relaxation, SolveResult, Status, fixed_bounds, lexicographic_tolerance
 from .budget import Guard, check_limit, node_limit, work_of
 from .milp import Milp, value_of
 
@@ -253,6 +253,82 @@ class HighsBackend:
         x, duals = self._linear(milp, primary, None, [0.0] * milp.num_cols, milp.col_lower,
                                 milp.col_upper, LP_OPTIONS)
         return None if duals is None else (x, duals)
+
+    def relax_from(self, milp: Milp, primary: Sequence[float], basis: Basis | None,
+                   ) -> Relaxation | None:
+        """The LP relaxation under ``primary`` (as :meth:`relax`), its simplex started
+        from ``basis`` where its tags match this model's: a merged block grown by a few
+        workloads re-solves its LP in a few hundred iterations instead of tens of
+        thousands."""
+        hs = self.hs
+        h = self._highs()
+        for option, value in LP_OPTIONS.items():
+            h.setOptionValue(option, value)
+        lp = self._lp(milp, primary, integer=False)
+        h.passModel(lp)
+        if basis is not None:
+            h.setBasis(self._basis(milp, lp, basis))  # HiGHS starts cold if it refuses it
+        h.run()
+        if h.getModelStatus() != hs.HighsModelStatus.kOptimal:
+            return None
+        sol = h.getSolution()
+        if not sol.dual_valid:
+            return None
+        ended = h.getBasis()
+        iterations = max(h.getInfo().simplex_iteration_count, 0)
+        return Relaxation(
+            list(sol.col_value), list(sol.row_dual),
+            Basis(dict(zip(milp.col_tags, map(int, ended.col_status), strict=True)),
+                  dict(zip(milp.row_tags, map(int, ended.row_status), strict=True))),
+            iterations)
+
+    def _basis(self, milp: Milp, lp: Any, hint: Basis) -> Any:
+        """``hint`` mapped onto ``milp`` by tag: a column it does not know is at a finite
+        bound (or zero), a row it does not know basic; then as many basic statuses as
+        rows (HiGHS refuses a basis with another count): missing ones from the rows'
+        slacks, extra ones moved to a finite bound, both from the end."""
+        hs = self.hs
+        S = hs.HighsBasisStatus
+        basic, lower, upper, zero = int(S.kBasic), int(S.kLower), int(S.kUpper), int(S.kZero)
+        inf = hs.kHighsInf
+        col_lower, col_upper = list(lp.col_lower_), list(lp.col_upper_)
+
+        def at_bound(low: float, up: float) -> int:
+            return lower if low > -inf else upper if up < inf else zero
+
+        cols: list[int] = []
+        for tag, low, up in zip(milp.col_tags, col_lower, col_upper, strict=True):
+            status = hint.cols.get(tag)
+            if status is None or (status != basic and (
+                    (status == lower and low <= -inf) or (status == upper and up >= inf)
+                    or status not in (lower, upper))):
+                status = at_bound(low, up)
+            cols.append(status)
+        rows: list[int] = []
+        for tag, low, up in zip(milp.row_tags, lp.row_lower_, lp.row_upper_, strict=True):
+            status = hint.rows.get(tag, basic)
+            if status != basic and ((status == lower and low <= -inf)
+                                    or (status == upper and up >= inf)
+                                    or status not in (lower, upper)):
+                status = basic if low <= -inf and up >= inf else at_bound(low, up)
+            rows.append(status)
+        extra = cols.count(basic) + rows.count(basic) - milp.num_rows
+        for r in range(milp.num_rows - 1, -1, -1):
+            if extra >= 0:
+                break
+            if rows[r] != basic:
+                rows[r], extra = basic, extra + 1
+        for j in range(milp.num_cols - 1, -1, -1):
+            if extra <= 0:
+                break
+            if cols[j] == basic:
+                cols[j] = at_bound(col_lower[j], col_upper[j])
+                extra -= 1
+        out = hs.HighsBasis()
+        out.col_status = [S(v) for v in cols]
+        out.row_status = [S(v) for v in rows]
+        out.valid = True
+        return out
 
     def _linear(self, milp: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
                 x: Sequence[float], lower: Sequence[float], upper: Sequence[float],

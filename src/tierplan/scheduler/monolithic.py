@@ -104,7 +104,7 @@ class Monolithic:
             value += result.objective
             bound += min(gaps.solver_bound(result), result.objective)
             x, duals = backend.polish(form.milp, primary, secondary, result.x)
-            budget.charge(polish_work(form.milp.num_cols))
+            budget.charge(polish_work(form.milp.num_cols, objective))
             placements.extend(decode(universe, form, x))
             if options.explain:
                 bindings.extend(explain.bindings(

@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 from ..model import Objective
 from . import gaps
 from .alone import Request
+from .backend import relax_warm
 from .blocks import TINY_PRICE, TOLERANCE, Block, Key, coupling_key, priced
-from .budget import LANES, LEAST, SOLVE_CAP
+from .budget import LANES, LEAST, SOLVE_CAP, WorkClock, lp_work
 from .formulation import Formulation, objectives
 from .milp import Milp, by_tag, rounded, value_of
 from .pool import Pool
@@ -131,21 +132,27 @@ def integral(milp: Milp, x: Sequence[float]) -> bool:
 
 
 
-def shadow_prices(backend: Backend, block: Block, objective: Objective
+def shadow_prices(backend: Backend, block: Block, objective: Objective,
+                  clock: WorkClock | None = None,
                   ) -> tuple[dict[Key, float], list[float] | None]:
     """The shared rows' prices in the block's LP relaxation (what one more unit of the
     row's limit would save, times PRICE_MARKUP), for :func:`.blocks.sequential_start`,
-    and the LP's solution (None when it has none). The LP's optimum is kept as
-    ``block.relaxed``: a lower bound of the block that HiGHS may not reach in the time
-    a large block gets."""
+    and the LP's solution (None when it has none); the LP's work is charged to
+    ``clock``. The LP's optimum is kept as ``block.relaxed``: a lower bound of the block
+    that HiGHS may not reach in the time a large block gets. The LP starts from
+    ``block.basis`` (its merged parts' bases, see Blocks.merge) and leaves its own
+    there."""
     if block.form is None:
         return {}, None
     m = block.form.milp
     primary, _ = objectives(block.form, objective)
-    solved = backend.relax(m, primary)
+    solved = relax_warm(backend, m, primary, objective, block.basis)
+    if clock is not None:
+        clock.charge(lp_work(len(m.row_value)) if solved is None else solved.work)
     if solved is None:
         return {}, None
-    x, duals = solved
+    x, duals = solved.x, solved.duals
+    block.basis = solved.basis
     block.relaxed = value_of(primary, x)
     prices: dict[Key, float] = {}
     for tag, dual in zip(m.row_tags, duals, strict=True):

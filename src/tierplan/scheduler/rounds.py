@@ -13,7 +13,7 @@ from ..model import Objective
 from . import gaps
 from .alone import Request
 from .blocks import Block, Blocks
-from .budget import SOLVE_CAP, WorkClock, lp_work
+from .budget import SOLVE_CAP, WorkClock
 from .formulation import Formulation, extend, join, objectives
 from .milp import Milp, rounded, value_of
 from .neighbourhoods import SEARCH_FROM
@@ -113,7 +113,7 @@ def _joined(blocks: Blocks, groups: Sequence[Sequence[int]]) -> dict[frozenset[i
 def relax_merged(backend: Backend, blocks: Blocks, objective: Objective,
                  clock: WorkClock) -> list[list[int]]:
     """Solve the LP relaxation of every merged block still to be solved (its prices for
-    the start, see pricing.shadow_prices; each charged to ``clock`` by its size) and
+    the start, see pricing.shadow_prices; each charged to ``clock`` by its work) and
     return the members to join where those LPs break a shared row together with the
     other blocks' plans.
 
@@ -125,9 +125,7 @@ def relax_merged(backend: Backend, blocks: Blocks, objective: Objective,
     fresh = [b for b in blocks.unsolved() if len(b.members) > 1]
     for block in fresh:
         if block.prices is None:
-            block.prices, block.lp = shadow_prices(backend, block, objective)
-            if block.form is not None:
-                clock.charge(lp_work(len(block.form.milp.row_value)))
+            block.prices, block.lp = shadow_prices(backend, block, objective, clock)
         if block.lp is not None:
             block.result = SolveResult("optimal", block.lp, None, 0.0, 0.0)
     before = blocks.broken
