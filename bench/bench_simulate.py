@@ -15,7 +15,8 @@ endpoint shares capacity with another and the planner solves each one apart.
 
 Printed per policy: wall time, steps per second, and the split between the engine loop
 (policy decisions and reconciliation), the planner calls inside it (count, total and per
-call) and the vectorised serving and accounting. This prints figures; it is not a test.
+call) and the vectorised serving and accounting, and the CPU seconds of the process for
+them (the planner runs in it: ``workers=1``). This prints figures; it is not a test.
 """
 
 from __future__ import annotations
@@ -127,26 +128,28 @@ def main() -> None:
     print(f"{world.steps:,} steps of {world.step_s:g} s, {args.endpoints} endpoints, {len(world.slots)} "
           f"slots{', no shared capacity' if args.unlimited else ''}; load + world {setup_s:.2f} s")
     print(f"{'policy':<10} {'wall_s':>8} {'steps/s':>9} {'engine_s':>9} {'plan_n':>7} {'plan_s':>8} "
-          f"{'ms/plan':>8} {'other_s':>8} {'serve_s':>8} {'cost_usd':>12} {'slo_%':>8}")
+          f"{'ms/plan':>8} {'other_s':>8} {'serve_s':>8} {'cpu_s':>7} {'cost_usd':>12} {'slo_%':>8}")
     results: dict[str, Any] = {"args": vars(args), "steps": world.steps, "slots": len(world.slots),
                                "setup_s": round(setup_s, 3), "policies": {}}
     for spec in sim.policies:
         policy = make_policy(spec.kind, spec.name, spec.params)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         traj = run_policy(world, policy)
         t1 = time.perf_counter()
         result = summarise(world, traj)
-        t2 = time.perf_counter()
+        t2, cpu = time.perf_counter(), time.process_time() - c0
         wall = t2 - t0 + setup_s
         per_call = 1000 * traj.plan_seconds / traj.plan_calls if traj.plan_calls else 0.0
         print(f"{spec.name:<10} {wall:8.2f} {world.steps / wall:9,.0f} {t1 - t0:9.2f} {traj.plan_calls:7d} "
               f"{traj.plan_seconds:8.2f} {per_call:8.1f} {t1 - t0 - traj.plan_seconds:8.2f} {t2 - t1:8.2f} "
-              f"{result.total_cost_usd:12,.2f} {result.slo_attainment_pct:8.3f}")
+              f"{cpu:7.2f} {result.total_cost_usd:12,.2f} {result.slo_attainment_pct:8.3f}")
         results["policies"][spec.name] = {
             "wall_s": round(wall, 2), "engine_s": round(t1 - t0, 2), "plan_calls": traj.plan_calls,
             "plan_s": round(traj.plan_seconds, 2), "serve_s": round(t2 - t1, 2),
+            "cpu_s": round(cpu, 2),
             "cost_usd": round(result.total_cost_usd, 2), "slo_pct": round(result.slo_attainment_pct, 4)}
-    print("wall_s = load + world + engine + serving; other_s = engine time outside the planner")
+    print("wall_s = load + world + engine + serving; other_s = engine time outside the planner; "
+          "cpu_s = CPU seconds of this process for engine + serving")
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {args.out}")
 

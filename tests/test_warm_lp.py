@@ -34,10 +34,10 @@ def transport(demands: int, supplies: int = 12, seed: int = 3) -> Milp:
 def test_a_grown_model_starts_from_the_smaller_ones_basis():
     backend = HighsBackend()
     small, grown = transport(30), transport(32)
-    first = relax_warm(backend, small, small.cost, "cost")
+    first = relax_warm(backend, small, small.cost, "latency")
     assert first is not None and first.basis is not None
-    cold = relax_warm(backend, grown, grown.cost, "cost")
-    warm = relax_warm(backend, grown, grown.cost, "cost", first.basis)
+    cold = relax_warm(backend, grown, grown.cost, "latency")
+    warm = relax_warm(backend, grown, grown.cost, "latency", first.basis)
     assert cold is not None and warm is not None
     assert value_of(grown.cost, warm.x) == pytest.approx(value_of(grown.cost, cold.x), rel=1e-9)
     assert warm.work < cold.work
@@ -48,11 +48,11 @@ def test_a_basis_of_another_shape_is_repaired_not_refused():
     # and a hint may name tags the model does not have: the optimum is the cold one.
     backend = HighsBackend()
     small, grown = transport(30), transport(32)
-    big = relax_warm(backend, grown, grown.cost, "cost")
+    big = relax_warm(backend, grown, grown.cost, "latency")
     assert big is not None and big.basis is not None
     stray = Basis({**big.basis.cols, ("y", 99, 0): 1}, {**big.basis.rows, ("nowhere",): 0})
-    cold = relax_warm(backend, small, small.cost, "cost")
-    warm = relax_warm(backend, small, small.cost, "cost", stray)
+    cold = relax_warm(backend, small, small.cost, "latency")
+    warm = relax_warm(backend, small, small.cost, "latency", stray)
     assert cold is not None and warm is not None
     assert value_of(small.cost, warm.x) == pytest.approx(value_of(small.cost, cold.x), rel=1e-9)
 
@@ -65,10 +65,22 @@ def test_a_backend_without_bases_solves_cold():
             return HighsBackend().relax(milp, primary)
 
     m = transport(10)
-    solved = relax_warm(Plain(), m, m.cost, "cost", Basis({}, {}))  # type: ignore[arg-type]
+    solved = relax_warm(Plain(), m, m.cost, "latency", Basis({}, {}))  # type: ignore[arg-type]
     assert solved is not None and solved.basis is None and solved.work > 0
     assert value_of(m.cost, solved.x) == pytest.approx(
         value_of(m.cost, HighsBackend().relax(m, m.cost)[0]))  # type: ignore[index]
+
+
+def test_the_cost_objectives_lp_starts_cold():
+    # (its LP is cheap to solve again; see backend.WARM_OBJECTIVES)
+    backend = HighsBackend()
+    small, grown = transport(30), transport(32)
+    first = relax_warm(backend, small, small.cost, "latency")
+    assert first is not None
+    cold = relax_warm(backend, grown, grown.cost, "cost")
+    hinted = relax_warm(backend, grown, grown.cost, "cost", first.basis)
+    assert cold is not None and hinted is not None
+    assert hinted.iterations == cold.iterations
 
 
 def test_merged_blocks_join_their_bases():

@@ -8,6 +8,11 @@ key first, an instance is replaced by whole instances of cheaper keys (cheapest 
 that carry at least as much and cost less, as long as those keys reach every client the
 dear key serves and ``min_sites`` sites keep an instance. No client ever has less
 capacity than its deployments hold; what it costs is the merit order's business.
+
+Two limits keep a move from costing attainment later: it leaves ``keep`` units of each
+offer free (for the offer's own deployments: :mod:`tierplan.policies.reserve`), and what
+moves onto a *volatile* offer (its availability has changed during the run) stops where
+losing all of it at once would leave less capacity than the load.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ class Option:
     rate: float  # USD per rps-hour (merit order)
     hourly: float  # USD per instance-hour
     capacity: float = 0.0  # rps one instance serves at all (0: ``per_replica``)
-    volatile: bool = False  # its availability fell during the run
+    volatile: bool = False  # its availability has changed during the run
 
     @property
     def serves(self) -> float:

@@ -23,7 +23,7 @@ The way production systems pair a slow planner with a fast autoscaler:
   egress), never leaving a client less capacity. Units of a limited offering that the
   layout gives a deployment, as many as it wanted within its scale-down window, are its
   claim; other workloads use only what no deployment claims, and moves leave it room to
-  grow (:mod:`tierplan.policies.reserve`). Moves onto an offering whose availability fell
+  grow (:mod:`tierplan.policies.reserve`). Moves onto an offering whose availability changed
   during the run stop where losing all of them would leave less than the load. While a
   workload scales down, a move starts nothing (the engine keeps the instances it stops
   until what it starts is ready).
@@ -142,10 +142,7 @@ class TrackingPolicy(_Planned):
         self._total: dict[str, int] = {}  # workload -> replicas its deployments held last step
         self._recent: Recent | None = None  # what deployments on limited offerings wanted lately
         self._limited: dict[str, tuple[int, ...]] = {}  # workload -> its slots on limited offerings
-        # per offer: the most instances it had so far, and whether it has had fewer since
-        self._most: np.ndarray | None = None
-        self._volatile: np.ndarray | None = None
-        self._scanned = 0
+        self._volatile: np.ndarray | None = None  # per offer: its availability has changed
 
     # ------------------------------------------------------------------ planner
 
@@ -260,16 +257,11 @@ class TrackingPolicy(_Planned):
         return mix
 
     def _see_availability(self, world: World, step: int) -> None:
-        """Offers whose availability fell at some step up to ``step`` (seen, not foreseen)."""
-        seen = world.capacity[self._scanned:step + 1]
-        if not len(seen):
-            return
-        most = np.maximum.accumulate(seen, axis=0)
-        if self._most is not None:
-            most = np.maximum(most, self._most)
-        fell = np.asarray((seen < most).any(axis=0), dtype=bool)
-        self._volatile = fell if self._volatile is None else self._volatile | fell
-        self._most, self._scanned = most[-1], step + 1
+        """Offers whose availability changed at some step up to ``step`` (seen, not
+        foreseen): a pool that grew or shrank once may shrink again."""
+        seen = world.capacity[:step + 1]
+        changed = np.asarray((seen != seen[:1]).any(axis=0), dtype=bool)
+        self._volatile = changed if self._volatile is None else self._volatile | changed
 
     def _rate(self, world: World, slot: Slot, step: int) -> float:
         """USD per hour per rps of planning capacity: the price in force plus egress."""
