@@ -101,7 +101,8 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
             handed: dict[int, Pending] = {}
             for g in todo:  # written here while the workers solve the ones before
                 if runner.expired():
-                    return _cut_short(problem, clock, backend.name, time.perf_counter() - started)
+                    return _cut_short(problem, clock, backend.name, time.perf_counter() - began - build,
+                                      build, groups)
                 t0 = time.perf_counter()
                 g.model = (join_periods([_model(piece) for piece in g.pieces]) if g.pieces
                            else build_periods(universe, *by_kind(cands[i] for i in g.members),
@@ -122,7 +123,8 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
                     g.result = collect(handed[id(g)], backend, clock)
                     g.bound = gaps.solver_bound(g.result)
                 if g.result.x is None and (g.result.cut or runner.expired()):
-                    return _cut_short(problem, clock, backend.name, time.perf_counter() - started)
+                    return _cut_short(problem, clock, backend.name, time.perf_counter() - began - build,
+                                      build, groups)
                 if g.result.x is None:
                     solve = time.perf_counter() - began - build
                     info = SolverInfo(backend.name, solve, 0.0, build, m.num_cols, m.num_rows,
@@ -188,13 +190,17 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     return guarded(plan, clock, options)
 
 
-def _cut_short(problem: Problem, clock: WorkClock, backend: str, seconds: float) -> Plan:
-    """No plan: the wall-clock guard stopped planning before one was found."""
+def _cut_short(problem: Problem, clock: WorkClock, backend: str, seconds: float, build: float,
+               groups: Sequence[_Group]) -> Plan:
+    """No plan: the wall-clock guard stopped planning before one was found (the solver
+    info counts the models written by then)."""
     clock.charge(0.0, True)
     limit = problem.options.time_limit
     reason = (f"the wall-clock limit ({limit:g} s) stopped planning before a plan was found; "
               "raise --time-limit or lower --effort")
-    info = SolverInfo(backend, seconds, 0.0, 0.0)
+    written = [g.model.milp for g in groups if g.model is not None]
+    info = SolverInfo(backend, seconds, 0.0, build, sum(m.num_cols for m in written),
+                      sum(m.num_rows for m in written), len(groups))
     return ledger.finish(problem.scenario, summary.infeasible(
         problem.scenario, problem.objective, [reason], info, "time_limit"))
 
