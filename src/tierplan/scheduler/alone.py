@@ -29,14 +29,10 @@ __all__ = ["HINT_SHARE", "LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR
 # model stopped above 38 %.
 LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS, POOR_GAP = LATE_SOLVE, 0.01, 25 * LATE_SOLVE, 0.5
 
-# A start's steps past the deadline get less (see planner._plan's start): ~50 of them,
-# in batches that wait for each other, at 1,000 workloads. With --time-limit 10 there,
-# 0.1 s instead of 0.2 s: 14.6-15.0 s -> 13.3-14.5 s, gap 1.13-1.16 % -> 1.17-1.26 %
-# (four runs each, back to back); 0.05 s then saved no more and cost more gap. Since
-# each step starts from the rounding of its own LP (RELAX), 0.05 s: the start took
-# 1.26-1.31 s instead of 1.52-1.98 s, gap 1.39-1.57 % against 1.58-1.89 % (three
-# pairs back to back).
-STEP_LATE_SECONDS = LEAST
+# What a start's step gets past the deadline (see decomposition.PlanRun.start): enough
+# that a large member's step rarely stops above POOR_GAP, whose retry from scratch
+# (LATE_RETRY_SECONDS) costs far more (docs/planner-design.md).
+STEP_LATE_SECONDS = 0.1
 
 # The share of a hinted model's seconds that its rounding box may take (solve_alone).
 HINT_SHARE = 0.5

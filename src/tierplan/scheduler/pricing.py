@@ -87,19 +87,14 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
 
 
 
-# A member's priced solve gets at most a work second, and less when time is short:
-# PRICED_SHARE times its even share of the work left over LANES, but at least PRICED_FLOOR, which is
-# also what one gets past the limit (for its rounding box alone: see BOX_LATE). Most
-# take a few milliseconds, so the cap only stops the hardest early; with 60 s at 1,000
-# workloads it stays 1 s. Each starts from
-# the rounding of its LP part (alone.solve_alone), so one stopped early keeps a plan
-# near the LP's: without that its plan was its first rounding (the 80 hardest of 322
-# at 1,000 workloads: $1.79M at 0.05 s against $0.50M at 0.2 s), and a floor below
-# 0.2 s saved nothing. With it, at 1,000 workloads and a 10 s limit: 0.05 s against
-# 0.1 s, three runs each back to back, 9.95-10.47 s and gap 1.39-1.47 % against
-# 10.09-10.99 s and 1.30-1.36 %; against 0.2 s without the rounding, 11.2-11.6 s
-# instead of 14.5-14.6 s in a slow hour, gap 1.7 % instead of 1.25 %.
-PRICED_SHARE = 4.0
+# A member's priced solve gets at most SOLVE_CAP, and less when work is short:
+# PRICED_SHARE times its even share of the work left over LANES, but at least
+# PRICED_FLOOR, which is also what one gets past the limit (for its rounding box alone:
+# see BOX_LATE). Most take a few milliseconds, so the cap only stops the hardest; their
+# plans are the start's steps, so a cap that stops them early costs the start more than
+# it saves (docs/planner-design.md). Each starts from the rounding of its LP part
+# (alone.solve_alone), so one stopped early keeps a plan near the LP's.
+PRICED_SHARE = 8.0
 PRICED_FLOOR = LEAST
 
 # Whether a member priced past the deadline keeps the plan of its LP part's rounding
