@@ -127,4 +127,5 @@ def test_a_run_past_the_time_limit_says_so(capsys, monkeypatch):
     monkeypatch.setattr(plan_cli, "plan", slow)
     code, out, err = run(capsys, "plan", HUB, "--format", "json", "--time-limit", "0.1")
     assert code == 0 and json.loads(out)["placements"]
-    assert "past --time-limit 0.1 s: a feasible plan is always finished" in err
+    assert "past --time-limit 0.1 s: steps that cannot stop part-way were finished" in err
+    assert "docs/plan-semantics.md" in err  # where the rule is written down

@@ -51,10 +51,10 @@ def test_a_plan_far_above_its_bound_when_time_runs_out_gets_one_more_try(monkeyp
 
     monkeypatch.setattr(alone_module, "get_backend", lambda name: Late())
     task = ("highs", Milp(), [3.0], None, -1.0, 1e-4, 1.0,
-            alone_module.STEP_LATE_SECONDS, None, False)
+            alone_module.STEP_LATE_SECONDS["cost"], None, False)
     result = alone_module.solve_alone(task)
     assert (result.status, result.objective) == ("optimal", 3.0)
-    assert answers == [alone_module.STEP_LATE_SECONDS, alone_module.LATE_RETRY_SECONDS]
+    assert answers == [alone_module.STEP_LATE_SECONDS["cost"], alone_module.LATE_RETRY_SECONDS]
 
     class Fair:
         def solve(self, milp, primary, secondary, seconds, gap, start=None, presolve=True):
@@ -64,15 +64,15 @@ def test_a_plan_far_above_its_bound_when_time_runs_out_gets_one_more_try(monkeyp
     monkeypatch.setattr(alone_module, "get_backend", lambda name: Fair())
     answers.clear()
     assert alone_module.solve_alone(task).objective == 4.5
-    assert answers == [alone_module.STEP_LATE_SECONDS]
+    assert answers == [alone_module.STEP_LATE_SECONDS["cost"]]
 
 
 def test_a_solve_past_the_deadline_gets_its_late_work_and_one_before_it_the_work_left():
     # ``left``: work seconds left before the deadline when the solve was handed over.
     assert alone_module.alone_limits(-1.0, 1e-4) == (alone_module.LATE_SECONDS,
                                                      alone_module.LATE_GAP)
-    assert alone_module.alone_limits(-1.0, 1e-4, 1.0, alone_module.STEP_LATE_SECONDS) == (
-        alone_module.STEP_LATE_SECONDS, alone_module.LATE_GAP)
+    assert alone_module.alone_limits(-1.0, 1e-4, 1.0, alone_module.STEP_LATE_SECONDS["cost"]) == (
+        alone_module.STEP_LATE_SECONDS["cost"], alone_module.LATE_GAP)
     assert alone_module.alone_limits(30.0, 1e-4, 1.0) == (1.0, 1e-4)  # its cap
     assert alone_module.alone_limits(0.5, 1e-4) == (0.5, 1e-4)  # the work left
 

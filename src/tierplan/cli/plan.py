@@ -81,9 +81,10 @@ def plan_cmd(scenario: str, fmt: str | None, output: str | None, wide: bool,
     took = time.perf_counter() - began
     if took > time_limit + max(OVERRUN_SLACK, OVERRUN_SHARE * time_limit):
         say(f"tierplan: note: planning took {took:.1f} s, past --time-limit "
-            f"{time_limit:g} s: a feasible plan is always finished (each workload's "
-            "own solve and the start of workloads that share a limit); see README, "
-            "'Choices where the spec is silent'")
+            f"{time_limit:g} s: steps that cannot stop part-way were finished (in one "
+            "period, each workload's own solve and the start of workloads that share a "
+            "limit; over periods, the step running at the limit); see "
+            "docs/plan-semantics.md, 'Optimality and time limits'")
     total = total_note(result.total_cost_usd, result.horizon_hours) if result.placements else "no plan"
     emit(render(result, fmt, table_width(output), wide, today=as_of), output,
          f" ({result.status}, {total})")

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal, NamedTuple
 
+from ..model import Objective
 from .budget import LATE_SOLVE, LEAST, lp_work
 from .milp import Milp, rounding_box, value_of
 from .solvers import Solver, SolveResult, get_backend, solver_name
@@ -29,10 +30,11 @@ __all__ = ["HINT_SHARE", "LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR
 # model stopped above 38 %.
 LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS, POOR_GAP = LATE_SOLVE, 0.01, 25 * LATE_SOLVE, 0.5
 
-# What a start's step gets past the deadline (see decomposition.PlanRun.start): enough
-# that a large member's step rarely stops above POOR_GAP, whose retry from scratch
-# (LATE_RETRY_SECONDS) costs far more (docs/planner-design.md).
-STEP_LATE_SECONDS = 0.1
+# What a start's step gets past the deadline, by the plan's objective (see
+# decomposition.PlanRun.start): under cost, enough that a large member's step rarely
+# stops above POOR_GAP, whose retry from scratch (LATE_RETRY_SECONDS) costs far more;
+# under latency the least, which measured better there (docs/planner-design.md).
+STEP_LATE_SECONDS: Final[Mapping[Objective, float]] = {"cost": 0.1, "latency": LEAST}
 
 # The share of a hinted model's seconds that its rounding box may take (solve_alone).
 HINT_SHARE = 0.5

@@ -362,7 +362,7 @@ class PlanRun:
 
             def steps(chunk: Sequence[Step]) -> list[SolveResult]:
                 return self.pool.alone(chunk, goal, self.solve_by,
-                                       Request(cap=SOLVE_CAP, late=STEP_LATE_SECONDS),
+                                       Request(cap=SOLVE_CAP, late=STEP_LATE_SECONDS[objective]),
                                        [RELAX] * len(chunk))
 
             how = StartPlan(steps, goal, self.known if ours else None,
