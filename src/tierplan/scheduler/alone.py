@@ -24,10 +24,8 @@ __all__ = ["HINT_SHARE", "LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR
 # A workload alone must get a plan even past the deadline (without one there is none
 # for the scenario): it then has LATE_SECONDS with at least LATE_GAP, and when even
 # that finds no plan, LATE_RETRY_SECONDS more. So does one whose plan is more than
-# POOR_GAP above its bound when its time runs out: with the 0.1 s of a late step, one
-# 1,000-workload run's step stopped at $309,761 (gap 99 %) where it takes $2,589 in
-# 0.07-0.1 s, and the whole plan came out 8 % dearer. In other runs no step or priced
-# model stopped above 38 %.
+# POOR_GAP above its bound when its time runs out: one such step can make the whole
+# plan several per cent dearer (measured in docs/planner-design.md).
 LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS, POOR_GAP = LATE_SOLVE, 0.01, 25 * LATE_SOLVE, 0.5
 
 # What a start's step gets past the deadline, by the plan's objective (see
@@ -124,9 +122,8 @@ def solve_alone(task: AloneTask) -> SolveResult:
                                boxed.seconds, boxed.work, boxed.cut)
         start, seconds = boxed.x, max(seconds - boxed.work, 0.01)
         spent, cut = spent + boxed.work, boxed.cut
-    # Without presolve: the 324 priced models of the 1,000-workload benchmark's block take
-    # 12.4-12.8 s instead of 14.4-15.4 s (1 s cap each). (Larger models, such as the
-    # neighbourhoods of a search, keep it: at 250 workloads the gap grew without.)
+    # Without presolve: one workload's model has little for it to remove, and it costs
+    # more than it saves over hundreds of them. (A search's larger neighbourhoods keep it.)
     result = backend.solve(milp, primary, tie, seconds, gap, start, presolve=False)
     if result.status == "no_solution" or (result.status == "time_limit"
                                           and result.gap > POOR_GAP):

@@ -26,10 +26,8 @@ LIGHT_OFF = ("mip_heuristic_run_rins", "mip_heuristic_run_rens",
 
 
 # LP relaxations are solved by the dual simplex without presolve and with Devex
-# pricing: on the 1,000-workload benchmark the merged block's LP (99k columns, 74k rows)
-# takes 1.3-1.4 s instead of 1.9 s, and 324 of its workloads' LPs 0.26 s instead of
-# 0.6 s; presolve finds little to remove in them. (A model with its integers fixed is
-# another matter: presolve removes them, and polishing is faster with it.)
+# pricing: presolve finds little to remove in them, and both are faster so (measured in
+# docs/planner-design.md). A model with its integers fixed keeps presolve: it removes them.
 LP_OPTIONS: dict[str, object] = {"presolve": "off", "simplex_dual_edge_weight_strategy": 1}
 
 _BANNER_LOCK = threading.Lock()

@@ -339,14 +339,10 @@ POLISH_PARALLEL_FROM = 64
 # starts, broke a row together, and the merged block's start took 2.6 s more.
 RESERVE_STARTS = 1.2
 
-# What the merged blocks' MILPs get at least of the time left after their starts, even
-# when RESERVE_STARTS would keep more: without it a slow start left 0.01 s for the
-# MILP of the 100-workload benchmark's 31-workload block (10 s limit), which then
-# kept its start ($117,428); the better plan ($113,004, found later with the leftover
-# time) breaks a row with another block, which by then can no longer be merged, and
-# the plan came out 1.3 % dearer, gap 2.0 % instead of 0.7 %. With a third (1.6 s
-# there) the MILP finds it, the blocks are merged and solved again as in other runs.
-# At 250 and 500 workloads the same or slightly better gaps (two runs each).
+# What the merged blocks' MILPs get at least of the work left after their starts, even
+# when RESERVE_STARTS would keep more: a MILP starved by a slow start keeps its start and
+# misses the plan that would have forced a further merge (measured in
+# docs/planner-design.md).
 MILP_SHARE = 1 / 3
 
 # Inference workloads per task of Pool.prepare: enough to keep the messages few, few

@@ -99,16 +99,8 @@ PRICED_FLOOR = LEAST
 
 # Whether a member priced past the deadline keeps the plan of its LP part's rounding
 # box (see alone.solve_alone) instead of solving its whole model from it; its bound is
-# then its LP part's value. Those whole solves take ~15 ms each (2 ms for the box), and
-# past the deadline they made pricing end up to 2 s late when the machine is slow;
-# the start and the run ended late with it. At 1,000 workloads and --time-limit 10,
-# with planner.START_SECONDS halved to 1 ms and the riskiest roundings priced first
-# (rounding_risk), against the commit before: in a slow hour 9.25-9.33 s instead of
-# 9.63-10.62 s, gap 2.1-2.6 % instead of 1.5-1.7 % (three pairs back to back); with a
-# busy loop beside it 9.6-10.3 s instead of 12.9 s, gap 4.7-5.3 % instead of 2.1 %; in
-# a fast hour the same time, 8.97-9.28 s, and gap 1.4-1.8 % instead of 1.3-1.4 %.
-# Priced first by rounding_risk, the gap was 1.5-2.8 % against 1.7-2.6 % in list order
-# (eight pairs).
+# then its LP part's value. The box takes a fraction of a whole solve, and late members
+# are the least risky ones (rounding_risk); measured in docs/planner-design.md.
 BOX_LATE = True
 
 
