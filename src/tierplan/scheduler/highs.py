@@ -294,20 +294,21 @@ class HighsBackend:
         def at_bound(low: float, up: float) -> int:
             return lower if low > -inf else upper if up < inf else zero
 
+        def fits(status: int, low: float, up: float) -> bool:
+            # basic, or at a bound that is finite
+            return status == basic or (status == lower and low > -inf) or (
+                status == upper and up < inf)
+
         cols: list[int] = []
         for tag, low, up in zip(milp.col_tags, col_lower, col_upper, strict=True):
             status = hint.cols.get(tag)
-            if status is None or (status != basic and (
-                    (status == lower and low <= -inf) or (status == upper and up >= inf)
-                    or status not in (lower, upper))):
+            if status is None or not fits(status, low, up):
                 status = at_bound(low, up)
             cols.append(status)
         rows: list[int] = []
         for tag, low, up in zip(milp.row_tags, lp.row_lower_, lp.row_upper_, strict=True):
             status = hint.rows.get(tag, basic)
-            if status != basic and ((status == lower and low <= -inf)
-                                    or (status == upper and up >= inf)
-                                    or status not in (lower, upper)):
+            if not fits(status, low, up):
                 status = basic if low <= -inf and up >= inf else at_bound(low, up)
             rows.append(status)
         extra = cols.count(basic) + rows.count(basic) - milp.num_rows
