@@ -121,11 +121,8 @@ class WarmBackend(Protocol):
 
 
 # The objectives whose merged LPs start from their parts' basis. The LP is degenerate:
-# from a basis it may end at another optimal vertex, whose prices give another start.
-# Under the latency objective the re-solve costs 6-10 CPU s cold at 1,000 workloads
-# (under 1 warm) and the plans at 100-1,000 workloads were as good or better; under the
-# cost objective the LP takes about 3 s cold, and 250 workloads' plan went from 0.93 %
-# to 2.1 % with the warm start.
+# from a basis it may end at another optimal vertex, whose prices give another start;
+# that paid only where the cold LP is slow (latency; measured in docs/planner-design.md).
 WARM_OBJECTIVES = ("latency",)
 
 
