@@ -8,7 +8,7 @@ from ..model import Placement, TrainingWorkload
 from .candidates import TrainOption, Universe
 from .formulation import Formulation
 
-__all__ = ["decode", "training_placement"]
+__all__ = ["TINY", "decode", "training_placement"]
 
 TINY = 1e-9  # traffic below this (rps) is a solver's zero
 

@@ -1,10 +1,10 @@
-"""Plans over several periods, or with hardware to buy (SPEC 5.2-5.4): one model of the
-whole scenario (:mod:`.period_model`), solved by one call of the solver.
+"""Plans over several periods, or with hardware to buy (SPEC 5.2-5.4).
 
-The decomposition of :mod:`.planner` splits workloads that share no row; over periods
-every owned offering's rows and every bought unit tie its users across time, so these
-scenarios are solved whole (the planner's ``monolithic`` way). Decoding gives each
-placement one entry per period; :func:`.ledger.finish` adds committed and idle cost.
+Workloads that share no row are planned apart and groups that break a shared row are
+merged (:func:`plan_periods`); a merged group starts from its members' plans at its LP's
+prices, repaired where they break a shared row (:func:`solve_merged`). Models come from
+:mod:`.period_model`, solutions become placements with one entry per period in
+:mod:`.period_decoding`, and :func:`.ledger.finish` adds committed and idle cost.
 """
 
 from __future__ import annotations
@@ -23,15 +23,14 @@ from ..model import (
     PlanStatus,
     SolverInfo,
 )
-from ..periods import period_of
 from . import explain, gaps, ledger, summary
 from .breakeven import buy_explanations
 from .budget import Guard, WorkClock
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
-from .decoding import training_placement
 from .milp import Milp, by_tag, value_of
 from .options import PlanOptions
 from .parts import PART_LEAST, Pending, collect, hand_over, solve_by_parts
+from .period_decoding import decode_periods
 from .period_explain import buy_costs, buy_savings, diagnose, period_bindings
 from .period_model import PeriodModel, build_periods, join_periods
 from .period_pool import Runner
@@ -49,7 +48,6 @@ from .strategy import Problem, guarded
 
 __all__ = ["plan_periods"]
 
-TINY = 1e-9
 
 
 @dataclass
@@ -434,78 +432,3 @@ def _placing_order(model: PeriodModel) -> Callable[[Sequence[str]], list[str]]:
 # Merged groups up to this many columns are solved whole after their start, with the
 # work left (an exact optimum for small groups); larger ones only by neighbourhoods.
 WHOLE_COLUMNS = 15_000
-
-
-def decode_periods(universe: Universe, model: PeriodModel, x: Sequence[float]) -> list[Placement]:
-    sc = universe.scenario
-    periods = sc.timeline
-    out: list[Placement] = []
-    for v in model.inference:
-        w = v.cand.workload
-        for gi, g in enumerate(v.cand.groups):
-            site = universe.sites[g.site]
-            for ui, unit in enumerate(g.units):
-                counts = [round(x[c]) if (c := v.n[p][gi][ui]) is not None else 0
-                          for p in range(len(periods))]
-                if not any(counts):
-                    continue
-                offering = universe.offers[unit.offer][1]
-                traffic: list[dict[str, float]] = []
-                costs: list[float] = []
-                compute = transfer = 0.0
-                for p, period in enumerate(periods):
-                    n = counts[p]
-                    used = [(u2, round(x[c])) for u2, c in zip(g.units, v.n[p][gi], strict=True)
-                            if c is not None and round(x[c]) > 0]
-                    capacity = sum(u2.cap * k for u2, k in used)
-                    share = unit.cap * n / capacity if n else 0.0
-                    flows = {universe.clients[ci].name: x[c] * share
-                             for ci, c in v.y[p][gi].items() if x[c] > TINY and share}
-                    traffic.append(flows)
-                    c_p = n * offering.usd_per_hour * period.hours
-                    t_p = sum(flows.values()) * 3600 * period.hours * w.payload_kb * 1e-6 * (
-                        site.egress_usd_per_gb)
-                    compute += c_p
-                    transfer += t_p
-                    costs.append(c_p + t_p)
-                H = sc.horizon_hours
-                mean = {c: sum(t.get(c, 0.0) * q.hours for t, q in zip(traffic, periods,
-                                                                      strict=True)) / H
-                        for c in sorted({c for t in traffic for c in t})}
-                out.append(Placement(
-                    workload=w.name, kind="inference", site=site.name, tier=site.tier,
-                    provider=site.provider, offering=offering.name,
-                    accelerator=offering.accelerator, instances=max(counts),
-                    purchase="on-demand", usd_per_hour=offering.usd_per_hour,
-                    cost_usd=compute + transfer, compute_usd=compute, transfer_usd=transfer,
-                    team=w.team, traffic_rps=mean, instances_by_period=tuple(counts),
-                    traffic_by_period=tuple(traffic), cost_by_period=tuple(costs),
-                    price_source=offering.price_source, price_as_of=offering.price_as_of))
-    for t in model.training:
-        tw = t.cand.workload
-        for ti, opt in enumerate(t.cand.options):
-            col = t.x[ti]
-            if col is None or x[col] <= 0.5:
-                continue
-            hours = _schedule(t.h[ti], t.hours[ti], opt.instance_hours, x)
-            costs = [opt.usd_per_hour * h for h in hours]
-            begin = tw.release_hours + opt.transfer_hours
-            costs[period_of(periods, begin)] += opt.transfer_usd
-            out.append(training_placement(universe, tw, opt, hours, costs))
-    return out
-
-
-def _schedule(cols: Sequence[int | None], most: Sequence[float], total: float,
-              x: Sequence[float]) -> list[float]:
-    """Instance-hours per period: the model's h, or (an option no row limits) as early
-    as its window allows."""
-    if any(c is not None for c in cols):
-        hours = [max(0.0, x[c]) if c is not None else 0.0 for c in cols]
-        scale = total / sum(hours) if sum(hours) > 0 else 1.0
-        return [h * scale for h in hours]  # the solver's tolerance off, the sum exact
-    out, left = [], total
-    for top in most:
-        take = min(top, left)
-        out.append(take)
-        left -= take
-    return out
