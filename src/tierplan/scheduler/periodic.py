@@ -110,7 +110,7 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
                     # The tie-break is an LP over the chosen integers (polish below), as
                     # the planner's default ``routing``; ``exact`` searches them again.
                     handed[id(g)] = hand_over(runner, g.model.milp, latency, exact, work,
-                                              options.gap)
+                                              options.gap, chain=True)
             for g in todo:
                 assert g.model is not None
                 m = g.model.milp
