@@ -146,8 +146,11 @@ def hand_over(runner: Runner, m: Milp, latency: bool, tie: bool, work: float,
     todo = [i for i, task in enumerate(asked) if task is not None]
     if chain:
         todo.sort(key=lambda i: -_demand(_task(asked[i]).milp))
-        for i, future in zip(todo, runner.submit_chain([_task(asked[i]) for i in todo]),
-                             strict=True):
+        # Only the first keeps its earlier plan: the one before, at the same prices,
+        # is the better start for the others.
+        tasks = [_task(asked[i]) if k == 0 else _task(asked[i])._replace(start=None)
+                 for k, i in enumerate(todo)]
+        for i, future in zip(todo, runner.submit_chain(tasks), strict=True):
             futures[i] = future
     else:
         for i in todo:
