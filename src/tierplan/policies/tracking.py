@@ -20,10 +20,13 @@ The way production systems pair a slow planner with a fast autoscaler:
   ``hpa`` holds; with ``deployments: plan`` they follow each interval's plan.
 - **Where, every step** (:mod:`tierplan.policies.placement`): whole instances move to
   cheaper keys of the mix (merit order: USD per rps-hour, price in force plus response
-  egress), never leaving a client less capacity. Units of a limited offering that the
-  layout gives a deployment, as many as it wanted within its scale-down window, are its
-  claim; other workloads use only what no deployment claims, and moves leave it room to
-  grow (:mod:`tierplan.policies.reserve`). Moves onto an offering whose availability changed
+  egress), never leaving a client less capacity; while a workload scales up, also to free
+  units that boot faster and serve what the instance is sized to carry though they carry
+  less (:func:`tierplan.policies.placement.place`), undone at its next scale-down. Units
+  of a limited offering that the layout gives a deployment, as many as it wanted within
+  its scale-down window, are its claim; other workloads use only what no deployment
+  claims, and moves leave it room to grow (:mod:`tierplan.policies.reserve`). Moves onto
+  an offering whose availability changed
   during the run stop where losing all of them would leave less than the load. While a
   workload scales down, a move starts nothing (the engine keeps the instances it stops
   until what it starts is ready).
