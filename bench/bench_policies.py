@@ -289,8 +289,9 @@ def job_floor(sim: Any) -> float | None:
                 1.0 if opt.nodes == 1 else w.multi_node_efficiency)
             if rate <= 0:
                 continue
-            boot_h = world.delay_steps[site.tier] * world.step_s / 3600
-            hours = boot_h + opt.transfer_hours + w.work_hours / rate
+            # boot and dataset move in whole steps, as the engine counts them
+            boot = world.delay_steps[site.tier] + math.ceil(opt.transfer_hours * 3600 / world.step_s - 1e-9)
+            hours = boot * world.step_s / 3600 + w.work_hours / rate
             if w.deadline_hours is None or hours <= w.deadline_hours + 1e-9:
                 best = min(best, opt.nodes * price * hours + opt.transfer_usd)
         total += best
