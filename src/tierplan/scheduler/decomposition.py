@@ -48,7 +48,7 @@ from .latency_start import (
     scaled_plans,
 )
 from .latency_start import Plan as MemberPlan
-from .milp import Milp, by_tag, value_of
+from .milp import Milp, by_tag
 from .options import PlanOptions
 from .polishing import Ahead, Polished, PolishJob, polish_ahead, polish_early
 from .pool import Context, Pool
@@ -404,10 +404,12 @@ class PlanRun:
 
             dear = optimal | scaled_plans(block, forms, dearer, solve)
             start = place(objective, (), at=(dearer, dear))
-            if start is None:
+            cheapest = start is None
+            if cheapest:
                 start = place("cost", ())
                 if start is None:
                     return None
+            assert start is not None
             # Each member's best of that plan, its priced optimum, its plan at the
             # dearer prices and its own optimum that fit together (see
             # latency_start.choose_plans) reserves more wisely.
@@ -421,10 +423,9 @@ class PlanRun:
                                        self.options.gap, x0)])[0]
 
             chosen = choose_plans(self.world, block, others, objective, start, plans, select)
-            x = place(objective, (), reservation=chosen)
-            assert block.form is not None
-            goal = objectives(block.form, objective)[0]
-            return chosen if x is None or value_of(goal, chosen) <= value_of(goal, x) else x
+            if not cheapest:  # the choice is the start (steps from it measured worse)
+                return chosen
+            return place(objective, (), reservation=chosen)
 
         promoted: list[int] = []
         x: list[float] | None = None
