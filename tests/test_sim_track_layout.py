@@ -1,7 +1,8 @@
 """`optimal`'s fast loop with `deployments: peak` (the default): it sizes the deployments
 `hpa` runs (the plan for the run's peak) by the same HPA arithmetic and only moves whole
 instances of them to cheaper keys of each interval's mix. So it holds at least `hpa`'s
-capacity at every step and pays less whenever a cheaper key is in reach."""
+capacity at every step (but for the headroom of an instance that faster units replace
+while the load rises) and pays less whenever a cheaper key is in reach."""
 
 from __future__ import annotations
 

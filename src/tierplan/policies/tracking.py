@@ -189,7 +189,8 @@ class TrackingPolicy(_Planned):
         plan for the run's peak demand fixes the keys, their traffic shares and their
         starting counts, for the whole run. How much they hold is HPA arithmetic on them,
         so capacity per client is what ``hpa`` holds; the planner's mix only decides where
-        whole instances of it run (cheaper keys, never less capacity)."""
+        whole instances of it run (cheaper keys, never less capacity than they are sized
+        to carry)."""
         self._peak = window_peak(world, 0, world.steps)
         view = self._plan_view(world, obs, self._peak, 1.0, 0.0)
         self._reference = view = view if view is not None else PlanView({}, {})
