@@ -283,7 +283,7 @@ PRICE_FLOOR = 1e-9
 NEIGHBOURS = 2
 # Work seconds a merged group's plan is improved for at least, also past the plan's
 # work (its start alone leaves it several per cent above its bound).
-LATE_IMPROVE = 4.0
+LATE_IMPROVE = 6.0
 # Work seconds per neighbourhood, and below which none is solved.
 STEP = 1.0
 LEAST = 0.05
