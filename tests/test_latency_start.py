@@ -201,6 +201,6 @@ def test_overspent_tells_whether_the_members_plans_break_a_budget_together(budge
     world, block = _block(sc)
     plans = scaled_plans(block, _own_models(sc, world), {("budget", 0): 1e-9},
                          _priced_solver("latency"))
-    assert overspent(world, block, [], plans) is over
+    assert bool(overspent(world, block, [], plans)) is over
     # Without every member's plan it cannot be told.
-    assert overspent(world, block, [], {0: plans[0], 1: plans[1]}) is False
+    assert overspent(world, block, [], {0: plans[0], 1: plans[1]}) == []
