@@ -299,6 +299,8 @@ def scaled_plans(block: Block, forms: Mapping[int, Formulation], prices: Mapping
     when given: the others' priced models are the same as at the prices before).
     ``solve(steps, hints)`` solves the models with their column prices, each from the
     rounding of its part of the block's LP solution (``block.lp``)."""
+    if not prices:  # no member pays a price (its model need not have been written)
+        return {}
     at_lp = dict(zip(block.form.milp.col_tags, block.lp, strict=True)) if (
         block.form is not None and block.lp is not None) else {}
     todo: list[tuple[int, list[float]]] = []
