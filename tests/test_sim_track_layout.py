@@ -1,7 +1,8 @@
 """`optimal`'s fast loop with `deployments: peak` (the default): it sizes the deployments
 `hpa` runs (the plan for the run's peak) by the same HPA arithmetic and only moves whole
 instances of them to cheaper keys of each interval's mix. So it holds at least `hpa`'s
-capacity at every step and pays less whenever a cheaper key is in reach."""
+capacity at every step (but for the headroom of an instance that faster units replace
+while the load rises) and pays less whenever a cheaper key is in reach."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import yaml
 from simfiles import run, scenario
 from tierplan.policies.deployments import Deployments
 from tierplan.policies.hpa import HpaSettings
-from tierplan.policies.placement import Option, place
+from tierplan.policies.placement import Limits, Option, place
 from tierplan.policies.reserve import Recent
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -66,8 +67,9 @@ def test_moves_start_instances_only_when_not_scaling_down() -> None:
     assert place(options, {0: 3}, deployments, {0: np.inf, 1: 2.0}, 1) == {0: 1, 1: 2}
     # scaling down (hold: what runs now): a move may use a box that runs already, but
     # starts none, since the engine would keep every cut instance running until it booted
-    assert place(options, {0: 2}, deployments, {0: np.inf, 1: 2.0}, 1, hold={0: 2, 1: 1}) == {0: 1, 1: 1}
-    assert place(options, {0: 2}, deployments, {0: np.inf, 1: 2.0}, 1, hold={0: 3}) == {0: 2}
+    held = Limits(hold={0: 2, 1: 1})
+    assert place(options, {0: 2}, deployments, {0: np.inf, 1: 2.0}, 1, held) == {0: 1, 1: 1}
+    assert place(options, {0: 2}, deployments, {0: np.inf, 1: 2.0}, 1, Limits(hold={0: 3})) == {0: 2}
 
 
 def test_units_laid_out_for_a_workload_are_lent_while_it_does_not_want_them(tmp_path: Path) -> None:
@@ -137,8 +139,8 @@ def test_both_layouts_serve_a_flat_load_from_the_cheapest_key(tmp_path: Path, la
 
 def test_moves_leave_the_units_kept_for_their_owner() -> None:
     options, deployments = _edge_and_cloud()
-    assert place(options, {0: 3}, deployments, {0: np.inf, 1: 2.0}, 1, keep={1: 1.0}) == {0: 2, 1: 1}
-    assert place(options, {0: 3}, deployments, {0: np.inf, 1: 2.0}, 1, keep={1: 2.0}) == {0: 3}
+    assert place(options, {0: 3}, deployments, {0: np.inf, 1: 2.0}, 1, Limits(keep={1: 1.0})) == {0: 2, 1: 1}
+    assert place(options, {0: 3}, deployments, {0: np.inf, 1: 2.0}, 1, Limits(keep={1: 2.0})) == {0: 3}
 
 
 def test_moves_onto_a_volatile_offer_only_as_far_as_the_rest_carries_the_load() -> None:
@@ -166,3 +168,27 @@ def test_recent_keeps_what_was_wanted_within_the_window_and_room_to_grow() -> No
     recent.update(7, 480.0, 2, 20.0, 10.0)
     # it grew by one (10 rps in a lead): room for one more
     assert recent.most[7] == 2 and recent.kept[7] == 1
+
+
+def test_faster_cheaper_units_that_carry_less_replace_an_instance_only_while_scaling_up() -> None:
+    # A cloud deployment of 3 replicas (12 rps each at the target, 15 at most, $0.7/h,
+    # 3 steps to boot) and edge boxes (4.8 rps at the target, 6 at most, $0.06/h).
+    deployments = Deployments(HpaSettings())
+    deployments.retarget(0.0, {0: {"c": 1.0}}, {0: (12.0, 15.0)}, {0: 3})
+    deployments.replicas(0.0, {"c": 30.0})
+
+    def placed(free_boxes: float, partial: bool, box_boot: int = 1) -> dict[int, int]:
+        options = [Option(1, 1, "edge", 4.8, frozenset({"c"}), 0.0125, 0.06, 6.0, boot=box_boot),
+                   Option(0, 0, "cloud", 12.0, frozenset({"c"}), 0.059, 0.7, 15.0, boot=3)]
+        return place(options, {0: 3}, deployments, {0: np.inf, 1: free_boxes}, 1, Limits(partial=partial))
+
+    # two boxes carry 9.6 rps at the target, less than an instance's 12: no whole move
+    assert placed(2.0, partial=False) == {0: 3}
+    # scaling up: they serve 12 rps at most, what the instance is sized to carry, and are
+    # ready first; only its headroom (3 rps) is missing
+    assert placed(2.0, partial=True) == {0: 2, 1: 2}
+    assert placed(5.0, partial=True) == {0: 1, 1: 5}  # three boxes carry a whole instance
+    # one box serves 6 rps, half of what the instance is sized for; boxes that boot as
+    # slowly as the cloud are not ready first
+    assert placed(1.0, partial=True) == {0: 3}
+    assert placed(2.0, partial=True, box_boot=3) == {0: 3}

@@ -7,7 +7,10 @@ that is down) go to the cheapest keys with room that reach their clients; then, 
 key first, an instance is replaced by whole instances of cheaper keys (cheapest first)
 that carry at least as much and cost less, as long as those keys reach every client the
 dear key serves and ``min_sites`` sites keep an instance. No client ever has less
-capacity than its deployments hold; what it costs is the merit order's business.
+capacity than its deployments hold, but for one kind of move: cheaper units that boot
+faster and carry less than the instance they replace (two 0.6 rps edge boxes for a
+1.5 rps cloud instance), made while the workload scales up (the caller decides), serving
+what the instance was sized to carry but not its headroom.
 
 Two limits keep a move from costing attainment later: it leaves ``keep`` units of each
 offer free (for the offer's own deployments: :mod:`tierplan.policies.reserve`), and what
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 
 from .deployments import Deployments, ceil_replicas
 
-__all__ = ["Option", "place"]
+__all__ = ["Limits", "Option", "place"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,19 +41,38 @@ class Option:
     hourly: float  # USD per instance-hour
     capacity: float = 0.0  # rps one instance serves at all (0: ``per_replica``)
     volatile: bool = False  # its availability has changed during the run
+    boot: int = 0  # steps an instance takes to start
 
     @property
     def serves(self) -> float:
         return self.capacity or self.per_replica
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What bounds this step's moves to cheaper keys.
+
+    ``hold`` (instances per slot running now): moves start nothing, a cheaper key takes at
+    most what it runs now. ``keep[offer]``: units a move leaves free. ``partial``: a move
+    may use cheaper units that carry less than the instance they replace (see
+    :func:`place`); the caller allows it while the workload scales up."""
+
+    hold: Mapping[int, int] | None = None
+    keep: Mapping[int, float] | None = None
+    partial: bool = False
+
+
 def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: Deployments,
-          free: dict[int, float], min_sites: int, hold: Mapping[int, int] | None = None,
-          keep: Mapping[int, float] | None = None) -> dict[int, int]:
+          free: dict[int, float], min_sites: int, limits: Limits = Limits()) -> dict[int, int]:
     """Instances per slot for ``replicas`` (per slot) over ``options`` (the mix's keys that
-    are up, in merit order); ``free`` (instances left per offer) is updated. With ``hold``
-    (instances per slot running now), moves to cheaper keys start nothing: a cheaper key
-    takes at most what it runs now. Moves leave ``keep[offer]`` units free."""
+    are up, in merit order); ``free`` (instances left per offer) is updated.
+
+    A move replaces one instance of a dear key by whole instances of cheaper keys that
+    carry at least its planning capacity, or, with ``limits.partial``, by cheaper units
+    that carry less (they have no room for more), provided that they boot in fewer steps
+    and serve at all at least its planning capacity: what it was sized to carry is still
+    served, only its headroom is not."""
+    hold, keep = limits.hold, limits.keep
     by_index = {o.index: o for o in options}
     served = {o.index: deployments.clients(o.index) for o in options}
     counts: dict[int, int] = {}
@@ -96,6 +118,10 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
             added = _replacement(dear, cheaper, room)
             if added is None:
                 break
+            if sum(k * by_index[i].per_replica for i, k in added.items()) < dear.per_replica - 1e-9 and not (
+                    limits.partial and all(by_index[i].boot < dear.boot for i in added)
+                    and sum(k * by_index[i].serves for i, k in added.items()) >= dear.per_replica - 1e-9):
+                break  # they carry less than it, and may not (see ``Limits.partial``)
             if counts[dear.index] == 1 and _sites(options, counts, without=dear, added=added) < min_sites:
                 break
             risky = sum(k * by_index[i].serves for i, k in added.items() if by_index[i].volatile)
@@ -132,7 +158,8 @@ def _merged(owed: Sequence[tuple[float, frozenset[str]]]) -> list[tuple[float, f
 
 def _replacement(dear: Option, cheaper: Sequence[Option], free: Mapping[int, float]) -> dict[int, int] | None:
     """Whole instances of the ``cheaper`` keys, cheapest first, that carry what one
-    instance of ``dear`` does, if they cost less; else None."""
+    instance of ``dear`` does (or, when they have not the room, all they have room for),
+    if they cost less; else None."""
     added: dict[int, int] = {}
     rps = usd = 0.0
     for o in cheaper:
@@ -140,7 +167,7 @@ def _replacement(dear: Option, cheaper: Sequence[Option], free: Mapping[int, flo
             added[o.index] = added.get(o.index, 0) + 1
             rps += o.per_replica
             usd += o.hourly
-    if rps < dear.per_replica - 1e-9 or usd >= dear.hourly:
+    if not added or usd >= dear.hourly:
         return None
     return added
 

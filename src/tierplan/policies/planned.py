@@ -22,8 +22,9 @@
   ``plan_cap_rps * target_utilization`` per replica.
 
 Training jobs (``optimal``, ``static``): a plan of the job alone, its work set to what is
-left and its deadline to the time left, with the capacity free now; ``hpa`` places
-jobs like ``greedy``.
+left and its deadline to the time left, with the capacity free now, unless a cheaper
+limited offering that the policy's own jobs free in time is worth waiting for
+(:mod:`tierplan.policies.waiting`); ``hpa`` places jobs like ``greedy``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from ..scheduler import PlanOptions, plan
 from .base import JobChoice, JobRequest, Key, Observation, observed_peak, window_peak
 from .greedy import cheapest_job_choice
 from .hpa import HpaSettings, Stabiliser, desired_replicas
+from .waiting import OwnedQueue
 
 if TYPE_CHECKING:
     from ..simulations.world import World
@@ -144,6 +146,7 @@ class _Planned:
         self.plan_seconds = 0.0
         self.plan_failures = 0
         self._cache: dict[Any, PlanView | None] = {}
+        self._queue = OwnedQueue()
 
     def _plan(self, world: World, obs: Observation, demand: Mapping[tuple[str, str], float],
               headroom: float, churn_usd: float) -> dict[Key, int] | None:
@@ -193,6 +196,13 @@ class _Planned:
         return view
 
     def place_job(self, world: World, job: JobRequest, obs: Observation) -> JobChoice | None:
+        # A cheaper limited offering that this policy's own jobs free in time is waited for
+        # (tierplan.policies.waiting); otherwise the plan of the job alone.
+        choice = None if self._queue.wait(world, job, obs) else self._job_choice(world, job, obs)
+        self._queue.placed(world, job, choice, obs)
+        return choice
+
+    def _job_choice(self, world: World, job: JobRequest, obs: Observation) -> JobChoice | None:
         left_h = (job.deadline_s - obs.time_s) / 3600 if job.deadline_s is not None else None
         if left_h is not None and left_h > 0:
             w = replace(job.workload, work_hours=job.remaining_hours, deadline_hours=left_h, budget_usd=None)

@@ -20,10 +20,13 @@ The way production systems pair a slow planner with a fast autoscaler:
   ``hpa`` holds; with ``deployments: plan`` they follow each interval's plan.
 - **Where, every step** (:mod:`tierplan.policies.placement`): whole instances move to
   cheaper keys of the mix (merit order: USD per rps-hour, price in force plus response
-  egress), never leaving a client less capacity. Units of a limited offering that the
-  layout gives a deployment, as many as it wanted within its scale-down window, are its
-  claim; other workloads use only what no deployment claims, and moves leave it room to
-  grow (:mod:`tierplan.policies.reserve`). Moves onto an offering whose availability changed
+  egress), never leaving a client less capacity; while a workload scales up, also to free
+  units that boot faster and serve what the instance is sized to carry though they carry
+  less (:func:`tierplan.policies.placement.place`), undone at its next scale-down. Units
+  of a limited offering that the layout gives a deployment, as many as it wanted within
+  its scale-down window, are its claim; other workloads use only what no deployment
+  claims, and moves leave it room to grow (:mod:`tierplan.policies.reserve`). Moves onto
+  an offering whose availability changed
   during the run stop where losing all of them would leave less than the load. While a
   workload scales down, a move starts nothing (the engine keeps the instances it stops
   until what it starts is ready).
@@ -48,7 +51,7 @@ from .base import Key, Observation, observed_peak, window_peak
 from .deployments import Deployments
 from .greedy import _meet_minimums
 from .hpa import HpaSettings
-from .placement import Option, place
+from .placement import Limits, Option, place
 from .planned import PlanSettings, PlanView, _Planned, lead_steps
 from .reserve import Recent
 
@@ -140,6 +143,7 @@ class TrackingPolicy(_Planned):
         self._fast: set[int] = set()  # slots that boot faster than the slowest key
         self._slot: dict[Key, int] = {}
         self._total: dict[str, int] = {}  # workload -> replicas its deployments held last step
+        self._swap: dict[str, bool] = {}  # workload -> partial moves stand (see decide)
         self._recent: Recent | None = None  # what deployments on limited offerings wanted lately
         self._limited: dict[str, tuple[int, ...]] = {}  # workload -> its slots on limited offerings
         self._volatile: np.ndarray | None = None  # per offer: its availability has changed
@@ -185,7 +189,8 @@ class TrackingPolicy(_Planned):
         plan for the run's peak demand fixes the keys, their traffic shares and their
         starting counts, for the whole run. How much they hold is HPA arithmetic on them,
         so capacity per client is what ``hpa`` holds; the planner's mix only decides where
-        whole instances of it run (cheaper keys, never less capacity)."""
+        whole instances of it run (cheaper keys, never less capacity than they are sized
+        to carry)."""
         self._peak = window_peak(world, 0, world.steps)
         view = self._plan_view(world, obs, self._peak, 1.0, 0.0)
         self._reference = view = view if view is not None else PlanView({}, {})
@@ -332,7 +337,8 @@ class TrackingPolicy(_Planned):
             self._options = {name: [Option(s.index, s.offer, s.site, s.plan_cap_rps * self.target_utilization,
                                            frozenset(s.reach), self._rate(world, s, step),
                                            self._rate(world, s, step) * s.plan_cap_rps, s.cap_rps,
-                                           volatile is not None and bool(volatile[s.offer])) for s in keys]
+                                           volatile is not None and bool(volatile[s.offer]),
+                                           world.delay_steps[s.tier]) for s in keys]
                              for name, keys in self._order.items()}
             self._offers = {name: tuple(dict.fromkeys(s.offer for s in keys))
                             for name, keys in self._order.items()}
@@ -395,17 +401,27 @@ class TrackingPolicy(_Planned):
                 # stopping until what it starts is ready, so a move that starts something
                 # now would keep the whole cut running for a boot; moves wait a step.
                 hold = {self._slot[k]: n for k, n in obs.running.items() if k[0] == w.name}
+            # Partial moves (cheaper units that boot faster but carry less than the one they
+            # replace) are made when the workload scales up, and stand until it scales down:
+            # started with a rise they serve before the dear instance would have booted;
+            # after a scale-down capacity is closest to the load, and what they lack is not
+            # lent.
+            if total != self._total.get(w.name, total):
+                self._swap[w.name] = total > self._total[w.name]
+            partial = self._swap.get(w.name, False)
             self._total[w.name] = total
             keep: dict[int, float] = defaultdict(float)
             for i in self._limited[w.name]:
                 if i in replicas:
                     keep[self._offer_of[i]] += recent.kept[i] if i in self._fast else recent.lately[i]
             memo = (tuple(replicas.items()), tuple(usable.values()),
-                    None if hold is None else tuple(sorted(hold.items())), tuple(sorted(keep.items())))
+                    None if hold is None else tuple(sorted(hold.items())), tuple(sorted(keep.items())),
+                    partial)
             placed = self._placed[w.name].get(memo)
             if placed is None:
                 before = tuple(usable.values())
-                counts = place(self._options[w.name], replicas, deployments, usable, w.min_sites, hold, keep)
+                counts = place(self._options[w.name], replicas, deployments, usable, w.min_sites,
+                               Limits(hold, keep, partial))
                 _meet_minimums(w.min_instances, w.min_sites, keys, counts, usable)
                 placed = self._placed[w.name][memo] = (counts, tuple(
                     b - left for b, left in zip(before, usable.values(), strict=True)))

@@ -1,0 +1,129 @@
+"""Training jobs that wait for owned capacity (``optimal``, ``static``).
+
+A job that arrives while the owned (or edge, or any limited) offering it would run on
+most cheaply is busy goes, by the plan of the job alone, to what is free now: often the
+cloud. When the units are held by jobs this policy placed itself, it knows when they
+should free: the engine runs a job at ``nodes x units x speed`` (``x
+multi_node_efficiency`` for several nodes) once booted and its datasets moved. The job
+then waits when
+
+- the limited offering, started once those units free, finishes it by its deadline and
+  costs less than the cheapest option free now; and
+- an on-demand option that has room now, started then (at least a step from now), still
+  meets the deadline, so a wrong guess (a preemption, an outage, inference taking the
+  units) costs money, not the deadline (unless that room is gone by then too).
+
+It is asked again every step while it waits, and is placed as before once the units are
+free or waiting no longer pays. Estimates use the prices in force now.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from .base import JobChoice, JobRequest, Observation
+
+if TYPE_CHECKING:
+    from ..simulations.world import World
+
+__all__ = ["OwnedQueue"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    offer: int
+    site: str
+    nodes: int
+    spot: bool
+    hours: float  # from placement to the end: boot, dataset move, compute
+    usd: float  # what it bills: nodes x price x hours, plus the dataset move
+
+
+class OwnedQueue:
+    """The jobs this policy placed on limited offerings, and when each should end."""
+
+    def __init__(self) -> None:
+        self._held: dict[int, tuple[int, int, float]] = {}  # job -> (offer, nodes, end in s)
+
+    def placed(self, world: World, job: JobRequest, choice: JobChoice | None, obs: Observation) -> None:
+        """Record where ``job`` was placed now (``None``: it waits, nothing held)."""
+        self._held.pop(job.job, None)
+        if choice is None:
+            return
+        offer = world.offer_ix.get((choice.site, choice.offering))
+        if offer is None or world.available[offer] is None:
+            return
+        for o in _options(world, job, obs):
+            if o.offer == offer and o.nodes == choice.nodes and o.spot == choice.spot:
+                self._held[job.job] = (offer, choice.nodes, obs.time_s + o.hours * 3600)
+                return
+
+    def wait(self, world: World, job: JobRequest, obs: Observation) -> bool:
+        """Whether ``job`` should wait for a cheaper limited offering (module docstring)."""
+        if job.deadline_s is None:
+            return False
+        left_h = (job.deadline_s - obs.time_s) / 3600
+        step = min(obs.step, world.steps - 1)
+        options = _options(world, job, obs)
+        now = [o for o in options if _free_now(world, obs, o, step) and o.hours <= left_h + 1e-9]
+        if not now:
+            return False
+        best_now = min(o.usd for o in now)
+        fallback = [o for o in now if not o.spot]
+        for o in options:
+            if world.available[o.offer] is None or o.usd >= best_now - 1e-9 or o in now:
+                continue
+            free_at = self._frees_at(o, obs)
+            if free_at is None:
+                continue
+            start_h = (max(free_at, obs.time_s + world.step_s) - obs.time_s) / 3600
+            if start_h + o.hours <= left_h + 1e-9 and any(
+                    start_h + f.hours <= left_h + 1e-9 for f in fallback):
+                return True
+        return False
+
+    def _frees_at(self, option: _Option, obs: Observation) -> float | None:
+        """When enough units of the option's offer are free, counting only this policy's
+        own jobs ending there (None: they never will be)."""
+        free = obs.free[option.offer]
+        have = 0 if free is None else free
+        # a job past its end has ended (its units are in ``free``) or runs late: no guess
+        ends = sorted(end for offer, nodes, end in self._held.values()
+                      if offer == option.offer and end > obs.time_s for _ in range(nodes))
+        need = option.nodes - have
+        if need <= 0:
+            return obs.time_s
+        if need > len(ends):
+            return None
+        return ends[need - 1]
+
+
+def _free_now(world: World, obs: Observation, o: _Option, step: int) -> bool:
+    free = obs.free[o.offer]
+    if o.site in obs.down or (free is not None and free < o.nodes):
+        return False
+    return not (o.spot and (world.spot_blocked[step, o.offer] or math.isnan(world.spot_price[step, o.offer])))
+
+
+def _options(world: World, job: JobRequest, obs: Observation) -> list[_Option]:
+    """Every (offering, nodes, purchase) the job can run on, costed as the engine bills it
+    at the prices in force now."""
+    w = replace(job.workload, work_hours=job.remaining_hours, deadline_hours=None)
+    step = min(obs.step, world.steps - 1)
+    out = []
+    for opt in world.universe.training(w, (), limit=1e12, prune=False).options:
+        site = world.scenario.sites[opt.site]
+        offering = world.universe.offers[opt.offer][1]
+        offer = world.offer_ix[site.name, offering.name]
+        price = float(world.spot_price[step, offer] if opt.spot else world.price[step, offer])
+        rate = opt.nodes * offering.units * w.accelerators.get(offering.speed_key, 0.0) * (
+            1.0 if opt.nodes == 1 else w.multi_node_efficiency)
+        if math.isnan(price) or rate <= 0:
+            continue
+        boot = world.delay_steps[site.tier] + math.ceil(opt.transfer_hours * 3600 / world.step_s - 1e-9)
+        hours = boot * world.step_s / 3600 + job.remaining_hours / rate
+        usd = opt.nodes * price * hours + opt.transfer_usd
+        out.append(_Option(offer, site.name, opt.nodes, opt.spot, hours, usd))
+    return out
