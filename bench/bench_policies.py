@@ -145,6 +145,17 @@ def _example(file: str, scenario: Any = None, **changes: Any) -> Callable[[Path]
     return build
 
 
+def _unlimited_p4d() -> dict[str, Any]:
+    """The training example's scenario without the quota of 4 p4d nodes."""
+    path = EXAMPLES / "simulations" / "training-queue.scenario.yaml"
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
+    for site in data["sites"]:
+        for o in site["offerings"]:
+            if o["name"] == "p4d.24xlarge":
+                o.pop("available")
+    return data
+
+
 def _shared_world(_: Path) -> tuple[dict[str, Any], Any]:
     """bench_simulate.py's world for a day: 10 endpoints of 3 clients each, diurnal with
     noise, sharing 12 on-prem A100s and two edge sites of 6 Orins with three clouds."""
@@ -170,9 +181,10 @@ def cases(unseen: Path | None) -> list[Case]:
         Case("example azure-conversation (15 s, edge + cloud)", _example("azure-conversation.yaml")),
         Case("example region-outage (diurnal, multicloud)", _example("region-outage.yaml")),
         Case("example training-queue (training, spot)", _example("training-queue.yaml")),
-        Case("training-queue, an evaluation every hour (the owned DGX busy)", _example(
-            "training-queue.yaml", training=[{"workload": "nightly-retrain", "every": "12h", "start": "1h"},
-                                             {"workload": "eval-suite", "every": "1h", "start": "30m"}])),
+        Case("training-queue, an evaluation every hour (the owned DGX busy, p4d without quota)", _example(
+            "training-queue.yaml", _unlimited_p4d(),
+            training=[{"workload": "nightly-retrain", "every": "12h", "start": "1h"},
+                      {"workload": "eval-suite", "every": "1h", "start": "30m"}])),
         Case("spikes + diurnal, 2 days (multicloud)", lambda _: ({
             "duration": "2d", "step": "60s", "seed": 3, "provisioning": {"cloud": "4m", "edge": "10s"},
             "demand": [

@@ -8,7 +8,7 @@ from tierplan import PlanOptions, check_plan, plan
 from tierplan.scheduler.blocks import Block, StartPlan, World, sequential_start
 from tierplan.scheduler.candidates import Universe
 from tierplan.scheduler.formulation import build, objectives
-from tierplan.scheduler.latency_start import choose_plans, reserved_start
+from tierplan.scheduler.latency_start import choose_plans, overspent, reserved_start, scaled_plans
 from tierplan.scheduler.milp import by_tag, value_of
 from tierplan.scheduler.solvers import get_backend
 
@@ -150,3 +150,57 @@ def test_without_an_answer_the_choice_keeps_the_reservation():
     assert cheapest is not None
     x = choose_plans(world, block, [], "latency", cheapest, {}, lambda *a: _none())
     assert x == pytest.approx(cheapest)
+
+
+def _own_models(sc, world):
+    return {i: build(world.universe, [member], [], sc.budgets, world.total_demand)
+            for i, member in enumerate(world.members)}
+
+
+def _priced_solver(goal):
+    # What the planner's solve of members at prices does: each model with its column
+    # prices added to its objective (the hints are the LP's parts, none here).
+    solve = _solver(goal)
+
+    def with_hints(steps, hints):
+        assert len(hints) == len(steps)
+        return solve(steps)
+
+    return with_hints
+
+
+@pytest.mark.parametrize(("price", "each_usd"), [(1e-9, 500.0), (1.0, 100.0)])
+def test_dearer_prices_give_each_member_a_plan_that_takes_less_of_the_budget(price, each_usd):
+    sc = _three_services(650.0)
+    world, block = _block(sc)
+    forms = _own_models(sc, world)
+    plans = scaled_plans(block, forms, {("budget", 0): price}, _priced_solver("latency"))
+    assert sorted(plans) == [0, 1, 2]
+    for i, form in forms.items():
+        x = [plans[i].get(tag, 0.0) for tag in form.milp.col_tags]
+        assert value_of(objectives(form, "cost")[0], x) == pytest.approx(each_usd)
+
+
+def test_members_that_pay_no_price_are_not_solved_again():
+    sc = _three_services(650.0)
+    world, block = _block(sc)
+    calls = []
+
+    def solve(steps, hints):
+        calls.append(len(steps))
+        return []
+
+    assert scaled_plans(block, _own_models(sc, world), {("capacity", 0): 1.0}, solve) == {}
+    assert calls == [0]
+
+
+@pytest.mark.parametrize(("budget", "over"), [(650.0, True), (1600.0, False)])
+def test_overspent_tells_whether_the_members_plans_break_a_budget_together(budget, over):
+    # Each service's own optimum is Munich at $500: $1,500 together.
+    sc = _three_services(budget)
+    world, block = _block(sc)
+    plans = scaled_plans(block, _own_models(sc, world), {("budget", 0): 1e-9},
+                         _priced_solver("latency"))
+    assert overspent(world, block, [], plans) is over
+    # Without every member's plan it cannot be told.
+    assert overspent(world, block, [], {0: plans[0], 1: plans[1]}) is False

@@ -8,10 +8,13 @@ multi_node_efficiency`` for several nodes) once booted and its datasets moved. T
 then waits when
 
 - the limited offering, started once those units free, finishes it by its deadline and
-  costs less than the cheapest option free now; and
-- an on-demand option that has room now, started then (at least a step from now), still
-  meets the deadline, so a wrong guess (a preemption, an outage, inference taking the
-  units) costs money, not the deadline (unless that room is gone by then too).
+  costs less than the cheapest option free now, and no other job waits for it (two
+  would count on the same units); and
+- an on-demand option of an unlimited offering (no ``available``: nothing can take its
+  room), started then (at least a step from now), still meets the deadline, so a wrong
+  guess (a preemption, an outage, inference taking the units) costs money, not the
+  deadline. A site that is down is not waited for. (A limited fallback, a cloud quota,
+  was tried: jobs placed meanwhile took its room and waiting jobs missed deadlines.)
 
 It is asked again every step while it waits, and is placed as before once the units are
 free or waiting no longer pays. Estimates use the prices in force now.
@@ -46,12 +49,14 @@ class OwnedQueue:
 
     def __init__(self) -> None:
         self._held: dict[int, tuple[int, int, float]] = {}  # job -> (offer, nodes, end in s)
+        self._waiting: dict[int, int] = {}  # job -> the offer it waits for
 
     def placed(self, world: World, job: JobRequest, choice: JobChoice | None, obs: Observation) -> None:
         """Record where ``job`` was placed now (``None``: it waits, nothing held)."""
         self._held.pop(job.job, None)
         if choice is None:
             return
+        self._waiting.pop(job.job, None)
         offer = world.offer_ix.get((choice.site, choice.offering))
         if offer is None or world.available[offer] is None:
             return
@@ -62,6 +67,7 @@ class OwnedQueue:
 
     def wait(self, world: World, job: JobRequest, obs: Observation) -> bool:
         """Whether ``job`` should wait for a cheaper limited offering (module docstring)."""
+        self._waiting.pop(job.job, None)
         if job.deadline_s is None:
             return False
         left_h = (job.deadline_s - obs.time_s) / 3600
@@ -71,16 +77,22 @@ class OwnedQueue:
         if not now:
             return False
         best_now = min(o.usd for o in now)
-        fallback = [o for o in now if not o.spot]
+        # One job waits for an offering at a time (a second would count on the same units);
+        # the fallback is on demand on an unlimited offering: nothing can take its room.
+        awaited = set(self._waiting.values())
+        fallback = [o for o in now if not o.spot and world.available[o.offer] is None]
         for o in options:
-            if world.available[o.offer] is None or o.usd >= best_now - 1e-9 or o in now:
+            if (world.available[o.offer] is None or o.usd >= best_now - 1e-9 or o in now
+                    or o.offer in awaited or o.site in obs.down):
                 continue
             free_at = self._frees_at(o, obs)
             if free_at is None:
                 continue
             start_h = (max(free_at, obs.time_s + world.step_s) - obs.time_s) / 3600
-            if start_h + o.hours <= left_h + 1e-9 and any(
-                    start_h + f.hours <= left_h + 1e-9 for f in fallback):
+            if start_h + o.hours > left_h + 1e-9:
+                continue
+            if any(start_h + f.hours <= left_h + 1e-9 for f in fallback):
+                self._waiting[job.job] = o.offer
                 return True
         return False
 

@@ -3,8 +3,9 @@ the seam): :class:`PlanRun` holds one run's state, :data:`PHASES` names its phas
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 
@@ -36,7 +37,17 @@ from .budget import SOLVE_CAP, START_BATCH, Guard, WorkClock, polish_work
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
 from .formulation import Formulation, build, objectives
-from .latency_start import CHOICE_LATE, CHOICE_SECONDS, choose_plans, reserved_start
+from .latency_start import (
+    CHOICE_LATE,
+    CHOICE_SECONDS,
+    LATE_PRICED,
+    RESERVE_SCALE,
+    choose_plans,
+    overspent,
+    reserved_start,
+    scaled_plans,
+)
+from .latency_start import Plan as MemberPlan
 from .milp import Milp, by_tag
 from .options import PlanOptions
 from .polishing import Ahead, Polished, PolishJob, polish_ahead, polish_early
@@ -337,6 +348,7 @@ class PlanRun:
         assert block.prices is not None  # solved before the starts, see rounds.relax_merged
         prices = block.prices
         optimal: dict[int, dict[tuple[object, ...], float]] = {}
+        forms: dict[int, Formulation] = {}
         if prices:
             forms = {i: self.own[i] if i in self.own else
                      build(self.universe, *by_kind([members[i]]), self.scenario.budgets,
@@ -353,12 +365,15 @@ class PlanRun:
 
         def place(goal: Objective, keep: Sequence[int], promoted: Sequence[int] = (),
                   failed: list[int] | None = None,
-                  reservation: list[float] | None = None) -> list[float] | None:
+                  reservation: list[float] | None = None,
+                  at: tuple[Mapping[Key, float], Mapping[int, MemberPlan]] | None = None,
+                  ) -> list[float] | None:
             """The start with its steps solved under ``goal``: with the known solutions
-            and the prices when that is the plan's objective, without them otherwise;
-            with a ``reservation``, steps that keep room for the others (see
-            latency_start)."""
+            and the prices (``at``: other prices and the members' plans at them) when
+            that is the plan's objective, without them otherwise; with a
+            ``reservation``, steps that keep room for the others (see latency_start)."""
             ours = goal == objective
+            step_prices, step_plans = at if at is not None else (prices, optimal)
 
             def steps(chunk: Sequence[Step]) -> list[SolveResult]:
                 return self.pool.alone(chunk, goal, self.solve_by,
@@ -366,23 +381,39 @@ class PlanRun:
                                        [RELAX] * len(chunk))
 
             how = StartPlan(steps, goal, self.known if ours else None,
-                            prices if ours else None, optimal if ours else None, models,
-                            keep, promoted, START_BATCH, placed)
+                            step_prices if ours else None, step_plans if ours else None,
+                            models, keep, promoted, START_BATCH, placed)
             if reservation is not None:
                 return reserved_start(self.world, block, others, how, reservation)
             return sequential_start(self.world, block, others, how, failed)
 
         def reserved() -> list[float] | None:
             """Steps that put latency first can spend a shared budget before the last
-            workloads find a plan within it: the cheapest start (cost first) is
-            feasible, and its steps' use of the shared rows is held for the workloads
-            not yet placed (see latency_start)."""
-            cheapest = place("cost", ())
-            if cheapest is None:
-                return None
-            # Each member's best of that plan, its priced optimum and its own optimum
-            # that fit together (see latency_start.choose_plans) reserves more wisely.
-            plans = {i: [p for p in (optimal.get(i), self.known.get(i)) if p]
+            workloads find a plan within it: a start whose steps pay dearer prices
+            (or, when even that finds no room, the cheapest start) is feasible, and
+            its steps' use of the shared rows is held for the workloads not yet
+            placed (see latency_start)."""
+            dearer = {key: p * RESERVE_SCALE for key, p in prices.items()}
+
+            def solve(chunk: Sequence[Step], hints: Sequence[list[float] | None],
+                      ) -> list[SolveResult]:
+                # Solved to the plan's gap even past the deadline, as the priced
+                # members are (see pricing.price_members).
+                return self.pool.alone(chunk, objective, math.inf, Request(cap=LATE_PRICED),
+                                       hints)
+
+            dear = optimal | scaled_plans(block, forms, dearer, solve)
+            start = place(objective, (), at=(dearer, dear))
+            cheapest = start is None
+            if cheapest:
+                start = place("cost", ())
+                if start is None:
+                    return None
+            assert start is not None
+            # Each member's best of that plan, its priced optimum, its plan at the
+            # dearer prices and its own optimum that fit together (see
+            # latency_start.choose_plans) reserves more wisely.
+            plans = {i: [p for p in (optimal.get(i), dear.get(i), self.known.get(i)) if p]
                      for i in block.members}
             work = min(CHOICE_SECONDS, max(self.pool.clock.left(self.solve_by), CHOICE_LATE))
 
@@ -391,12 +422,22 @@ class PlanRun:
                 return self.pool.run([(self.pool.solver, m, primary, secondary, work,
                                        self.options.gap, x0)])[0]
 
-            chosen = choose_plans(self.world, block, others, objective, cheapest, plans, select)
+            chosen = choose_plans(self.world, block, others, objective, start, plans, select)
+            if not cheapest:  # the choice is the start (steps from it measured worse)
+                return chosen
             return place(objective, (), reservation=chosen)
 
         promoted: list[int] = []
-        for _ in range(START_TRIES):
-            failed: list[int] = []
+        x: list[float] | None = None
+        # Under latency past the deadline, when the members' priced plans together
+        # overspend a budget, the latency-first steps (which may run out of it before
+        # the last one) are not tried: the reserved start always ends with a plan.
+        first = objective == "cost" or self.pool.clock.left(self.solve_by) > 0 or not overspent(
+            self.world, block, others, {i: p for i in block.members
+                                        if (p := optimal.get(i, self.known.get(i))) is not None})
+        failed: list[int] = []
+        for _ in range(START_TRIES if first else 0):
+            failed = []
             x = place(objective, keep, promoted, failed)
             if x is not None or not failed:
                 break
@@ -404,7 +445,7 @@ class PlanRun:
             # (and those of earlier tries) first.
             promoted.append(failed[0])
             keep = []
-        if x is None and failed and objective != "cost":
+        if x is None and (failed or not first) and objective != "cost":
             x = reserved()
         assert block.form is not None
         held = {members[i].workload.name for i in keep}

@@ -19,6 +19,17 @@ plan; when it takes it, the invariant (placed + reserved <= limit on every share
 holds for the next step. The steps are the priced steps of the ordinary start, so the
 budget a workload takes beyond its reservation goes where the LP's prices say it buys
 the most latency.
+
+The reservation itself (see decomposition.PlanRun.start) is a start whose steps pay
+RESERVE_SCALE times the LP's prices (:func:`scaled_plans`): each member's own plan at
+the dearer prices takes less of the shared budgets, so the steps leave room for the
+last ones (at 1,000 benchmark workloads the members' plans at the LP's own prices
+together overspend the two team budgets by 8 and 11 %: whole instances cost more than
+the LP's fractions). :func:`choose_plans` then picks, per member, the best of that
+start's plan, its plan at the LP's prices and at the dearer ones that fit together,
+and the reserved start is tried from that choice. When the members' plans at the LP's
+prices overspend a budget (:func:`overspent`), the plain latency-first start, which
+would run out of budget before its last step, is not tried.
 """
 
 from __future__ import annotations
@@ -40,14 +51,16 @@ from .blocks import (
     _usage,
     coupled_use,
     coupling_key,
+    priced,
 )
 from .budget import LATE_SOLVE, SOLVE_CAP
-from .formulation import objectives
-from .milp import Milp
+from .formulation import Formulation, objectives
+from .milp import Milp, by_tag
 from .solvers import SolveResult
 
-__all__ = ["CHOICE_LATE", "CHOICE_SECONDS", "Choice", "Plan", "Select", "choice_model",
-           "choose_plans", "member_usage", "reserved_start"]
+__all__ = ["CHOICE_LATE", "CHOICE_SECONDS", "LATE_PRICED", "RESERVE_SCALE", "Choice", "Plan",
+           "Select", "choice_model", "choose_plans", "member_usage", "overspent",
+           "reserved_start", "scaled_plans"]
 
 
 def member_usage(milp: Milp, x: Sequence[float], owners: Sequence[int],
@@ -246,3 +259,64 @@ def choose_plans(world: World, block: Block, others: Iterable[Block], objective:
 # CHOICE_LATE past the deadline (SOLVE_CAP and LATE_SOLVE: the limits it was measured
 # with, 1.0 and 0.2 in the work unit before it was fitted to CPU seconds).
 CHOICE_SECONDS, CHOICE_LATE = SOLVE_CAP, LATE_SOLVE
+
+
+def overspent(world: World, block: Block, others: Iterable[Block],
+              plans: Mapping[int, Plan]) -> bool:
+    """Whether the members' ``plans`` together take more of a shared budget than the
+    other blocks leave (False when a member has none: then it cannot be told)."""
+    if block.form is None or any(i not in plans for i in block.members):
+        return False
+    milp = block.form.milp
+    position = {tag: j for j, tag in enumerate(milp.col_tags)}
+    x = [0.0] * milp.num_cols
+    for i in block.members:
+        for tag, v in plans[i].items():
+            if tag in position:
+                x[position[tag]] = v
+    used: dict[Key, float] = {}
+    for other in others:
+        for key, activity, _ in _usage(other):
+            used[key] = used.get(key, 0.0) + activity
+    for r, tag in enumerate(milp.row_tags):
+        row = coupling_key(tag)
+        if row is not None and row[0] == "budget" and _over(
+                used.get(row, 0.0) + milp.activity(r, x),
+                _limit(world.universe, world.budgets, row)):
+            return True
+    return False
+
+
+Solve = Callable[[Sequence[tuple[Formulation, Sequence[float] | None]],
+                  Sequence[list[float] | None]], list[SolveResult]]
+
+
+def scaled_plans(block: Block, forms: Mapping[int, Formulation], prices: Mapping[Key, float],
+                 solve: Solve) -> dict[int, Plan]:
+    """Each member's plan of its own model (``forms``) at the shared rows' ``prices``,
+    by column tag, for the members that pay one: ``solve(steps, hints)`` solves the
+    models with their column prices, each from the rounding of its part of the block's
+    LP solution (``block.lp``)."""
+    at_lp = dict(zip(block.form.milp.col_tags, block.lp, strict=True)) if (
+        block.form is not None and block.lp is not None) else {}
+    todo: list[tuple[int, list[float]]] = []
+    for i in block.members:
+        extra = priced(forms[i].milp, prices)
+        if extra is not None:
+            todo.append((i, extra))
+    hints = [[at_lp.get(t, 0.0) for t in forms[i].milp.col_tags] if at_lp else None
+             for i, _ in todo]
+    results = solve([(forms[i], extra) for i, extra in todo], hints)
+    return {i: by_tag(forms[i].milp, r.x) for (i, _), r in zip(todo, results, strict=True)
+            if r.x is not None}
+
+
+# Past the deadline under the latency objective a merged block's members are priced
+# with LATE_PRICED work seconds each (see pricing.price_members): their bounds are the
+# block's Lagrangian bound, which their rounding boxes' LP parts left 4 % below the
+# plan at 1,000 benchmark workloads.
+LATE_PRICED = LATE_SOLVE
+
+# The reservation's steps pay RESERVE_SCALE times the LP's prices (this module's
+# docstring; measured in docs/planner-design.md).
+RESERVE_SCALE = 1.5

@@ -14,6 +14,7 @@ from .backend import relax_warm
 from .blocks import TINY_PRICE, TOLERANCE, Block, Key, coupling_key, priced
 from .budget import LANES, LEAST, SOLVE_CAP, WorkClock, lp_work
 from .formulation import Formulation, objectives
+from .latency_start import LATE_PRICED
 from .milp import Milp, by_tag, rounded, value_of
 from .pool import Pool
 from .solvers import Backend
@@ -73,8 +74,13 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
                   key=lambda i: -risk.get(i, math.inf))
     per = pool.clock.left(deadline) * LANES / max(len(todo), 1)
     cap = min(SOLVE_CAP, max(PRICED_SHARE * per, PRICED_FLOOR))
-    solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline,
-                        Request(cap=cap, late=PRICED_FLOOR, box_late=BOX_LATE),
+    request = Request(cap=cap, late=PRICED_FLOOR, box_late=BOX_LATE)
+    if objective == "latency" and per <= 0:
+        # Past the deadline under latency the members are solved all the same, to the
+        # plan's gap: their bounds are the block's Lagrangian bound, and their plans
+        # its start (see latency_start.LATE_PRICED).
+        request, deadline = Request(cap=LATE_PRICED), math.inf
+    solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, request,
                         [hints.get(i) for i in todo])
     for i, result in zip(todo, solved, strict=True):
         if result.x is None or result.objective is None:
