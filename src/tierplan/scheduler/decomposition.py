@@ -349,11 +349,12 @@ class PlanRun:
         prices = block.prices
         optimal: dict[int, dict[tuple[object, ...], float]] = {}
         forms: dict[int, Formulation] = {}
-        if prices:
+        if prices or objective != "cost":  # (the latency reservation reads them too)
             forms = {i: self.own[i] if i in self.own else
                      build(self.universe, *by_kind([members[i]]), self.scenario.budgets,
                            self.total_demand)
                      for i in block.members}
+        if prices:
             solo = {i: b for i, b in self.alone.items() if i not in self.estimated}
             # The members are priced by the work that leaves room for the start's steps.
             optimal = price_members(self.pool, block, forms, solo, objective, self.solve_by)
