@@ -101,6 +101,7 @@ class Pending:
     set_aside: set[int]
     parts: list[tuple[list[int], list[int]]]
     futures: list[Future[SolveResult]] | None  # None: the model is solved whole
+    asked: list[PartTask | None]  # each part's task, None when remembered (not solved)
     began: float
     runner: Runner
 
@@ -111,26 +112,60 @@ def _objectives(model: Milp, latency: bool, tie: bool) -> tuple[list[float], lis
 
 
 def hand_over(runner: Runner, m: Milp, latency: bool, tie: bool, work: float,
-              gap: float, least: float = 2 * PART_LEAST) -> Pending:
+              gap: float, least: float = 2 * PART_LEAST, chain: bool = False) -> Pending:
     """Split ``m`` into its parts and give each to ``runner`` with ``work`` seconds
     (the same for each, fixed now: the plan does not depend on which ends first).
-    Solved whole, the model gets the work left then, at least ``least``."""
+    Solved whole, the model gets the work left then, at least ``least``. ``chain``:
+    the parts (one workload's periods) are solved in turn in one worker, the largest
+    demand first, each starting from the plan of the one before (see
+    :func:`.period_pool.solve_chain`): for many workloads handed over at once."""
     began = time.perf_counter()
     if runner.expired():  # past the wall-clock guard: not even split
-        return Pending(m, latency, tie, gap, least, set(), [], [], began, runner)
+        return Pending(m, latency, tie, gap, least, set(), [], [], [], began, runner)
     empty_broken = any(m.row_start[r] == m.row_start[r + 1] and not
                        m.row_lower[r] <= 0 <= m.row_upper[r] for r in range(m.num_rows))
     set_aside = {r for r, tag in enumerate(m.row_tags) if _horizon_row(tag)}
     parts = sorted(_parts(m, set_aside), key=lambda p: p[0][0])
     if empty_broken or len(parts) <= 1:
-        return Pending(m, latency, tie, gap, least, set_aside, parts, None, began, runner)
-    futures = []
+        return Pending(m, latency, tie, gap, least, set_aside, parts, None, [], began, runner)
+    futures: list[Future[SolveResult]] = []
+    asked: list[PartTask | None] = []
     for cols, rows in parts:
         sub = _sub(m, cols, rows)
-        futures.append(runner.submit(PartTask(
-            runner.solver, sub, *_objectives(sub, latency, tie), work, gap,
-            sub.num_cols > NO_PRESOLVE_COLUMNS)))
-    return Pending(m, latency, tie, gap, least, set_aside, parts, futures, began, runner)
+        primary, secondary = _objectives(sub, latency, tie)
+        known = runner.memo.answer(sub, primary, secondary, gap)
+        done: Future[SolveResult] = Future()
+        futures.append(done)
+        if known is not None:
+            done.set_result(known)
+            asked.append(None)
+            continue
+        # The part's plan from an earlier round (under other prices) starts its search.
+        asked.append(PartTask(runner.solver, sub, primary, secondary, work, gap,
+                              sub.num_cols > NO_PRESOLVE_COLUMNS, runner.memo.start(sub)))
+    todo = [i for i, task in enumerate(asked) if task is not None]
+    if chain:
+        todo.sort(key=lambda i: -_demand(_task(asked[i]).milp))
+        # Only the first keeps its earlier plan: the one before, at the same prices,
+        # is the better start for the others.
+        tasks = [_task(asked[i]) if k == 0 else _task(asked[i])._replace(start=None)
+                 for k, i in enumerate(todo)]
+        for i, future in zip(todo, runner.submit_chain(tasks), strict=True):
+            futures[i] = future
+    else:
+        for i in todo:
+            futures[i] = runner.submit(_task(asked[i]))
+    return Pending(m, latency, tie, gap, least, set_aside, parts, futures, asked, began,
+                   runner)
+
+
+def _task(task: PartTask | None) -> PartTask:
+    assert task is not None
+    return task
+
+
+def _demand(m: Milp) -> float:
+    return sum(m.row_lower[r] for r, tag in enumerate(m.row_tags) if tag[0] == "demand")
 
 
 def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult:
@@ -153,6 +188,9 @@ def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult
     if not pending.futures and m.num_cols:  # handed over past the wall-clock guard
         return whole()
     results = [f.result() for f in pending.futures]
+    for task, result in zip(pending.asked, results, strict=True):
+        if task is not None:  # remembered here, in the order parts were handed over
+            pending.runner.memo.add(task.milp, task.primary, task.secondary, task.gap, result)
     x = [0.0] * m.num_cols
     status = "optimal"
     reached = 0.0

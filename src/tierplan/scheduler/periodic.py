@@ -110,7 +110,7 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
                     # The tie-break is an LP over the chosen integers (polish below), as
                     # the planner's default ``routing``; ``exact`` searches them again.
                     handed[id(g)] = hand_over(runner, g.model.milp, latency, exact, work,
-                                              options.gap)
+                                              options.gap, chain=True)
             for g in todo:
                 assert g.model is not None
                 m = g.model.milp
@@ -390,7 +390,7 @@ def _priced_members(backend: Backend, m: Milp, costs: list[float], latency: bool
             sub.latency = [costs[j] for j in part.cols]
         else:
             sub.cost = [costs[j] for j in part.cols]
-        handed.append(hand_over(runner, sub, latency, False, work, gap))
+        handed.append(hand_over(runner, sub, latency, False, work, gap, chain=True))
     x = [0.0] * m.num_cols
     low = 0.0
     for part, pending in zip(own.values(), handed, strict=True):

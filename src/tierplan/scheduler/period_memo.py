@@ -1,0 +1,119 @@
+"""Parts already solved, kept so that a part asked again is not solved again.
+
+A merged group's start re-plans a workload part by part (one part per period) with the
+room the others leave (:func:`.period_repair.sequential_start`); its priced plan was
+found for the same columns and objective without the shared rows. Where that plan fits
+the room it is also the restricted part's optimum (the optimum of a relaxation that
+meets the extra rows), so the part is answered from here at no work.
+
+Entries are added when results are read (:func:`.parts.collect`), in the planner's own
+order, so what is found here never depends on the workers or on which part ended first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .milp import Milp
+from .solvers import SolveResult
+
+__all__ = ["PartMemo"]
+
+# How far a remembered plan may exceed a row of the new part (relative, as the repair
+# judges a row broken: period_repair.TOLERANCE).
+TOLERANCE = 1e-6
+
+_Row = tuple[tuple[int, ...], tuple[float, ...], float, float]
+
+
+@dataclass
+class _Entry:
+    milp: Milp
+    primary: tuple[float, ...]
+    secondary: tuple[float, ...] | None
+    gap: float
+    result: SolveResult
+    rows: dict[tuple[object, ...], _Row] | None = None  # read from milp when first needed
+
+
+def _rows(m: Milp) -> dict[tuple[object, ...], _Row]:
+    out: dict[tuple[object, ...], _Row] = {}
+    for r, tag in enumerate(m.row_tags):
+        index, value = m.row(r)
+        out[tag] = (tuple(index), tuple(value), m.row_lower[r], m.row_upper[r])
+    return out
+
+
+class PartMemo:
+    """Solved parts by their columns (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._by_cols: dict[tuple[object, ...], list[_Entry]] = {}
+
+    def add(self, m: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+            gap: float, result: SolveResult) -> None:
+        """Remember a part solved to its ``gap`` (only answers that are optimal so, and
+        not stopped by the wall-clock guard)."""
+        if result.status != "optimal" or result.x is None or result.cut:
+            return
+        key = tuple(m.col_tags)
+        self._by_cols.setdefault(key, []).append(_Entry(
+            m, tuple(primary), None if secondary is None else tuple(secondary), gap, result))
+
+    def answer(self, m: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
+               gap: float) -> SolveResult | None:
+        """A remembered part's result when it answers ``m`` exactly: the same columns,
+        bounds and objectives, its rows among ``m``'s with bounds no tighter, solved to
+        ``gap`` at least, and its plan meeting every row of ``m``. None otherwise."""
+        entries = self._by_cols.get(tuple(m.col_tags))
+        if not entries:
+            return None
+        first = tuple(primary)
+        second = None if secondary is None else tuple(secondary)
+        rows: dict[tuple[object, ...], _Row] | None = None
+        for e in entries:
+            if (e.primary != first or e.secondary != second or e.gap > gap
+                    or e.milp.col_lower != m.col_lower or e.milp.col_upper != m.col_upper
+                    or e.milp.col_integer != m.col_integer):
+                continue
+            if rows is None:
+                rows = _rows(m)
+            if self._relaxes(e, rows) and _meets(m, e.result.x):
+                return SolveResult(e.result.status, list(e.result.x or []), e.result.objective,
+                                   e.result.gap, 0.0, 0.0)
+        return None
+
+    def start(self, m: Milp) -> list[float] | None:
+        """The plan last remembered for ``m``'s columns and bounds (a start for its
+        solve: the solver checks that it meets ``m``'s rows), or None."""
+        for e in reversed(self._by_cols.get(tuple(m.col_tags), [])):
+            if e.milp.col_lower == m.col_lower and e.milp.col_upper == m.col_upper:
+                return list(e.result.x or [])
+        return None
+
+    @staticmethod
+    def _relaxes(e: _Entry, rows: dict[tuple[object, ...], _Row]) -> bool:
+        """Every row of the entry is in ``rows`` with the same terms and bounds at least
+        as tight there: the entry's model is a relaxation of the new one."""
+        if e.rows is None:
+            e.rows = _rows(e.milp)
+        for tag, (index, value, lower, upper) in e.rows.items():
+            mine = rows.get(tag)
+            if mine is None or mine[0] != index or mine[1] != value:
+                return False
+            if mine[2] < lower or mine[3] > upper:
+                return False
+        return True
+
+
+def _meets(m: Milp, x: Sequence[float] | None) -> bool:
+    if x is None:
+        return False
+    for r in range(m.num_rows):
+        activity = m.activity(r, x)
+        upper, lower = m.row_upper[r], m.row_lower[r]
+        if (activity > upper + TOLERANCE * max(1.0, abs(upper))
+                or activity < lower - TOLERANCE * max(1.0, abs(lower))):
+            return False
+    return True
