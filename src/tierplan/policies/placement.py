@@ -80,7 +80,7 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
     and serve at all at least its planning capacity: what it was sized to carry is still
     served, only its headroom is not. Units that serve less than that replace it only
     where the capacity left beyond the load covers ``limits.rise``: a rise as large as any
-    seen is carried until more of them have booted."""
+    seen is carried until they serve."""
     hold, keep = limits.hold, limits.keep
     by_index = {o.index: o for o in options}
     served = {o.index: deployments.clients(o.index) for o in options}
