@@ -201,6 +201,13 @@ def test_overspent_tells_whether_the_members_plans_break_a_budget_together(budge
     world, block = _block(sc)
     plans = scaled_plans(block, _own_models(sc, world), {("budget", 0): 1e-9},
                          _priced_solver("latency"))
-    assert overspent(world, block, [], plans) is over
+    assert bool(overspent(world, block, [], plans)) is over
     # Without every member's plan it cannot be told.
-    assert overspent(world, block, [], {0: plans[0], 1: plans[1]}) is False
+    assert overspent(world, block, [], {0: plans[0], 1: plans[1]}) == []
+
+
+def test_without_prices_no_member_is_solved_again():
+    # A block whose LP prices no shared row: its members' models need not exist.
+    sc = _three_services(650.0)
+    _, block = _block(sc)
+    assert scaled_plans(block, {}, {}, lambda steps, hints: []) == {}

@@ -393,7 +393,11 @@ class PlanRun:
             (or, when even that finds no room, the cheapest start) is feasible, and
             its steps' use of the shared rows is held for the workloads not yet
             placed (see latency_start)."""
-            dearer = {key: p * RESERVE_SCALE for key, p in prices.items()}
+            # The budgets the priced plans overspend (all priced rows when none does:
+            # the tries then failed for want of capacity) are made dearer.
+            dear_rows = set(over) or set(prices)
+            dearer = {key: p * RESERVE_SCALE if key in dear_rows else p
+                      for key, p in prices.items()}
 
             def solve(chunk: Sequence[Step], hints: Sequence[list[float] | None],
                       ) -> list[SolveResult]:
@@ -402,7 +406,7 @@ class PlanRun:
                 return self.pool.alone(chunk, objective, math.inf, Request(cap=LATE_PRICED),
                                        hints)
 
-            dear = optimal | scaled_plans(block, forms, dearer, solve)
+            dear = optimal | scaled_plans(block, forms, dearer, solve, dear_rows)
             start = place(objective, (), at=(dearer, dear))
             cheapest = start is None
             if cheapest:
@@ -432,9 +436,10 @@ class PlanRun:
         # Under latency past the deadline, when the members' priced plans together
         # overspend a budget, the latency-first steps (which may run out of it before
         # the last one) are not tried: the reserved start always ends with a plan.
-        first = objective == "cost" or self.pool.clock.left(self.solve_by) > 0 or not overspent(
+        over = [] if objective == "cost" else overspent(
             self.world, block, others, {i: p for i in block.members
                                         if (p := optimal.get(i, self.known.get(i))) is not None})
+        first = not over or self.pool.clock.left(self.solve_by) > 0
         failed: list[int] = []
         for _ in range(START_TRIES if first else 0):
             failed = []

@@ -21,13 +21,13 @@ budget a workload takes beyond its reservation goes where the LP's prices say it
 the most latency.
 
 The reservation itself (see decomposition.PlanRun.start) is a start whose steps pay
-RESERVE_SCALE times the LP's prices (:func:`scaled_plans`): each member's own plan at
-the dearer prices takes less of the shared budgets, so the steps leave room for the
-last ones (at 1,000 benchmark workloads the members' plans at the LP's own prices
-together overspend the two team budgets by 8 and 11 %: whole instances cost more than
-the LP's fractions). :func:`choose_plans` then picks, per member, the best of that
-start's plan, its plan at the LP's prices and at the dearer ones that fit together,
-and the reserved start is tried from that choice. When the members' plans at the LP's
+RESERVE_SCALE times the LP's prices of the budgets that the members' plans overspend
+(:func:`scaled_plans`): each member's own plan at the dearer prices takes less of them,
+so the steps leave room for the last ones (at 1,000 benchmark workloads the members'
+plans at the LP's own prices together overspend the two team budgets by 8 and 11 %:
+whole instances cost more than the LP's fractions). :func:`choose_plans` then picks,
+per member, the best of that start's plan, its plan at the LP's prices and at the
+dearer ones that fit together. When, past the deadline, the members' plans at the LP's
 prices overspend a budget (:func:`overspent`), the plain latency-first start, which
 would run out of budget before its last step, is not tried.
 """
@@ -35,7 +35,7 @@ would run out of budget before its last step, is not tried.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..model import Objective
@@ -262,11 +262,11 @@ CHOICE_SECONDS, CHOICE_LATE = SOLVE_CAP, LATE_SOLVE
 
 
 def overspent(world: World, block: Block, others: Iterable[Block],
-              plans: Mapping[int, Plan]) -> bool:
-    """Whether the members' ``plans`` together take more of a shared budget than the
-    other blocks leave (False when a member has none: then it cannot be told)."""
+              plans: Mapping[int, Plan]) -> list[Key]:
+    """The shared budgets that the members' ``plans`` together take more of than the
+    other blocks leave (none when a member has no plan: then it cannot be told)."""
     if block.form is None or any(i not in plans for i in block.members):
-        return False
+        return []
     milp = block.form.milp
     position = {tag: j for j, tag in enumerate(milp.col_tags)}
     x = [0.0] * milp.num_cols
@@ -278,13 +278,14 @@ def overspent(world: World, block: Block, others: Iterable[Block],
     for other in others:
         for key, activity, _ in _usage(other):
             used[key] = used.get(key, 0.0) + activity
+    over: list[Key] = []
     for r, tag in enumerate(milp.row_tags):
         row = coupling_key(tag)
         if row is not None and row[0] == "budget" and _over(
                 used.get(row, 0.0) + milp.activity(r, x),
                 _limit(world.universe, world.budgets, row)):
-            return True
-    return False
+            over.append(row)
+    return over
 
 
 Solve = Callable[[Sequence[tuple[Formulation, Sequence[float] | None]],
@@ -292,16 +293,22 @@ Solve = Callable[[Sequence[tuple[Formulation, Sequence[float] | None]],
 
 
 def scaled_plans(block: Block, forms: Mapping[int, Formulation], prices: Mapping[Key, float],
-                 solve: Solve) -> dict[int, Plan]:
+                 solve: Solve, rows: Collection[Key] | None = None) -> dict[int, Plan]:
     """Each member's plan of its own model (``forms``) at the shared rows' ``prices``,
-    by column tag, for the members that pay one: ``solve(steps, hints)`` solves the
-    models with their column prices, each from the rounding of its part of the block's
-    LP solution (``block.lp``)."""
+    by column tag, for the members that pay one (and have a term in one of ``rows``,
+    when given: the others' priced models are the same as at the prices before).
+    ``solve(steps, hints)`` solves the models with their column prices, each from the
+    rounding of its part of the block's LP solution (``block.lp``)."""
+    if not prices:  # no member pays a price (its model need not have been written)
+        return {}
     at_lp = dict(zip(block.form.milp.col_tags, block.lp, strict=True)) if (
         block.form is not None and block.lp is not None) else {}
     todo: list[tuple[int, list[float]]] = []
     for i in block.members:
-        extra = priced(forms[i].milp, prices)
+        milp = forms[i].milp
+        if rows is not None and not any(coupling_key(t) in rows for t in milp.row_tags):
+            continue
+        extra = priced(milp, prices)
         if extra is not None:
             todo.append((i, extra))
     hints = [[at_lp.get(t, 0.0) for t in forms[i].milp.col_tags] if at_lp else None
