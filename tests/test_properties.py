@@ -5,7 +5,7 @@ import itertools
 from dataclasses import replace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import FRANKFURT, MUNICH, VIRGINIA
@@ -136,9 +136,31 @@ def test_highs_and_cbc_agree(sc):
         assert a.total_cost_usd == pytest.approx(b.total_cost_usd, rel=1e-5, abs=0.01)
 
 
+# A merged block whose LP prices no shared row, under latency, whose starts find no
+# plan: its reserved start once read its members' priced models, never written then.
+_UNPRICED = build(
+    [{"tier": "cloud", "where": 0, "egress": 0.0, "bandwidth": 0.5, "jurisdiction": "DE",
+      "offerings": [{"accelerator": "L4", "count": 1, "price": 1.0, "spot": None,
+                     "available": None}]},
+     {"tier": "cloud", "where": 0, "egress": 0.0, "bandwidth": 0.5, "jurisdiction": "DE",
+      "offerings": [{"accelerator": "L4", "count": 4, "price": 12.747, "spot": None,
+                     "available": None}]},
+     {"tier": "cloud", "where": 2, "egress": 0.0, "bandwidth": 0.5, "jurisdiction": "DE",
+      "offerings": [{"accelerator": None, "count": 1, "price": 1.0, "spot": None,
+                     "available": None},
+                    {"accelerator": "L4", "count": 1, "price": 1.0, "spot": None,
+                     "available": 3},
+                    {"accelerator": None, "count": 1, "price": 1.0, "spot": None,
+                     "available": None}]}],
+    [{"kind": "inference", "demand": demand, "slo": 60, "min_instances": 0, "min_sites": 1,
+      "payload_kb": 0, "budget": None} for demand in ([1.0], [1.0, 1.0], [1.0, 17.0])],
+    None)
+
+
 @SETTINGS
 @given(st.builds(build, sites, st.lists(workload, min_size=2, max_size=4),
                  st.none() | st.floats(100, 20000)), st.sampled_from(["cost", "latency"]))
+@example(_UNPRICED, "latency")
 def test_the_decomposition_reaches_the_monolithic_oracles_optimum(sc, objective):
     # The monolithic strategy solves each group of workloads that share a limit as one
     # MILP; the decomposition must find the same optimum (blocks.py argues it is exact).

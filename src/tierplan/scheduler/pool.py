@@ -78,6 +78,7 @@ class Pool:
         self.workers = workers if parallel else 1
         self.executor: ProcessPoolExecutor | None = None
         self.context = context
+        self.models: dict[tuple[int, int], Model] = {}  # see model()
 
     def __enter__(self) -> Pool:
         return self
@@ -211,12 +212,21 @@ class Pool:
             self.clock.charge(result.work, result.cut)
         return results
 
+    def model(self, milp: Milp, primary: list[float]) -> Model:
+        """A block's model to improve (see neighbourhoods.Model), the same one each time
+        it is asked for, so that what it reads once (its columns' rows) is kept."""
+        key = (id(milp), id(primary))
+        held = self.models.get(key)
+        if held is None or held.milp is not milp or held.primary is not primary:
+            held = self.models[key] = Model(self.solver, milp, primary, self.options.gap)
+        return held
+
     def search(self, milp: Milp, primary: list[float], x: list[float],
                until: float) -> list[float]:
         """The neighbourhood search of a block's plan (see neighbourhoods.search) until
         ``until`` on the work clock, SEARCH_WIDTH neighbourhoods side by side."""
-        return search(Model(self.solver, milp, primary, self.options.gap), x, until, self.run,
-                      SEARCH_WIDTH, self.clock.now)
+        return search(self.model(milp, primary), x, until, self.run, SEARCH_WIDTH,
+                      self.clock.now)
 
     @staticmethod
     def aside(fn: Callable[..., T], *args: object) -> Future[T]:
@@ -274,16 +284,16 @@ class Pool:
             x0, held = initial[i]
             if x0 is not None and held:
                 free = sorted(set(range(block.form.milp.num_cols)) - set(held))
-                x0 = repair(Model(self.solver, block.form.milp, primary, self.options.gap),
-                            x0, free, left / 2, self.run)
+                x0 = repair(self.model(block.form.milp, primary), x0, free, left / 2,
+                            self.run)
                 left /= 2
             if (x0 is not None and block.prices and block.lp is not None
                     and not self.exact_ties(objective)):
                 # The room the priced start left on priced rows (half the block's share);
                 # fill minds the primary objective alone, so not where ties are exact.
                 before = clock.now()
-                x0 = fill(Model(self.solver, block.form.milp, primary, self.options.gap), x0,
-                          block.prices, block.lp, left / 2, self.run, SEARCH_WIDTH)
+                x0 = fill(self.model(block.form.milp, primary), x0, block.prices, block.lp,
+                          left / 2, self.run, SEARCH_WIDTH)
                 left = max(left - (clock.now() - before), LEAST)
             searched = x0 is not None and block.form.milp.num_cols >= SEARCH_FROM
             if searched:
