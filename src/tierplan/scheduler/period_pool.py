@@ -122,6 +122,10 @@ class Runner:
         items: list[Future[SolveResult]] = [Future() for _ in tasks]
 
         def done(chain: Future[list[SolveResult]]) -> None:
+            if chain.cancelled():  # the pool shut down (the plan was cut short)
+                for item in items:
+                    item.cancel()
+                return
             error = chain.exception()
             for i, item in enumerate(items):
                 if error is not None:

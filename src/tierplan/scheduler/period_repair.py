@@ -29,8 +29,8 @@ from .parts import solve_by_parts
 from .period_pool import Runner
 from .solvers import Backend
 
-__all__ = ["Owners", "broken_rows", "improve", "own_models", "price_of_limits", "priced",
-           "sequential_start"]
+__all__ = ["LATE_IMPROVE", "NEIGHBOURS", "Owners", "broken_rows", "improve", "own_models",
+           "price_of_limits", "priced", "sequential_start"]
 
 TOLERANCE = 1e-6
 SHARED = ("capacity", "budget")
@@ -206,11 +206,11 @@ def _fits(m: Milp, x: list[float], x0: Sequence[float], cols: Sequence[int],
 
 def improve(backend: Backend, m: Milp, x: list[float], primary: Sequence[float],
             clock: WorkClock, until: float, gap: float, guard: Guard | None = None,
-            ) -> list[float]:
+            neighbours: int = 0) -> list[float]:
     """``x`` improved one contested row at a time (see the module docstring), while the
     work clock is before ``until``. Each neighbourhood is the row's users and up to
-    NEIGHBOURS of those that could use it (the dearest first), freed only in the row's
-    period (a training job is freed whole: its hours move between periods)."""
+    ``neighbours`` of those that could use it (the dearest first), freed only in the
+    row's period (a training job is freed whole: its hours move between periods)."""
     if until - clock.now() <= LEAST:
         return x
     owners = Owners.of(m)
@@ -237,7 +237,7 @@ def improve(backend: Backend, m: Milp, x: list[float], primary: Sequence[float],
             users = _users(m, r, x, owners)
             index, _ = m.row(r)
             others = sorted({w for j in index if (w := owners.workload[j]) is not None} - users,
-                            key=lambda n: (-spend.get(n, 0.0), n))[:NEIGHBOURS]
+                            key=lambda n: (-spend.get(n, 0.0), n))[:neighbours]
             names = frozenset(users | set(others))
             if len(names) < 2 or (p, names) in tried:
                 continue
@@ -277,8 +277,13 @@ START_TRIES = 2
 RETRY_LEAST = 5.0
 # Prices below this (per unit of the row) are taken as none.
 PRICE_FLOOR = 1e-9
-# Workloads that could use a contested row freed beside its users, the dearest first.
+# Workloads that could use a contested row freed beside its users, the dearest first,
+# while a plan is within its work; past it only the users (smaller neighbourhoods: at
+# 100 workloads x 13 periods 4.4k better in 6 work seconds, against 0.2k with 2).
 NEIGHBOURS = 2
+# Work seconds a merged group's plan is improved for at least, also past the plan's
+# work (its start alone leaves it several per cent above its bound).
+LATE_IMPROVE = 6.0
 # Work seconds per neighbourhood, and below which none is solved.
 STEP = 1.0
 LEAST = 0.05

@@ -35,6 +35,8 @@ from .period_explain import buy_costs, buy_savings, diagnose, period_bindings
 from .period_model import PeriodModel, build_periods, join_periods
 from .period_pool import Runner
 from .period_repair import (
+    LATE_IMPROVE,
+    NEIGHBOURS,
     Owners,
     improve,
     own_models,
@@ -364,7 +366,9 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
             bound = max(bound, gaps.solver_bound(result))
             if result.objective < value_of(primary, x):
                 x = result.x
-    x = improve(backend, m, x, primary, clock, clock.deadline, options.gap, runner.solver.guard)
+    within = clock.left() > LATE_IMPROVE
+    x = improve(backend, m, x, primary, clock, max(clock.deadline, clock.now() + LATE_IMPROVE),
+                options.gap, runner.solver.guard, NEIGHBOURS if within else 0)
     value = value_of(primary, x)
     reached = gaps.relative_gap(value, bound)
     status: Status = "optimal" if reached <= options.gap else "time_limit"
