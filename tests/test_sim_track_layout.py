@@ -18,6 +18,7 @@ from tierplan.policies.deployments import Deployments
 from tierplan.policies.hpa import HpaSettings
 from tierplan.policies.placement import Limits, Option, place
 from tierplan.policies.reserve import Recent
+from tierplan.policies.tracking import rises
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -192,3 +193,31 @@ def test_faster_cheaper_units_that_carry_less_replace_an_instance_only_while_sca
     # slowly as the cloud are not ready first
     assert placed(1.0, partial=True) == {0: 3}
     assert placed(2.0, partial=True, box_boot=3) == {0: 3}
+
+
+def test_one_unit_that_carries_less_replaces_an_instance_only_where_the_largest_rise_seen_fits() -> None:
+    # The deployments of the test above at 30 rps: 3 instances serve 45. One box (6 rps at
+    # most) for one instance leaves 36, 6 rps beyond the load.
+    deployments = Deployments(HpaSettings())
+    deployments.retarget(0.0, {0: {"c": 1.0}}, {0: (12.0, 15.0)}, {0: 3})
+    deployments.replicas(0.0, {"c": 30.0})
+
+    def placed(rise: dict[int, float] | None, partial: bool = True) -> dict[int, int]:
+        options = [Option(1, 1, "edge", 4.8, frozenset({"c"}), 0.0125, 0.06, 6.0, boot=1),
+                   Option(0, 0, "cloud", 12.0, frozenset({"c"}), 0.059, 0.7, 15.0, boot=3)]
+        return place(options, {0: 3}, deployments, {0: np.inf, 1: 1.0}, 1, Limits(partial=partial, rise=rise))
+
+    assert placed({1: 5.0}) == {0: 2, 1: 1}  # the load never rose by more than 5 within a box's boot
+    assert placed({1: 6.0}) == {0: 2, 1: 1}
+    assert placed({1: 6.5}) == {0: 3}  # it did: the 6 rps left would not carry it
+    assert placed({3: 0.0}) == {0: 3}  # no rise known at the box's boot
+    assert placed(None) == {0: 3}
+    assert placed({1: 0.0}, partial=False) == {0: 3}  # scaling down: none of these moves
+
+
+def test_rises_are_the_largest_seen_so_far_within_a_boot_plus_one_step() -> None:
+    load = np.array([0.0, 1.0, 3.0, 2.0, 6.0, 0.0, 1.0])
+    seen = rises(load, [1, 0, 1])
+    assert sorted(seen) == [0, 1]
+    assert seen[0].tolist() == [0.0, 1.0, 2.0, 2.0, 4.0, 4.0, 4.0]  # one step
+    assert seen[1].tolist() == [0.0, 1.0, 3.0, 3.0, 4.0, 4.0, 4.0]  # one or two steps

@@ -10,7 +10,9 @@ dear key serves and ``min_sites`` sites keep an instance. No client ever has les
 capacity than its deployments hold, but for one kind of move: cheaper units that boot
 faster and carry less than the instance they replace (two 0.6 rps edge boxes for a
 1.5 rps cloud instance), made while the workload scales up (the caller decides), serving
-what the instance was sized to carry but not its headroom.
+what the instance was sized to carry but not its headroom; or even less than that (one
+0.6 rps box for a 1.2 rps L4) where the capacity left covers the load plus the largest
+rise it has been seen to make within those units' boot.
 
 Two limits keep a move from costing attainment later: it leaves ``keep`` units of each
 offer free (for the offer's own deployments: :mod:`tierplan.policies.reserve`), and what
@@ -55,11 +57,16 @@ class Limits:
     ``hold`` (instances per slot running now): moves start nothing, a cheaper key takes at
     most what it runs now. ``keep[offer]``: units a move leaves free. ``partial``: a move
     may use cheaper units that carry less than the instance they replace (see
-    :func:`place`); the caller allows it while the workload scales up."""
+    :func:`place`); the caller allows it while the workload scales up. ``rise[boot]``:
+    the most the load has risen within ``boot`` steps plus one, as far as the run has
+    seen; with ``partial``, units that serve less than the instance's planning capacity
+    may replace it where the real capacity left beyond the load covers ``rise`` at their
+    boot (none: they may not)."""
 
     hold: Mapping[int, int] | None = None
     keep: Mapping[int, float] | None = None
     partial: bool = False
+    rise: Mapping[int, float] | None = None  # boot steps -> largest rise seen (see above)
 
 
 def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: Deployments,
@@ -71,7 +78,9 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
     carry at least its planning capacity, or, with ``limits.partial``, by cheaper units
     that carry less (they have no room for more), provided that they boot in fewer steps
     and serve at all at least its planning capacity: what it was sized to carry is still
-    served, only its headroom is not."""
+    served, only its headroom is not. Units that serve less than that replace it only
+    where the capacity left beyond the load covers ``limits.rise``: a rise as large as any
+    seen is carried until they serve."""
     hold, keep = limits.hold, limits.keep
     by_index = {o.index: o for o in options}
     served = {o.index: deployments.clients(o.index) for o in options}
@@ -118,9 +127,12 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
             added = _replacement(dear, cheaper, room)
             if added is None:
                 break
+            serves = sum(k * by_index[i].serves for i, k in added.items())
             if sum(k * by_index[i].per_replica for i, k in added.items()) < dear.per_replica - 1e-9 and not (
                     limits.partial and all(by_index[i].boot < dear.boot for i in added)
-                    and sum(k * by_index[i].serves for i, k in added.items()) >= dear.per_replica - 1e-9):
+                    and (serves >= dear.per_replica - 1e-9
+                         or _covered(limits.rise, max(by_index[i].boot for i in added),
+                                     steady - dear.serves + serves - load))):
                 break  # they carry less than it, and may not (see ``Limits.partial``)
             if counts[dear.index] == 1 and _sites(options, counts, without=dear, added=added) < min_sites:
                 break
@@ -137,6 +149,11 @@ def place(options: Sequence[Option], replicas: Mapping[int, int], deployments: D
             counts[dear.index] -= 1
             free[dear.offer] += 1
     return {i: n for i, n in counts.items() if n > 0}
+
+
+def _covered(rise: Mapping[int, float] | None, boot: int, spare: float) -> bool:
+    """Whether ``spare`` rps beyond the load carry the largest rise seen within ``boot``."""
+    return rise is not None and boot in rise and spare >= rise[boot] - 1e-9
 
 
 def _spare(options: Sequence[Option], counts: Mapping[int, int], served: Mapping[int, frozenset[str]],

@@ -22,7 +22,10 @@ The way production systems pair a slow planner with a fast autoscaler:
   cheaper keys of the mix (merit order: USD per rps-hour, price in force plus response
   egress), never leaving a client less capacity; while a workload scales up, also to free
   units that boot faster and serve what the instance is sized to carry though they carry
-  less (:func:`tierplan.policies.placement.place`), undone at its next scale-down. Units
+  less (:func:`tierplan.policies.placement.place`), undone at its next scale-down; units
+  that serve less than the instance is sized to carry (one box for an L4) only where the
+  capacity left covers the load plus the largest rise the load has been seen to make
+  within their boot (:func:`rises`). Units
   of a limited offering that the layout gives a deployment, as many as it wanted within
   its scale-down window, are its claim; other workloads use only what no deployment
   claims, and moves leave it room to grow (:mod:`tierplan.policies.reserve`). Moves onto
@@ -59,7 +62,7 @@ if TYPE_CHECKING:
     from ..model import InferenceWorkload
     from ..simulations.world import Slot, World
 
-__all__ = ["TrackingPolicy"]
+__all__ = ["TrackingPolicy", "rises"]
 
 
 
@@ -83,6 +86,19 @@ def _grid(rps: float) -> float:
     if rps <= 0:
         return 0.0
     return float(GRID ** math.ceil(math.log(rps, GRID) - 1e-9))
+
+
+def rises(load: np.ndarray, boots: Sequence[int]) -> dict[int, np.ndarray]:
+    """boot -> per step t, the largest rise of ``load`` within ``boot`` + 1 steps that
+    ended at t or before: what a unit booting in ``boot`` steps, started on the last
+    step's load, must have had spare to cover (history only: a running maximum)."""
+    out: dict[int, np.ndarray] = {}
+    for boot in sorted(set(boots)):
+        rise = np.zeros(len(load))
+        for d in range(1, min(boot + 1, len(load) - 1) + 1):
+            np.maximum(rise[d:], load[d:] - load[:-d], out=rise[d:])
+        out[boot] = np.maximum.accumulate(rise)
+    return out
 
 
 def reference_shares(view: PlanView, keys: Sequence[Slot],
@@ -132,6 +148,7 @@ class TrackingPolicy(_Planned):
         self._placed: dict[str, dict[Any, tuple[dict[int, int], tuple[float, ...]]]] = {}
         self._clients: dict[str, list[str]] = {}
         self._series: dict[str, list[tuple[str, np.ndarray]]] = {}  # workload -> (client, demand)
+        self._rises: dict[str, dict[int, np.ndarray]] = {}  # workload -> boot -> rises seen (see rises)
         # the last observation's free and running; instances free per offer then, and what
         # each workload held per offer
         self._seen: tuple[Any, Any] = (None, None)
@@ -324,6 +341,10 @@ class TrackingPolicy(_Planned):
             # capacity a displaced move waits for (a quota on a cloud key does not)
             self._fast = {s.index for s in world.slots if world.delay_steps[s.tier] < self._lead}
             self._slot = {s.key: s.index for s in world.slots}
+            self._rises = {
+                w.name: rises(sum((series for _, series in self._series[w.name]), np.zeros(world.steps)),
+                              [world.delay_steps[world.slots[i].tier] for i in self._limited[w.name]])
+                for w in world.inference}
         step = min(obs.step, world.steps - 1)
         if obs.step % self._every == 0 or world.changed[step] or not self._mix:
             self._replan(world, obs)
@@ -410,18 +431,20 @@ class TrackingPolicy(_Planned):
                 self._swap[w.name] = total > self._total[w.name]
             partial = self._swap.get(w.name, False)
             self._total[w.name] = total
+            # the rises seen up to the last step (none before one is seen)
+            rise = {b: float(r[step - 1]) for b, r in self._rises[w.name].items()} if step else None
             keep: dict[int, float] = defaultdict(float)
             for i in self._limited[w.name]:
                 if i in replicas:
                     keep[self._offer_of[i]] += recent.kept[i] if i in self._fast else recent.lately[i]
             memo = (tuple(replicas.items()), tuple(usable.values()),
                     None if hold is None else tuple(sorted(hold.items())), tuple(sorted(keep.items())),
-                    partial)
+                    partial, None if rise is None else tuple(rise.values()))
             placed = self._placed[w.name].get(memo)
             if placed is None:
                 before = tuple(usable.values())
                 counts = place(self._options[w.name], replicas, deployments, usable, w.min_sites,
-                               Limits(hold, keep, partial))
+                               Limits(hold, keep, partial, rise))
                 _meet_minimums(w.min_instances, w.min_sites, keys, counts, usable)
                 placed = self._placed[w.name][memo] = (counts, tuple(
                     b - left for b, left in zip(before, usable.values(), strict=True)))
