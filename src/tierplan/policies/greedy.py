@@ -21,16 +21,18 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .base import JobChoice, JobRequest, Key, Observation, observed_peak
 
 if TYPE_CHECKING:
+    from ..model import Offering, Site
+    from ..scheduler.candidates import TrainOption
     from ..simulations.world import Slot, World
 
-__all__ = ["GreedyPolicy", "cheapest_job_choice"]
+__all__ = ["GreedyPolicy", "PricedOption", "cheapest_job_choice", "priced_training_options"]
 
 _TIER_RANK = {"edge": 0, "onprem": 1, "cloud": 2}
 
@@ -124,25 +126,43 @@ def _meet_minimums(min_instances: int, min_sites: int, slots: list[Slot], counts
         free[spare.offer] -= 1
 
 
-def cheapest_job_choice(world: World, job: JobRequest, obs: Observation, tiers: tuple[str, ...] | None = None,
-                        edge_first: bool = False) -> JobChoice | None:
-    """The cheapest option at current prices that finishes by the deadline, else the fastest."""
+class PricedOption(NamedTuple):
+    """A training option of a job with the price per node-hour in force at this step."""
+
+    option: TrainOption
+    site: Site
+    offering: Offering
+    offer: int  # the world's offer index
+    price: float  # USD per node-hour now (NaN: not offered now)
+
+
+def priced_training_options(world: World, job: JobRequest, obs: Observation) -> Iterator[PricedOption]:
+    """Every (offering, nodes, purchase) the job's remaining work can run on, with the
+    price in force at this step."""
     w = replace(job.workload, work_hours=job.remaining_hours, deadline_hours=None)
-    left_h = (job.deadline_s - obs.time_s) / 3600 if job.deadline_s is not None else math.inf
     step = min(obs.step, world.steps - 1)
-    options = []
     for opt in world.universe.training(w, (), limit=1e12, prune=False).options:
         site = world.scenario.sites[opt.site]
         offering = world.universe.offers[opt.offer][1]
         offer = world.offer_ix[site.name, offering.name]
+        price = float(world.spot_price[step, offer] if opt.spot else world.price[step, offer])
+        yield PricedOption(opt, site, offering, offer, price)
+
+
+def cheapest_job_choice(world: World, job: JobRequest, obs: Observation, tiers: tuple[str, ...] | None = None,
+                        edge_first: bool = False) -> JobChoice | None:
+    """The cheapest option at current prices that finishes by the deadline, else the fastest."""
+    left_h = (job.deadline_s - obs.time_s) / 3600 if job.deadline_s is not None else math.inf
+    step = min(obs.step, world.steps - 1)
+    options = []
+    for opt, site, offering, offer, price in priced_training_options(world, job, obs):
         free = obs.free[offer]
         if site.name in obs.down or (tiers and site.tier not in tiers):
             continue
         if free is not None and free < opt.nodes:
             continue
-        if opt.spot and (world.spot_blocked[step, offer] or math.isnan(world.spot_price[step, offer])):
+        if opt.spot and (world.spot_blocked[step, offer] or math.isnan(price)):
             continue
-        price = float(world.spot_price[step, offer] if opt.spot else world.price[step, offer])
         hours = opt.transfer_hours + opt.compute_hours
         cost = opt.nodes * price * opt.compute_hours + opt.transfer_usd
         tier = _TIER_RANK.get(site.tier, 3) if edge_first else 0

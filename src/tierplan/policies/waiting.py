@@ -23,10 +23,11 @@ free or waiting no longer pays. Estimates use the prices in force now.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .base import JobChoice, JobRequest, Observation
+from .greedy import priced_training_options
 
 if TYPE_CHECKING:
     from ..simulations.world import World
@@ -122,14 +123,9 @@ def _free_now(world: World, obs: Observation, o: _Option, step: int) -> bool:
 def _options(world: World, job: JobRequest, obs: Observation) -> list[_Option]:
     """Every (offering, nodes, purchase) the job can run on, costed as the engine bills it
     at the prices in force now."""
-    w = replace(job.workload, work_hours=job.remaining_hours, deadline_hours=None)
-    step = min(obs.step, world.steps - 1)
+    w = job.workload
     out = []
-    for opt in world.universe.training(w, (), limit=1e12, prune=False).options:
-        site = world.scenario.sites[opt.site]
-        offering = world.universe.offers[opt.offer][1]
-        offer = world.offer_ix[site.name, offering.name]
-        price = float(world.spot_price[step, offer] if opt.spot else world.price[step, offer])
+    for opt, site, offering, offer, price in priced_training_options(world, job, obs):
         rate = opt.nodes * offering.units * w.accelerators.get(offering.speed_key, 0.0) * (
             1.0 if opt.nodes == 1 else w.multi_node_efficiency)
         if math.isnan(price) or rate <= 0:
