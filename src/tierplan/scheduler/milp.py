@@ -52,6 +52,9 @@ def rounding_box(milp: Milp, x: Sequence[float]) -> Milp:
 
 # How far from a whole number an LP value still counts as that number (rounding_box).
 ROUNDING = 1e-6
+# How far (relative to the bound, at least absolute) a row's activity may pass a bound
+# before a plan over periods counts it broken (repair) or not met (remembered parts).
+ROW_TOLERANCE = 1e-6
 
 
 @dataclass
@@ -120,6 +123,13 @@ class Milp:
     def activity(self, r: int, x: Sequence[float]) -> float:
         index, value = self.row(r)
         return sum(v * x[i] for i, v in zip(index, value, strict=True))
+
+    def outside(self, r: int, activity: float, tolerance: float = ROW_TOLERANCE) -> bool:
+        """``activity`` passes row ``r``'s bounds by more than ``tolerance`` (relative
+        to the bound, at least absolute)."""
+        upper, lower = self.row_upper[r], self.row_lower[r]
+        return (activity > upper + tolerance * max(1.0, abs(upper))
+                or activity < lower - tolerance * max(1.0, abs(lower)))
 
     def activities(self, x: Sequence[float]) -> list[float]:
         """Every row's :meth:`activity` (the same sums, in the same order), in one pass."""

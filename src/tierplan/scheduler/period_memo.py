@@ -20,10 +20,6 @@ from .solvers import SolveResult
 
 __all__ = ["PartMemo"]
 
-# How far a remembered plan may exceed a row of the new part (relative, as the repair
-# judges a row broken: period_repair.TOLERANCE).
-TOLERANCE = 1e-6
-
 _Row = tuple[tuple[int, ...], tuple[float, ...], float, float]
 
 
@@ -108,12 +104,5 @@ class PartMemo:
 
 
 def _meets(m: Milp, x: Sequence[float] | None) -> bool:
-    if x is None:
-        return False
-    for r in range(m.num_rows):
-        activity = m.activity(r, x)
-        upper, lower = m.row_upper[r], m.row_lower[r]
-        if (activity > upper + TOLERANCE * max(1.0, abs(upper))
-                or activity < lower - TOLERANCE * max(1.0, abs(lower))):
-            return False
-    return True
+    """``x`` meets every row of ``m`` (as the repair judges a row broken)."""
+    return x is not None and not any(m.outside(r, a) for r, a in enumerate(m.activities(x)))

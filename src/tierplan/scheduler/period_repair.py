@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .budget import Guard, WorkClock
-from .milp import Milp, Part, column_rows, restrict, value_of
+from .milp import ROW_TOLERANCE, Milp, Part, column_rows, restrict, value_of
 from .parts import solve_by_parts
 from .period_pool import Runner
 from .solvers import Backend
@@ -32,7 +32,7 @@ from .solvers import Backend
 __all__ = ["LATE_IMPROVE", "NEIGHBOURS", "Owners", "broken_rows", "improve", "own_models",
            "price_of_limits", "priced", "sequential_start"]
 
-TOLERANCE = 1e-6
+TOLERANCE = ROW_TOLERANCE
 SHARED = ("capacity", "budget")
 
 
@@ -64,16 +64,10 @@ class Owners:
         return self.by_workload.get(name, [])
 
 
-def _over(m: Milp, r: int, activity: float) -> bool:
-    upper, lower = m.row_upper[r], m.row_lower[r]
-    return (activity > upper + TOLERANCE * max(1.0, abs(upper))
-            or activity < lower - TOLERANCE * max(1.0, abs(lower)))
-
-
 def broken_rows(m: Milp, x: Sequence[float]) -> list[int]:
     """The shared rows (capacity, budgets) that ``x`` breaks."""
     return [r for r, tag in enumerate(m.row_tags)
-            if tag[0] in SHARED and _over(m, r, m.activity(r, x))]
+            if tag[0] in SHARED and m.outside(r, m.activity(r, x))]
 
 
 def _users(m: Milp, r: int, x: Sequence[float], owners: Owners) -> set[str]:
@@ -197,7 +191,7 @@ def _fits(m: Milp, x: list[float], x0: Sequence[float], cols: Sequence[int],
     otherwise leave ``x`` as it was (False)."""
     for j in cols:
         x[j] = x0[j]
-    if all(not _over(m, r, m.activity(r, x)) for r in {r for j in cols for r in rows_of[j]}):
+    if all(not m.outside(r, m.activity(r, x)) for r in {r for j in cols for r in rows_of[j]}):
         return True
     for j in cols:
         x[j] = 0.0
@@ -261,7 +255,7 @@ def improve(backend: Backend, m: Milp, x: list[float], primary: Sequence[float],
             y = list(x)
             for j, v in zip(free, result.x, strict=True):
                 y[j] = v
-            if any(_over(m, q, m.activity(q, y)) for q in part.rows):
+            if any(m.outside(q, m.activity(q, y)) for q in part.rows):
                 continue
             new = value_of(primary, y)
             if new < value - 1e-9 * max(1.0, abs(value)):
