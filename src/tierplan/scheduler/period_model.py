@@ -90,6 +90,7 @@ class _Writer:
         self.budget_terms: dict[tuple[int, int | None], list[tuple[int, float]]] = defaultdict(list)
         self.arrival = {k: ledger.arrival(self.sc, o) for k, (_, o) in enumerate(universe.offers)}
         self.bought: dict[int, int] = {}  # offer -> b column
+        self.matches: dict[tuple[str, int], list[tuple[int, bool]]] = {}  # see charge
 
     def row(self, tag: tuple[object, ...], terms: Sequence[tuple[int, float]],
             lower: float = -INF, upper: float = INF, scale: float = 1.0) -> None:
@@ -106,14 +107,17 @@ class _Writer:
                usd: float, period: int | None) -> None:
         """Add a cost term to the budgets it counts in: horizon budgets, and the
         per-period ones of ``period`` (None: a cost whose period the caller charges)."""
-        for b, bud in enumerate(self.budgets):
-            if not budget_matches(bud, w, self.u.sites[site]):
-                continue
-            if bud.per_period:
-                if period is not None:
-                    self.budget_terms[(b, period)].append((col, usd))
-            else:
+        key = (w.name, site)
+        matches = self.matches.get(key)
+        if matches is None:  # a workload's columns at a site count in the same budgets
+            matches = self.matches[key] = [
+                (b, bud.per_period) for b, bud in enumerate(self.budgets)
+                if budget_matches(bud, w, self.u.sites[site])]
+        for b, per_period in matches:
+            if not per_period:
                 self.budget_terms[(b, None)].append((col, usd))
+            elif period is not None:
+                self.budget_terms[(b, period)].append((col, usd))
 
     def limit(self, offer: int) -> float:
         return float(self.u.offers[offer][1].available or 0)

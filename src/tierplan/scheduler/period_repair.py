@@ -29,8 +29,8 @@ from .parts import solve_by_parts
 from .period_pool import Runner
 from .solvers import Backend
 
-__all__ = ["LATE_IMPROVE", "NEIGHBOURS", "Owners", "broken_rows", "improve", "own_models",
-           "price_of_limits", "priced", "sequential_start"]
+__all__ = ["LATE_IMPROVE", "NEIGHBOURS", "Frame", "Owners", "broken_rows", "improve",
+           "own_models", "price_of_limits", "priced", "sequential_start"]
 
 TOLERANCE = ROW_TOLERANCE
 SHARED = ("capacity", "budget")
@@ -62,6 +62,20 @@ class Owners:
 
     def columns(self, name: str) -> list[int]:
         return self.by_workload.get(name, [])
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A merged group's model with what its start and improvement look up in it: the
+    owners of its columns and the rows of each column (found once per group)."""
+
+    milp: Milp
+    owners: Owners
+    rows_of: list[list[int]]
+
+    @classmethod
+    def of(cls, m: Milp) -> Frame:
+        return cls(m, Owners.of(m), column_rows(m))
 
 
 def broken_rows(m: Milp, x: Sequence[float]) -> list[int]:
@@ -133,15 +147,14 @@ def priced(m: Milp, primary: Sequence[float], duals: Sequence[float]) -> list[fl
     return out
 
 
-def sequential_start(backend: Backend, m: Milp, x0: Sequence[float], primary: Sequence[float],
-                     latency: bool, clock: WorkClock, gap: float, order: Order,
-                     runner: Runner) -> list[float] | None:
+def sequential_start(backend: Backend, frame: Frame, x0: Sequence[float],
+                     primary: Sequence[float], latency: bool, clock: WorkClock, gap: float,
+                     order: Order, runner: Runner) -> list[float] | None:
     """A plan of the group that breaks no row, from ``x0`` (its members' own plans, which
     may overbook shared rows); None when the workloads placed one at a time leave one
     without room twice. Each step minimises ``primary`` (the model's objective, or that
     objective priced: see :func:`priced`) over the room the others leave."""
-    owners = Owners.of(m)
-    rows_of = column_rows(m)
+    m, owners, rows_of = frame.milp, frame.owners, frame.rows_of
     broken = broken_rows(m, x0)
     if not broken:
         return list(x0)
@@ -198,7 +211,7 @@ def _fits(m: Milp, x: list[float], x0: Sequence[float], cols: Sequence[int],
     return False
 
 
-def improve(backend: Backend, m: Milp, x: list[float], primary: Sequence[float],
+def improve(backend: Backend, frame: Frame, x: list[float], primary: Sequence[float],
             clock: WorkClock, until: float, gap: float, guard: Guard | None = None,
             neighbours: int = 0) -> list[float]:
     """``x`` improved one contested row at a time (see the module docstring), while the
@@ -207,8 +220,7 @@ def improve(backend: Backend, m: Milp, x: list[float], primary: Sequence[float],
     row's period (a training job is freed whole: its hours move between periods)."""
     if until - clock.now() <= LEAST:
         return x
-    owners = Owners.of(m)
-    rows_of = column_rows(m)
+    m, owners, rows_of = frame.milp, frame.owners, frame.rows_of
     value = value_of(primary, x)
     tried: set[tuple[int | None, frozenset[str]]] = set()
     improved = True
@@ -236,8 +248,8 @@ def improve(backend: Backend, m: Milp, x: list[float], primary: Sequence[float],
             if len(names) < 2 or (p, names) in tried:
                 continue
             tried.add((p, names))
-            free = [j for j, w in enumerate(owners.workload)
-                    if w in names and (p is None or owners.period[j] in (None, p))]
+            free = sorted(j for w in names for j in owners.columns(w)
+                          if p is None or owners.period[j] in (None, p))
             if len(free) > MOST_COLUMNS:
                 continue
             left = until - clock.now()

@@ -37,7 +37,7 @@ from .period_pool import Runner
 from .period_repair import (
     LATE_IMPROVE,
     NEIGHBOURS,
-    Owners,
+    Frame,
     improve,
     own_models,
     price_of_limits,
@@ -329,6 +329,7 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
         known.update(by_tag(piece.model.milp, piece.result.x))
     x0 = [known.get(tag, 0.0) for tag in m.col_tags]
     bound = sum(piece.bound for piece in g.pieces)
+    frame = Frame.of(m)  # who owns each column, and each column's rows: read once
     # The LP relaxation (not charged: see budget) bounds the group and prices its
     # shared rows for the start's steps.
     relaxed = None if runner.expired() else backend.relax(m, primary)
@@ -337,7 +338,7 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
     if relaxed is not None and not runner.expired():
         bound = max(bound, gaps.lp_bound(value_of(primary, relaxed[0])))
         steps = priced(m, primary, relaxed[1])
-        lagrange = _priced_members(backend, m, steps, latency, clock, options.gap, runner)
+        lagrange = _priced_members(backend, frame, steps, latency, clock, options.gap, runner)
         if lagrange is not None:
             # Each member's own model at the LP's prices: a Lagrangian bound (see
             # gaps.lagrangian), and plans that leave the contested rows to those
@@ -347,10 +348,10 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
     order = _placing_order(g.model)
     # The priced plans leave the contested rows to those who gain most from them: they
     # are repaired, and the pieces' own plans only when that finds no plan.
-    start = (sequential_start(backend, m, priced_plans, steps, latency, clock, options.gap,
+    start = (sequential_start(backend, frame, priced_plans, steps, latency, clock, options.gap,
                               order, runner) if priced_plans is not None else None)
     if start is None:
-        start = sequential_start(backend, m, x0, steps, latency, clock, options.gap, order,
+        start = sequential_start(backend, frame, x0, steps, latency, clock, options.gap, order,
                                  runner)
     if start is None:
         whole = solve_by_parts(backend, m, latency, options.tie_break == "exact", clock,
@@ -367,7 +368,7 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
             if result.objective < value_of(primary, x):
                 x = result.x
     within = clock.left() > LATE_IMPROVE
-    x = improve(backend, m, x, primary, clock, max(clock.deadline, clock.now() + LATE_IMPROVE),
+    x = improve(backend, frame, x, primary, clock, max(clock.deadline, clock.now() + LATE_IMPROVE),
                 options.gap, runner.solver.guard, NEIGHBOURS if within else 0)
     value = value_of(primary, x)
     reached = gaps.relative_gap(value, bound)
@@ -376,14 +377,15 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
                         clock.now() - spent), bound)
 
 
-def _priced_members(backend: Backend, m: Milp, costs: list[float], latency: bool,
+def _priced_members(backend: Backend, frame: Frame, costs: list[float], latency: bool,
                     clock: WorkClock, gap: float, runner: Runner,
                     ) -> tuple[list[float], float] | None:
     """Every member of a merged group alone under ``costs`` (its model's objective with
     the shared rows priced): their plans side by side and the sum of their bounds; None
     when the group does not fall apart by workload (units to buy) or a member has no
     plan."""
-    own = own_models(m, Owners.of(m))
+    m = frame.milp
+    own = own_models(m, frame.owners)
     if not own:
         return None
     work = max(clock.left(), PART_LEAST)
