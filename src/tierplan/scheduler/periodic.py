@@ -338,7 +338,8 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
     if relaxed is not None and not runner.expired():
         bound = max(bound, gaps.lp_bound(value_of(primary, relaxed[0])))
         steps = priced(m, primary, relaxed[1])
-        lagrange = _priced_members(backend, frame, steps, latency, clock, options.gap, runner)
+        lagrange = _priced_members(backend, frame, steps, latency, clock, options.gap, runner,
+                                   _efforts(g.pieces))
         if lagrange is not None:
             # Each member's own model at the LP's prices: a Lagrangian bound (see
             # gaps.lagrangian), and plans that leave the contested rows to those
@@ -378,35 +379,53 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
 
 
 def _priced_members(backend: Backend, frame: Frame, costs: list[float], latency: bool,
-                    clock: WorkClock, gap: float, runner: Runner,
+                    clock: WorkClock, gap: float, runner: Runner, effort: dict[str, float],
                     ) -> tuple[list[float], float] | None:
     """Every member of a merged group alone under ``costs`` (its model's objective with
     the shared rows priced): their plans side by side and the sum of their bounds; None
     when the group does not fall apart by workload (units to buy) or a member has no
-    plan."""
+    plan. ``effort``: each member's work when it was solved before (see _efforts)."""
     m = frame.milp
     own = own_models(m, frame.owners)
     if not own:
         return None
     work = max(clock.left(), PART_LEAST)
-    handed = []
-    for part in own.values():
+    handed: dict[str, Pending] = {}
+    # The longest chains go to the workers first (a long one handed over last would be
+    # solved alone at the end); they are read in the members' order, so the plan is the
+    # same whatever the order here.
+    for name in sorted(own, key=lambda w: (-effort.get(w, 0.0), w)):
+        part = own[name]
         sub = part.milp
         if latency:
             sub.latency = [costs[j] for j in part.cols]
         else:
             sub.cost = [costs[j] for j in part.cols]
-        handed.append(hand_over(runner, sub, latency, False, work, gap, chain=True))
+        handed[name] = hand_over(runner, sub, latency, False, work, gap, chain=True)
     x = [0.0] * m.num_cols
     low = 0.0
-    for part, pending in zip(own.values(), handed, strict=True):
-        result = collect(pending, backend, clock)
+    for name, part in own.items():
+        result = collect(handed[name], backend, clock)
         if result.x is None:
             return None
         low += gaps.solver_bound(result)
         for j, v in zip(part.cols, result.x, strict=True):
             x[j] = v
     return x, low
+
+
+def _efforts(pieces: Sequence[_Group]) -> dict[str, float]:
+    """The work each workload of ``pieces`` took in its piece's solve (a piece's work
+    shared among its workloads): how long its chain at the LP's prices may take."""
+    out: dict[str, float] = {}
+    for piece in pieces:
+        model = _model(piece)
+        names = ([v.cand.workload.name for v in model.inference]
+                 + [t.cand.workload.name for t in model.training])
+        work = piece.result.work if piece.result is not None else 0.0
+        for name in names:
+            out[name] = work / len(names)
+    return out
 
 
 def _model(g: _Group) -> PeriodModel:
