@@ -51,6 +51,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
+import numpy as np
+
 from ..errors import InputError
 from ..model import Budget, Objective
 from ..units import LARGEST
@@ -220,8 +222,22 @@ def _append(joined: Formulation, form: Formulation,
     m.latency.extend(src.latency)
     m.penalty.extend(src.penalty)
     m.col_tags.extend(src.col_tags)
-    starts = src.row_start
-    for r, tag in enumerate(src.row_tags):
+    starts, tags = src.row_start, src.row_tags
+    # build writes the shared rows last: the own rows before them are copied in bulk.
+    own = len(tags)
+    while own and tags[own - 1][0] in _SHARED:
+        own -= 1
+    if any(tag[0] in _SHARED for tag in tags[:own]):
+        own = 0  # not build's order: every row on its own below
+    end, base = starts[own], len(m.row_index)
+    m.row_index.extend([j + shift for j in src.row_index[:end]])
+    m.row_value.extend(src.row_value[:end])
+    m.row_start.extend([a + base for a in starts[1:own + 1]])
+    m.row_lower.extend(src.row_lower[:own])
+    m.row_upper.extend(src.row_upper[:own])
+    m.row_tags.extend(tags[:own])
+    for r in range(own, len(tags)):
+        tag = tags[r]
         index = [j + shift for j in src.row_index[starts[r]:starts[r + 1]]]
         value = src.row_value[starts[r]:starts[r + 1]]
         if tag[0] in _SHARED:
@@ -392,13 +408,15 @@ def _route_cuts(m: Milp, workload: str, gi: int, g: Group, cols: Sequence[int | 
     fractional "0.15 of an 8-GPU node" plans that make the plain LP bound weak when big
     instances serve small demands (the capacitated facility location strengthening).
     """
-    used = [(unit, col) for unit, col in zip(g.units, cols, strict=True) if col is not None]
+    used = [col for col in cols if col is not None]
+    caps = [unit.cap for unit, col in zip(g.units, cols, strict=True) if col is not None]
+    largest = max(caps, default=-INF)
     for ci, y in ys.items():
-        if all(unit.cap <= demand[ci] for unit, _ in used):
+        d = demand[ci]
+        if largest <= d:
             continue  # the cut would repeat the group capacity row
-        index = [y] + [col for _, col in used]
-        value = [1.0] + [-min(unit.cap, demand[ci]) for unit, _ in used]
-        m.add_row(("route_cap", workload, gi, ci), index, value, -INF, 0.0)
+        m.add_row(("route_cap", workload, gi, ci), [y, *used], [1.0, *[-min(cap, d) for cap in caps]],
+                  -INF, 0.0)
 
 
 def _cover_cuts(m: Milp, workload: str, cand: InferenceCandidates, v: InferenceVars,
@@ -461,11 +479,10 @@ def _mir(m: Milp, tag: tuple[object, ...], terms: Sequence[tuple[int, float]], d
     f = ratio - math.floor(ratio)
     if f < 1e-6 or f > 1 - 1e-6:
         return
-    coef = []
-    for _, a in terms:
-        r = a / delta
-        fj = r - math.floor(r)
-        coef.append(math.floor(r) + min(fj, f) / f)
+    # The same IEEE operations as in scalars, a row of a hundred terms at a time.
+    r = np.array([a for _, a in terms], dtype=np.float64) / delta
+    whole = np.floor(r)
+    coef = (whole + np.minimum(r - whole, f) / f).tolist()
     m.add_row(tag, [c for c, _ in terms], coef, float(math.ceil(ratio)), INF)
 
 
