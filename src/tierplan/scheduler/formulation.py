@@ -316,9 +316,9 @@ def _inference(
     w = cand.workload
     m, u, H = wr.m, wr.u, wr.H
     egress_factor = 3600 * H * w.payload_kb * 1e-6
-    matching = [
-        [b for b, bud in enumerate(budgets) if budget_matches(bud, w, site)] for site in u.sites
-    ]
+    matching = {si: [b for b, bud in enumerate(budgets) if budget_matches(bud, w, u.sites[si])]
+                for si in {g.site for g in cand.groups}}
+    demand_of = {u.client_index[c]: d for c, d in w.demand_rps.items()}
     own_terms: list[tuple[int, float]] = []
     all_n: list[tuple[int, float]] = []
     by_site: dict[int, list[tuple[int, float]]] = defaultdict(list)
@@ -327,18 +327,20 @@ def _inference(
     v = InferenceVars(cand, [], [])
     for gi, g in enumerate(cand.groups):
         site = u.sites[g.site]
-        reach_demand = sum(w.demand_rps[u.clients[ci].name] for ci, _ in g.reach)
+        reach_demand = sum(demand_of[ci] for ci, _ in g.reach)
         floor = max(w.min_instances, 1 if need_site_vars else 0)
         cols: list[int | None] = []
         cap_terms: list[tuple[int, float]] = []
+        budgets_here = matching[g.site]
         for unit in g.units:
+            limited = u.offers[unit.offer][1].available is not None
             running = u.current[w.name].get(unit.offer, 0) if u.churn_usd else 0
             # Keeping more than demand needs can be cheaper than the churn of stopping them.
             need = reach_demand / unit.cap
             if not need <= LARGEST:
                 _too_large(w.name, "an instance count", need)
             upper = max(math.ceil(need - EPS), floor, running)
-            if u.offers[unit.offer][1].available is not None:
+            if limited:
                 upper = min(upper, math.floor(wr.limit(unit.offer) + EPS))
             if upper <= 0:
                 cols.append(None)
@@ -355,14 +357,14 @@ def _inference(
             all_n.append((col, 1.0))
             by_site[g.site].append((col, 1.0))
             own_terms.append((col, cost))
-            for b in matching[g.site]:
+            for b in budgets_here:
                 wr.budget_terms[b].append((col, cost))
-            if u.offers[unit.offer][1].available is not None:
+            if limited:
                 wr.capacity[unit.offer].append((col, 1.0))
         ys: dict[int, int] = {}
         egress = egress_factor * site.egress_usd_per_gb
         for ci, latency_ms in g.reach:
-            demand = w.demand_rps[u.clients[ci].name]
+            demand = demand_of[ci]
             col = m.add_col(("y", w.name, gi, ci), 0, demand, False, egress,
                             latency_ms / total_demand)
             ys[ci] = col
@@ -370,18 +372,17 @@ def _inference(
             cap_terms.append((col, 1.0))
             if egress:
                 own_terms.append((col, egress))
-                for b in matching[g.site]:
+                for b in budgets_here:
                     wr.budget_terms[b].append((col, egress))
         if ys:
             m.add_row(("group_capacity", w.name, gi), [c for c, _ in cap_terms],
                       [x for _, x in cap_terms], -INF, 0.0)
-            _route_cuts(m, w.name, gi, g, cols, ys, {ci: w.demand_rps[u.clients[ci].name]
-                                                    for ci in ys})
+            _route_cuts(m, w.name, gi, g, cols, ys, demand_of)
         v.n.append(cols)
         v.y.append(ys)
     if not wr.elastic:  # the cuts restate demand, which the elastic model may relax
-        _cover_cuts(m, w.name, cand, v, {ci: w.demand_rps[u.clients[ci].name] for ci, _ in
-                                         (pair for g in cand.groups for pair in g.reach)})
+        _cover_cuts(m, w.name, cand, v, {ci: demand_of[ci] for g in cand.groups
+                                         for ci, _ in g.reach})
     for client, demand in w.demand_rps.items():
         ci = u.client_index[client]
         wr.row(("demand", w.name, client), per_client.get(ci, []), demand, demand, scale=demand)
