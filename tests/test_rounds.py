@@ -368,7 +368,7 @@ def test_a_start_that_leaves_a_workload_no_room_is_tried_again_and_then_cost_fir
     # first (two tries in all), then at dearer prices (the reservation, see
     # latency_start), and when that fails too, cost first, without the latency-first
     # solutions and prices; that start is the plan's.
-    from tierplan.scheduler import decomposition as planner
+    from tierplan.scheduler import block_start as planner
 
     sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=2)]),
              site("cloud", offerings=[offering("l4", 1.0)], location=FRANKFURT)]

@@ -29,7 +29,7 @@ __all__ = ["HINT_SHARE", "LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR
 LATE_SECONDS, LATE_GAP, LATE_RETRY_SECONDS, POOR_GAP = LATE_SOLVE, 0.01, 25 * LATE_SOLVE, 0.5
 
 # What a start's step gets past the deadline, by the plan's objective (see
-# decomposition.PlanRun.start): under cost, enough that a large member's step rarely
+# block_start): under cost, enough that a large member's step rarely
 # stops above POOR_GAP, whose retry from scratch (LATE_RETRY_SECONDS) costs far more;
 # under latency the least, which measured better there (docs/planner-design.md).
 STEP_LATE_SECONDS: Final[Mapping[Objective, float]] = {"cost": 0.1, "latency": LEAST}

@@ -3,9 +3,8 @@ the seam): :class:`PlanRun` holds one run's state, :data:`PHASES` names its phas
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 
@@ -21,38 +20,16 @@ from ..model import (
     TrainingWorkload,
 )
 from . import explain, gaps, summary
-from .alone import RELAX, STEP_LATE_SECONDS, Request
-from .blocks import (
-    Block,
-    Blocks,
-    Key,
-    StartPlan,
-    Step,
-    World,
-    coupling_keys,
-    sequential_start,
-    split,
-)
-from .budget import SOLVE_CAP, START_BATCH, Guard, WorkClock, polish_work
+from .block_start import StartContext, block_start
+from .blocks import Block, Blocks, Key, World, coupling_keys, split
+from .budget import SOLVE_CAP, Guard, WorkClock, polish_work
 from .candidates import InferenceCandidates, TrainingCandidates, Universe, by_kind
 from .decoding import decode
 from .formulation import Formulation, build, objectives
-from .latency_start import (
-    CHOICE_LATE,
-    CHOICE_SECONDS,
-    LATE_PRICED,
-    RESERVE_SCALE,
-    choose_plans,
-    overspent,
-    reserved_start,
-    scaled_plans,
-)
-from .latency_start import Plan as MemberPlan
-from .milp import Milp, by_tag
+from .milp import by_tag
 from .options import PlanOptions
-from .polishing import Ahead, Polished, PolishJob, polish_ahead, polish_early
+from .polishing import Ahead, Polished, PolishJob, polish_ahead
 from .pool import Context, Pool
-from .pricing import price_members
 from .rounds import first_round, join_block, relax_merged, spend_leftover
 from .solvers import Backend, Solver, SolveResult, get_backend
 from .strategy import Problem, guarded
@@ -332,129 +309,12 @@ class PlanRun:
     # ----------------------------------------------------------- what phases share
 
     def start(self, block: Block) -> tuple[list[float] | None, list[int]]:
-        """A feasible start for a merged block (see blocks.sequential_start), and the
-        columns of the members it kept as they were.
-
-        Without one a merged block may end the run with no plan at all, so the start is
-        finished even past the deadline: its steps are single-workload models capped at
-        a work second each, and past the deadline at STEP_LATE_SECONDS (see
-        :func:`.alone.alone_limits`). With worker processes the steps go to them in
-        batches (see blocks.sequential_start)."""
-        blocks, members, objective = self.blocks, self.members, self.objective
-        others = [b for b in blocks.blocks.values() if b is not block]
-        # Priced even past the deadline: without the LP and the members' priced models
-        # the block has no bound beyond its solo optima and a worse plan. (Past the
-        # deadline a member keeps its LP part's rounding: see pricing.BOX_LATE.)
-        assert block.prices is not None  # solved before the starts, see rounds.relax_merged
-        prices = block.prices
-        optimal: dict[int, dict[tuple[object, ...], float]] = {}
-        forms: dict[int, Formulation] = {}
-        if prices:
-            forms = {i: self.own[i] if i in self.own else
-                     build(self.universe, *by_kind([members[i]]), self.scenario.budgets,
-                           self.total_demand)
-                     for i in block.members}
-            solo = {i: b for i, b in self.alone.items() if i not in self.estimated}
-            # The members are priced by the work that leaves room for the start's steps.
-            optimal = price_members(self.pool, block, forms, solo, objective, self.solve_by)
-        keep = [i for i in block.members if i in self.kept and not self.kept[i] & blocks.broken]
-        models = {i: self.own[i] for i in block.members if i in self.own}
-        # (A part the early polish took at one try's values and a later try changes is
-        # polished again at the end: see polishing.Early.found.)
-        placed = polish_early(block, self.ahead, objective, self.backend, members)
-
-        def place(goal: Objective, keep: Sequence[int], promoted: Sequence[int] = (),
-                  failed: list[int] | None = None,
-                  reservation: list[float] | None = None,
-                  at: tuple[Mapping[Key, float], Mapping[int, MemberPlan]] | None = None,
-                  ) -> list[float] | None:
-            """The start with its steps solved under ``goal``: with the known solutions
-            and the prices (``at``: other prices and the members' plans at them) when
-            that is the plan's objective, without them otherwise; with a
-            ``reservation``, steps that keep room for the others (see latency_start)."""
-            ours = goal == objective
-            step_prices, step_plans = at if at is not None else (prices, optimal)
-
-            def steps(chunk: Sequence[Step]) -> list[SolveResult]:
-                return self.pool.alone(chunk, goal, self.solve_by,
-                                       Request(cap=SOLVE_CAP, late=STEP_LATE_SECONDS[objective]),
-                                       [RELAX] * len(chunk))
-
-            how = StartPlan(steps, goal, self.known if ours else None,
-                            step_prices if ours else None, step_plans if ours else None,
-                            models, keep, promoted, START_BATCH, placed)
-            if reservation is not None:
-                return reserved_start(self.world, block, others, how, reservation)
-            return sequential_start(self.world, block, others, how, failed)
-
-        def reserved() -> list[float] | None:
-            """Steps that put latency first can spend a shared budget before the last
-            workloads find a plan within it: a start whose steps pay dearer prices
-            (or, when even that finds no room, the cheapest start) is feasible, and
-            its steps' use of the shared rows is held for the workloads not yet
-            placed (see latency_start)."""
-            # The budgets the priced plans overspend (all priced rows when none does:
-            # the tries then failed for want of capacity) are made dearer.
-            dear_rows = set(over) or set(prices)
-            dearer = {key: p * RESERVE_SCALE if key in dear_rows else p
-                      for key, p in prices.items()}
-
-            def solve(chunk: Sequence[Step], hints: Sequence[list[float] | None],
-                      ) -> list[SolveResult]:
-                # Solved to the plan's gap even past the deadline, as the priced
-                # members are (see pricing.price_members).
-                return self.pool.alone(chunk, objective, math.inf, Request(cap=LATE_PRICED),
-                                       hints)
-
-            dear = optimal | scaled_plans(block, forms, dearer, solve, dear_rows)
-            start = place(objective, (), at=(dearer, dear))
-            cheapest = start is None
-            if cheapest:
-                start = place("cost", ())
-                if start is None:
-                    return None
-            assert start is not None
-            # Each member's best of that plan, its priced optimum, its plan at the
-            # dearer prices and its own optimum that fit together (see
-            # latency_start.choose_plans) reserves more wisely.
-            plans = {i: [p for p in (optimal.get(i), dear.get(i), self.known.get(i)) if p]
-                     for i in block.members}
-            work = min(CHOICE_SECONDS, max(self.pool.clock.left(self.solve_by), CHOICE_LATE))
-
-            def select(m: Milp, primary: list[float], secondary: list[float],
-                       x0: list[float]) -> SolveResult:
-                return self.pool.run([(self.pool.solver, m, primary, secondary, work,
-                                       self.options.gap, x0)])[0]
-
-            chosen = choose_plans(self.world, block, others, objective, start, plans, select)
-            if not cheapest:  # the choice is the start (steps from it measured worse)
-                return chosen
-            return place(objective, (), reservation=chosen)
-
-        promoted: list[int] = []
-        x: list[float] | None = None
-        # Under latency past the deadline, when the members' priced plans together
-        # overspend a budget, the latency-first steps (which may run out of it before
-        # the last one) are not tried: the reserved start always ends with a plan.
-        over = [] if objective == "cost" else overspent(
-            self.world, block, others, {i: p for i in block.members
-                                        if (p := optimal.get(i, self.known.get(i))) is not None})
-        first = not over or self.pool.clock.left(self.solve_by) > 0
-        failed: list[int] = []
-        for _ in range(START_TRIES if first else 0):
-            failed = []
-            x = place(objective, keep, promoted, failed)
-            if x is not None or not failed:
-                break
-            # What was placed before left a workload no room: place all again, that one
-            # (and those of earlier tries) first.
-            promoted.append(failed[0])
-            keep = []
-        if x is None and (failed or not first) and objective != "cost":
-            x = reserved()
-        assert block.form is not None
-        held = {members[i].workload.name for i in keep}
-        return x, [j for j, tag in enumerate(block.form.milp.col_tags) if tag[1] in held]
+        """A merged block's feasible start, and the columns of the members it kept as
+        they were (see :mod:`.block_start`)."""
+        return block_start(StartContext(
+            self.world, self.blocks, self.objective, self.pool, self.backend, self.own,
+            self.alone, self.estimated, self.known, self.kept, self.ahead, self.solve_by,
+            self.options.gap), block)
 
     def record(self, block: Block, result: SolveResult) -> Plan | None:
         """Keep a solved block's result: a workload alone gives its bound, its model and
@@ -515,6 +375,3 @@ def _plan(run: PlanRun) -> Plan:
 def _seconds(limit: float | None) -> str:
     return "none" if limit is None else f"{limit:g} s"
 
-
-# How often a merged block's start is tried (see _plan's start).
-START_TRIES = 2

@@ -20,7 +20,7 @@ holds for the next step. The steps are the priced steps of the ordinary start, s
 budget a workload takes beyond its reservation goes where the LP's prices say it buys
 the most latency.
 
-The reservation itself (see decomposition.PlanRun.start) is a start whose steps pay
+The reservation itself (see block_start) is a start whose steps pay
 RESERVE_SCALE times the LP's prices of the budgets that the members' plans overspend
 (:func:`scaled_plans`): each member's own plan at the dearer prices takes less of them,
 so the steps leave room for the last ones (at 1,000 benchmark workloads the members'
