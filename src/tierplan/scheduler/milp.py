@@ -122,7 +122,7 @@ class Milp:
 
     def activity(self, r: int, x: Sequence[float]) -> float:
         index, value = self.row(r)
-        return sum(v * x[i] for i, v in zip(index, value, strict=True))
+        return sum([v * x[i] for i, v in zip(index, value, strict=True)])
 
     def outside(self, r: int, activity: float, tolerance: float = ROW_TOLERANCE) -> bool:
         """``activity`` passes row ``r``'s bounds by more than ``tolerance`` (relative
@@ -168,7 +168,7 @@ def fixed_part(milp: Milp, part: Part, fixed_terms: Sequence[Sequence[tuple[int,
     ``value(j)`` (rounded): their terms move into its row bounds."""
     lower, upper = [], []
     for r, terms in zip(part.rows, fixed_terms, strict=True):
-        fixed = sum(v * round(value(j)) for j, v in terms)
+        fixed = sum([v * round(value(j)) for j, v in terms])  # a list sums faster, alike
         lower.append(milp.row_lower[r] - fixed)
         upper.append(milp.row_upper[r] - fixed)
     return Part(part.cols, part.rows, replace(part.milp, row_lower=lower, row_upper=upper))
@@ -256,7 +256,7 @@ def restrict(milp: Milp, free: Sequence[int], x: Sequence[float],
     rows = sorted({r for j in free for r in rows_of[j]})
     for r in rows:
         index, value = milp.row(r)
-        held = sum(v * x[j] for j, v in zip(index, value, strict=True) if j not in local)
+        held = sum([v * x[j] for j, v in zip(index, value, strict=True) if j not in local])
         kept = [(local[j], v) for j, v in zip(index, value, strict=True) if j in local]
         sub.add_row(milp.row_tags[r], [k for k, _ in kept], [v for _, v in kept],
                     milp.row_lower[r] - held, milp.row_upper[r] - held)
