@@ -229,13 +229,7 @@ def _append(joined: Formulation, form: Formulation,
         own -= 1
     if any(tag[0] in _SHARED for tag in tags[:own]):
         own = 0  # not build's order: every row on its own below
-    end, base = starts[own], len(m.row_index)
-    m.row_index.extend([j + shift for j in src.row_index[:end]])
-    m.row_value.extend(src.row_value[:end])
-    m.row_start.extend([a + base for a in starts[1:own + 1]])
-    m.row_lower.extend(src.row_lower[:own])
-    m.row_upper.extend(src.row_upper[:own])
-    m.row_tags.extend(tags[:own])
+    m.copy_rows(src, 0, own, shift)
     for r in range(own, len(tags)):
         tag = tags[r]
         index = [j + shift for j in src.row_index[starts[r]:starts[r + 1]]]
