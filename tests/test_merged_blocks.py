@@ -103,6 +103,7 @@ def test_a_batched_start_is_the_one_by_one_start():
     calls = []
 
     def steps(batch):
+        batch = list(batch)  # handed over as they are written
         calls.append(len(batch))
         return [solve_choice(f.milp, f.milp.cost) for f, _ in batch]
 
@@ -367,6 +368,7 @@ def test_a_priced_optimum_that_fits_is_the_step_and_one_that_does_not_is_solved_
     solved = []
 
     def steps(batch):
+        batch = list(batch)  # handed over as they are written
         solved.extend(f.training[0].cand.workload.name for f, _ in batch)
         return [solve_choice(f.milp, f.milp.cost) for f, _ in batch]
 
@@ -392,6 +394,7 @@ def test_own_models_check_the_steps_without_writing_them(monkeypatch):
     monkeypatch.setattr(blocks, "build", lambda *a, **k: written.append(1) or build(*a, **k))
 
     def steps(batch):
+        batch = list(batch)  # handed over as they are written
         solved.extend(f.training[0].cand.workload.name for f, _ in batch)
         return [blocks.solve_choice(f.milp, f.milp.cost) for f, _ in batch]
 

@@ -12,7 +12,7 @@ With worker processes the steps go to them in batches."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from ..model import Objective
@@ -140,10 +140,10 @@ class _Start:
         ours = goal == ctx.objective
         step_prices, step_plans = at if at is not None else (self.prices, self.optimal)
 
-        def steps(chunk: Sequence[Step]) -> list[SolveResult]:
+        def steps(chunk: Iterable[Step]) -> list[SolveResult]:
             return ctx.pool.alone(chunk, goal, ctx.solve_by,
-                                  Request(cap=SOLVE_CAP, late=STEP_LATE_SECONDS[ctx.objective]),
-                                  [RELAX] * len(chunk))
+                                  Request(cap=SOLVE_CAP, late=STEP_LATE_SECONDS[ctx.objective],
+                                          hint=RELAX))
 
         how = StartPlan(steps, goal, ctx.known if ours else None,
                         step_prices if ours else None, step_plans if ours else None,

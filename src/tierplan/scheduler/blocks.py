@@ -224,7 +224,9 @@ class World:
 class StartPlan:
     """How one start places a block's workloads (see :func:`sequential_start`)."""
 
-    solve: Callable[[Sequence[Step]], list[SolveResult]]
+    # Solves the steps it is given as they come (it may hand each to a worker process
+    # while the next is written), and returns their results in order.
+    solve: Callable[[Iterable[Step]], list[SolveResult]]
     objective: Objective = "cost"
     known: Mapping[int, Mapping[tuple[object, ...], float]] | None = None
     prices: Mapping[Key, float] | None = None
@@ -281,7 +283,7 @@ def sequential_start(world: World, block: Block, others: Iterable[Block], how: S
     if block.form is None:
         return None
     universe, members, budgets = world.universe, world.members, world.budgets
-    known, prices, optimal, keep = how.known, how.prices, how.optimal, how.keep
+    keep = how.keep
     used: dict[Key, float] = {}
     for other in others:
         for key, activity, _ in _usage(other):
@@ -293,16 +295,9 @@ def sequential_start(world: World, block: Block, others: Iterable[Block], how: S
                                    key=lambda i: _freedom(members[i]))])
     while queue:
         take = [queue.popleft() for _ in range(min(how.batch, len(queue)))]
-        steps = []
-        for i in take:
-            if i in keep:  # kept as it is when it fits
-                check, previous = None, (known or {}).get(i)
-            elif optimal and i in optimal:  # optimal when it fits
-                check, previous = None, optimal[i]
-            else:  # a solo optimum: kept when it fits and stays optimal under the prices
-                check, previous = prices, (known or {}).get(i)
-            steps.append(_step(world, i, used, check, previous, how))
-        results = iter(how.solve([(form, weights) for form, weights, fixed in steps if fixed is None]))
+        steps: list[tuple[Formulation, list[float] | None, SolveResult | None]] = []
+        results = iter(how.solve(_written(world, take, used, how, steps)))
+        assert len(steps) == len(take)  # the solver took every step
         done = 0
         for pos, (i, (form, _, fixed)) in enumerate(zip(take, steps, strict=True)):
             step = Block([i], form, fixed or next(results))
@@ -322,6 +317,26 @@ def sequential_start(world: World, block: Block, others: Iterable[Block], how: S
         if how.placed is not None and done:
             how.placed(take[:done], values)
     return [values.get(tag, 0.0) for tag in block.form.milp.col_tags]
+
+
+def _written(world: World, take: Sequence[int], used: Mapping[Key, float], how: StartPlan,
+             steps: list[tuple[Formulation, list[float] | None, SolveResult | None]],
+             ) -> Iterator[Step]:
+    """The steps of ``take`` (see :func:`_step`), each appended to ``steps``; those to
+    solve are yielded as soon as they are written, so that the workers solve a batch's
+    first steps while this thread writes the rest."""
+    known, prices, optimal = how.known, how.prices, how.optimal
+    for i in take:
+        if i in how.keep:  # kept as it is when it fits
+            check, previous = None, (known or {}).get(i)
+        elif optimal and i in optimal:  # optimal when it fits
+            check, previous = None, optimal[i]
+        else:  # a solo optimum: kept when it fits and stays optimal under the prices
+            check, previous = prices, (known or {}).get(i)
+        steps.append(_step(world, i, used, check, previous, how))
+        form, weights, fixed = steps[-1]
+        if fixed is None:
+            yield form, weights
 
 
 def _step(world: World, i: int, used: Mapping[Key, float], check: Mapping[Key, float] | None,

@@ -285,18 +285,27 @@ class PlanRun:
         pool.clock.charge(polish_work(sum(form.milp.num_cols for form, _, _ in finals),
                                       self.objective))
         self.solve_seconds += time.perf_counter() - t0
-        for (model, result, primary), (x, duals) in zip(finals, polished, strict=True):
+        t0 = time.perf_counter()
+        seconds = max(pool.clock.left(self.deadline), SOLVE_CAP)  # nothing is charged now
+
+        def explained(job: tuple[tuple[Formulation, SolveResult, list[float]], Polished],
+                      ) -> list[Binding]:
+            (model, result, primary), (x, duals) = job
+            return explain.bindings(
+                self.universe, model, x, duals, self.scenario.budgets,
+                explain.Relaxer(self.backend, primary, result.objective or 0.0, options.gap,
+                                seconds))
+
+        # The explanations' re-solves go to threads while this one decodes the plans.
+        explaining = pool.threads(explained, list(zip(finals, polished, strict=True))
+                                  ) if options.explain else iter(())
+        for (model, _, _), (x, _) in zip(finals, polished, strict=True):
             n_vars += model.milp.num_cols
             n_rows += model.milp.num_rows
-            t0 = time.perf_counter()
             placements.extend(decode(self.universe, model, x))
-            if options.explain:
-                bindings.extend(explain.bindings(
-                    self.universe, model, x, duals, self.scenario.budgets,
-                    explain.Relaxer(self.backend, primary, result.objective or 0.0,
-                                    options.gap, max(pool.clock.left(self.deadline), SOLVE_CAP)),
-                ))
-            self.solve_seconds += time.perf_counter() - t0
+        for explanation in explaining:
+            bindings.extend(explanation)
+        self.solve_seconds += time.perf_counter() - t0
         if options.explain:
             inference, _ = by_kind(self.members)
             bindings.extend(self.slo.result() if self.slo is not None

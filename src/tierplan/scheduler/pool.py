@@ -16,7 +16,7 @@ import math
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -36,6 +36,7 @@ from .polishing import Early, Polished, PolishJob, polish_all, polish_task
 from .solvers import Solver, SolveResult, Task, get_backend, solve_task, solver_name
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 ASKED = Request()  # a workload's model solved in full, with its tie-break
 
@@ -169,16 +170,17 @@ class Pool:
             return relax_alone(task)
         return self._executor().submit(relax_alone, task)
 
-    def alone(self, steps: Sequence[Step], objective: Objective, deadline: float,
+    def alone(self, steps: Iterable[Step], objective: Objective, deadline: float,
               request: Request = ASKED, hints: Sequence[Hint] | None = None,
               ) -> list[SolveResult]:
         """Solve single-workload models with their column prices, side by side in the
         workers when there are any (a start's steps, see blocks.sequential_start), each
         as ``request`` says (not ``final``: no tie-break) with its step's prices and its
-        :data:`.alone.Hint` of ``hints``."""
+        :data:`.alone.Hint` of ``hints`` (else the request's). Each is handed over as
+        ``steps`` yields it; the results are read once all are."""
         outcomes = [self.submit(f, objective, deadline, replace(
                         request, extra=extra, final=False,
-                        hint=hints[k] if hints is not None else None))
+                        hint=hints[k] if hints is not None else request.hint))
                     for k, (f, extra) in enumerate(steps)]
         return [self.result(o) for o in outcomes]
 
@@ -197,7 +199,8 @@ class Pool:
                 chunk = max(1, len(tasks) // (4 * self.workers))
                 return list(self._executor().map(
                     polish_task, [(solver, *task) for task in tasks], chunksize=chunk))
-            return [backend.polish(*task) for task in tasks]
+            # Few LPs (a large block's parts that changed late): threads of this process.
+            return list(self.threads(lambda task: backend.polish(*task), tasks))
 
         return polish_all(jobs, run, layouts, early)
 
@@ -227,6 +230,18 @@ class Pool:
         ``until`` on the work clock, SEARCH_WIDTH neighbourhoods side by side."""
         return search(self.model(milp, primary), x, until, self.run, SEARCH_WIDTH,
                       self.clock.now)
+
+    def threads(self, fn: Callable[[S], T], items: Sequence[S]) -> Iterator[T]:
+        """``fn`` of each item, in order, in as many threads of this process as there are
+        workers: for work that is mostly inside HiGHS (which releases the GIL), at the
+        end of a plan when the worker processes have nothing left to do. All are handed
+        over at once; the results are read in order."""
+        if self.workers == 1 or len(items) < 2:
+            return map(fn, items)
+        threads = ThreadPoolExecutor(self.workers, thread_name_prefix="tierplan-threads")
+        results = threads.map(fn, items)
+        threads.shutdown(wait=False)  # the threads end with the work
+        return results
 
     @staticmethod
     def aside(fn: Callable[..., T], *args: object) -> Future[T]:
