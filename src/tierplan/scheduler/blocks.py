@@ -47,9 +47,12 @@ Key = tuple[str, int]
 TOLERANCE = 1e-6
 
 
+_COUPLING = ("budget", "capacity")
+
+
 def coupling_key(tag: Sequence[object]) -> Key | None:
     """The coupling row a MILP row tag names (a capacity or a filtered budget), or None."""
-    if tag[0] in ("budget", "capacity"):
+    if tag[0] in _COUPLING:
         return str(tag[0]), int(str(tag[1]))
     return None
 
@@ -201,9 +204,8 @@ def _usage(block: Block) -> Iterator[tuple[Key, float, float]]:
         return
     m, x = block.form.milp, block.result.x
     for r, tag in enumerate(m.row_tags):
-        key = coupling_key(tag)
-        if key is not None:
-            yield key, m.activity(r, x), m.row_upper[r]
+        if tag[0] in _COUPLING:  # coupling_key's test, inline: every row of every block
+            yield (str(tag[0]), int(str(tag[1]))), m.activity(r, x), m.row_upper[r]
 
 
 Step = tuple[Formulation, Sequence[float] | None]  # a workload's model and its column prices

@@ -47,6 +47,10 @@ __all__ = [
 
 EPS = 1e-9
 
+# A group that may dominate others (see Universe._drop_dominated_groups): its egress
+# price, cheapest unit price, largest capacity, latency per client and units (cap, price).
+_Ruler = tuple[float, float, float, dict[int, float], tuple[tuple[float, float], ...]]
+
 
 @dataclass(frozen=True, slots=True)
 class Unit:
@@ -160,6 +164,9 @@ class Universe:
                    for k in ks if self.offers[k][1].available != 0 or self.buyable[k]]
              for key, ks in by_key.items()} for by_key in self.by_key]
         self.rtt = self._rtt_matrix()
+        # Per site: the rtt from each client (the matrix read by sites).
+        self.rtt_to = [[row[si] for row in self.rtt] for si in range(len(self.sites))]
+        self._admitted: dict[tuple[object, ...], list[int]] = {}
         self.churn_usd = churn_usd if current else 0.0
         offer_ix = {(self.sites[si].name, o.name): k for k, (si, o) in enumerate(self.offers)}
         # workload -> offer index -> instances now (offerings no longer in the scenario drop out)
@@ -185,41 +192,48 @@ class Universe:
         )
 
     def admitted_sites(self, workload: Workload) -> list[int]:
-        return [i for i in range(len(self.sites)) if self.admits(workload, i)]
+        key = (workload.filters, workload.datasets)
+        sites = self._admitted.get(key)
+        if sites is None:  # workloads share a few filters: the sites are found once each
+            sites = self._admitted[key] = [i for i in range(len(self.sites))
+                                           if self.admits(workload, i)]
+        return sites
 
     # ------------------------------------------------------------------ inference
 
     def inference(
         self, w: InferenceWorkload, budgets: Sequence[Budget] = (), objective: str = "cost"
     ) -> InferenceCandidates:
-        demand = [(self.client_index[c], d) for c, d in w.demand_rps.items() if d > 0]
+        clients = [self.client_index[c] for c, d in w.demand_rps.items() if d > 0]
         groups: list[Group] = []
         eligible_sites: list[int] = []
         running = self.churn_usd > 0 and w.name in self.current
         # Groups that reach no client are dropped (see _drop_idle_groups) unless a
         # minimum or a running fleet needs them: those are not written at all.
         idle_dropped = not running and _idle_dropped(w)
+        util, slo = w.max_utilization, w.latency_slo_ms + EPS
+        profiles = [(key, p.rps, p.latency_ms) for key, p in w.accelerators.items()]
         for si in self.admitted_sites(w):
-            by_latency: dict[float, list[tuple[int, float, float]]] = defaultdict(list)
-            for key, profile in w.accelerators.items():
-                rps, util = profile.rps, w.max_utilization
-                for k, units, price in self.priced[si].get(key, ()):
+            priced = self.priced[si]
+            by_latency: dict[float, list[tuple[int, float, float]]] = {}
+            for key, rps, latency_ms in profiles:
+                for k, units, price in priced.get(key, ()):
                     cap = units * rps * util
                     if cap > 0:
-                        by_latency[profile.latency_ms].append((k, cap, price))
-            if by_latency:
-                eligible_sites.append(si)
-            for service_ms, lot in sorted(by_latency.items()):
-                reach = tuple(
-                    (ci, self.rtt[ci][si] + service_ms)
-                    for ci, _ in demand
-                    if self.rtt[ci][si] + service_ms <= w.latency_slo_ms + EPS
-                )
+                        by_latency.setdefault(latency_ms, []).append((k, cap, price))
+            if not by_latency:
+                continue
+            eligible_sites.append(si)
+            rtt = self.rtt_to[si]
+            for service_ms in sorted(by_latency):
+                reach = tuple((ci, rtt[ci] + service_ms) for ci in clients
+                              if rtt[ci] + service_ms <= slo)
                 if idle_dropped and not reach:
                     continue
+                lot = by_latency[service_ms]
                 # Dominance ignores churn: a running instance may be worth keeping.
-                kept = lot if running else self._pareto(lot)
-                groups.append(Group(si, service_ms, tuple(Unit(*t) for t in kept), reach))
+                kept = lot if running or len(lot) < 2 else self._pareto(lot)
+                groups.append(Group(si, service_ms, tuple([Unit(*t) for t in kept]), reach))
         if running:
             return InferenceCandidates(w, tuple(groups), tuple(eligible_sites))
         groups = _drop_idle_groups(w, groups)
@@ -241,43 +255,51 @@ class Universe:
         min_sites > 1, where B's site itself may be needed.
         """
         egress = w.payload_kb > 0
+        sites = self.sites
         def rank(g: Group) -> tuple[float, ...]:
             unit = min(u.usd_per_hour / u.cap for u in g.units)
-            return (unit, self.sites[g.site].egress_usd_per_gb if egress else 0.0,
+            return (unit, sites[g.site].egress_usd_per_gb if egress else 0.0,
                     -len(g.reach), g.site, g.service_ms)
 
-        kept: list[Group] = []
-        # Only groups of unlimited offerings dominate: (group, clients, latency, budgets).
-        rulers: list[tuple[Group, frozenset[int], dict[int, float], frozenset[int]]] = []
+        # Only groups of unlimited offerings dominate, kept by (clients, budgets): a few
+        # keys per workload, so most rulers that cannot apply are skipped a key at a time.
+        rulers: dict[tuple[frozenset[int], frozenset[int]], list[_Ruler]] = {}
         signatures: dict[int, frozenset[int]] = {}
+        dropped: set[int] = set()
         for b in sorted(groups, key=rank):
-            b_clients = frozenset(ci for ci, _ in b.reach)
+            b_clients = frozenset([ci for ci, _ in b.reach])
             b_sig = signatures.get(b.site)
             if b_sig is None:
                 b_sig = signatures[b.site] = self.signature(w, b.site, budgets)
-            b_egress = self.sites[b.site].egress_usd_per_gb
+            b_egress = sites[b.site].egress_usd_per_gb if egress else 0.0
+            b_cheapest = min(u.usd_per_hour for u in b.units)
+            b_largest = max(u.cap for u in b.units) - EPS
             dominated = False
-            for a, a_clients, a_latency, a_sig in rulers:
+            for (a_clients, a_sig), same in rulers.items():
                 if not b_clients <= a_clients or not a_sig <= b_sig:
                     continue
-                if egress and self.sites[a.site].egress_usd_per_gb > b_egress:
-                    continue
-                closer = all(a_latency[ci] <= ms + EPS for ci, ms in b.reach)
-                strict = not closer
-                if strict and objective != "cost":
-                    continue
-                if all(any(ua.cap >= ub.cap - EPS and (ua.usd_per_hour < ub.usd_per_hour
-                                                       if strict else
-                                                       ua.usd_per_hour <= ub.usd_per_hour)
-                           for ua in a.units) for ub in b.units):
-                    dominated = True
+                for a_egress, a_cheapest, a_largest, a_latency, a_units in same:
+                    # Necessary for domination: egress no dearer, a unit as cheap as
+                    # B's cheapest and one as large as B's largest.
+                    if a_egress > b_egress or a_cheapest > b_cheapest or a_largest < b_largest:
+                        continue
+                    strict = not all(a_latency[ci] <= ms + EPS for ci, ms in b.reach)
+                    if strict and objective != "cost":
+                        continue
+                    if all(any(cap >= ub.cap - EPS and (price < ub.usd_per_hour if strict else
+                                                        price <= ub.usd_per_hour)
+                               for cap, price in a_units) for ub in b.units):
+                        dominated = True
+                        break
+                if dominated:
                     break
-            if not dominated:
-                kept.append(b)
-                if not any(self.limited[u.offer] for u in b.units):
-                    rulers.append((b, b_clients, dict(b.reach), b_sig))
-        order = {id(g): i for i, g in enumerate(groups)}
-        return sorted(kept, key=lambda g: order[id(g)])
+            if dominated:
+                dropped.add(id(b))
+            elif not any(self.limited[u.offer] for u in b.units):
+                units = tuple([(u.cap, u.usd_per_hour) for u in b.units])
+                rulers.setdefault((b_clients, b_sig), []).append((
+                    b_egress, b_cheapest, max(cap for cap, _ in units), dict(b.reach), units))
+        return [g for g in groups if id(g) not in dropped]
 
     def _pareto(self, units: Sequence[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
         """Drop units (offer, cap, price) that unlimited units of the group replace at no
@@ -295,14 +317,17 @@ class Universe:
         kept: list[tuple[int, float, float]] = []
         unlimited: list[tuple[float, float]] = []
         limited = self.limited
+        ceil = math.ceil
         for b in ordered:
             _, cap_b, price_b = b
-            if any(math.ceil(cap_b / cap_a - EPS) * price_a <= price_b + EPS
-                   for cap_a, price_a in unlimited):
-                continue
-            kept.append(b)
-            if not limited[b[0]]:
-                unlimited.append((cap_b, price_b))
+            most = price_b + EPS
+            for cap_a, price_a in unlimited:
+                if ceil(cap_b / cap_a - EPS) * price_a <= most:
+                    break
+            else:
+                kept.append(b)
+                if not limited[b[0]]:
+                    unlimited.append((cap_b, price_b))
         return kept
 
     # ------------------------------------------------------------------- training
@@ -324,16 +349,20 @@ class Universe:
         # so keep the best one on the fly instead of materialising every option.
         best: dict[frozenset[int], tuple[tuple[float, ...], TrainOption]] = {}
         eligible = 0
+        work, efficiency, spot_factor = w.work_hours, w.multi_node_efficiency, 1 + w.spot_overhead
+        latest = limit + EPS
         for si in self.admitted_sites(w):
             transfer_hours, transfer_usd = self.transfer(w, si)
             signature = self.signature(w, si, budgets)
+            by_key = self.by_key[si]
             for key, speed in w.accelerators.items():
-                for k in self.by_key[si].get(key, ()):
+                for k in by_key.get(key, ()):
                     offering = self.offers[k][1]
                     if offering.units < w.min_accelerators:
                         continue
                     eligible += 1
                     max_nodes = w.max_nodes
+                    limited = offering.available is not None
                     if offering.available is not None:  # with what may be bought
                         max_nodes = min(max_nodes, offering.available + self.buyable[k])
                     prices = [(False, offering.usd_per_hour)]
@@ -341,13 +370,13 @@ class Universe:
                         prices.append((True, offering.spot_usd_per_hour))
                     for spot, price in prices:
                         for nodes in range(1, max_nodes + 1):
-                            factor = 1.0 if nodes == 1 else w.multi_node_efficiency
-                            hours = w.work_hours / (nodes * offering.units * speed * factor)
+                            factor = 1.0 if nodes == 1 else efficiency
+                            hours = work / (nodes * offering.units * speed * factor)
                             if spot:
-                                hours *= 1 + w.spot_overhead
-                            if transfer_hours + hours > limit + EPS:
+                                hours *= spot_factor
+                            if transfer_hours + hours > latest:
                                 continue
-                            if not prune or offering.available is not None:
+                            if not prune or limited:
                                 options.append(TrainOption(k, si, nodes, spot, price, hours,
                                                            transfer_hours, transfer_usd))
                                 if not prune:

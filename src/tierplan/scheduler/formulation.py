@@ -51,6 +51,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
+import numpy as np
+
 from ..errors import InputError
 from ..model import Budget, Objective
 from ..units import LARGEST
@@ -220,8 +222,16 @@ def _append(joined: Formulation, form: Formulation,
     m.latency.extend(src.latency)
     m.penalty.extend(src.penalty)
     m.col_tags.extend(src.col_tags)
-    starts = src.row_start
-    for r, tag in enumerate(src.row_tags):
+    starts, tags = src.row_start, src.row_tags
+    # build writes the shared rows last: the own rows before them are copied in bulk.
+    own = len(tags)
+    while own and tags[own - 1][0] in _SHARED:
+        own -= 1
+    if any(tag[0] in _SHARED for tag in tags[:own]):
+        own = 0  # not build's order: every row on its own below
+    m.copy_rows(src, 0, own, shift)
+    for r in range(own, len(tags)):
+        tag = tags[r]
         index = [j + shift for j in src.row_index[starts[r]:starts[r + 1]]]
         value = src.row_value[starts[r]:starts[r + 1]]
         if tag[0] in _SHARED:
@@ -300,9 +310,9 @@ def _inference(
     w = cand.workload
     m, u, H = wr.m, wr.u, wr.H
     egress_factor = 3600 * H * w.payload_kb * 1e-6
-    matching = [
-        [b for b, bud in enumerate(budgets) if budget_matches(bud, w, site)] for site in u.sites
-    ]
+    matching = {si: [b for b, bud in enumerate(budgets) if budget_matches(bud, w, u.sites[si])]
+                for si in {g.site for g in cand.groups}}
+    demand_of = {u.client_index[c]: d for c, d in w.demand_rps.items()}
     own_terms: list[tuple[int, float]] = []
     all_n: list[tuple[int, float]] = []
     by_site: dict[int, list[tuple[int, float]]] = defaultdict(list)
@@ -311,18 +321,20 @@ def _inference(
     v = InferenceVars(cand, [], [])
     for gi, g in enumerate(cand.groups):
         site = u.sites[g.site]
-        reach_demand = sum(w.demand_rps[u.clients[ci].name] for ci, _ in g.reach)
+        reach_demand = sum(demand_of[ci] for ci, _ in g.reach)
         floor = max(w.min_instances, 1 if need_site_vars else 0)
         cols: list[int | None] = []
         cap_terms: list[tuple[int, float]] = []
+        budgets_here = matching[g.site]
         for unit in g.units:
+            limited = u.offers[unit.offer][1].available is not None
             running = u.current[w.name].get(unit.offer, 0) if u.churn_usd else 0
             # Keeping more than demand needs can be cheaper than the churn of stopping them.
             need = reach_demand / unit.cap
             if not need <= LARGEST:
                 _too_large(w.name, "an instance count", need)
             upper = max(math.ceil(need - EPS), floor, running)
-            if u.offers[unit.offer][1].available is not None:
+            if limited:
                 upper = min(upper, math.floor(wr.limit(unit.offer) + EPS))
             if upper <= 0:
                 cols.append(None)
@@ -339,14 +351,14 @@ def _inference(
             all_n.append((col, 1.0))
             by_site[g.site].append((col, 1.0))
             own_terms.append((col, cost))
-            for b in matching[g.site]:
+            for b in budgets_here:
                 wr.budget_terms[b].append((col, cost))
-            if u.offers[unit.offer][1].available is not None:
+            if limited:
                 wr.capacity[unit.offer].append((col, 1.0))
         ys: dict[int, int] = {}
         egress = egress_factor * site.egress_usd_per_gb
         for ci, latency_ms in g.reach:
-            demand = w.demand_rps[u.clients[ci].name]
+            demand = demand_of[ci]
             col = m.add_col(("y", w.name, gi, ci), 0, demand, False, egress,
                             latency_ms / total_demand)
             ys[ci] = col
@@ -354,18 +366,17 @@ def _inference(
             cap_terms.append((col, 1.0))
             if egress:
                 own_terms.append((col, egress))
-                for b in matching[g.site]:
+                for b in budgets_here:
                     wr.budget_terms[b].append((col, egress))
         if ys:
             m.add_row(("group_capacity", w.name, gi), [c for c, _ in cap_terms],
                       [x for _, x in cap_terms], -INF, 0.0)
-            _route_cuts(m, w.name, gi, g, cols, ys, {ci: w.demand_rps[u.clients[ci].name]
-                                                    for ci in ys})
+            _route_cuts(m, w.name, gi, g, cols, ys, demand_of)
         v.n.append(cols)
         v.y.append(ys)
     if not wr.elastic:  # the cuts restate demand, which the elastic model may relax
-        _cover_cuts(m, w.name, cand, v, {ci: w.demand_rps[u.clients[ci].name] for ci, _ in
-                                         (pair for g in cand.groups for pair in g.reach)})
+        _cover_cuts(m, w.name, cand, v, {ci: demand_of[ci] for g in cand.groups
+                                         for ci, _ in g.reach})
     for client, demand in w.demand_rps.items():
         ci = u.client_index[client]
         wr.row(("demand", w.name, client), per_client.get(ci, []), demand, demand, scale=demand)
@@ -392,13 +403,15 @@ def _route_cuts(m: Milp, workload: str, gi: int, g: Group, cols: Sequence[int | 
     fractional "0.15 of an 8-GPU node" plans that make the plain LP bound weak when big
     instances serve small demands (the capacitated facility location strengthening).
     """
-    used = [(unit, col) for unit, col in zip(g.units, cols, strict=True) if col is not None]
+    used = [col for col in cols if col is not None]
+    caps = [unit.cap for unit, col in zip(g.units, cols, strict=True) if col is not None]
+    largest = max(caps, default=-INF)
     for ci, y in ys.items():
-        if all(unit.cap <= demand[ci] for unit, _ in used):
+        d = demand[ci]
+        if largest <= d:
             continue  # the cut would repeat the group capacity row
-        index = [y] + [col for _, col in used]
-        value = [1.0] + [-min(unit.cap, demand[ci]) for unit, _ in used]
-        m.add_row(("route_cap", workload, gi, ci), index, value, -INF, 0.0)
+        m.add_row(("route_cap", workload, gi, ci), [y, *used], [1.0, *[-min(cap, d) for cap in caps]],
+                  -INF, 0.0)
 
 
 def _cover_cuts(m: Milp, workload: str, cand: InferenceCandidates, v: InferenceVars,
@@ -461,11 +474,10 @@ def _mir(m: Milp, tag: tuple[object, ...], terms: Sequence[tuple[int, float]], d
     f = ratio - math.floor(ratio)
     if f < 1e-6 or f > 1 - 1e-6:
         return
-    coef = []
-    for _, a in terms:
-        r = a / delta
-        fj = r - math.floor(r)
-        coef.append(math.floor(r) + min(fj, f) / f)
+    # The same IEEE operations as in scalars, a row of a hundred terms at a time.
+    r = np.array([a for _, a in terms], dtype=np.float64) / delta
+    whole = np.floor(r)
+    coef = (whole + np.minimum(r - whole, f) / f).tolist()
     m.add_row(tag, [c for c, _ in terms], coef, float(math.ceil(ratio)), INF)
 
 

@@ -114,11 +114,12 @@ class HighsBackend:
         lp = hs.HighsLp()
         lp.num_col_ = milp.num_cols
         lp.num_row_ = milp.num_rows
-        lp.col_cost_ = list(objective)
-        lp.col_lower_ = list(lower if lower is not None else milp.col_lower)
-        lp.col_upper_ = [min(v, hs.kHighsInf) for v in (upper if upper is not None else milp.col_upper)]
-        lp.row_lower_ = [max(v, -hs.kHighsInf) for v in milp.row_lower]
-        lp.row_upper_ = [min(v, hs.kHighsInf) for v in milp.row_upper]
+        inf = hs.kHighsInf
+        lp.col_cost_ = objective
+        lp.col_lower_ = lower if lower is not None else milp.col_lower
+        lp.col_upper_ = _within(upper if upper is not None else milp.col_upper, inf)
+        lp.row_lower_ = _within(milp.row_lower, inf)
+        lp.row_upper_ = _within(milp.row_upper, inf)
         lp.a_matrix_.format_ = hs.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = milp.row_start
         lp.a_matrix_.index_ = milp.row_index
@@ -367,6 +368,14 @@ class HighsBackend:
             if h.getModelStatus() == hs.HighsModelStatus.kOptimal:
                 clean = list(h.getSolution().col_value)
         return clean, duals
+
+
+def _within(values: Sequence[float], inf: float) -> Sequence[float]:
+    """``values`` clamped to +-``inf`` (HiGHS's infinity): as they are when that is
+    math.inf (highspy 1.16), as clamping would then change nothing."""
+    if inf == math.inf:
+        return values
+    return [min(max(v, -inf), inf) for v in values]
 
 
 def _agrees(objective: Sequence[float], x: Sequence[float], value: float) -> bool:

@@ -116,13 +116,24 @@ class Milp:
         self.row_tags.append(tag)
         return len(self.row_lower) - 1
 
+    def copy_rows(self, src: Milp, first: int, last: int, shift: int) -> None:
+        """Append ``src``'s rows ``first`` to ``last`` (excluded), their columns moved by
+        ``shift``: what add_row would do row by row, in bulk (joining models)."""
+        a, b, base = src.row_start[first], src.row_start[last], len(self.row_index) - src.row_start[first]
+        self.row_index.extend([j + shift for j in src.row_index[a:b]] if shift else src.row_index[a:b])
+        self.row_value.extend(src.row_value[a:b])
+        self.row_start.extend([k + base for k in src.row_start[first + 1:last + 1]])
+        self.row_lower.extend(src.row_lower[first:last])
+        self.row_upper.extend(src.row_upper[first:last])
+        self.row_tags.extend(src.row_tags[first:last])
+
     def row(self, r: int) -> tuple[list[int], list[float]]:
         a, b = self.row_start[r], self.row_start[r + 1]
         return self.row_index[a:b], self.row_value[a:b]
 
     def activity(self, r: int, x: Sequence[float]) -> float:
         index, value = self.row(r)
-        return sum(v * x[i] for i, v in zip(index, value, strict=True))
+        return sum([v * x[i] for i, v in zip(index, value, strict=True)])
 
     def outside(self, r: int, activity: float, tolerance: float = ROW_TOLERANCE) -> bool:
         """``activity`` passes row ``r``'s bounds by more than ``tolerance`` (relative
@@ -168,7 +179,7 @@ def fixed_part(milp: Milp, part: Part, fixed_terms: Sequence[Sequence[tuple[int,
     ``value(j)`` (rounded): their terms move into its row bounds."""
     lower, upper = [], []
     for r, terms in zip(part.rows, fixed_terms, strict=True):
-        fixed = sum(v * round(value(j)) for j, v in terms)
+        fixed = sum([v * round(value(j)) for j, v in terms])  # a list sums faster, alike
         lower.append(milp.row_lower[r] - fixed)
         upper.append(milp.row_upper[r] - fixed)
     return Part(part.cols, part.rows, replace(part.milp, row_lower=lower, row_upper=upper))
@@ -256,7 +267,7 @@ def restrict(milp: Milp, free: Sequence[int], x: Sequence[float],
     rows = sorted({r for j in free for r in rows_of[j]})
     for r in rows:
         index, value = milp.row(r)
-        held = sum(v * x[j] for j, v in zip(index, value, strict=True) if j not in local)
+        held = sum([v * x[j] for j, v in zip(index, value, strict=True) if j not in local])
         kept = [(local[j], v) for j, v in zip(index, value, strict=True) if j in local]
         sub.add_row(milp.row_tags[r], [k for k, _ in kept], [v for _, v in kept],
                     milp.row_lower[r] - held, milp.row_upper[r] - held)

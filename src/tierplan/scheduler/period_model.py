@@ -27,6 +27,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from ..model import Budget, InferenceWorkload, Scenario, TrainingWorkload
 from . import ledger
@@ -346,8 +347,8 @@ def join_periods(models: Sequence[PeriodModel]) -> PeriodModel:
     out = PeriodModel(m, demand_hours=sum(model.demand_hours for model in models))
     weight = out.demand_hours or 1.0
     shared: dict[tuple[object, ...], tuple[list[int], list[float], float, float]] = {}
-    order: list[tuple[object, ...] | int] = []  # a shared row's tag, or an own row
-    own: list[tuple[tuple[object, ...], list[int], list[float], float, float]] = []
+    # A shared row's tag, or a run of own rows (model, first, last, column offset).
+    order: list[tuple[object, ...] | tuple[Milp, int, int, int]] = []
     offset = 0
     for model in models:
         src = model.milp
@@ -359,18 +360,20 @@ def join_periods(models: Sequence[PeriodModel]) -> PeriodModel:
         m.latency += [v * scale for v in src.latency]
         m.penalty += src.penalty
         m.col_tags += src.col_tags
+        run = 0  # the first own row not yet in order
         for r, tag in enumerate(src.row_tags):
-            index, value = src.row(r)
-            moved = [j + offset for j in index]
             if tag[0] in _SHARED_ROWS:
+                if run < r:
+                    order.append((src, run, r, offset))
+                run = r + 1
+                index, value = src.row(r)
                 if tag not in shared:
                     shared[tag] = ([], [], src.row_lower[r], src.row_upper[r])
                     order.append(tag)
-                shared[tag][0].extend(moved)
+                shared[tag][0].extend([j + offset for j in index])
                 shared[tag][1].extend(value)
-            else:
-                order.append(len(own))
-                own.append((tag, moved, value, src.row_lower[r], src.row_upper[r]))
+        if run < src.num_rows:
+            order.append((src, run, src.num_rows, offset))
         out.inference += [PeriodInference(
             v.cand, [[[c + offset if c is not None else None for c in unit] for unit in group]
                      for group in v.n],
@@ -385,8 +388,8 @@ def join_periods(models: Sequence[PeriodModel]) -> PeriodModel:
             out.bought[k] = col + offset
         offset += src.num_cols
     for item in order:
-        if isinstance(item, int):
-            m.add_row(*own[item])
+        if isinstance(item[0], Milp):  # own rows copied in bulk (milp.copy_rows)
+            m.copy_rows(*cast(tuple[Milp, int, int, int], item))
         else:
             index, value, lower, upper = shared[item]
             m.add_row(item, index, value, lower, upper)
