@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from tierplan.scheduler.backend import Basis, relax_warm
+from tierplan.scheduler.backend import Basis, relax_warm, tied_costs
 from tierplan.scheduler.milp import Milp, value_of
 from tierplan.scheduler.solvers import HighsBackend
 
@@ -91,3 +91,26 @@ def test_merged_blocks_join_their_bases():
     assert joined.cols == {("y", 0): 1, ("y", 1): 0}
     assert joined.rows == {("shared",): 1, ("a",): 0, ("b",): 1}  # the first's status wins
     assert Basis.joined([None, None]) is None
+
+
+def test_a_tied_first_pass_ends_at_the_primarys_optimum():
+    # Costs rounded to three levels: the LP has many optimal vertices (as under the
+    # latency objective, where instance columns cost nothing). The first pass with the
+    # tie-break added ends near one; the second, under the primary alone, at its optimum.
+    backend = HighsBackend()
+    m = transport(30)
+    primary = [float(round(c / 20)) for c in m.cost]
+    tie = list(m.cost)
+    plain = backend.relax_from(m, primary, None)
+    tied = backend.relax_from(m, primary, None, tie)
+    assert plain is not None and tied is not None
+    assert value_of(primary, tied.x) == pytest.approx(value_of(primary, plain.x), rel=1e-9)
+    assert len(tied.duals) == m.num_rows and tied.iterations is not None
+
+
+def test_tied_costs_break_ties_by_the_tie_break_only():
+    primary, tie = [1.0, 1.0, 0.0], [3.0, 1.0, 2.0]
+    tied = tied_costs(primary, tie)
+    assert tied[1] < tied[0] and 0.0 < tied[2] < 1.0  # the cheaper of the ties first
+    assert max(t - p for p, t in zip(primary, tied, strict=True)) < 0.1  # a small nudge
+    assert tied_costs([0.0, 0.0], tie[:2]) == [0.0, 0.0]

@@ -11,9 +11,9 @@ from typing import Literal, Protocol, runtime_checkable
 from .budget import lp_iteration_work, lp_work
 from .milp import Milp
 
-__all__ = ["WARM_OBJECTIVES", "Backend", "Basis", "Relaxation", "SolveResult", "Status",
-           "WarmBackend",
-           "fixed_bounds", "lexicographic_tolerance", "relax_warm"]
+__all__ = ["TIED_FROM", "TIED_OBJECTIVES", "TIE_WEIGHT", "WARM_OBJECTIVES", "Backend", "Basis",
+           "Relaxation", "SolveResult", "Status", "WarmBackend", "fixed_bounds",
+           "lexicographic_tolerance", "relax_warm", "tied_costs"]
 
 Status = Literal["optimal", "time_limit", "infeasible", "no_solution"]
 
@@ -116,7 +116,7 @@ class WarmBackend(Protocol):
     basis it ends in and its simplex iterations (HiGHS)."""
 
     def relax_from(self, milp: Milp, primary: Sequence[float], basis: Basis | None,
-                   ) -> Relaxation | None:
+                   tie: Sequence[float] | None = None) -> Relaxation | None:
         ...
 
 
@@ -126,17 +126,48 @@ class WarmBackend(Protocol):
 WARM_OBJECTIVES = ("latency",)
 
 
+# The objectives whose merged LPs, when they start cold with at least TIED_FROM columns,
+# are first solved with their tie-break added (see tied_costs): under latency only the
+# traffic columns have costs, the LP has very many optimal bases, and the dual simplex
+# wanders among them. A smaller LP takes well under a second either way, and the other
+# vertex is another start (measured in docs/planner-design.md).
+TIED_OBJECTIVES = ("latency",)
+TIED_FROM = 50_000
+
+# The tie-break's weight in that first pass, relative to the largest primary cost over
+# the largest tie-break cost: small enough that the pass ends near the primary's optimum,
+# large enough to break its ties (measured in docs/planner-design.md).
+TIE_WEIGHT = 1e-2
+
+
+def tied_costs(primary: Sequence[float], tie: Sequence[float]) -> list[float]:
+    """``primary`` with ``tie`` added at TIE_WEIGHT (scaled to the primary's largest cost):
+    the costs of an LP's first pass, whose optimal basis the LP under ``primary`` alone
+    then starts from. The answer is that LP's optimum, perhaps another of its vertices."""
+    top = max((abs(c) for c in primary), default=0.0)
+    scale = max((abs(c) for c in tie), default=0.0)
+    if top == 0.0 or scale == 0.0:
+        return list(primary)
+    weight = TIE_WEIGHT * top / scale
+    return [c + weight * t for c, t in zip(primary, tie, strict=True)]
+
+
 def relax_warm(backend: Backend, milp: Milp, primary: Sequence[float], objective: str,
-               basis: Basis | None = None) -> Relaxation | None:
+               basis: Basis | None = None, tie: Sequence[float] | None = None,
+               ) -> Relaxation | None:
     """The LP relaxation under ``primary`` (the ``objective``'s costs), from ``basis``
     when the back-end can start from one (:class:`WarmBackend`) and the objective is one
-    of WARM_OBJECTIVES, otherwise cold; with
+    of WARM_OBJECTIVES, otherwise cold, and then, for TIED_OBJECTIVES from TIED_FROM
+    columns, through a first pass with the ``tie`` (the objective's tie-break costs, see
+    :func:`tied_costs`); with
     its work: by its iterations when counted, else by its size (see :mod:`.budget`).
     None when it has no optimum."""
     if objective not in WARM_OBJECTIVES:
         basis = None
+    if basis is not None or objective not in TIED_OBJECTIVES or milp.num_cols < TIED_FROM:
+        tie = None
     if isinstance(backend, WarmBackend):
-        solved = backend.relax_from(milp, primary, basis)
+        solved = backend.relax_from(milp, primary, basis, tie)
     else:
         plain = backend.relax(milp, primary)
         solved = None if plain is None else Relaxation(plain[0], plain[1], None, None)

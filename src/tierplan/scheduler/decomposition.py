@@ -4,7 +4,7 @@ the seam): :class:`PlanRun` holds one run's state, :data:`PHASES` names its phas
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 
@@ -35,6 +35,8 @@ from .solvers import Backend, Solver, SolveResult, get_backend
 from .strategy import Problem, guarded
 
 __all__ = ["PHASES", "Decomposition", "PlanRun"]
+
+Final = tuple[Formulation, SolveResult, list[float]]  # a block's model, result and objective
 
 
 @dataclass(frozen=True)
@@ -267,7 +269,7 @@ class PlanRun:
         status: PlanStatus = "time_limit" if limited and gap > options.gap else "optimal"
         n_vars = n_rows = 0
         t0 = time.perf_counter()
-        finals: list[tuple[Formulation, SolveResult, list[float]]] = []
+        finals: list[Final] = []
         polishing: list[PolishJob] = []  # every block was solved (the checks inform mypy)
         ahead = self.ahead or Ahead()
         ahead.wait()
@@ -279,32 +281,40 @@ class PlanRun:
                 found.append(ahead.found(block.form.milp, block.result.x))
                 if found[-1] is None:
                     polishing.append((block.form.milp, primary, secondary, block.result.x))
-        # all blocks' LPs at once, in the workers when many
-        rest = iter(pool.polish(polishing, ahead.layouts, ahead.early))
-        polished = [done if done is not None else next(rest) for done in found]
+        # Charged before the LPs are solved (it is by size), so that the explanations,
+        # which are given the work left, may begin meanwhile.
         pool.clock.charge(polish_work(sum(form.milp.num_cols for form, _, _ in finals),
                                       self.objective))
-        self.solve_seconds += time.perf_counter() - t0
-        t0 = time.perf_counter()
         seconds = max(pool.clock.left(self.deadline), SOLVE_CAP)  # nothing is charged now
 
-        def explained(job: tuple[tuple[Formulation, SolveResult, list[float]], Polished],
-                      ) -> list[Binding]:
+        def explained(job: tuple[Final, Polished]) -> list[Binding]:
             (model, result, primary), (x, duals) = job
             return explain.bindings(
                 self.universe, model, x, duals, self.scenario.budgets,
                 explain.Relaxer(self.backend, primary, result.objective or 0.0, options.gap,
                                 seconds))
 
-        # The explanations' re-solves go to threads while this one decodes the plans.
-        explaining = pool.threads(explained, list(zip(finals, polished, strict=True))
-                                  ) if options.explain else iter(())
+        def explain_all(jobs: list[tuple[Final, Polished]]) -> Iterator[list[Binding]]:
+            # The re-solves go to threads while this one polishes and decodes.
+            return pool.threads(explained, jobs) if options.explain else iter(())
+
+        # The blocks polished ahead (all but those that changed late) are explained
+        # while the rest are polished: all blocks' LPs at once, in the workers when many.
+        early = explain_all([(f, done) for f, done in zip(finals, found, strict=True)
+                             if done is not None])
+        rest = iter(pool.polish(polishing, ahead.layouts, ahead.early))
+        polished = [done if done is not None else next(rest) for done in found]
+        late = explain_all([(f, p) for f, p, done in zip(finals, polished, found, strict=True)
+                            if done is None])
+        self.solve_seconds += time.perf_counter() - t0
+        t0 = time.perf_counter()
         for (model, _, _), (x, _) in zip(finals, polished, strict=True):
             n_vars += model.milp.num_cols
             n_rows += model.milp.num_rows
             placements.extend(decode(self.universe, model, x))
-        for explanation in explaining:
-            bindings.extend(explanation)
+        if options.explain:  # in the blocks' order
+            for done in found:
+                bindings.extend(next(early) if done is not None else next(late))
         self.solve_seconds += time.perf_counter() - t0
         if options.explain:
             inference, _ = by_kind(self.members)

@@ -12,7 +12,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import SolverError
-from .backend import Basis, Relaxation, SolveResult, Status, fixed_bounds, lexicographic_tolerance
+from .backend import (
+    Basis,
+    Relaxation,
+    SolveResult,
+    Status,
+    fixed_bounds,
+    lexicographic_tolerance,
+    tied_costs,
+)
 from .budget import Guard, check_limit, node_limit, work_of
 from .milp import Milp, value_of
 
@@ -254,27 +262,33 @@ class HighsBackend:
         return None if duals is None else (x, duals)
 
     def relax_from(self, milp: Milp, primary: Sequence[float], basis: Basis | None,
-                   ) -> Relaxation | None:
+                   tie: Sequence[float] | None = None) -> Relaxation | None:
         """The LP relaxation under ``primary`` (as :meth:`relax`), its simplex started
         from ``basis`` where its tags match this model's: a merged block grown by a few
         workloads re-solves its LP in a few hundred iterations instead of tens of
-        thousands."""
+        thousands. With a ``tie``, first solved with it added (see
+        :func:`.backend.tied_costs`), then under ``primary`` from the basis that ends in."""
         hs = self.hs
         h = self._highs()
         for option, value in LP_OPTIONS.items():
             h.setOptionValue(option, value)
-        lp = self._lp(milp, primary, integer=False)
+        tied = tied_costs(primary, tie) if tie is not None else None
+        lp = self._lp(milp, tied if tied is not None else primary, integer=False)
         h.passModel(lp)
         if basis is not None:
             h.setBasis(self._basis(milp, lp, basis))  # HiGHS starts cold if it refuses it
         h.run()
+        iterations = max(h.getInfo().simplex_iteration_count, 0)
+        if tied is not None and h.getModelStatus() == hs.HighsModelStatus.kOptimal:
+            h.changeColsCost(len(primary), list(range(len(primary))), list(primary))
+            h.run()
+            iterations += max(h.getInfo().simplex_iteration_count, 0)
         if h.getModelStatus() != hs.HighsModelStatus.kOptimal:
             return None
         sol = h.getSolution()
         if not sol.dual_valid:
             return None
         ended = h.getBasis()
-        iterations = max(h.getInfo().simplex_iteration_count, 0)
         return Relaxation(
             list(sol.col_value), list(sol.row_dual),
             Basis(dict(zip(milp.col_tags, map(int, ended.col_status), strict=True)),

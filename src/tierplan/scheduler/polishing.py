@@ -143,23 +143,26 @@ class Early:
 
     def placed(self, workloads: Iterable[Hashable],
                value: Callable[[tuple[object, ...]], float]) -> None:
-        """``workloads`` are placed; ``value(tag)``: the start's value of a column so far
-        (read here, in the caller's thread)."""
-        tags = self.milp.col_tags
+        """``workloads`` are placed; ``value(tag)``: the start's value of a column so far.
+
+        It is read in the polishing thread, which writes the parts too, while the
+        caller goes on: the part's own workloads are placed by then, and a fixed term
+        of another workload may be read before or after it is placed, as the final
+        polish uses a part only where it is the same LP (see :meth:`found`)."""
         ready = []
         for owner in workloads:
             for k in self.waiting.pop(owner, ()):
                 self.missing[k] -= 1
                 if not self.missing[k]:
                     ready.append(k)
-        if not ready:
-            return
-        jobs = [(k, fixed_part(self.milp, *self.layout[k], lambda j: value(tags[j])))
-                for k in ready]
-        self._running.append(self._thread.submit(self._polish, jobs))
+        if ready:
+            self._running.append(self._thread.submit(self._polish, ready, value))
 
-    def _polish(self, jobs: Sequence[tuple[int, Part]]) -> None:
-        for k, part in jobs:
+    def _polish(self, ready: Sequence[int], value: Callable[[tuple[object, ...]], float],
+                ) -> None:
+        tags = self.milp.col_tags
+        for k in ready:
+            part = fixed_part(self.milp, *self.layout[k], lambda j: value(tags[j]))
             result = self.backend.polish(*_part_job(part, self.primary, self.secondary,
                                                     self._nothing))
             if result[1] is not None:  # an optimum (else its values are those given)

@@ -138,8 +138,8 @@ def shadow_prices(backend: Backend, block: Block, objective: Objective,
     if block.form is None:
         return {}, None
     m = block.form.milp
-    primary, _ = objectives(block.form, objective)
-    solved = relax_warm(backend, m, primary, objective, block.basis)
+    primary, secondary = objectives(block.form, objective)
+    solved = relax_warm(backend, m, primary, objective, block.basis, secondary)
     if clock is not None:
         clock.charge(lp_work(len(m.row_value)) if solved is None else solved.work)
     if solved is None:
