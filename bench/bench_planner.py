@@ -36,7 +36,8 @@ Columns
     kids_MB             largest peak RSS of a worker process plan() started (0: none)
     build/solve         build_s / solve_s
     cand_s, form_s      candidate generation, and the formulation of the whole scenario as
-                        one MILP, timed on their own
+                        one MILP, timed on their own (CPU seconds: steadier than wall time on
+                        a shared machine, and the same as wall time on an idle one)
 
 This prints figures; it is not a test.
 """
@@ -263,7 +264,8 @@ def candidates(universe: Any, objective: str = "cost") -> tuple[list[Any], list[
 
 
 def stage_times(scenario: Any) -> dict[str, float]:
-    """Candidate generation and formulation build timed on their own (no solve).
+    """Candidate generation and formulation build timed on their own (no solve), in CPU
+    seconds of this process (its worker processes have ended by now).
 
     The formulation is built for every workload in one MILP (the union of whatever
     blocks or components the planner splits it into), so the figure does not depend on
@@ -272,14 +274,14 @@ def stage_times(scenario: Any) -> dict[str, float]:
     from tierplan.scheduler.candidates import Universe
     from tierplan.scheduler.formulation import build
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     universe = Universe(scenario)
     inference, training = candidates(universe, scenario.objective)
-    cand_s = time.perf_counter() - t0
+    cand_s = time.process_time() - t0
     total_demand = sum(c.workload.total_demand for c in inference) or 1.0
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     milp = build(universe, inference, training, scenario.budgets, total_demand).milp
-    form_s = time.perf_counter() - t0
+    form_s = time.process_time() - t0
     return {"cand_s": cand_s, "form_s": form_s, "all_vars": milp.num_cols,
             "all_rows": milp.num_rows}
 

@@ -349,11 +349,12 @@ class Universe:
         # so keep the best one on the fly instead of materialising every option.
         best: dict[frozenset[int], tuple[tuple[float, ...], TrainOption]] = {}
         eligible = 0
+        signatures: dict[int, frozenset[int]] = {}  # per site, for _prune_training
         work, efficiency, spot_factor = w.work_hours, w.multi_node_efficiency, 1 + w.spot_overhead
         latest = limit + EPS
         for si in self.admitted_sites(w):
             transfer_hours, transfer_usd = self.transfer(w, si)
-            signature = self.signature(w, si, budgets)
+            signature = signatures[si] = self.signature(w, si, budgets)
             by_key = self.by_key[si]
             for key, speed in w.accelerators.items():
                 for k in by_key.get(key, ()):
@@ -396,7 +397,7 @@ class Universe:
         if not prune:
             return TrainingCandidates(w, tuple(options), eligible)
         options.extend(opt for _, opt in best.values())
-        return TrainingCandidates(w, self._prune_training(w, options, budgets), eligible)
+        return TrainingCandidates(w, self._prune_training(options, signatures), eligible)
 
     def signature(self, w: Workload, site_ix: int, budgets: Sequence[Budget]) -> frozenset[int]:
         """The budgets a placement of ``w`` at the site counts toward."""
@@ -418,9 +419,10 @@ class Universe:
         return hours, usd
 
     def _prune_training(
-        self, w: TrainingWorkload, options: list[TrainOption], budgets: Sequence[Budget]
+        self, options: list[TrainOption], signatures: Mapping[int, frozenset[int]]
     ) -> tuple[TrainOption, ...]:
-        """Keep, per budget signature, the cheapest unlimited option and cheaper limited ones.
+        """Keep, per budget signature (``signatures``: per site, see :meth:`signature`),
+        the cheapest unlimited option and cheaper limited ones.
 
         An option whose offering is capacity-limited competes for that capacity, so it
         is kept unless an unlimited option with a subset of its budgets is no dearer.
@@ -431,7 +433,7 @@ class Universe:
         unlimited_sigs: list[frozenset[int]] = []
         kept: list[TrainOption] = []
         for o in ordered:
-            sig = self.signature(w, o.site, budgets)
+            sig = signatures[o.site]
             if any(u <= sig for u in unlimited_sigs):
                 continue  # an unlimited option, no dearer, counts toward fewer budgets
             kept.append(o)

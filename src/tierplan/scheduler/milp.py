@@ -222,21 +222,29 @@ def split_layout(milp: Milp) -> Layout:
                 rows_of.setdefault(find(j), []).append(r)
                 break
     layout: Layout = []
+    starts, index, value = milp.row_start, milp.row_index, milp.row_value
     for root, cols in groups.items():
         local = {j: k for k, j in enumerate(cols)}
-        sub = Milp()
-        for j in cols:
-            sub.add_col(milp.col_tags[j], milp.col_lower[j], milp.col_upper[j], False, milp.cost[j],
-                        milp.latency[j], milp.penalty[j])
+        # The columns as add_col would append them (continuous), a list at a time.
+        sub = Milp([milp.col_lower[j] for j in cols], [milp.col_upper[j] for j in cols],
+                   [False] * len(cols), [milp.cost[j] for j in cols],
+                   [milp.latency[j] for j in cols], [milp.penalty[j] for j in cols],
+                   [milp.col_tags[j] for j in cols])
         rows = rows_of.get(root, [])
         fixed_terms = []
         for r in rows:
-            index, value = milp.row(r)
-            fixed_terms.append([(j, v) for j, v in zip(index, value, strict=True)
-                                if not continuous[j]])
-            kept = [(local[j], v) for j, v in zip(index, value, strict=True) if continuous[j]]
-            sub.add_row(milp.row_tags[r], [k for k, _ in kept], [v for _, v in kept],
-                        milp.row_lower[r], milp.row_upper[r])
+            fixed: list[tuple[int, float]] = []
+            kept: list[int] = []
+            kept_value: list[float] = []
+            for j, v in zip(index[starts[r]:starts[r + 1]], value[starts[r]:starts[r + 1]],
+                            strict=True):
+                if continuous[j]:
+                    kept.append(local[j])
+                    kept_value.append(v)
+                else:
+                    fixed.append((j, v))
+            fixed_terms.append(fixed)
+            sub.add_row(milp.row_tags[r], kept, kept_value, milp.row_lower[r], milp.row_upper[r])
         layout.append((Part(cols, rows, sub), fixed_terms))
     return layout
 

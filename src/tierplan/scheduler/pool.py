@@ -199,8 +199,7 @@ class Pool:
                 chunk = max(1, len(tasks) // (4 * self.workers))
                 return list(self._executor().map(
                     polish_task, [(solver, *task) for task in tasks], chunksize=chunk))
-            # Few LPs (a large block's parts that changed late): threads of this process.
-            return list(self.threads(lambda task: backend.polish(*task), tasks))
+            return [backend.polish(*task) for task in tasks]
 
         return polish_all(jobs, run, layouts, early)
 
