@@ -7,7 +7,8 @@ import pytest
 
 from conftest import inference, offering, scenario, site, solve
 from tierplan.scheduler.candidates import Universe
-from tierplan.scheduler.formulation import _mir, build
+from tierplan.scheduler.cuts import mir
+from tierplan.scheduler.formulation import build
 from tierplan.scheduler.milp import Milp
 from tierplan.scheduler.solvers import HighsBackend
 
@@ -27,7 +28,7 @@ def test_mir_row_keeps_every_integer_point_of_its_cover_row(seed):
     m = Milp()
     for j in range(len(caps)):
         m.add_col(("n", j), 0, 6, True)
-    _mir(m, ("mir",), terms, d, delta)
+    mir(m, ("mir",), terms, d, delta)
     if m.num_rows == 0:
         assert (d / delta) % 1 < 1e-6 or (d / delta) % 1 > 1 - 1e-6
         return

@@ -39,7 +39,8 @@ from .candidates import (
     Universe,
     budget_matches,
 )
-from .formulation import _SOFT_WEIGHT, InferenceVars, _cover_cuts, _route_cuts
+from .cuts import cover_cuts, route_cuts
+from .formulation import _SOFT_WEIGHT
 from .milp import INF, Milp
 
 __all__ = ["PeriodModel", "build_periods", "join_periods", "overlap_hours"]
@@ -248,11 +249,11 @@ def _inference(wr: _Writer, cand: InferenceCandidates, weight: float) -> PeriodI
             if ys:
                 m.add_row(("group_capacity", w.name, gi, p), [c for c, _ in cap_terms],
                           [x for _, x in cap_terms], -INF, 0.0)
-                _route_cuts(m, f"{w.name}@{p}", gi, g, cols, ys, demand)
+                route_cuts(m, f"{w.name}@{p}", gi, g, cols, ys, demand)
             ns.append(cols)
             ys_all.append(ys)
         if not wr.elastic:
-            _cover_cuts(m, f"{w.name}@{p}", cand, InferenceVars(cand, ns, ys_all),
+            cover_cuts(m, f"{w.name}@{p}", cand, ns,
                         {ci: d for ci, d in demand.items() if d > 0})
         for client in w.demand_rps:
             d = w.demand_in(client, p)
