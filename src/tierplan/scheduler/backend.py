@@ -144,8 +144,8 @@ def tied_costs(primary: Sequence[float], tie: Sequence[float]) -> list[float]:
     """``primary`` with ``tie`` added at TIE_WEIGHT (scaled to the primary's largest cost):
     the costs of an LP's first pass, whose optimal basis the LP under ``primary`` alone
     then starts from. The answer is that LP's optimum, perhaps another of its vertices."""
-    top = max((abs(c) for c in primary), default=0.0)
-    scale = max((abs(c) for c in tie), default=0.0)
+    top = max(map(abs, primary), default=0.0)
+    scale = max(map(abs, tie), default=0.0)
     if top == 0.0 or scale == 0.0:
         return list(primary)
     weight = TIE_WEIGHT * top / scale

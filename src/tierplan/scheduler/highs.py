@@ -291,8 +291,8 @@ class HighsBackend:
         ended = h.getBasis()
         return Relaxation(
             list(sol.col_value), list(sol.row_dual),
-            Basis(dict(zip(milp.col_tags, map(int, ended.col_status), strict=True)),
-                  dict(zip(milp.row_tags, map(int, ended.row_status), strict=True))),
+            Basis(dict(zip(milp.col_tags, _values(ended.col_status), strict=True)),
+                  dict(zip(milp.row_tags, _values(ended.row_status), strict=True))),
             iterations)
 
     def _basis(self, milp: Milp, lp: Any, hint: Basis) -> Any:
@@ -305,27 +305,28 @@ class HighsBackend:
         basic, lower, upper, zero = int(S.kBasic), int(S.kLower), int(S.kUpper), int(S.kZero)
         inf = hs.kHighsInf
         col_lower, col_upper = list(lp.col_lower_), list(lp.col_upper_)
-
-        def at_bound(low: float, up: float) -> int:
-            return lower if low > -inf else upper if up < inf else zero
-
-        def fits(status: int, low: float, up: float) -> bool:
-            # basic, or at a bound that is finite
-            return status == basic or (status == lower and low > -inf) or (
-                status == upper and up < inf)
-
+        # Inlined loops (no call per column): a merged block's LP has ~10^5 of them.
         cols: list[int] = []
-        for tag, low, up in zip(milp.col_tags, col_lower, col_upper, strict=True):
-            status = hint.cols.get(tag)
-            if status is None or not fits(status, low, up):
-                status = at_bound(low, up)
-            cols.append(status)
+        add = cols.append
+        for status, low, up in zip(map(hint.cols.get, milp.col_tags), col_lower, col_upper,
+                                   strict=True):
+            if status == basic or (status == lower and low > -inf) or (
+                    status == upper and up < inf):
+                add(status)  # basic, or at a bound that is finite
+            else:
+                add(lower if low > -inf else upper if up < inf else zero)
         rows: list[int] = []
+        add = rows.append
+        known_row = hint.rows.get
         for tag, low, up in zip(milp.row_tags, lp.row_lower_, lp.row_upper_, strict=True):
-            status = hint.rows.get(tag, basic)
-            if not fits(status, low, up):
-                status = basic if low <= -inf and up >= inf else at_bound(low, up)
-            rows.append(status)
+            status = known_row(tag, basic)
+            if status == basic or (status == lower and low > -inf) or (
+                    status == upper and up < inf):
+                add(status)
+            elif low <= -inf and up >= inf:
+                add(basic)
+            else:
+                add(lower if low > -inf else upper if up < inf else zero)
         extra = cols.count(basic) + rows.count(basic) - milp.num_rows
         for r in range(milp.num_rows - 1, -1, -1):
             if extra >= 0:
@@ -336,11 +337,13 @@ class HighsBackend:
             if extra <= 0:
                 break
             if cols[j] == basic:
-                cols[j] = at_bound(col_lower[j], col_upper[j])
+                low, up = col_lower[j], col_upper[j]
+                cols[j] = lower if low > -inf else upper if up < inf else zero
                 extra -= 1
+        statuses = [S(v) for v in range(4)]  # by value, without a conversion per entry
         out = hs.HighsBasis()
-        out.col_status = [S(v) for v in cols]
-        out.row_status = [S(v) for v in rows]
+        out.col_status = list(map(statuses.__getitem__, cols))
+        out.row_status = list(map(statuses.__getitem__, rows))
         out.valid = True
         return out
 
@@ -368,6 +371,11 @@ class HighsBackend:
             if h.getModelStatus() == hs.HighsModelStatus.kOptimal:
                 clean = list(h.getSolution().col_value)
         return clean, duals
+
+
+def _values(statuses: Sequence[Any]) -> list[int]:
+    """HiGHS basis statuses as their int values (``.value`` is the quickest read)."""
+    return [status.value for status in statuses]
 
 
 def _within(values: Sequence[float], inf: float) -> Sequence[float]:
