@@ -193,15 +193,25 @@ def choice_model(block_milp: Milp, owners: Sequence[int], candidates: Mapping[in
         first.setdefault(i, []).append(k)
     for i, ks in first.items():
         milp.add_row(("one", i), ks, [1.0] * len(ks), 1.0, 1.0)
+    # Each pick's use of each shared row, from the rows of its plan's columns (a plan
+    # touches a few of the block's rows; summed in the plan's order, as a row's would be).
+    shared: list[tuple[Key, dict[int, float]]] = []
+    in_rows: dict[int, list[tuple[dict[int, float], float]]] = {}
     for r, tag in enumerate(block_milp.row_tags):
         key = coupling_key(tag)
         if key is None or key not in room:
             continue
         index, value = block_milp.row(r)
-        coefficient = dict(zip(index, value, strict=True))
-        terms = [(k, sum(coefficient.get(position[t], 0.0) * v for t, v in plan.items()))
-                 for k, (_, plan) in enumerate(picks)]
-        terms = [(k, a) for k, a in terms if a]
+        uses: dict[int, float] = {}
+        shared.append((key, uses))
+        for j, a in dict(zip(index, value, strict=True)).items():
+            in_rows.setdefault(j, []).append((uses, a))
+    for k, (_, plan) in enumerate(picks):
+        for t, v in plan.items():
+            for uses, a in in_rows.get(position[t], ()):
+                uses[k] = uses.get(k, 0) + a * v
+    for key, uses in shared:
+        terms = [(k, a) for k, a in sorted(uses.items()) if a]
         if terms:
             milp.add_row(("shared", *key), [k for k, _ in terms], [a for _, a in terms],
                          upper=room[key])
