@@ -370,7 +370,7 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
                 x = result.x
     within = clock.left() > LATE_IMPROVE
     x = improve(backend, frame, x, primary, clock, max(clock.deadline, clock.now() + LATE_IMPROVE),
-                options.gap, runner.solver.guard, NEIGHBOURS if within else 0)
+                options.gap, runner.solver.guard, NEIGHBOURS if within else 0, runner)
     value = value_of(primary, x)
     reached = gaps.relative_gap(value, bound)
     status: Status = "optimal" if reached <= options.gap else "time_limit"
