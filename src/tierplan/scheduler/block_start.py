@@ -24,7 +24,7 @@ from .formulation import Formulation, build
 from .latency_start import (
     CHOICE_LATE,
     CHOICE_SECONDS,
-    LATE_PRICED,
+    RESERVE_PRICED,
     RESERVE_SCALE,
     choose_plans,
     overspent,
@@ -167,9 +167,9 @@ class _Start:
 
         def solve(chunk: Sequence[Step], hints: Sequence[list[float] | None],
                   ) -> list[SolveResult]:
-            # Solved to the plan's gap even past the deadline, as the priced
-            # members are (see pricing.price_members).
-            return pool.alone(chunk, objective, math.inf, Request(cap=LATE_PRICED), hints)
+            # Solved to the plan's gap even past the deadline, as the priced members
+            # are (see pricing.price_members), with less work (RESERVE_PRICED).
+            return pool.alone(chunk, objective, math.inf, Request(cap=RESERVE_PRICED), hints)
 
         dear = self.optimal | scaled_plans(block, self.forms, dearer, solve, dear_rows)
         start = self.place(objective, (), at=(dearer, dear))

@@ -53,13 +53,13 @@ from .blocks import (
     coupling_key,
     priced,
 )
-from .budget import LATE_SOLVE, SOLVE_CAP
+from .budget import LATE_SOLVE, LEAST, SOLVE_CAP
 from .formulation import Formulation, objectives
 from .milp import Milp, by_tag
 from .solvers import SolveResult
 
-__all__ = ["CHOICE_LATE", "CHOICE_SECONDS", "LATE_PRICED", "RESERVE_SCALE", "Choice", "Plan",
-           "Select", "choice_model", "choose_plans", "member_usage", "overspent",
+__all__ = ["CHOICE_LATE", "CHOICE_SECONDS", "LATE_PRICED", "RESERVE_PRICED", "RESERVE_SCALE",
+           "Choice", "Plan", "Select", "choice_model", "choose_plans", "member_usage", "overspent",
            "reserved_start", "scaled_plans"]
 
 
@@ -337,3 +337,9 @@ LATE_PRICED = LATE_SOLVE
 # The reservation's steps pay RESERVE_SCALE times the LP's prices (this module's
 # docstring; measured in docs/planner-design.md).
 RESERVE_SCALE = 1.5
+
+# The members priced again at those dearer prices (scaled_plans) get RESERVE_PRICED work
+# seconds each: only their plans are used (the block's bound comes from the members
+# priced at the LP's own prices), and most of a priced solve's CPU is its root's cut
+# rounds (measured in docs/planner-design.md).
+RESERVE_PRICED = LEAST
