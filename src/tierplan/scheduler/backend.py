@@ -116,7 +116,9 @@ class WarmBackend(Protocol):
     basis it ends in and its simplex iterations (HiGHS)."""
 
     def relax_from(self, milp: Milp, primary: Sequence[float], basis: Basis | None,
-                   tie: Sequence[float] | None = None) -> Relaxation | None:
+                   tie: Sequence[float] | None = None, ended: bool = True,
+                   ) -> Relaxation | None:
+        """(``ended``: False when the basis it ends in is not wanted.)"""
         ...
 
 
@@ -167,7 +169,8 @@ def relax_warm(backend: Backend, milp: Milp, primary: Sequence[float], objective
     if basis is not None or objective not in TIED_OBJECTIVES or milp.num_cols < TIED_FROM:
         tie = None
     if isinstance(backend, WarmBackend):
-        solved = backend.relax_from(milp, primary, basis, tie)
+        # Only a warm objective's later LPs start from the basis this one ends in.
+        solved = backend.relax_from(milp, primary, basis, tie, objective in WARM_OBJECTIVES)
     else:
         plain = backend.relax(milp, primary)
         solved = None if plain is None else Relaxation(plain[0], plain[1], None, None)

@@ -60,6 +60,11 @@ class Unit:
     cap: float
     usd_per_hour: float
 
+    def __reduce__(self) -> tuple[type[Unit], tuple[int, float, float]]:
+        # By the constructor: a slotted dataclass's own pickling looks its fields up for
+        # every object, and a worker process sends tens of thousands of these back.
+        return Unit, (self.offer, self.cap, self.usd_per_hour)
+
 
 @dataclass(frozen=True, slots=True)
 class Group:
@@ -69,6 +74,10 @@ class Group:
     service_ms: float
     units: tuple[Unit, ...]
     reach: tuple[tuple[int, float], ...]  # (client index, rtt + service ms), within the SLO
+
+    def __reduce__(self) -> tuple[type[Group], tuple[int, float, tuple[Unit, ...],
+                                                     tuple[tuple[int, float], ...]]]:
+        return Group, (self.site, self.service_ms, self.units, self.reach)  # as Unit's
 
 
 @dataclass(frozen=True, slots=True)
