@@ -31,7 +31,7 @@ from .period_pool import PartTask, Runner
 from .period_repair import Frame
 from .solvers import SolveResult
 
-__all__ = ["ROUNDS", "STEP", "rins_periods"]
+__all__ = ["MOST_WORK", "ROUNDS", "STEP", "rins_periods"]
 
 
 def rins_periods(frame: Frame, x: list[float], relaxed: Sequence[float],
@@ -50,6 +50,7 @@ def rins_periods(frame: Frame, x: list[float], relaxed: Sequence[float],
     # own rows hold its answer (the others' columns in them are held where they were).
     spanning = _spanning(m, owners.period)
     value = value_of(primary, x)
+    began = clock.now()
     for _ in range(ROUNDS):
         if relative_gap(value, bound) <= gap:
             break
@@ -58,6 +59,8 @@ def rins_periods(frame: Frame, x: list[float], relaxed: Sequence[float],
             if runner.expired():
                 clock.charge(0.0, True)  # the plan says the guard cut it short
                 return x
+            if clock.now() - began + (len(handed) + 1) * STEP > MOST_WORK:
+                break  # (many periods: the first ones only)
             free = _free(m.col_integer, owners.workload, by_period[p], x, relaxed)
             if not free:
                 continue
@@ -151,10 +154,12 @@ class _Matrix:
         return Part(list(free), rows, sub)
 
 
-# Rounds at most (each gains less: 100 x 13 weekly, 303.9k -> 293.0k, 291.5k, 291.3k).
+# Rounds at most (each gains less than the one before), and the work all rounds may
+# take at most, counting each part handed over at its full STEP.
 ROUNDS = 3
+MOST_WORK = 80.0
 # Work seconds per period's neighbourhood: HiGHS needs about this to pass its root on
-# one of a few thousand columns (with half of it, the first round gains a tenth).
+# one of a few thousand columns (with much less, most find nothing).
 STEP = 2.0
 # How close an integer's value must be to the LP's to count as agreeing.
 AGREE = 1e-6
