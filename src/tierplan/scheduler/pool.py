@@ -227,8 +227,7 @@ class Pool:
         """Have a thread read the model's column rows (see :meth:`model`) while this one
         waits for the workers: a priced block's fill and search read them next (0.1 s
         or more at 100k columns, else in series after its start)."""
-        model = self.model(milp, primary)
-        self.aside(lambda: model.rows_of)
+        self.aside(_rows_of, self.model(milp, primary))
 
     def search(self, milp: Milp, primary: list[float], x: list[float],
                until: float) -> list[float]:
@@ -386,6 +385,10 @@ _CONTEXT: Context | None = None  # a worker's, see Pool.prepare
 def _install(context: Context | None) -> None:
     global _CONTEXT
     _CONTEXT = context
+
+
+def _rows_of(model: Model) -> list[list[int]]:
+    return model.rows_of  # read once, kept by the model (see Pool.read_ahead)
 
 
 def relaxes(solver: str, form: Formulation, coupled: bool) -> bool:
