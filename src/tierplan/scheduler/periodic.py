@@ -46,6 +46,7 @@ from .period_repair import (
     sequential_start,
 )
 from .polishing import PolishJob
+from .rins import rins_periods
 from .solvers import Backend, Solver, SolveResult, Status, get_backend
 from .strategy import Problem, guarded
 
@@ -384,8 +385,11 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
             bound = max(bound, gaps.solver_bound(result))
             if result.objective < value_of(primary, x):
                 x = result.x
+    late = clock.now()  # pgap: RINS by period (.rins), then improve for what it leaves
+    if relaxed is not None and not runner.expired():
+        x = rins_periods(frame, x, relaxed[0], primary, clock, runner, options.gap, bound)
     within = clock.left() > LATE_IMPROVE
-    x = improve(backend, frame, x, primary, clock, max(clock.deadline, clock.now() + LATE_IMPROVE),
+    x = improve(backend, frame, x, primary, clock, max(clock.deadline, late + LATE_IMPROVE),
                 options.gap, runner.solver.guard, NEIGHBOURS if within else 0, runner)
     value = value_of(primary, x)
     reached = gaps.relative_gap(value, bound)
