@@ -390,7 +390,7 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
         x = rins_periods(frame, x, relaxed[0], primary, clock, runner, options.gap, bound)
     within = clock.left() > LATE_IMPROVE
     x = improve(backend, frame, x, primary, clock, max(clock.deadline, late + LATE_IMPROVE),
-                options.gap, runner.solver.guard, NEIGHBOURS if within else 0, runner)
+                options.gap, runner.solver.guard, NEIGHBOURS if within else 0)
     value = value_of(primary, x)
     reached = gaps.relative_gap(value, bound)
     status: Status = "optimal" if reached <= options.gap else "time_limit"
