@@ -9,7 +9,6 @@ prices, repaired where they break a shared row (:func:`solve_merged`). Models co
 
 from __future__ import annotations
 
-import gc
 import math
 import time
 from collections import defaultdict
@@ -67,21 +66,6 @@ class _Group:
 
 
 def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
-    """:func:`_plan_periods` with Python's cyclic garbage collector off (as it was,
-    after): the models are millions of small lists and tuples that reference counting
-    frees, and the collector's passes over them, in this process and in the workers
-    forked from it, found nothing to collect but cost ~8 % of the CPU of 100 workloads
-    over 13 or 4 periods."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _plan_periods(problem, clock)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     """Workloads that share no row are planned apart, as the decomposition does: each
     workload starts alone (those that may buy the same offering together), and groups
     whose solutions break a capacity or budget row they share are merged and solved
