@@ -298,7 +298,8 @@ def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     from tierplan.scheduler import polishing
     from tierplan.scheduler.polishing import Ahead, Early
 
-    # The SLO bindings are found meanwhile too: Virginia's $0.05 L4 is out of reach.
+    # The SLO bindings are found meanwhile too (Virginia's $0.05 L4 is out of reach), and
+    # while the block's members are priced, its column rows for the fill after its start.
     sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=12)]),
              site("cloud", location=FRANKFURT, offerings=[offering("l4", 1.0)]),
              site("far", location=VIRGINIA, offerings=[offering("l4", 0.05)])]
@@ -329,7 +330,7 @@ def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     ahead = plan(sc, PlanOptions(workers=2))
     assert sum(found is not None for found in used) == 4  # the four solved alone
     assert early and any(found is not None for found in early)  # the block's parts
-    assert sorted(aside) == ["slo_bindings", "work"]
+    assert sorted(aside) == ["_rows_of", "slo_bindings", "work"]
     assert ahead.placements == before.placements
     assert ahead.binding == before.binding
     assert any(b.kind == "slo" for b in ahead.binding)

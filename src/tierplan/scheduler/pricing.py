@@ -80,6 +80,8 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
         # plan's gap: their bounds are the block's Lagrangian bound, and their plans
         # its start (see latency_start.LATE_PRICED).
         request, deadline = Request(cap=LATE_PRICED), math.inf
+    if not pool.exact_ties(objective):  # then the start's fill follows (see Pool.solve)
+        pool.read_ahead(block.form.milp, objectives(block.form, objective)[0])
     solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, request,
                         [hints.get(i) for i in todo])
     for i, result in zip(todo, solved, strict=True):
