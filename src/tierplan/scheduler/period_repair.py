@@ -20,16 +20,14 @@ every run.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 from .budget import Guard, WorkClock
 from .milp import ROW_TOLERANCE, Milp, Part, column_rows, restrict, value_of
 from .parts import solve_by_parts
-from .period_pool import PartTask, Runner
-from .solvers import Backend, SolveResult
+from .period_pool import Runner
+from .solvers import Backend
 
 __all__ = ["LATE_IMPROVE", "NEIGHBOURS", "Frame", "Owners", "broken_rows", "improve",
            "own_models", "price_of_limits", "priced", "sequential_start"]
@@ -215,107 +213,25 @@ def _fits(m: Milp, x: list[float], x0: Sequence[float], cols: Sequence[int],
 
 def improve(backend: Backend, frame: Frame, x: list[float], primary: Sequence[float],
             clock: WorkClock, until: float, gap: float, guard: Guard | None = None,
-            neighbours: int = 0, runner: Runner | None = None) -> list[float]:
+            neighbours: int = 0) -> list[float]:
     """``x`` improved one contested row at a time (see the module docstring), while the
     work clock is before ``until``. Each neighbourhood is the row's users and up to
     ``neighbours`` of those that could use it (the dearest first), freed only in the
-    row's period (a training job is freed whole: its hours move between periods).
-
-    With a ``runner`` of several workers, the next neighbourhoods are solved ahead in
-    them as if none improved; a solve ahead is used only when it is the one the loop
-    asks for (the same plan, the same work), so the plan is the same either way."""
+    row's period (a training job is freed whole: its hours move between periods)."""
     if until - clock.now() <= LEAST:
         return x
-    m, owners = frame.milp, frame.owners
+    m, owners, rows_of = frame.milp, frame.owners, frame.rows_of
     value = value_of(primary, x)
     tried: set[tuple[int | None, frozenset[str]]] = set()
-    depth = runner.workers if runner is not None and runner.workers > 1 else 0
-    ahead: deque[_Ahead] = deque()
-    stale: dict[tuple[int, ...], _Ahead] = {}  # solved ahead for a plan since improved
-    try:
-        improved = True
-        while improved and clock.now() < until:
-            improved = False
-            spend: dict[str, float] = {}
-            for j, v in enumerate(x):
-                w = owners.workload[j]
-                if v and w is not None:
-                    spend[w] = spend.get(w, 0.0) + primary[j] * v
-            scan = _Scan(frame, x, spend, tried, neighbours)
-            while True:
-                while runner is not None and len(ahead) < depth and not runner.expired():
-                    free = scan.next()
-                    if free is None:
-                        break
-                    ahead.append(_ask(runner, frame, free, x, primary, gap,
-                                      min(STEP, until - clock.now()), scan.row, stale))
-                if ahead:
-                    item: _Ahead | None = ahead.popleft()
-                    assert item is not None
-                    free, after = item.free, item.after
-                else:
-                    item, free, after = None, scan.next(), scan.row
-                    if free is None:
-                        break
-                left = until - clock.now()
-                if left <= LEAST:
-                    return x
-                if guard is not None and guard.expired():
-                    clock.charge(0.0, True)  # the plan says the guard cut it short
-                    return x
-                work = min(STEP, left)
-                if item is not None and item.work == work:
-                    part, result = item.part, item.future.result()
-                else:
-                    part = restrict(m, free, x, frame.rows_of)
-                    result = backend.solve(part.milp, [primary[j] for j in free], None, work, gap,
-                                           [x[j] for j in free])
-                clock.charge(result.work, result.cut)
-                if result.x is None:
-                    continue
-                y = list(x)
-                for j, v in zip(free, result.x, strict=True):
-                    y[j] = v
-                if any(m.outside(q, m.activity(q, y)) for q in part.rows):
-                    continue
-                new = value_of(primary, y)
-                if new < value - 1e-9 * max(1.0, abs(value)):
-                    x, value, improved = y, new, True
-                    tried.clear()
-                    # The solves ahead held the old plan: the rows after this one are
-                    # scanned again for the new one (a solve ahead whose model is the
-                    # same for it is kept).
-                    for other in stale.values():
-                        other.future.cancel()
-                    stale = {tuple(other.free): other for other in ahead}
-                    ahead.clear()
-                    scan = scan.moved(x, after)
-    finally:
-        for other in (*ahead, *stale.values()):  # solves ahead no longer wanted
-            other.future.cancel()
-    return x
-
-
-class _Scan:
-    """The neighbourhoods of one pass over the shared rows, in order, for a plan ``x``
-    (see :func:`improve`): each one's free columns, recorded in ``tried`` as found."""
-
-    def __init__(self, frame: Frame, x: Sequence[float], spend: dict[str, float],
-                 tried: set[tuple[int | None, frozenset[str]]], neighbours: int,
-                 row: int = 0) -> None:
-        self.frame, self.x, self.spend, self.tried = frame, x, spend, tried
-        self.neighbours, self.row = neighbours, row
-
-    def moved(self, x: Sequence[float], row: int) -> _Scan:
-        """The pass from ``row`` on, for the plan ``x``."""
-        return _Scan(self.frame, x, self.spend, self.tried, self.neighbours, row)
-
-    def next(self) -> list[int] | None:
-        m, owners, x = self.frame.milp, self.frame.owners, self.x
-        while self.row < m.num_rows:
-            r = self.row
-            self.row += 1
-            tag = m.row_tags[r]
+    improved = True
+    while improved and clock.now() < until:
+        improved = False
+        spend: dict[str, float] = {}
+        for j, v in enumerate(x):
+            w = owners.workload[j]
+            if v and w is not None:
+                spend[w] = spend.get(w, 0.0) + primary[j] * v
+        for r, tag in enumerate(m.row_tags):
             if tag[0] not in SHARED:
                 continue
             upper = m.row_upper[r]
@@ -327,54 +243,37 @@ class _Scan:
             users = _users(m, r, x, owners)
             index, _ = m.row(r)
             others = sorted({w for j in index if (w := owners.workload[j]) is not None} - users,
-                            key=lambda n: (-self.spend.get(n, 0.0), n))[:self.neighbours]
+                            key=lambda n: (-spend.get(n, 0.0), n))[:neighbours]
             names = frozenset(users | set(others))
-            if len(names) < 2 or (p, names) in self.tried:
+            if len(names) < 2 or (p, names) in tried:
                 continue
-            self.tried.add((p, names))
+            tried.add((p, names))
             free = sorted(j for w in names for j in owners.columns(w)
                           if p is None or owners.period[j] in (None, p))
             if len(free) > MOST_COLUMNS:
                 continue
-            return free
-        return None
-
-
-@dataclass
-class _Ahead:
-    """A neighbourhood solved ahead: its columns, model and the work it was given, and
-    the row its pass goes on from."""
-
-    free: list[int]
-    part: Part
-    work: float
-    future: Future[SolveResult]
-    after: int
-    x: Sequence[float]  # the plan it was asked for
-
-
-def _ask(runner: Runner, frame: Frame, free: list[int], x: Sequence[float],
-         primary: Sequence[float], gap: float, work: float, after: int,
-         stale: dict[tuple[int, ...], _Ahead]) -> _Ahead:
-    before = stale.pop(tuple(free), None)
-    if before is not None:
-        if before.work == work and _same_model(frame.milp, before, x):
-            return _Ahead(free, before.part, work, before.future, after, x)
-        before.future.cancel()
-    part = restrict(frame.milp, free, x, frame.rows_of)
-    task = PartTask(runner.solver, part.milp, [primary[j] for j in free], None, work, gap,
-                    True, [x[j] for j in free])
-    return _Ahead(free, part, work, runner.submit(task), after, x)
-
-
-def _same_model(m: Milp, before: _Ahead, x: Sequence[float]) -> bool:
-    """``before``'s neighbourhood restricted from ``x`` is the model it was solved as:
-    every column of its rows (its own, the start, and the held ones) has its value."""
-    old = before.x
-    for r in before.part.rows:
-        if any(x[j] != old[j] for j in m.row_index[m.row_start[r]:m.row_start[r + 1]]):
-            return False
-    return all(x[j] == old[j] for j in before.free)
+            left = until - clock.now()
+            if left <= LEAST:
+                return x
+            if guard is not None and guard.expired():
+                clock.charge(0.0, True)  # the plan says the guard cut it short
+                return x
+            part = restrict(m, free, x, rows_of)
+            result = backend.solve(part.milp, [primary[j] for j in free], None,
+                                   min(STEP, left), gap, [x[j] for j in free])
+            clock.charge(result.work, result.cut)
+            if result.x is None:
+                continue
+            y = list(x)
+            for j, v in zip(free, result.x, strict=True):
+                y[j] = v
+            if any(m.outside(q, m.activity(q, y)) for q in part.rows):
+                continue
+            new = value_of(primary, y)
+            if new < value - 1e-9 * max(1.0, abs(value)):
+                x, value, improved = y, new, True
+                tried.clear()
+    return x
 
 
 # How often a group's start is tried (the second places the workloads that found no

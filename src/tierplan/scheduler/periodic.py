@@ -9,7 +9,6 @@ prices, repaired where they break a shared row (:func:`solve_merged`). Models co
 
 from __future__ import annotations
 
-import gc
 import math
 import time
 from collections import defaultdict
@@ -67,21 +66,6 @@ class _Group:
 
 
 def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
-    """:func:`_plan_periods` with Python's cyclic garbage collector off (as it was,
-    after): the models are millions of small lists and tuples that reference counting
-    frees, and the collector's passes over them, in this process and in the workers
-    forked from it, found nothing to collect but cost ~8 % of the CPU of 100 workloads
-    over 13 or 4 periods."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _plan_periods(problem, clock)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _plan_periods(problem: Problem, clock: WorkClock) -> Plan:
     """Workloads that share no row are planned apart, as the decomposition does: each
     workload starts alone (those that may buy the same offering together), and groups
     whose solutions break a capacity or budget row they share are merged and solved
@@ -390,7 +374,7 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
         x = rins_periods(frame, x, relaxed[0], primary, clock, runner, options.gap, bound)
     within = clock.left() > LATE_IMPROVE
     x = improve(backend, frame, x, primary, clock, max(clock.deadline, late + LATE_IMPROVE),
-                options.gap, runner.solver.guard, NEIGHBOURS if within else 0, runner)
+                options.gap, runner.solver.guard, NEIGHBOURS if within else 0)
     value = value_of(primary, x)
     reached = gaps.relative_gap(value, bound)
     status: Status = "optimal" if reached <= options.gap else "time_limit"
