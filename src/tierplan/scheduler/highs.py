@@ -308,7 +308,12 @@ class HighsBackend:
         basic, lower, upper, zero = int(S.kBasic), int(S.kLower), int(S.kUpper), int(S.kZero)
         inf = hs.kHighsInf
         col_lower, col_upper = list(lp.col_lower_), list(lp.col_upper_)
-        # Inlined loops (no call per column): a merged block's LP has ~10^5 of them.
+
+        def at_bound(low: float, up: float) -> int:
+            return lower if low > -inf else upper if up < inf else zero
+
+        # The test of a hint inline (no call per column: a merged block's LP has ~10^5);
+        # at_bound only for the few the hint does not fit.
         cols: list[int] = []
         add = cols.append
         for status, low, up in zip(map(hint.cols.get, milp.col_tags), col_lower, col_upper,
@@ -317,7 +322,7 @@ class HighsBackend:
                     status == upper and up < inf):
                 add(status)  # basic, or at a bound that is finite
             else:
-                add(lower if low > -inf else upper if up < inf else zero)
+                add(at_bound(low, up))
         rows: list[int] = []
         add = rows.append
         known_row = hint.rows.get
@@ -326,10 +331,8 @@ class HighsBackend:
             if status == basic or (status == lower and low > -inf) or (
                     status == upper and up < inf):
                 add(status)
-            elif low <= -inf and up >= inf:
-                add(basic)
             else:
-                add(lower if low > -inf else upper if up < inf else zero)
+                add(basic if low <= -inf and up >= inf else at_bound(low, up))
         extra = cols.count(basic) + rows.count(basic) - milp.num_rows
         for r in range(milp.num_rows - 1, -1, -1):
             if extra >= 0:
@@ -340,8 +343,7 @@ class HighsBackend:
             if extra <= 0:
                 break
             if cols[j] == basic:
-                low, up = col_lower[j], col_upper[j]
-                cols[j] = lower if low > -inf else upper if up < inf else zero
+                cols[j] = at_bound(col_lower[j], col_upper[j])
                 extra -= 1
         statuses = [S(v) for v in range(4)]  # by value, without a conversion per entry
         out = hs.HighsBasis()

@@ -11,13 +11,13 @@ solved with them.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
 from .budget import WorkClock
+from .gaps import relative_gap, solver_bound
 from .milp import Milp, value_of
 from .period_pool import CUT, PartTask, Runner
 from .solvers import Backend, SolveResult
@@ -194,7 +194,7 @@ def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult
             pending.runner.memo.add(task.milp, task.primary, task.secondary, task.gap, result)
     x = [0.0] * m.num_cols
     status = "optimal"
-    bound = 0.0  # pgap: the parts are independent, so their lower bounds add up
+    bound = 0.0  # the parts are independent, so their lower bounds add up
     for (cols, _), result in zip(pending.parts, results, strict=True):
         clock.charge(result.work, result.cut)
         if result.x is None:
@@ -204,7 +204,7 @@ def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult
             x[j] = v
         if result.status == "time_limit":
             status = "time_limit"
-        bound += part_bound(result)
+        bound += solver_bound(result)
     for r in pending.set_aside:
         activity = m.activity(r, x)
         if not m.row_lower[r] - 1e-6 <= activity <= m.row_upper[r] + 1e-6 * max(1.0, abs(m.row_upper[r])):
@@ -212,18 +212,8 @@ def collect(pending: Pending, backend: Backend, clock: WorkClock) -> SolveResult
     first, _ = _objectives(m, pending.latency, pending.tie)
     value = value_of(first, x)
     # (not the largest part's gap applied to the whole: that gives away most of the bound)
-    reached = (max(0.0, value - bound) / max(abs(value), 1e-9) if math.isfinite(bound)
-               else math.inf)
-    return SolveResult(status, x, value, reached,  # type: ignore[arg-type]
+    return SolveResult(status, x, value, relative_gap(value, bound),  # type: ignore[arg-type]
                        time.perf_counter() - pending.began, clock.now() - spent)
-
-
-def part_bound(result: SolveResult) -> float:
-    """A lower bound of a solved part's objective (its value less its gap; -inf
-    without one)."""
-    if result.objective is None or not math.isfinite(result.gap):
-        return -math.inf
-    return result.objective - result.gap * abs(result.objective)
 
 
 def solve_by_parts(backend: Backend, m: Milp, latency: bool, tie: bool, clock: WorkClock,

@@ -369,7 +369,7 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
             bound = max(bound, gaps.solver_bound(result))
             if result.objective < value_of(primary, x):
                 x = result.x
-    late = clock.now()  # pgap: RINS by period (.rins), then improve for what it leaves
+    late = clock.now()  # RINS by period (.rins), then improve gets what it leaves
     if relaxed is not None and not runner.expired():
         x = rins_periods(frame, x, relaxed[0], primary, clock, runner, options.gap, bound)
     within = clock.left() > LATE_IMPROVE

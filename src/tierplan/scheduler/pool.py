@@ -199,6 +199,8 @@ class Pool:
                 chunk = max(1, len(tasks) // (4 * self.workers))
                 return list(self._executor().map(
                     polish_task, [(solver, *task) for task in tasks], chunksize=chunk))
+            # Few LPs (a large block's parts that changed late): one at a time, as two
+            # at once in threads raise the peak memory by about a tenth.
             return [backend.polish(*task) for task in tasks]
 
         return polish_all(jobs, run, layouts, early)
