@@ -82,40 +82,43 @@ class HeldExecutor:
         pass
 
 
-def test_the_pool_hands_a_backlog_over_in_order_one_per_worker_at_a_time():
-    # Four services' models, handed over in the order 2, 0, 3, 1 with two workers: two
-    # go at once, the next when one of them is done; each result comes back in its own
-    # place (in the order of the steps, whatever the order they went in), the clock
-    # charged only once the backlog is settled.
+def test_the_pool_hands_a_backlog_over_in_order_a_few_at_a_time():
+    # Services' models handed over in reverse order with two workers: HANDED_AHEAD per
+    # worker go at once, the next when one of them is done; each result comes back in
+    # its own place (in the order of the steps, whatever the order they went in), the
+    # clock charged only once the backlog is settled.
     from conftest import inference, offering, scenario, site
     from tierplan import PlanOptions
     from tierplan.scheduler.alone import Request
     from tierplan.scheduler.candidates import Universe
     from tierplan.scheduler.formulation import build
-    from tierplan.scheduler.pool import Pool
+    from tierplan.scheduler.pool import HANDED_AHEAD, Pool
 
+    ahead = 2 * HANDED_AHEAD
+    n = ahead + 2
     sc = scenario([site("cloud", offerings=[offering("l4", 1.0)])],
-                  [inference(f"svc{k}", {"munich": 5 + k}) for k in range(4)])
+                  [inference(f"svc{k}", {"munich": 5 + k}) for k in range(n)])
     u = Universe(sc)
     forms = [build(u, [u.inference(w, sc.budgets, "cost")], [], sc.budgets, 1.0)
              for w in sc.workloads]
     pool = Pool(PlanOptions(workers=2), n_members=32)
     held = pool.executor = HeldExecutor()
-    backlog = pool.hand_over([(f, None) for f in forms], "cost", 5.0, Request(), [None] * 4,
-                             [2, 0, 3, 1])
-    held.wait_for(2)
-    assert [task.milp for _, task in held.submitted] == [forms[2].milp, forms[0].milp]
-    held.submitted[1][0].set_result(_result(0.5))  # model 0 done: model 3 goes
-    held.wait_for(3)
-    assert held.submitted[2][1].milp is forms[3].milp
-    held.submitted[0][0].set_result(_result(0.25))  # model 2
-    held.wait_for(4)
-    assert held.submitted[3][1].milp is forms[1].milp
+    order = list(reversed(range(n)))
+    backlog = pool.hand_over([(f, None) for f in forms], "cost", 5.0, Request(), [None] * n,
+                             order)
+    held.wait_for(ahead)
+    assert [task.milp for _, task in held.submitted] == [forms[k].milp for k in order[:ahead]]
+    assert len(held.submitted) == ahead
+    held.submitted[1][0].set_result(_result(0.5))  # one done: the next goes
+    held.wait_for(ahead + 1)
+    assert held.submitted[ahead][1].milp is forms[order[ahead]].milp
+    held.submitted[0][0].set_result(_result(0.25))
+    held.wait_for(n)
     for future, _ in held.submitted[2:]:
         future.set_result(_result(1.0))
-    assert backlog.peek(2).work == 0.25 and pool.clock.spent == 0.0
+    assert backlog.peek(order[0]).work == 0.25 and pool.clock.spent == 0.0
     pool.settle()
-    assert pool.clock.spent == pytest.approx(2.75) and pool.backlog is None
+    assert pool.clock.spent == pytest.approx(0.75 + n - 2) and pool.backlog is None
 
 
 def test_a_priced_members_plan_is_read_as_soon_as_it_comes():

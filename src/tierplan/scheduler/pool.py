@@ -206,9 +206,9 @@ class Pool:
         """Solve single-workload models as :meth:`alone` does, but return at once: their
         results are read from the returned backlog as they come, and charged to the clock
         before any result read meanwhile (see :mod:`.backlog`). The workers are handed
-        them in ``order`` (positions in ``steps``; the rest after them), no more than one
-        per worker at a time, so that a model submitted meanwhile waits for one of those
-        only."""
+        them in ``order`` (positions in ``steps``; the rest after them), HANDED_AHEAD
+        per worker at a time, so that a model submitted meanwhile waits for a few of
+        those only."""
         self.settle()
         asked = [(form, replace(request, extra=extra, final=False, hint=hint))
                  for (form, extra), hint in zip(steps, hints, strict=True)]
@@ -231,9 +231,9 @@ class Pool:
     def _feed(self, jobs: Sequence[tuple[Future[SolveResult] | SolveResult,
                                          AloneTask | SolveResult, Formulation, Request]],
               objective: Objective) -> None:
-        """Hand the jobs' tasks to the workers in order, one per worker at a time, each
-        result relayed to its outcome (see :meth:`hand_over`)."""
-        slots = threading.Semaphore(self.workers)
+        """Hand the jobs' tasks to the workers in order, HANDED_AHEAD per worker at a
+        time, each result relayed to its outcome (see :meth:`hand_over`)."""
+        slots = threading.Semaphore(HANDED_AHEAD * self.workers)
 
         def done(future: Future[SolveResult], out: Future[SolveResult], form: Formulation,
                  extra: Sequence[float] | None) -> None:
@@ -465,6 +465,11 @@ RESERVE_STARTS = 1.2
 # misses the plan that would have forced a further merge (measured in
 # docs/planner-design.md).
 MILP_SHARE = 1 / 3
+
+# Tasks of Pool.hand_over under way per worker: with one, a worker waits between two
+# for this process to hand it the next (the pricing of 1,000 workloads took ~1 s longer
+# than with two, which a start's step handed over meanwhile waits behind).
+HANDED_AHEAD = 2
 
 # Inference workloads per task of Pool.prepare: enough to keep the messages few, few
 # enough that the planner's thread starts reading early.

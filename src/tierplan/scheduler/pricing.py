@@ -95,12 +95,12 @@ def begin_pricing(pool: Pool, block: Block, forms: Mapping[int, Formulation],
         # plan's gap: their bounds are the block's Lagrangian bound, and their plans
         # its start (see latency_start.LATE_PRICED).
         request, deadline = Request(cap=LATE_PRICED), math.inf
-    if not pool.exact_ties(objective):  # then the start's fill follows (see Pool.solve)
-        pool.read_ahead(block.form.milp, objectives(block.form, objective)[0])
     place = {i: k for k, i in enumerate(todo)}
     backlog = pool.hand_over([(forms[i], extras[i]) for i in todo], objective, deadline,
                              request, [hints.get(i) for i in todo],
                              [place[i] for i in order if i in place])
+    if not pool.exact_ties(objective):  # then the start's fill follows (see Pool.solve)
+        pool.read_ahead(block.form.milp, objectives(block.form, objective)[0])
     return Pricing(pool, block, prices, forms, todo, optimal, bounds, extras, backlog)
 
 
