@@ -12,8 +12,8 @@ import operator
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 
-__all__ = ["INF", "Layout", "Milp", "Part", "by_tag", "column_rows", "fixed_part", "restrict",
-           "rounded", "rounding_box", "split_fixed", "split_layout", "value_of"]
+__all__ = ["INF", "Layout", "Milp", "Part", "by_tag", "column_rows", "fixed_part", "optimal_face",
+           "restrict", "rounded", "rounding_box", "split_fixed", "split_layout", "value_of"]
 
 INF = math.inf
 
@@ -52,6 +52,56 @@ def rounding_box(milp: Milp, x: Sequence[float]) -> Milp:
 
 # How far from a whole number an LP value still counts as that number (rounding_box).
 ROUNDING = 1e-6
+
+
+def optimal_face(milp: Milp, costs: Sequence[float], x: Sequence[float],
+                 duals: Sequence[float], reduced: Sequence[float] | None = None) -> Milp:
+    """The model held to the optimal face of its LP relaxation under ``costs``, given an
+    optimal LP solution ``x`` and its row ``duals``: each column whose reduced cost is not
+    zero held at the bound ``x`` takes and that cost points to, each row whose dual is not
+    zero likewise. By complementary slackness a feasible solution that keeps to these is
+    optimal for the LP, so any solution of the held model is worth the LP's optimum
+    under ``costs`` (to the tolerances; integrality is kept). Reduced costs and duals
+    within FACE_TOLERANCE of the largest cost count as zero. ``reduced``: the reduced
+    costs when the solver gave them (else they are worked out from the duals)."""
+    tolerance = FACE_TOLERANCE * max(map(abs, costs), default=0.0)
+    given = reduced is not None
+    reduced = list(reduced) if reduced is not None else list(costs)
+    row_lower, row_upper = list(milp.row_lower), list(milp.row_upper)
+    starts, index, value = milp.row_start, milp.row_index, milp.row_value
+    for r, dual in enumerate(duals):
+        if not dual:
+            continue
+        a, b = starts[r], starts[r + 1]
+        if not given:
+            for k in range(a, b):
+                reduced[index[k]] -= dual * value[k]
+        if dual > tolerance or dual < -tolerance:
+            activity = sum([value[k] * x[index[k]] for k in range(a, b)])
+            if dual > 0 and _at(activity, row_lower[r]):
+                row_upper[r] = row_lower[r]
+            elif dual < 0 and _at(activity, row_upper[r]):
+                row_lower[r] = row_upper[r]
+    lower, upper = list(milp.col_lower), list(milp.col_upper)
+    for j, d in enumerate(reduced):
+        if d > tolerance and _at(x[j], lower[j]):
+            upper[j] = lower[j]
+        elif d < -tolerance and _at(x[j], upper[j]):
+            lower[j] = upper[j]
+    return replace(milp, col_lower=lower, col_upper=upper, row_lower=row_lower,
+                   row_upper=row_upper)
+
+
+def _at(value: float, bound: float) -> bool:
+    """``value`` sits at the finite ``bound`` (to FACE_TOLERANCE, relative)."""
+    return abs(value - bound) <= FACE_TOLERANCE * max(1.0, abs(bound))
+
+
+# The share of the largest cost below which a reduced cost or dual counts as zero, and
+# how near a bound a value counts as at it (optimal_face): well above the LP's
+# rounding noise, far below the latency model's smallest reduced costs (about 1e-2 of
+# its largest cost).
+FACE_TOLERANCE = 1e-6
 # How far (relative to the bound, at least absolute) a row's activity may pass a bound
 # before a plan over periods counts it broken (repair) or not met (remembered parts).
 ROW_TOLERANCE = 1e-6
