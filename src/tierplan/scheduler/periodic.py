@@ -121,7 +121,7 @@ def plan_periods(problem: Problem, clock: WorkClock) -> Plan:
                     g.result, g.bound = solve_merged(backend, g, objective, options, clock,
                                                      runner)
                 else:
-                    g.result = collect(handed[id(g)], backend, clock)
+                    g.result = collect(handed.pop(id(g)), backend, clock)  # its parts then go
                     g.bound = gaps.solver_bound(g.result)
                 if g.result.x is None and (g.result.cut or runner.expired()):
                     return _cut_short(problem, clock, backend.name, time.perf_counter() - began - build,
