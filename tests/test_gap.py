@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from tierplan.scheduler.backlog import Backlog
 from tierplan.scheduler.blocks import Blocks
 from tierplan.scheduler.gaps import block_gap, slack, whole_gap
 from tierplan.scheduler.solvers import SolveResult
@@ -126,10 +127,10 @@ def test_the_start_prices_each_member_alone_for_the_block_bound():
     block.prices, block.lp = pricing.shadow_prices(HighsBackend(), block, "cost")
     lp = block.lp
     solved, hints = [], []
-    real = pool.alone
-    pool.alone = lambda steps, objective, deadline, request, given: (
+    real = pool.hand_over
+    pool.hand_over = lambda steps, objective, deadline, request, given, order: (
         solved.extend(steps) or hints.extend(given)
-        or real(steps, objective, deadline, request, given))
+        or real(steps, objective, deadline, request, given, order))
     optimal = pricing.price_members(pool, block, forms, {}, "cost", 5.0)
     assert len(solved) == 1 and solved[0][0] is forms[0]
     # a's solve is hinted with its part of the LP, to round for a start (alone.solve_alone)
@@ -166,13 +167,14 @@ def test_a_priced_member_without_a_bound_from_its_solve_is_bounded_by_its_part_o
     real = pool.alone
     asked = []
 
-    def boxed(steps, objective, deadline, request, hints):
+    def boxed(steps, objective, deadline, request, hints, order):
         asked.append(request.box_late)
-        return [SolveResult("time_limit", r.x, r.objective, float("inf"), r.seconds)
-                for r in real(steps, objective, deadline, replace(request, box_late=False),
-                              hints)]
+        return Backlog(pool.clock, [
+            SolveResult("time_limit", r.x, r.objective, float("inf"), r.seconds)
+            for r in real(steps, objective, deadline, replace(request, box_late=False),
+                          hints)])
 
-    pool.alone = boxed
+    pool.hand_over = boxed
     block.prices, block.lp = prices, lp
     optimal = pricing.price_members(pool, block, forms, {}, "cost", -1.0)
     assert asked == [True] and set(optimal) == {0, 1}
@@ -239,9 +241,9 @@ def test_priced_solves_get_less_time_when_time_is_short():
     prices, _ = pricing.shadow_prices(HighsBackend(), block, "cost")
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers
     caps = []
-    real = pool.alone
-    pool.alone = lambda steps, objective, deadline, request, hints: caps.append(
-        (request.cap, request.late)) or real(steps, objective, deadline, request, hints)
+    real = pool.hand_over
+    pool.hand_over = lambda steps, objective, deadline, request, hints, order: caps.append(
+        (request.cap, request.late)) or real(steps, objective, deadline, request, hints, order)
     block.prices, block.lp = prices, None
     for left in (10.0, 0.01):
         pricing.price_members(pool, block, forms, {}, "cost", pool.clock.now() + left)

@@ -17,7 +17,16 @@ from dataclasses import dataclass
 
 from ..model import Objective
 from .alone import RELAX, STEP_LATE_SECONDS, Request
-from .blocks import Block, Blocks, Key, StartPlan, Step, World, sequential_start
+from .blocks import (
+    Block,
+    Blocks,
+    Key,
+    StartPlan,
+    Step,
+    World,
+    placing_order,
+    sequential_start,
+)
 from .budget import SOLVE_CAP, START_BATCH
 from .candidates import by_kind
 from .formulation import Formulation, build
@@ -35,7 +44,7 @@ from .latency_start import Plan as MemberPlan
 from .milp import Milp
 from .polishing import Ahead, polish_early
 from .pool import Pool
-from .pricing import price_members
+from .pricing import Pricing, begin_pricing
 from .solvers import Backend, SolveResult
 
 __all__ = ["START_TRIES", "StartContext", "block_start"]
@@ -72,8 +81,10 @@ def block_start(ctx: StartContext, block: Block) -> tuple[list[float] | None, li
     # the block has no bound beyond its solo optima and a worse plan. (Past the
     # deadline a member keeps its LP part's rounding: see pricing.BOX_LATE.)
     assert block.prices is not None  # solved before the starts, see rounds.relax_merged
+    keep = [i for i in block.members if i in ctx.kept and not ctx.kept[i] & blocks.broken]
     forms: dict[int, Formulation] = {}
-    optimal: dict[int, Solution] = {}
+    optimal: Mapping[int, Solution] = {}
+    pricing: Pricing | None = None
     if block.prices:
         world = ctx.world
         forms = {i: ctx.own[i] if i in ctx.own else
@@ -81,10 +92,13 @@ def block_start(ctx: StartContext, block: Block) -> tuple[list[float] | None, li
                        world.total_demand)
                  for i in block.members}
         solo = {i: b for i, b in ctx.alone.items() if i not in ctx.estimated}
-        # The members are priced by the work that leaves room for the start's steps.
-        optimal = price_members(ctx.pool, block, forms, solo, ctx.objective, ctx.solve_by)
+        # The members are priced by the work that leaves room for the start's steps,
+        # in the order the start places them: under cost it places each as soon as
+        # its plan has come (under latency the start's checks read all the plans).
+        pricing = begin_pricing(ctx.pool, block, forms, solo, ctx.objective, ctx.solve_by,
+                                placing_order(block, members, keep))
+        optimal = pricing if ctx.objective == "cost" else pricing.settle()
     start = _Start(ctx, block, forms, optimal)
-    keep = [i for i in block.members if i in ctx.kept and not ctx.kept[i] & blocks.broken]
     promoted: list[int] = []
     x: list[float] | None = None
     # Under latency past the deadline, when the members' priced plans together
@@ -106,6 +120,8 @@ def block_start(ctx: StartContext, block: Block) -> tuple[list[float] | None, li
         keep = []
     if x is None and (failed or not first) and ctx.objective != "cost":
         x = start.reserved(over)
+    if pricing is not None:
+        pricing.settle()  # the block's bound, and the pricing's work charged
     assert block.form is not None
     held = {members[i].workload.name for i in keep}
     return x, [j for j, tag in enumerate(block.form.milp.col_tags) if tag[1] in held]
@@ -116,7 +132,7 @@ class _Start:
     block's LP prices) and the ways to place them."""
 
     def __init__(self, ctx: StartContext, block: Block, forms: Mapping[int, Formulation],
-                 optimal: dict[int, Solution]) -> None:
+                 optimal: Mapping[int, Solution]) -> None:
         assert block.prices is not None
         self.ctx, self.block, self.forms, self.optimal = ctx, block, forms, optimal
         self.prices: Mapping[Key, float] = block.prices
@@ -171,7 +187,7 @@ class _Start:
             # are (see pricing.price_members), with less work (RESERVE_PRICED).
             return pool.alone(chunk, objective, math.inf, Request(cap=RESERVE_PRICED), hints)
 
-        dear = self.optimal | scaled_plans(block, self.forms, dearer, solve, dear_rows)
+        dear = {**self.optimal, **scaled_plans(block, self.forms, dearer, solve, dear_rows)}
         start = self.place(objective, (), at=(dearer, dear))
         cheapest = start is None
         if cheapest:

@@ -41,7 +41,7 @@ from .milp import Milp
 from .solvers import SolveResult
 
 __all__ = ["Block", "Blocks", "Key", "StartPlan", "Step", "World", "contested", "coupling_key",
-           "coupling_keys", "priced", "sequential_start", "solve_choice", "split"]
+           "coupling_keys", "placing_order", "priced", "sequential_start", "solve_choice", "split"]
 
 Key = tuple[str, int]
 TOLERANCE = 1e-6
@@ -291,10 +291,7 @@ def sequential_start(world: World, block: Block, others: Iterable[Block], how: S
         for key, activity, _ in _usage(other):
             used[key] = used.get(key, 0.0) + activity
     values: dict[tuple[object, ...], float] = {}
-    first = [i for i in block.members if i in keep]
-    first += [i for i in how.promoted if i not in keep]
-    queue = deque([*first, *sorted((i for i in block.members if i not in first),
-                                   key=lambda i: _freedom(members[i]))])
+    queue = deque(placing_order(block, members, keep, how.promoted))
     while queue:
         take = [queue.popleft() for _ in range(min(how.batch, len(queue)))]
         steps: list[tuple[Formulation, list[float] | None, SolveResult | None]] = []
@@ -331,7 +328,7 @@ def _written(world: World, take: Sequence[int], used: Mapping[Key, float], how: 
     for i in take:
         if i in how.keep:  # kept as it is when it fits
             check, previous = None, (known or {}).get(i)
-        elif optimal and i in optimal:  # optimal when it fits
+        elif optimal is not None and i in optimal:  # optimal when it fits (waits for it)
             check, previous = None, optimal[i]
         else:  # a solo optimum: kept when it fits and stays optimal under the prices
             check, previous = prices, (known or {}).get(i)
@@ -464,6 +461,16 @@ def _fits(milp: Milp, values: Mapping[tuple[object, ...], float],
                for lo, v, hi in zip(milp.col_lower, x, milp.col_upper, strict=True)) and all(
         lo - TOLERANCE <= v <= hi + TOLERANCE
         for lo, v, hi in zip(milp.row_lower, milp.activities(x), upper, strict=True))
+
+
+def placing_order(block: Block, members: Sequence[InferenceCandidates | TrainingCandidates],
+                  keep: Collection[int], promoted: Sequence[int] = ()) -> list[int]:
+    """The order in which a start places a block's members: those it keeps, those
+    promoted, then the most constrained first (see :func:`sequential_start`)."""
+    first = [i for i in block.members if i in keep]
+    first += [i for i in promoted if i not in keep]
+    return [*first, *sorted((i for i in block.members if i not in first),
+                            key=lambda i: _freedom(members[i]))]
 
 
 def _freedom(cand: InferenceCandidates | TrainingCandidates) -> tuple[int, int]:

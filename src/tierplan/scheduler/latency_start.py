@@ -44,13 +44,13 @@ from .blocks import (
     Key,
     StartPlan,
     World,
-    _freedom,
     _limit,
     _over,
     _step,
     _usage,
     coupled_use,
     coupling_key,
+    placing_order,
     priced,
 )
 from .budget import LATE_SOLVE, LEAST, SOLVE_CAP
@@ -103,9 +103,7 @@ def reserved_start(world: World, block: Block, others: Iterable[Block], how: Sta
             used[key] = used.get(key, 0.0) + v
     known, prices, optimal, keep = how.known, how.prices, how.optimal, how.keep
     values: dict[tuple[object, ...], float] = {}
-    first = [i for i in block.members if i in keep]
-    queue = deque([*first, *sorted((i for i in block.members if i not in first),
-                                   key=lambda i: _freedom(members[i]))])
+    queue = deque(placing_order(block, members, keep))
     while queue:
         take = [queue.popleft() for _ in range(min(how.batch, len(queue)))]
         steps = []

@@ -7,7 +7,9 @@ their starts. Deadlines are on the plan's work clock (:mod:`.budget`): a task's 
 are set when it is handed over, and results are charged to the clock as this thread
 reads them, in a fixed order, so the plan does not depend on the number of workers or
 on how fast they are. A workload alone always gets a plan, even past the deadline (see
-LATE_SECONDS).
+LATE_SECONDS). A merged block's priced members are handed over so that its start reads
+them as they come, their work charged as if they had been read first
+(:meth:`Pool.hand_over`, :mod:`.backlog`).
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TypeVar
 
 from ..errors import TierplanError
 from ..model import Budget, InferenceWorkload, Objective
 from .alone import AloneTask, Hint, Request, relax_alone, solve_alone
+from .backlog import Backlog
 from .blocks import Block, Step, coupling_keys, solve_choice
 from .budget import LEAST, SEARCH_WIDTH, WorkClock
 from .candidates import InferenceCandidates, Universe
@@ -80,6 +85,7 @@ class Pool:
         self.executor: ProcessPoolExecutor | None = None
         self.context = context
         self.models: dict[tuple[int, int], Model] = {}  # see model()
+        self.backlog: Backlog | None = None  # see hand_over
 
     def __enter__(self) -> Pool:
         return self
@@ -138,16 +144,10 @@ class Pool:
 
         ``deadline`` (on the work clock) and the request's cap set its limits now (see
         :func:`.alone.alone_limits`); the ``request`` says how (see :class:`.alone.Request`)."""
-        primary, secondary = objectives(form, objective)
+        task = self._task(form, objective, deadline, request)
+        if not isinstance(task, AloneTask):
+            return task
         extra = request.extra
-        if extra is not None:
-            primary = [c + e for c, e in zip(primary, extra, strict=True)]
-        if not form.inference and len(form.training) == 1:
-            return unpriced(form, objective, extra, solve_choice(form.milp, primary))
-        tie = secondary if self.exact_ties(objective) and request.final else None
-        task = AloneTask(self.solver, form.milp, primary, tie, self.clock.left(deadline),
-                         self.options.gap, request.cap, request.late, request.hint,
-                         request.box_late)
         if self.workers == 1:
             return unpriced(form, objective, extra, solve_alone(task))
         future = self._executor().submit(solve_alone, task)
@@ -156,6 +156,22 @@ class Pool:
             future.add_done_callback(lambda f: _relay(f, chained, form, objective, extra))
             return chained
         return future
+
+    def _task(self, form: Formulation, objective: Objective, deadline: float,
+              request: Request) -> AloneTask | SolveResult:
+        """What :meth:`submit` hands over, its limits set now; or the answer, for a
+        training workload's choice."""
+        primary, secondary = objectives(form, objective)
+        extra = request.extra
+        if extra is not None:
+            primary = [c + e for c, e in zip(primary, extra, strict=True)]
+        if not form.inference and len(form.training) == 1:
+            return unpriced(form, objective, extra, solve_choice(form.milp, primary))
+        tie = secondary if self.exact_ties(objective) and request.final else None
+        backlog = self._backlog()
+        left = backlog.left(deadline) if backlog is not None else self.clock.left(deadline)
+        return AloneTask(self.solver, form.milp, primary, tie, left, self.options.gap,
+                         request.cap, request.late, request.hint, request.box_late)
 
     def relaxes(self, form: Formulation, coupled: bool) -> bool:
         """Whether a workload's first answer is its LP relaxation (:meth:`relax`); see
@@ -184,6 +200,73 @@ class Pool:
                     for k, (f, extra) in enumerate(steps)]
         return [self.result(o) for o in outcomes]
 
+    def hand_over(self, steps: Sequence[Step], objective: Objective, deadline: float,
+                  request: Request, hints: Sequence[Hint], order: Sequence[int],
+                  ) -> Backlog:
+        """Solve single-workload models as :meth:`alone` does, but return at once: their
+        results are read from the returned backlog as they come, and charged to the clock
+        before any result read meanwhile (see :mod:`.backlog`). The workers are handed
+        them in ``order`` (positions in ``steps``; the rest after them), HANDED_AHEAD
+        per worker at a time, so that a model submitted meanwhile waits for a few of
+        those only."""
+        self.settle()
+        asked = [(form, replace(request, extra=extra, final=False, hint=hint))
+                 for (form, extra), hint in zip(steps, hints, strict=True)]
+        tasks = [self._task(form, objective, deadline, how) for form, how in asked]
+        if self.workers == 1:
+            outcomes: list[Future[SolveResult] | SolveResult] = [
+                unpriced(form, objective, how.extra, solve_alone(task))
+                if isinstance(task, AloneTask) else task
+                for (form, how), task in zip(asked, tasks, strict=True)]
+        else:
+            outcomes = [Future() if isinstance(task, AloneTask) else task for task in tasks]
+            first = list(dict.fromkeys(order))
+            jobs = [(outcomes[k], tasks[k], *asked[k])
+                    for k in [*first, *sorted(set(range(len(tasks))) - set(first))]]
+            threading.Thread(target=self._feed, args=(jobs, objective), daemon=True,
+                             name="tierplan-feed").start()
+        self.backlog = Backlog(self.clock, outcomes)
+        return self.backlog
+
+    def _feed(self, jobs: Sequence[tuple[Future[SolveResult] | SolveResult,
+                                         AloneTask | SolveResult, Formulation, Request]],
+              objective: Objective) -> None:
+        """Hand the jobs' tasks to the workers in order, HANDED_AHEAD per worker at a
+        time, each result relayed to its outcome (see :meth:`hand_over`)."""
+        slots = threading.Semaphore(HANDED_AHEAD * self.workers)
+
+        def done(future: Future[SolveResult], out: Future[SolveResult], form: Formulation,
+                 extra: Sequence[float] | None) -> None:
+            slots.release()
+            if future.cancelled():
+                out.cancel()
+            else:
+                _relay(future, out, form, objective, extra)
+
+        for out, task, form, how in jobs:
+            if not isinstance(out, Future) or not isinstance(task, AloneTask):
+                continue
+            slots.acquire()
+            try:
+                future = self._executor().submit(solve_alone, task)
+            except RuntimeError as error:  # the pool was shut down: its reader learns why
+                slots.release()
+                out.set_exception(error)
+                continue
+            future.add_done_callback(partial(done, out=out, form=form, extra=how.extra))
+
+    def settle(self) -> list[SolveResult]:
+        """Charge what was handed over (:meth:`hand_over`) and read meanwhile; the
+        results handed over, in order."""
+        backlog, self.backlog = self.backlog, None
+        return backlog.settle() if backlog is not None else []
+
+    def _backlog(self) -> Backlog | None:
+        """The backlog still to charge, if any (see hand_over)."""
+        if self.backlog is not None and self.backlog.settled:
+            self.backlog = None
+        return self.backlog
+
     def polish(self, jobs: Sequence[PolishJob],
                layouts: Mapping[int, tuple[Milp, Layout]] | None = None,
                early: Mapping[int, Early] | None = None) -> list[Polished]:
@@ -208,6 +291,7 @@ class Pool:
     def run(self, tasks: Sequence[Task]) -> list[SolveResult]:
         """Solve the tasks, side by side in the workers when there are any; their work
         is charged to the clock in the tasks' order."""
+        self.settle()
         if self.workers > 1 and len(tasks) > 1:
             results = list(self._executor().map(solve_task, tasks))
         else:
@@ -263,7 +347,11 @@ class Pool:
         """The outcome's result, its work charged to the clock (read each outcome once,
         in a fixed order)."""
         result = outcome.result() if isinstance(outcome, Future) else outcome
-        self.clock.charge(result.work, result.cut)
+        backlog = self._backlog()
+        if backlog is not None:  # charged after the backlog's (see hand_over)
+            backlog.defer(result)
+        else:
+            self.clock.charge(result.work, result.cut)
         return result
 
     def __exit__(self, *exc: object) -> None:
@@ -290,6 +378,7 @@ class Pool:
         merged = [(i, b) for i, b in enumerate(blocks) if i not in singles]
         t0 = clock.now()
         initial = {i: start(b) for i, b in merged}
+        self.settle()  # a start's priced members (see hand_over), were it not done
         starts = clock.now() - t0
         size = sum(b.form.milp.num_cols for _, b in merged if b.form is not None) or 1
         left_now = clock.left(deadline)
@@ -377,6 +466,11 @@ RESERVE_STARTS = 1.2
 # docs/planner-design.md).
 MILP_SHARE = 1 / 3
 
+# Tasks of Pool.hand_over under way per worker: with one, a worker waits between two
+# for this process to hand it the next (the pricing of 1,000 workloads took ~1 s longer
+# than with two, which a start's step handed over meanwhile waits behind).
+HANDED_AHEAD = 2
+
 # Inference workloads per task of Pool.prepare: enough to keep the messages few, few
 # enough that the planner's thread starts reading early.
 PREPARE_CHUNK = 8
@@ -431,7 +525,7 @@ def prepare_alone(task: tuple[range, Objective, float, Solver, float, bool],
 
 
 def _relay(done: Future[SolveResult], to: Future[SolveResult], form: Formulation,
-           objective: Objective, extra: Sequence[float]) -> None:
+           objective: Objective, extra: Sequence[float] | None) -> None:
     """Pass a worker's priced result on with its objective value without the prices."""
     error = done.exception()
     if error is not None:

@@ -5,12 +5,13 @@ their bounds for the block's Lagrangian bound, see :func:`.gaps.lagrangian`)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from ..model import Objective
 from . import gaps
 from .alone import Request
 from .backend import relax_warm
+from .backlog import Backlog
 from .blocks import TINY_PRICE, TOLERANCE, Block, Key, coupling_key, priced
 from .budget import LANES, LEAST, SOLVE_CAP, WorkClock, lp_work
 from .formulation import Formulation, objectives
@@ -19,18 +20,31 @@ from .milp import Milp, by_tag, rounded, value_of
 from .pool import Pool
 from .solvers import Backend
 
-__all__ = ["BOX_LATE", "PRICED_FLOOR", "PRICED_SHARE", "PRICE_MARKUP", "integral",
-           "price_members", "rounding_risk", "shadow_prices"]
+__all__ = ["BOX_LATE", "PRICED_FLOOR", "PRICED_SHARE", "PRICE_MARKUP", "Pricing",
+           "begin_pricing", "integral", "price_members", "rounding_risk", "shadow_prices"]
 
 
 def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
                   alone: Mapping[int, float], objective: Objective, deadline: float,
-                  ) -> dict[int, dict[tuple[object, ...], float]]:
+                  ) -> dict[int, Solution]:
+    """The members' plans at the block's prices, all solved, and the block's bound: see
+    :func:`begin_pricing`."""
+    return begin_pricing(pool, block, forms, alone, objective, deadline).settle()
+
+
+def begin_pricing(pool: Pool, block: Block, forms: Mapping[int, Formulation],
+                  alone: Mapping[int, float], objective: Objective, deadline: float,
+                  order: Sequence[int] = ()) -> Pricing:
     """Solve each member's own model (``forms``: the block's rows but the shared ones)
     at the shared rows' prices (``block.prices``, from its LP relaxation ``block.lp``:
     see :func:`shadow_prices`), side by side in the workers: their bounds give the
     block's Lagrangian bound (``block.dual``, see gaps.lagrangian), and their
     solutions, by column tag, are the start's steps where they fit what it leaves.
+    They are handed to the workers in ``order`` (members; the others after them), and
+    the returned :class:`Pricing` maps each member to its plan as it comes: the start
+    places its first members while the workers price the rest (see
+    :meth:`.pool.Pool.hand_over`). A member whose solve gives no plan has none there,
+    and the block no bound.
 
     Two kinds of member need no solve. One that pays no price has its solo optimum
     already (``alone``: its bound). One whose part of the block's LP solution ``lp`` is
@@ -46,7 +60,7 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
     prices, lp = block.prices or {}, block.lp
     extras = {i: priced(forms[i].milp, prices) for i in block.members}
     bounds: dict[int, float] = {}
-    optimal: dict[int, dict[tuple[object, ...], float]] = {}
+    optimal: dict[int, Solution] = {}
     at_lp = dict(zip(block.form.milp.col_tags, lp, strict=True)) if lp is not None else {}
     hints: dict[int, list[float]] = {}  # members' parts of the LP, to round (see below)
     risk: dict[int, float] = {}
@@ -68,7 +82,8 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
         else:
             hints[i] = x
             risk[i] = rounding_risk(m, primary, x)
-    # the riskiest roundings first: those past the deadline keep theirs (BOX_LATE)
+    # Their work is charged in this order, riskiest rounding first (they are handed to
+    # the workers in the start's order).
     todo = sorted((i for i in block.members
                    if i not in optimal and (extras[i] is not None or i not in alone)),
                   key=lambda i: -risk.get(i, math.inf))
@@ -80,19 +95,78 @@ def price_members(pool: Pool, block: Block, forms: Mapping[int, Formulation],
         # plan's gap: their bounds are the block's Lagrangian bound, and their plans
         # its start (see latency_start.LATE_PRICED).
         request, deadline = Request(cap=LATE_PRICED), math.inf
+    place = {i: k for k, i in enumerate(todo)}
+    backlog = pool.hand_over([(forms[i], extras[i]) for i in todo], objective, deadline,
+                             request, [hints.get(i) for i in todo],
+                             [place[i] for i in order if i in place])
     if not pool.exact_ties(objective):  # then the start's fill follows (see Pool.solve)
         pool.read_ahead(block.form.milp, objectives(block.form, objective)[0])
-    solved = pool.alone([(forms[i], extras[i]) for i in todo], objective, deadline, request,
-                        [hints.get(i) for i in todo])
-    for i, result in zip(todo, solved, strict=True):
-        if result.x is None or result.objective is None:
-            return optimal  # no bound from this member, so none for the block
-        value = result.objective + value_of(extras[i] or [0.0] * len(result.x), result.x)
-        bounds[i] = max(gaps.solver_bound(result, value), bounds.get(i, -math.inf))
-        optimal[i] = by_tag(forms[i].milp, result.x)
-    block.dual = gaps.lagrangian(block.form.milp, prices, [bounds[i] for i in block.members])
-    return optimal
+    return Pricing(pool, block, prices, forms, todo, optimal, bounds, extras, backlog)
 
+
+Solution = dict[tuple[object, ...], float]  # a member's values by column tag
+
+
+class Pricing(Mapping[int, Solution]):
+    """A block's members being priced (see :func:`begin_pricing`): as a mapping, each
+    member's plan at the prices (waiting for it), for the start; :meth:`settle` for
+    the block's bound."""
+
+    def __init__(self, pool: Pool, block: Block, prices: Mapping[Key, float],
+                 forms: Mapping[int, Formulation], todo: Sequence[int],
+                 optimal: dict[int, Solution], bounds: dict[int, float],
+                 extras: Mapping[int, list[float] | None], backlog: Backlog) -> None:
+        self.pool, self.block, self.prices, self.forms = pool, block, prices, forms
+        self.todo, self.optimal, self.bounds, self.extras = todo, optimal, bounds, extras
+        self.backlog = backlog
+        self.place = {i: k for k, i in enumerate(todo)}
+        self.read: dict[int, Solution | None] = {}
+        self.settled: dict[int, Solution] | None = None
+
+    def __getitem__(self, i: int) -> Solution:
+        if i in self.optimal:
+            return self.optimal[i]
+        k = self.place.get(i)
+        if k is None:
+            raise KeyError(i)
+        if i not in self.read:
+            result = self.backlog.peek(k)
+            self.read[i] = (None if result.x is None or result.objective is None
+                            else by_tag(self.forms[i].milp, result.x))
+        plan = self.read[i]
+        if plan is None:  # no plan from its solve
+            raise KeyError(i)
+        return plan
+
+    def __iter__(self) -> Iterator[int]:
+        yield from self.optimal
+        yield from (i for i in self.todo if i in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def settle(self) -> dict[int, Solution]:
+        """Every member's plan (waiting for all), their work charged to the clock; the
+        block's Lagrangian bound (``block.dual``) when every member has one."""
+        if self.settled is not None:
+            return self.settled
+        solved = self.backlog.settle()
+        self.pool.settle()  # (this backlog: the pool lets go of it)
+        bounded = True
+        for i, result in zip(self.todo, solved, strict=True):
+            if result.x is None or result.objective is None:
+                bounded = False  # no bound from this member, so none for the block
+                continue
+            extra = self.extras[i]
+            value = result.objective + value_of(extra or [0.0] * len(result.x), result.x)
+            self.bounds[i] = max(gaps.solver_bound(result, value),
+                                 self.bounds.get(i, -math.inf))
+        if bounded:
+            assert self.block.form is not None
+            self.block.dual = gaps.lagrangian(self.block.form.milp, self.prices,
+                                              [self.bounds[i] for i in self.block.members])
+        self.settled = dict(self.items())
+        return self.settled
 
 
 # A member's priced solve gets at most SOLVE_CAP, and less when work is short:
