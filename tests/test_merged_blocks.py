@@ -184,13 +184,13 @@ def test_repair_frees_only_the_workloads_that_were_placed_again():
 def test_restrict_moves_the_held_columns_into_the_row_bounds():
     # j0 held on-prem: the capacity row (60 h of 100 h on-prem, as L4-hours / horizon)
     # keeps only j1 and j2's on-prem columns, with j0's 0.6 taken off its limit of 1.
-    from tierplan.scheduler.milp import column_rows, restrict
+    from tierplan.scheduler.milp import Matrix
 
     u, members, block = onprem_jobs(THREE_JOBS, THREE_SITES)
     m = block.form.milp
     x = _placed(m, u, members, ("onprem", "cloud-b", "cloud-b"))
     free = [j for j, tag in enumerate(m.col_tags) if tag[1] != "j0"]
-    part = restrict(m, free, x, column_rows(m))
+    part = Matrix(m).restrict(free, x)
     sub = part.milp
     assert sub.num_cols == len(free) == 4
     r = next(r for r, tag in enumerate(sub.row_tags) if tag[0] == "capacity")
@@ -233,10 +233,10 @@ def test_search_gives_a_full_row_to_the_workload_that_gains_most():
 
 def test_search_with_no_time_left_hands_back_the_plan_at_once(monkeypatch):
     # Past its time (a start that ran past the deadline) the search returns the plan
-    # as it is, without even its setup (column_rows: 0.2 s at 99k columns).
+    # as it is, without even its setup (the model's Matrix: 0.1 s at 99k columns).
     block, x = _full_row()
     m = block.form.milp
-    monkeypatch.setattr(neighbourhoods, "column_rows", lambda milp: pytest.fail("set up"))
+    monkeypatch.setattr(neighbourhoods, "Matrix", lambda milp: pytest.fail("set up"))
     assert _search(m, x, 0.01) is x
 
 
@@ -260,8 +260,6 @@ def test_search_two_at_a_time_takes_what_still_fits():
     # The search example with neighbourhoods solved two at a time reaches the same $30.
     # And an answer cut out of an older plan is dropped when the plan changed under it:
     # j1 freed from "all in cloud-b" takes the on-prem L4, but meanwhile j0 took it.
-    from tierplan.scheduler.milp import column_rows
-
     block, x = _full_row()
     m = block.form.milp
     batches = []
@@ -278,8 +276,8 @@ def test_search_two_at_a_time_takes_what_still_fits():
     m = block.form.milp
     x = _placed(m, u, members, ("cloud-b", "cloud-b", "cloud-b"))
     free = [j for j, tag in enumerate(m.col_tags) if tag[1] == "j1"]
-    part, task = neighbourhoods.freed(neighbourhoods.Model("highs", m, m.cost, 1e-4), x, free, 5.0,
-                                      column_rows(m))
+    part, task = neighbourhoods.freed(neighbourhoods.Model("highs", m, m.cost, 1e-4), x, free,
+                                      5.0)
     result = solve_task(task)
     assert neighbourhoods.apply(m, x, part, result)[_column(m, u, members, 1, "onprem")] == 1.0
     moved = _placed(m, u, members, ("onprem", "cloud-b", "cloud-b"))

@@ -15,7 +15,7 @@ from tierplan.scheduler.milp import Milp, value_of
 from tierplan.scheduler.period_model import build_periods
 from tierplan.scheduler.period_pool import Runner
 from tierplan.scheduler.period_repair import Frame
-from tierplan.scheduler.rins import rins_periods
+from tierplan.scheduler.rins import Search, rins_periods
 from tierplan.scheduler.solvers import Solver
 
 
@@ -61,8 +61,8 @@ def test_rins_keeps_every_row_and_never_passes_the_optimum(seed: int) -> None:
     for workers in (1, 2):
         with Runner(Solver(), workers, 1_000) as runner:
             clock = WorkClock(100.0)
-            x = rins_periods(Frame.of(m), list(start), relaxed[0], m.cost, clock, runner,
-                             1e-4, value_of(m.cost, relaxed[0]))
+            search = Search(Frame.of(m), relaxed[0], m.cost, 1e-4, value_of(m.cost, relaxed[0]))
+            x = rins_periods(search, list(start), clock, runner)
         assert _rows_hold(m, x)
         value = value_of(m.cost, x)
         assert value <= value_of(m.cost, start) + 1e-6
@@ -82,7 +82,7 @@ def test_rins_improves_a_poor_plan_somewhere() -> None:
         if start is None or relaxed is None:
             continue
         with Runner(Solver(), 1, 1) as runner:
-            x = rins_periods(Frame.of(m), list(start), relaxed[0], m.cost, WorkClock(100.0),
-                             runner, 1e-4, value_of(m.cost, relaxed[0]))
+            search = Search(Frame.of(m), relaxed[0], m.cost, 1e-4, value_of(m.cost, relaxed[0]))
+            x = rins_periods(search, list(start), WorkClock(100.0), runner)
         gains += value_of(m.cost, x) < value_of(m.cost, start) - 1e-6
     assert gains >= 2

@@ -330,7 +330,7 @@ def test_polishing_ahead_gives_the_plan_polished_at_the_end(monkeypatch):
     ahead = plan(sc, PlanOptions(workers=2))
     assert sum(found is not None for found in used) == 4  # the four solved alone
     assert early and any(found is not None for found in early)  # the block's parts
-    assert sorted(aside) == ["_rows_of", "slo_bindings", "work"]
+    assert sorted(aside) == ["_matrix", "slo_bindings", "work"]
     assert ahead.placements == before.placements
     assert ahead.binding == before.binding
     assert any(b.kind == "slo" for b in ahead.binding)

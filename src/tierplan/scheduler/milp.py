@@ -11,11 +11,15 @@ import math
 import operator
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
-__all__ = ["INF", "Layout", "Milp", "Part", "by_tag", "column_rows", "fixed_part", "optimal_face",
-           "restrict", "rounded", "rounding_box", "split_fixed", "split_layout", "value_of"]
+import numpy as np
+
+__all__ = ["INF", "Layout", "Matrix", "Milp", "Part", "by_tag", "fixed_part", "optimal_face",
+           "rounded", "rounding_box", "split_fixed", "split_layout", "value_of"]
 
 INF = math.inf
+T = TypeVar("T")
 
 
 def value_of(costs: Sequence[float], x: Sequence[float]) -> float:
@@ -299,34 +303,79 @@ def split_layout(milp: Milp) -> Layout:
     return layout
 
 
-def column_rows(milp: Milp) -> list[list[int]]:
-    """For every column, the rows that hold it (the matrix read by columns)."""
-    rows: list[list[int]] = [[] for _ in range(milp.num_cols)]
-    for r in range(milp.num_rows):
-        for j in milp.row_index[milp.row_start[r]:milp.row_start[r + 1]]:
-            rows[j].append(r)
-    return rows
+class Matrix:
+    """A model's matrix read once into arrays, by rows and by columns, to cut many
+    neighbourhoods from it (:meth:`restrict`): a search cuts tens to hundreds from one
+    model, and summing each one's held terms in Python cost ~3x the arrays' time."""
+
+    def __init__(self, milp: Milp) -> None:
+        self.milp = milp
+        self.start = np.asarray(milp.row_start, dtype=np.int64)
+        self.index = np.asarray(milp.row_index, dtype=np.int64)
+        self.value = np.asarray(milp.row_value, dtype=np.float64)
+        # By columns: each column's rows, ascending (a stable sort of the row-wise terms).
+        self.col_rows = np.repeat(np.arange(milp.num_rows, dtype=np.int64),
+                                  np.diff(self.start))[np.argsort(self.index, kind="stable")]
+        self.col_start = np.zeros(milp.num_cols + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.index, minlength=milp.num_cols), out=self.col_start[1:])
+
+    def rows_of(self, cols: Sequence[int]) -> list[int]:
+        """The rows that hold any of ``cols``, ascending."""
+        c = np.asarray(cols, dtype=np.int64)
+        mask = np.zeros(self.milp.num_rows, dtype=bool)
+        mask[self.col_rows[_ranges(self.col_start[c], self.col_start[c + 1])]] = True
+        rows: list[int] = np.flatnonzero(mask).tolist()
+        return rows
+
+    def restrict(self, free: Sequence[int], x: Sequence[float]) -> Part:
+        """The MILP over the ``free`` columns with every other column held at ``x``.
+
+        Only rows that hold a free column stay, with the held columns' share moved into
+        their bounds (the others are met by ``x`` as it is; each row's held terms summed
+        in the row's order, as Python's sum would). Integrality is kept, so this is the
+        neighbourhood a search re-optimises: a few workloads of a block of hundreds, as a
+        model of their size."""
+        m = self.milp
+        sub = Milp(_pick(m.col_lower, free), _pick(m.col_upper, free),
+                   _pick(m.col_integer, free), _pick(m.cost, free), _pick(m.latency, free),
+                   _pick(m.penalty, free), _pick(m.col_tags, free))
+        rows = self.rows_of(free) if len(free) else []
+        if not rows:
+            return Part(list(free), rows, sub)
+        local = np.full(m.num_cols, -1, dtype=np.int64)
+        local[np.asarray(free, dtype=np.int64)] = np.arange(len(free))
+        r = np.asarray(rows, dtype=np.int64)
+        first, last = self.start[r], self.start[r + 1]
+        at = _ranges(first, last)
+        cols, vals = self.index[at], self.value[at]
+        mine = local[cols]
+        kept = mine >= 0
+        owner = np.repeat(np.arange(len(rows)), last - first)
+        sub.row_index = mine[kept].tolist()
+        sub.row_value = vals[kept].tolist()
+        sub.row_start = [0, *np.cumsum(np.bincount(owner[kept], minlength=len(rows))).tolist()]
+        sub.row_lower, sub.row_upper = _pick(m.row_lower, rows), _pick(m.row_upper, rows)
+        sub.row_tags = _pick(m.row_tags, rows)
+        held = ~kept
+        if held.any():  # (x read only where held: reading it whole costs more at 100k)
+            sums = np.zeros(len(rows))
+            np.add.at(sums, owner[held],
+                      vals[held] * np.array(_pick(x, cols[held].tolist()), dtype=np.float64))
+            some = np.unique(owner[held])
+            for k, h in zip(some.tolist(), sums[some].tolist(), strict=True):
+                sub.row_lower[k] -= h
+                sub.row_upper[k] -= h
+        return Part(list(free), rows, sub)
 
 
-def restrict(milp: Milp, free: Sequence[int], x: Sequence[float],
-             rows_of: Sequence[Sequence[int]]) -> Part:
-    """The MILP over the ``free`` columns with every other column held at ``x``.
+def _ranges(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """The positions first[k] .. last[k] - 1 of every k, one after another."""
+    length = last - first
+    return np.repeat(first - np.cumsum(length) + length, length) + np.arange(length.sum())
 
-    Only rows that hold a free column stay, with the held columns' share moved into
-    their bounds (the others are met by ``x`` as it is). ``rows_of``: see
-    :func:`column_rows`. Integrality is kept, so this is the neighbourhood a search
-    re-optimises: a few workloads of a block of hundreds, as a model of their size.
-    """
-    local = {j: k for k, j in enumerate(free)}
-    sub = Milp()
-    for j in free:
-        sub.add_col(milp.col_tags[j], milp.col_lower[j], milp.col_upper[j], milp.col_integer[j],
-                    milp.cost[j], milp.latency[j], milp.penalty[j])
-    rows = sorted({r for j in free for r in rows_of[j]})
-    for r in rows:
-        index, value = milp.row(r)
-        held = sum([v * x[j] for j, v in zip(index, value, strict=True) if j not in local])
-        kept = [(local[j], v) for j, v in zip(index, value, strict=True) if j in local]
-        sub.add_row(milp.row_tags[r], [k for k, _ in kept], [v for _, v in kept],
-                    milp.row_lower[r] - held, milp.row_upper[r] - held)
-    return Part(list(free), rows, sub)
+
+def _pick(values: Sequence[T], at: Sequence[int]) -> list[T]:
+    """``[values[j] for j in at]`` (by ``operator.itemgetter``, ~2x faster)."""
+    if len(at) < 2:
+        return [values[j] for j in at]
+    return list(operator.itemgetter(*at)(values))

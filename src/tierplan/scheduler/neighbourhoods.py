@@ -2,7 +2,7 @@
 
 A block of hundreds of workloads is too large for HiGHS to improve in seconds, but the
 same block with all but a few workloads held at their current plan is a MILP of those
-few (:func:`.milp.restrict`), which it solves well. Two uses:
+few (:meth:`.milp.Matrix.restrict`), which it solves well. Two uses:
 
 - :func:`repair`: a merged block's start kept some workloads' earlier solutions and
   placed the others again, one by one; the others are re-optimised together.
@@ -21,7 +21,7 @@ from functools import cached_property
 
 from .blocks import TOLERANCE, Key, contested, coupling_key
 from .budget import LEAST, SOLVE_CAP
-from .milp import Milp, Part, column_rows, restrict, value_of
+from .milp import Matrix, Milp, Part, value_of
 from .solvers import Solver, SolveResult, Task, solve_task
 
 Run = Callable[[Sequence[Task]], list[SolveResult]]
@@ -40,29 +40,29 @@ class Model:
     gap: float
 
     @cached_property
-    def rows_of(self) -> list[list[int]]:
-        """The rows that hold each column (:func:`.milp.column_rows`): read once per
-        model, however many neighbourhoods are cut from it (a tenth of a second or more at
-        100k columns)."""
-        return column_rows(self.milp)
+    def matrix(self) -> Matrix:
+        """The model's matrix as arrays (:class:`.milp.Matrix`): read once per model,
+        however many neighbourhoods are cut from it (a tenth of a second at 100k
+        columns)."""
+        return Matrix(self.milp)
 
 
 def repair(model: Model, start: list[float], free: Sequence[int], seconds: float,
            run: Run | None = None) -> list[float]:
     """A better plan for a block: its MILP over the ``free`` columns with the others
-    held at ``start`` (a model of the free workloads' size, see milp.restrict), from
+    held at ``start`` (a model of the free workloads' size, see milp.Matrix.restrict), from
     ``start``. A merged block's start kept some workloads' earlier solutions; only the
     ones placed again are free, which HiGHS solves well in the time a large block would
     spend on its root."""
-    part, task = freed(model, start, free, seconds, model.rows_of)
+    part, task = freed(model, start, free, seconds)
     result = run([task])[0] if run is not None else solve_task(task)
     return apply(model.milp, start, part, result) or start
 
 
 def freed(model: Model, x: Sequence[float], free: Sequence[int], seconds: float,
-          rows_of: Sequence[Sequence[int]]) -> tuple[Part, Task]:
+          ) -> tuple[Part, Task]:
     """The MILP over the ``free`` columns with the rest held at ``x``, as a task."""
-    part = restrict(model.milp, free, x, rows_of)
+    part = model.matrix.restrict(free, x)
     return part, (model.solver, part.milp, [model.primary[j] for j in free], None, seconds,
                   model.gap, [x[j] for j in free])
 
@@ -119,10 +119,9 @@ def fill(model: Model, x: list[float], prices: Mapping[Key, float], lp: Sequence
                   if short[n] > TOLERANCE and n not in tries][:FILL_TRIES]
     if not tries:
         return x
-    rows_of = model.rows_of
     seconds = max(LEAST, min(SOLVE_CAP, work / len(tries)))
     for at in range(0, len(tries), width):
-        cuts = [freed(model, x, cols[name], seconds, rows_of) for name in tries[at:at + width]]
+        cuts = [freed(model, x, cols[name], seconds) for name in tries[at:at + width]]
         for (part, _), result in zip(cuts, run([task for _, task in cuts]), strict=True):
             y = apply(milp, x, part, result)
             if y is not None and _saves(primary, x, y, part.cols):
@@ -168,10 +167,9 @@ def search(model: Model, x: list[float], until: float, run: Run, width: int,
     search used to stop there with 6-12 s of a 60 s limit left: gaps 0.71 -> 0.64 % and
     0.56 -> 0.52 %)."""
     if until - now() <= SEARCH_LEAST:  # no time for a neighbourhood: skip the setup
-        return x  # (0.2 s at 99k columns, mostly column_rows)
+        return x  # (0.1 s at 99k columns, mostly the model's Matrix)
     milp, primary = model.milp, model.primary
     value = value_of(primary, x)
-    rows_of = model.rows_of
     owner = [str(tag[1]) for tag in milp.col_tags]
     improved = True
     widest = SEARCH_OTHERS
@@ -196,7 +194,7 @@ def search(model: Model, x: list[float], until: float, run: Run, width: int,
             if left <= SEARCH_LEAST:
                 return x
             cuts = [freed(model, x, [j for j, name in enumerate(owner) if name in names],
-                          min(SEARCH_STEP, left), rows_of)
+                          min(SEARCH_STEP, left))
                     for names in chosen[at:at + width]]
             for (part, _), result in zip(cuts, run([task for _, task in cuts]), strict=True):
                 y = apply(milp, x, part, result)

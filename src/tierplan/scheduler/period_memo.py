@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .backend import SolveResult, Status
 from .milp import Milp
-from .solvers import SolveResult
 
 __all__ = ["PartMemo"]
 
@@ -25,20 +25,31 @@ _Row = tuple[tuple[int, ...], tuple[float, ...], float, float]
 
 @dataclass
 class _Entry:
-    milp: Milp
+    """A solved part kept as tuples: tuples of numbers are objects the garbage
+    collector stops walking, and a plan keeps a thousand parts or more."""
+
+    bounds: tuple[tuple[float, ...], tuple[float, ...], tuple[bool, ...]]
+    matrix: tuple[tuple[int, ...], tuple[int, ...], tuple[float, ...], tuple[float, ...],
+                  tuple[float, ...], tuple[tuple[object, ...], ...]]
     primary: tuple[float, ...]
     secondary: tuple[float, ...] | None
     gap: float
-    result: SolveResult
-    rows: dict[tuple[object, ...], _Row] | None = None  # read from milp when first needed
+    status: Status
+    x: tuple[float, ...]
+    objective: float | None
+    reached: float
+    rows: dict[tuple[object, ...], _Row] | None = None  # read from matrix when first needed
 
 
-def _rows(m: Milp) -> dict[tuple[object, ...], _Row]:
-    out: dict[tuple[object, ...], _Row] = {}
-    for r, tag in enumerate(m.row_tags):
-        index, value = m.row(r)
-        out[tag] = (tuple(index), tuple(value), m.row_lower[r], m.row_upper[r])
-    return out
+def _bounds(m: Milp) -> tuple[tuple[float, ...], tuple[float, ...], tuple[bool, ...]]:
+    return tuple(m.col_lower), tuple(m.col_upper), tuple(m.col_integer)
+
+
+def _rows(start: Sequence[int], index: Sequence[int], value: Sequence[float],
+          lower: Sequence[float], upper: Sequence[float],
+          tags: Sequence[tuple[object, ...]]) -> dict[tuple[object, ...], _Row]:
+    return {tag: (tuple(index[start[r]:start[r + 1]]), tuple(value[start[r]:start[r + 1]]),
+                  lower[r], upper[r]) for r, tag in enumerate(tags)}
 
 
 class PartMemo:
@@ -53,9 +64,11 @@ class PartMemo:
         not stopped by the wall-clock guard)."""
         if result.status != "optimal" or result.x is None or result.cut:
             return
-        key = tuple(m.col_tags)
-        self._by_cols.setdefault(key, []).append(_Entry(
-            m, tuple(primary), None if secondary is None else tuple(secondary), gap, result))
+        matrix = (tuple(m.row_start), tuple(m.row_index), tuple(m.row_value),
+                  tuple(m.row_lower), tuple(m.row_upper), tuple(m.row_tags))
+        self._by_cols.setdefault(tuple(m.col_tags), []).append(_Entry(
+            _bounds(m), matrix, tuple(primary), None if secondary is None else tuple(secondary),
+            gap, result.status, tuple(result.x), result.objective, result.gap))
 
     def answer(self, m: Milp, primary: Sequence[float], secondary: Sequence[float] | None,
                gap: float) -> SolveResult | None:
@@ -67,25 +80,25 @@ class PartMemo:
             return None
         first = tuple(primary)
         second = None if secondary is None else tuple(secondary)
+        bounds = _bounds(m)
         rows: dict[tuple[object, ...], _Row] | None = None
         for e in entries:
-            if (e.primary != first or e.secondary != second or e.gap > gap
-                    or e.milp.col_lower != m.col_lower or e.milp.col_upper != m.col_upper
-                    or e.milp.col_integer != m.col_integer):
+            if e.primary != first or e.secondary != second or e.gap > gap or e.bounds != bounds:
                 continue
             if rows is None:
-                rows = _rows(m)
-            if self._relaxes(e, rows) and _meets(m, e.result.x):
-                return SolveResult(e.result.status, list(e.result.x or []), e.result.objective,
-                                   e.result.gap, 0.0, 0.0)
+                rows = _rows(m.row_start, m.row_index, m.row_value, m.row_lower, m.row_upper,
+                             m.row_tags)
+            if self._relaxes(e, rows) and _meets(m, e.x):
+                return SolveResult(e.status, list(e.x), e.objective, e.reached, 0.0, 0.0)
         return None
 
     def start(self, m: Milp) -> list[float] | None:
         """The plan last remembered for ``m``'s columns and bounds (a start for its
         solve: the solver checks that it meets ``m``'s rows), or None."""
+        lower, upper = tuple(m.col_lower), tuple(m.col_upper)
         for e in reversed(self._by_cols.get(tuple(m.col_tags), [])):
-            if e.milp.col_lower == m.col_lower and e.milp.col_upper == m.col_upper:
-                return list(e.result.x or [])
+            if e.bounds[0] == lower and e.bounds[1] == upper:
+                return list(e.x)
         return None
 
     @staticmethod
@@ -93,7 +106,7 @@ class PartMemo:
         """Every row of the entry is in ``rows`` with the same terms and bounds at least
         as tight there: the entry's model is a relaxation of the new one."""
         if e.rows is None:
-            e.rows = _rows(e.milp)
+            e.rows = _rows(*e.matrix)
         for tag, (index, value, lower, upper) in e.rows.items():
             mine = rows.get(tag)
             if mine is None or mine[0] != index or mine[1] != value:

@@ -49,7 +49,9 @@ __all__ = ["PeriodModel", "build_periods", "join_periods", "overlap_hours"]
 @dataclass
 class PeriodInference:
     cand: InferenceCandidates
-    n: list[list[list[int | None]]]  # per period, group, unit
+    # per period, group, unit (a group's as a tuple: the collector stops walking those,
+    # and a plan of 100 workloads x 13 periods keeps ~30k of them)
+    n: list[list[tuple[int | None, ...]]]
     y: list[list[dict[int, int]]]  # per period, group: client -> column
 
 
@@ -205,7 +207,7 @@ def _inference(wr: _Writer, cand: InferenceCandidates, weight: float) -> PeriodI
         active = always or w.period_demand(p) > 0
         floor = max(w.min_instances, 1 if w.min_sites > 1 else 0) if active else 0
         egress_factor = 3600 * L * w.payload_kb * 1e-6
-        ns: list[list[int | None]] = []
+        ns: list[tuple[int | None, ...]] = []
         ys_all: list[dict[int, int]] = []
         all_n: list[tuple[int, float]] = []
         by_site: dict[int, list[int]] = defaultdict(list)
@@ -250,7 +252,7 @@ def _inference(wr: _Writer, cand: InferenceCandidates, weight: float) -> PeriodI
                 m.add_row(("group_capacity", w.name, gi, p), [c for c, _ in cap_terms],
                           [x for _, x in cap_terms], -INF, 0.0)
                 route_cuts(m, f"{w.name}@{p}", gi, g, cols, ys, demand)
-            ns.append(cols)
+            ns.append(tuple(cols))
             ys_all.append(ys)
         if not wr.elastic:
             cover_cuts(m, f"{w.name}@{p}", cand, ns,
@@ -380,8 +382,8 @@ def join_periods(models: Sequence[PeriodModel]) -> PeriodModel:
         if run < src.num_rows:
             order.append((src, run, src.num_rows, offset))
         out.inference += [PeriodInference(
-            v.cand, [[[c + offset if c is not None else None for c in unit] for unit in group]
-                     for group in v.n],
+            v.cand, [[tuple([c + offset if c is not None else None for c in unit])
+                      for unit in group] for group in v.n],
             [[{ci: c + offset for ci, c in ys.items()} for ys in group] for group in v.y])
             for v in model.inference]
         out.training += [PeriodTraining(

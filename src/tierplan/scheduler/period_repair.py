@@ -6,7 +6,7 @@ within the effort), so the group is planned as the decomposition plans a merged 
 
 1. :func:`sequential_start`: the members' own plans, with those that use an overbooked
    row taken out and placed again one at a time, each as a model of its own columns
-   with the others held (:func:`.milp.restrict`: the capacity and budget they leave).
+   with the others held (:meth:`.milp.Matrix.restrict`: the capacity and budget they leave).
    That model falls apart by period again (:func:`.parts.solve_by_parts`), so each step
    is as cheap as a workload alone. A workload that finds no room is placed first in a
    second try.
@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .budget import Guard, WorkClock
-from .milp import ROW_TOLERANCE, Milp, Part, column_rows, restrict, value_of
+from .milp import ROW_TOLERANCE, Matrix, Milp, Part, value_of
 from .parts import solve_by_parts
 from .period_pool import Runner
 from .solvers import Backend
@@ -67,15 +67,15 @@ class Owners:
 @dataclass(frozen=True)
 class Frame:
     """A merged group's model with what its start and improvement look up in it: the
-    owners of its columns and the rows of each column (found once per group)."""
+    owners of its columns and its matrix as arrays (read once per group)."""
 
     milp: Milp
     owners: Owners
-    rows_of: list[list[int]]
+    matrix: Matrix
 
     @classmethod
     def of(cls, m: Milp) -> Frame:
-        return cls(m, Owners.of(m), column_rows(m))
+        return cls(m, Owners.of(m), Matrix(m))
 
 
 def broken_rows(m: Milp, x: Sequence[float]) -> list[int]:
@@ -154,7 +154,7 @@ def sequential_start(backend: Backend, frame: Frame, x0: Sequence[float],
     may overbook shared rows); None when the workloads placed one at a time leave one
     without room twice. Each step minimises ``primary`` (the model's objective, or that
     objective priced: see :func:`priced`) over the room the others leave."""
-    m, owners, rows_of = frame.milp, frame.owners, frame.rows_of
+    m, owners, matrix = frame.milp, frame.owners, frame.matrix
     broken = broken_rows(m, x0)
     if not broken:
         return list(x0)
@@ -172,11 +172,11 @@ def sequential_start(backend: Backend, frame: Frame, x0: Sequence[float],
                 x[j] = 0.0
         failed: list[str] = []
         for w in first:
-            if _fits(m, x, x0, cols[w], rows_of):  # its own plan still has room: kept
+            if _fits(m, x, x0, cols[w], matrix):  # its own plan still has room: kept
                 continue
             if runner.expired():
                 return None
-            part = restrict(m, cols[w], x, rows_of)
+            part = matrix.restrict(cols[w], x)
             sub = part.milp
             if latency:
                 sub.latency = [primary[j] for j in part.cols]
@@ -199,12 +199,12 @@ def sequential_start(backend: Backend, frame: Frame, x0: Sequence[float],
 
 
 def _fits(m: Milp, x: list[float], x0: Sequence[float], cols: Sequence[int],
-          rows_of: Sequence[Sequence[int]]) -> bool:
+          matrix: Matrix) -> bool:
     """Put ``x0``'s values of ``cols`` into ``x`` when that breaks no row (True);
     otherwise leave ``x`` as it was (False)."""
     for j in cols:
         x[j] = x0[j]
-    if all(not m.outside(r, m.activity(r, x)) for r in {r for j in cols for r in rows_of[j]}):
+    if all(not m.outside(r, m.activity(r, x)) for r in matrix.rows_of(cols)):
         return True
     for j in cols:
         x[j] = 0.0
@@ -220,7 +220,7 @@ def improve(backend: Backend, frame: Frame, x: list[float], primary: Sequence[fl
     row's period (a training job is freed whole: its hours move between periods)."""
     if until - clock.now() <= LEAST:
         return x
-    m, owners, rows_of = frame.milp, frame.owners, frame.rows_of
+    m, owners = frame.milp, frame.owners
     value = value_of(primary, x)
     tried: set[tuple[int | None, frozenset[str]]] = set()
     improved = True
@@ -258,7 +258,7 @@ def improve(backend: Backend, frame: Frame, x: list[float], primary: Sequence[fl
             if guard is not None and guard.expired():
                 clock.charge(0.0, True)  # the plan says the guard cut it short
                 return x
-            part = restrict(m, free, x, rows_of)
+            part = frame.matrix.restrict(free, x)
             result = backend.solve(part.milp, [primary[j] for j in free], None,
                                    min(STEP, left), gap, [x[j] for j in free])
             clock.charge(result.work, result.cut)

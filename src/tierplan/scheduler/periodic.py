@@ -45,7 +45,7 @@ from .period_repair import (
     sequential_start,
 )
 from .polishing import PolishJob
-from .rins import rins_periods
+from .rins import Search, rins_periods
 from .solvers import Backend, Solver, SolveResult, Status, get_backend
 from .strategy import Problem, guarded
 
@@ -371,7 +371,8 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
                 x = result.x
     late = clock.now()  # RINS by period (.rins), then improve gets what it leaves
     if relaxed is not None and not runner.expired():
-        x = rins_periods(frame, x, relaxed[0], primary, clock, runner, options.gap, bound)
+        x = rins_periods(Search(frame, relaxed[0], primary, options.gap, bound), x, clock,
+                         runner)
     within = clock.left() > LATE_IMPROVE
     x = improve(backend, frame, x, primary, clock, max(clock.deadline, late + LATE_IMPROVE),
                 options.gap, runner.solver.guard, NEIGHBOURS if within else 0)

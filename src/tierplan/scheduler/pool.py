@@ -34,7 +34,7 @@ from .budget import LEAST, SEARCH_WIDTH, WorkClock
 from .candidates import InferenceCandidates, Universe
 from .formulation import Formulation, build, objectives
 from .gaps import block_gap, relative_gap, solver_bound
-from .milp import Layout, Milp, value_of
+from .milp import Layout, Matrix, Milp, value_of
 from .neighbourhoods import SEARCH_FROM, Model, fill, repair, search
 from .options import PlanOptions
 from .polishing import Early, Polished, PolishJob, polish_all, polish_task
@@ -310,10 +310,10 @@ class Pool:
         return held
 
     def read_ahead(self, milp: Milp, primary: list[float]) -> None:
-        """Have a thread read the model's column rows (see :meth:`model`) while this one
+        """Have a thread read the model's matrix (see :meth:`model`) while this one
         waits for the workers: a priced block's fill and search read them next (0.1 s
         or more at 100k columns, else in series after its start)."""
-        self.aside(_rows_of, self.model(milp, primary))
+        self.aside(_matrix, self.model(milp, primary))
 
     def search(self, milp: Milp, primary: list[float], x: list[float],
                until: float) -> list[float]:
@@ -483,8 +483,8 @@ def _install(context: Context | None) -> None:
     _CONTEXT = context
 
 
-def _rows_of(model: Model) -> list[list[int]]:
-    return model.rows_of  # read once, kept by the model (see Pool.read_ahead)
+def _matrix(model: Model) -> Matrix:
+    return model.matrix  # read once, kept by the model (see Pool.read_ahead)
 
 
 def relaxes(solver: str, form: Formulation, coupled: bool) -> bool:

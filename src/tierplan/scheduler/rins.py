@@ -4,7 +4,7 @@ relaxation (RINS, relaxation induced neighbourhood search, one period at a time)
 In each period, the workloads whose instances differ there from the LP's optimum are
 freed in that period: their instances that differ, and all their traffic; every other
 column (their instances that agree with the LP, the other workloads, the other periods,
-the training jobs' choices) is held (:func:`.milp.restrict`). Where plan and LP agree
+the training jobs' choices) is held (:meth:`.milp.Matrix.restrict`). Where plan and LP agree
 the LP is usually right, so the neighbourhood is small enough to solve in a couple of
 work seconds and large enough to move contested owned capacity between many workloads
 at once, which the neighbourhoods of one contested row (:func:`.period_repair.improve`)
@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future
-
-import numpy as np
+from dataclasses import dataclass
 
 from .budget import WorkClock
 from .gaps import relative_gap
@@ -31,28 +30,40 @@ from .period_pool import PartTask, Runner
 from .period_repair import Frame
 from .solvers import SolveResult
 
-__all__ = ["MOST_WORK", "ROUNDS", "STEP", "rins_periods"]
+__all__ = ["MOST_WORK", "ROUNDS", "STEP", "Search", "rins_periods"]
 
 
-def rins_periods(frame: Frame, x: list[float], relaxed: Sequence[float],
-                 primary: Sequence[float], clock: WorkClock, runner: Runner, gap: float,
-                 bound: float) -> list[float]:
+@dataclass(frozen=True)
+class Search:
+    """What the search works on: the group (``frame``), its LP optimum (``relaxed``),
+    the objective it lowers (``primary``), and its aim: a plan within ``gap`` of
+    ``bound``."""
+
+    frame: Frame
+    relaxed: Sequence[float]
+    primary: Sequence[float]
+    gap: float
+    bound: float
+
+
+def rins_periods(search: Search, x: list[float], clock: WorkClock, runner: Runner,
+                 ) -> list[float]:
     """``x`` improved by rounds of RINS by period (see the module docstring) until a
-    round gains nothing, :data:`ROUNDS` rounds, or the plan is within ``gap`` of
-    ``bound``. ``relaxed``: the group's LP optimum."""
+    round gains nothing, :data:`ROUNDS` rounds, or the plan is within the search's gap
+    of its bound."""
+    frame, relaxed, primary, gap = search.frame, search.relaxed, search.primary, search.gap
     m, owners = frame.milp, frame.owners
     by_period: dict[int, list[int]] = {}
     for j, p in enumerate(owners.period):
         if p is not None and owners.workload[j] is not None:
             by_period.setdefault(p, []).append(j)
-    matrix = _Matrix(m)
     # Another period's answer can break only the rows that span periods; a period's
     # own rows hold its answer (the others' columns in them are held where they were).
     spanning = _spanning(m, owners.period)
     value = value_of(primary, x)
     began = clock.now()
     for _ in range(ROUNDS):
-        if relative_gap(value, bound) <= gap:
+        if relative_gap(value, search.bound) <= gap:
             break
         handed: list[tuple[Part, Future[SolveResult]]] = []
         for p in sorted(by_period):
@@ -64,7 +75,7 @@ def rins_periods(frame: Frame, x: list[float], relaxed: Sequence[float],
             free = _free(m.col_integer, owners.workload, by_period[p], x, relaxed)
             if not free:
                 continue
-            part = matrix.restrict(free, x, frame.rows_of)
+            part = frame.matrix.restrict(free, x)
             task = PartTask(runner.solver, part.milp, [primary[j] for j in free], None, STEP,
                             gap, True, [x[j] for j in free])
             handed.append((part, runner.submit(task)))
@@ -108,50 +119,6 @@ def _spanning(m: Milp, period: Sequence[int | None]) -> set[int]:
                       any(period[j] != period[index[0]] for j in index)):
             out.add(r)
     return out
-
-
-class _Matrix:
-    """The group's rows as arrays, to hold many columns at once (:meth:`restrict`)."""
-
-    def __init__(self, m: Milp) -> None:
-        self.m = m
-        self.start = np.asarray(m.row_start, dtype=np.int64)
-        self.index = np.asarray(m.row_index, dtype=np.int64)
-        self.value = np.asarray(m.row_value, dtype=np.float64)
-
-    def restrict(self, free: Sequence[int], x: Sequence[float],
-                 rows_of: Sequence[Sequence[int]]) -> Part:
-        """:func:`.milp.restrict` (the same model), its held terms summed by numpy."""
-        m = self.m
-        local = np.full(m.num_cols, -1, dtype=np.int64)
-        local[np.asarray(free, dtype=np.int64)] = np.arange(len(free))
-        rows = sorted({r for j in free for r in rows_of[j]})
-        sub = Milp([m.col_lower[j] for j in free], [m.col_upper[j] for j in free],
-                   [m.col_integer[j] for j in free], [m.cost[j] for j in free],
-                   [m.latency[j] for j in free], [m.penalty[j] for j in free],
-                   [m.col_tags[j] for j in free])
-        if not rows:
-            return Part(list(free), rows, sub)
-        r = np.asarray(rows, dtype=np.int64)
-        first, last = self.start[r], self.start[r + 1]
-        length = last - first
-        at = np.repeat(first - np.cumsum(length) + length, length) + np.arange(length.sum())
-        cols, vals = self.index[at], self.value[at]
-        mine = local[cols]
-        kept = mine >= 0
-        xs = np.asarray(x, dtype=np.float64)[cols]
-        held = np.zeros(len(rows))
-        np.add.at(held, np.repeat(np.arange(len(rows)), length)[~kept],
-                  (vals * xs)[~kept])
-        owner = np.repeat(np.arange(len(rows)), length)[kept]
-        counts = np.bincount(owner, minlength=len(rows))
-        sub.row_index = mine[kept].tolist()
-        sub.row_value = vals[kept].tolist()
-        sub.row_start = [0, *np.cumsum(counts).tolist()]
-        sub.row_lower = [m.row_lower[q] - h for q, h in zip(rows, held.tolist(), strict=True)]
-        sub.row_upper = [m.row_upper[q] - h for q, h in zip(rows, held.tolist(), strict=True)]
-        sub.row_tags = [m.row_tags[q] for q in rows]
-        return Part(list(free), rows, sub)
 
 
 # Rounds at most (each gains less than the one before), and the work all rounds may
