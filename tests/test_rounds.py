@@ -390,3 +390,29 @@ def test_a_start_that_leaves_a_workload_no_room_is_tried_again_and_then_cost_fir
     assert result.status in ("optimal", "time_limit") and result.placements
     assert calls == [("latency", [], False, False), ("latency", [0], False, False),
                      ("latency", [], False, False), ("cost", [], True, True)]
+
+
+def test_a_model_merged_after_polishing_began_is_laid_out_meanwhile():
+    # A merged block that a later merge grows (at 1,000 workloads under latency, one
+    # workload more after the first LP) has a new model: once polishing has begun
+    # ahead, it is laid out in a thread too (Ahead.lay_out), and its start and the end
+    # find that layout instead of none (then its start polished nothing early and the
+    # end laid it out in series). Before polishing began nothing is laid out.
+    from tierplan.scheduler.milp import Milp, split_layout
+    from tierplan.scheduler.polishing import Ahead
+
+    m = Milp()
+    for k in range(2):
+        n = m.add_col(("n", f"w{k}", 1), 0, 3, True, cost=10.0)
+        y = m.add_col(("y", f"w{k}", 1), 0, 5, False, latency=1.0)
+        m.add_row(("cap", k), [y, n], [1.0, -8.0], upper=0.0)
+        m.add_row(("demand", k), [y], [1.0], 5.0, 5.0)
+    idle = Ahead()
+    idle.lay_out([m], pool_module.Pool.aside)
+    assert idle.layout(m) is None
+    ahead = Ahead()
+    ahead.begin([], [], lambda jobs: [], pool_module.Pool.aside)
+    ahead.lay_out([m], pool_module.Pool.aside)
+    assert ahead.layout(m) == split_layout(m)
+    ahead.wait()
+    assert ahead.layouts[id(m)] == (m, split_layout(m))

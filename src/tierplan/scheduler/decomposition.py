@@ -242,6 +242,9 @@ class PlanRun:
                 if self.options.explain and self.ahead.begun:  # and so do the SLO bindings
                     inference, _ = by_kind(self.members)
                     self.slo = self.pool.aside(explain.slo_bindings, self.universe, inference)
+            else:  # blocks merged since: laid out during their LPs (see Ahead.lay_out)
+                self.ahead.lay_out([b.form.milp for b in unsolved
+                                    if len(b.members) > 1 and b.form is not None], self.pool.aside)
             joined = relax_merged(self.backend, blocks, self.objective, self.pool.clock)
             count = len(blocks.blocks)
             for involved in joined:

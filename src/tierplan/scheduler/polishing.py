@@ -210,6 +210,7 @@ class Ahead:
         self.polished: dict[int, tuple[Milp, Sequence[float], Polished]] = {}
         self.early: dict[int, Early] = {}  # by model: its starts' parts (see Early)
         self._running: Future[None] | None = None
+        self._laying: dict[int, Future[None]] = {}  # by model: see lay_out
         self.begun = False
 
     def begin(self, models: Sequence[Milp], jobs: Sequence[PolishJob],
@@ -226,12 +227,40 @@ class Ahead:
         self._running = aside(work)
         self.begun = True
 
+    def lay_out(self, models: Sequence[Milp],
+                aside: Callable[[Callable[[], None]], Future[None]]) -> None:
+        """Lay out ``models`` too, each in a thread (``aside``), when polishing began
+        ahead: the models of merged blocks written after it began (at 1,000 workloads
+        under latency the block that one more workload joins after the first LP, whose
+        warm LP hides it). Without it that block's start polishes nothing early and its
+        layout is found at the end, in series."""
+        if not self.begun:
+            return
+        for milp in models:
+            if id(milp) not in self.layouts and id(milp) not in self._laying:
+                def work(milp: Milp = milp) -> None:
+                    self.layouts[id(milp)] = (milp, split_layout(milp))
+
+                self._laying[id(milp)] = aside(work)
+
+    def layout(self, milp: Milp) -> Layout | None:
+        """The model's layout: laid out ahead, or by :meth:`lay_out` (waited for, as the
+        end would need it anyway); None when neither began it or the first thread is
+        still at work."""
+        laying = self._laying.get(id(milp))
+        if laying is not None:
+            laying.result()
+        entry = self.layouts.get(id(milp))
+        return entry[1] if entry is not None and entry[0] is milp else None
+
     def wait(self) -> None:
-        """Wait for the thread, and for the parts polished early (raising what they
+        """Wait for the threads, and for the parts polished early (raising what they
         raised)."""
         if self._running is not None:
             self._running.result()
             self._running = None
+        for laying in self._laying.values():
+            laying.result()
         for early in self.early.values():
             early.wait()
 
@@ -266,11 +295,11 @@ def polish_early(block: Block, ahead: Ahead | None, objective: Objective, backen
     once its layout is there (the thread that lays it out may still be at work)."""
     if ahead is None or block.form is None:
         return None
-    layout = ahead.layouts.get(id(block.form.milp))
-    if layout is None or layout[0] is not block.form.milp:
+    layout = ahead.layout(block.form.milp)
+    if layout is None:
         return None
     early = ahead.early[id(block.form.milp)] = Early(
-        block.form.milp, layout[1], *objectives(block.form, objective), backend)
+        block.form.milp, layout, *objectives(block.form, objective), backend)
 
     def placed(done: Sequence[int], values: Mapping[tuple[object, ...], float]) -> None:
         early.placed((members[i].workload.name for i in done), lambda tag: values.get(tag, 0.0))
