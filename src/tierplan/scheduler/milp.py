@@ -15,6 +15,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from .unionfind import find
+
 __all__ = ["INF", "Layout", "Matrix", "Milp", "Part", "by_tag", "fixed_part", "optimal_face",
            "rounded", "rounding_box", "split_fixed", "split_layout", "value_of"]
 
@@ -249,31 +251,24 @@ def split_layout(milp: Milp) -> Layout:
     """The parts of :func:`split_fixed` before the integer columns' values are known (at
     1,000 workloads most of its 0.3-0.4 s for the merged block)."""
     parent = list(range(milp.num_cols))
-
-    def find(j: int) -> int:
-        while parent[j] != j:
-            parent[j] = parent[parent[j]]
-            j = parent[j]
-        return j
-
     continuous = [not i for i in milp.col_integer]
     for r in range(milp.num_rows):
         first = -1
         for j in milp.row_index[milp.row_start[r]:milp.row_start[r + 1]]:
             if continuous[j]:
                 if first < 0:
-                    first = find(j)
+                    first = find(parent, j)
                 else:
-                    parent[find(j)] = first
+                    parent[find(parent, j)] = first
     groups: dict[int, list[int]] = {}
     for j in range(milp.num_cols):
         if continuous[j]:
-            groups.setdefault(find(j), []).append(j)
+            groups.setdefault(find(parent, j), []).append(j)
     rows_of: dict[int, list[int]] = {}
     for r in range(milp.num_rows):
         for j in milp.row_index[milp.row_start[r]:milp.row_start[r + 1]]:
             if continuous[j]:
-                rows_of.setdefault(find(j), []).append(r)
+                rows_of.setdefault(find(parent, j), []).append(r)
                 break
     layout: Layout = []
     starts, index, value = milp.row_start, milp.row_index, milp.row_value

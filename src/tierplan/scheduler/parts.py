@@ -21,6 +21,7 @@ from .gaps import relative_gap, solver_bound
 from .milp import Milp, value_of
 from .period_pool import CUT, PartTask, Runner
 from .solvers import Backend, SolveResult
+from .unionfind import find
 
 __all__ = ["Pending", "collect", "hand_over", "solve_by_parts"]
 
@@ -40,32 +41,25 @@ def _parts(m: Milp, skip: set[int]) -> list[tuple[list[int], list[int]]]:
     per column, which would leave the garbage collector many objects to walk.)"""
     starts, index = m.row_start, m.row_index
     parent = list(range(m.num_cols))
-
-    def find(j: int) -> int:
-        while parent[j] != j:
-            parent[j] = parent[parent[j]]
-            j = parent[j]
-        return j
-
     for r in range(m.num_rows):
         if r in skip:
             continue
         a, b = starts[r], starts[r + 1]
         if b - a > 1:
-            first = find(index[a])
+            first = find(parent, index[a])
             for j in index[a + 1:b]:
-                root = find(j)
-                if root != first:
-                    parent[root] = first
+                top = find(parent, j)
+                if top != first:
+                    parent[top] = first
     cols: dict[int, list[int]] = {}
     for j in range(m.num_cols):
-        cols.setdefault(find(j), []).append(j)
+        cols.setdefault(find(parent, j), []).append(j)
     rows: dict[int, list[int]] = {}
     for r in range(m.num_rows):
         if r not in skip and starts[r] < starts[r + 1]:
-            rows.setdefault(find(index[starts[r]]), []).append(r)
+            rows.setdefault(find(parent, index[starts[r]]), []).append(r)
     # (columns and rows are met in ascending order, and the parts by their first column)
-    return [(cs, rows.get(root, [])) for root, cs in cols.items()]
+    return [(cs, rows.get(top, [])) for top, cs in cols.items()]
 
 
 def _sub(m: Milp, cols: Sequence[int], rows: Sequence[int]) -> Milp:

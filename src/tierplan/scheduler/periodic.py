@@ -48,6 +48,7 @@ from .polishing import PolishJob
 from .rins import Search, rins_periods
 from .solvers import Backend, Solver, SolveResult, Status, get_backend
 from .strategy import Problem, guarded
+from .unionfind import find
 
 __all__ = ["plan_periods"]
 
@@ -222,19 +223,12 @@ def _first_groups(u: Universe, cands: Sequence[InferenceCandidates | TrainingCan
             if u.buyable[k]:
                 by_offer[k].append(i)
     parent = list(range(len(cands)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     for users in by_offer.values():
         for j in users[1:]:
-            parent[find(j)] = find(users[0])
+            parent[find(parent, j)] = find(parent, users[0])
     members: dict[int, list[int]] = defaultdict(list)
     for i in range(len(cands)):
-        members[find(i)].append(i)
+        members[find(parent, i)].append(i)
     return [_Group(sorted(ms)) for _, ms in sorted(members.items())]
 
 
@@ -289,19 +283,12 @@ def _broken(groups: Sequence[_Group], xs: Sequence[Sequence[float]] | None = Non
 
 def _merged(groups: list[_Group], broken: Sequence[Sequence[int]]) -> list[_Group]:
     parent = list(range(len(groups)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     for users in broken:
         for j in users[1:]:
-            parent[find(j)] = find(users[0])
+            parent[find(parent, j)] = find(parent, users[0])
     joined: dict[int, list[int]] = defaultdict(list)
     for gi in range(len(groups)):
-        joined[find(gi)].append(gi)
+        joined[find(parent, gi)].append(gi)
     out = []
     for root, parts in sorted(joined.items()):
         if len(parts) == 1:
