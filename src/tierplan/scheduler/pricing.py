@@ -82,8 +82,8 @@ def begin_pricing(pool: Pool, block: Block, forms: Mapping[int, Formulation],
         else:
             hints[i] = x
             risk[i] = rounding_risk(m, primary, x)
-    # Their work is charged in this order, riskiest rounding first (they are handed to
-    # the workers in the start's order).
+    # Their work is charged in this fixed order, riskiest rounding first (they are
+    # handed to the workers in the start's order).
     todo = sorted((i for i in block.members
                    if i not in optimal and (extras[i] is not None or i not in alone)),
                   key=lambda i: -risk.get(i, math.inf))
@@ -181,15 +181,16 @@ PRICED_FLOOR = LEAST
 
 # Whether a member priced past the deadline keeps the plan of its LP part's rounding
 # box (see alone.solve_alone) instead of solving its whole model from it; its bound is
-# then its LP part's value. The box takes a fraction of a whole solve, and late members
-# are the least risky ones (rounding_risk); measured in docs/planner-design.md.
+# then its LP part's value. The box takes a fraction of a whole solve; measured in
+# docs/planner-design.md. (All of a block's members get their limits from the same
+# clock reading, so they are late together or not at all.)
 BOX_LATE = True
 
 
 def rounding_risk(milp: Milp, primary: Sequence[float], x: Sequence[float]) -> float:
     """How much rounding ``x`` (an LP solution) is at stake: each integer column's
-    distance to its nearest whole number, at its cost. Members priced in this order
-    leave those with the least at stake past the deadline (see BOX_LATE)."""
+    distance to its nearest whole number, at its cost. It fixes the order in which the
+    priced members' work is charged to the clock (see price_members)."""
     return sum(abs(c) * abs(v - round(v)) for c, v, whole in
                zip(primary, x, milp.col_integer, strict=True) if whole)
 
