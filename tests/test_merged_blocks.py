@@ -15,7 +15,7 @@ from tierplan.scheduler.budget import WorkClock
 from tierplan.scheduler.solvers import solve_task
 
 
-def _search(m, x, work=5.0, run=None, width=1):
+def _search(m, x, work=5.0, run=None, width=1, stop=lambda: False):
     """neighbourhoods.search with ``work`` seconds on a work clock of its own, which
     ``run`` (by default: solve here) charges."""
     clock = WorkClock(work)
@@ -28,7 +28,7 @@ def _search(m, x, work=5.0, run=None, width=1):
         return results
 
     model = neighbourhoods.Model("highs", m, m.cost, 1e-4)
-    return neighbourhoods.search(model, x, work, charged, width, clock.now)
+    return neighbourhoods.search(model, x, work, charged, width, clock.now, stop)
 
 
 def test_sequential_start_is_feasible_for_the_merged_block():
@@ -238,6 +238,14 @@ def test_search_with_no_time_left_hands_back_the_plan_at_once(monkeypatch):
     m = block.form.milp
     monkeypatch.setattr(neighbourhoods, "Matrix", lambda milp: pytest.fail("set up"))
     assert _search(m, x, 0.01) is x
+
+
+def test_search_past_the_wall_clock_guard_solves_no_neighbourhood():
+    # The guard has passed (stop() true): each neighbourhood's solve would be cut at
+    # once, so none is handed over and the plan comes back as it was.
+    block, x = _full_row()
+    m = block.form.milp
+    assert _search(m, x, run=lambda tasks: pytest.fail("solved"), stop=lambda: True) == x
 
 
 def test_search_frees_more_of_those_who_could_use_a_row_when_nothing_moved():

@@ -318,9 +318,18 @@ class Pool:
     def search(self, milp: Milp, primary: list[float], x: list[float],
                until: float) -> list[float]:
         """The neighbourhood search of a block's plan (see neighbourhoods.search) until
-        ``until`` on the work clock, SEARCH_WIDTH neighbourhoods side by side."""
+        ``until`` on the work clock, SEARCH_WIDTH neighbourhoods side by side. It ends
+        once the wall-clock guard has passed, and the plan then says the guard cut it."""
         return search(self.model(milp, primary), x, until, self.run, SEARCH_WIDTH,
-                      self.clock.now)
+                      self.clock.now, self.guard_passed)
+
+    def guard_passed(self) -> bool:
+        """Whether the wall-clock guard has passed; if so the clock records that it cut
+        the plan (see strategy.guarded)."""
+        if not self.solver.guard.expired():
+            return False
+        self.clock.charge(0.0, cut=True)
+        return True
 
     def threads(self, fn: Callable[[S], T], items: Sequence[S]) -> Iterator[T]:
         """``fn`` of each item, in order, in as many threads of this process as there are

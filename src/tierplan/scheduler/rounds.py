@@ -157,8 +157,8 @@ def spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: 
     limited = [b for b in blocks.blocks.values() if b.form is not None and b.result is not None
                and b.result.x is not None and b.result.status == "time_limit"
                and len(b.members) > 1]
-    if left < SOLVE_CAP or not limited:
-        return
+    if left < SOLVE_CAP or not limited or pool.guard_passed():
+        return  # (past the wall-clock guard its solves would each be cut at once)
     block = max(limited, key=lambda b: b.form.milp.num_cols if b.form else 0)
     assert block.form is not None and block.result is not None and block.result.x is not None
     before, plan_x = block.result, block.result.x
