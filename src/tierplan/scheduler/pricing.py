@@ -101,7 +101,7 @@ def begin_pricing(pool: Pool, block: Block, forms: Mapping[int, Formulation],
                              [place[i] for i in order if i in place])
     if not pool.exact_ties(objective):  # then the start's fill follows (see Pool.solve)
         pool.read_ahead(block.form.milp, objectives(block.form, objective)[0])
-    return Pricing(pool, block, prices, forms, todo, optimal, bounds, extras, backlog)
+    return Pricing(block, forms, todo, optimal, bounds, extras, backlog)
 
 
 Solution = dict[tuple[object, ...], float]  # a member's values by column tag
@@ -112,11 +112,10 @@ class Pricing(Mapping[int, Solution]):
     member's plan at the prices (waiting for it), for the start; :meth:`settle` for
     the block's bound."""
 
-    def __init__(self, pool: Pool, block: Block, prices: Mapping[Key, float],
-                 forms: Mapping[int, Formulation], todo: Sequence[int],
+    def __init__(self, block: Block, forms: Mapping[int, Formulation], todo: Sequence[int],
                  optimal: dict[int, Solution], bounds: dict[int, float],
                  extras: Mapping[int, list[float] | None], backlog: Backlog) -> None:
-        self.pool, self.block, self.prices, self.forms = pool, block, prices, forms
+        self.block, self.forms = block, forms
         self.todo, self.optimal, self.bounds, self.extras = todo, optimal, bounds, extras
         self.backlog = backlog
         self.place = {i: k for k, i in enumerate(todo)}
@@ -150,8 +149,7 @@ class Pricing(Mapping[int, Solution]):
         block's Lagrangian bound (``block.dual``) when every member has one."""
         if self.settled is not None:
             return self.settled
-        solved = self.backlog.settle()
-        self.pool.settle()  # (this backlog: the pool lets go of it)
+        solved = self.backlog.settle()  # (the pool lets go of a settled backlog)
         bounded = True
         for i, result in zip(self.todo, solved, strict=True):
             if result.x is None or result.objective is None:
@@ -163,7 +161,7 @@ class Pricing(Mapping[int, Solution]):
                                  self.bounds.get(i, -math.inf))
         if bounded:
             assert self.block.form is not None
-            self.block.dual = gaps.lagrangian(self.block.form.milp, self.prices,
+            self.block.dual = gaps.lagrangian(self.block.form.milp, self.block.prices or {},
                                               [self.bounds[i] for i in self.block.members])
         self.settled = dict(self.items())
         return self.settled
