@@ -71,7 +71,9 @@ __all__ = ["Formulation", "InferenceVars", "TrainingVars", "build", "extend", "j
 @dataclass
 class InferenceVars:
     cand: InferenceCandidates
-    n: list[list[int | None]]  # per group, per unit: column (None when bound to 0)
+    # per group, per unit: column (None when bound to 0); tuples, which the garbage
+    # collector stops tracking (~70k of them at 1,000 workloads)
+    n: list[tuple[int | None, ...]]
     y: list[dict[int, int]]  # per group: client index -> column
 
 
@@ -240,7 +242,7 @@ def _append(joined: Formulation, form: Formulation,
             m.add_row(tag, index, value, src.row_lower[r], src.row_upper[r])
     for iv in form.inference:
         joined.inference.append(InferenceVars(
-            iv.cand, [[None if j is None else j + shift for j in units] for units in iv.n],
+            iv.cand, [tuple([None if j is None else j + shift for j in units]) for units in iv.n],
             [{c: j + shift for c, j in ys.items()} for ys in iv.y]))
     for tv in form.training:
         joined.training.append(TrainingVars(tv.cand, [j + shift for j in tv.x]))
@@ -370,7 +372,7 @@ def _inference(
             m.add_row(("group_capacity", w.name, gi), [c for c, _ in cap_terms],
                       [x for _, x in cap_terms], -INF, 0.0)
             route_cuts(m, w.name, gi, g, cols, ys, demand_of)
-        v.n.append(cols)
+        v.n.append(tuple(cols))
         v.y.append(ys)
     if not wr.elastic:  # the cuts restate demand, which the elastic model may relax
         cover_cuts(m, w.name, cand, v.n, {ci: demand_of[ci] for g in cand.groups

@@ -244,7 +244,7 @@ def fixed_part(milp: Milp, part: Part, fixed_terms: Sequence[Sequence[tuple[int,
 # How a model falls apart once its integer columns are fixed, whatever their values:
 # each part (its row bounds as the model's) with, per row, the integer columns' terms
 # whose fixed values move those bounds (see split_fixed).
-Layout = list[tuple[Part, list[list[tuple[int, float]]]]]
+Layout = list[tuple[Part, list[tuple[tuple[int, float], ...]]]]
 
 
 def split_layout(milp: Milp) -> Layout:
@@ -292,7 +292,7 @@ def split_layout(milp: Milp) -> Layout:
                     kept_value.append(v)
                 else:
                     fixed.append((j, v))
-            fixed_terms.append(fixed)
+            fixed_terms.append(tuple(fixed))  # a tuple: the collector stops tracking it
             sub.add_row(milp.row_tags[r], kept, kept_value, milp.row_lower[r], milp.row_upper[r])
         layout.append((Part(cols, rows, sub), fixed_terms))
     return layout
