@@ -23,7 +23,7 @@ from .period_pool import CUT, PartTask, Runner
 from .solvers import Backend, SolveResult
 from .unionfind import find
 
-__all__ = ["Pending", "collect", "hand_over", "solve_by_parts"]
+__all__ = ["Pending", "collect", "hand_over", "solve_by_parts", "submodel"]
 
 # Parts up to this many columns are solved without HiGHS's presolve (faster for
 # single-workload models; see alone.solve_alone).
@@ -62,7 +62,9 @@ def _parts(m: Milp, skip: set[int]) -> list[tuple[list[int], list[int]]]:
     return [(cs, rows.get(top, [])) for top, cs in cols.items()]
 
 
-def _sub(m: Milp, cols: Sequence[int], rows: Sequence[int]) -> Milp:
+def submodel(m: Milp, cols: Sequence[int], rows: Sequence[int]) -> Milp:
+    """The model of ``m``'s ``cols`` and ``rows`` (ascending; the rows hold only those
+    columns), as add_col and add_row would write it, a list at a time."""
     local = {j: k for k, j in enumerate(cols)}
     sub = Milp([m.col_lower[j] for j in cols], [m.col_upper[j] for j in cols],
                [m.col_integer[j] for j in cols], [m.cost[j] for j in cols],
@@ -128,7 +130,7 @@ def hand_over(runner: Runner, m: Milp, latency: bool, tie: bool, work: float,
     futures: list[Future[SolveResult]] = []
     asked: list[PartTask | None] = []
     for cols, rows in parts:
-        sub = _sub(m, cols, rows)
+        sub = submodel(m, cols, rows)
         primary, secondary = _objectives(sub, latency, tie)
         known = runner.memo.answer(sub, primary, secondary, gap)
         done: Future[SolveResult] = Future()

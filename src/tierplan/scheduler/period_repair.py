@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from .budget import Guard, WorkClock
 from .milp import ROW_TOLERANCE, Matrix, Milp, Part, value_of
-from .parts import solve_by_parts
+from .parts import solve_by_parts, submodel
 from .period_pool import Runner
 from .solvers import Backend
 
@@ -112,19 +112,7 @@ def own_models(m: Milp, owners: Owners) -> dict[str, Part]:
         w = owners.workload[index[0]]
         assert w is not None and all(owners.workload[j] == w for j in index), tag
         rows[w].append(r)
-    out = {}
-    for w, cs in cols.items():
-        local = {j: k for k, j in enumerate(cs)}
-        sub = Milp()
-        for j in cs:
-            sub.add_col(m.col_tags[j], m.col_lower[j], m.col_upper[j], m.col_integer[j],
-                        m.cost[j], m.latency[j], m.penalty[j])
-        for r in rows[w]:
-            index, value = m.row(r)
-            sub.add_row(m.row_tags[r], [local[j] for j in index], value, m.row_lower[r],
-                        m.row_upper[r])
-        out[w] = Part(cs, rows[w], sub)
-    return out
+    return {w: Part(cs, rows[w], submodel(m, cs, rows[w])) for w, cs in cols.items()}
 
 
 def price_of_limits(m: Milp, duals: Sequence[float]) -> float:
