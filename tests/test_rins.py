@@ -15,7 +15,7 @@ from tierplan.scheduler.milp import Milp, value_of
 from tierplan.scheduler.period_model import build_periods
 from tierplan.scheduler.period_pool import Runner
 from tierplan.scheduler.period_repair import Frame
-from tierplan.scheduler.rins import Search, rins_periods
+from tierplan.scheduler.rins import Search, rins_periods, worth_another
 from tierplan.scheduler.solvers import Solver
 
 
@@ -86,3 +86,9 @@ def test_rins_improves_a_poor_plan_somewhere() -> None:
             x = rins_periods(search, list(start), WorkClock(100.0), runner)
         gains += value_of(m.cost, x) < value_of(m.cost, start) - 1e-6
     assert gains >= 2
+
+
+def test_the_search_stops_once_its_gains_shrink_fast() -> None:
+    assert worth_another([]) and worth_another([5_000.0])
+    assert worth_another([5_000.0, 2_000.0])  # gains shrinking slowly: one more round
+    assert not worth_another([10_000.0, 1_000.0])

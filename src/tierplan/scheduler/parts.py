@@ -80,8 +80,10 @@ def _sub(m: Milp, cols: Sequence[int], rows: Sequence[int]) -> Milp:
     return sub
 
 
-# Work seconds a part gets at least, however late it is handed over.
-PART_LEAST = 0.5
+# Work seconds a part gets at least, however late it is handed over: a merged group's
+# members at its LP's prices and its start's steps get no more (their periods' search,
+# rins.py, repairs what a step leaves).
+PART_LEAST = 0.25
 
 
 @dataclass

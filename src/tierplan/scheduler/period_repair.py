@@ -5,8 +5,9 @@ share. Solving it as one model gets HiGHS nowhere at 50 workloads x 4 periods (n
 within the effort), so the group is planned as the decomposition plans a merged block:
 
 1. :func:`sequential_start`: the members' own plans, with those that use an overbooked
-   row taken out and placed again one at a time, each as a model of its own columns
-   with the others held (:meth:`.milp.Matrix.restrict`: the capacity and budget they leave).
+   row taken out in that row's periods and placed again one at a time, each as a model
+   of those columns with the others held (:meth:`.milp.Matrix.restrict`: the capacity
+   and budget they leave).
    That model falls apart by period again (:func:`.parts.solve_by_parts`), so each step
    is as cheap as a workload alone. A workload that finds no room is placed first in a
    second try.
@@ -158,25 +159,33 @@ def sequential_start(backend: Backend, frame: Frame, x0: Sequence[float],
     broken = broken_rows(m, x0)
     if not broken:
         return list(x0)
-    moved: set[str] = set()
+    # Only a user's periods with a broken row move (all of them for a row over the
+    # horizon): its other periods keep their plan.
+    moved: dict[str, set[int | None]] = {}
     for r in broken:
-        moved |= _users(m, r, x0, owners)
+        p = row_period(m.row_tags[r])
+        for w in _users(m, r, x0, owners):
+            moved.setdefault(w, set()).add(p)
     first = order(sorted(moved))
+    cols = {w: [j for j in owners.columns(w) if None in ps or owners.period[j] in (None, *ps)]
+            for w, ps in moved.items()}
     for _ in range(START_TRIES):
         if runner.expired():
             return None
         x = list(x0)
-        cols = {w: owners.columns(w) for w in first}
         for w in first:
             for j in cols[w]:
                 x[j] = 0.0
         failed: list[str] = []
         for w in first:
-            if _fits(m, x, x0, cols[w], matrix):  # its own plan still has room: kept
+            # its own plan kept in each period where it still has room
+            free = [j for cs in _by_period(cols[w], owners.period)
+                    if not _fits(m, x, x0, cs, matrix) for j in cs]
+            if not free:
                 continue
             if runner.expired():
                 return None
-            part = matrix.restrict(cols[w], x)
+            part = matrix.restrict(free, x)
             sub = part.milp
             if latency:
                 sub.latency = [primary[j] for j in part.cols]
@@ -196,6 +205,21 @@ def sequential_start(backend: Backend, frame: Frame, x0: Sequence[float],
         # Those placed before left a workload no room: place it (them) first.
         first = failed + [w for w in first if w not in failed]
     return None
+
+
+def row_period(tag: tuple[object, ...]) -> int | None:
+    """The period of a shared row (None: a row over the whole horizon)."""
+    period = tag[2] if tag[0] == "capacity" or (len(tag) > 2 and tag[2] is not None) else None
+    return int(str(period)) if period is not None else None
+
+
+def _by_period(cols: Sequence[int], period: Sequence[int | None]) -> list[list[int]]:
+    """``cols`` by their period, in order of their first column (those of no period,
+    a training job's, together)."""
+    out: dict[int | None, list[int]] = {}
+    for j in cols:
+        out.setdefault(period[j], []).append(j)
+    return list(out.values())
 
 
 def _fits(m: Milp, x: list[float], x0: Sequence[float], cols: Sequence[int],
@@ -237,9 +261,7 @@ def improve(backend: Backend, frame: Frame, x: list[float], primary: Sequence[fl
             upper = m.row_upper[r]
             if m.activity(r, x) < upper - TOLERANCE * max(1.0, abs(upper)):
                 continue
-            period = tag[2] if tag[0] == "capacity" or (len(tag) > 2 and tag[2] is not None) \
-                else None
-            p = int(str(period)) if period is not None else None
+            p = row_period(tag)
             users = _users(m, r, x, owners)
             index, _ = m.row(r)
             others = sorted({w for j in index if (w := owners.workload[j]) is not None} - users,
