@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 
 from tierplan.scheduler.backlog import Backlog
+from tierplan.scheduler.block_solve import solve_blocks
 from tierplan.scheduler.blocks import Blocks
 from tierplan.scheduler.gaps import block_gap, slack, whole_gap
 from tierplan.scheduler.solvers import SolveResult
@@ -222,7 +223,7 @@ def test_merged_blocks_keep_a_reserve_for_a_further_merge(monkeypatch):
         return None, []
 
     monkeypatch.setattr(pool_module, "solve_task", solve_task)
-    pool.solve([block], "cost", 1.5, start)
+    solve_blocks(pool, [block], "cost", 1.5, start)
     assert given == [pytest.approx(0.4)]
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from tierplan import PlanOptions
 from tierplan.scheduler import alone as alone_module
+from tierplan.scheduler import block_solve
 from tierplan.scheduler import pool as pool_module
 
 
@@ -86,11 +87,11 @@ def test_a_merged_blocks_milp_that_does_worse_than_its_start_keeps_the_start():
 
     start, primary = [3.0], [10.0]
     better = SolveResult("time_limit", [2.5], 25.0, 0.1, 1.0)
-    assert pool_module.no_worse(better, start, primary) is better
-    worse = pool_module.no_worse(SolveResult("time_limit", [4.0], 40.0, 0.5, 1.0), start, primary)
+    assert block_solve.no_worse(better, start, primary) is better
+    worse = block_solve.no_worse(SolveResult("time_limit", [4.0], 40.0, 0.5, 1.0), start, primary)
     assert (worse.status, worse.x, worse.objective) == ("time_limit", [3.0], 30.0)
     assert worse.gap == pytest.approx(1 / 3)
-    none = pool_module.no_worse(SolveResult("no_solution", None, None, float("inf"), 1.0),
+    none = block_solve.no_worse(SolveResult("no_solution", None, None, float("inf"), 1.0),
                                 start, primary)
     assert (none.x, none.objective, none.gap) == ([3.0], 30.0, float("inf"))
 
@@ -104,11 +105,11 @@ def test_past_the_deadline_a_large_blocks_milp_is_not_run_and_its_start_stands(m
     start = [0.0] * block.form.milp.num_cols
     for i in range(3):  # each job's first option (a feasible choice for the test's purpose)
         start[next(j for j, t in enumerate(block.form.milp.col_tags) if t[1] == f"j{i}")] = 1.0
-    monkeypatch.setattr(pool_module, "SEARCH_FROM", 1)
+    monkeypatch.setattr(block_solve, "SEARCH_FROM", 1)
     monkeypatch.setattr(pool_module.Pool, "search", lambda self, milp, primary, x, until: x)
     monkeypatch.setattr(pool_module, "solve_task", lambda task: pytest.fail("MILP run"))
     with pool_module.Pool(PlanOptions(workers=1), 3) as pool:  # its clock is at 0
-        [result] = pool.solve([block], "cost", -1.0, lambda b: (list(start), []))
+        [result] = block_solve.solve_blocks(pool, [block], "cost", -1.0, lambda b: (list(start), []))
     assert result.x == start and result.status == "time_limit"
     assert result.objective == pytest.approx(sum(
         c * v for c, v in zip(block.form.milp.cost, start, strict=True)))
@@ -129,7 +130,7 @@ def test_a_merged_blocks_milp_gets_a_third_of_the_time_left_after_a_slow_start(m
 
     def solve(task):
         given.append(task[4])
-        return pool_module.no_worse(pool_module.SolveResult(
+        return block_solve.no_worse(pool_module.SolveResult(
             "no_solution", None, None, float("inf"), 0.0), task[6], task[2])
 
     monkeypatch.setattr(pool_module, "solve_task", solve)
@@ -139,7 +140,7 @@ def test_a_merged_blocks_milp_gets_a_third_of_the_time_left_after_a_slow_start(m
                 pool.clock.charge(took)  # the start's work
                 return list(start), []
 
-            pool.solve([block], "cost", took + 1.0, slow_start)
+            block_solve.solve_blocks(pool, [block], "cost", took + 1.0, slow_start)
     assert given[0] == pytest.approx(0.5, abs=0.05)
     assert given[1] == pytest.approx(1 / 3, abs=0.05)
 

@@ -7,6 +7,7 @@ import pytest
 
 from conftest import FRANKFURT, VIRGINIA, inference, offering, scenario, site, solve
 from tierplan import PlanOptions, check_plan, plan
+from tierplan.scheduler import decomposition
 from tierplan.scheduler import pool as pool_module
 
 
@@ -156,14 +157,14 @@ def _fail_unless_cancelled(future):
 def _four_on_two(monkeypatch, hide=None):
     """Four 10-rps services and two on-prem L4s ($0.10/h) against $1/h in the cloud,
     planned in this process; returns the plan, the services solved alone (their own
-    MILPs) and the merge rounds (Pool.solve calls). ``hide``: a service whose LP
+    MILPs) and the merge rounds (solve_blocks calls). ``hide``: a service whose LP
     relaxation is made to find nothing, so that the first round must solve it alone."""
     sites = [site("onprem", tier="onprem", offerings=[offering("l4", 0.1, available=2)]),
              site("cloud", offerings=[offering("l4", 1.0)])]
     sc = scenario(sites, [inference(f"s{i}", max_utilization=1.0) for i in range(4)])
     alone, rounds = [], []
     real_alone, real_relax, real_solve = (pool_module.solve_alone, pool_module.relax_alone,
-                                          pool_module.Pool.solve)
+                                          decomposition.solve_blocks)
 
     def solve_alone(task):
         alone.append(task[1].col_tags[0][1])
@@ -174,13 +175,13 @@ def _four_on_two(monkeypatch, hide=None):
             return pool_module.SolveResult("no_solution", None, None, float("inf"), 0.0)
         return real_relax(task)
 
-    def pool_solve(self, blocks, *args, **kwargs):
+    def solve_blocks(pool, blocks, *args, **kwargs):
         rounds.append(sorted(len(b.members) for b in blocks))
-        return real_solve(self, blocks, *args, **kwargs)
+        return real_solve(pool, blocks, *args, **kwargs)
 
     monkeypatch.setattr(pool_module, "solve_alone", solve_alone)
     monkeypatch.setattr(pool_module, "relax_alone", relax_alone)
-    monkeypatch.setattr(pool_module.Pool, "solve", pool_solve)
+    monkeypatch.setattr(decomposition, "solve_blocks", solve_blocks)
     return solve(sc, workers=1), alone, rounds
 
 
@@ -215,9 +216,9 @@ def test_merged_blocks_whose_relaxations_break_a_row_together_are_merged_before_
     # either block is started or solved: one round. Optimum x, z, y and one cloud L4:
     # (0.1 + 0.1 + 0.2 + 1) x 100 h.
     rounds = []
-    real = pool_module.Pool.solve
-    monkeypatch.setattr(pool_module.Pool, "solve", lambda self, blocks, *a, **k: rounds.append(
-        sorted(len(b.members) for b in blocks)) or real(self, blocks, *a, **k))
+    real = decomposition.solve_blocks
+    monkeypatch.setattr(decomposition, "solve_blocks", lambda pool, blocks, *a, **k: rounds.append(
+        sorted(len(b.members) for b in blocks)) or real(pool, blocks, *a, **k))
     sites = [site(name, tier="onprem", offerings=[offering("l4", price, available=1)])
              for name, price in (("x", 0.1), ("z", 0.1), ("y", 0.2))]
     sites.append(site("cloud", offerings=[offering("l4", 1.0)]))

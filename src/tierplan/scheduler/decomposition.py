@@ -20,6 +20,7 @@ from ..model import (
     TrainingWorkload,
 )
 from . import explain, gaps, summary
+from .block_solve import solve_blocks
 from .block_start import StartContext, block_start
 from .blocks import Block, Blocks, Key, World, coupling_keys, split
 from .budget import SOLVE_CAP, Guard, WorkClock, polish_work
@@ -195,7 +196,7 @@ class PlanRun:
         """Merges, starts and MILPs, repeated until no shared row is broken: merged
         blocks whose LPs break a row together are merged first (rounds.relax_merged),
         then all are solved (starts with their prices and steps, searches, MILPs; see
-        Pool.solve), and blocks whose plans break a row together are merged again."""
+        block_solve.solve_blocks), and blocks whose plans break a row together are merged again."""
         blocks = self.blocks
         while True:
             unsolved = self.merges()
@@ -204,9 +205,9 @@ class PlanRun:
                 b.form.milp.num_cols for b in blocks.blocks.values() if b.form is not None),
                 self.objective)
             t0 = time.perf_counter()
-            results = self.pool.solve(unsolved, self.objective, self.solve_by, self.start,
-                                      gaps.slack(blocks, self.alone, self.options.gap)
-                                      ) if unsolved else []
+            results = solve_blocks(self.pool, unsolved, self.objective, self.solve_by,
+                                   self.start, gaps.slack(blocks, self.alone, self.options.gap)
+                                   ) if unsolved else []
             self.solve_seconds += time.perf_counter() - t0
             for block, result in zip(unsolved, results, strict=True):
                 failure = self.record(block, result)

@@ -141,7 +141,7 @@ FILL_TRIES = 4  # workloads re-optimised per priced row with room left (see fill
 
 
 # Merged blocks of this many columns get a neighbourhood search instead of one MILP
-# (see pool.Pool.solve): HiGHS does not finish their root (which no work limit stops)
+# (see block_solve.solve_blocks): HiGHS does not finish their root (which no work limit stops)
 # in their share. The 100-workload benchmark's 8,081-column block: its MILP left the
 # plan at gap 2.4-2.9 %, the search at 0.8 % with less work.
 SEARCH_FROM = 3_000

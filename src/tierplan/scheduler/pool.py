@@ -2,8 +2,8 @@
 
 ``Pool`` has the workers write and solve the first round's models (their LP relaxations
 first, see rounds.first_round), solves a merged block's start steps side by side,
-runs the neighbourhood search two at a time, and solves the merged blocks' MILPs with
-their starts. Deadlines are on the plan's work clock (:mod:`.budget`): a task's limits
+runs the neighbourhood search two at a time, and solves the merged blocks' MILPs
+(what each gets is :mod:`.block_solve`'s to decide). Deadlines are on the plan's work clock (:mod:`.budget`): a task's limits
 are set when it is handed over, and results are charged to the clock as this thread
 reads them, in a fixed order, so the plan does not depend on the number of workers or
 on how fast they are. A workload alone always gets a plan, even past the deadline (see
@@ -14,7 +14,6 @@ them as they come, their work charged as if they had been read first
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import os
 import threading
@@ -29,13 +28,12 @@ from ..errors import TierplanError
 from ..model import Budget, InferenceWorkload, Objective
 from .alone import AloneTask, Hint, Request, relax_alone, solve_alone
 from .backlog import Backlog
-from .blocks import Block, Step, coupling_keys, solve_choice
-from .budget import LEAST, SEARCH_WIDTH, WorkClock
+from .blocks import Step, coupling_keys, solve_choice
+from .budget import SEARCH_WIDTH, WorkClock
 from .candidates import InferenceCandidates, Universe
 from .formulation import Formulation, build, objectives
-from .gaps import block_gap, relative_gap, solver_bound
 from .milp import Layout, Matrix, Milp, value_of
-from .neighbourhoods import SEARCH_FROM, Model, fill, repair, search
+from .neighbourhoods import Model, search
 from .options import PlanOptions
 from .polishing import Early, Polished, PolishJob, polish_all, polish_task
 from .solvers import Solver, SolveResult, Task, get_backend, solve_task, solver_name
@@ -45,7 +43,7 @@ S = TypeVar("S")
 
 ASKED = Request()  # a workload's model solved in full, with its tie-break
 
-__all__ = ["Context", "Pool", "Prepared", "no_worse", "prepare_alone", "relaxes", "unpriced"]
+__all__ = ["Context", "Pool", "Prepared", "prepare_alone", "relaxes", "unpriced"]
 
 
 @dataclass(frozen=True)
@@ -367,113 +365,22 @@ class Pool:
         if self.executor is not None:
             self.executor.shutdown(cancel_futures=True)
 
-    def solve(self, blocks: list[Block], objective: Objective, deadline: float,
-              start: Callable[[Block], tuple[list[float] | None, list[int]]],
-              slack: float = 0.0) -> list[SolveResult]:
-        """Solve the blocks; ``start(block)`` gives merged blocks a feasible MIP start.
-
-        Single workloads get the time left each (they mostly take milliseconds). Merged
-        blocks first get their starts, then share what is left in proportion to their
-        size, less a reserve in case they break a shared row together and must be merged
-        and solved again: half the time left, or RESERVE_STARTS times what their starts
-        took if that is more, as the merged block's start redoes their starts' work, but
-        never more than 1 - MILP_SHARE of it.
-        They share ``slack`` (see :func:`_slack`) the same way: a merged block may stop
-        once its own absolute gap is within its share.
-        """
-        clock = self.clock
-        singles = {i: self.submit(b.form, objective, deadline)
-                   for i, b in enumerate(blocks) if len(b.members) == 1 and b.form is not None}
-        merged = [(i, b) for i, b in enumerate(blocks) if i not in singles]
-        t0 = clock.now()
-        initial = {i: start(b) for i, b in merged}
-        self.settle()  # a start's priced members (see hand_over), were it not done
-        starts = clock.now() - t0
-        size = sum(b.form.milp.num_cols for _, b in merged if b.form is not None) or 1
-        left_now = clock.left(deadline)
-        share = max(min(left_now / 2, left_now - RESERVE_STARTS * starts),
-                    MILP_SHARE * left_now, LEAST)
-        tasks: list[tuple[int, Task]] = []
-        begun: dict[int, tuple[list[float], list[float]]] = {}  # start and primary, by block
-        skipped: dict[int, SolveResult] = {}  # MILPs not run (see no_worse)
-        for i, block in merged:
-            assert block.form is not None
-            primary, secondary = objectives(block.form, objective)
-            part = block.form.milp.num_cols / size
-            left = max(share * part, LEAST)
-            x0, held = initial[i]
-            if x0 is not None and held:
-                free = sorted(set(range(block.form.milp.num_cols)) - set(held))
-                x0 = repair(self.model(block.form.milp, primary), x0, free, left / 2,
-                            self.run)
-                left /= 2
-            if (x0 is not None and block.prices and block.lp is not None
-                    and not self.exact_ties(objective)):
-                # The room the priced start left on priced rows (half the block's share);
-                # fill minds the primary objective alone, so not where ties are exact.
-                before = clock.now()
-                x0 = fill(self.model(block.form.milp, primary), x0, block.prices, block.lp,
-                          left / 2, self.run, SEARCH_WIDTH)
-                left = max(left - (clock.now() - before), LEAST)
-            searched = x0 is not None and block.form.milp.num_cols >= SEARCH_FROM
-            if searched:
-                assert x0 is not None
-                x0 = self.search(block.form.milp, primary, x0, clock.now() + left)
-            gap = block_gap(self.options.gap, slack * part, primary, x0)
-            if x0 is not None:
-                begun[i] = (x0, primary)
-                if searched:
-                    # A large block's MILP would not finish its root (which no work
-                    # limit stops) in its share: the searched start stands.
-                    skipped[i] = SolveResult("no_solution", None, None, math.inf, 0.0)
-                    continue
-            tasks.append((i, (self.solver, block.form.milp, primary,
-                              secondary if self.exact_ties(objective) else None, left, gap, x0)))
-        results = {i: self.result(o) for i, o in singles.items()} | skipped
+    def solve_side_by_side(self, tasks: Sequence[Task]) -> list[SolveResult]:
+        """Solve merged blocks' MILPs, in the workers (in chunks) from PARALLEL_FROM
+        tasks on, else here (a few large models cost more to hand over than they gain);
+        their work is charged to the clock in the tasks' order."""
         if self.workers > 1 and len(tasks) >= self.PARALLEL_FROM:
             chunk = max(1, len(tasks) // (4 * self.workers))
-            solved = self._executor().map(solve_task, [task for _, task in tasks], chunksize=chunk)
-            results.update(zip([i for i, _ in tasks], solved, strict=True))
+            results = list(self._executor().map(solve_task, tasks, chunksize=chunk))
         else:
-            for i, task in tasks:
-                results[i] = solve_task(task)
-        for i, _ in tasks:
-            clock.charge(results[i].work, results[i].cut)
-        for i, (x0, primary) in begun.items():
-            results[i] = no_worse(results[i], x0, primary)
-        return [results[i] for i in range(len(blocks))]
-
-
-def no_worse(result: SolveResult, start: list[float], primary: Sequence[float]) -> SolveResult:
-    """A merged block's MILP result, or its start when the MILP found nothing better.
-
-    HiGHS drops a start that breaks a row by more than its own tolerance (1e-7; the
-    start is checked to 1e-6, and its steps' integers are HiGHS's values, not rounded).
-    A large block has little time left for its MILP, and without the start HiGHS may
-    end with a worse plan, or none (the run would then have no plan at all). The
-    solver's bound still holds for the start."""
-    value = value_of(primary, start)
-    if (result.x is not None and result.objective is not None
-            and result.objective <= value + 1e-9 * max(1.0, abs(value))):
-        return result
-    bound = solver_bound(result) if result.x is not None else -math.inf
-    return SolveResult("time_limit", list(start), value, relative_gap(value, bound),
-                       result.seconds, result.work, result.cut)
+            results = [solve_task(task) for task in tasks]
+        for result in results:
+            self.clock.charge(result.work, result.cut)
+        return results
 
 
 # Polishing LPs from which the workers share them (fewer cost more to hand over).
 POLISH_PARALLEL_FROM = 64
-
-# The reserve kept when merged blocks are solved, in multiples of what their starts took
-# (see Pool.solve): at 250 workloads and a 10 s limit, two blocks took 3.2 s for their
-# starts, broke a row together, and the merged block's start took 2.6 s more.
-RESERVE_STARTS = 1.2
-
-# What the merged blocks' MILPs get at least of the work left after their starts, even
-# when RESERVE_STARTS would keep more: a MILP starved by a slow start keeps its start and
-# misses the plan that would have forced a further merge (measured in
-# docs/planner-design.md).
-MILP_SHARE = 1 / 3
 
 # Tasks of Pool.hand_over under way per worker: with one, a worker waits between two
 # for this process to hand it the next (the pricing of 1,000 workloads took ~1 s longer

@@ -99,7 +99,7 @@ def begin_pricing(pool: Pool, block: Block, forms: Mapping[int, Formulation],
     backlog = pool.hand_over([(forms[i], extras[i]) for i in todo], objective, deadline,
                              request, [hints.get(i) for i in todo],
                              [place[i] for i in order if i in place])
-    if not pool.exact_ties(objective):  # then the start's fill follows (see Pool.solve)
+    if not pool.exact_ties(objective):  # then the start's fill follows (see block_solve.solve_blocks)
         pool.read_ahead(block.form.milp, objectives(block.form, objective)[0])
     return Pricing(block, forms, todo, optimal, bounds, extras, backlog)
 
