@@ -1,15 +1,15 @@
 """Where single-workload models and blocks are solved: here, or in worker processes.
 
 ``Pool`` has the workers write and solve the first round's models (their LP relaxations
-first, see rounds.first_round), solves a merged block's start steps side by side,
-runs the neighbourhood search two at a time, and solves the merged blocks' MILPs
-(what each gets is :mod:`.block_solve`'s to decide). Deadlines are on the plan's work clock (:mod:`.budget`): a task's limits
-are set when it is handed over, and results are charged to the clock as this thread
-reads them, in a fixed order, so the plan does not depend on the number of workers or
-on how fast they are. A workload alone always gets a plan, even past the deadline (see
-LATE_SECONDS). A merged block's priced members are handed over so that its start reads
-them as they come, their work charged as if they had been read first
-(:meth:`Pool.hand_over`, :mod:`.backlog`).
+first, see rounds.first_round), solves a merged block's start steps side by side, runs
+the neighbourhood search two at a time, and solves the merged blocks' MILPs (what each
+gets is :mod:`.block_solve`'s to decide). Deadlines are on the plan's work clock
+(:mod:`.budget`): a task's limits are set when it is handed over, and results are
+charged to the clock as this thread reads them, in a fixed order, so the plan does not
+depend on the number of workers or on how fast they are. A workload alone always gets a
+plan, even past the deadline (see LATE_SECONDS). A merged block's priced members are
+handed over so that its start reads them as they come, their work charged as if they had
+been read first (:meth:`Pool.hand_over`, :mod:`.backlog`).
 """
 
 from __future__ import annotations
