@@ -213,7 +213,7 @@ def test_merged_blocks_keep_a_reserve_for_a_further_merge(monkeypatch):
     given = []
 
     def solve_task(task):
-        given.append(task[4])
+        given.append(task.work)
         return SolveResult("optimal", [0.0] * block.form.milp.num_cols, 0.0, 0.0, 0.0)
 
     pool = pool_module.Pool(planner.PlanOptions(), n_members=2)  # one process: no workers

@@ -129,9 +129,9 @@ def test_a_merged_blocks_milp_gets_a_third_of_the_time_left_after_a_slow_start(m
     given = []
 
     def solve(task):
-        given.append(task[4])
+        given.append(task.work)
         return block_solve.no_worse(pool_module.SolveResult(
-            "no_solution", None, None, float("inf"), 0.0), task[6], task[2])
+            "no_solution", None, None, float("inf"), 0.0), task.start, task.primary)
 
     monkeypatch.setattr(pool_module, "solve_task", solve)
     for took in (0.2, 1.0):

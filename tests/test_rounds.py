@@ -167,11 +167,11 @@ def _four_on_two(monkeypatch, hide=None):
                                           decomposition.solve_blocks)
 
     def solve_alone(task):
-        alone.append(task[1].col_tags[0][1])
+        alone.append(task.milp.col_tags[0][1])
         return real_alone(task)
 
     def relax_alone(task):
-        if task[1].col_tags[0][1] == hide:
+        if task.milp.col_tags[0][1] == hide:
             return pool_module.SolveResult("no_solution", None, None, float("inf"), 0.0)
         return real_relax(task)
 
@@ -251,7 +251,7 @@ def test_a_workload_whose_relaxation_is_integral_is_not_solved_again(monkeypatch
     assert solve(sc, workers=1, objective="latency").total_cost_usd == pytest.approx(200.0)
     assert len(alone) == 2
     for task in alone:
-        hint = dict(zip(task[1].col_tags, task[8], strict=True))
+        hint = dict(zip(task.milp.col_tags, task.hint, strict=True))
         assert {tag[0]: round(v, 6) for tag, v in hint.items() if v} == {"n": 1, "y": 10}
 
 

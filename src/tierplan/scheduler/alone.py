@@ -17,7 +17,7 @@ from .milp import Milp, rounding_box, value_of
 from .solvers import Solver, SolveResult, get_backend, solver_name
 
 __all__ = ["HINT_SHARE", "LATE_GAP", "LATE_RETRY_SECONDS", "LATE_SECONDS", "POOR_GAP", "RELAX",
-           "STEP_LATE_SECONDS", "AloneTask", "Hint", "Request", "alone_limits", "relax_alone",
+           "STEP_LATE_SECONDS", "AloneTask", "Hint", "RelaxTask", "Request", "alone_limits", "relax_alone",
            "solve_alone"]
 
 
@@ -136,12 +136,20 @@ def solve_alone(task: AloneTask) -> SolveResult:
     return replace(result, work=result.work + spent, cut=result.cut or cut)
 
 
-def relax_alone(task: tuple[Solver | str, Milp, list[float]]) -> SolveResult:
-    """One workload's LP relaxation (solver, model, objective), here or in a worker:
-    no solution when it has no optimum. (Charged by its size: see :func:`.budget.lp_work`.)"""
-    solver, milp, primary = task
+class RelaxTask(NamedTuple):
+    """One workload's LP relaxation to solve (see :func:`relax_alone`)."""
+
+    solver: Solver | str
+    milp: Milp
+    primary: list[float]
+
+
+def relax_alone(task: RelaxTask) -> SolveResult:
+    """One workload's LP relaxation, here or in a worker: no solution when it has no
+    optimum. (Charged by its size: see :func:`.budget.lp_work`.)"""
+    milp, primary = task.milp, task.primary
     began = time.perf_counter()
-    solved = get_backend(solver).relax(milp, primary)
+    solved = get_backend(task.solver).relax(milp, primary)
     seconds, work = time.perf_counter() - began, lp_work(len(milp.row_value))
     if solved is None:
         return SolveResult("no_solution", None, None, math.inf, seconds, work)

@@ -92,8 +92,9 @@ def solve_blocks(pool: Pool, blocks: list[Block], objective: Objective, deadline
                 # limit stops) in its share: the searched start stands.
                 skipped[i] = SolveResult("no_solution", None, None, math.inf, 0.0)
                 continue
-        tasks.append((i, (pool.solver, block.form.milp, primary,
-                          secondary if pool.exact_ties(objective) else None, left, gap, x0)))
+        tasks.append((i, Task(pool.solver, block.form.milp, primary,
+                              secondary if pool.exact_ties(objective) else None, left, gap,
+                              x0)))
     results = {i: pool.result(o) for i, o in singles.items()} | skipped
     solved = pool.solve_side_by_side([task for _, task in tasks])
     results.update(zip([i for i, _ in tasks], solved, strict=True))

@@ -45,7 +45,7 @@ from .milp import Milp
 from .polishing import Ahead, polish_early
 from .pool import Pool
 from .pricing import Pricing, begin_pricing
-from .solvers import Backend, SolveResult
+from .solvers import Backend, SolveResult, Task
 
 __all__ = ["START_TRIES", "StartContext", "block_start"]
 
@@ -204,7 +204,7 @@ class _Start:
 
         def select(m: Milp, primary: list[float], secondary: list[float],
                    x0: list[float]) -> SolveResult:
-            return pool.run([(pool.solver, m, primary, secondary, work, ctx.gap, x0)])[0]
+            return pool.run([Task(pool.solver, m, primary, secondary, work, ctx.gap, x0)])[0]
 
         chosen = choose_plans(ctx.world, block, self.others, objective, start, plans, select)
         if not cheapest:  # the choice is the start (steps from it measured worse)

@@ -63,8 +63,8 @@ def freed(model: Model, x: Sequence[float], free: Sequence[int], seconds: float,
           ) -> tuple[Part, Task]:
     """The MILP over the ``free`` columns with the rest held at ``x``, as a task."""
     part = model.matrix.restrict(free, x)
-    return part, (model.solver, part.milp, [model.primary[j] for j in free], None, seconds,
-                  model.gap, [x[j] for j in free])
+    return part, Task(model.solver, part.milp, [model.primary[j] for j in free], None, seconds,
+                      model.gap, [x[j] for j in free])
 
 
 def apply(milp: Milp, x: Sequence[float], part: Part, result: SolveResult) -> list[float] | None:

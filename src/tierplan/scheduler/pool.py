@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from ..errors import TierplanError
 from ..model import Budget, InferenceWorkload, Objective
-from .alone import AloneTask, Hint, Request, relax_alone, solve_alone
+from .alone import AloneTask, Hint, RelaxTask, Request, relax_alone, solve_alone
 from .backlog import Backlog
 from .blocks import Step, coupling_keys, solve_choice
 from .budget import SEARCH_WIDTH, WorkClock
@@ -179,7 +179,7 @@ class Pool:
     def relax(self, form: Formulation, objective: Objective) -> Future[SolveResult] | SolveResult:
         """A workload's LP relaxation, its solution and optimum (see
         rounds.first_round): in a worker when there are workers, else here and now."""
-        task = (self.solver, form.milp, objectives(form, objective)[0])
+        task = RelaxTask(self.solver, form.milp, objectives(form, objective)[0])
         if self.workers == 1:
             return relax_alone(task)
         return self._executor().submit(relax_alone, task)
@@ -432,7 +432,7 @@ def prepare_alone(task: tuple[range, Objective, float, Solver, float, bool],
         primary, secondary = objectives(form, objective)
         coupled = bool(coupling_keys(context.universe, cand, context.budgets))
         if relaxes(solver_name(solver), form, coupled):
-            out.append((cand, form, relax_alone((solver, form.milp, primary)), True, written))
+            out.append((cand, form, relax_alone(RelaxTask(solver, form.milp, primary)), True, written))
         else:
             tie = secondary if exact else None
             alone = AloneTask(solver, form.milp, primary, tie, left, gap)

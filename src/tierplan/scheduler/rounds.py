@@ -19,7 +19,7 @@ from .milp import Milp, rounded, value_of
 from .neighbourhoods import SEARCH_FROM
 from .pool import Pool
 from .pricing import integral, shadow_prices
-from .solvers import Backend, SolveResult, Status
+from .solvers import Backend, SolveResult, Status, Task
 
 __all__ = ["first_round", "join_block", "relax_merged", "spend_leftover"]
 
@@ -169,8 +169,8 @@ def spend_leftover(blocks: Blocks, objective: Objective, deadline: float, pool: 
     if block.form.milp.num_cols >= SEARCH_FROM:
         x = pool.search(block.form.milp, primary, plan_x, pool.clock.now() + left)
     else:
-        again = pool.run([(pool.solver, block.form.milp, primary, None, left,
-                           pool.options.gap, plan_x)])[0]
+        again = pool.run([Task(pool.solver, block.form.milp, primary, None, left,
+                               pool.options.gap, plan_x)])[0]
         x = again.x if again.x is not None else plan_x
         bound = max(bound, gaps.solver_bound(again))
         status = again.status if again.x is not None else status

@@ -44,14 +44,22 @@ class Solver(NamedTuple):
 
 
 # (solver, model, primary, secondary, work seconds, gap, start)
-Task = tuple[Solver | str, Milp, list[float], list[float] | None, float, float,
-             list[float] | None]
+class Task(NamedTuple):
+    """A MILP handed to a worker process (see :func:`solve_task`)."""
+
+    solver: Solver | str
+    milp: Milp
+    primary: list[float]
+    secondary: list[float] | None  # the tie-break, within the primary's tolerance
+    work: float  # work seconds
+    gap: float
+    start: list[float] | None
 
 
 def solve_task(task: Task) -> SolveResult:
-    """Solve in a worker process: (solver, model, primary, secondary, work, gap, start)."""
-    solver, milp, primary, secondary, work, gap, start = task
-    return get_backend(solver).solve(milp, primary, secondary, work, gap, start)
+    """Solve in a worker process."""
+    return get_backend(task.solver).solve(task.milp, task.primary, task.secondary, task.work,
+                                          task.gap, task.start)
 
 
 def solver_name(solver: Solver | str) -> str:
