@@ -101,7 +101,7 @@ def begin_pricing(pool: Pool, block: Block, forms: Mapping[int, Formulation],
                              [place[i] for i in order if i in place])
     if not pool.exact_ties(objective):  # then the start's fill follows (see block_solve.solve_blocks)
         pool.read_ahead(block.form.milp, objectives(block.form, objective)[0])
-    return Pricing(block, forms, todo, optimal, bounds, extras, backlog)
+    return Pricing(block, forms, place, optimal, bounds, extras, backlog)
 
 
 Solution = dict[tuple[object, ...], float]  # a member's values by column tag
@@ -112,13 +112,14 @@ class Pricing(Mapping[int, Solution]):
     member's plan at the prices (waiting for it), for the start; :meth:`settle` for
     the block's bound."""
 
-    def __init__(self, block: Block, forms: Mapping[int, Formulation], todo: Sequence[int],
+    def __init__(self, block: Block, forms: Mapping[int, Formulation], place: Mapping[int, int],
                  optimal: dict[int, Solution], bounds: dict[int, float],
                  extras: Mapping[int, list[float] | None], backlog: Backlog) -> None:
         self.block, self.forms = block, forms
-        self.todo, self.optimal, self.bounds, self.extras = todo, optimal, bounds, extras
+        # ``place``: each member priced, by its position in the backlog (the order in
+        # which their work is charged)
+        self.place, self.optimal, self.bounds, self.extras = place, optimal, bounds, extras
         self.backlog = backlog
-        self.place = {i: k for k, i in enumerate(todo)}
         self.read: dict[int, Solution | None] = {}
         self.settled: dict[int, Solution] | None = None
 
@@ -139,7 +140,7 @@ class Pricing(Mapping[int, Solution]):
 
     def __iter__(self) -> Iterator[int]:
         yield from self.optimal
-        yield from (i for i in self.todo if i in self)
+        yield from (i for i in self.place if i in self)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -151,7 +152,7 @@ class Pricing(Mapping[int, Solution]):
             return self.settled
         solved = self.backlog.settle()  # (the pool lets go of a settled backlog)
         bounded = True
-        for i, result in zip(self.todo, solved, strict=True):
+        for i, result in zip(self.place, solved, strict=True):
             if result.x is None or result.objective is None:
                 bounded = False  # no bound from this member, so none for the block
                 continue

@@ -43,7 +43,6 @@ class Solver(NamedTuple):
     backend: Backend | None = None
 
 
-# (solver, model, primary, secondary, work seconds, gap, start)
 class Task(NamedTuple):
     """A MILP handed to a worker process (see :func:`solve_task`)."""
 
