@@ -15,6 +15,7 @@ from tierplan.scheduler.period_model import build_periods
 from tierplan.scheduler.period_pool import Runner
 from tierplan.scheduler.period_repair import (
     Frame,
+    GroupContext,
     broken_rows,
     own_models,
     row_period,
@@ -69,8 +70,8 @@ def test_the_start_moves_only_the_periods_with_a_broken_row() -> None:
                 for j in m.row(r)[0]:
                     dear[j] = 10 * m.cost[j] + 1.0
         with Runner(Solver(), 1, 1) as runner:
-            x = sequential_start(backend, frame, x0, dear, False, WorkClock(100.0), 1e-4,
-                                 sorted, runner)
+            ctx = GroupContext(backend, frame, False, WorkClock(100.0), 1e-4, runner)
+            x = sequential_start(ctx, x0, dear, sorted)
         if x is None:  # no room found (the oracle's tests cover these)
             continue
         assert _rows_hold(m, x)

@@ -24,13 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .budget import Guard, WorkClock
+from .budget import WorkClock
 from .milp import ROW_TOLERANCE, Matrix, Milp, Part, value_of
 from .parts import solve_by_parts, submodel
 from .period_pool import Runner
 from .solvers import Backend
 
-__all__ = ["LATE_IMPROVE", "NEIGHBOURS", "Frame", "Owners", "broken_rows", "improve",
+__all__ = ["LATE_IMPROVE", "NEIGHBOURS", "Frame", "GroupContext", "Owners", "broken_rows", "improve",
            "own_models", "price_of_limits", "priced", "sequential_start"]
 
 TOLERANCE = ROW_TOLERANCE
@@ -77,6 +77,21 @@ class Frame:
     @classmethod
     def of(cls, m: Milp) -> Frame:
         return cls(m, Owners.of(m), Matrix(m))
+
+
+@dataclass(frozen=True)
+class GroupContext:
+    """What a merged group's start, its members' pricing and its improvement share: the
+    back-end, the group (``frame``), whether the objective is latency, the plan's work
+    clock, the gap each solve aims for, and the runner (the worker processes and the
+    wall-clock guard)."""
+
+    backend: Backend
+    frame: Frame
+    latency: bool
+    clock: WorkClock
+    gap: float
+    runner: Runner
 
 
 def broken_rows(m: Milp, x: Sequence[float]) -> list[int]:
@@ -136,14 +151,14 @@ def priced(m: Milp, primary: Sequence[float], duals: Sequence[float]) -> list[fl
     return out
 
 
-def sequential_start(backend: Backend, frame: Frame, x0: Sequence[float],
-                     primary: Sequence[float], latency: bool, clock: WorkClock, gap: float,
-                     order: Order, runner: Runner) -> list[float] | None:
+def sequential_start(ctx: GroupContext, x0: Sequence[float], primary: Sequence[float],
+                     order: Order) -> list[float] | None:
     """A plan of the group that breaks no row, from ``x0`` (its members' own plans, which
     may overbook shared rows); None when the workloads placed one at a time leave one
     without room twice. Each step minimises ``primary`` (the model's objective, or that
     objective priced: see :func:`priced`) over the room the others leave."""
-    m, owners, matrix = frame.milp, frame.owners, frame.matrix
+    m, owners, matrix = ctx.frame.milp, ctx.frame.owners, ctx.frame.matrix
+    backend, latency, clock, gap, runner = ctx.backend, ctx.latency, ctx.clock, ctx.gap, ctx.runner
     broken = broken_rows(m, x0)
     if not broken:
         return list(x0)
@@ -223,13 +238,13 @@ def _fits(m: Milp, x: list[float], x0: Sequence[float], cols: Sequence[int],
     return False
 
 
-def improve(backend: Backend, frame: Frame, x: list[float], primary: Sequence[float],
-            clock: WorkClock, until: float, gap: float, guard: Guard | None = None,
+def improve(ctx: GroupContext, x: list[float], primary: Sequence[float], until: float,
             neighbours: int = 0) -> list[float]:
     """``x`` improved one contested row at a time (see the module docstring), while the
     work clock is before ``until``. Each neighbourhood is the row's users and up to
     ``neighbours`` of those that could use it (the dearest first), freed only in the
     row's period (a training job is freed whole: its hours move between periods)."""
+    clock, frame = ctx.clock, ctx.frame
     if until - clock.now() <= LEAST:
         return x
     m, owners = frame.milp, frame.owners
@@ -265,12 +280,12 @@ def improve(backend: Backend, frame: Frame, x: list[float], primary: Sequence[fl
             left = until - clock.now()
             if left <= LEAST:
                 return x
-            if guard is not None and guard.expired():
+            if ctx.runner.expired():
                 clock.charge(0.0, True)  # the plan says the guard cut it short
                 return x
             part = frame.matrix.restrict(free, x)
-            result = backend.solve(part.milp, [primary[j] for j in free], None,
-                                   min(STEP, left), gap, [x[j] for j in free])
+            result = ctx.backend.solve(part.milp, [primary[j] for j in free], None,
+                                       min(STEP, left), ctx.gap, [x[j] for j in free])
             clock.charge(result.work, result.cut)
             if result.x is None:
                 continue

@@ -38,6 +38,7 @@ from .period_repair import (
     LATE_IMPROVE,
     NEIGHBOURS,
     Frame,
+    GroupContext,
     improve,
     own_models,
     price_of_limits,
@@ -318,6 +319,7 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
     x0 = [known.get(tag, 0.0) for tag in m.col_tags]
     bound = sum(piece.bound for piece in g.pieces)
     frame = Frame.of(m)  # who owns each column, and each column's rows: read once
+    ctx = GroupContext(backend, frame, latency, clock, options.gap, runner)
     # The LP relaxation (not charged: see budget) bounds the group and prices its
     # shared rows for the start's steps.
     relaxed = None if runner.expired() else backend.relax(m, primary)
@@ -326,8 +328,7 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
     if relaxed is not None and not runner.expired():
         bound = max(bound, gaps.lp_bound(value_of(primary, relaxed[0])))
         steps = priced(m, primary, relaxed[1])
-        lagrange = _priced_members(backend, frame, steps, latency, clock, options.gap, runner,
-                                   _efforts(g.pieces))
+        lagrange = _priced_members(ctx, steps, _efforts(g.pieces))
         if lagrange is not None:
             # Each member's own model at the LP's prices: a Lagrangian bound (see
             # gaps.lagrangian), and plans that leave the contested rows to those
@@ -337,11 +338,10 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
     order = _placing_order(g.model)
     # The priced plans leave the contested rows to those who gain most from them: they
     # are repaired, and the pieces' own plans only when that finds no plan.
-    start = (sequential_start(backend, frame, priced_plans, steps, latency, clock, options.gap,
-                              order, runner) if priced_plans is not None else None)
+    start = (sequential_start(ctx, priced_plans, steps, order) if priced_plans is not None
+             else None)
     if start is None:
-        start = sequential_start(backend, frame, x0, steps, latency, clock, options.gap, order,
-                                 runner)
+        start = sequential_start(ctx, x0, steps, order)
     if start is None:
         whole = solve_by_parts(backend, m, latency, options.tie_break == "exact", clock,
                                options.gap, runner)
@@ -361,8 +361,8 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
         x = rins_periods(Search(frame, relaxed[0], primary, options.gap, bound), x, clock,
                          runner)
     within = clock.left() > LATE_IMPROVE
-    x = improve(backend, frame, x, primary, clock, max(clock.deadline, late + LATE_IMPROVE),
-                options.gap, runner.solver.guard, NEIGHBOURS if within else 0)
+    x = improve(ctx, x, primary, max(clock.deadline, late + LATE_IMPROVE),
+                NEIGHBOURS if within else 0)
     value = value_of(primary, x)
     reached = gaps.relative_gap(value, bound)
     status: Status = "optimal" if reached <= options.gap else "time_limit"
@@ -370,15 +370,14 @@ def solve_merged(backend: Backend, g: _Group, objective: str, options: PlanOptio
                         clock.now() - spent), bound)
 
 
-def _priced_members(backend: Backend, frame: Frame, costs: list[float], latency: bool,
-                    clock: WorkClock, gap: float, runner: Runner, effort: dict[str, float],
+def _priced_members(ctx: GroupContext, costs: list[float], effort: dict[str, float],
                     ) -> tuple[list[float], float] | None:
     """Every member of a merged group alone under ``costs`` (its model's objective with
     the shared rows priced): their plans side by side and the sum of their bounds; None
     when the group does not fall apart by workload (units to buy) or a member has no
     plan. ``effort``: each member's work when it was solved before (see _efforts)."""
-    m = frame.milp
-    own = own_models(m, frame.owners)
+    m, clock = ctx.frame.milp, ctx.clock
+    own = own_models(m, ctx.frame.owners)
     if not own:
         return None
     work = max(clock.left(), PART_LEAST)
@@ -389,15 +388,15 @@ def _priced_members(backend: Backend, frame: Frame, costs: list[float], latency:
     for name in sorted(own, key=lambda w: (-effort.get(w, 0.0), w)):
         part = own[name]
         sub = part.milp
-        if latency:
+        if ctx.latency:
             sub.latency = [costs[j] for j in part.cols]
         else:
             sub.cost = [costs[j] for j in part.cols]
-        handed[name] = hand_over(runner, sub, latency, False, work, gap, chain=True)
+        handed[name] = hand_over(ctx.runner, sub, ctx.latency, False, work, ctx.gap, chain=True)
     x = [0.0] * m.num_cols
     low = 0.0
     for name, part in own.items():
-        result = collect(handed[name], backend, clock)
+        result = collect(handed[name], ctx.backend, clock)
         if result.x is None:
             return None
         low += gaps.solver_bound(result)
